@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { describe, it } from 'node:test';
+import { AtomicFileError, openAtomicOutput, writeFileAtomic, writeStreamAtomic } from './index.ts';
+
+async function scratch(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'atomic-file-'));
+}
+
+describe('atomic output', () => {
+  it('writesWholeFileAndLeavesNoTemporary', async () => {
+    const dir = await scratch();
+    await writeFileAtomic(join(dir, 'out.txt'), 'hello\n');
+    assert.equal(await readFile(join(dir, 'out.txt'), 'utf8'), 'hello\n');
+    assert.deepEqual(await readdir(dir), ['out.txt']);
+  });
+
+  it('refusesExistingOutputWithoutOverwrite', async () => {
+    const dir = await scratch();
+    const target = join(dir, 'out.txt');
+    await writeFile(target, 'original');
+    await assert.rejects(writeFileAtomic(target, 'new'), (error: unknown) => {
+      assert.ok(error instanceof AtomicFileError);
+      assert.equal(error.code, 'OUTPUT_EXISTS');
+      return true;
+    });
+    assert.equal(await readFile(target, 'utf8'), 'original');
+    await writeFileAtomic(target, 'new', { overwrite: true });
+    assert.equal(await readFile(target, 'utf8'), 'new');
+  });
+
+  it('leavesNothingWhenTheSourceFails', async () => {
+    const dir = await scratch();
+    async function* failing() {
+      yield Buffer.from('part');
+      throw new Error('source broke');
+    }
+    await assert.rejects(writeStreamAtomic(join(dir, 'out.bin'), Readable.from(failing())), /source broke/);
+    assert.deepEqual(await readdir(dir), []);
+  });
+
+  it('refusesMissingFolder', async () => {
+    const dir = await scratch();
+    await assert.rejects(openAtomicOutput(join(dir, 'nope', 'out')), { code: 'OUTPUT_DIR_MISSING' });
+  });
+});

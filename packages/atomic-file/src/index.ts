@@ -1,0 +1,8 @@
+export { AtomicFileError, type AtomicFileErrorCode } from './errors.ts';
+export {
+  type AtomicOutput,
+  type AtomicOutputOptions,
+  openAtomicOutput,
+  writeFileAtomic,
+  writeStreamAtomic,
+} from './atomic-output.ts';

@@ -1,0 +1,89 @@
+import type { ParseArgsConfig } from 'node:util';
+import type { Progress } from './progress.ts';
+
+/** Where a command writes. Tests pass their own; `main.ts` passes the process's. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+}
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+export type ParsedValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+export interface CommandContext {
+  io: CliIo;
+  values: ParsedValues;
+  positionals: string[];
+  progress: Progress;
+  /** Print a line on stdout. */
+  print(text: string): void;
+  /** Print a value as pretty JSON on stdout (the `--json` form). */
+  printJson(value: unknown): void;
+}
+
+/**
+ * One verb: `hostmirror <group> <name>` or, for a group of one, `hostmirror <group>`.
+ * `run` returns the exit code (0 success); user errors are thrown as errors with a `code`.
+ */
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  options: OptionSpec;
+  /** Allowed number of positionals: [min, max] (max Infinity for lists). */
+  positionals: [number, number];
+  run(context: CommandContext): Promise<number | undefined> | number | undefined;
+}
+
+/** Bad usage: exit 2 with the usage text. */
+export class UsageError extends Error {
+  readonly code = 'USAGE';
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Read a string option that must be present. */
+export function requireString(values: ParsedValues, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} is required.`);
+  return value;
+}
+
+export function optionalString(values: ParsedValues, name: string): string | undefined {
+  const value = values[name];
+  return typeof value === 'string' ? value : undefined;
+}
+
+export function stringList(values: ParsedValues, name: string): string[] {
+  const value = values[name];
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.filter((item): item is string => typeof item === 'string');
+}
+
+export function flag(values: ParsedValues, name: string): boolean {
+  return values[name] === true;
+}
+
+/** Parse a choice option against its allowed values. */
+export function choice<T extends string>(
+  values: ParsedValues,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  const value = values[name];
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got ${String(value)}.`);
+}
+
+/** The options every verb has. */
+export const commonOptions: OptionSpec = {
+  help: { type: 'boolean', short: 'h' },
+  json: { type: 'boolean' },
+};

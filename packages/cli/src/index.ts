@@ -1,0 +1,7 @@
+export {
+  type CliIo,
+  type Command,
+  type CommandContext,
+  UsageError,
+} from './command.ts';
+export { exitCodes, runCli } from './run.ts';

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Install the Debian packages the real-system tests use (DESIGN.md §8), only those missing,
+# and only when running as root with apt-get (otherwise say what is missing and go on: the
+# tests that need a missing tool skip with a message naming it).
+set -euo pipefail
+packages=(
+  qemu-system-x86 linux-image-amd64 busybox-static     # boot a real kernel with our initrds
+  xorriso isolinux syslinux-common                     # build and boot CoreOS-layout ISOs
+  grub-efi-amd64-bin grub-pc-bin mtools dosfstools ovmf
+  cpio libarchive-tools xz-utils zstd pigz             # read our archives; benchmark peers
+  ignition                                             # ignition-validate and ignition-apply
+  docker-registry skopeo                               # serve and pull through our configs
+  systemd iproute2 util-linux openssl                  # systemd-analyze verify, netns, unshare
+)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
+if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+  echo "note: missing Debian packages (tests that need them will skip): ${missing[*]}" >&2
+  exit 0
+fi
+echo "installing Debian packages: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
