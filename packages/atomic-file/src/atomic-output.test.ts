@@ -38,12 +38,17 @@ describe('atomic output', () => {
       yield Buffer.from('part');
       throw new Error('source broke');
     }
-    await assert.rejects(writeStreamAtomic(join(dir, 'out.bin'), Readable.from(failing())), /source broke/);
+    await assert.rejects(
+      writeStreamAtomic(join(dir, 'out.bin'), Readable.from(failing())),
+      /source broke/,
+    );
     assert.deepEqual(await readdir(dir), []);
   });
 
   it('refusesMissingFolder', async () => {
     const dir = await scratch();
-    await assert.rejects(openAtomicOutput(join(dir, 'nope', 'out')), { code: 'OUTPUT_DIR_MISSING' });
+    await assert.rejects(openAtomicOutput(join(dir, 'nope', 'out')), {
+      code: 'OUTPUT_DIR_MISSING',
+    });
   });
 });

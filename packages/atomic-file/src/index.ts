@@ -1,4 +1,3 @@
-export { AtomicFileError, type AtomicFileErrorCode } from './errors.ts';
 export {
   type AtomicOutput,
   type AtomicOutputOptions,
@@ -6,3 +5,4 @@ export {
   writeFileAtomic,
   writeStreamAtomic,
 } from './atomic-output.ts';
+export { AtomicFileError, type AtomicFileErrorCode } from './errors.ts';

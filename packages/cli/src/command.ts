@@ -78,7 +78,8 @@ export function choice<T extends string>(
 ): T {
   const value = values[name];
   if (value === undefined) return fallback;
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value))
+    return value as T;
   throw new UsageError(`--${name} must be one of ${allowed.join(', ')}; got ${String(value)}.`);
 }
 

@@ -35,7 +35,8 @@ export function createProgress(
       lastDraw = now;
       const width = 30;
       const filled = Math.round((percent() / 100) * width);
-      const bar = total > 0 ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent()}%` : '';
+      const bar =
+        total > 0 ? `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent()}%` : '';
       cursorTo(stream, 0);
       clearLine(stream, 0);
       stream.write(`${step} ${bar}`);

@@ -13,14 +13,16 @@ export const exitCodes = { ok: 0, userError: 1, usage: 2 } as const;
 
 function topUsage(): string {
   const lines = ['usage: hostmirror <verb> [options]', '', 'verbs:'];
-  for (const [name, group] of Object.entries(verbGroups)) lines.push(`  ${name.padEnd(16)}${group.summary}`);
+  for (const [name, group] of Object.entries(verbGroups))
+    lines.push(`  ${name.padEnd(16)}${group.summary}`);
   lines.push('', 'Run `hostmirror <verb> --help` for the options of one verb.');
   return lines.join('\n');
 }
 
 function groupUsage(groupName: string, commands: Record<string, Command>): string {
   const lines = [`usage: hostmirror ${groupName} <verb> [options]`, '', 'verbs:'];
-  for (const command of Object.values(commands)) lines.push(`  ${command.name.padEnd(16)}${command.summary}`);
+  for (const command of Object.values(commands))
+    lines.push(`  ${command.name.padEnd(16)}${command.summary}`);
   return lines.join('\n');
 }
 
@@ -37,7 +39,12 @@ async function resolveCommand(
   io: CliIo,
 ): Promise<{ command: Command; rest: string[] } | number> {
   const [groupName, ...afterGroup] = argv;
-  if (groupName === undefined || groupName === '--help' || groupName === '-h' || groupName === 'help') {
+  if (
+    groupName === undefined ||
+    groupName === '--help' ||
+    groupName === '-h' ||
+    groupName === 'help'
+  ) {
     (groupName === undefined ? io.stderr : io.stdout).write(`${topUsage()}\n`);
     return groupName === undefined ? exitCodes.usage : exitCodes.ok;
   }
@@ -56,7 +63,9 @@ async function resolveCommand(
   }
   const command = commands[verbName];
   if (command === undefined) {
-    io.stderr.write(`hostmirror: unknown verb '${groupName} ${verbName}'.\n\n${groupUsage(groupName, commands)}\n`);
+    io.stderr.write(
+      `hostmirror: unknown verb '${groupName} ${verbName}'.\n\n${groupUsage(groupName, commands)}\n`,
+    );
     return exitCodes.usage;
   }
   return { command, rest };
