@@ -1,0 +1,15 @@
+/** One finding of a generated shape validator (the subset of Ajv's error object we use). */
+export interface ShapeError {
+  /** JSON pointer of the offending value, e.g. `/storage/files/0/mode`. */
+  instancePath: string;
+  /** The schema keyword that failed: `type`, `additionalProperties`, `unevaluatedProperties`… */
+  keyword: string;
+  params: Record<string, unknown>;
+  message?: string;
+}
+
+/** A generated standalone validator: returns whether `data` fits, and leaves the findings. */
+export interface ValidateFunction {
+  (data: unknown): boolean;
+  errors?: ShapeError[] | null;
+}
