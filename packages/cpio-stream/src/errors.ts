@@ -1,0 +1,52 @@
+/** Stable codes of NewcError; callers and tests branch on these, never on the message. */
+export type NewcErrorCode =
+  /** The bytes at `offset` are not `070701`/`070702`. */
+  | 'BAD_MAGIC'
+  /** `070707` (odc) found: the kernel wants newc (`cpio -H newc`). */
+  | 'ODC_FORMAT'
+  /** The input ended inside a header, name or body. */
+  | 'TRUNCATED'
+  /** A header field holds something other than 8 hex digits. */
+  | 'BAD_HEX'
+  /** The name's last byte (at namesize − 1) is not NUL. */
+  | 'NAME_NOT_TERMINATED'
+  /** A field is larger than its format or the kernel allows (size > 4 GiB − 1, name > PATH_MAX). */
+  | 'FIELD_TOO_LARGE'
+  /** namesize is 0 or the name is empty. */
+  | 'BAD_NAME_SIZE'
+  /** A path is absolute or holds `..` where that is not allowed. */
+  | 'PATH_TRAVERSAL'
+  /** A path is empty or otherwise unusable. */
+  | 'BAD_PATH'
+  /** The same path was given twice to the writer. */
+  | 'DUPLICATE_PATH'
+  /** A streamed entry's length differs from its declared size. */
+  | 'SIZE_MISMATCH'
+  /** An entry input is missing something it needs (symlink target, stream size). */
+  | 'BAD_ENTRY'
+  /** A body was read after the reader moved on, or twice. */
+  | 'BODY_CONSUMED'
+  /** A header does not start on a 4-byte boundary from the archive's start (kernel: "broken padding"). */
+  | 'BROKEN_PADDING';
+
+/**
+ * A typed error of the newc reader or writer. `offset` is the byte offset in the stream being
+ * read (the header's offset for header faults) when there is one; `path` the entry concerned.
+ */
+export class NewcError extends Error {
+  readonly code: NewcErrorCode;
+  readonly offset: number | undefined;
+  readonly path: string | undefined;
+
+  constructor(
+    code: NewcErrorCode,
+    message: string,
+    details: { offset?: number | undefined; path?: string | undefined } = {},
+  ) {
+    super(message);
+    this.name = 'NewcError';
+    this.code = code;
+    this.offset = details.offset;
+    this.path = details.path;
+  }
+}

@@ -1,0 +1,82 @@
+import { createWriteStream } from 'node:fs';
+import { chmod, lstat, mkdir, rm, symlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { NewcError } from './errors.ts';
+import { type NewcEntry, readNewc } from './reader.ts';
+import { extractionPath, parentPaths } from './safe-path.ts';
+
+export interface ExtractNewcOptions {
+  /** Apply the permission bits from the archive (default true). */
+  applyModes?: boolean;
+}
+
+export interface ExtractNewcResult {
+  /** Entries written, in archive order (a later copy of a path replaces the earlier one). */
+  written: string[];
+}
+
+async function refuseSymlinkedParents(
+  root: string,
+  relative: string,
+  entry: NewcEntry,
+): Promise<void> {
+  for (const parent of parentPaths(relative)) {
+    const info = await lstat(join(root, parent)).catch(() => undefined);
+    if (info?.isSymbolicLink()) {
+      throw new NewcError(
+        'PATH_TRAVERSAL',
+        `Archive entry ${JSON.stringify(entry.path)} at byte ${entry.offset} would be written through the symlink ${parent}; refusing to extract it.`,
+        { path: entry.path, offset: entry.offset },
+      );
+    }
+  }
+}
+
+async function writeEntry(
+  root: string,
+  relative: string,
+  entry: NewcEntry,
+  applyModes: boolean,
+): Promise<boolean> {
+  const target = join(root, relative);
+  if (entry.type === 'directory') {
+    await mkdir(target, { recursive: true });
+    if (applyModes) await chmod(target, entry.mode | 0o700);
+    return true;
+  }
+  await mkdir(dirname(target), { recursive: true });
+  // A later copy wins (the kernel's rule): replace whatever is there, without following it.
+  await rm(target, { force: true, recursive: false }).catch(() => undefined);
+  if (entry.type === 'symlink') {
+    await symlink(entry.target ?? '', target);
+    return true;
+  }
+  if (entry.type === 'file') {
+    await pipeline(entry.body(), createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+    if (applyModes) await chmod(target, entry.mode);
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Extract newc archives under `destination`. Names that are absolute or contain `..`, or that
+ * would be written through a symlink the archive created, are refused with PATH_TRAVERSAL
+ * before anything of that entry is written. Device nodes, fifos and sockets are skipped.
+ */
+export async function extractNewc(
+  source: AsyncIterable<Uint8Array>,
+  destination: string,
+  options: ExtractNewcOptions = {},
+): Promise<ExtractNewcResult> {
+  const applyModes = options.applyModes ?? true;
+  const written: string[] = [];
+  await mkdir(destination, { recursive: true });
+  for await (const entry of readNewc(source)) {
+    const relative = extractionPath(entry.path, entry.offset);
+    await refuseSymlinkedParents(destination, relative, entry);
+    if (await writeEntry(destination, relative, entry, applyModes)) written.push(relative);
+  }
+  return { written };
+}
