@@ -1,0 +1,213 @@
+/**
+ * Compressor and decompressor backends, chosen per codec (research/deps.md §3–5):
+ * - gzip: node:zlib (writes header flags 0, which the kernel needs).
+ * - xz: node-liblzma (optional dependency, prebuilt liblzma) with check CRC32, else `xz --check=crc32 -T1`.
+ * - zstd: node:zlib when the Node version has zstd (22.15+), else zstd-napi (optional), else
+ *   the `zstd` command; always with a checksum and a window of at most 8 MiB.
+ */
+import type { Transform } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { CommandTransform, commandAvailable } from './command-transform.ts';
+import { ZSTD_KERNEL_MAX_WINDOW_LOG } from './constants.ts';
+import { CodecError } from './errors.ts';
+import type { Codec } from './sniff.ts';
+
+/** Which implementation runs a codec. `auto` takes the first available in the order above. */
+export type CodecBackend = 'auto' | 'node' | 'binding' | 'command';
+
+export interface CodecOptions {
+  /** Compression level: gzip 1–9 (default 6), xz 0–9 (default 6), zstd 1–22 (default 3). */
+  level?: number;
+  /** Force a backend (tests, benchmarks); default `auto`. */
+  backend?: CodecBackend;
+}
+
+export type ResolvedBackend =
+  | 'node:zlib'
+  | 'node-liblzma'
+  | 'zstd-napi'
+  | 'xz command'
+  | 'zstd command'
+  | 'passthrough';
+
+const LEVELS: Record<Exclude<Codec, 'none'>, { min: number; max: number; fallback: number }> = {
+  gzip: { min: 1, max: 9, fallback: 6 },
+  xz: { min: 0, max: 9, fallback: 6 },
+  zstd: { min: 1, max: 22, fallback: 3 },
+};
+/** zstd's own defaults stay at or below windowLog 23 up to level 19; above that we cap it. */
+const ZSTD_LEVEL_NEEDING_WINDOW_CAP = 20;
+
+export function checkLevel(codec: Exclude<Codec, 'none'>, level: number | undefined): number {
+  const range = LEVELS[codec];
+  const value = level ?? range.fallback;
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    throw new CodecError(
+      'BAD_OPTION',
+      codec,
+      `${codec} level ${String(level)} is out of range; use ${range.min}–${range.max}.`,
+    );
+  }
+  return value;
+}
+
+type LiblzmaModule = typeof import('node-liblzma');
+type ZstdNapiModule = typeof import('zstd-napi');
+
+let liblzmaPromise: Promise<LiblzmaModule | undefined> | undefined;
+let zstdNapiPromise: Promise<ZstdNapiModule | undefined> | undefined;
+
+function loadLiblzma(): Promise<LiblzmaModule | undefined> {
+  liblzmaPromise ??= import('node-liblzma').catch(() => undefined);
+  return liblzmaPromise;
+}
+
+function loadZstdNapi(): Promise<ZstdNapiModule | undefined> {
+  zstdNapiPromise ??= import('zstd-napi')
+    .then((module) => (module as unknown as { default?: ZstdNapiModule }).default ?? module)
+    .catch(() => undefined);
+  return zstdNapiPromise;
+}
+
+interface NodeZstd {
+  createZstdCompress(options: { params: Record<number, number> }): Transform;
+  createZstdDecompress(): Transform;
+  constants: Record<string, number>;
+}
+
+/** node:zlib's zstd (Node ≥ 22.15 / 23.8), or undefined on older Node versions. */
+function nodeZstd(): NodeZstd | undefined {
+  const candidate = zlib as unknown as Partial<NodeZstd>;
+  if (
+    typeof candidate.createZstdCompress !== 'function' ||
+    typeof candidate.createZstdDecompress !== 'function'
+  )
+    return undefined;
+  return candidate as NodeZstd;
+}
+
+function unavailable(codec: Codec, backend: CodecBackend, what: string): CodecError {
+  return new CodecError(
+    'CODEC_UNAVAILABLE',
+    codec,
+    `No ${codec} backend${backend === 'auto' ? '' : ` of kind ${backend}`} is available: ${what}.`,
+  );
+}
+
+const XZ_INSTALL =
+  'install the optional npm package node-liblzma (pnpm install) or the Debian package xz-utils';
+const ZSTD_INSTALL =
+  'use Node ≥ 22.15, install the optional npm package zstd-napi (pnpm install), or the Debian package zstd';
+
+function wants(backend: CodecBackend, kind: Exclude<CodecBackend, 'auto'>): boolean {
+  return backend === 'auto' || backend === kind;
+}
+
+/** Which backend `auto` (or the forced one) resolves to for a codec; throws CODEC_UNAVAILABLE. */
+export async function resolveBackend(
+  codec: Codec,
+  backend: CodecBackend = 'auto',
+): Promise<ResolvedBackend> {
+  if (codec === 'none') return 'passthrough';
+  if (codec === 'gzip') {
+    if (wants(backend, 'node')) return 'node:zlib';
+    throw unavailable(codec, backend, 'gzip runs on node:zlib only');
+  }
+  if (codec === 'xz') {
+    if (wants(backend, 'binding') && (await loadLiblzma()) !== undefined) return 'node-liblzma';
+    if (wants(backend, 'command') && commandAvailable('xz')) return 'xz command';
+    throw unavailable(codec, backend, XZ_INSTALL);
+  }
+  if (wants(backend, 'node') && nodeZstd() !== undefined) return 'node:zlib';
+  if (wants(backend, 'binding') && (await loadZstdNapi()) !== undefined) return 'zstd-napi';
+  if (wants(backend, 'command') && commandAvailable('zstd')) return 'zstd command';
+  throw unavailable(codec, backend, ZSTD_INSTALL);
+}
+
+export async function compressorFor(
+  codec: Exclude<Codec, 'none'>,
+  level: number,
+  backend: ResolvedBackend,
+): Promise<Transform> {
+  switch (backend) {
+    case 'node:zlib':
+      if (codec === 'gzip') return zlib.createGzip({ level });
+      return nodeZstdCompressor(level);
+    case 'node-liblzma': {
+      const lzma = (await loadLiblzma()) as LiblzmaModule;
+      // kernel requires CRC32 (Documentation/staging/xz.rst); one thread keeps output reproducible.
+      return lzma.createXz({
+        check: lzma.check.CRC32,
+        preset: level,
+        threads: 1,
+      }) as unknown as Transform;
+    }
+    case 'xz command':
+      return new CommandTransform('xz', 'xz', ['--check=crc32', '-T1', `-${level}`, '-c', '-q']);
+    case 'zstd-napi': {
+      const zstd = (await loadZstdNapi()) as ZstdNapiModule;
+      return new zstd.CompressStream({
+        compressionLevel: level,
+        checksumFlag: true,
+        ...(level >= ZSTD_LEVEL_NEEDING_WINDOW_CAP
+          ? { windowLog: ZSTD_KERNEL_MAX_WINDOW_LOG }
+          : {}),
+      });
+    }
+    case 'zstd command':
+      return new CommandTransform('zstd', 'zstd', [
+        ...(level >= ZSTD_LEVEL_NEEDING_WINDOW_CAP
+          ? ['--ultra', `--zstd=wlog=${ZSTD_KERNEL_MAX_WINDOW_LOG}`]
+          : []),
+        `-${level}`,
+        '--check',
+        '-T1',
+        '-q',
+        '-c',
+      ]);
+    default:
+      throw new CodecError(
+        'CODEC_UNAVAILABLE',
+        codec,
+        `Backend ${backend} cannot compress ${codec}.`,
+      );
+  }
+}
+
+function nodeZstdCompressor(level: number): Transform {
+  const zstd = nodeZstd() as NodeZstd;
+  const { ZSTD_c_compressionLevel, ZSTD_c_checksumFlag, ZSTD_c_windowLog } = zstd.constants;
+  const params: Record<number, number> = {
+    [ZSTD_c_compressionLevel as number]: level,
+    [ZSTD_c_checksumFlag as number]: 1,
+  };
+  if (level >= ZSTD_LEVEL_NEEDING_WINDOW_CAP)
+    params[ZSTD_c_windowLog as number] = ZSTD_KERNEL_MAX_WINDOW_LOG;
+  return zstd.createZstdCompress({ params });
+}
+
+export async function decompressorFor(
+  codec: Exclude<Codec, 'none'>,
+  backend: ResolvedBackend,
+): Promise<Transform> {
+  switch (backend) {
+    case 'node:zlib':
+      return codec === 'gzip'
+        ? zlib.createGunzip()
+        : (nodeZstd() as NodeZstd).createZstdDecompress();
+    case 'node-liblzma':
+      return ((await loadLiblzma()) as LiblzmaModule).createUnxz() as unknown as Transform;
+    case 'xz command':
+      return new CommandTransform('xz', 'xz', ['-d', '-c', '-q']);
+    case 'zstd-napi':
+      return new ((await loadZstdNapi()) as ZstdNapiModule).DecompressStream();
+    case 'zstd command':
+      return new CommandTransform('zstd', 'zstd', ['-d', '-c', '-q']);
+    default:
+      throw new CodecError(
+        'CODEC_UNAVAILABLE',
+        codec,
+        `Backend ${backend} cannot decompress ${codec}.`,
+      );
+  }
+}

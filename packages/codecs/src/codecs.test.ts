@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { pipeline } from 'node:stream/promises';
+import { describe, it } from 'node:test';
+import {
+  type Codec,
+  type CodecBackend,
+  CodecError,
+  crc32,
+  createCompressor,
+  createDecompressor,
+  parseGzipHeader,
+  parseXzStreamHeader,
+  parseZstdFrameHeader,
+  resolveBackend,
+  sniffCodec,
+  ZSTD_KERNEL_MAX_WINDOW,
+} from './index.ts';
+
+// Half random, half repetitive: exercises both literal and match paths.
+const input = Buffer.concat([randomBytes(200_000), Buffer.alloc(300_000, 'hostmirror ')]);
+
+async function run(transform: NodeJS.ReadWriteStream, data: Buffer): Promise<Buffer> {
+  const out: Buffer[] = [];
+  await pipeline(
+    Readable.from([data.subarray(0, 1000), data.subarray(1000)]),
+    transform,
+    async (source) => {
+      for await (const chunk of source) out.push(chunk as Buffer);
+    },
+  );
+  return Buffer.concat(out);
+}
+
+const matrix: [Exclude<Codec, 'none'>, CodecBackend][] = [
+  ['gzip', 'node'],
+  ['xz', 'binding'],
+  ['xz', 'command'],
+  ['zstd', 'binding'],
+  ['zstd', 'command'],
+];
+
+function tool(command: string, args: string[], data: Buffer, debianPackage: string): string {
+  const result = spawnSync(command, args, { input: data });
+  if (result.error)
+    assert.fail(`${command} is missing: install the Debian package ${debianPackage}`);
+  assert.equal(result.status, 0, result.stderr.toString());
+  return result.stdout.toString();
+}
+
+describe('codecs', () => {
+  for (const [codec, backend] of matrix) {
+    it(`roundtrip ${codec} via ${backend}`, async () => {
+      const compressed = await run(
+        await createCompressor(codec, { backend, level: codec === 'zstd' ? 3 : 1 }),
+        input,
+      );
+      assert.equal(sniffCodec(compressed), codec);
+      assert.ok(compressed.length < input.length);
+      const restored = await run(await createDecompressor(codec, { backend }), compressed);
+      assert.ok(restored.equals(input));
+    });
+  }
+
+  it('kernelHeaders: gzip flags 0, xz CRC32, zstd checksum and window ≤ 8 MiB', async () => {
+    const gzip = await run(await createCompressor('gzip'), input);
+    assert.equal(parseGzipHeader(gzip)?.flags, 0);
+    for (const backend of ['binding', 'command'] as const) {
+      const xz = await run(await createCompressor('xz', { backend, level: 0 }), input);
+      assert.equal(parseXzStreamHeader(xz)?.checkName, 'crc32');
+      const file = join(await mkdtemp(join(tmpdir(), 'codecs-')), 'x.xz');
+      await writeFile(file, xz);
+      assert.match(tool('xz', ['--robot', '-lvv', file], Buffer.alloc(0), 'xz-utils'), /\tCRC32\t/);
+      const zstd = await run(
+        await createCompressor('zstd', {
+          backend: backend === 'binding' ? 'binding' : 'command',
+          level: 22,
+        }),
+        input,
+      );
+      const frame = parseZstdFrameHeader(zstd);
+      assert.ok(frame?.hasChecksum);
+      assert.ok(
+        (frame?.windowSize ?? Infinity) <= ZSTD_KERNEL_MAX_WINDOW,
+        `window ${frame?.windowSize}`,
+      );
+      tool('zstd', ['-t', '-q'], zstd, 'zstd');
+    }
+  });
+
+  it('sniffCodec', () => {
+    assert.equal(sniffCodec(Buffer.from('070701000')), 'none');
+    assert.equal(sniffCodec(Buffer.from('BZh91AY')), 'unknown');
+    assert.equal(sniffCodec(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0])), 'zstd');
+    assert.equal(sniffCodec(new Uint8Array(0)), 'unknown');
+  });
+
+  it('crc32MatchesKnownValue', () => {
+    assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
+  });
+
+  it('missingBackendNamesWhatToInstall', async () => {
+    await assert.rejects(resolveBackend('xz', 'node'), (error: unknown) => {
+      assert.ok(error instanceof CodecError);
+      assert.equal(error.code, 'CODEC_UNAVAILABLE');
+      assert.match(error.message, /xz-utils/);
+      return true;
+    });
+    await assert.rejects(
+      createCompressor('gzip', { level: 42 }),
+      (error: unknown) => error instanceof CodecError && error.code === 'BAD_OPTION',
+    );
+  });
+
+  it('corruptInputFailsWithTypedErrorFromCommand', async () => {
+    const xz = await run(await createCompressor('xz', { level: 0 }), input);
+    xz[xz.length >> 1] = (xz[xz.length >> 1] as number) ^ 0xff;
+    await assert.rejects(
+      run(await createDecompressor('xz', { backend: 'command' }), xz),
+      (error: unknown) => {
+        assert.ok(error instanceof CodecError);
+        assert.equal(error.code, 'CODEC_FAILED');
+        return true;
+      },
+    );
+    await assert.rejects(buffer(Readable.from([xz]).pipe(await createDecompressor('xz'))));
+  });
+});
