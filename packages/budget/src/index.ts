@@ -1,0 +1,30 @@
+export {
+  type BudgetCheck,
+  type BudgetCheckId,
+  type BudgetInputs,
+  type BudgetReport,
+  type BudgetTerm,
+  computeBudget,
+  type InitrdFootprint,
+  type LiveCopy,
+} from './budget.ts';
+export {
+  type BootKind,
+  bootKinds,
+  type HostRole,
+  hostRoles,
+  ignitionEmbedAreaBytes,
+  initramfsTmpfsShare,
+  liveTmpfsShare,
+  minimumRamBytes,
+  node0LivePullReserveBytes,
+  tmpfsPageBytes,
+} from './constants.ts';
+export {
+  type BudgetErrorCode,
+  BudgetExceededError,
+  BudgetInputError,
+  type ExceededLimit,
+} from './errors.ts';
+export { assertWithinBudget, describeExceeded, formatBudgetTable } from './report.ts';
+export { formatBytes, parseSize } from './sizes.ts';
