@@ -1,0 +1,522 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, open } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
+import {
+  CLUSTER_RESOURCES_PREFIX,
+  classifyMember,
+  isV1ChunkName,
+  REGISTRY_TREE_PREFIX,
+  v2ChunkNumber,
+} from './archive-layout.ts';
+import {
+  type ClusterResources,
+  collectClusterResources,
+  parseClusterResourceFile,
+} from './cluster-resources.ts';
+import { isDigest, parseDigest } from './digest.ts';
+import { MirrorFormatError } from './errors.ts';
+import { MAX_MANIFEST_BYTES, type ManifestReference, parseManifest } from './manifest.ts';
+import { readTarEntries, type TarEntry } from './tar-reader.ts';
+
+/**
+ * An index of one or more oc-mirror v2 archives (mirror.md §3.2), built from tar headers
+ * alone. Chunks are read in order (`mirror_000001.tar`, `mirror_000002.tar`, … per folder, the
+ * folders in the order given), a later chunk's member replacing an earlier one as unpacking
+ * would. Blobs are found across all chunks, so a differential archive given after its base
+ * is complete.
+ */
+
+export const OC_MIRROR_V1_ADVICE =
+  'oc-mirror v1 archives hold the `oc image mirror` file layout, not a registry storage tree, so they cannot be served by unpacking: publish it to a registry with `oc-mirror --from <archive> docker://HOST:PORT`, or make a v2 archive with `oc-mirror --v2 -c isc.yaml file://DIR`.';
+
+/** Largest cluster-resources file read into memory (they are a few KiB in practice). */
+const maxClusterResourceBytes = 16 * 1024 * 1024;
+/** `link` files hold a digest: "sha256:" + 64 hex digits, 71 bytes. */
+const maxLinkBytes = 256;
+
+export type ArchiveKind = 'oc-mirror-v2' | 'oc-mirror-v1' | 'unknown';
+
+export interface ArchiveChunk {
+  path: string;
+  /** The chunk number from its name (`mirror_000003.tar` → 3), when it has one. */
+  sequence: number | undefined;
+  size: number;
+  members: number;
+}
+
+/** Where a member's bytes are: which chunk, from which byte, how many. */
+export interface ByteRange {
+  chunk: string;
+  offset: number;
+  size: number;
+}
+
+export interface BlobLocation extends ByteRange {
+  digest: string;
+}
+
+export interface TagInfo {
+  tag: string;
+  digest: string;
+}
+
+export interface RepositorySummary {
+  name: string;
+  tags: TagInfo[];
+  manifests: string[];
+  layers: number;
+}
+
+export interface NeededBy {
+  repository: string;
+  manifest: string;
+  role: ManifestReference['role'] | 'manifest' | 'tag';
+}
+
+export type CompletenessProblem =
+  | { kind: 'blob-missing'; digest: string; neededBy: NeededBy[] }
+  | { kind: 'manifest-unreadable'; repository: string; manifest: string; reason: string };
+
+export interface CompletenessReport {
+  complete: boolean;
+  manifestsChecked: number;
+  blobsNeeded: number;
+  problems: CompletenessProblem[];
+}
+
+export interface ArchiveSummary {
+  kind: ArchiveKind;
+  chunks: ArchiveChunk[];
+  repositories: RepositorySummary[];
+  blobs: { count: number; bytes: number };
+  clusterResources: string[];
+  workingDirMembers: number;
+}
+
+interface RepositoryState {
+  tags: Map<string, string>;
+  manifests: Set<string>;
+  layers: Set<string>;
+}
+
+/** What a file is, from its name and members (`detectArchiveKind`). */
+export interface ArchiveKindReport {
+  kind: ArchiveKind;
+  reason: string;
+}
+
+function orderChunks(paths: string[]): string[] {
+  const absolute = paths.map((path) => resolve(path));
+  const seen = new Set<string>();
+  for (const path of absolute) {
+    if (seen.has(path)) {
+      throw new MirrorFormatError(
+        'ARCHIVE_DUPLICATE_CHUNK',
+        `${path} was given twice; give each archive chunk once.`,
+        { path },
+      );
+    }
+    seen.add(path);
+  }
+  const folderOrder = [...new Set(absolute.map((path) => dirname(path)))];
+  return absolute
+    .map((path, given) => ({ path, given }))
+    .sort(
+      (a, b) =>
+        folderOrder.indexOf(dirname(a.path)) - folderOrder.indexOf(dirname(b.path)) ||
+        (v2ChunkNumber(a.path) ?? 0) - (v2ChunkNumber(b.path) ?? 0) ||
+        a.given - b.given,
+    )
+    .map(({ path }) => path);
+}
+
+function v1Error(path: string, why: string): MirrorFormatError {
+  return new MirrorFormatError(
+    'ARCHIVE_V1',
+    `${path} is an oc-mirror v1 archive (${why}). ${OC_MIRROR_V1_ADVICE}`,
+    { path },
+  );
+}
+
+export class MirrorArchive {
+  readonly chunks: readonly ArchiveChunk[];
+  readonly #blobs: Map<string, BlobLocation>;
+  readonly #repositories: Map<string, RepositoryState>;
+  readonly #clusterResourceFiles: Map<string, ByteRange>;
+  readonly #workingDirMembers: number;
+
+  private constructor(state: {
+    chunks: ArchiveChunk[];
+    blobs: Map<string, BlobLocation>;
+    repositories: Map<string, RepositoryState>;
+    clusterResourceFiles: Map<string, ByteRange>;
+    workingDirMembers: number;
+  }) {
+    this.chunks = state.chunks;
+    this.#blobs = state.blobs;
+    this.#repositories = state.repositories;
+    this.#clusterResourceFiles = state.clusterResourceFiles;
+    this.#workingDirMembers = state.workingDirMembers;
+  }
+
+  /**
+   * Index the given chunks. Throws `ARCHIVE_V1` (with the `oc-mirror --from` advice) for a
+   * v1 archive, `ARCHIVE_NOT_OC_MIRROR` for a tar without a registry tree, and the tar
+   * reader's errors for damaged files.
+   */
+  static async open(paths: string[]): Promise<MirrorArchive> {
+    if (paths.length === 0) {
+      throw new MirrorFormatError(
+        'ARCHIVE_NONE',
+        'No archive given; name one or more mirror_00000N.tar files.',
+      );
+    }
+    const builder = new IndexBuilder();
+    for (const path of orderChunks(paths)) {
+      if (isV1ChunkName(path)) throw v1Error(path, 'its name is mirror_seq<N>_<chunk>.tar');
+      await builder.addChunk(path);
+    }
+    return new MirrorArchive(builder.finish());
+  }
+
+  repositories(): string[] {
+    return [...this.#repositories.keys()].sort();
+  }
+
+  hasRepository(name: string): boolean {
+    return this.#repositories.has(name);
+  }
+
+  /** Tags of a repository, sorted, with the manifest digest each points at. */
+  tags(repository: string): TagInfo[] {
+    const state = this.#repositories.get(repository);
+    if (!state) return [];
+    return [...state.tags]
+      .map(([tag, digest]) => ({ tag, digest }))
+      .sort((a, b) => (a.tag < b.tag ? -1 : 1));
+  }
+
+  /** Manifest digests a repository holds (its `_manifests/revisions`), sorted. */
+  manifests(repository: string): string[] {
+    return [...(this.#repositories.get(repository)?.manifests ?? [])].sort();
+  }
+
+  /** Blob digests a repository links (`_layers`): the blobs it serves. */
+  linkedBlobs(repository: string): string[] {
+    return [...(this.#repositories.get(repository)?.layers ?? [])].sort();
+  }
+
+  hasBlob(digest: string): boolean {
+    return this.#blobs.has(digest);
+  }
+
+  blob(digest: string): BlobLocation | undefined {
+    return this.#blobs.get(digest);
+  }
+
+  blobs(): BlobLocation[] {
+    return [...this.#blobs.values()].sort((a, b) => (a.digest < b.digest ? -1 : 1));
+  }
+
+  #requireBlob(digest: string): BlobLocation {
+    const location = this.#blobs.get(parseDigest(digest, 'the blob digest'));
+    if (!location) {
+      throw new MirrorFormatError(
+        'BLOB_NOT_IN_ARCHIVE',
+        `Blob ${digest} is in none of the ${this.chunks.length} archive chunk(s); give the earlier archives too (a differential archive only carries new blobs).`,
+      );
+    }
+    return location;
+  }
+
+  /** A stream of a blob's bytes, read by byte range from its chunk. */
+  openBlob(digest: string): Readable {
+    const { chunk, offset, size } = this.#requireBlob(digest);
+    if (size === 0) return createReadStream(chunk, { start: 0, end: -1 });
+    return createReadStream(chunk, { start: offset, end: offset + size - 1 });
+  }
+
+  /** A blob's bytes; refuses blobs larger than `maxBytes` (default 4 MiB, a manifest's limit). */
+  async readBlob(digest: string, maxBytes = MAX_MANIFEST_BYTES): Promise<Buffer> {
+    const location = this.#requireBlob(digest);
+    if (location.size > maxBytes) {
+      throw new MirrorFormatError(
+        'BLOB_TOO_LARGE',
+        `Blob ${digest} is ${location.size} bytes, more than the ${maxBytes} this read allows; stream it with openBlob instead.`,
+        { path: location.chunk, offset: location.offset },
+      );
+    }
+    return readRange(location);
+  }
+
+  /** Hash a blob's bytes and compare with its digest (`BLOB_DIGEST_MISMATCH` when they differ). */
+  async verifyBlob(digest: string): Promise<void> {
+    const location = this.#requireBlob(digest);
+    const [algorithm, expected] = digest.split(':') as [string, string];
+    const hash = createHash(algorithm);
+    for await (const chunk of this.openBlob(digest)) hash.update(chunk as Buffer);
+    const actual = hash.digest('hex');
+    if (actual !== expected) {
+      throw new MirrorFormatError(
+        'BLOB_DIGEST_MISMATCH',
+        `Blob ${digest} at byte ${location.offset} of ${location.chunk} hashes to ${algorithm}:${actual}; the archive is damaged, copy it again.`,
+        { path: location.chunk, offset: location.offset },
+      );
+    }
+  }
+
+  /** Names of the files under `working-dir/cluster-resources/`, sorted. */
+  clusterResourceFiles(): string[] {
+    return [...this.#clusterResourceFiles.keys()].sort();
+  }
+
+  async readClusterResourceFile(name: string): Promise<string> {
+    const range = this.#clusterResourceFiles.get(name);
+    if (!range) {
+      throw new MirrorFormatError(
+        'RESOURCE_NOT_IN_ARCHIVE',
+        `${CLUSTER_RESOURCES_PREFIX}${name} is not in the archive; it holds: ${this.clusterResourceFiles().join(', ') || 'no cluster resources'}.`,
+      );
+    }
+    if (range.size > maxClusterResourceBytes) {
+      throw new MirrorFormatError(
+        'BLOB_TOO_LARGE',
+        `${CLUSTER_RESOURCES_PREFIX}${name} is ${range.size} bytes; cluster resources over ${maxClusterResourceBytes} bytes are not plausible.`,
+        { path: range.chunk, offset: range.offset },
+      );
+    }
+    return (await readRange(range)).toString('utf8');
+  }
+
+  /** Parse every YAML/JSON file under `working-dir/cluster-resources/`. */
+  async readClusterResources(): Promise<ClusterResources> {
+    const documents = [];
+    for (const name of this.clusterResourceFiles()) {
+      if (!/\.(ya?ml|json)$/.test(name)) continue;
+      documents.push(...parseClusterResourceFile(name, await this.readClusterResourceFile(name)));
+    }
+    return collectClusterResources(documents);
+  }
+
+  /**
+   * Check that every blob each manifest needs is present across the chunks: the manifest
+   * itself, its config and layers, and an index's child manifests. Each missing blob is
+   * reported once with every manifest that needs it.
+   */
+  async checkCompleteness(): Promise<CompletenessReport> {
+    const missing = new Map<string, NeededBy[]>();
+    const problems: CompletenessProblem[] = [];
+    const needed = new Set<string>();
+    let manifestsChecked = 0;
+    const need = (digest: string, by: NeededBy) => {
+      needed.add(digest);
+      if (this.#blobs.has(digest)) return;
+      const list = missing.get(digest) ?? [];
+      list.push(by);
+      missing.set(digest, list);
+    };
+    for (const repository of this.repositories()) {
+      for (const { tag, digest } of this.tags(repository)) {
+        if (!this.#repositories.get(repository)?.manifests.has(digest))
+          need(digest, { repository, manifest: `${repository}:${tag}`, role: 'tag' });
+      }
+      for (const manifest of this.manifests(repository)) {
+        manifestsChecked++;
+        need(manifest, { repository, manifest, role: 'manifest' });
+        if (!this.#blobs.has(manifest)) continue;
+        const parsed = parseManifest(await this.readBlob(manifest));
+        if (!parsed) {
+          problems.push({
+            kind: 'manifest-unreadable',
+            repository,
+            manifest,
+            reason: 'not an OCI or Docker manifest (JSON with manifests, config or fsLayers)',
+          });
+          continue;
+        }
+        for (const reference of parsed.references)
+          need(reference.digest, { repository, manifest, role: reference.role });
+      }
+    }
+    const blobProblems: CompletenessProblem[] = [...missing]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([digest, neededBy]) => ({ kind: 'blob-missing', digest, neededBy }));
+    problems.unshift(...blobProblems);
+    return {
+      complete: problems.length === 0,
+      manifestsChecked,
+      blobsNeeded: needed.size,
+      problems,
+    };
+  }
+
+  summary(): ArchiveSummary {
+    let bytes = 0;
+    for (const blob of this.#blobs.values()) bytes += blob.size;
+    return {
+      kind: 'oc-mirror-v2',
+      chunks: [...this.chunks],
+      repositories: this.repositories().map((name) => ({
+        name,
+        tags: this.tags(name),
+        manifests: this.manifests(name),
+        layers: this.#repositories.get(name)?.layers.size ?? 0,
+      })),
+      blobs: { count: this.#blobs.size, bytes },
+      clusterResources: this.clusterResourceFiles(),
+      workingDirMembers: this.#workingDirMembers,
+    };
+  }
+}
+
+async function readRange({ chunk, offset, size }: ByteRange): Promise<Buffer> {
+  const handle = await open(chunk, 'r');
+  try {
+    const buffer = Buffer.alloc(size);
+    let filled = 0;
+    while (filled < size) {
+      const { bytesRead } = await handle.read(buffer, filled, size - filled, offset + filled);
+      if (bytesRead === 0) {
+        throw new MirrorFormatError(
+          'TAR_TRUNCATED',
+          `${chunk} ended at byte ${offset + filled} while reading ${size} bytes from byte ${offset}; the file changed or was truncated after indexing.`,
+          { path: chunk, offset },
+        );
+      }
+      filled += bytesRead;
+    }
+    return buffer;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Collects the index while chunks are read. */
+class IndexBuilder {
+  readonly chunks: ArchiveChunk[] = [];
+  readonly blobs = new Map<string, BlobLocation>();
+  readonly repositories = new Map<string, RepositoryState>();
+  readonly clusterResourceFiles = new Map<string, ByteRange>();
+  workingDirMembers = 0;
+
+  #repository(name: string): RepositoryState {
+    let state = this.repositories.get(name);
+    if (!state) {
+      state = { tags: new Map(), manifests: new Set(), layers: new Set() };
+      this.repositories.set(name, state);
+    }
+    return state;
+  }
+
+  async addChunk(path: string): Promise<void> {
+    const handle: FileHandle = await open(path, 'r');
+    let registryMembers = 0;
+    let members = 0;
+    try {
+      const entries = readTarEntries(handle, path, {
+        inline: (entry) => entry.kind === 'file' && entry.name.endsWith('/current/link'),
+        maxInlineBytes: maxLinkBytes,
+      });
+      for await (const entry of entries) {
+        members++;
+        if (entry.name.startsWith(REGISTRY_TREE_PREFIX)) registryMembers++;
+        this.#add(path, entry);
+      }
+      const { size } = await handle.stat();
+      if (registryMembers === 0) {
+        throw new MirrorFormatError(
+          'ARCHIVE_NOT_OC_MIRROR',
+          `${path} holds no ${REGISTRY_TREE_PREFIX} members (${members} members), so it is not an oc-mirror v2 archive; make one with \`oc-mirror --v2 -c isc.yaml file://DIR\`.`,
+          { path },
+        );
+      }
+      this.chunks.push({ path, sequence: v2ChunkNumber(path), size, members });
+    } finally {
+      await handle.close();
+    }
+  }
+
+  #add(chunk: string, entry: TarEntry): void {
+    const role = classifyMember(entry.name);
+    if (role.role === 'v1-content') throw v1Error(chunk, `it has the member ${entry.name}`);
+    if (
+      entry.name.startsWith(REGISTRY_TREE_PREFIX) &&
+      entry.kind !== 'file' &&
+      entry.kind !== 'directory'
+    ) {
+      throw new MirrorFormatError(
+        'TAR_UNSUPPORTED_ENTRY',
+        `The member ${entry.name} at byte ${entry.headerOffset} of ${chunk} is a ${entry.kind} (type ${JSON.stringify(entry.typeflag)}); a registry tree holds only files and folders, so the archive is refused.`,
+        { path: chunk, offset: entry.headerOffset },
+      );
+    }
+    if (entry.kind !== 'file') return;
+    const range = { chunk, offset: entry.dataOffset, size: entry.size };
+    switch (role.role) {
+      case 'blob':
+        this.blobs.set(role.digest, { digest: role.digest, ...range });
+        return;
+      case 'manifest-revision':
+        this.#repository(role.repository).manifests.add(role.digest);
+        return;
+      case 'layer-link':
+        this.#repository(role.repository).layers.add(role.digest);
+        return;
+      case 'tag': {
+        const digest = entry.data?.toString('utf8').trim() ?? '';
+        if (!isDigest(digest)) {
+          throw new MirrorFormatError(
+            'BAD_DIGEST',
+            `The tag link ${entry.name} at byte ${entry.dataOffset} of ${chunk} holds ${JSON.stringify(digest.slice(0, 80))}, not a digest; the archive is damaged.`,
+            { path: chunk, offset: entry.dataOffset },
+          );
+        }
+        this.#repository(role.repository).tags.set(role.tag, digest);
+        return;
+      }
+      case 'cluster-resource':
+        this.clusterResourceFiles.set(role.file, range);
+        this.workingDirMembers++;
+        return;
+      case 'working-dir':
+        this.workingDirMembers++;
+        return;
+      default:
+        return;
+    }
+  }
+
+  finish() {
+    return {
+      chunks: this.chunks,
+      blobs: this.blobs,
+      repositories: this.repositories,
+      clusterResourceFiles: this.clusterResourceFiles,
+      workingDirMembers: this.workingDirMembers,
+    };
+  }
+}
+
+/**
+ * Tell what a file is without refusing it: v2, v1 or not an oc-mirror archive. Reads
+ * headers only.
+ */
+export async function detectArchiveKind(path: string): Promise<ArchiveKindReport> {
+  if (isV1ChunkName(path))
+    return { kind: 'oc-mirror-v1', reason: 'named mirror_seq<N>_<chunk>.tar' };
+  const handle = await open(path, 'r');
+  try {
+    for await (const entry of readTarEntries(handle, path)) {
+      const role = classifyMember(entry.name);
+      if (role.role === 'v1-content')
+        return { kind: 'oc-mirror-v1', reason: `member ${entry.name}` };
+      if (entry.name.startsWith(REGISTRY_TREE_PREFIX))
+        return { kind: 'oc-mirror-v2', reason: `member ${entry.name}` };
+    }
+  } finally {
+    await handle.close();
+  }
+  return { kind: 'unknown', reason: `no ${REGISTRY_TREE_PREFIX} or v2/<repo>/blobs members` };
+}

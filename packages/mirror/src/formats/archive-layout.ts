@@ -1,0 +1,84 @@
+import { basename } from 'node:path';
+
+/**
+ * Where things sit inside oc-mirror archives (mirror.md §3; oc-mirror
+ * `v2/internal/pkg/archive/const.go`, `pkg/config/metadata.go`).
+ */
+
+/** v2 chunk names: `archiveFileNameFormat = "%s_%06d.tar"` with prefix `mirror`; chunks count from 1. */
+export const V2_CHUNK_NAME = /^mirror_(\d{6})\.tar$/;
+/** v1 chunk names: `mirror_seq<N>_<%06d>.tar`, chunks count from 0. */
+export const V1_CHUNK_NAME = /^mirror_seq(\d+)_(\d{6})\.tar$/;
+
+/** The distribution filesystem storage tree; unpacked under a registry's `rootdirectory`. */
+export const REGISTRY_TREE_PREFIX = 'docker/registry/v2/';
+/** oc-mirror v2 working directory; cluster resources are under `cluster-resources/`. */
+export const WORKING_DIR_PREFIX = 'working-dir/';
+export const CLUSTER_RESOURCES_PREFIX = 'working-dir/cluster-resources/';
+/** The ImageSetConfiguration copy oc-mirror v2 adds (`isc_<time>`); the unarchiver ignores it. */
+export const ISC_COPY_PREFIX = 'isc_';
+
+/** v1 (`oc image mirror --dir` layout): `v2/<repo>/blobs/sha256:<hex>`, `v2/<repo>/manifests/<ref>`. */
+const v1BlobOrManifest = /^v2\/.+\/(blobs\/sha256:[a-f0-9]{64}|manifests\/[^/]+)$/;
+/** v1 metadata: `publish/.metadata.json` (MetadataBasePath, relative to the workspace `src/`). */
+const v1Metadata = 'publish/.metadata.json';
+
+const blobData = /^docker\/registry\/v2\/blobs\/([a-z0-9]+)\/[a-f0-9]{2}\/([a-f0-9]+)\/data$/;
+const repositoryMember =
+  /^docker\/registry\/v2\/repositories\/(.+?)\/(_manifests|_layers|_uploads)(?:\/(.*))?$/;
+const revisionLink = /^revisions\/([a-z0-9]+)\/([a-f0-9]+)\/link$/;
+const tagCurrentLink = /^tags\/([^/]+)\/current\/link$/;
+const layerLink = /^([a-z0-9]+)\/([a-f0-9]+)\/link$/;
+
+export type MemberRole =
+  | { role: 'blob'; digest: string }
+  | { role: 'manifest-revision'; repository: string; digest: string }
+  | { role: 'tag'; repository: string; tag: string }
+  | { role: 'layer-link'; repository: string; digest: string }
+  | { role: 'registry-other' }
+  | { role: 'cluster-resource'; file: string }
+  | { role: 'working-dir' }
+  | { role: 'isc-copy' }
+  | { role: 'v1-content' }
+  | { role: 'unknown' };
+
+/** What one archive member is, from its path alone. */
+export function classifyMember(name: string): MemberRole {
+  if (name.startsWith(REGISTRY_TREE_PREFIX)) return classifyRegistryMember(name);
+  if (name.startsWith(CLUSTER_RESOURCES_PREFIX) && name.length > CLUSTER_RESOURCES_PREFIX.length) {
+    return { role: 'cluster-resource', file: name.slice(CLUSTER_RESOURCES_PREFIX.length) };
+  }
+  if (name.startsWith(WORKING_DIR_PREFIX) || name === 'working-dir') return { role: 'working-dir' };
+  if (name.startsWith(ISC_COPY_PREFIX)) return { role: 'isc-copy' };
+  if (name === v1Metadata || v1BlobOrManifest.test(name)) return { role: 'v1-content' };
+  return { role: 'unknown' };
+}
+
+function classifyRegistryMember(name: string): MemberRole {
+  const blob = blobData.exec(name);
+  if (blob) return { role: 'blob', digest: `${blob[1]}:${blob[2]}` };
+  const member = repositoryMember.exec(name);
+  if (!member) return { role: 'registry-other' };
+  const [, repository = '', area, rest = ''] = member;
+  if (area === '_manifests') {
+    const revision = revisionLink.exec(rest);
+    if (revision)
+      return { role: 'manifest-revision', repository, digest: `${revision[1]}:${revision[2]}` };
+    const tag = tagCurrentLink.exec(rest);
+    if (tag) return { role: 'tag', repository, tag: tag[1] ?? '' };
+  } else if (area === '_layers') {
+    const layer = layerLink.exec(rest);
+    if (layer) return { role: 'layer-link', repository, digest: `${layer[1]}:${layer[2]}` };
+  }
+  return { role: 'registry-other' };
+}
+
+/** The v2 chunk number of a file name, or undefined when it is not named like a v2 chunk. */
+export function v2ChunkNumber(path: string): number | undefined {
+  const match = V2_CHUNK_NAME.exec(basename(path));
+  return match ? Number(match[1]) : undefined;
+}
+
+export function isV1ChunkName(path: string): boolean {
+  return V1_CHUNK_NAME.test(basename(path));
+}

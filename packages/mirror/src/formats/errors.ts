@@ -1,0 +1,52 @@
+/**
+ * Every failure of the mirror formats has a stable `code` (tests and callers branch on it)
+ * and a message that names the offending value, where it is, and what to do.
+ */
+export type MirrorFormatErrorCode =
+  // tar reader (tar-reader.ts)
+  | 'TAR_TRUNCATED'
+  | 'TAR_BAD_CHECKSUM'
+  | 'TAR_BAD_HEADER'
+  | 'TAR_ABSURD_SIZE'
+  | 'TAR_UNSAFE_PATH'
+  | 'TAR_UNSUPPORTED_ENTRY'
+  // archive index (archive-index.ts)
+  | 'ARCHIVE_V1'
+  | 'ARCHIVE_NOT_OC_MIRROR'
+  | 'ARCHIVE_NONE'
+  | 'ARCHIVE_DUPLICATE_CHUNK'
+  | 'BLOB_NOT_IN_ARCHIVE'
+  | 'BLOB_TOO_LARGE'
+  | 'BLOB_DIGEST_MISMATCH'
+  | 'BAD_DIGEST'
+  | 'RESOURCE_NOT_IN_ARCHIVE'
+  // cluster resources, image set config, registries.conf, certificates
+  | 'BAD_CLUSTER_RESOURCE'
+  | 'BAD_IMAGE_SET_OPTIONS'
+  | 'BAD_RELEASE_INFO'
+  | 'BAD_IMAGE_REFERENCE'
+  | 'BAD_MIRROR_RULE'
+  | 'MIRROR_NOT_IN_ARCHIVE'
+  | 'REGISTRIES_CONF_INVALID'
+  | 'BAD_TLS_OPTIONS'
+  | 'BAD_REGISTRY_OPTIONS';
+
+export class MirrorFormatError extends Error {
+  readonly code: MirrorFormatErrorCode;
+  /** The file (or other place) the error is about, when there is one. */
+  readonly path: string | undefined;
+  /** Byte offset in `path`, for binary formats. */
+  readonly offset: number | undefined;
+
+  constructor(
+    code: MirrorFormatErrorCode,
+    message: string,
+    where: { path?: string; offset?: number } = {},
+  ) {
+    super(message);
+    this.name = 'MirrorFormatError';
+    this.code = code;
+    this.path = where.path;
+    this.offset = where.offset;
+  }
+}

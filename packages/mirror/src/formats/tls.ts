@@ -1,0 +1,204 @@
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import { isIP } from 'node:net';
+import forge from 'node-forge';
+import { MirrorFormatError } from './errors.ts';
+
+/**
+ * A CA and a server certificate for the mirror registry, made at build time (DESIGN.md §6):
+ * the hosts trust the CA through `/etc/containers/certs.d/<host:port>/ca.crt`, so no mirror
+ * needs `insecure`. RSA 2048 with SHA-256 signatures: every TLS client accepts them, and
+ * PKCS#1 v1.5 signatures are deterministic, so with a seed the same inputs give the same
+ * bytes (node-forge draws keys and serials from our seeded generator). Without a seed the
+ * keys come from Node's native generator.
+ */
+
+export const RSA_KEY_BITS = 2048;
+const rsaPublicExponent = 0x10001;
+/** Ten years: the mirror lives as long as the cluster's first install media. */
+export const DEFAULT_VALIDITY_DAYS = 3650;
+/** Names always in the server certificate, so node0 can reach itself (DESIGN.md §6 modes). */
+export const ALWAYS_TRUSTED_NAMES = ['localhost', '127.0.0.1'] as const;
+/** Serial numbers: 16 random bytes, positive (RFC 5280 §4.1.2.2 allows up to 20 octets). */
+const serialBytes = 16;
+const msPerDay = 86_400_000;
+
+export interface MirrorTlsOptions {
+  /** DNS names and IP addresses the mirror is reached by (node0's IP, its name…). */
+  hosts: string[];
+  /** Make the same bytes every time for the same options (tests, reproducible builds). */
+  seed?: string;
+  /** Start of validity; default SOURCE_DATE_EPOCH when set, else now. */
+  notBefore?: Date;
+  validityDays?: number;
+  /** Organisation name in both subjects. */
+  organization?: string;
+}
+
+export interface MirrorTls {
+  caCertificatePem: string;
+  caKeyPem: string;
+  serverCertificatePem: string;
+  serverKeyPem: string;
+  /** The SANs of the server certificate, DNS names then IP addresses. */
+  subjectAltNames: string[];
+}
+
+/** A deterministic byte stream (SHA-256 in counter mode over the seed) in forge's PRNG shape. */
+function seededPrng(seed: string, purpose: string): { getBytesSync(count: number): string } {
+  let counter = 0;
+  return {
+    getBytesSync(count: number): string {
+      const parts: Buffer[] = [];
+      let have = 0;
+      while (have < count) {
+        const block = createHash('sha256').update(`${purpose}\0${seed}\0${counter++}`).digest();
+        parts.push(block);
+        have += block.length;
+      }
+      return Buffer.concat(parts).subarray(0, count).toString('binary');
+    },
+  };
+}
+
+function randomSource(seed: string | undefined, purpose: string) {
+  return seed === undefined
+    ? { getBytesSync: (count: number) => forge.random.getBytesSync(count) }
+    : seededPrng(seed, purpose);
+}
+
+function keyPair(seed: string | undefined, purpose: string): forge.pki.rsa.KeyPair {
+  if (seed !== undefined) {
+    return forge.pki.rsa.generateKeyPair({
+      bits: RSA_KEY_BITS,
+      e: rsaPublicExponent,
+      prng: seededPrng(seed, purpose),
+      algorithm: 'PRIMEINC',
+    });
+  }
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: RSA_KEY_BITS,
+    publicExponent: rsaPublicExponent,
+  });
+  const forgeKey = forge.pki.privateKeyFromPem(
+    privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+  );
+  return { privateKey: forgeKey, publicKey: forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e) };
+}
+
+function serial(seed: string | undefined, purpose: string): string {
+  const bytes = Buffer.from(
+    randomSource(seed, `${purpose}-serial`).getBytesSync(serialBytes),
+    'binary',
+  );
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01; // positive and without a leading zero octet
+  return bytes.toString('hex');
+}
+
+function startDate(options: MirrorTlsOptions): Date {
+  if (options.notBefore) return options.notBefore;
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  if (epoch !== undefined && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000);
+  return new Date(Math.floor(Date.now() / 1000) * 1000);
+}
+
+function altNames(hosts: string[]): { dns: string[]; ips: string[] } {
+  const dns: string[] = [];
+  const ips: string[] = [];
+  for (const host of [...hosts, ...ALWAYS_TRUSTED_NAMES]) {
+    const name = host.replace(/^\[(.*)\]$/, '$1');
+    if (isIP(name) !== 0) {
+      if (!ips.includes(name)) ips.push(name);
+    } else if (
+      /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(
+        name,
+      )
+    ) {
+      if (!dns.includes(name.toLowerCase())) dns.push(name.toLowerCase());
+    } else {
+      throw new MirrorFormatError(
+        'BAD_TLS_OPTIONS',
+        `${JSON.stringify(host)} is neither a DNS name nor an IP address; give the mirror's host names and addresses without ports.`,
+      );
+    }
+  }
+  return { dns, ips };
+}
+
+function certificate(
+  subject: forge.pki.CertificateField[],
+  publicKey: forge.pki.PublicKey,
+  serialNumber: string,
+  notBefore: Date,
+  days: number,
+): forge.pki.Certificate {
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = publicKey;
+  cert.serialNumber = serialNumber;
+  cert.validity.notBefore = notBefore;
+  cert.validity.notAfter = new Date(notBefore.getTime() + days * msPerDay);
+  cert.setSubject(subject);
+  return cert;
+}
+
+export function createMirrorTls(options: MirrorTlsOptions): MirrorTls {
+  const { seed } = options;
+  const days = options.validityDays ?? DEFAULT_VALIDITY_DAYS;
+  if (!Number.isInteger(days) || days < 1)
+    throw new MirrorFormatError(
+      'BAD_TLS_OPTIONS',
+      `validityDays ${days} must be a whole number of days, at least 1.`,
+    );
+  const notBefore = startDate(options);
+  const organization = options.organization ?? 'hostmirror';
+  const { dns, ips } = altNames(options.hosts);
+
+  const caKeys = keyPair(seed, 'ca-key');
+  const caSubject = [
+    { name: 'organizationName', value: organization },
+    { name: 'commonName', value: `${organization} mirror CA` },
+  ];
+  const ca = certificate(caSubject, caKeys.publicKey, serial(seed, 'ca'), notBefore, days);
+  ca.setIssuer(caSubject);
+  ca.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true, pathLenConstraint: 0 },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  ca.sign(caKeys.privateKey, forge.md.sha256.create());
+
+  const serverKeys = keyPair(seed, 'server-key');
+  const server = certificate(
+    [
+      { name: 'organizationName', value: organization },
+      { name: 'commonName', value: dns[0] ?? ips[0] ?? 'localhost' },
+    ],
+    serverKeys.publicKey,
+    serial(seed, 'server'),
+    notBefore,
+    days,
+  );
+  server.setIssuer(caSubject);
+  server.setExtensions([
+    { name: 'basicConstraints', cA: false, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        ...dns.map((value) => ({ type: 2, value })),
+        ...ips.map((ip) => ({ type: 7, ip })),
+      ],
+    },
+    { name: 'subjectKeyIdentifier' },
+    { name: 'authorityKeyIdentifier', keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  server.sign(caKeys.privateKey, forge.md.sha256.create());
+
+  return {
+    caCertificatePem: forge.pki.certificateToPem(ca),
+    caKeyPem: forge.pki.privateKeyToPem(caKeys.privateKey),
+    serverCertificatePem: forge.pki.certificateToPem(server),
+    serverKeyPem: forge.pki.privateKeyToPem(serverKeys.privateKey),
+    subjectAltNames: [...dns, ...ips],
+  };
+}

@@ -1,0 +1,3 @@
+// @hostmirror/mirror — the public API. Each part has its own index; add new parts (the boot
+// sequence: `./boot/index.ts`) as one more line here.
+export * from './formats/index.ts';
