@@ -1,0 +1,778 @@
+import { readFile } from 'node:fs/promises';
+import type { MirrorArchive } from '../formats/archive-index.ts';
+import type { ClusterResources } from '../formats/cluster-resources.ts';
+import {
+  mirrorRulesFromArchive,
+  mirrorRulesFromPairs,
+  renderRegistriesConf,
+} from '../formats/registries-conf-writer.ts';
+import { type ContainersRegistriesConf, loadRegistriesConf } from './containers-registries.ts';
+import { MirrorCheckError, type MirrorCheckErrorCode } from './errors.ts';
+import {
+  formatPlatform,
+  type ImageManifest,
+  ociArchitecture,
+  parseImageManifest,
+  selectPlatforms,
+} from './image-manifest.ts';
+import {
+  formatImageReference,
+  type ImageReference,
+  parseImageReference,
+  referenceName,
+} from './image-reference.ts';
+import { readFilesFromLayer } from './layer-files.ts';
+import {
+  IMAGE_REFERENCES_PATH,
+  parseImageReferences,
+  parseReleaseMetadata,
+  RELEASE_METADATA_PATH,
+  type ReleasePayload,
+} from './release-payload.ts';
+import type {
+  CheckWarning,
+  ImageCheck,
+  ImageRole,
+  MirrorCheckReport,
+  SourceResult,
+} from './report.ts';
+import { type PullSource, resolvePullSources } from './resolve.ts';
+import { findReleaseSignatures } from './signatures.ts';
+
+/**
+ * `checkMirror`: prove offline that every image the cluster will pull is served by the
+ * archive. For each source reference (the release, every component in its image-references,
+ * additional images, catalog images) the pull sources come from the registries.conf with
+ * containers/image's rules (resolve.ts); the first source the archive can answer is the one
+ * c/image would use, so that source must then serve every blob (and, for a manifest list, the
+ * cluster's platforms). Only tar headers and small JSON blobs are read, plus the release's
+ * last layer as a stream.
+ */
+
+/** What the checker reads from the archive index (formats' MirrorArchive has all of it). */
+export type CheckableArchive = Pick<
+  MirrorArchive,
+  | 'chunks'
+  | 'repositories'
+  | 'hasRepository'
+  | 'tags'
+  | 'manifests'
+  | 'linkedBlobs'
+  | 'hasBlob'
+  | 'readBlob'
+  | 'openBlob'
+  | 'readClusterResources'
+>;
+
+export interface CheckMirrorOptions {
+  /** The opened archive index (`MirrorArchive.open(paths)`). */
+  archive: CheckableArchive;
+  /**
+   * The registries.conf to resolve through: its text (with `registriesConfOrigin` naming it),
+   * an already loaded configuration, or undefined to use the one hostmirror generates from
+   * the archive's IDMS/ITMS for `mirrorHost`.
+   */
+  registriesConf?: string | ContainersRegistriesConf;
+  registriesConfOrigin?: string;
+  /** `host:port` the archive is served at; default: every mirror host of the registries.conf. */
+  mirrorHost?: string;
+  /**
+   * The release to check: its source pull spec (`quay.io/…/ocp-release@sha256:…` or `:tag`),
+   * or a tag of the archive's release-images repository. Default: the only release in the archive.
+   */
+  release?: string;
+  /** Cluster architectures for manifest lists (`amd64`, `arm64`…); default: the release's. */
+  architectures?: string[];
+  /** More source references the cluster pulls (ImageSetConfiguration additionalImages…). */
+  additionalImages?: string[];
+  /** Make a missing release signature a failure instead of a warning. */
+  requireReleaseSignature?: boolean;
+}
+
+/** oc-mirror's names for release content in the mirror (mirror.md §3.4). */
+export const RELEASE_IMAGES_REPOSITORY = 'openshift/release-images';
+export const RELEASE_COMPONENTS_REPOSITORY = 'openshift/release';
+/** Where OpenShift release payloads come from (mirror.md §1.5). */
+export const DEFAULT_RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
+export const DEFAULT_COMPONENT_SOURCE = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev';
+/** The host:port used for a generated registries.conf when none is given. */
+export const DEFAULT_CHECK_MIRROR_HOST = 'localhost:5000';
+/** Used for a manifest-list release when neither the caller nor a single platform decides. */
+export const DEFAULT_ARCHITECTURE = 'amd64';
+/** Sigstore attachments are tags named after the manifest digest (cosign, c/image `sigstore`). */
+export function sigstoreTag(digest: string): string {
+  return `${digest.replace(':', '-')}.sig`;
+}
+
+interface ArchiveLookup {
+  archive: CheckableArchive;
+  hosts: Set<string>;
+  manifests: Map<string, Set<string>>;
+  layers: Map<string, Set<string>>;
+  tags: Map<string, Map<string, string>>;
+  /** Manifest digest → repositories holding it (for "the archive has it in …" hints). */
+  holders: Map<string, string[]>;
+  verified: Map<string, ContentProblem | undefined>;
+}
+
+interface ContentProblem {
+  code: MirrorCheckErrorCode;
+  detail: string;
+  fix: string;
+}
+
+function buildLookup(archive: CheckableArchive, hosts: Iterable<string>): ArchiveLookup {
+  const lookup: ArchiveLookup = {
+    archive,
+    hosts: new Set(hosts),
+    manifests: new Map(),
+    layers: new Map(),
+    tags: new Map(),
+    holders: new Map(),
+    verified: new Map(),
+  };
+  for (const repository of archive.repositories()) {
+    const manifests = new Set(archive.manifests(repository));
+    lookup.manifests.set(repository, manifests);
+    lookup.layers.set(repository, new Set(archive.linkedBlobs(repository)));
+    lookup.tags.set(
+      repository,
+      new Map(archive.tags(repository).map(({ tag, digest }) => [tag, digest])),
+    );
+    for (const digest of manifests) {
+      const list = lookup.holders.get(digest) ?? [];
+      list.push(repository);
+      lookup.holders.set(digest, list);
+    }
+  }
+  return lookup;
+}
+
+function splitHost(reference: ImageReference): { host: string; repository: string } {
+  return { host: reference.domain, repository: reference.path };
+}
+
+/** Check the blobs one image manifest needs: present in the archive and linked in `repository`. */
+async function verifyContent(
+  lookup: ArchiveLookup,
+  repository: string,
+  digest: string,
+  architectures: readonly string[],
+): Promise<ContentProblem | undefined> {
+  const key = `${repository}@${digest}`;
+  if (lookup.verified.has(key)) return lookup.verified.get(key);
+  const problem = await findContentProblem(lookup, repository, digest, architectures, 0);
+  lookup.verified.set(key, problem);
+  return problem;
+}
+
+const REMIRROR_FIX =
+  'mirror the image again with oc-mirror, and give every archive chunk (a differential archive only carries new blobs).';
+
+async function readManifest(
+  lookup: ArchiveLookup,
+  repository: string,
+  digest: string,
+): Promise<ImageManifest | ContentProblem> {
+  const where = `${repository}@${digest}`;
+  if (!lookup.archive.hasBlob(digest))
+    return {
+      code: 'BLOB_MISSING',
+      detail: `manifest ${where} is linked but its blob is in no archive chunk`,
+      fix: REMIRROR_FIX,
+    };
+  try {
+    return parseImageManifest(await lookup.archive.readBlob(digest), where);
+  } catch (error) {
+    if (!(error instanceof MirrorCheckError)) throw error;
+    return { code: error.code, detail: error.message, fix: REMIRROR_FIX };
+  }
+}
+
+async function findContentProblem(
+  lookup: ArchiveLookup,
+  repository: string,
+  digest: string,
+  architectures: readonly string[],
+  depth: number,
+): Promise<ContentProblem | undefined> {
+  const manifest = await readManifest(lookup, repository, digest);
+  if ('code' in manifest) return manifest;
+  const where = `${repository}@${digest}`;
+  if (manifest.kind === 'index') {
+    if (depth > 0)
+      return {
+        code: 'MANIFEST_INVALID',
+        detail: `${where} is an index inside an index`,
+        fix: REMIRROR_FIX,
+      };
+    const { selected, missing } = selectPlatforms(manifest.children, architectures);
+    if (missing.length > 0)
+      return {
+        code: 'PLATFORM_MISSING',
+        detail: `manifest list ${where} has no linux/${missing.join(', linux/')} image (it has ${manifest.children.map((child) => formatPlatform(child.platform)).join(', ') || 'none'})`,
+        fix: `mirror it for the cluster's architecture (ImageSetConfiguration mirror.platform.architectures: [${missing.join(', ')}]), or set --arch to the cluster's architecture.`,
+      };
+    for (const child of selected) {
+      if (!lookup.manifests.get(repository)?.has(child.digest))
+        return {
+          code: 'MANIFEST_MISSING',
+          detail: `manifest list ${where} names ${formatPlatform(child.platform)} image ${child.digest}, which ${repository} does not hold`,
+          fix: REMIRROR_FIX,
+        };
+      const problem = await findContentProblem(lookup, repository, child.digest, architectures, 1);
+      if (problem !== undefined) return problem;
+    }
+    return undefined;
+  }
+  const blobs = manifest.kind === 'image' ? [manifest.config, ...manifest.layers] : manifest.layers;
+  const linked = lookup.layers.get(repository);
+  for (const blob of blobs) {
+    if (!lookup.archive.hasBlob(blob.digest))
+      return {
+        code: 'BLOB_MISSING',
+        detail: `blob ${blob.digest} of ${where} is in no archive chunk`,
+        fix: REMIRROR_FIX,
+      };
+    if (!linked?.has(blob.digest))
+      return {
+        code: 'BLOB_MISSING',
+        detail: `blob ${blob.digest} of ${where} is not linked in ${repository} (the registry answers "blob unknown")`,
+        fix: REMIRROR_FIX,
+      };
+  }
+  return undefined;
+}
+
+function holdersHint(lookup: ArchiveLookup, digest: string | undefined): string {
+  const holders = digest === undefined ? [] : (lookup.holders.get(digest) ?? []);
+  return holders.length === 0
+    ? `the archive does not hold ${digest ?? 'it'} anywhere: mirror the image with oc-mirror`
+    : `the archive holds it in ${holders.join(', ')}: map the source repository to ${[...lookup.hosts][0] ?? '<mirror host>'}/${holders[0]} (IDMS mirror or [[registry.mirror]] location)`;
+}
+
+interface Lookup {
+  repository: string;
+  digest: string | undefined;
+  outcome: 'found' | 'repository-missing' | 'manifest-unknown';
+}
+
+function lookUp(lookup: ArchiveLookup, reference: ImageReference): Lookup {
+  const { repository } = splitHost(reference);
+  const manifests = lookup.manifests.get(repository);
+  if (manifests === undefined)
+    return { repository, digest: reference.digest, outcome: 'repository-missing' };
+  if (reference.digest !== undefined)
+    return {
+      repository,
+      digest: reference.digest,
+      outcome: manifests.has(reference.digest) ? 'found' : 'manifest-unknown',
+    };
+  const digest = lookup.tags.get(repository)?.get(reference.tag ?? '');
+  return { repository, digest, outcome: digest === undefined ? 'manifest-unknown' : 'found' };
+}
+
+function sourceResult(
+  source: PullSource,
+  outcome: SourceResult['outcome'],
+  detail?: string,
+): SourceResult {
+  return {
+    role: source.role,
+    reference: source.reference,
+    status: source.status,
+    outcome,
+    detail: detail ?? source.reason,
+  };
+}
+
+/** Check one source reference; never throws for archive content, only reports. */
+async function checkImage(
+  lookup: ArchiveLookup,
+  conf: ContainersRegistriesConf,
+  reference: string,
+  role: ImageRole,
+  name: string | undefined,
+  architectures: readonly string[],
+): Promise<ImageCheck> {
+  const result: ImageCheck = {
+    role,
+    name,
+    reference,
+    ok: false,
+    servedBy: undefined,
+    repository: undefined,
+    digest: undefined,
+    code: undefined,
+    reason: undefined,
+    fix: undefined,
+    sources: [],
+    sigstore: undefined,
+  };
+  let parsed: ImageReference;
+  let sources: PullSource[];
+  try {
+    parsed = parseImageReference(reference);
+    result.reference = formatImageReference(parsed);
+    sources = resolvePullSources(parsed, conf);
+  } catch (error) {
+    if (!(error instanceof MirrorCheckError)) throw error;
+    return {
+      ...result,
+      code: error.code,
+      reason: error.message,
+      fix: 'correct the reference or the registries.conf table named.',
+    };
+  }
+  for (const source of sources) {
+    if (source.status !== 'try') {
+      result.sources.push(
+        sourceResult(source, source.status === 'skipped' ? 'skipped' : 'blocked'),
+      );
+      continue;
+    }
+    const physical = parseImageReference(source.reference);
+    if (!lookup.hosts.has(physical.domain)) {
+      result.sources.push(
+        sourceResult(
+          source,
+          'unreachable',
+          `${physical.domain} is not the archive's host; offline it cannot be reached`,
+        ),
+      );
+      continue;
+    }
+    const found = lookUp(lookup, physical);
+    if (found.outcome !== 'found') {
+      result.sources.push(
+        sourceResult(
+          source,
+          found.outcome,
+          found.outcome === 'repository-missing'
+            ? `the archive has no repository ${found.repository}`
+            : `mirror ${found.repository} has no such manifest`,
+        ),
+      );
+      continue;
+    }
+    // c/image uses the first source that answers the manifest: it must serve everything.
+    const digest = found.digest as string;
+    const problem = await verifyContent(lookup, found.repository, digest, architectures);
+    result.servedBy = source.reference;
+    result.repository = found.repository;
+    result.digest = digest;
+    result.sigstore = lookup.tags.get(found.repository)?.has(sigstoreTag(digest))
+      ? 'present'
+      : 'absent';
+    if (problem === undefined) {
+      result.sources.push(sourceResult(source, 'served'));
+      result.ok = true;
+      return result;
+    }
+    result.sources.push(sourceResult(source, 'content-incomplete', problem.detail));
+    return {
+      ...result,
+      code: problem.code,
+      reason: `mirror ${source.reference}: ${problem.detail}`,
+      fix: problem.fix,
+    };
+  }
+  return { ...result, ...explainNotServed(lookup, result.sources, parsed, conf) };
+}
+
+/** The most useful reason and fix when no source serves the reference. */
+function explainNotServed(
+  lookup: ArchiveLookup,
+  sources: SourceResult[],
+  parsed: ImageReference,
+  conf: ContainersRegistriesConf,
+): Pick<ImageCheck, 'code' | 'reason' | 'fix'> {
+  const archiveMiss = sources.find(
+    (source) => source.outcome === 'repository-missing' || source.outcome === 'manifest-unknown',
+  );
+  if (archiveMiss !== undefined) {
+    const physical = parseImageReference(archiveMiss.reference);
+    const mapping = `${referenceName(parsed)} → ${physical.domain}/${physical.path}`;
+    return {
+      code:
+        archiveMiss.outcome === 'repository-missing'
+          ? 'MIRROR_REPOSITORY_MISSING'
+          : 'MANIFEST_MISSING',
+      reason:
+        archiveMiss.outcome === 'repository-missing'
+          ? `the mapping ${mapping} routes to repository ${physical.path}, which the archive does not have`
+          : `mirror ${physical.path} has no such manifest (mapping ${mapping})`,
+      fix: holdersHint(lookup, parsed.digest),
+    };
+  }
+  const skipped = sources.filter((source) => source.outcome === 'skipped');
+  if (skipped.length > 0)
+    return {
+      code: 'MIRROR_POLICY_SKIPS_REFERENCE',
+      reason: `every mirror is skipped: ${skipped[0]?.detail ?? 'policy'}`,
+      fix:
+        parsed.digest === undefined
+          ? 'pull it by digest, or add a mirror that serves tags (pull-from-mirror = "all" or "tag-only"; an ImageTagMirrorSet).'
+          : 'add a mirror that serves digests (pull-from-mirror = "all" or "digest-only"; an ImageDigestMirrorSet).',
+    };
+  const mirrors = sources.filter((source) => source.role === 'mirror');
+  const blocked = sources.find((source) => source.outcome === 'blocked');
+  if (mirrors.length === 0)
+    return {
+      code: blocked === undefined ? 'NO_MIRROR_FOR_REFERENCE' : 'SOURCE_BLOCKED',
+      reason:
+        blocked === undefined
+          ? `no registries.conf table mirrors ${referenceName(parsed)} (${conf.origins.join(', ')}), so the pull goes to ${parsed.domain}, unreachable offline`
+          : `${blocked.detail} and no mirror serves ${referenceName(parsed)}`,
+      fix: `add an ImageDigestMirrorSet entry (source: ${referenceName(parsed)}) whose mirror is the archive's repository: ${holdersHint(lookup, parsed.digest)}.`,
+    };
+  return {
+    code: blocked === undefined ? 'NO_MIRROR_FOR_REFERENCE' : 'SOURCE_BLOCKED',
+    reason: `no pull source is served by the archive: ${sources.map((source) => `${source.reference} ${source.outcome}${source.detail === undefined ? '' : ` (${source.detail})`}`).join('; ')}`,
+    fix: `point a mirror of ${referenceName(parsed)} at the archive host (${[...lookup.hosts].join(', ') || 'none known'}): ${holdersHint(lookup, parsed.digest)}.`,
+  };
+}
+
+/** Hosts that serve the archive: the given one, or every mirror host in the registries.conf. */
+function archiveHosts(conf: ContainersRegistriesConf, mirrorHost: string | undefined): string[] {
+  if (mirrorHost !== undefined) return [mirrorHost];
+  const hosts = new Set<string>();
+  for (const registry of conf.registries) {
+    for (const mirror of registry.mirrors) hosts.add(mirror.location.split('/')[0] as string);
+    if (registry.location !== '' && registry.location !== registry.prefix)
+      hosts.add(registry.location.split('/')[0] as string);
+  }
+  return [...hosts].sort();
+}
+
+/** The registries.conf hostmirror writes for this archive (formats' writer), read back. */
+function generatedConf(
+  resources: ClusterResources,
+  archive: CheckableArchive,
+  host: string,
+): ContainersRegistriesConf {
+  let rules = mirrorRulesFromArchive(resources, archive, { host });
+  if (rules.length === 0) {
+    // No IDMS/ITMS in the archive (mirror-to-disk writes none): oc-mirror's release naming.
+    const pairs = [
+      { source: DEFAULT_RELEASE_SOURCE, repository: RELEASE_IMAGES_REPOSITORY },
+      { source: DEFAULT_COMPONENT_SOURCE, repository: RELEASE_COMPONENTS_REPOSITORY },
+    ].filter(({ repository }) => archive.hasRepository(repository));
+    rules = mirrorRulesFromPairs(
+      pairs.map(({ source, repository }) => ({ source, mirror: `${host}/${repository}` })),
+    );
+  }
+  return loadRegistriesConf(renderRegistriesConf({ rules }), {
+    origin: `the registries.conf hostmirror generates for ${host}`,
+  });
+}
+
+interface ReleaseLocation {
+  reference: string;
+  repository: string | undefined;
+  digest: string | undefined;
+}
+
+/** Find the release to check: the caller's spec, or the only release the archive holds. */
+function locateRelease(
+  lookup: ArchiveLookup,
+  conf: ContainersRegistriesConf,
+  release: string | undefined,
+): ReleaseLocation {
+  const releaseRepositories = [...lookup.tags.keys()].filter(
+    (repository) =>
+      repository === RELEASE_IMAGES_REPOSITORY ||
+      repository.endsWith(`/${RELEASE_IMAGES_REPOSITORY}`),
+  );
+  const candidates = releaseRepositories.flatMap((repository) =>
+    [...(lookup.tags.get(repository) ?? [])]
+      .filter(([tag]) => !tag.endsWith('.sig'))
+      .map(([tag, digest]) => ({ repository, tag, digest })),
+  );
+  if (release !== undefined && (release.includes('/') || release.includes('@'))) {
+    return { reference: release, repository: undefined, digest: undefined };
+  }
+  const matching =
+    release === undefined ? candidates : candidates.filter(({ tag }) => tag === release);
+  const digests = [...new Set(matching.map(({ digest }) => digest))];
+  if (digests.length === 0)
+    throw new MirrorCheckError(
+      'RELEASE_NOT_FOUND',
+      release === undefined
+        ? `The archive holds no release image (no tags in a ${RELEASE_IMAGES_REPOSITORY} repository); give the release with --release <pull spec>.`
+        : `The archive has no release tagged ${JSON.stringify(release)}; its release tags: ${candidates.map(({ tag }) => tag).join(', ') || 'none'}.`,
+      release ?? RELEASE_IMAGES_REPOSITORY,
+    );
+  if (digests.length > 1)
+    throw new MirrorCheckError(
+      'RELEASE_AMBIGUOUS',
+      `The archive holds ${digests.length} releases (${matching.map(({ repository, tag }) => `${repository}:${tag}`).join(', ')}); choose one with --release <tag or pull spec>.`,
+      RELEASE_IMAGES_REPOSITORY,
+    );
+  const chosen = matching[0] as { repository: string; digest: string };
+  // The source the cluster pulls: the registries.conf source mirrored to this repository.
+  const source =
+    conf.registries.find((registry) =>
+      registry.mirrors.some((mirror) => mirror.location.endsWith(`/${chosen.repository}`)),
+    )?.prefix ?? DEFAULT_RELEASE_SOURCE;
+  return {
+    reference: `${source}@${chosen.digest}`,
+    repository: chosen.repository,
+    digest: chosen.digest,
+  };
+}
+
+/** Stream the release image's layers (last first) until image-references is found. */
+async function readReleasePayload(
+  lookup: ArchiveLookup,
+  repository: string,
+  digest: string,
+  wantedArchitectures: readonly string[] | undefined,
+): Promise<{ payload: ReleasePayload; architecture: string | undefined }> {
+  const where = `release image ${repository}@${digest}`;
+  let manifest = parseImageManifest(await readRequiredBlob(lookup, digest, where), where);
+  let imageDigest = digest;
+  if (manifest.kind === 'index') {
+    const platforms = manifest.children.filter((child) => child.platform !== undefined);
+    const architectures =
+      wantedArchitectures ??
+      (platforms.length === 1
+        ? [platforms[0]?.platform?.architecture as string]
+        : [DEFAULT_ARCHITECTURE]);
+    const { selected, missing } = selectPlatforms(manifest.children, architectures.slice(0, 1));
+    if (missing.length > 0 || selected[0] === undefined)
+      throw new MirrorCheckError(
+        'PLATFORM_MISSING',
+        `The ${where} is a manifest list without a linux/${missing.join(', ')} image (it has ${manifest.children.map((child) => formatPlatform(child.platform)).join(', ')}); mirror the release for the cluster's architecture or pass --arch.`,
+        `${repository}@${digest}`,
+      );
+    imageDigest = selected[0].digest;
+    manifest = parseImageManifest(
+      await readRequiredBlob(lookup, imageDigest, `${where} (${architectures[0]})`),
+      `${repository}@${imageDigest}`,
+    );
+  }
+  if (manifest.kind !== 'image')
+    throw new MirrorCheckError(
+      'MANIFEST_INVALID',
+      `The ${where} is a ${manifest.kind} manifest; a release payload is an OCI or Docker schema 2 image.`,
+      `${repository}@${imageDigest}`,
+    );
+  const config = parseConfig(
+    await readRequiredBlob(lookup, manifest.config.digest, `config of ${where}`),
+  );
+  for (const layer of [...manifest.layers].reverse()) {
+    const label = `layer ${layer.digest} of ${where}`;
+    if (!lookup.archive.hasBlob(layer.digest))
+      throw new MirrorCheckError(
+        'BLOB_MISSING',
+        `The ${label} is in no archive chunk, so the release payload cannot be read; ${REMIRROR_FIX}`,
+        layer.digest,
+      );
+    const files = await readFilesFromLayer(
+      lookup.archive.openBlob(layer.digest),
+      [IMAGE_REFERENCES_PATH, RELEASE_METADATA_PATH],
+      label,
+    );
+    const references = files.get(IMAGE_REFERENCES_PATH);
+    if (references === undefined) continue;
+    const metadata = files.get(RELEASE_METADATA_PATH);
+    const payload: ReleasePayload = {
+      ...parseImageReferences(references.toString('utf8'), `${IMAGE_REFERENCES_PATH} in ${label}`),
+      metadata:
+        metadata === undefined
+          ? undefined
+          : parseReleaseMetadata(metadata.toString('utf8'), `${RELEASE_METADATA_PATH} in ${label}`),
+    };
+    return { payload, architecture: config.architecture };
+  }
+  throw new MirrorCheckError(
+    'IMAGE_REFERENCES_MISSING',
+    `None of the ${manifest.layers.length} layers of the ${where} holds ${IMAGE_REFERENCES_PATH}; this is not an OpenShift release payload.`,
+    `${repository}@${digest}`,
+  );
+}
+
+async function readRequiredBlob(
+  lookup: ArchiveLookup,
+  digest: string,
+  what: string,
+): Promise<Buffer> {
+  if (!lookup.archive.hasBlob(digest))
+    throw new MirrorCheckError(
+      'BLOB_MISSING',
+      `The ${what} (${digest}) is in no archive chunk; ${REMIRROR_FIX}`,
+      digest,
+    );
+  return lookup.archive.readBlob(digest);
+}
+
+function parseConfig(bytes: Buffer): { architecture: string | undefined } {
+  try {
+    const config = JSON.parse(bytes.toString('utf8')) as { architecture?: unknown };
+    return {
+      architecture: typeof config.architecture === 'string' ? config.architecture : undefined,
+    };
+  } catch {
+    return { architecture: undefined };
+  }
+}
+
+function loadConf(
+  options: CheckMirrorOptions,
+  resources: ClusterResources,
+): {
+  conf: ContainersRegistriesConf;
+  generated: boolean;
+} {
+  if (options.registriesConf === undefined)
+    return {
+      conf: generatedConf(
+        resources,
+        options.archive,
+        options.mirrorHost ?? DEFAULT_CHECK_MIRROR_HOST,
+      ),
+      generated: true,
+    };
+  if (typeof options.registriesConf === 'string')
+    return {
+      conf: loadRegistriesConf(options.registriesConf, {
+        origin: options.registriesConfOrigin ?? 'registries.conf',
+      }),
+      generated: false,
+    };
+  return { conf: options.registriesConf, generated: false };
+}
+
+/** Read a registries.conf file for `checkMirror` (text plus its path as origin). */
+export async function readRegistriesConfFile(path: string): Promise<ContainersRegistriesConf> {
+  return loadRegistriesConf(await readFile(path, 'utf8'), { origin: path });
+}
+
+/**
+ * Check that the archive serves every image the cluster pulls. Throws (typed
+ * `MirrorCheckError`) only when the release itself cannot be read — no release, a corrupt
+ * image-references, a missing release layer, a release manifest list without the cluster's
+ * platform; every other problem is a failing entry in the returned report.
+ */
+export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCheckReport> {
+  const started = performance.now();
+  const resources = await options.archive.readClusterResources();
+  const { conf, generated } = loadConf(options, resources);
+  const hosts = archiveHosts(
+    conf,
+    generated ? (options.mirrorHost ?? DEFAULT_CHECK_MIRROR_HOST) : options.mirrorHost,
+  );
+  const lookup = buildLookup(options.archive, hosts);
+  const warnings: CheckWarning[] = conf.ignoredKeys.map(({ origin, key }) => ({
+    code: 'REGISTRIES_CONF_IGNORED_KEY',
+    message: `${origin}: containers/image ignores the key ${key} (a typo?); it has no effect.`,
+  }));
+  const location = locateRelease(lookup, conf, options.release);
+  const provisionalArchitectures = options.architectures?.map(ociArchitecture);
+  const releaseCheck = await checkImage(
+    lookup,
+    conf,
+    location.reference,
+    'release',
+    undefined,
+    provisionalArchitectures ?? [DEFAULT_ARCHITECTURE],
+  );
+  const images: ImageCheck[] = [releaseCheck];
+  let payload: ReleasePayload | undefined;
+  let architectures = provisionalArchitectures ?? [DEFAULT_ARCHITECTURE];
+  let releaseArchitecture: string | undefined;
+  const served = releaseCheck.repository !== undefined && releaseCheck.digest !== undefined;
+  if (served || location.repository !== undefined) {
+    const repository = releaseCheck.repository ?? (location.repository as string);
+    const digest = releaseCheck.digest ?? (location.digest as string);
+    const read = await readReleasePayload(lookup, repository, digest, provisionalArchitectures);
+    payload = read.payload;
+    releaseArchitecture =
+      read.architecture === undefined ? undefined : ociArchitecture(read.architecture);
+    architectures = provisionalArchitectures ?? [releaseArchitecture ?? DEFAULT_ARCHITECTURE];
+    if (provisionalArchitectures === undefined && !releaseCheck.ok) {
+      images[0] = await checkImage(
+        lookup,
+        conf,
+        location.reference,
+        'release',
+        undefined,
+        architectures,
+      );
+    }
+  }
+  for (const component of payload?.components ?? [])
+    images.push(
+      await checkImage(
+        lookup,
+        conf,
+        component.reference,
+        'component',
+        component.name,
+        architectures,
+      ),
+    );
+  for (const image of options.additionalImages ?? [])
+    images.push(
+      await checkImage(lookup, conf, image, 'additional-image', undefined, architectures),
+    );
+  for (const catalog of resources.catalogSources)
+    if (catalog.image !== '')
+      images.push(
+        await checkImage(
+          lookup,
+          conf,
+          catalog.image,
+          'catalog',
+          `CatalogSource ${catalog.name}`,
+          architectures,
+        ),
+      );
+  const releaseImage = images[0] as ImageCheck;
+  const releaseDigest = parseReleaseDigest(releaseImage, location);
+  const signatures = findReleaseSignatures(resources, releaseDigest);
+  if (!signatures.present)
+    warnings.push({
+      code: 'RELEASE_SIGNATURE_MISSING',
+      message: `No release signature for ${releaseDigest}: no ConfigMap labelled release.openshift.io/verification-signatures in working-dir/cluster-resources has a key sha256-${releaseDigest.slice('sha256:'.length)}-<n>; the CVO cannot verify the payload offline (mirror with oc-mirror so it writes signature-configmap.yaml, and apply it to the cluster).`,
+    });
+  const failures = images.filter((image) => !image.ok);
+  const signatureFails = options.requireReleaseSignature === true && !signatures.present;
+  return {
+    ok: failures.length === 0 && !signatureFails,
+    archives: options.archive.chunks.map((chunk) => chunk.path),
+    registriesConf: { origin: conf.origins.join(', '), generated, mirrorHosts: hosts },
+    release: {
+      reference: releaseImage.reference,
+      digest: releaseDigest,
+      version: payload?.metadata?.version ?? payload?.name,
+      architecture: payload?.metadata?.architecture ?? releaseArchitecture,
+      architectures,
+      servedBy: releaseImage.servedBy,
+      components: payload?.components.length ?? 0,
+    },
+    counts: {
+      images: images.length,
+      passed: images.length - failures.length,
+      failed: failures.length,
+      sigstorePresent: images.filter((image) => image.sigstore === 'present').length,
+      sigstoreAbsent: images.filter((image) => image.sigstore === 'absent').length,
+    },
+    signatures: { release: signatures },
+    images,
+    failures,
+    warnings,
+    durationMs: Math.round(performance.now() - started),
+    overridden: undefined,
+  };
+}
+
+function parseReleaseDigest(release: ImageCheck, location: ReleaseLocation): string {
+  if (location.digest !== undefined) return location.digest;
+  try {
+    return parseImageReference(release.reference).digest ?? release.digest ?? '';
+  } catch {
+    return release.digest ?? '';
+  }
+}

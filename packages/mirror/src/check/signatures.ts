@@ -1,0 +1,29 @@
+import type { ClusterResources } from '../formats/cluster-resources.ts';
+
+/**
+ * Release signatures as the CVO finds them offline: a ConfigMap labelled
+ * `release.openshift.io/verification-signatures` (oc-mirror writes
+ * `working-dir/cluster-resources/signature-configmap.{json,yaml}`, namespace
+ * `openshift-config-managed`) whose binaryData keys are `sha256-<hex>-<n>`
+ * (oc-mirror `clusterresources/const.go`: `configMapBinaryDataIndexFormat = "sha256-%s-%d"`).
+ */
+const SIGNATURE_KEY = /^sha256-([0-9a-f]{64})-\d+$/;
+
+export interface ReleaseSignatures {
+  present: boolean;
+  /** `ConfigMap <namespace>/<name> key <key>` for each signature of the digest. */
+  found: string[];
+}
+
+export function findReleaseSignatures(
+  resources: ClusterResources,
+  digest: string,
+): ReleaseSignatures {
+  const hex = digest.startsWith('sha256:') ? digest.slice('sha256:'.length) : digest;
+  const found: string[] = [];
+  for (const configMap of resources.signatureConfigMaps)
+    for (const key of configMap.keys)
+      if (SIGNATURE_KEY.exec(key)?.[1] === hex)
+        found.push(`ConfigMap ${configMap.namespace ?? ''}/${configMap.name} key ${key}`);
+  return { present: found.length > 0, found };
+}

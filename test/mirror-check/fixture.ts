@@ -1,0 +1,225 @@
+/**
+ * A small oc-mirror v2 style archive made with the real tools: images built here as an OCI
+ * layout, pushed with `skopeo` into a real `docker-registry` on loopback in a private network
+ * namespace (push-to-registry.sh), then the registry's storage tree tarred with
+ * `working-dir/cluster-resources/` (IDMS + signature ConfigMap) as oc-mirror lays it out.
+ *
+ * Content: a "release" image whose last layer carries release-manifests/image-references
+ * naming three components (etcd, cli, machine-os; machine-os is a manifest list for amd64 and
+ * arm64; cli has a sigstore `.sig` tag), plus two broken releases under other tags: one whose
+ * image-references is not JSON, one that is a manifest list with an arm64 image only.
+ */
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { requireTool, runOk } from '../support/tools.ts';
+import { type Descriptor, OciLayout } from './oci-layout.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const COMPONENT_SOURCE = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev';
+export const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
+export const RELEASE_TAG = '4.14.3-x86_64';
+export const CORRUPT_RELEASE_TAG = '4.14.3-corrupt';
+export const ARM_ONLY_RELEASE_TAG = '4.14.3-arm-only';
+/** The oc-mirror destination named in the IDMS (the archive does not care which host). */
+export const IDMS_DESTINATION = 'registry.example:5000';
+const REGISTRY_TREE = 'docker/registry/v2';
+
+export interface FixtureComponent {
+  name: string;
+  digest: string;
+}
+
+export interface MirrorFixture {
+  work: string;
+  /** The complete archive (one chunk). */
+  archive: string;
+  release: { digest: string; lastLayer: string };
+  components: FixtureComponent[];
+  /** The same archive without some registry paths (relative to docker/registry/v2/). */
+  variant(name: string, exclude: string[]): Promise<string>;
+  /** Registry path of a manifest revision and of a tag, for `variant`. */
+  revisionPath(repository: string, digest: string): string;
+  tagPath(repository: string, tag: string): string;
+  blobPath(digest: string): string;
+  cleanup(): Promise<void>;
+}
+
+function imageStream(name: string, components: FixtureComponent[]): string {
+  return JSON.stringify(
+    {
+      kind: 'ImageStream',
+      apiVersion: 'image.openshift.io/v1',
+      metadata: { name, creationTimestamp: null },
+      spec: {
+        lookupPolicy: { local: false },
+        tags: components.map((component) => ({
+          name: component.name,
+          from: { kind: 'DockerImage', name: `${COMPONENT_SOURCE}@${component.digest}` },
+          importPolicy: {},
+          referencePolicy: { type: 'Source' },
+        })),
+      },
+    },
+    null,
+    2,
+  );
+}
+
+function releaseMetadata(version: string): string {
+  return JSON.stringify({
+    kind: 'cincinnati-metadata-v0',
+    version,
+    previous: ['4.14.2'],
+    metadata: {},
+  });
+}
+
+const BASE_LAYER = { 'etc/os-release': 'ID=fixture\n', 'usr/bin/cluster-version-operator': 'cvo' };
+
+async function buildImages(layout: OciLayout) {
+  const etcd = await layout.image([{ 'usr/bin/etcd': 'etcd binary' }, { 'etc/etcd.conf': 'x' }]);
+  const cli = await layout.image([{ 'usr/bin/oc': 'oc binary' }]);
+  const osAmd = await layout.image([{ 'usr/lib/os': 'amd64 os' }], 'amd64');
+  const osArm = await layout.image([{ 'usr/lib/os': 'arm64 os' }], 'arm64');
+  const machineOs = await layout.index([osAmd, osArm]);
+  const signature = await layout.image([{ 'signature.json': '{"critical":{}}' }]);
+  const components = [
+    { name: 'etcd', digest: etcd.digest },
+    { name: 'cli', digest: cli.digest },
+    { name: 'machine-os', digest: machineOs.digest },
+  ];
+  const releaseFiles = (imageReferences: string, architecture: string) => ({
+    'release-manifests/0000_00_cluster-version-operator_00_namespace.yaml': 'kind: Namespace\n',
+    'release-manifests/image-references': imageReferences,
+    'release-manifests/release-metadata': releaseMetadata(`4.14.3-${architecture}`),
+  });
+  const release = await layout.image([
+    BASE_LAYER,
+    releaseFiles(imageStream('4.14.3', components), 'amd64'),
+  ]);
+  const corrupt = await layout.image([
+    BASE_LAYER,
+    releaseFiles(imageStream('4.14.3', components).slice(0, 120), 'amd64'),
+  ]);
+  const armRelease = await layout.image(
+    [BASE_LAYER, releaseFiles(imageStream('4.14.3', components), 'arm64')],
+    'arm64',
+  );
+  const armOnly = await layout.index([armRelease]);
+  return { etcd, cli, machineOs, signature, components, release, corrupt, armOnly };
+}
+
+function idmsYaml(): string {
+  return `---
+apiVersion: config.openshift.io/v1
+kind: ImageDigestMirrorSet
+metadata:
+  name: idms-release-0
+  annotations:
+    createdBy: oc-mirror v2
+spec:
+  imageDigestMirrors:
+  - mirrors:
+    - ${IDMS_DESTINATION}/openshift/release
+    source: ${COMPONENT_SOURCE}
+  - mirrors:
+    - ${IDMS_DESTINATION}/openshift/release-images
+    source: ${RELEASE_SOURCE}
+`;
+}
+
+function signatureConfigMap(releaseDigest: string): string {
+  const hex = releaseDigest.slice('sha256:'.length);
+  return `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: mirrored-release-signatures
+  namespace: openshift-config-managed
+  labels:
+    release.openshift.io/verification-signatures: ""
+binaryData:
+  sha256-${hex}-1: ${Buffer.from('fixture signature').toString('base64')}
+`;
+}
+
+export async function buildMirrorFixture(): Promise<MirrorFixture> {
+  await Promise.all([
+    requireTool('skopeo'),
+    requireTool('docker-registry'),
+    requireTool('unshare'),
+    requireTool('ip'),
+  ]);
+  const tar = await requireTool('tar', 'tar');
+  const work = await mkdtemp(join(tmpdir(), 'hm-mirror-check-'));
+  const layout = new OciLayout(join(work, 'layout'));
+  const images = await buildImages(layout);
+  const plan: [string, Descriptor, string, boolean][] = [
+    ['release', images.release, `openshift/release-images:${RELEASE_TAG}`, false],
+    ['corrupt', images.corrupt, `openshift/release-images:${CORRUPT_RELEASE_TAG}`, false],
+    ['arm-only', images.armOnly, `openshift/release-images:${ARM_ONLY_RELEASE_TAG}`, true],
+    ['etcd', images.etcd, `openshift/release:${RELEASE_TAG}-etcd`, false],
+    ['cli', images.cli, `openshift/release:${RELEASE_TAG}-cli`, false],
+    ['machine-os', images.machineOs, `openshift/release:${RELEASE_TAG}-machine-os`, true],
+    [
+      'cli-sig',
+      images.signature,
+      `openshift/release:${images.cli.digest.replace(':', '-')}.sig`,
+      false,
+    ],
+  ];
+  for (const [ref, descriptor] of plan) layout.tag(ref, descriptor);
+  await layout.finish();
+  const planFile = join(work, 'push-plan.txt');
+  await writeFile(
+    planFile,
+    plan.map(([ref, , destination, all]) => `${ref} ${destination}${all ? ' all' : ''}\n`).join(''),
+  );
+  const root = join(work, 'root');
+  await mkdir(root);
+  await runOk(join(here, 'push-to-registry.sh'), [layout.dir, root, planFile], {
+    timeoutMs: 60_000,
+  });
+  const resources = join(root, 'working-dir', 'cluster-resources');
+  await mkdir(resources, { recursive: true });
+  await writeFile(join(resources, 'idms-oc-mirror.yaml'), idmsYaml());
+  await writeFile(
+    join(resources, 'signature-configmap.yaml'),
+    signatureConfigMap(images.release.digest),
+  );
+
+  const makeArchive = async (name: string, exclude: string[]): Promise<string> => {
+    const folder = join(work, name);
+    await mkdir(folder, { recursive: true });
+    const path = join(folder, 'mirror_000001.tar');
+    const excludes = exclude.map((member) => `--exclude=${REGISTRY_TREE}/${member}`);
+    await runOk(
+      tar,
+      ['-C', root, '-cf', path, '--sort=name', ...excludes, 'docker', 'working-dir'],
+      {
+        timeoutMs: 30_000,
+      },
+    );
+    return path;
+  };
+  const hex = (digest: string) => digest.slice('sha256:'.length);
+  const releaseManifest = JSON.parse(
+    await readFile(join(layout.dir, 'blobs', 'sha256', hex(images.release.digest)), 'utf8'),
+  ) as { layers: { digest: string }[] };
+  return {
+    work,
+    archive: await makeArchive('complete', []),
+    release: {
+      digest: images.release.digest,
+      lastLayer: releaseManifest.layers.at(-1)?.digest ?? '',
+    },
+    components: images.components,
+    variant: makeArchive,
+    revisionPath: (repository, digest) =>
+      `repositories/${repository}/_manifests/revisions/sha256/${hex(digest)}`,
+    tagPath: (repository, tag) => `repositories/${repository}/_manifests/tags/${tag}`,
+    blobPath: (digest) => `blobs/sha256/${hex(digest).slice(0, 2)}/${hex(digest)}`,
+    cleanup: () => rm(work, { recursive: true, force: true }),
+  };
+}
