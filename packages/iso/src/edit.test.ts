@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { fixtureFile, scratchDir } from '../../../test/iso/fixtures.ts';
+import { CoreosIso } from './coreos-iso.ts';
+import type { IsoEdit } from './edit.ts';
+import { IsoError } from './errors.ts';
+import { planFileExtension } from './relocate.ts';
+
+let dir: { path: string; dispose: () => Promise<void> };
+let pristine: string;
+const sha = async (path: string) =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
+
+before(async () => {
+  dir = await scratchDir('edit');
+  pristine = await fixtureFile('embed-areas-2023-07.x86_64', dir.path);
+});
+after(() => dir.dispose());
+
+async function copyOf(name: string): Promise<string> {
+  const path = join(dir.path, name);
+  await copyFile(pristine, path);
+  return path;
+}
+
+async function threeWays(plan: (iso: CoreosIso) => Promise<IsoEdit>, name: string) {
+  const inPlace = await copyOf(`${name}-in-place.iso`);
+  const newFile = join(dir.path, `${name}-new.iso`);
+  const streamed = join(dir.path, `${name}-stream.iso`);
+  const iso = await CoreosIso.open(inPlace);
+  try {
+    const edit = await plan(iso);
+    await iso.write(edit, { kind: 'file', path: newFile });
+    const sink = new PassThrough();
+    const chunks: Buffer[] = [];
+    sink.on('data', (chunk: Buffer) => chunks.push(chunk));
+    await iso.write(edit, { kind: 'stream', stream: sink });
+    await writeFile(streamed, Buffer.concat(chunks));
+    await iso.write(edit, { kind: 'in-place' });
+  } finally {
+    await iso.close();
+  }
+  const hashes = await Promise.all([inPlace, newFile, streamed].map(sha));
+  assert.equal(hashes[0], hashes[1]);
+  assert.equal(hashes[0], hashes[2]);
+  return inPlace;
+}
+
+test('streamedEqualsNewFileEqualsInPlace: kargs edit', async () => {
+  const edited = await threeWays((iso) => iso.planKargs({ append: ['hostmirror=1'] }), 'kargs');
+  assert.notEqual(await sha(edited), await sha(pristine));
+  const iso = await CoreosIso.open(edited);
+  try {
+    assert.match((await iso.currentKargs()) ?? '', / hostmirror=1$/);
+    await iso.write(iso.planReset(), { kind: 'in-place' });
+  } finally {
+    await iso.close();
+  }
+  assert.equal(await sha(edited), await sha(pristine));
+});
+
+test('streamedEqualsNewFileEqualsInPlace: initrd extension', async () => {
+  const archive = Buffer.from('0707010000'.repeat(7));
+  const edited = await threeWays(
+    async (iso) =>
+      (
+        await planFileExtension(iso.image, [
+          {
+            size: archive.length,
+            what: 'test archive',
+            chunks: async function* () {
+              yield archive;
+            },
+          },
+        ])
+      ).edit,
+    'extend',
+  );
+  assert.ok((await stat(edited)).size > (await stat(pristine)).size);
+});
+
+test('failedInPlaceWrite: the original bytes stay (patch failure and source failure)', async () => {
+  const target = await copyOf('fail.iso');
+  const original = await sha(target);
+  const iso = await CoreosIso.open(target);
+  try {
+    const kargs = await iso.planKargs({ append: ['x=1'] });
+    let writes = 0;
+    await assert.rejects(
+      iso.write(
+        kargs,
+        { kind: 'in-place' },
+        {
+          beforeWrite: () => {
+            if (++writes === 2) throw new Error('disk full');
+          },
+        },
+      ),
+      /disk full/,
+    );
+    assert.equal(await sha(target), original);
+    const { edit } = await planFileExtension(iso.image, [
+      {
+        size: 1 << 20,
+        what: 'broken archive',
+        chunks: async function* () {
+          yield Buffer.alloc(1000, 1);
+          throw new Error('read error');
+        },
+      },
+    ]);
+    await assert.rejects(iso.write(edit, { kind: 'in-place' }), /read error/);
+    assert.equal(await sha(target), original);
+    const short = (
+      await planFileExtension(iso.image, [
+        {
+          size: 5000,
+          what: 'short archive',
+          chunks: async function* () {
+            yield Buffer.alloc(10);
+          },
+        },
+      ])
+    ).edit;
+    await assert.rejects(
+      iso.write(short, { kind: 'in-place' }),
+      (error) => error instanceof IsoError && error.code === 'BAD_ARCHIVE',
+    );
+    assert.equal(await sha(target), original);
+    await assert.rejects(
+      iso.write(short, { kind: 'file', path: join(dir.path, 'short-out.iso') }),
+      (error) => error instanceof IsoError && error.code === 'BAD_ARCHIVE',
+    );
+    await assert.rejects(stat(join(dir.path, 'short-out.iso')), { code: 'ENOENT' });
+  } finally {
+    await iso.close();
+  }
+});
+
+test('outputIsInput: writing a new file over the input is refused', async () => {
+  const target = await copyOf('self.iso');
+  const iso = await CoreosIso.open(target);
+  try {
+    await assert.rejects(
+      iso.write(iso.planReset(), { kind: 'file', path: target, overwrite: true }),
+      (error) => error instanceof IsoError && error.code === 'OUTPUT_IS_INPUT',
+    );
+  } finally {
+    await iso.close();
+  }
+});

@@ -1,0 +1,42 @@
+/**
+ * Every way reading or editing an ISO can fail. Callers and tests branch on `code`; the
+ * message is a sentence naming the value, its place (path or byte offset) and the fix.
+ */
+export type IsoErrorCode =
+  | 'ISO_TRUNCATED'
+  | 'NOT_ISO9660'
+  | 'BAD_DIRECTORY_RECORD'
+  | 'RECORD_CROSSES_SECTOR'
+  | 'DIRECTORY_LOOP'
+  | 'EXTENT_PAST_END'
+  | 'BAD_SYSTEM_USE'
+  | 'BAD_BOOT_CATALOG'
+  | 'FILE_NOT_FOUND'
+  | 'NOT_COREOS'
+  | 'BAD_METADATA'
+  | 'IGNITION_EXISTS'
+  | 'EMBED_TOO_LARGE'
+  | 'BAD_EMBED_AREA'
+  | 'NO_KARGS_AREA'
+  | 'KARGS_TOO_LARGE'
+  | 'KARGS_MISMATCH'
+  | 'KARG_NOT_FOUND'
+  | 'UNSUPPORTED_FILE'
+  | 'FILE_TOO_LARGE'
+  | 'BAD_ARCHIVE'
+  | 'BAD_PARTITION_TABLE'
+  | 'OUTPUT_IS_INPUT'
+  | 'TTY_OUTPUT';
+
+export class IsoError extends Error {
+  readonly code: IsoErrorCode;
+  /** Byte offset in the image the error is about, when there is one. */
+  readonly offset: number | undefined;
+
+  constructor(code: IsoErrorCode, message: string, offset?: number) {
+    super(message);
+    this.name = 'IsoError';
+    this.code = code;
+    this.offset = offset;
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * @hostmirror/iso: read ISO 9660 images (primary, Joliet, Rock Ridge, El Torito), read and edit
+ * CoreOS live ISOs (Ignition and kargs embed areas, initrd extension), PXE artifacts. See README.md.
+ */
+export {
+  type CoreosFeatures,
+  type CoreosMetadata,
+  type IgnitionArea,
+  readCoreosMetadata,
+  readCurrentKargs,
+  requireKargs,
+} from './coreos.ts';
+export { CoreosIso } from './coreos-iso.ts';
+export * from './coreos-paths.ts';
+export {
+  combineEdits,
+  editedBytes,
+  type IsoAppendix,
+  type IsoEdit,
+  type IsoPatch,
+  type WriteProgress,
+  writeEditedFile,
+  writeEditedStream,
+} from './edit.ts';
+export { type BootCatalog, type BootEntry, BootPlatform } from './el-torito.ts';
+export { encodeEmbedArea, IGNITION_MEMBER, isEmptyArea, MEMBER_MODE } from './embed-area.ts';
+export { IsoError, type IsoErrorCode } from './errors.ts';
+export { type IsoEntry, type IsoExtent, IsoImage, type IsoTree } from './image.ts';
+export { applyEditInPlace, type InPlaceHooks } from './in-place.ts';
+export { SECTOR_SIZE } from './iso9660.ts';
+export {
+  editKargs,
+  formatKargsArea,
+  type KargsArea,
+  type KargsAreas,
+  type KargsEdits,
+  parseKargsArea,
+  withoutKarg,
+} from './kargs.ts';
+export { type IsoOutput, writeIso } from './output.ts';
+export { ignitionAreaPatch, kargsPatches, resetPatches } from './plans.ts';
+export { type AppendSource, planFileExtension, type Relocation } from './relocate.ts';
+export { BufferSource, type ByteSource, FileSource } from './source.ts';
+export type { DescriptorKind, VolumeDescriptor } from './volume-descriptor.ts';

@@ -1,0 +1,25 @@
+/** Where an edited ISO goes: the input itself, a new file, or a stream (`-o -`). */
+import type { Writable } from 'node:stream';
+import { type IsoEdit, type WriteProgress, writeEditedFile, writeEditedStream } from './edit.ts';
+import { applyEditInPlace, type InPlaceHooks } from './in-place.ts';
+import type { FileSource } from './source.ts';
+
+export type IsoOutput =
+  | { kind: 'in-place' }
+  | { kind: 'file'; path: string; overwrite?: boolean }
+  | { kind: 'stream'; stream: Writable };
+
+/** Write `edit` of the image in `source` to `output`. The three kinds give identical bytes. */
+export async function writeIso(
+  source: FileSource,
+  edit: IsoEdit,
+  output: IsoOutput,
+  options: WriteProgress & InPlaceHooks = {},
+): Promise<void> {
+  if (output.kind === 'in-place') return applyEditInPlace(source.path, edit, options);
+  if (output.kind === 'stream') return writeEditedStream(source, edit, output.stream, options);
+  return writeEditedFile(source, edit, output.path, {
+    ...options,
+    overwrite: output.overwrite ?? false,
+  });
+}
