@@ -29,9 +29,9 @@ export {
   parseImageReferences,
   parseReleaseMetadata,
   RELEASE_METADATA_PATH,
-  type ReleaseComponent,
   type ReleaseMetadata,
   type ReleasePayload,
+  type ReleasePayloadComponent,
 } from './release-payload.ts';
 export {
   type CheckWarning,

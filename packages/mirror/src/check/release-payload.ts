@@ -15,7 +15,7 @@ const DOCKER_IMAGE_KIND = 'DockerImage';
 /** release-metadata's `metadata` key that marks a heterogeneous (multi-arch) payload. */
 export const RELEASE_ARCHITECTURE_ANNOTATION = 'release.openshift.io/architecture';
 
-export interface ReleaseComponent {
+export interface ReleasePayloadComponent {
   /** The tag name in image-references, for example `etcd`. */
   name: string;
   /** The component's pull spec as written, for example `quay.io/…/ocp-v4.0-art-dev@sha256:…`. */
@@ -33,7 +33,7 @@ export interface ReleaseMetadata {
 export interface ReleasePayload {
   /** `metadata.name` of the ImageStream: the release version. */
   name: string;
-  components: ReleaseComponent[];
+  components: ReleasePayloadComponent[];
   metadata: ReleaseMetadata | undefined;
 }
 
@@ -94,7 +94,7 @@ export function parseImageReferences(
   const name = record(root.metadata)?.name;
   const tags = record(root.spec)?.tags;
   if (!Array.isArray(tags)) throw invalidReferences(where, '$.spec.tags', 'is not an array.');
-  const components = tags.map((raw, index): ReleaseComponent => {
+  const components = tags.map((raw, index): ReleasePayloadComponent => {
     const path = `$.spec.tags[${index}]`;
     const tag = record(raw);
     if (tag === undefined || typeof tag.name !== 'string' || tag.name === '')

@@ -1,0 +1,211 @@
+/**
+ * `checkMirror` against an archive made by a real docker-registry and skopeo (fixture.ts):
+ * pass, a removed component, a wrong mapping, a digest-only mirror asked for a tag, and the
+ * typed errors for a corrupt image-references, a missing layer and a missing platform.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { MirrorArchive } from '../../packages/mirror/src/formats/archive-index.ts';
+import {
+  checkMirror,
+  formatCheckReport,
+  MirrorCheckError,
+  type MirrorCheckReport,
+} from '../../packages/mirror/src/index.ts';
+import {
+  ARM_ONLY_RELEASE_TAG,
+  buildMirrorFixture,
+  COMPONENT_SOURCE,
+  CORRUPT_RELEASE_TAG,
+  type MirrorFixture,
+  RELEASE_SOURCE,
+  RELEASE_TAG,
+} from './fixture.ts';
+
+let fixture: MirrorFixture;
+before(async () => {
+  fixture = await buildMirrorFixture();
+});
+after(async () => {
+  await fixture?.cleanup();
+});
+
+async function check(
+  archivePath: string,
+  options: Omit<Parameters<typeof checkMirror>[0], 'archive'> = {},
+) {
+  const archive = await MirrorArchive.open([archivePath]);
+  return checkMirror({ release: RELEASE_TAG, ...options, archive });
+}
+
+function failure(report: MirrorCheckReport, name: string | undefined) {
+  return report.failures.find((image) => image.name === name);
+}
+
+function isCheckError(code: string, subject?: RegExp) {
+  return (error: unknown) => {
+    assert.ok(error instanceof MirrorCheckError, String(error));
+    assert.equal(error.code, code, error.message);
+    if (subject !== undefined) assert.match(error.subject ?? '', subject);
+    return true;
+  };
+}
+
+describe('mirror check on a real registry archive', () => {
+  test('allPresentPasses', async () => {
+    const report = await check(fixture.archive);
+    assert.equal(report.ok, true, formatCheckReport(report));
+    assert.deepEqual(report.counts, {
+      images: 4,
+      passed: 4,
+      failed: 0,
+      sigstorePresent: 1,
+      sigstoreAbsent: 3,
+    });
+    assert.equal(report.release.digest, fixture.release.digest);
+    assert.equal(report.release.version, '4.14.3-amd64');
+    assert.deepEqual(report.release.architectures, ['amd64']);
+    assert.equal(
+      report.release.servedBy,
+      `localhost:5000/openshift/release-images@${fixture.release.digest}`,
+    );
+    assert.equal(report.signatures.release.present, true);
+    const cli = report.images.find((image) => image.name === 'cli');
+    assert.equal(cli?.sigstore, 'present');
+    assert.equal(
+      cli?.servedBy,
+      `localhost:5000/openshift/release@${fixture.components[1]?.digest}`,
+    );
+    assert.match(formatCheckReport(report), /^PASS {2}mirror check: 4 of 4 images served/);
+  });
+
+  test('componentRemovedFailsNamingIt', async () => {
+    const etcd = fixture.components[0] as { name: string; digest: string };
+    const archive = await fixture.variant('without-etcd', [
+      fixture.revisionPath('openshift/release', etcd.digest),
+      fixture.tagPath('openshift/release', `${RELEASE_TAG}-etcd`),
+    ]);
+    const report = await check(archive);
+    assert.equal(report.ok, false);
+    assert.equal(report.counts.failed, 1);
+    const failed = failure(report, 'etcd');
+    assert.equal(failed?.code, 'MANIFEST_MISSING');
+    assert.equal(failed?.reference, `${COMPONENT_SOURCE}@${etcd.digest}`);
+    assert.match(failed?.reason ?? '', /mirror openshift\/release has no such manifest/);
+    assert.match(
+      formatCheckReport(report),
+      new RegExp(`ocp-v4.0-art-dev@${etcd.digest.slice(0, 19)}.*component etcd`),
+    );
+  });
+
+  test('wrongRepositoryMappingFailsNamingTheMapping', async () => {
+    const conf = `
+[[registry]]
+prefix = ""
+location = "${RELEASE_SOURCE}"
+[[registry.mirror]]
+location = "localhost:5000/openshift/release-images"
+pull-from-mirror = "digest-only"
+
+[[registry]]
+prefix = ""
+location = "${COMPONENT_SOURCE}"
+[[registry.mirror]]
+location = "localhost:5000/openshift/release-components"
+pull-from-mirror = "digest-only"
+`;
+    const report = await check(fixture.archive, {
+      registriesConf: conf,
+      registriesConfOrigin: 'wrong.conf',
+    });
+    assert.equal(report.ok, false);
+    assert.equal(report.counts.failed, 3);
+    for (const component of fixture.components) {
+      const failed = failure(report, component.name);
+      assert.equal(failed?.code, 'MIRROR_REPOSITORY_MISSING');
+      assert.match(
+        failed?.reason ?? '',
+        /ocp-v4\.0-art-dev → localhost:5000\/openshift\/release-components/,
+      );
+      assert.match(failed?.fix ?? '', /openshift\/release\b/);
+    }
+  });
+
+  test('digestOnlyMirrorAndTagReferenceFailWithThePolicyReason', async () => {
+    const report = await check(fixture.archive, {
+      release: `${RELEASE_SOURCE}:${RELEASE_TAG}`,
+      additionalImages: [`${COMPONENT_SOURCE}:${RELEASE_TAG}-etcd`],
+    });
+    assert.equal(report.ok, false);
+    for (const image of report.failures) {
+      assert.equal(image.code, 'MIRROR_POLICY_SKIPS_REFERENCE');
+      assert.match(
+        image.reason ?? '',
+        /pull-from-mirror = "digest-only" and the reference is by tag/,
+      );
+    }
+    assert.deepEqual(
+      report.failures.map((image) => image.role),
+      ['release', 'additional-image'],
+    );
+  });
+
+  test('releaseByDigestSpecIsResolvedLikeAnyImage', async () => {
+    const report = await check(fixture.archive, {
+      release: `${RELEASE_SOURCE}@${fixture.release.digest}`,
+    });
+    assert.equal(report.ok, true, formatCheckReport(report));
+    assert.equal(report.release.components, 3);
+  });
+
+  test('severalReleasesNeedAChoice', async () => {
+    await assert.rejects(
+      check(fixture.archive, { release: undefined }),
+      isCheckError('RELEASE_AMBIGUOUS'),
+    );
+    await assert.rejects(
+      check(fixture.archive, { release: 'no-such-tag' }),
+      isCheckError('RELEASE_NOT_FOUND'),
+    );
+  });
+
+  test('corruptImageReferencesIsATypedErrorNamingTheFile', async () => {
+    await assert.rejects(
+      check(fixture.archive, { release: CORRUPT_RELEASE_TAG }),
+      isCheckError(
+        'IMAGE_REFERENCES_INVALID',
+        /^release-manifests\/image-references in layer sha256:/,
+      ),
+    );
+  });
+
+  test('missingReleaseLayerIsATypedErrorNamingTheLayer', async () => {
+    const archive = await fixture.variant('without-release-layer', [
+      fixture.blobPath(fixture.release.lastLayer),
+    ]);
+    await assert.rejects(
+      check(archive),
+      isCheckError('BLOB_MISSING', new RegExp(fixture.release.lastLayer)),
+    );
+  });
+
+  test('releaseManifestListWithoutTheClusterPlatformIsATypedError', async () => {
+    await assert.rejects(
+      check(fixture.archive, { release: ARM_ONLY_RELEASE_TAG, architectures: ['x86_64'] }),
+      isCheckError('PLATFORM_MISSING', /openshift\/release-images@sha256:/),
+    );
+  });
+
+  test('componentManifestListWithoutTheClusterPlatformFails', async () => {
+    const report = await check(fixture.archive, { architectures: ['s390x'] });
+    assert.equal(report.ok, false);
+    assert.deepEqual(
+      report.failures.map((image) => [image.name, image.code]),
+      [['machine-os', 'PLATFORM_MISSING']],
+    );
+    assert.match(
+      report.failures[0]?.reason ?? '',
+      /no linux\/s390x image \(it has linux\/amd64, linux\/arm64\)/,
+    );
+  });
+});
