@@ -1,0 +1,95 @@
+/** Ignition's checks of a resource: source, compression, verification, HTTP headers, proxy. */
+import type { Resource } from './config.ts';
+import type { FindingCollector, JsonPath } from './findings.ts';
+import type { SpecRules } from './spec.ts';
+import { parseUrlLikeGo, urlProblem } from './url.ts';
+
+/** Hex digits of each hash function's sum (the characters themselves are not checked). */
+const hashSumLength: Readonly<Record<string, number>> = { sha512: 128, sha256: 64 };
+
+/** `compression` may be absent, `""` or `"gzip"`. */
+export const compressionValues: readonly string[] = ['', 'gzip'];
+
+function checkHash(hash: string, path: JsonPath, rules: SpecRules, findings: FindingCollector) {
+  const dash = hash.indexOf('-');
+  if (dash === -1) {
+    findings.error(path, 'malformed hash specifier');
+    return;
+  }
+  const name = hash.slice(0, dash);
+  if (!rules.hashFunctions.includes(name)) {
+    findings.error(path, 'unrecognized hash function');
+    return;
+  }
+  if (hash.length - dash - 1 !== hashSumLength[name])
+    findings.error(path, 'incorrect size for hash sum');
+}
+
+function checkHeaders(resource: Resource, path: JsonPath, findings: FindingCollector) {
+  const headers = resource.httpHeaders ?? [];
+  if (headers.length > 0) {
+    const scheme =
+      resource.source === undefined || resource.source === null || resource.source === ''
+        ? undefined
+        : parseUrlLikeGo(resource.source)?.scheme;
+    if (scheme === undefined) findings.error([...path, 'httpHeaders'], 'unable to parse url');
+    else if (scheme !== 'http' && scheme !== 'https')
+      findings.error([...path, 'httpHeaders'], 'cannot use HTTP headers with this source scheme');
+  }
+  headers.forEach((header, index) => {
+    if (header.name === undefined || header.name === '')
+      findings.error([...path, 'httpHeaders', index, 'name'], "HTTP header name can't be empty");
+    if (header.value === '')
+      findings.error([...path, 'httpHeaders', index, 'value'], 'unable to parse HTTP header');
+  });
+}
+
+export interface ResourceOptions {
+  /** `merge[]` and `certificateAuthorities[]` need a source; file contents do not. */
+  sourceRequired: boolean;
+}
+
+export function checkResource(
+  resource: Resource,
+  path: JsonPath,
+  rules: SpecRules,
+  findings: FindingCollector,
+  options: ResourceOptions,
+): void {
+  const source = resource.source ?? undefined;
+  if (source === undefined) {
+    if (options.sourceRequired) findings.error(path, 'source is required');
+  } else if (source !== '' || options.sourceRequired) {
+    const problem = urlProblem(source, rules.urlSchemes);
+    if (problem !== undefined) findings.error([...path, 'source'], problem);
+  }
+  const compression = resource.compression ?? undefined;
+  if (compression !== undefined && !compressionValues.includes(compression))
+    findings.error([...path, 'compression'], 'invalid compression method');
+  const hash = resource.verification?.hash ?? undefined;
+  if (hash !== undefined) {
+    const hashPath = [...path, 'verification', 'hash'];
+    if (source === undefined)
+      findings.error(hashPath, 'source must be specified if verification is specified');
+    checkHash(hash, hashPath, rules, findings);
+  }
+  checkHeaders(resource, path, findings);
+}
+
+/** `ignition.proxy`: http(s) proxies only; a plain-HTTP proxy for HTTPS is only a warning. */
+export function checkProxy(
+  proxy: { httpProxy?: string | null; httpsProxy?: string | null },
+  path: JsonPath,
+  findings: FindingCollector,
+): void {
+  for (const key of ['httpProxy', 'httpsProxy'] as const) {
+    const value = proxy[key];
+    if (value === undefined || value === null || value === '') continue;
+    const scheme = parseUrlLikeGo(value)?.scheme;
+    if (scheme !== 'http' && scheme !== 'https') {
+      findings.error([...path, key], 'proxies must be http(s)');
+    } else if (key === 'httpsProxy' && scheme === 'http') {
+      findings.warn([...path, key], 'insecure plaintext HTTP proxy specified for HTTPS resources');
+    }
+  }
+}

@@ -1,0 +1,333 @@
+/**
+ * Ignition's `Validate()` rules beyond the schema, with its messages and JSON paths
+ * (research/ignition.md §3; messages from coreos/ignition `config/shared/errors`).
+ * `checkConfig` runs them on a decoded config of a known spec.
+ */
+import type {
+  DirectoryNode,
+  FileNode,
+  IgnitionConfig,
+  LinkNode,
+  Owner,
+  Storage,
+  Unit,
+} from './config.ts';
+import { checkDuplicates, type FindingCollector, type JsonPath } from './findings.ts';
+import { cleanPath, pathProblem, systemdUnitDir } from './paths.ts';
+import { checkDevices } from './rules-devices.ts';
+import { checkProxy, checkResource } from './rules-resource.ts';
+import type { SpecRules } from './spec.ts';
+import { parseUnitText } from './unit-file.ts';
+
+/** Highest legal mode: permission bits plus setuid, setgid and sticky. */
+const maxMode = 0o7777;
+const specialModeBits = 0o7000;
+/** Unit name suffixes Ignition accepts (`path.Ext` of the name). */
+export const unitSuffixes: readonly string[] = [
+  '.service',
+  '.socket',
+  '.device',
+  '.mount',
+  '.automount',
+  '.swap',
+  '.target',
+  '.path',
+  '.timer',
+  '.snapshot',
+  '.slice',
+  '.scope',
+];
+export const dropinSuffix = '.conf';
+
+const same = (value: string) => value;
+
+function checkOwner(owner: Owner | undefined, path: JsonPath, findings: FindingCollector) {
+  if (owner === undefined) return;
+  const hasId = owner.id !== undefined && owner.id !== null;
+  const hasName = owner.name !== undefined && owner.name !== null && owner.name !== '';
+  if (hasId && hasName) findings.error(path, 'cannot set both id and name');
+}
+
+function checkMode(
+  mode: number | null | undefined,
+  path: JsonPath,
+  rules: SpecRules,
+  findings: FindingCollector,
+) {
+  if (mode === undefined || mode === null) return;
+  if (mode < 0 || mode > maxMode) findings.error(path, 'illegal file mode');
+  if (!rules.specialModeBits && (mode & specialModeBits) !== 0)
+    findings.warn(
+      path,
+      'setuid/setgid/sticky bits are not supported or functional in spec versions older than 3.6.0',
+    );
+}
+
+function checkNode(
+  node: FileNode | DirectoryNode | LinkNode,
+  path: JsonPath,
+  findings: FindingCollector,
+) {
+  const problem = pathProblem(node.path);
+  if (problem !== undefined) findings.error([...path, 'path'], problem);
+  checkOwner(node.user, [...path, 'user'], findings);
+  checkOwner(node.group, [...path, 'group'], findings);
+}
+
+function checkFiles(storage: Storage, rules: SpecRules, findings: FindingCollector) {
+  storage.files?.forEach((file, index) => {
+    const path = ['storage', 'files', index];
+    checkNode(file, path, findings);
+    checkMode(file.mode, [...path, 'mode'], rules, findings);
+    const contents = file.contents ?? {};
+    checkResource(contents, [...path, 'contents'], rules, findings, { sourceRequired: false });
+    if (file.overwrite === true && (contents.source === undefined || contents.source === null))
+      findings.error([...path, 'overwrite'], 'overwrite must be false if source is unspecified');
+    file.append?.forEach((resource, appendIndex) => {
+      checkResource(resource, [...path, 'append', appendIndex], rules, findings, {
+        sourceRequired: true,
+      });
+    });
+  });
+  storage.directories?.forEach((directory, index) => {
+    const path = ['storage', 'directories', index];
+    checkNode(directory, path, findings);
+    checkMode(directory.mode, [...path, 'mode'], rules, findings);
+  });
+  storage.links?.forEach((link, index) => {
+    const path = ['storage', 'links', index];
+    checkNode(link, path, findings);
+    if (
+      rules.linkTargetRequired &&
+      (link.target === undefined || link.target === null || link.target === '')
+    )
+      findings.error([...path, 'target'], 'link target is required');
+    const hasOwner =
+      (link.user?.id ?? undefined) !== undefined ||
+      (link.user?.name ?? undefined) !== undefined ||
+      (link.group?.id ?? undefined) !== undefined ||
+      (link.group?.name ?? undefined) !== undefined;
+    if (link.hard === true && hasOwner) findings.warn(path, 'user/group ignored for hard link');
+  });
+}
+
+/** Storage-level rules: nothing under a configured link; hard links not to directories. */
+function checkLinkUse(storage: Storage, findings: FindingCollector) {
+  const linkPaths = (storage.links ?? []).map((link) => link.path).filter((path) => path !== '');
+  const underLink = (path: string) => linkPaths.some((link) => path.startsWith(`${link}/`));
+  const lists = [
+    ['files', storage.files, 'file path includes link in config'],
+    ['directories', storage.directories, 'directory path includes link in config'],
+    ['links', storage.links, 'link path includes link in config'],
+  ] as const;
+  for (const [list, nodes, message] of lists) {
+    nodes?.forEach((node, index) => {
+      if (node.path !== undefined && underLink(node.path))
+        findings.error(['storage', list, index], message);
+    });
+  }
+  const directoryPaths = new Set((storage.directories ?? []).map((directory) => directory.path));
+  storage.links?.forEach((link, index) => {
+    if (link.hard !== true || link.target === undefined || link.target === null) return;
+    // A relative target is joined to the link's own path (not its folder), as Ignition does.
+    const target = link.target.startsWith('/')
+      ? cleanPath(link.target)
+      : cleanPath(`${link.path}/${link.target}`);
+    if (directoryPaths.has(target))
+      findings.error(['storage', 'links', index], 'hard link target is a directory');
+  });
+}
+
+const hasContents = (text: string | null | undefined): text is string =>
+  text !== undefined && text !== null && text !== '';
+
+function hasInstallSection(text: string): boolean {
+  const parsed = parseUnitText(text);
+  return 'options' in parsed && parsed.options.some((option) => option.section === 'Install');
+}
+
+/** `foo@bar.service` → `foo@.service` (Ignition's template check covers `.service` only). */
+const instancePattern = /^([^@]+)@[^@]+(\.service)$/;
+
+function checkUnits(units: readonly Unit[], findings: FindingCollector) {
+  units.forEach((unit, index) => {
+    const path = ['systemd', 'units', index];
+    const extension = /(\.[^./]*)$/.exec(unit.name ?? '')?.[1] ?? '';
+    if (!unitSuffixes.includes(extension))
+      findings.error([...path, 'name'], 'invalid systemd unit extension');
+    if (hasContents(unit.contents)) {
+      const parsed = parseUnitText(unit.contents);
+      if ('problem' in parsed) {
+        findings.error([...path, 'contents'], `invalid unit content: ${parsed.problem}`);
+      } else if (unit.enabled === true && !parsed.options.some((o) => o.section === 'Install')) {
+        findings.warn(
+          [...path, 'contents'],
+          `unit ${JSON.stringify(unit.name)} is enabled, but has no install section so enable does nothing`,
+        );
+      }
+    }
+    unit.dropins?.forEach((dropin, dropinIndex) => {
+      const dropinPath = [...path, 'dropins', dropinIndex];
+      if (!(dropin.name ?? '').endsWith(dropinSuffix))
+        findings.error([...dropinPath, 'name'], 'invalid systemd drop-in extension');
+      if (hasContents(dropin.contents)) {
+        const parsed = parseUnitText(dropin.contents);
+        if ('problem' in parsed)
+          findings.error([...dropinPath, 'contents'], `invalid unit content: ${parsed.problem}`);
+      }
+    });
+    checkDuplicates(unit.dropins, (dropin) => dropin.name, [...path, 'dropins'], findings);
+  });
+  checkTemplates(units, findings);
+  checkDuplicates(units, (unit) => unit.name, ['systemd', 'units'], findings);
+}
+
+/** An enabled instance whose template (with contents) has no `[Install]` enables nothing. */
+function checkTemplates(units: readonly Unit[], findings: FindingCollector) {
+  const byName = new Map(units.map((unit) => [unit.name, unit]));
+  units.forEach((unit, index) => {
+    const match = instancePattern.exec(unit.name ?? '');
+    if (unit.enabled !== true || match === null) return;
+    const templateName = `${match[1]}@${match[2]}`;
+    const template = byName.get(templateName);
+    if (template === undefined || !hasContents(template.contents)) return;
+    if (!hasInstallSection(template.contents))
+      findings.warn(
+        ['systemd', 'units', index],
+        `template unit ${JSON.stringify(templateName)} for ${JSON.stringify(unit.name)} doesn't have Install section`,
+      );
+  });
+}
+
+/** A file, directory or link must not be where a unit or drop-in with contents is written. */
+function checkSystemdConflicts(config: IgnitionConfig, findings: FindingCollector) {
+  const reserved = new Set<string>();
+  for (const unit of config.systemd?.units ?? []) {
+    if (hasContents(unit.contents)) reserved.add(`${systemdUnitDir}/${unit.name}`);
+    for (const dropin of unit.dropins ?? [])
+      if (hasContents(dropin.contents))
+        reserved.add(`${systemdUnitDir}/${unit.name}.d/${dropin.name}`);
+  }
+  for (const list of ['files', 'directories', 'links'] as const) {
+    config.storage?.[list]?.forEach((node, index) => {
+      if (reserved.has(node.path))
+        findings.error(
+          ['storage', list, index, 'path'],
+          'path conflicts with systemd unit or dropin',
+        );
+    });
+  }
+}
+
+function checkIgnitionSection(
+  config: IgnitionConfig,
+  rules: SpecRules,
+  findings: FindingCollector,
+) {
+  const ignition = config.ignition;
+  const merge = ignition.config?.merge ?? [];
+  merge.forEach((resource, index) => {
+    checkResource(resource, ['ignition', 'config', 'merge', index], rules, findings, {
+      sourceRequired: true,
+    });
+  });
+  if (ignition.config?.replace !== undefined) {
+    checkResource(ignition.config.replace, ['ignition', 'config', 'replace'], rules, findings, {
+      sourceRequired: false,
+    });
+  }
+  const authorities = ignition.security?.tls?.certificateAuthorities ?? [];
+  authorities.forEach((resource, index) => {
+    const path = ['ignition', 'security', 'tls', 'certificateAuthorities', index];
+    checkResource(resource, path, rules, findings, { sourceRequired: true });
+  });
+  if (ignition.proxy !== undefined) checkProxy(ignition.proxy, ['ignition', 'proxy'], findings);
+  const sourceKey = (resource: { source?: string | null }) => resource.source ?? '';
+  checkDuplicates(merge, sourceKey, ['ignition', 'config', 'merge'], findings);
+  checkDuplicates(
+    authorities,
+    sourceKey,
+    ['ignition', 'security', 'tls', 'certificateAuthorities'],
+    findings,
+  );
+  checkDuplicates(ignition.proxy?.noProxy, same, ['ignition', 'proxy', 'noProxy'], findings);
+}
+
+function checkResourceHeaderDuplicates(config: IgnitionConfig, findings: FindingCollector) {
+  const visit = (resource: { httpHeaders?: { name: string }[] } | undefined, path: JsonPath) =>
+    checkDuplicates(
+      resource?.httpHeaders,
+      (header) => header.name,
+      [...path, 'httpHeaders'],
+      findings,
+    );
+  config.ignition.config?.merge?.forEach((r, i) => {
+    visit(r, ['ignition', 'config', 'merge', i]);
+  });
+  visit(config.ignition.config?.replace, ['ignition', 'config', 'replace']);
+  config.ignition.security?.tls?.certificateAuthorities?.forEach((r, i) => {
+    visit(r, ['ignition', 'security', 'tls', 'certificateAuthorities', i]);
+  });
+  config.storage?.files?.forEach((file, i) => {
+    visit(file.contents, ['storage', 'files', i, 'contents']);
+    file.append?.forEach((r, j) => {
+      visit(r, ['storage', 'files', i, 'append', j]);
+    });
+  });
+}
+
+function checkPasswd(config: IgnitionConfig, findings: FindingCollector) {
+  const users = config.passwd?.users ?? [];
+  users.forEach((user, index) => {
+    const path = ['passwd', 'users', index];
+    checkDuplicates(user.sshAuthorizedKeys, same, [...path, 'sshAuthorizedKeys'], findings);
+    checkDuplicates(user.groups, same, [...path, 'groups'], findings);
+  });
+  checkDuplicates(users, (user) => user.name, ['passwd', 'users'], findings);
+  checkDuplicates(config.passwd?.groups, (group) => group.name, ['passwd', 'groups'], findings);
+}
+
+/** `shouldExist` and `shouldNotExist` share one key space; the later entry is reported. */
+function checkKernelArguments(config: IgnitionConfig, findings: FindingCollector) {
+  const seen = new Set<string>();
+  const kargs = config.kernelArguments;
+  checkDuplicates(kargs?.shouldExist, same, ['kernelArguments', 'shouldExist'], findings, seen);
+  checkDuplicates(
+    kargs?.shouldNotExist,
+    same,
+    ['kernelArguments', 'shouldNotExist'],
+    findings,
+    seen,
+  );
+}
+
+/** Every rule of §3 on a decoded config whose spec is `rules.version`. */
+export function checkConfig(
+  config: IgnitionConfig,
+  rules: SpecRules,
+  findings: FindingCollector,
+): void {
+  checkIgnitionSection(config, rules, findings);
+  const storage = config.storage;
+  if (storage !== undefined) {
+    checkFiles(storage, rules, findings);
+    checkLinkUse(storage, findings);
+    checkDevices(storage, rules, findings);
+    // Files, directories and links share one key space, walked in Go field order.
+    const nodes = new Set<string>();
+    checkDuplicates(
+      storage.directories,
+      (n) => n.path,
+      ['storage', 'directories'],
+      findings,
+      nodes,
+    );
+    checkDuplicates(storage.files, (n) => n.path, ['storage', 'files'], findings, nodes);
+    checkDuplicates(storage.links, (n) => n.path, ['storage', 'links'], findings, nodes);
+  }
+  checkUnits(config.systemd?.units ?? [], findings);
+  checkSystemdConflicts(config, findings);
+  checkPasswd(config, findings);
+  checkKernelArguments(config, findings);
+  checkResourceHeaderDuplicates(config, findings);
+}

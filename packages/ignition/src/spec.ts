@@ -1,0 +1,98 @@
+import { type SpecVersion, specVersions } from '@hostmirror/ignition-config-types';
+
+/**
+ * What differs between spec versions beyond the schema (research/ignition.md §3 and §9.3).
+ * A config is judged by the rules of its own version, as Ignition does before upgrading it.
+ */
+export interface SpecRules {
+  version: SpecVersion;
+  /** URL schemes a resource may use: `gs` from 3.2, `arn` from 3.4. */
+  urlSchemes: readonly string[];
+  /** Hash functions of `verification.hash`: `sha256` from 3.1. */
+  hashFunctions: readonly string[];
+  /** Filesystem formats: `none` from 3.3, `virtiofs` in 3.7.0-experimental. */
+  filesystemFormats: readonly string[];
+  /** 3.6+ honours setuid/setgid/sticky bits; older specs warn that they do nothing. */
+  specialModeBits: boolean;
+  /** 3.6+ accepts any custom clevis pin; older specs only tpm2, tang and sss. */
+  anyClevisPin: boolean;
+  /** 3.3+ checks `links[].target` in Go (3.0–3.2 had it in the schema, which Ignition ignores). */
+  linkTargetRequired: boolean;
+}
+
+const minorOf = (version: SpecVersion) => Number(version.split('.')[1]);
+
+export function specRules(version: SpecVersion): SpecRules {
+  const minor = minorOf(version);
+  return {
+    version,
+    urlSchemes: [
+      'http',
+      'https',
+      'tftp',
+      's3',
+      'data',
+      ...(minor >= 2 ? ['gs'] : []),
+      ...(minor >= 4 ? ['arn'] : []),
+    ],
+    hashFunctions: minor >= 1 ? ['sha512', 'sha256'] : ['sha512'],
+    filesystemFormats: [
+      'ext4',
+      'btrfs',
+      'xfs',
+      'swap',
+      'vfat',
+      ...(minor >= 3 ? ['none'] : []),
+      ...(minor >= 7 ? ['virtiofs'] : []),
+    ],
+    specialModeBits: minor >= 6,
+    anyClevisPin: minor >= 6,
+    linkTargetRequired: minor >= 3,
+  };
+}
+
+/** A semantic version as coreos/go-semver reads it: exactly MAJOR.MINOR.PATCH[-PRE][+META]. */
+export interface SemVer {
+  major: number;
+  minor: number;
+  patch: number;
+  preRelease: string;
+  metadata: string;
+}
+
+const semverPattern = /^(\d+)\.(\d+)\.(\d+)(?:-([0-9A-Za-z.-]+))?(?:\+([0-9A-Za-z.-]+))?$/;
+
+export function parseSemVer(text: string): SemVer | undefined {
+  const match = semverPattern.exec(text);
+  if (match === null) return undefined;
+  return {
+    major: Number(match[1]),
+    minor: Number(match[2]),
+    patch: Number(match[3]),
+    preRelease: match[4] ?? '',
+    metadata: match[5] ?? '',
+  };
+}
+
+/**
+ * The spec a version string names, or undefined. Ignition compares whole versions, so
+ * pre-release and build metadata must match too: `3.3.0+build` is unsupported.
+ */
+export function specVersionOf(version: SemVer): SpecVersion | undefined {
+  return specVersions.find((known) => {
+    const parsed = parseSemVer(known);
+    return (
+      parsed !== undefined &&
+      parsed.major === version.major &&
+      parsed.minor === version.minor &&
+      parsed.patch === version.patch &&
+      parsed.preRelease === version.preRelease &&
+      parsed.metadata === version.metadata
+    );
+  });
+}
+
+/** Order of two known spec versions: negative when `a` is older. */
+export function compareSpecVersions(a: SpecVersion, b: SpecVersion): number {
+  return specVersions.indexOf(a) - specVersions.indexOf(b);
+}

@@ -1,0 +1,206 @@
+/**
+ * Read and validate a config the way Ignition's `config.Parse` does (research/ignition.md §2):
+ * empty → not a config; JSON; the version stub; an exact supported version; decode into the
+ * version's shapes (Go's decoder: `null` members are absent, unknown keys are warnings); then
+ * the `Validate()` rules. The result is a report, never an exception.
+ */
+import {
+  type ShapeError,
+  type SpecVersion,
+  shapeValidators,
+  specVersions,
+} from '@hostmirror/ignition-config-types';
+import type { IgnitionConfig } from './config.ts';
+import { FindingCollector, type JsonPath } from './findings.ts';
+import type { ParseFailure, ValidationReport } from './report.ts';
+import { checkConfig } from './rules.ts';
+import { parseSemVer, specRules, specVersionOf } from './spec.ts';
+
+export interface ValidateOptions {
+  /**
+   * Report unknown keys (typos such as `sshAuthorizedkeys`) as errors. Ignition itself only
+   * warns (`unused key X`) and then ignores the key; strict mode makes such a config invalid.
+   */
+  strict?: boolean;
+  /**
+   * The version strings to accept, e.g. `specVersionsAcceptedBy('2.14.0')` for the Ignition
+   * inside a given live ISO. Default: every spec we know (Ignition 2.26+).
+   */
+  acceptedVersions?: readonly string[];
+}
+
+const failure = (
+  parseFailure: ParseFailure,
+  version: string | undefined = undefined,
+): ValidationReport => ({
+  valid: false,
+  version,
+  parseFailure,
+  errors: [],
+  warnings: [],
+  config: undefined,
+});
+
+const notValid = 'config is not valid';
+
+type JsonObject = { [key: string]: unknown };
+const isObject = (value: unknown): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Remove `null` members everywhere (iteratively: deep nesting must not exhaust the stack). */
+function withoutNullMembers(root: unknown): unknown {
+  const pending: unknown[] = [root];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (Array.isArray(value)) {
+      for (const item of value) pending.push(item);
+    } else if (isObject(value)) {
+      for (const [key, member] of Object.entries(value)) {
+        if (member === null) delete value[key];
+        else pending.push(member);
+      }
+    }
+  }
+  return root;
+}
+
+type Decoded = { json: unknown } | { failure: ParseFailure };
+
+function decodeJson(input: string | Uint8Array | object): Decoded {
+  if (typeof input === 'object' && !(input instanceof Uint8Array))
+    return { json: structuredClone(input) };
+  const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
+  if (text.length === 0) return { failure: { code: 'EMPTY', message: 'not a config (empty)' } };
+  try {
+    return { json: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { failure: { code: 'SYNTAX', message: notValid, detail: (error as Error).message } };
+  }
+}
+
+/** Step 2–4: the version stub, parsed as semver, one of the accepted versions. */
+function readVersion(
+  json: unknown,
+  accepted: readonly string[],
+): { version: SpecVersion; text: string } | ParseFailure {
+  if (!isObject(json))
+    return {
+      code: 'SYNTAX',
+      message: notValid,
+      detail: `a config must be a JSON object, not ${describe(json)}`,
+    };
+  const ignition = json.ignition;
+  if (ignition !== undefined && ignition !== null && !isObject(ignition))
+    return {
+      code: 'SYNTAX',
+      message: notValid,
+      detail: `"ignition" must be an object, not ${describe(ignition)}`,
+    };
+  const version = isObject(ignition) ? ignition.version : undefined;
+  if (version !== undefined && version !== null && typeof version !== 'string')
+    return {
+      code: 'SYNTAX',
+      message: notValid,
+      detail: `"ignition.version" must be a string, not ${describe(version)}`,
+    };
+  const semver = typeof version === 'string' ? parseSemVer(version) : undefined;
+  if (semver === undefined)
+    return { code: 'VERSION_UNPARSABLE', message: "invalid config version (couldn't parse)" };
+  const known = specVersionOf(semver);
+  if (known === undefined || !accepted.includes(known))
+    return { code: 'VERSION_UNSUPPORTED', message: 'unsupported config version' };
+  return { version: known, text: version as string };
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+function pathOf(pointer: string): JsonPath {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((segment) => segment.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function unknownKeyOf(error: ShapeError): string | undefined {
+  const key = error.params.additionalProperty ?? error.params.unevaluatedProperty;
+  return typeof key === 'string' ? key : undefined;
+}
+
+function valueAt(root: unknown, path: JsonPath): unknown {
+  let node = root;
+  for (const segment of path)
+    node = (node as JsonObject | unknown[] | undefined)?.[segment as never];
+  return node;
+}
+
+/** Shape errors, worded like Go's decoder; unknown keys as Ignition's `unused key` warnings. */
+function checkShapes(
+  json: unknown,
+  version: SpecVersion,
+  strict: boolean,
+  findings: FindingCollector,
+): boolean {
+  const validate = shapeValidators[version];
+  if (validate === undefined) throw new Error(`no shape validator for ${version}`);
+  if (validate(json)) return true;
+  let shapesOk = true;
+  for (const error of validate.errors ?? []) {
+    const path = pathOf(error.instancePath);
+    const unknownKey = unknownKeyOf(error);
+    if (unknownKey !== undefined) {
+      const message = `unused key ${unknownKey}`;
+      if (strict) findings.error([...path, unknownKey], message);
+      else findings.warn([...path, unknownKey], message);
+      continue;
+    }
+    shapesOk = false;
+    const expected = error.params.type;
+    findings.error(
+      path,
+      `cannot unmarshal ${describe(valueAt(json, path))} into a value of type ${String(expected).replace(',null', '')}`,
+    );
+  }
+  return shapesOk;
+}
+
+/** Validate a config (bytes, text, or an already parsed JSON value). Never throws for bad input. */
+export function validateConfig(
+  input: string | Uint8Array | object,
+  options: ValidateOptions = {},
+): ValidationReport {
+  let json: unknown;
+  try {
+    const decoded = decodeJson(input);
+    if ('failure' in decoded) return failure(decoded.failure);
+    json = withoutNullMembers(decoded.json);
+  } catch (error) {
+    if (error instanceof RangeError)
+      return failure({
+        code: 'SYNTAX',
+        message: notValid,
+        detail: 'the JSON is nested too deeply',
+      });
+    throw error;
+  }
+  const read = readVersion(json, options.acceptedVersions ?? specVersions);
+  if ('code' in read) return failure(read);
+  const findings = new FindingCollector();
+  let config: IgnitionConfig | undefined;
+  if (checkShapes(json, read.version, options.strict === true, findings)) {
+    config = json as IgnitionConfig;
+    checkConfig(config, specRules(read.version), findings);
+  }
+  return {
+    valid: findings.errors.length === 0,
+    version: read.text,
+    parseFailure: undefined,
+    errors: findings.errors,
+    warnings: findings.warnings,
+    config,
+  };
+}
