@@ -61,22 +61,36 @@ async function writeEntry(
 }
 
 /**
- * Extract newc archives under `destination`. Names that are absolute or contain `..`, or that
- * would be written through a symlink the archive created, are refused with PATH_TRAVERSAL
- * before anything of that entry is written. Device nodes, fifos and sockets are skipped.
+ * Extract one entry being read under `destination`: an absolute name, a `..` component or a
+ * path through a symlink is refused with PATH_TRAVERSAL before anything is written. Returns the
+ * relative path written, or undefined for skipped types (devices, fifos, sockets).
+ */
+export async function extractEntry(
+  entry: NewcEntry,
+  destination: string,
+  options: ExtractNewcOptions = {},
+): Promise<string | undefined> {
+  const relative = extractionPath(entry.path, entry.offset);
+  await refuseSymlinkedParents(destination, relative, entry);
+  return (await writeEntry(destination, relative, entry, options.applyModes ?? true))
+    ? relative
+    : undefined;
+}
+
+/**
+ * Extract newc archives under `destination` (later copies of a path replace earlier ones, as in
+ * the kernel). Unsafe names are refused as in `extractEntry`.
  */
 export async function extractNewc(
   source: AsyncIterable<Uint8Array>,
   destination: string,
   options: ExtractNewcOptions = {},
 ): Promise<ExtractNewcResult> {
-  const applyModes = options.applyModes ?? true;
   const written: string[] = [];
   await mkdir(destination, { recursive: true });
   for await (const entry of readNewc(source)) {
-    const relative = extractionPath(entry.path, entry.offset);
-    await refuseSymlinkedParents(destination, relative, entry);
-    if (await writeEntry(destination, relative, entry, applyModes)) written.push(relative);
+    const relative = await extractEntry(entry, destination, options);
+    if (relative !== undefined) written.push(relative);
   }
   return { written };
 }

@@ -20,7 +20,12 @@ export {
   TRAILER_NAME,
 } from './constants.ts';
 export { NewcError, type NewcErrorCode } from './errors.ts';
-export { type ExtractNewcOptions, type ExtractNewcResult, extractNewc } from './extract.ts';
+export {
+  type ExtractNewcOptions,
+  type ExtractNewcResult,
+  extractEntry,
+  extractNewc,
+} from './extract.ts';
 export {
   type DecodedHeader,
   decodeNewcHeader,

@@ -1,0 +1,153 @@
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { openAtomicOutput } from '@hostmirror/atomic-file';
+import { type Codec, createCompressor } from '@hostmirror/codecs';
+import { type NewcEntryInput, writeNewc } from '@hostmirror/cpio-stream';
+import { InitrdError } from './errors.ts';
+import { type OverlaySpec, parseOverlaySpec } from './spec.ts';
+import { type VerifyReport, verifyInitrd } from './verify.ts';
+
+export interface BuildOverlayOptions {
+  /** Folder `source:` paths are relative to (the spec's folder). */
+  baseDir: string;
+  /** Override the spec's `compress`. */
+  compress?: Codec;
+  /** Override the spec's `level`. */
+  level?: number;
+  /** mtime of every entry; default SOURCE_DATE_EPOCH or 0. */
+  mtime?: number;
+}
+
+/** Any execute bit: a source that is executable stays executable when the spec gives no mode. */
+const ANY_EXECUTE = 0o111;
+const EXECUTABLE_MODE = 0o755;
+const REGULAR_MODE = 0o644;
+
+async function sourceEntry(
+  path: string,
+  source: string,
+  baseDir: string,
+  mode: number | undefined,
+): Promise<NewcEntryInput> {
+  const location = resolve(baseDir, source);
+  const info = await stat(location).catch(() => undefined);
+  if (!info?.isFile()) {
+    throw new InitrdError(
+      'SOURCE_MISSING',
+      `Source ${location} for ${path} ${info ? 'is not a regular file' : 'does not exist'}; fix "source:" in the spec.`,
+    );
+  }
+  return {
+    path,
+    type: 'file',
+    mode: mode ?? (info.mode & ANY_EXECUTE ? EXECUTABLE_MODE : REGULAR_MODE),
+    size: info.size,
+    stream: () => createReadStream(location, { highWaterMark: 1024 * 1024 }),
+  };
+}
+
+/** The newc entries a spec describes; sources are stat'ed, not read. */
+export async function* overlayEntries(
+  spec: OverlaySpec,
+  baseDir: string,
+): AsyncGenerator<NewcEntryInput> {
+  for (const directory of spec.directories) {
+    yield {
+      path: directory.path,
+      type: 'directory',
+      mode: directory.mode ?? EXECUTABLE_MODE,
+      uid: directory.uid ?? 0,
+      gid: directory.gid ?? 0,
+    };
+  }
+  for (const file of spec.files) {
+    const owner = { uid: file.uid ?? 0, gid: file.gid ?? 0 };
+    if (file.source !== undefined)
+      yield { ...(await sourceEntry(file.path, file.source, baseDir, file.mode)), ...owner };
+    else
+      yield {
+        path: file.path,
+        type: 'file',
+        mode: file.mode ?? REGULAR_MODE,
+        data: file.contents ?? '',
+        ...owner,
+      };
+  }
+  for (const link of spec.symlinks) yield { path: link.path, type: 'symlink', target: link.target };
+}
+
+/**
+ * Compose the overlay a spec describes into one compressed newc archive, as a stream. Files are
+ * streamed from disk one at a time, so memory does not grow with their size.
+ */
+export function buildOverlay(spec: OverlaySpec, options: BuildOverlayOptions): Readable {
+  const output = new PassThrough();
+  const codec = options.compress ?? spec.compress;
+  const level = options.level ?? spec.level;
+  void (async () => {
+    const compressor = await createCompressor(codec, level === undefined ? {} : { level });
+    const archive = writeNewc(
+      overlayEntries(spec, options.baseDir),
+      options.mtime === undefined ? {} : { mtime: options.mtime },
+    );
+    await pipeline(archive, compressor, output);
+  })().catch((error: unknown) => output.destroy(error as Error));
+  return output;
+}
+
+export interface BuildOverlayFileOptions {
+  compress?: Codec;
+  level?: number;
+  /** Replace an existing output (the CLI's `-f`). */
+  overwrite?: boolean;
+}
+
+export interface BuildOverlayResult {
+  path: string;
+  codec: Codec;
+  size: number;
+  entries: number;
+  report: VerifyReport;
+}
+
+/**
+ * Build the overlay of the spec at `specPath` into `outPath`: written under a temporary name,
+ * verified with the kernel's rules, then renamed into place.
+ */
+export async function buildOverlayFile(
+  specPath: string,
+  outPath: string,
+  options: BuildOverlayFileOptions = {},
+): Promise<BuildOverlayResult> {
+  const spec = parseOverlaySpec(await readFile(specPath, 'utf8'), { specPath });
+  const codec = options.compress ?? spec.compress;
+  const output = await openAtomicOutput(outPath, { overwrite: options.overwrite ?? false });
+  try {
+    const buildOptions: BuildOverlayOptions = {
+      baseDir: dirname(resolve(specPath)),
+      compress: codec,
+    };
+    if (options.level !== undefined) buildOptions.level = options.level;
+    await pipeline(buildOverlay(spec, buildOptions), output.stream);
+    const report = await verifyInitrd(output.temporaryPath);
+    const [fault] = report.faults;
+    if (fault !== undefined) {
+      throw new InitrdError(
+        'VERIFY_FAILED',
+        `The overlay built from ${specPath} breaks a kernel rule at byte ${fault.offset}: ${fault.message}`,
+        {
+          offset: fault.offset,
+        },
+      );
+    }
+    await output.commit();
+    const entries = report.segments.reduce((sum, segment) => sum + segment.entries.length, 0);
+    return { path: outPath, codec, size: report.size, entries, report };
+  } catch (error) {
+    await output.abort();
+    throw error;
+  }
+}

@@ -1,0 +1,72 @@
+/** Stable codes of InitrdError and of verifier faults. Tests branch on these. */
+export type InitrdErrorCode =
+  // Kernel-rule faults (research/coreos-iso.md §5)
+  /** An uncompressed archive does not start 4-byte aligned from the start of the file. */
+  | 'UNALIGNED_SEGMENT'
+  /** After an uncompressed archive the next segment is not 4-aligned (kernel: "broken padding"). */
+  | 'BROKEN_PADDING'
+  /** A segment starts with bytes that are no known magic. */
+  | 'UNKNOWN_MAGIC'
+  /** A segment uses a compression the kernel may know but we do not read (bzip2, lzma, lzo, lz4). */
+  | 'UNSUPPORTED_CODEC'
+  /** gzip header flags other than FNAME: the kernel's gunzip cannot skip them. */
+  | 'GZIP_HEADER_FLAGS'
+  /** gzip trailer CRC32 or size does not match the data. */
+  | 'GZIP_CRC_MISMATCH'
+  /** xz check other than none/CRC32 (CRC64 is xz's default): XZ Embedded refuses it. */
+  | 'XZ_CHECK_UNSUPPORTED'
+  /** xz stream structure is broken. */
+  | 'XZ_CORRUPT'
+  /** zstd window above 8 MiB. */
+  | 'ZSTD_WINDOW_TOO_LARGE'
+  /** zstd frame structure is broken. */
+  | 'ZSTD_CORRUPT'
+  /** The file ends inside a compressed stream or an archive. */
+  | 'TRUNCATED'
+  /** The decompressor failed (corrupt data). */
+  | 'DECOMPRESS_FAILED'
+  /** Non-zero bytes after an archive inside a compressed stream that are not another archive. */
+  | 'JUNK_IN_COMPRESSED_ARCHIVE'
+  /** An archive ends without TRAILER!!!. */
+  | 'MISSING_TRAILER'
+  /** The file holds no archive at all. */
+  | 'EMPTY'
+  /** A newc structure fault (the NewcError code is in `newcCode`). */
+  | 'NEWC'
+  // Spec and build errors
+  | 'SPEC_SYNTAX'
+  | 'SPEC_INVALID'
+  | 'SOURCE_MISSING'
+  | 'VERIFY_FAILED';
+
+/** A typed initrd error: `offset` is a byte offset in the file read, `file`/`line`/`column` a spec place. */
+export class InitrdError extends Error {
+  readonly code: InitrdErrorCode;
+  readonly offset: number | undefined;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  readonly newcCode: string | undefined;
+
+  constructor(
+    code: InitrdErrorCode,
+    message: string,
+    details: {
+      offset?: number;
+      file?: string;
+      line?: number;
+      column?: number;
+      newcCode?: string;
+      cause?: unknown;
+    } = {},
+  ) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'InitrdError';
+    this.code = code;
+    this.offset = details.offset;
+    this.file = details.file;
+    this.line = details.line;
+    this.column = details.column;
+    this.newcCode = details.newcCode;
+  }
+}

@@ -1,0 +1,284 @@
+/**
+ * The overlay spec of `hostmirror initrd build` (DESIGN.md §3). YAML is read in 1.1 mode, as
+ * openshift-install reads YAML, so `mode: 0755` is octal 493 (research/deps.md §9).
+ */
+import type { Codec } from '@hostmirror/codecs';
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import { InitrdError } from './errors.ts';
+
+export interface OverlayFile {
+  /** Path on the target system. */
+  path: string;
+  /** A local file, relative to the spec's folder; streamed. */
+  source?: string;
+  /** Inline contents (UTF-8). */
+  contents?: string;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export interface OverlayDirectory {
+  path: string;
+  mode?: number;
+  uid?: number;
+  gid?: number;
+}
+
+export interface OverlaySymlink {
+  path: string;
+  target: string;
+}
+
+export interface OverlaySpec {
+  compress: Codec;
+  /** Compression level (codec-specific range; default per codec). */
+  level?: number;
+  files: OverlayFile[];
+  directories: OverlayDirectory[];
+  symlinks: OverlaySymlink[];
+}
+
+/** Default codec: zstd is 4× gzip's speed and smaller (research/deps.md §5). */
+export const DEFAULT_OVERLAY_CODEC: Codec = 'zstd';
+const CODEC_NAMES: readonly Codec[] = ['gzip', 'xz', 'zstd', 'none'];
+const TOP_KEYS = ['compress', 'level', 'files', 'directories', 'symlinks'];
+const FILE_KEYS = ['path', 'source', 'contents', 'mode', 'uid', 'gid'];
+const DIRECTORY_KEYS = ['path', 'mode', 'uid', 'gid'];
+const SYMLINK_KEYS = ['path', 'target'];
+const MAX_MODE = 0o7777;
+const MAX_ID = 0xffff_ffff;
+
+type PathPart = string | number;
+
+class SpecReader {
+  private readonly specPath: string;
+  private readonly lines: LineCounter;
+  private readonly document: ReturnType<typeof parseDocument>;
+
+  constructor(text: string, specPath: string) {
+    this.specPath = specPath;
+    this.lines = new LineCounter();
+    this.document = parseDocument(text, {
+      version: '1.1',
+      lineCounter: this.lines,
+      prettyErrors: false,
+    });
+  }
+
+  fail(
+    path: PathPart[],
+    message: string,
+    code: 'SPEC_INVALID' | 'SPEC_SYNTAX' = 'SPEC_INVALID',
+    at?: number,
+  ): never {
+    const node =
+      path.length === 0
+        ? this.document.contents
+        : (this.document.getIn(path, true) as Node | undefined);
+    const offset = at ?? node?.range?.[0] ?? 0;
+    const { line, col } = this.lines.linePos(offset);
+    const where = path
+      .map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`))
+      .join('');
+    throw new InitrdError(
+      code,
+      `${this.specPath}:${line}:${col}: ${where ? `${where.replace(/^\./, '')}: ` : ''}${message}`,
+      {
+        file: this.specPath,
+        line,
+        column: col,
+      },
+    );
+  }
+
+  syntax(): void {
+    const [error] = this.document.errors;
+    if (error === undefined) return;
+    this.fail([], `${error.message.split('\n')[0]}`, 'SPEC_SYNTAX', error.pos[0]);
+  }
+
+  value(path: PathPart[]): unknown {
+    return this.document.getIn(path);
+  }
+
+  node(path: PathPart[]): Node | undefined {
+    const node = path.length === 0 ? this.document.contents : this.document.getIn(path, true);
+    return (node ?? undefined) as Node | undefined;
+  }
+
+  keys(path: PathPart[], allowed: string[]): void {
+    const node = this.node(path);
+    if (!isMap(node)) this.fail(path, `must be a mapping with keys ${allowed.join(', ')}.`);
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+      if (!allowed.includes(key))
+        this.fail([...path, key], `unknown key "${key}"; allowed: ${allowed.join(', ')}.`);
+    }
+  }
+
+  list(key: string): number {
+    const node = this.node([key]);
+    if (node === undefined || node === null) return 0;
+    if (!isSeq(node)) this.fail([key], 'must be a list.');
+    return node.items.length;
+  }
+
+  string(path: PathPart[], required: boolean): string | undefined {
+    const value = this.value(path);
+    if (value === undefined || value === null) {
+      if (required) this.fail(path.slice(0, -1), `needs "${String(path.at(-1))}".`);
+      return undefined;
+    }
+    if (typeof value !== 'string' || value === '')
+      this.fail(path, `must be a non-empty string; got ${JSON.stringify(value)}.`);
+    return value;
+  }
+
+  integer(path: PathPart[], max: number): number | undefined {
+    const value = this.value(path);
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > max) {
+      this.fail(path, `must be a whole number from 0 to ${max}; got ${JSON.stringify(value)}.`);
+    }
+    return value;
+  }
+
+  mode(path: PathPart[]): number | undefined {
+    const node = this.node(path);
+    if (node === undefined) return undefined;
+    const source = isScalar(node) ? (node.source ?? String(node.value)) : '';
+    if (isScalar(node) && typeof node.value === 'string' && /^0?[0-7]{3,4}$/.test(node.value))
+      return Number.parseInt(node.value, 8);
+    const value = this.integer(path, MAX_MODE);
+    if (value !== undefined && value > 0o777 && /^[1-9][0-9]*$/.test(String(source))) {
+      this.fail(
+        path,
+        `is ${source} in decimal (0${value.toString(8)} octal); write octal modes with a leading zero, e.g. 0755.`,
+      );
+    }
+    return value;
+  }
+}
+
+function parseCodec(reader: SpecReader): Codec {
+  const value = reader.value(['compress']);
+  if (value === undefined || value === null) return DEFAULT_OVERLAY_CODEC;
+  if (typeof value !== 'string' || !(CODEC_NAMES as readonly string[]).includes(value)) {
+    reader.fail(
+      ['compress'],
+      `must be one of ${CODEC_NAMES.join(', ')}; got ${JSON.stringify(value)}.`,
+    );
+  }
+  return value as Codec;
+}
+
+function parseFile(reader: SpecReader, index: number): OverlayFile {
+  const at: PathPart[] = ['files', index];
+  reader.keys(at, FILE_KEYS);
+  const file: OverlayFile = { path: reader.string([...at, 'path'], true) as string };
+  const source = reader.string([...at, 'source'], false);
+  const contents = reader.value([...at, 'contents']);
+  if (source !== undefined && contents !== undefined)
+    reader.fail(at, 'give either "source" or "contents", not both.');
+  if (source === undefined && contents === undefined)
+    reader.fail(at, 'needs "source" (a local file) or "contents" (text).');
+  if (source !== undefined) file.source = source;
+  if (contents !== undefined) {
+    if (typeof contents !== 'string')
+      reader.fail([...at, 'contents'], `must be text; got ${JSON.stringify(contents)} (quote it).`);
+    file.contents = contents;
+  }
+  const mode = reader.mode([...at, 'mode']);
+  if (mode !== undefined) file.mode = mode;
+  const uid = reader.integer([...at, 'uid'], MAX_ID);
+  if (uid !== undefined) file.uid = uid;
+  const gid = reader.integer([...at, 'gid'], MAX_ID);
+  if (gid !== undefined) file.gid = gid;
+  return file;
+}
+
+function parseDirectory(reader: SpecReader, index: number): OverlayDirectory {
+  const at: PathPart[] = ['directories', index];
+  reader.keys(at, DIRECTORY_KEYS);
+  const directory: OverlayDirectory = { path: reader.string([...at, 'path'], true) as string };
+  const mode = reader.mode([...at, 'mode']);
+  if (mode !== undefined) directory.mode = mode;
+  const uid = reader.integer([...at, 'uid'], MAX_ID);
+  if (uid !== undefined) directory.uid = uid;
+  const gid = reader.integer([...at, 'gid'], MAX_ID);
+  if (gid !== undefined) directory.gid = gid;
+  return directory;
+}
+
+function parseSymlink(reader: SpecReader, index: number): OverlaySymlink {
+  const at: PathPart[] = ['symlinks', index];
+  reader.keys(at, SYMLINK_KEYS);
+  return {
+    path: reader.string([...at, 'path'], true) as string,
+    target: reader.string([...at, 'target'], true) as string,
+  };
+}
+
+function normalised(path: string): string {
+  return path
+    .split('/')
+    .filter((part) => part !== '' && part !== '.')
+    .join('/');
+}
+
+function checkPaths(reader: SpecReader, spec: OverlaySpec): void {
+  const seen = new Map<string, string>();
+  const groups: [
+    keyof Pick<OverlaySpec, 'files' | 'directories' | 'symlinks'>,
+    { path: string }[],
+  ][] = [
+    ['files', spec.files],
+    ['directories', spec.directories],
+    ['symlinks', spec.symlinks],
+  ];
+  for (const [group, items] of groups) {
+    items.forEach((item, index) => {
+      const name = normalised(item.path);
+      if (name === '' || name.split('/').includes('..')) {
+        reader.fail(
+          [group, index, 'path'],
+          `path ${JSON.stringify(item.path)} must name something below / without "..".`,
+        );
+      }
+      const earlier = seen.get(name);
+      if (earlier !== undefined)
+        reader.fail([group, index, 'path'], `path /${name} is already given at ${earlier}.`);
+      seen.set(name, `${group}[${index}]`);
+    });
+  }
+}
+
+/**
+ * Parse and check an overlay spec. Errors are InitrdError SPEC_SYNTAX / SPEC_INVALID with the
+ * spec's file, line and column.
+ */
+export function parseOverlaySpec(
+  yamlText: string,
+  options: { specPath?: string } = {},
+): OverlaySpec {
+  const reader = new SpecReader(yamlText, options.specPath ?? '<spec>');
+  reader.syntax();
+  reader.keys([], TOP_KEYS);
+  const spec: OverlaySpec = {
+    compress: parseCodec(reader),
+    files: [],
+    directories: [],
+    symlinks: [],
+  };
+  const level = reader.integer(['level'], 22);
+  if (level !== undefined) spec.level = level;
+  for (let index = 0; index < reader.list('files'); index++)
+    spec.files.push(parseFile(reader, index));
+  for (let index = 0; index < reader.list('directories'); index++)
+    spec.directories.push(parseDirectory(reader, index));
+  for (let index = 0; index < reader.list('symlinks'); index++)
+    spec.symlinks.push(parseSymlink(reader, index));
+  checkPaths(reader, spec);
+  return spec;
+}

@@ -1,0 +1,23 @@
+import type { InitrdFault, InitrdSegment, InitrdSource } from './walk.ts';
+import { walkInitrd } from './walk.ts';
+
+/** The verdict of the kernel's initramfs rules on a whole initrd. */
+export interface VerifyReport {
+  ok: boolean;
+  size: number;
+  segments: InitrdSegment[];
+  /** In file order; the first is the first fault the kernel would meet. */
+  faults: InitrdFault[];
+}
+
+/**
+ * Apply the kernel's initramfs rules (research/coreos-iso.md §5) to a whole initrd: uncompressed
+ * archives 4-aligned from the start of the file, gzip header flags the kernel can skip, xz check
+ * CRC32 or none, zstd window ≤ 8 MiB, one stream per segment ending on an entry boundary,
+ * trailers present. Returns a report; bad content never throws (a missing file does).
+ */
+export async function verifyInitrd(source: InitrdSource): Promise<VerifyReport> {
+  const walk = await walkInitrd(source);
+  const faults = [...walk.faults].sort((left, right) => left.offset - right.offset);
+  return { ok: faults.length === 0, size: walk.size, segments: walk.segments, faults };
+}

@@ -1,0 +1,502 @@
+/**
+ * Walk a whole initrd the way the kernel unpacks it (research/coreos-iso.md §5): zeros are
+ * skipped; an uncompressed newc archive must start 4-aligned from the start of the file; a
+ * compressed segment is exactly one gzip member, xz stream or zstd frame whose content is one
+ * or more newc archives ending on an entry boundary. Reading is as lenient as coreos-installer's
+ * reader (unaligned archives are still listed); every kernel rule that is broken is recorded as
+ * a fault with its byte offset. A fault after which the next segment cannot be found is `fatal`
+ * and ends the walk.
+ */
+import { createReadStream } from 'node:fs';
+import { Readable, type Transform } from 'node:stream';
+import * as zlib from 'node:zlib';
+import {
+  type Codec,
+  crc32,
+  createDecompressor,
+  GZIP_KERNEL_ALLOWED_FLAGS,
+  GZIP_METHOD_DEFLATE,
+  GZIP_TRAILER_SIZE,
+  parseGzipHeader,
+  parseXzStreamHeader,
+  parseZstdFrameHeader,
+  sniffCodec,
+  XZ_KERNEL_CHECKS,
+  ZSTD_KERNEL_MAX_WINDOW,
+} from '@hostmirror/codecs';
+import {
+  ByteReader,
+  NEWC_ALIGNMENT,
+  type NewcArchiveEnd,
+  type NewcEntry,
+  type NewcEntryInfo,
+  NewcError,
+  type NewcErrorCode,
+  readNewcArchive,
+} from '@hostmirror/cpio-stream';
+import { InitrdError, type InitrdErrorCode } from './errors.ts';
+import { xzStreamBytes, zstdFrameBytes } from './stream-walkers.ts';
+
+/** One segment of an initrd: an uncompressed archive or one compressed stream of archives. */
+export interface InitrdSegment {
+  index: number;
+  /** Byte offset of the segment in the file. */
+  offset: number;
+  /** Bytes the segment occupies in the file (compressed size). */
+  length: number;
+  codec: Codec;
+  /** Bytes of newc data (equal to `length` for `none`). */
+  uncompressedLength: number;
+  /** newc archives found in the segment. */
+  archives: number;
+  /** Whether the last archive ended with TRAILER!!!. */
+  trailer: boolean;
+  /** Entries in order; offsets are in the decompressed data for compressed segments. */
+  entries: NewcEntryInfo[];
+  /** gzip: header FLG byte. */
+  gzipFlags?: number;
+  /** xz: the check type (`crc32`, `none`, `crc64`…). */
+  xzCheck?: string;
+  /** zstd: the window size the frame asks for. */
+  zstdWindowSize?: number;
+}
+
+export type InitrdFaultCode = InitrdErrorCode | NewcErrorCode;
+
+/** A broken kernel rule or unreadable structure, at a byte offset of the file. */
+export interface InitrdFault {
+  offset: number;
+  code: InitrdFaultCode;
+  message: string;
+  /** Index of the segment concerned. */
+  segment?: number;
+  /** Offset inside the decompressed data, for faults inside a compressed segment. */
+  decompressedOffset?: number;
+  /** True when the walk could not go on after it. */
+  fatal: boolean;
+}
+
+export interface InitrdWalk {
+  /** Bytes read (the file size when the walk completed). */
+  size: number;
+  segments: InitrdSegment[];
+  faults: InitrdFault[];
+}
+
+export interface WalkOptions {
+  /** Called for every entry while its body can still be read. */
+  onEntry?: (entry: NewcEntry, segment: InitrdSegment) => Promise<void> | void;
+  /** Keep entry listings in `segments[].entries` (default true). */
+  collectEntries?: boolean;
+}
+
+/** A path or a byte stream. */
+export type InitrdSource = string | AsyncIterable<Uint8Array>;
+
+const READ_CHUNK = 1024 * 1024;
+/** Enough for a gzip header with a file name (the kernel needs no more either). */
+const GZIP_HEADER_PEEK = 64 * 1024;
+const ZSTD_HEADER_PEEK = 18;
+const XZ_HEADER_PEEK = 12;
+
+/** Magics of codecs the kernel can be built with but we do not read (`lib/decompress.c`). */
+const OTHER_KERNEL_CODECS: { name: string; magic: number[] }[] = [
+  { name: 'bzip2', magic: [0x42, 0x5a] },
+  { name: 'lzma', magic: [0x5d, 0x00] },
+  { name: 'lzo', magic: [0x89, 0x4c] },
+  { name: 'lz4', magic: [0x02, 0x21] },
+];
+
+export function openSource(source: InitrdSource): AsyncIterable<Uint8Array> {
+  return typeof source === 'string'
+    ? createReadStream(source, { highWaterMark: READ_CHUNK })
+    : source;
+}
+
+class Walker {
+  readonly segments: InitrdSegment[] = [];
+  readonly faults: InitrdFault[] = [];
+  private readonly outer: ByteReader;
+  private readonly options: WalkOptions;
+
+  constructor(source: AsyncIterable<Uint8Array>, options: WalkOptions) {
+    this.outer = new ByteReader(source);
+    this.options = options;
+  }
+
+  fault(fault: Omit<InitrdFault, 'fatal'> & { fatal?: boolean }): void {
+    this.faults.push({ ...fault, fatal: fault.fatal ?? false });
+  }
+
+  async run(): Promise<InitrdWalk> {
+    let previousCodec: Codec | undefined;
+    try {
+      for (;;) {
+        await this.outer.skipZeros();
+        if (await this.outer.atEnd()) break;
+        const segment = await this.startSegment(previousCodec);
+        this.segments.push(segment);
+        try {
+          await this.readSegment(segment);
+        } catch (error) {
+          this.fatalFault(error, segment);
+          break;
+        }
+        previousCodec = segment.codec;
+      }
+      if (this.segments.length === 0 && this.faults.length === 0) {
+        this.fault({
+          offset: 0,
+          code: 'EMPTY',
+          message: 'The initrd holds no archive: it is empty or all zeros.',
+          fatal: true,
+        });
+      }
+      return { size: this.outer.offset, segments: this.segments, faults: this.faults };
+    } finally {
+      await this.outer.close();
+    }
+  }
+
+  private async startSegment(previousCodec: Codec | undefined): Promise<InitrdSegment> {
+    const offset = this.outer.offset;
+    const codec = sniffCodec(await this.outer.peek(6));
+    if (previousCodec === 'none' && offset % NEWC_ALIGNMENT !== 0 && codec !== 'none') {
+      this.fault({
+        offset,
+        code: 'BROKEN_PADDING',
+        segment: this.segments.length,
+        message: `Segment at byte ${offset} follows an uncompressed archive but is not 4-byte aligned; the kernel stops with "broken padding". Pad with zeros to a multiple of 4.`,
+      });
+    }
+    return {
+      index: this.segments.length,
+      offset,
+      length: 0,
+      codec: codec === 'unknown' ? 'none' : codec,
+      uncompressedLength: 0,
+      archives: 0,
+      trailer: false,
+      entries: [],
+    };
+  }
+
+  private async readSegment(segment: InitrdSegment): Promise<void> {
+    const head = await this.outer.peek(6);
+    const sniffed = sniffCodec(head);
+    if (sniffed === 'unknown') throw this.unknownMagic(segment.offset, head);
+    if (sniffed === 'none') await this.rawSegment(segment);
+    else if (sniffed === 'gzip') await this.gzipSegment(segment);
+    else if (sniffed === 'xz') await this.xzSegment(segment);
+    else await this.zstdSegment(segment);
+    segment.length = this.outer.offset - segment.offset;
+    if (segment.codec === 'none') segment.uncompressedLength = segment.length;
+  }
+
+  private unknownMagic(offset: number, head: Uint8Array): InitrdError {
+    const hex = Buffer.from(head).toString('hex');
+    const other = OTHER_KERNEL_CODECS.find((codec) =>
+      codec.magic.every((byte, index) => head[index] === byte),
+    );
+    if (other !== undefined) {
+      return new InitrdError(
+        'UNSUPPORTED_CODEC',
+        `Segment at byte ${offset} is ${other.name}-compressed; hostmirror reads gzip, xz, zstd and uncompressed segments only.`,
+        { offset },
+      );
+    }
+    return new InitrdError(
+      'UNKNOWN_MAGIC',
+      `No archive or compression magic at byte ${offset} (found ${hex}); the kernel stops with "invalid magic at start of compressed archive".`,
+      { offset },
+    );
+  }
+
+  private fatalFault(error: unknown, segment: InitrdSegment): void {
+    if (error instanceof InitrdError || error instanceof NewcError) {
+      this.fault({
+        offset: error.offset ?? segment.offset,
+        code: error.code as InitrdFaultCode,
+        message: error.message,
+        segment: segment.index,
+        fatal: true,
+      });
+      return;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    this.fault({
+      offset: segment.offset,
+      code: 'DECOMPRESS_FAILED',
+      message: `The ${segment.codec} stream at byte ${segment.offset} cannot be decompressed: ${message}.`,
+      segment: segment.index,
+      fatal: true,
+    });
+  }
+
+  /** Read one newc archive, handing entries to the visitor and collecting their listings. */
+  private async archive(
+    reader: ByteReader,
+    start: number,
+    segment: InitrdSegment,
+  ): Promise<NewcArchiveEnd> {
+    const archive = readNewcArchive(reader, { archiveStart: start });
+    for (;;) {
+      const next = await archive.next();
+      if (next.done) {
+        segment.archives += 1;
+        segment.trailer = next.value.trailer;
+        return next.value;
+      }
+      const entry = next.value;
+      if (this.options.collectEntries ?? true) segment.entries.push(entry.info());
+      await this.options.onEntry?.(entry, segment);
+    }
+  }
+
+  private async rawSegment(segment: InitrdSegment): Promise<void> {
+    if (segment.offset % NEWC_ALIGNMENT !== 0) {
+      this.fault({
+        offset: segment.offset,
+        code: 'UNALIGNED_SEGMENT',
+        segment: segment.index,
+        message: `Uncompressed archive at byte ${segment.offset} is not 4-byte aligned from the start of the file; the kernel rejects it ("invalid magic at start of compressed archive"). Pad with zeros to a multiple of 4.`,
+      });
+    }
+    const end = await this.archive(this.outer, segment.offset, segment);
+    if (!end.trailer) this.missingTrailer(segment, end.end);
+  }
+
+  private missingTrailer(segment: InitrdSegment, at: number, decompressed = false): void {
+    this.fault({
+      offset: decompressed ? segment.offset : at,
+      ...(decompressed ? { decompressedOffset: at } : {}),
+      code: 'MISSING_TRAILER',
+      segment: segment.index,
+      message: `The archive in segment ${segment.index} (byte ${segment.offset}) ends without TRAILER!!!; end every archive with a trailer so another can follow.`,
+    });
+  }
+
+  /** Read the archives inside one decompressed stream, then drain it to its end. */
+  private async streamContent(
+    content: AsyncIterable<Uint8Array>,
+    segment: InitrdSegment,
+  ): Promise<void> {
+    const inner = new ByteReader(content);
+    try {
+      await this.archivesIn(inner, segment);
+    } catch (error) {
+      if (!(error instanceof NewcError)) throw error;
+      this.fault({
+        offset: segment.offset,
+        decompressedOffset: error.offset ?? inner.offset,
+        code: error.code,
+        segment: segment.index,
+        message: `In the ${segment.codec} segment at byte ${segment.offset}, decompressed byte ${error.offset ?? inner.offset}: ${error.message}`,
+      });
+    }
+    await inner.skip(Number.POSITIVE_INFINITY);
+    segment.uncompressedLength = inner.offset;
+  }
+
+  private async archivesIn(inner: ByteReader, segment: InitrdSegment): Promise<void> {
+    for (;;) {
+      await inner.skipZeros();
+      if (await inner.atEnd()) return;
+      const at = inner.offset;
+      const head = await inner.peek(6);
+      if (at % NEWC_ALIGNMENT !== 0 || sniffCodec(head) !== 'none') {
+        this.fault({
+          offset: segment.offset,
+          decompressedOffset: at,
+          code: 'JUNK_IN_COMPRESSED_ARCHIVE',
+          segment: segment.index,
+          message: `The ${segment.codec} segment at byte ${segment.offset} holds bytes that are not an aligned newc archive at decompressed byte ${at}; the kernel stops with "junk within compressed archive".`,
+        });
+        return;
+      }
+      const end = await this.archive(inner, at, segment);
+      if (!end.trailer) {
+        this.missingTrailer(segment, end.end, true);
+        return;
+      }
+    }
+  }
+
+  /** Decode `feed` with `decoder` and read the result, tracking length and CRC-32. */
+  private async decode(
+    feed: AsyncIterable<Uint8Array>,
+    decoder: Transform,
+    segment: InitrdSegment,
+  ): Promise<{ crc: number; length: number }> {
+    const input = Readable.from(feed, { objectMode: false });
+    input.on('error', (error) => decoder.destroy(error));
+    input.pipe(decoder);
+    let crc = 0;
+    let length = 0;
+    const tapped = async function* (): AsyncGenerator<Uint8Array> {
+      for await (const chunk of decoder as AsyncIterable<Buffer>) {
+        crc = fastCrc32(chunk, crc);
+        length += chunk.length;
+        yield chunk;
+      }
+    };
+    try {
+      await this.streamContent(tapped(), segment);
+    } finally {
+      input.unpipe(decoder);
+      input.destroy();
+    }
+    return { crc, length };
+  }
+
+  private async gzipSegment(segment: InitrdSegment): Promise<void> {
+    const header = parseGzipHeader(await this.outer.peek(GZIP_HEADER_PEEK));
+    if (header === undefined) {
+      throw new InitrdError(
+        'TRUNCATED',
+        `The gzip header at byte ${segment.offset} is cut short.`,
+        { offset: segment.offset },
+      );
+    }
+    segment.gzipFlags = header.flags;
+    if (header.method !== GZIP_METHOD_DEFLATE) {
+      throw new InitrdError(
+        'DECOMPRESS_FAILED',
+        `gzip member at byte ${segment.offset} uses method ${header.method}, not deflate (8).`,
+        {
+          offset: segment.offset,
+        },
+      );
+    }
+    if ((header.flags & ~GZIP_KERNEL_ALLOWED_FLAGS) !== 0) {
+      this.fault({
+        offset: segment.offset + 3,
+        code: 'GZIP_HEADER_FLAGS',
+        segment: segment.index,
+        message: `gzip header at byte ${segment.offset} has flags 0x${header.flags.toString(16)}; the kernel's gunzip skips only FNAME (0x08). Compress with node:zlib or gzip -n.`,
+      });
+    }
+    await this.outer.skip(header.headerLength);
+    const feeder = new PushbackFeeder(this.outer);
+    const inflater = zlib.createInflateRaw();
+    const { crc, length } = await this.decode(
+      feeder.feed(() => inflater.bytesWritten),
+      inflater,
+      segment,
+    );
+    await feeder.stopAndPushBack(inflater.bytesWritten);
+    const trailerOffset = this.outer.offset;
+    const trailer = await this.outer.read(GZIP_TRAILER_SIZE);
+    if (trailer.length < GZIP_TRAILER_SIZE) {
+      throw new InitrdError(
+        'TRUNCATED',
+        `The file ends inside the gzip trailer at byte ${trailerOffset}.`,
+        { offset: trailerOffset },
+      );
+    }
+    const view = new DataView(trailer.buffer, trailer.byteOffset, trailer.length);
+    if (view.getUint32(0, true) !== crc || view.getUint32(4, true) !== length % 2 ** 32) {
+      this.fault({
+        offset: trailerOffset,
+        code: 'GZIP_CRC_MISMATCH',
+        segment: segment.index,
+        message: `gzip trailer at byte ${trailerOffset} does not match the data (CRC-32 or size); the member is corrupt.`,
+      });
+    }
+  }
+
+  private async xzSegment(segment: InitrdSegment): Promise<void> {
+    const flags = parseXzStreamHeader(await this.outer.peek(XZ_HEADER_PEEK));
+    if (flags !== undefined) {
+      segment.xzCheck = flags.checkName;
+      if (!XZ_KERNEL_CHECKS.includes(flags.check)) {
+        this.fault({
+          offset: segment.offset + 7,
+          code: 'XZ_CHECK_UNSUPPORTED',
+          segment: segment.index,
+          message: `xz stream at byte ${segment.offset} uses check ${flags.checkName}; the kernel's XZ Embedded accepts only CRC32 or none. Compress with xz --check=crc32.`,
+        });
+      }
+    }
+    await this.decode(xzStreamBytes(this.outer), await createDecompressor('xz'), segment);
+  }
+
+  private async zstdSegment(segment: InitrdSegment): Promise<void> {
+    const header = parseZstdFrameHeader(await this.outer.peek(ZSTD_HEADER_PEEK));
+    if (header !== undefined) {
+      segment.zstdWindowSize = header.windowSize;
+      if (header.windowSize > ZSTD_KERNEL_MAX_WINDOW) {
+        this.fault({
+          offset: segment.offset + 5,
+          code: 'ZSTD_WINDOW_TOO_LARGE',
+          segment: segment.index,
+          message: `zstd frame at byte ${segment.offset} needs a ${header.windowSize}-byte window, over the ${ZSTD_KERNEL_MAX_WINDOW} bytes older kernels accept; compress with a window of at most 8 MiB (zstd --zstd=wlog=23).`,
+        });
+      }
+    }
+    await this.decode(zstdFrameBytes(this.outer), await createDecompressor('zstd'), segment);
+  }
+}
+
+/** zlib.crc32 where Node has it (20.15+), else the table version. */
+const nativeCrc32 = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) => number })
+  .crc32;
+function fastCrc32(chunk: Uint8Array, previous: number): number {
+  return nativeCrc32 ? nativeCrc32(chunk, previous) : crc32(chunk, previous);
+}
+
+const GZIP_FEED_CHUNK = 256 * 1024;
+
+/**
+ * Feeds a gzip member's deflate data to the inflater without knowing where it ends, then puts
+ * the bytes the inflater did not consume back into the reader (the gzip trailer and whatever
+ * follows).
+ */
+class PushbackFeeder {
+  private readonly reader: ByteReader;
+  private readonly start: number;
+  private kept: { chunk: Uint8Array; at: number }[] = [];
+  private stopped = false;
+  private idle: Promise<void> = Promise.resolve();
+
+  constructor(reader: ByteReader) {
+    this.reader = reader;
+    this.start = reader.offset;
+  }
+
+  async *feed(consumed: () => number): AsyncGenerator<Uint8Array> {
+    while (!this.stopped) {
+      let release = () => {};
+      this.idle = new Promise((resolve) => {
+        release = resolve;
+      });
+      const at = this.reader.offset;
+      const chunk = await this.reader.readChunk(GZIP_FEED_CHUNK);
+      if (chunk !== null) this.kept.push({ chunk, at });
+      release();
+      if (chunk === null || this.stopped) return;
+      const done = this.start + consumed();
+      this.kept = this.kept.filter((piece) => piece.at + piece.chunk.length > done);
+      yield chunk;
+    }
+  }
+
+  async stopAndPushBack(consumed: number): Promise<void> {
+    this.stopped = true;
+    await this.idle;
+    const from = this.start + consumed;
+    const pieces = this.kept
+      .filter((piece) => piece.at + piece.chunk.length > from)
+      .map((piece) => (piece.at < from ? piece.chunk.subarray(from - piece.at) : piece.chunk));
+    this.kept = [];
+    if (pieces.length > 0) this.reader.unshift(Buffer.concat(pieces));
+  }
+}
+
+/** Walk every segment of an initrd (a path or a byte stream). Never throws on bad content. */
+export async function walkInitrd(
+  source: InitrdSource,
+  options: WalkOptions = {},
+): Promise<InitrdWalk> {
+  return new Walker(openSource(source), options).run();
+}
