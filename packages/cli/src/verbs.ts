@@ -11,4 +11,9 @@ export interface VerbGroup {
   load(): Promise<{ commands: Record<string, Command> }>;
 }
 
-export const verbGroups: Record<string, VerbGroup> = {};
+export const verbGroups: Record<string, VerbGroup> = {
+  mirror: {
+    summary: 'oc-mirror archives, ImageSetConfiguration, registries.conf',
+    load: () => import('./verbs/mirror.ts'),
+  },
+};

@@ -75,6 +75,7 @@ export {
   type ParsedManifest,
   parseManifest,
 } from './manifest.ts';
+export { writeOutputFile } from './output.ts';
 export {
   findRegistry,
   type PullPlan,

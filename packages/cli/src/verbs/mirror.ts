@@ -1,0 +1,303 @@
+/**
+ * `hostmirror mirror …`: oc-mirror archives, ImageSetConfiguration and registries.conf
+ * (DESIGN.md §3, §6). Parses options and calls `@hostmirror/mirror`; nothing else.
+ */
+import { readFile } from 'node:fs/promises';
+import {
+  type ArchiveSummary,
+  buildImageSetConfig,
+  type CompletenessReport,
+  type ImageSetApiVersion,
+  MirrorArchive,
+  type MirrorRule,
+  mirrorRulesFromArchive,
+  mirrorRulesFromPairs,
+  type OperatorSelection,
+  parseReleaseInfo,
+  renderRegistriesConf,
+  writeCertsD,
+  writeOutputFile,
+} from '@hostmirror/mirror';
+import {
+  type Command,
+  type CommandContext,
+  choice,
+  flag,
+  optionalString,
+  requireString,
+  stringList,
+  UsageError,
+} from '../command.ts';
+
+const outputOptions = {
+  output: { type: 'string', short: 'o' },
+  force: { type: 'boolean', short: 'f' },
+} as const;
+
+/** Write `text` to `-o FILE` atomically, or to stdout. */
+async function emit(context: CommandContext, text: string, mode?: number): Promise<void> {
+  const output = optionalString(context.values, 'output');
+  if (output === undefined || output === '-') context.io.stdout.write(text);
+  else
+    await writeOutputFile(output, text, {
+      overwrite: flag(context.values, 'force'),
+      ...(mode === undefined ? {} : { mode }),
+    });
+}
+
+/** `CATALOG:PACKAGE[=CHANNEL[,CHANNEL]]`; the catalog keeps its own `:tag`. */
+function parseOperators(specs: string[]): OperatorSelection[] {
+  const byCatalog = new Map<string, OperatorSelection>();
+  for (const spec of specs) {
+    const colon = spec.lastIndexOf(':');
+    if (colon <= 0 || colon === spec.length - 1)
+      throw new UsageError(
+        `--operator ${spec}: expected CATALOG:PACKAGE[=CHANNEL,…], e.g. registry.redhat.io/redhat/redhat-operator-index:v4.14:lvms-operator=stable-4.14.`,
+      );
+    const catalog = spec.slice(0, colon);
+    const [name = '', channels] = spec.slice(colon + 1).split('=');
+    const selection = byCatalog.get(catalog) ?? { catalog, packages: [] };
+    byCatalog.set(catalog, selection);
+    selection.packages.push({ name, ...(channels ? { channels: channels.split(',') } : {}) });
+  }
+  return [...byCatalog.values()];
+}
+
+const apiVersions = ['v2alpha1', 'v1alpha2'] as const;
+
+const imageSetConfig: Command = {
+  name: 'image-set-config',
+  summary: 'Write an oc-mirror ImageSetConfiguration for a release (optionally bootstrap-only).',
+  usage:
+    'hostmirror mirror image-set-config (--release 4.14.3 | --channel stable-4.14 [--min-version V] [--max-version V]) ' +
+    '[--arch amd64]... [--api v2alpha1|v1alpha2] [--operator CATALOG:PKG[=CHANNEL]]... [--additional-image REF]... ' +
+    '[--blocked-image REF]... [--archive-size GIB] [--bootstrap-only --release-info RELEASE.json] [-o FILE] [-f] [--json]',
+  options: {
+    release: { type: 'string' },
+    channel: { type: 'string' },
+    'min-version': { type: 'string' },
+    'max-version': { type: 'string' },
+    arch: { type: 'string', multiple: true },
+    api: { type: 'string' },
+    operator: { type: 'string', multiple: true },
+    'additional-image': { type: 'string', multiple: true },
+    'blocked-image': { type: 'string', multiple: true },
+    'archive-size': { type: 'string' },
+    'bootstrap-only': { type: 'boolean' },
+    'release-info': { type: 'string' },
+    ...outputOptions,
+  },
+  positionals: [0, 0],
+  async run(context) {
+    const { values } = context;
+    const archiveSize = optionalString(values, 'archive-size');
+    if (archiveSize !== undefined && !/^\d+$/.test(archiveSize))
+      throw new UsageError(`--archive-size ${archiveSize}: a whole number of GiB.`);
+    const releaseInfo = optionalString(values, 'release-info');
+    const arch = stringList(values, 'arch');
+    const config = buildImageSetConfig({
+      apiVersion:
+        `mirror.openshift.io/${choice(values, 'api', apiVersions, 'v2alpha1')}` as ImageSetApiVersion,
+      release: optionalString(values, 'release'),
+      channel: optionalString(values, 'channel'),
+      minVersion: optionalString(values, 'min-version'),
+      maxVersion: optionalString(values, 'max-version'),
+      ...(arch.length > 0 ? { architectures: arch } : {}),
+      operators: parseOperators(stringList(values, 'operator')),
+      additionalImages: stringList(values, 'additional-image'),
+      blockedImages: stringList(values, 'blocked-image'),
+      ...(archiveSize === undefined ? {} : { archiveSize: Number(archiveSize) }),
+      bootstrapOnly: flag(values, 'bootstrap-only'),
+      ...(releaseInfo === undefined
+        ? {}
+        : {
+            releaseComponents: parseReleaseInfo(await readFile(releaseInfo, 'utf8'), releaseInfo),
+          }),
+    });
+    if (flag(values, 'json')) {
+      const output = optionalString(values, 'output');
+      if (output !== undefined) await emit(context, config.yaml);
+      context.printJson({
+        document: config.document,
+        estimate: config.estimate ?? null,
+        output: output ?? null,
+      });
+      return 0;
+    }
+    await emit(context, config.yaml);
+    if (config.estimate) {
+      const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+      context.io.stderr.write(
+        `estimated size: full release ${gb(config.estimate.full.bytes)} (${config.estimate.full.components} components), bootstrap-only ${gb(config.estimate.bootstrapOnly.bytes)} (${config.estimate.bootstrapOnly.components}); ${config.estimate.full.basis}\n`,
+      );
+    }
+    return 0;
+  },
+};
+
+function describeCompleteness(report: CompletenessReport): string[] {
+  const lines = [
+    `complete: ${report.complete ? 'yes' : 'no'} (${report.manifestsChecked} manifests, ${report.blobsNeeded} blobs needed)`,
+  ];
+  for (const problem of report.problems) {
+    if (problem.kind === 'blob-missing') {
+      const needers = problem.neededBy
+        .map((by) => `${by.role} of ${by.repository}@${by.manifest}`)
+        .join(', ');
+      lines.push(`  missing blob ${problem.digest}: needed as ${needers}`);
+    } else {
+      lines.push(
+        `  unreadable manifest ${problem.repository}@${problem.manifest}: ${problem.reason}`,
+      );
+    }
+  }
+  return lines;
+}
+
+function describeSummary(summary: ArchiveSummary): string[] {
+  const lines = [`kind: ${summary.kind}`, 'chunks:'];
+  for (const chunk of summary.chunks)
+    lines.push(`  ${chunk.path}  ${chunk.size} bytes, ${chunk.members} members`);
+  lines.push(`blobs: ${summary.blobs.count} (${summary.blobs.bytes} bytes)`, 'repositories:');
+  for (const repository of summary.repositories) {
+    lines.push(
+      `  ${repository.name}  (${repository.manifests.length} manifests, ${repository.layers} linked blobs)`,
+    );
+    for (const tag of repository.tags) lines.push(`    ${tag.tag}  ${tag.digest}`);
+  }
+  lines.push(`cluster resources: ${summary.clusterResources.join(', ') || 'none'}`);
+  return lines;
+}
+
+const inspect: Command = {
+  name: 'inspect',
+  summary:
+    'List an oc-mirror archive: kind, repositories, tags, blobs, completeness (reads headers only).',
+  usage: 'hostmirror mirror inspect ARCHIVE... [--verify-blobs] [--json]',
+  options: { 'verify-blobs': { type: 'boolean' } },
+  positionals: [1, Number.POSITIVE_INFINITY],
+  async run(context) {
+    const archive = await MirrorArchive.open(context.positionals);
+    const summary = archive.summary();
+    const completeness = await archive.checkCompleteness();
+    let verified: number | undefined;
+    if (flag(context.values, 'verify-blobs')) {
+      const blobs = archive.blobs();
+      context.progress.start(
+        'verifying blobs',
+        blobs.reduce((sum, blob) => sum + blob.size, 0),
+      );
+      for (const blob of blobs) {
+        await archive.verifyBlob(blob.digest);
+        context.progress.advance(blob.size);
+      }
+      context.progress.done();
+      verified = blobs.length;
+    }
+    if (flag(context.values, 'json'))
+      context.printJson({ ...summary, completeness, verifiedBlobs: verified ?? null });
+    else {
+      for (const line of [...describeSummary(summary), ...describeCompleteness(completeness)])
+        context.print(line);
+      if (verified !== undefined) context.print(`verified: ${verified} blobs match their digests`);
+    }
+    return completeness.complete ? 0 : 1;
+  },
+};
+
+function parsePairs(specs: string[]): { source: string; mirror: string }[] {
+  return specs.map((spec) => {
+    const [source, mirror, extra] = spec.split('=');
+    if (!source || !mirror || extra !== undefined)
+      throw new UsageError(
+        `--mirror ${spec}: expected SOURCE=MIRROR, e.g. quay.io/openshift-release-dev/ocp-release=mirror.local:5000/openshift/release-images.`,
+      );
+    return { source, mirror };
+  });
+}
+
+const registriesConf: Command = {
+  name: 'registries-conf',
+  summary:
+    "Write a registries.conf v2 drop-in from the archive's IDMS/ITMS (or SOURCE=MIRROR pairs).",
+  usage:
+    'hostmirror mirror registries-conf [ARCHIVE...] --host HOST:PORT [--ca CA.pem [--certs-dir DIR] | --insecure] ' +
+    '[--tag-policy mirror-sets|all] [--never-contact-source] [--mirror SOURCE=MIRROR]... [-o FILE] [-f] [--json]',
+  options: {
+    host: { type: 'string' },
+    ca: { type: 'string' },
+    'certs-dir': { type: 'string' },
+    insecure: { type: 'boolean' },
+    'tag-policy': { type: 'string' },
+    'never-contact-source': { type: 'boolean' },
+    mirror: { type: 'string', multiple: true },
+    ...outputOptions,
+  },
+  positionals: [0, Number.POSITIVE_INFINITY],
+  async run(context) {
+    const { values, positionals } = context;
+    const host = requireString(values, 'host');
+    const ca = optionalString(values, 'ca');
+    const insecure = flag(values, 'insecure');
+    if (ca !== undefined && insecure)
+      throw new UsageError(
+        '--ca and --insecure exclude each other: TLS with a CA, or plain/unverified.',
+      );
+    if (optionalString(values, 'certs-dir') !== undefined && ca === undefined)
+      throw new UsageError('--certs-dir needs --ca.');
+    const pairs = parsePairs(stringList(values, 'mirror'));
+    if (positionals.length === 0 && pairs.length === 0)
+      throw new UsageError(
+        'Give an archive (its IDMS/ITMS name the mirrors) or --mirror SOURCE=MIRROR pairs.',
+      );
+    const tagPolicy = choice(values, 'tag-policy', ['mirror-sets', 'all'] as const, 'mirror-sets');
+    const neverContactSource = flag(values, 'never-contact-source');
+    const rules: MirrorRule[] = [];
+    if (positionals.length > 0) {
+      const archive = await MirrorArchive.open(positionals);
+      rules.push(
+        ...mirrorRulesFromArchive(await archive.readClusterResources(), archive, {
+          host,
+          tagPolicy,
+          neverContactSource,
+        }),
+      );
+    }
+    rules.push(
+      ...mirrorRulesFromPairs(pairs, {
+        pullFromMirror: tagPolicy === 'all' ? 'all' : 'digest-only',
+        neverContactSource,
+      }),
+    );
+    if (rules.length === 0)
+      throw Object.assign(
+        new Error(
+          'The archive has no ImageDigestMirrorSet/ImageTagMirrorSet in working-dir/cluster-resources; give --mirror SOURCE=MIRROR pairs.',
+        ),
+        { code: 'NO_MIRROR_RULES' },
+      );
+    const text = renderRegistriesConf({
+      rules,
+      insecure,
+      comment: `Mirror registry ${host}${positionals.length > 0 ? `, from ${positionals.join(' ')}` : ''}.`,
+    });
+    let caPath: string | undefined;
+    const certsDir = optionalString(values, 'certs-dir');
+    if (ca !== undefined && certsDir !== undefined)
+      caPath = await writeCertsD(host, await readFile(ca, 'utf8'), certsDir, flag(values, 'force'));
+    if (flag(values, 'json')) {
+      if (optionalString(values, 'output') !== undefined) await emit(context, text);
+      context.printJson({ rules, registriesConf: text, certsD: caPath ?? null });
+    } else {
+      await emit(context, text);
+      if (caPath !== undefined) context.io.stderr.write(`CA for ${host}: ${caPath}\n`);
+    }
+    return 0;
+  },
+};
+
+export const commands: Record<string, Command> = {
+  'image-set-config': imageSetConfig,
+  inspect,
+  'registries-conf': registriesConf,
+};

@@ -1,0 +1,334 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { collectClusterResources, parseClusterResourceFile } from './cluster-resources.ts';
+import { MirrorFormatError } from './errors.ts';
+import { resolvePullSources } from './pull-sources.ts';
+import {
+  mergeRegistriesConfs,
+  parseRegistriesConf,
+  validateRegistriesConf,
+} from './registries-conf.ts';
+import {
+  mirrorRulesFromArchive,
+  mirrorRulesFromPairs,
+  relocateMirror,
+  renderRegistriesConf,
+} from './registries-conf-writer.ts';
+
+const D = `sha256:${'e9'.repeat(32)}`;
+const M = 'mirror.local:5000';
+const archive = {
+  repositories: () => ['openshift/release', 'openshift/release-images', 'ubi9/ubi'],
+};
+const resources = collectClusterResources([
+  ...parseClusterResourceFile(
+    'idms-oc-mirror.yaml',
+    `apiVersion: config.openshift.io/v1
+kind: ImageDigestMirrorSet
+metadata: {name: idms-release-0}
+spec:
+  imageDigestMirrors:
+  - source: quay.io/openshift-release-dev/ocp-release
+    mirrors: [dest.example:8443/openshift/release-images]
+  - source: quay.io/openshift-release-dev/ocp-v4.0-art-dev
+    mirrors: [dest.example:8443/openshift/release]
+`,
+  ),
+  ...parseClusterResourceFile(
+    'itms-oc-mirror.yaml',
+    `apiVersion: config.openshift.io/v1
+kind: ImageTagMirrorSet
+metadata: {name: itms-generic-0}
+spec:
+  imageTagMirrors:
+  - source: registry.redhat.io/ubi9/ubi
+    mirrors: [dest.example:8443/prefix/ubi9/ubi]
+`,
+  ),
+]);
+
+function errorCodes(text: string): string[] {
+  return validateRegistriesConf(text).errors.map((issue) => issue.code);
+}
+
+describe('registries.conf writer', () => {
+  it('rendersMcoShape', () => {
+    const text = renderRegistriesConf({
+      rules: mirrorRulesFromArchive(resources, archive, { host: M, neverContactSource: true }),
+    });
+    assert.equal(
+      text,
+      `# containers-registries.conf(5) version 2 drop-in written by hostmirror.
+
+[[registry]]
+prefix = ""
+location = "quay.io/openshift-release-dev/ocp-release"
+blocked = true
+
+[[registry.mirror]]
+location = "mirror.local:5000/openshift/release-images"
+pull-from-mirror = "digest-only"
+
+[[registry]]
+prefix = ""
+location = "quay.io/openshift-release-dev/ocp-v4.0-art-dev"
+blocked = true
+
+[[registry.mirror]]
+location = "mirror.local:5000/openshift/release"
+pull-from-mirror = "digest-only"
+
+[[registry]]
+prefix = ""
+location = "registry.redhat.io/ubi9/ubi"
+blocked = true
+
+[[registry.mirror]]
+location = "mirror.local:5000/ubi9/ubi"
+pull-from-mirror = "tag-only"
+`,
+    );
+    assert.deepEqual(validateRegistriesConf(text).errors, []);
+  });
+
+  it('insecureOnEveryMirror', () => {
+    const text = renderRegistriesConf({
+      rules: mirrorRulesFromArchive(resources, archive, { host: M, tagPolicy: 'all' }),
+      insecure: true,
+    });
+    const config = parseRegistriesConf(text);
+    assert.ok(
+      config.registries.every((table) =>
+        table.mirrors.every((mirror) => mirror.insecure && mirror.pullFromMirror === 'all'),
+      ),
+    );
+    assert.ok(config.registries.every((table) => !table.blocked && !table.insecure));
+  });
+
+  it('relocatesOcMirrorDestination', () => {
+    assert.equal(
+      relocateMirror('dest:8443/openshift/release', M, archive.repositories()),
+      `${M}/openshift/release`,
+    );
+    assert.equal(
+      relocateMirror('dest:8443/ns/openshift/release', M, archive.repositories()),
+      `${M}/openshift/release`,
+    );
+    assert.equal(relocateMirror('dest:8443/ubi9', M, archive.repositories()), `${M}/ubi9`);
+    assert.equal(relocateMirror('dest:8443/nothing/here', M, archive.repositories()), undefined);
+  });
+
+  it('mirrorMissingFromArchive', () => {
+    assert.throws(
+      () =>
+        mirrorRulesFromArchive(
+          resources,
+          { repositories: () => ['openshift/release'] },
+          { host: M },
+        ),
+      (error: unknown) =>
+        error instanceof MirrorFormatError && error.code === 'MIRROR_NOT_IN_ARCHIVE',
+    );
+    assert.throws(
+      () => mirrorRulesFromArchive(resources, archive, { host: 'not a host' }),
+      (error: unknown) => error instanceof MirrorFormatError && error.code === 'BAD_MIRROR_RULE',
+    );
+  });
+
+  it('explicitPairs', () => {
+    const rules = mirrorRulesFromPairs([
+      { source: 'quay.io/a', mirror: `${M}/a` },
+      { source: 'quay.io/a', mirror: `${M}/b` },
+    ]);
+    assert.deepEqual(rules, [
+      {
+        source: 'quay.io/a',
+        blocked: false,
+        mirrors: [
+          { location: `${M}/a`, pullFromMirror: 'digest-only' },
+          { location: `${M}/b`, pullFromMirror: 'digest-only' },
+        ],
+      },
+    ]);
+    assert.throws(() => mirrorRulesFromPairs([{ source: 'quay.io/a:tag', mirror: M }]), /no tag/);
+  });
+});
+
+describe('registries.conf validator', () => {
+  it('unknownKeysRefused', () => {
+    assert.deepEqual(
+      errorCodes('[[registry]]\nlocation = "quay.io/a"\nmirror-by-digest = true\n'),
+      ['unknown-key'],
+    );
+    assert.deepEqual(
+      errorCodes(
+        '[[registry]]\nlocation = "quay.io/a"\n[[registry.mirror]]\nlocation = "m:1/a"\npull-from = "all"\n',
+      ),
+      ['unknown-key'],
+    );
+    assert.deepEqual(errorCodes('unqualified-search-regs = ["docker.io"]\n'), ['unknown-key']);
+  });
+
+  it('globalsAfterTablesCaught', () => {
+    const report = validateRegistriesConf(
+      '[[registry]]\nlocation = "quay.io/a"\nunqualified-search-registries = ["docker.io"]\n',
+    );
+    assert.deepEqual(
+      report.errors.map((issue) => [issue.code, issue.path]),
+      [['unknown-key', 'registry[0].unqualified-search-registries']],
+    );
+    assert.match(report.errors[0]?.message ?? '', /before the first \[\[registry\]\]/);
+  });
+
+  it('bothDigestOnlyFormsRefused', () => {
+    assert.deepEqual(
+      errorCodes(
+        '[[registry]]\nlocation = "quay.io/a"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = "m:1/a"\npull-from-mirror = "digest-only"\n',
+      ),
+      ['digest-only-conflict'],
+    );
+  });
+
+  it('badEnumsAndTypes', () => {
+    assert.deepEqual(
+      errorCodes(
+        '[[registry]]\nlocation = "quay.io/a"\n[[registry.mirror]]\nlocation = "m:1/a"\npull-from-mirror = "digest"\n',
+      ),
+      ['bad-enum'],
+    );
+    assert.deepEqual(errorCodes('short-name-mode = "strict"\n'), ['bad-enum']);
+    assert.deepEqual(errorCodes('[[registry]]\nlocation = "quay.io/a"\nblocked = "yes"\n'), [
+      'wrong-type',
+    ]);
+  });
+
+  it('badWildcardsAndTaggedPrefixes', () => {
+    assert.deepEqual(
+      errorCodes('[[registry]]\nprefix = "*.example.com/foo"\nlocation = "x.io/a"\n'),
+      ['bad-prefix'],
+    );
+    assert.deepEqual(errorCodes('[[registry]]\nprefix = "example.*.com"\nlocation = "x.io/a"\n'), [
+      'bad-prefix',
+    ]);
+    assert.deepEqual(
+      errorCodes('[[registry]]\nprefix = "quay.io/a/b:4.14.3-x86_64"\nlocation = "x.io/a"\n'),
+      ['bad-prefix'],
+    );
+    assert.deepEqual(
+      errorCodes(`[[registry]]\nprefix = "quay.io/a/b@${D}"\nlocation = "x.io/a"\n`),
+      ['bad-prefix'],
+    );
+    assert.deepEqual(errorCodes('[[registry]]\nprefix = "*.quay.io"\nblocked = true\n'), []);
+    assert.deepEqual(
+      errorCodes('[[registry]]\nprefix = "localhost:5000/a"\nlocation = "localhost:5000/a"\n'),
+      [],
+    );
+    assert.deepEqual(errorCodes('[[registry]]\nlocation = "*.quay.io"\n'), ['bad-location']);
+    assert.deepEqual(errorCodes('[[registry]]\nprefix = "quay.io"\n'), ['missing-location']);
+  });
+
+  it('v1AndSyntaxAndDuplicates', () => {
+    assert.deepEqual(errorCodes('[registries.search]\nregistries = ["docker.io"]\n'), [
+      'v1-format',
+    ]);
+    assert.deepEqual(errorCodes('[[registry]\n'), ['toml-syntax']);
+    assert.deepEqual(
+      errorCodes(
+        '[[registry]]\nlocation = "quay.io/a"\n[[registry]]\nprefix = ""\nlocation = "quay.io/a"\n',
+      ),
+      ['duplicate-prefix'],
+    );
+  });
+
+  it('insecureOnSeparateTableWarned', () => {
+    const report = validateRegistriesConf(
+      '[[registry]]\nlocation = "m:5055"\ninsecure = true\n[[registry]]\nlocation = "quay.io/a"\n[[registry.mirror]]\nlocation = "m:5055/a"\n',
+    );
+    assert.deepEqual(report.errors, []);
+    assert.deepEqual(
+      report.warnings.map((issue) => issue.code),
+      ['insecure-not-on-mirror'],
+    );
+  });
+
+  it('parseThrowsTyped', () => {
+    assert.throws(
+      () => parseRegistriesConf('nope = 1\n', 'x.conf'),
+      (error: unknown) =>
+        error instanceof MirrorFormatError && error.code === 'REGISTRIES_CONF_INVALID',
+    );
+  });
+});
+
+describe('resolvePullSources', () => {
+  const config = parseRegistriesConf(
+    renderRegistriesConf({
+      rules: mirrorRulesFromArchive(resources, archive, { host: M, neverContactSource: true }),
+    }),
+  );
+
+  it('digestPullGoesToMirror', () => {
+    const plan = resolvePullSources(config, `quay.io/openshift-release-dev/ocp-release@${D}`);
+    assert.deepEqual(
+      plan.sources.map((source) => [source.kind, source.reference]),
+      [['mirror', `${M}/openshift/release-images@${D}`]],
+    );
+    assert.equal(plan.blocked, true);
+  });
+
+  it('tagPullBlockedUnderDigestOnly', () => {
+    const plan = resolvePullSources(
+      config,
+      'quay.io/openshift-release-dev/ocp-release:4.14.3-x86_64',
+    );
+    assert.deepEqual(plan.sources, []);
+    assert.equal(plan.blocked, true);
+  });
+
+  it('tagOnlyMirrorSkipsDigests', () => {
+    assert.deepEqual(
+      resolvePullSources(config, 'registry.redhat.io/ubi9/ubi:9.3').sources.map((s) => s.reference),
+      [`${M}/ubi9/ubi:9.3`],
+    );
+    assert.deepEqual(resolvePullSources(config, `registry.redhat.io/ubi9/ubi@${D}`).sources, []);
+  });
+
+  it('longestPrefixWinsAndSeparatorsMatter', () => {
+    const merged = parseRegistriesConf(
+      '[[registry]]\nlocation = "quay.io"\nblocked = true\n[[registry]]\nlocation = "quay.io/openshift-release-dev/ocp-release"\n[[registry.mirror]]\nlocation = "m:1/r"\n[[registry]]\nprefix = "*.quay.io"\nblocked = true\n',
+    );
+    assert.deepEqual(
+      resolvePullSources(merged, `quay.io/openshift-release-dev/ocp-release@${D}`).sources.map(
+        (s) => s.reference,
+      ),
+      [`m:1/r@${D}`, `quay.io/openshift-release-dev/ocp-release@${D}`],
+    );
+    assert.equal(
+      resolvePullSources(merged, `quay.io/openshift-release-dev/ocp-release-x@${D}`).registry
+        ?.prefix,
+      'quay.io',
+    );
+    assert.equal(resolvePullSources(merged, 'cdn.quay.io/a:1').registry?.prefix, '*.quay.io');
+    assert.equal(resolvePullSources(merged, 'docker.io/library/busybox:1').registry, undefined);
+    assert.equal(resolvePullSources(merged, 'busybox').reference, 'docker.io/library/busybox');
+  });
+
+  it('mirrorByDigestOnlyAndDropInsReplace', () => {
+    const main = parseRegistriesConf(
+      '[[registry]]\nprefix = ""\nlocation = "quay.io/a"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = "m:1/a"\n',
+    );
+    assert.deepEqual(
+      resolvePullSources(main, 'quay.io/a:1').sources.map((s) => s.kind),
+      ['primary'],
+    );
+    const dropIn = parseRegistriesConf(
+      '[[registry]]\nlocation = "quay.io/a"\n[[registry.mirror]]\nlocation = "m:1/a"\n',
+    );
+    const merged = mergeRegistriesConfs([main, dropIn]);
+    assert.equal(merged.registries.length, 1);
+    assert.deepEqual(
+      resolvePullSources(merged, 'quay.io/a:1').sources.map((s) => s.reference),
+      ['m:1/a:1', 'quay.io/a:1'],
+    );
+  });
+});
