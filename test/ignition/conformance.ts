@@ -1,0 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '../support/paths.ts';
+
+export const conformanceDir = join(repoRoot, 'test', 'ignition', 'conformance');
+
+export interface ValidateCase {
+  name: string;
+  /** A JSON value to serialise, or… */
+  input?: unknown;
+  /** …the exact bytes of the config. */
+  text?: string;
+  expect: { valid: boolean; parseFailure?: string; findings?: string[] };
+  /** Absent: Debian's ignition-validate must agree. A string: why it cannot judge this case. */
+  binary?: string;
+}
+
+export function loadValidateCases(): ValidateCase[] {
+  const file = JSON.parse(readFileSync(join(conformanceDir, 'validate.json'), 'utf8')) as {
+    cases: ValidateCase[];
+  };
+  return file.cases;
+}
+
+/** The bytes of a case's config. */
+export function caseText(testCase: ValidateCase): string {
+  return testCase.text ?? JSON.stringify(testCase.input);
+}
