@@ -1,0 +1,53 @@
+/**
+ * `hostmirror mirror check ARCHIVE...`: prove offline that the archive serves every image the
+ * cluster pulls (library: `checkMirror` in @hostmirror/mirror). Exit 0 when every reference is
+ * served, 1 when one is not (the report says which, why, and the fix) or on a user error.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { checkMirror, formatCheckReport, MirrorArchive } from '@hostmirror/mirror';
+import { type Command, type CommandContext, flag, optionalString, stringList } from '../command.ts';
+
+const usage =
+  'hostmirror mirror check ARCHIVE... [--registries-conf F] [--host HOST:PORT] [--release REF] ' +
+  '[--arch ARCH]... [--additional-image REF]... [--require-signature] [--json]';
+
+async function run(context: CommandContext): Promise<number> {
+  const { values, io } = context;
+  const archive = await MirrorArchive.open(
+    context.positionals.map((path) => resolve(io.cwd, path)),
+  );
+  const confPath = optionalString(values, 'registries-conf');
+  const architectures = stringList(values, 'arch');
+  const report = await checkMirror({
+    archive,
+    registriesConf:
+      confPath === undefined ? undefined : await readFile(resolve(io.cwd, confPath), 'utf8'),
+    registriesConfOrigin: confPath,
+    mirrorHost: optionalString(values, 'host'),
+    release: optionalString(values, 'release'),
+    architectures: architectures.length === 0 ? undefined : architectures,
+    additionalImages: stringList(values, 'additional-image'),
+    requireReleaseSignature: flag(values, 'require-signature'),
+  });
+  if (flag(values, 'json')) context.printJson(report);
+  else context.print(formatCheckReport(report));
+  return report.ok ? 0 : 1;
+}
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary:
+    'Prove offline that the archive serves every image the cluster pulls (release, components, additional images), through registries.conf as containers/image resolves it.',
+  usage,
+  options: {
+    'registries-conf': { type: 'string' },
+    host: { type: 'string' },
+    release: { type: 'string' },
+    arch: { type: 'string', multiple: true },
+    'additional-image': { type: 'string', multiple: true },
+    'require-signature': { type: 'boolean' },
+  },
+  positionals: [1, Number.POSITIVE_INFINITY],
+  run,
+};

@@ -1,0 +1,77 @@
+/**
+ * The issue's speed bound: a release of ~200 images checks in under 10 s from an archive on
+ * disk. The archive is a registry tree written directly (registry-tree.ts) and tarred with
+ * `tar` like oc-mirror's chunks: a release whose last layer names 200 components, each with a
+ * config and two layers, plus a 64 MiB filler blob so that reading data instead of headers
+ * would show.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { MirrorArchive } from '../../packages/mirror/src/formats/archive-index.ts';
+import { checkMirror, formatCheckReport } from '../../packages/mirror/src/index.ts';
+import { requireTool, runOk } from '../support/tools.ts';
+import { RegistryTree } from './registry-tree.ts';
+
+const COMPONENTS = 200;
+const LIMIT_MS = 10_000;
+const FILLER_BYTES = 64 * 1024 * 1024;
+
+let work: string | undefined;
+after(async () => {
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
+test(`a release of ${COMPONENTS} components checks in under ${LIMIT_MS / 1000} s`, async (t) => {
+  const tar = await requireTool('tar', 'tar');
+  work = await mkdtemp(join(tmpdir(), 'hm-check-timing-'));
+  const tree = new RegistryTree(join(work, 'root'));
+  const tags = [];
+  for (let index = 0; index < COMPONENTS; index++) {
+    const name = `component-${String(index).padStart(3, '0')}`;
+    const digest = await tree.image('openshift/release', `4.14.3-x86_64-${name}`, [
+      { [`usr/bin/${name}`]: `binary ${index}` },
+      { [`etc/${name}.conf`]: `config ${index}` },
+    ]);
+    tags.push({
+      name,
+      from: {
+        kind: 'DockerImage',
+        name: `quay.io/openshift-release-dev/ocp-v4.0-art-dev@${digest}`,
+      },
+    });
+  }
+  const imageReferences = JSON.stringify({
+    kind: 'ImageStream',
+    metadata: { name: '4.14.3' },
+    spec: { tags },
+  });
+  await tree.image('openshift/release-images', '4.14.3-x86_64', [
+    { 'usr/bin/cluster-version-operator': 'cvo' },
+    {
+      'release-manifests/image-references': imageReferences,
+      'release-manifests/release-metadata': JSON.stringify({
+        kind: 'cincinnati-metadata-v0',
+        version: '4.14.3',
+      }),
+    },
+  ]);
+  await tree.blob(Buffer.alloc(FILLER_BYTES, 1));
+  const archivePath = join(work, 'mirror_000001.tar');
+  await runOk(tar, ['-C', tree.root, '-cf', archivePath, 'docker'], { timeoutMs: 60_000 });
+
+  const started = performance.now();
+  const archive = await MirrorArchive.open([archivePath]);
+  const indexed = performance.now();
+  const report = await checkMirror({ archive });
+  const elapsed = performance.now() - started;
+  assert.equal(report.ok, true, formatCheckReport(report));
+  assert.equal(report.counts.images, COMPONENTS + 1);
+  assert.ok(elapsed < LIMIT_MS, `took ${Math.round(elapsed)} ms`);
+  // Recorded for the report: index + check, measured on this machine.
+  t.diagnostic(
+    `mirror check of ${COMPONENTS + 1} images: index ${Math.round(indexed - started)} ms, check ${report.durationMs} ms, total ${Math.round(elapsed)} ms`,
+  );
+});
