@@ -12,6 +12,18 @@ export interface VerbGroup {
 }
 
 export const verbGroups: Record<string, VerbGroup> = {
+  initrd: {
+    summary: 'build, append, list and verify initrd archives',
+    load: () => import('./verbs/initrd.ts'),
+  },
+  iso: {
+    summary: 'inspect CoreOS live ISOs, embed Ignition and kargs, extend the initrd, PXE files',
+    load: () => import('./verbs/iso.ts'),
+  },
+  budget: {
+    summary: 'RAM, tmpfs and embed-area budget of the live host',
+    load: () => import('./verbs/budget.ts'),
+  },
   mirror: {
     summary: 'oc-mirror archives, ImageSetConfiguration, registries.conf',
     load: () => import('./verbs/mirror.ts'),

@@ -12,7 +12,6 @@ import {
   parseXzStreamHeader,
   parseZstdFrameHeader,
   XZ_STREAM_HEADER_SIZE,
-  xzCheckSize,
 } from '@hostmirror/codecs';
 import type { ByteReader } from '@hostmirror/cpio-stream';
 import { InitrdError } from './errors.ts';
