@@ -26,5 +26,13 @@ export {
   BudgetInputError,
   type ExceededLimit,
 } from './errors.ts';
+export {
+  type InputFiles,
+  type MeasuredInputs,
+  measureInitrdFile,
+  measureInputFiles,
+  tmpfsFileBytes,
+  unpackedTmpfsBytes,
+} from './footprint.ts';
 export { assertWithinBudget, describeExceeded, formatBudgetTable } from './report.ts';
 export { formatBytes, parseSize } from './sizes.ts';

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import {
+  measureInitrdFile,
+  measureInputFiles,
+  tmpfsFileBytes,
+  unpackedTmpfsBytes,
+} from './index.ts';
+
+/** A newc archive written by hand (the format's 13 hex fields), so the test needs no writer. */
+function newc(entries: { path: string; mode: number; body: string }[]): Buffer {
+  const parts: Buffer[] = [];
+  const pad = (length: number) => Buffer.alloc((4 - (length % 4)) % 4);
+  const all = [...entries, { path: 'TRAILER!!!', mode: 0, body: '' }];
+  all.forEach((entry, index) => {
+    const name = Buffer.from(`${entry.path}\0`);
+    const body = Buffer.from(entry.body);
+    const fields = [index + 1, entry.mode, 0, 0, 1, 0, body.length, 0, 0, 0, 0, name.length, 0];
+    const header = Buffer.from(
+      `070701${fields.map((f) => f.toString(16).padStart(8, '0')).join('')}`,
+    );
+    parts.push(header, name, pad(header.length + name.length), body, pad(body.length));
+  });
+  return Buffer.concat(parts);
+}
+
+let work: string;
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'hm-budget-'));
+});
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+test('tmpfsRoundsFilesUpToPages', () => {
+  assert.equal(tmpfsFileBytes(0), 0);
+  assert.equal(tmpfsFileBytes(1), 4096);
+  assert.equal(tmpfsFileBytes(4096), 4096);
+  assert.equal(tmpfsFileBytes(4097), 8192);
+});
+
+test('lastCopyWinsAcrossSegments', () => {
+  const entry = (path: string, type: 'file' | 'directory' | 'symlink', size: number) =>
+    ({ path, type, size }) as never;
+  const bytes = unpackedTmpfsBytes({
+    segments: [
+      {
+        entries: [
+          entry('etc', 'directory', 0),
+          entry('etc/a', 'file', 10_000),
+          entry('/etc/b', 'file', 1),
+        ],
+      },
+      {
+        entries: [
+          entry('./etc/a', 'file', 5),
+          entry('short', 'symlink', 10),
+          entry('long', 'symlink', 200),
+        ],
+      },
+    ] as never,
+  });
+  // etc/a: 1 page (last copy, 5 bytes), etc/b: 1 page, long symlink: 1 page, short: inline.
+  assert.equal(bytes, 3 * 4096);
+});
+
+test('measuresARealMultiSegmentFile', async () => {
+  const first = newc([
+    { path: 'bin', mode: 0o40755, body: '' },
+    { path: 'bin/tool', mode: 0o100755, body: 'x'.repeat(5000) },
+  ]);
+  const second = gzipSync(
+    newc([
+      { path: 'bin/tool', mode: 0o100755, body: 'y'.repeat(10) },
+      { path: 'etc', mode: 0o40755, body: '' },
+      { path: 'etc/config', mode: 0o100644, body: 'z'.repeat(9000) },
+    ]),
+  );
+  const file = join(work, 'initrd.img');
+  await writeFile(file, Buffer.concat([first, second]));
+  const footprint = await measureInitrdFile(file, 'initrd.img');
+  assert.deepEqual(footprint, {
+    name: 'initrd.img',
+    fileBytes: first.length + second.length,
+    unpackedBytes: 4096 + 3 * 4096,
+  });
+
+  const ignition = join(work, 'ignition.img');
+  await writeFile(ignition, Buffer.alloc(1234));
+  const measured = await measureInputFiles({
+    initrd: file,
+    archives: [file, file],
+    ignitionArchive: ignition,
+  });
+  assert.equal(measured.baseInitrd?.unpackedBytes, 4 * 4096);
+  assert.equal(measured.archives?.length, 2);
+  assert.equal(measured.ignitionArchiveBytes, 1234);
+  assert.equal(measured.rootfs, undefined);
+});
+
+test('anUnreadableInitrdFailsWithATypedError', async () => {
+  const file = join(work, 'junk.img');
+  await writeFile(file, 'THIS-IS-NOT-AN-ARCHIVE\n');
+  await assert.rejects(measureInitrdFile(file), (error: Error & { code?: string }) => {
+    assert.equal(typeof error.code, 'string');
+    return true;
+  });
+});

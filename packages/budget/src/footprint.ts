@@ -1,0 +1,82 @@
+/**
+ * Measure initrd files for the budget with `@hostmirror/initrd`'s reader: the bytes the boot
+ * loader loads (the file size) and what the unpacked files spend in a tmpfs.
+ */
+import { stat } from 'node:fs/promises';
+import { type InitrdListing, readInitrd } from '@hostmirror/initrd';
+import type { BudgetInputs, InitrdFootprint } from './budget.ts';
+import { tmpfsPageBytes } from './constants.ts';
+
+/**
+ * Symlink targets shorter than this are kept in the inode, longer ones take a page
+ * (Linux `mm/shmem.c`, `SHORT_SYMLINK_LEN`).
+ */
+const shmemShortSymlinkBytes = 128;
+
+/** A file's cost in a tmpfs: its size rounded up to whole pages. */
+export function tmpfsFileBytes(size: number): number {
+  return Math.ceil(size / tmpfsPageBytes) * tmpfsPageBytes;
+}
+
+function normalise(path: string): string {
+  return path.replace(/^(\.\/|\/)+/, '');
+}
+
+/**
+ * What the listed segments leave in a tmpfs once unpacked, in order with the kernel's
+ * last-wins rule (a later entry for a path replaces the earlier one): regular files by pages,
+ * long symlinks one page each, folders and other entries nothing.
+ */
+export function unpackedTmpfsBytes(listing: Pick<InitrdListing, 'segments'>): number {
+  const cost = new Map<string, number>();
+  for (const segment of listing.segments)
+    for (const entry of segment.entries) {
+      const path = normalise(entry.path);
+      if (entry.type === 'file') cost.set(path, tmpfsFileBytes(entry.size));
+      else if (entry.type === 'symlink')
+        cost.set(path, entry.size >= shmemShortSymlinkBytes ? tmpfsPageBytes : 0);
+      else cost.set(path, 0);
+    }
+  let total = 0;
+  for (const bytes of cost.values()) total += bytes;
+  return total;
+}
+
+/** Read an initrd file (any number of segments) and return its budget footprint. */
+export async function measureInitrdFile(path: string, name = path): Promise<InitrdFootprint> {
+  const [listing, info] = await Promise.all([readInitrd(path), stat(path)]);
+  return { name, fileBytes: info.size, unpackedBytes: unpackedTmpfsBytes(listing) };
+}
+
+/** The budget inputs that come from files rather than from options. */
+export type MeasuredInputs = Pick<
+  BudgetInputs,
+  'baseInitrd' | 'rootfs' | 'archives' | 'ignitionArchiveBytes' | 'embedAreaBytes'
+>;
+
+export interface InputFiles {
+  /** The live initrd (`images/pxeboot/initrd.img`). */
+  initrd?: string | undefined;
+  /** The live rootfs image (`images/pxeboot/rootfs.img`). */
+  rootfs?: string | undefined;
+  /** Our archives. */
+  archives?: readonly string[];
+  /** The Ignition archive to embed: only its size matters. */
+  ignitionArchive?: string | undefined;
+}
+
+/** Measure every given file; fields for files not given stay undefined. */
+export async function measureInputFiles(files: InputFiles): Promise<MeasuredInputs> {
+  const [baseInitrd, rootfs, archives, ignition] = await Promise.all([
+    files.initrd === undefined ? undefined : measureInitrdFile(files.initrd),
+    files.rootfs === undefined ? undefined : measureInitrdFile(files.rootfs),
+    Promise.all((files.archives ?? []).map((archive) => measureInitrdFile(archive))),
+    files.ignitionArchive === undefined ? undefined : stat(files.ignitionArchive),
+  ]);
+  const measured: MeasuredInputs = {};
+  if (baseInitrd !== undefined) measured.baseInitrd = baseInitrd;
+  if (rootfs !== undefined) measured.rootfs = rootfs;
+  if (archives.length > 0) measured.archives = archives;
+  if (ignition !== undefined) measured.ignitionArchiveBytes = ignition.size;
+  return measured;
+}

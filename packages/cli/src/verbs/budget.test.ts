@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { gzipSync } from 'node:zlib';
+import { runCli } from '../run.ts';
+
+async function budget(args: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  const code = await runCli(['budget', ...args], { stdout, stderr, cwd: process.cwd(), env: {} });
+  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+/** One regular file of `size` bytes in a gzip newc archive (headers written by hand). */
+function archiveWithFile(size: number): Buffer {
+  const entry = (ino: number, name: string, mode: number, body: Buffer) => {
+    const nameBytes = Buffer.from(`${name}\0`);
+    const fields = [ino, mode, 0, 0, 1, 0, body.length, 0, 0, 0, 0, nameBytes.length, 0];
+    const header = Buffer.from(
+      `070701${fields.map((f) => f.toString(16).padStart(8, '0')).join('')}`,
+    );
+    const pad = (n: number) => Buffer.alloc((4 - (n % 4)) % 4);
+    return Buffer.concat([
+      header,
+      nameBytes,
+      pad(header.length + nameBytes.length),
+      body,
+      pad(body.length),
+    ]);
+  };
+  return gzipSync(
+    Buffer.concat([
+      entry(1, 'big', 0o100644, Buffer.alloc(size)),
+      entry(2, 'TRAILER!!!', 0, Buffer.alloc(0)),
+    ]),
+  );
+}
+
+let work: string;
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'hm-cli-budget-'));
+});
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+test('printsTheTableAndExits0WithinBudget', async () => {
+  const archive = join(work, 'overlay.img');
+  await writeFile(archive, archiveWithFile(10_000));
+  const run = await budget([
+    '--ram',
+    '16GiB',
+    '--archive',
+    archive,
+    '--live-copy',
+    'registry=25MiB',
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /archive .*overlay\.img, unpacked +12288 /);
+  assert.match(run.stdout, /copied to the live system: registry +26214400 /);
+  assert.match(run.stdout, /within budget/);
+});
+
+test('jsonReportHasEveryCheck', async () => {
+  const run = await budget([
+    '--ram',
+    '8GiB',
+    '--role',
+    'worker',
+    '--json',
+    '--ignition-archive',
+    join(work, 'overlay.img'),
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  const report = JSON.parse(run.stdout);
+  assert.equal(report.ok, true);
+  assert.deepEqual(
+    report.checks.map((c: { id: string }) => c.id),
+    ['ram-minimum', 'initramfs-tmpfs', 'unpack-peak', 'live-tmpfs', 'embed-area'],
+  );
+});
+
+test('overBudgetExits1WithNeedGreaterThanLimit', async () => {
+  const run = await budget(['--ram', '16GiB', '--node0']);
+  assert.equal(run.code, 1);
+  assert.match(run.stdout, /OVER BUDGET/);
+  assert.match(run.stderr, /live \/etc \+ \/var tmpfs: 9000000000 > 8589934592 bytes/);
+  assert.match(run.stderr, /at least 17\.00 GiB of RAM/);
+});
+
+test('usageErrorsExit2', async () => {
+  assert.equal((await budget([])).code, 2);
+  assert.equal((await budget(['--ram', '16G', '--boot', 'floppy'])).code, 2);
+  assert.equal((await budget(['--ram', '16G', '--node0', '--pull-reserve', '1G'])).code, 2);
+  assert.equal((await budget(['--ram', 'lots'])).code, 1);
+});

@@ -1,0 +1,118 @@
+/**
+ * `hostmirror budget`: the live host's RAM / tmpfs / embed-area budget (DESIGN.md §7).
+ * Parses options, measures the given files with `@hostmirror/budget`, prints the report, and
+ * exits 1 with `… > limit; what to change` when a limit is exceeded.
+ */
+import {
+  assertWithinBudget,
+  type BudgetInputs,
+  bootKinds,
+  computeBudget,
+  formatBudgetTable,
+  hostRoles,
+  type LiveCopy,
+  type MeasuredInputs,
+  measureInputFiles,
+  node0LivePullReserveBytes,
+  parseSize,
+} from '@hostmirror/budget';
+import {
+  type Command,
+  type CommandContext,
+  choice,
+  flag,
+  optionalString,
+  requireString,
+  stringList,
+  UsageError,
+} from '../command.ts';
+
+const usage =
+  'hostmirror budget --ram SIZE [--role master|worker|sno] [--boot iso|pxe] [--fromram] ' +
+  '[--initrd BASE] [--rootfs ROOTFS] [--archive A]... [--live-copy [LABEL=]SIZE]... ' +
+  '[--node0 | --pull-reserve SIZE] [--ignition-archive F] [--embed-area SIZE] [--json]';
+
+/** `registry=25MiB` or `25MiB` (labelled by its position). */
+function parseLiveCopy(text: string, index: number): LiveCopy {
+  const at = text.lastIndexOf('=');
+  const label = at > 0 ? text.slice(0, at) : `copy ${index + 1}`;
+  return { label, bytes: parseSize(at > 0 ? text.slice(at + 1) : text, `--live-copy ${text}`) };
+}
+
+function pullReserve(values: CommandContext['values']): number {
+  const explicit = optionalString(values, 'pull-reserve');
+  if (explicit !== undefined && flag(values, 'node0'))
+    throw new UsageError('--node0 and --pull-reserve set the same reserve; give one.');
+  if (explicit !== undefined) return parseSize(explicit, '--pull-reserve');
+  return flag(values, 'node0') ? node0LivePullReserveBytes : 0;
+}
+
+/**
+ * Inputs measured from files, in order; later sources win field by field. This is where
+ * `--iso` plugs in: the ISO reader measures the base initrd, rootfs and embed area from the
+ * image and its `MeasuredInputs` goes before the explicit files, which override it.
+ */
+async function measuredSources(values: CommandContext['values']): Promise<MeasuredInputs[]> {
+  const fromFiles = await measureInputFiles({
+    initrd: optionalString(values, 'initrd'),
+    rootfs: optionalString(values, 'rootfs'),
+    archives: stringList(values, 'archive'),
+    ignitionArchive: optionalString(values, 'ignition-archive'),
+  });
+  return [fromFiles];
+}
+
+function merge(sources: MeasuredInputs[]): MeasuredInputs {
+  const merged: MeasuredInputs = {};
+  for (const source of sources) {
+    for (const [key, value] of Object.entries(source))
+      if (value !== undefined) Object.assign(merged, { [key]: value });
+  }
+  return merged;
+}
+
+async function run(context: CommandContext): Promise<number> {
+  const { values } = context;
+  const measured = merge(await measuredSources(values));
+  const embedArea = optionalString(values, 'embed-area');
+  const inputs: BudgetInputs = {
+    ...measured,
+    ramBytes: parseSize(requireString(values, 'ram'), '--ram'),
+    role: choice(values, 'role', hostRoles, 'master'),
+    boot: choice(values, 'boot', bootKinds, 'iso'),
+    fromRam: flag(values, 'fromram'),
+    liveCopies: stringList(values, 'live-copy').map(parseLiveCopy),
+    livePullReserveBytes: pullReserve(values),
+    ...(embedArea === undefined ? {} : { embedAreaBytes: parseSize(embedArea, '--embed-area') }),
+  };
+  const report = computeBudget(inputs);
+  if (flag(values, 'json')) context.printJson(report);
+  else context.print(formatBudgetTable(report));
+  assertWithinBudget(report);
+  return 0;
+}
+
+const command: Command = {
+  name: 'budget',
+  summary:
+    'RAM, initramfs/live tmpfs and embed-area budget of the live host; fails with what to change',
+  usage,
+  options: {
+    ram: { type: 'string' },
+    role: { type: 'string' },
+    boot: { type: 'string' },
+    fromram: { type: 'boolean' },
+    initrd: { type: 'string' },
+    rootfs: { type: 'string' },
+    archive: { type: 'string', multiple: true },
+    'live-copy': { type: 'string', multiple: true },
+    node0: { type: 'boolean' },
+    'pull-reserve': { type: 'string' },
+    'ignition-archive': { type: 'string' },
+    'embed-area': { type: 'string' },
+  },
+  positionals: [0, 0],
+  run,
+};
+
+export const commands: Record<string, Command> = { '': command };
