@@ -4,7 +4,9 @@
  * typed errors for a corrupt image-references, a missing layer and a missing platform.
  */
 import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { runCli } from '../../packages/cli/src/index.ts';
 import { MirrorArchive } from '../../packages/mirror/src/formats/archive-index.ts';
 import {
   checkMirror,
@@ -208,4 +210,43 @@ pull-from-mirror = "digest-only"
       /no linux\/s390x image \(it has linux\/amd64, linux\/arm64\)/,
     );
   });
+
+  test('cliPrintsTextOrJsonAndExits1WhenAReferenceIsNotServed', async () => {
+    const pass = await cli(['mirror', 'check', fixture.archive, '--release', RELEASE_TAG]);
+    assert.equal(pass.code, 0, pass.stderr);
+    assert.match(pass.stdout, /^PASS {2}mirror check: 4 of 4 images/);
+    const wrong = await cli([
+      'mirror',
+      'check',
+      fixture.archive,
+      '--release',
+      `${RELEASE_SOURCE}:${RELEASE_TAG}`,
+      '--json',
+    ]);
+    assert.equal(wrong.code, 1);
+    const report = JSON.parse(wrong.stdout) as MirrorCheckReport;
+    assert.equal(report.ok, false);
+    assert.equal(report.failures[0]?.code, 'MIRROR_POLICY_SKIPS_REFERENCE');
+    const corrupt = await cli([
+      'mirror',
+      'check',
+      fixture.archive,
+      '--release',
+      CORRUPT_RELEASE_TAG,
+    ]);
+    assert.equal(corrupt.code, 1);
+    assert.match(corrupt.stderr, /image-references in layer sha256:[0-9a-f]{64} of release image/);
+    assert.equal((await cli(['mirror', 'check'])).code, 2);
+  });
 });
+
+async function cli(args: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  const code = await runCli(args, { stdout, stderr, cwd: process.cwd(), env: {} });
+  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}

@@ -38,7 +38,7 @@ async function run(context: CommandContext): Promise<number> {
 export const checkCommand: Command = {
   name: 'check',
   summary:
-    'Prove offline that the archive serves every image the cluster pulls (release, components, additional images), through registries.conf as containers/image resolves it.',
+    'Prove offline that the archive serves every image the cluster pulls, as containers/image would pull it.',
   usage,
   options: {
     'registries-conf': { type: 'string' },

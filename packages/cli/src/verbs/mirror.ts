@@ -28,6 +28,7 @@ import {
   stringList,
   UsageError,
 } from '../command.ts';
+import { checkCommand } from './mirror-check.ts';
 
 const outputOptions = {
   output: { type: 'string', short: 'o' },
@@ -300,4 +301,5 @@ export const commands: Record<string, Command> = {
   'image-set-config': imageSetConfig,
   inspect,
   'registries-conf': registriesConf,
+  check: checkCommand,
 };

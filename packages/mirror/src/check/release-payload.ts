@@ -55,7 +55,13 @@ function parseJson(
   } catch (error) {
     const message = (error as Error).message;
     const position = /position (\d+)/.exec(message);
-    const place = position ? ` at ${lineAndColumn(text, Number(position[1]))}` : '';
+    // V8 gives "at position N" for a bad token and no position when the text just stops.
+    const offset = position
+      ? Number(position[1])
+      : /end of JSON input/.test(message)
+        ? text.length
+        : undefined;
+    const place = offset === undefined ? '' : ` at ${lineAndColumn(text, offset)}`;
     throw new MirrorCheckError(code, `${where} is not valid JSON${place}: ${message}`, where);
   }
 }
