@@ -36,6 +36,7 @@ export {
 } from './data-url.ts';
 export { IgnitionError, type IgnitionErrorCode } from './errors.ts';
 export { mergeConfigs, mergeSameSpec } from './merge.ts';
+export { renderConfig } from './render.ts';
 export {
   type Finding,
   formatFinding,
