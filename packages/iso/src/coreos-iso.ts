@@ -5,6 +5,7 @@
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { verifyInitrd } from '@hostmirror/initrd';
 import {
   type CoreosMetadata,
   readCoreosMetadata,
@@ -12,13 +13,31 @@ import {
   requireKargs,
 } from './coreos.ts';
 import { combineEdits, type IsoEdit, type WriteProgress } from './edit.ts';
+import {
+  checkKernelRules,
+  decodeEmbedArea,
+  encodeEmbedArea,
+  IGNITION_MEMBER,
+} from './embed-area.ts';
+import { IsoError } from './errors.ts';
 import { IsoImage } from './image.ts';
 import type { InPlaceHooks } from './in-place.ts';
 import { editKargs, type KargsEdits } from './kargs.ts';
 import { type IsoOutput, writeIso } from './output.ts';
-import { kargsPatches, resetPatches } from './plans.ts';
+import { ignitionAreaPatch, kargsPatches, resetPatches } from './plans.ts';
 import { type AppendSource, planFileExtension, type Relocation } from './relocate.ts';
 import type { FileSource } from './source.ts';
+
+/** An appended archive must pass the kernel's rules on its own (it starts 4-aligned). */
+async function checkArchiveFile(path: string): Promise<void> {
+  const report = await verifyInitrd(path);
+  const fault = report.faults[0];
+  if (fault !== undefined)
+    throw new IsoError(
+      'BAD_ARCHIVE',
+      `${path} breaks the kernel's initramfs rules at byte ${fault.offset}: ${fault.message}`,
+    );
+}
 
 export class CoreosIso {
   readonly path: string;
@@ -58,6 +77,52 @@ export class CoreosIso {
     return this.image.source.read(area.offset, area.length);
   }
 
+  /** The files embedded in the Ignition area (path → bytes); empty for a pristine ISO. */
+  async embeddedMembers(): Promise<Map<string, Buffer>> {
+    return decodeEmbedArea(await this.ignitionAreaBytes(), this.metadata.ignition.offset);
+  }
+
+  /** The embedded Ignition config, or undefined. */
+  async embeddedIgnition(): Promise<Buffer | undefined> {
+    return (await this.embeddedMembers()).get(IGNITION_MEMBER);
+  }
+
+  /** The embed area's members as one archive (what a PXE initrd appends); empty if none. */
+  async embeddedArchive(): Promise<Buffer> {
+    return encodeEmbedArea(await this.embeddedMembers());
+  }
+
+  /**
+   * Embed an Ignition config: the area becomes one xz newc archive of its members plus
+   * `config.ign` (0600), zero-filled. Other members (network keyfiles) are kept. Without
+   * `force`, an existing config is refused as coreos-installer does.
+   */
+  async planEmbedIgnition(config: Uint8Array, options: { force?: boolean } = {}): Promise<IsoEdit> {
+    const members = await this.embeddedMembers();
+    if (members.has(IGNITION_MEMBER) && !options.force)
+      throw new IsoError(
+        'IGNITION_EXISTS',
+        'This ISO image already has an embedded Ignition config; use -f to force.',
+        this.metadata.ignition.offset,
+      );
+    members.set(IGNITION_MEMBER, Buffer.from(config));
+    return this.#planMembers(members);
+  }
+
+  /** Remove the embedded config; an area left with no members is all zeros again. */
+  async planRemoveIgnition(): Promise<IsoEdit> {
+    const members = await this.embeddedMembers();
+    if (!members.delete(IGNITION_MEMBER))
+      throw new IsoError('NO_EMBEDDED_IGNITION', 'No embedded Ignition config.');
+    return this.#planMembers(members);
+  }
+
+  async #planMembers(members: Map<string, Buffer>): Promise<IsoEdit> {
+    const archive = await encodeEmbedArea(members);
+    await checkKernelRules(archive, 'The Ignition archive');
+    return this.#edit({ patches: [ignitionAreaPatch(this.metadata.ignition, archive)] });
+  }
+
   /** An edit that writes `edits` applied to the current kargs into every kargs area. */
   async planKargs(edits: KargsEdits): Promise<IsoEdit> {
     const kargs = requireKargs(this.metadata);
@@ -83,6 +148,7 @@ export class CoreosIso {
   async planAppendInitrd(archives: string[]): Promise<{ edit: IsoEdit; relocation: Relocation }> {
     const sources: AppendSource[] = [];
     for (const path of archives) {
+      await checkArchiveFile(path);
       const { size } = await stat(path);
       sources.push({
         size,

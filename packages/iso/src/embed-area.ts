@@ -4,7 +4,9 @@
  * coreos-installer's `Initrd::to_bytes`; an empty set of members is an empty area (all zeros).
  */
 import { createCompressor } from '@hostmirror/codecs';
-import { type NewcEntryInput, writeNewc } from '@hostmirror/cpio-stream';
+import { type NewcEntry, type NewcEntryInput, writeNewc } from '@hostmirror/cpio-stream';
+import { verifyInitrd, walkInitrd } from '@hostmirror/initrd';
+import { IsoError } from './errors.ts';
 
 /** The member the live initramfs copies to /usr/lib/ignition/user.ign. */
 export const IGNITION_MEMBER = 'config.ign';
@@ -33,4 +35,48 @@ export async function encodeEmbedArea(members: ReadonlyMap<string, Uint8Array>):
 /** An area of zeros holds nothing. */
 export function isEmptyArea(bytes: Uint8Array): boolean {
   return bytes.every((byte) => byte === 0);
+}
+
+async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+/**
+ * The regular files an area holds, path (no leading `/`) → contents, the last copy winning;
+ * read leniently like coreos-installer (any of gzip/xz/zstd/plain, zeros between archives).
+ */
+export async function decodeEmbedArea(
+  bytes: Uint8Array,
+  areaOffset: number,
+): Promise<Map<string, Buffer>> {
+  const members = new Map<string, Buffer>();
+  if (isEmptyArea(bytes)) return members;
+  const walk = await walkInitrd(once(bytes), {
+    collectEntries: false,
+    async onEntry(entry: NewcEntry) {
+      const path = entry.path.replace(/^\/+/, '');
+      if (entry.type === 'file') members.set(path, Buffer.from(await entry.bytes()));
+      else members.delete(path);
+    },
+  });
+  const fatal = walk.faults.find((fault) => fault.fatal);
+  if (fatal !== undefined)
+    throw new IsoError(
+      'BAD_EMBED_AREA',
+      `The Ignition embed area at byte ${areaOffset} cannot be read (${fatal.message}); run \`iso reset\` to empty it.`,
+      areaOffset + fatal.offset,
+    );
+  return members;
+}
+
+/** Refuse an archive the kernel would not unpack completely (DESIGN.md §4: verify before placing). */
+export async function checkKernelRules(archive: Uint8Array, what: string): Promise<void> {
+  if (archive.length === 0) return;
+  const report = await verifyInitrd(once(archive));
+  const fault = report.faults[0];
+  if (fault !== undefined)
+    throw new IsoError(
+      'BAD_ARCHIVE',
+      `${what} breaks the kernel's initramfs rules at byte ${fault.offset}: ${fault.message}`,
+    );
 }

@@ -15,6 +15,7 @@ export type IsoErrorCode =
   | 'NOT_COREOS'
   | 'BAD_METADATA'
   | 'IGNITION_EXISTS'
+  | 'NO_EMBEDDED_IGNITION'
   | 'EMBED_TOO_LARGE'
   | 'BAD_EMBED_AREA'
   | 'NO_KARGS_AREA'

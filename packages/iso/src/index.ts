@@ -23,10 +23,18 @@ export {
   writeEditedStream,
 } from './edit.ts';
 export { type BootCatalog, type BootEntry, BootPlatform } from './el-torito.ts';
-export { encodeEmbedArea, IGNITION_MEMBER, isEmptyArea, MEMBER_MODE } from './embed-area.ts';
+export {
+  checkKernelRules,
+  decodeEmbedArea,
+  encodeEmbedArea,
+  IGNITION_MEMBER,
+  isEmptyArea,
+  MEMBER_MODE,
+} from './embed-area.ts';
 export { IsoError, type IsoErrorCode } from './errors.ts';
 export { type IsoEntry, type IsoExtent, IsoImage, type IsoTree } from './image.ts';
 export { applyEditInPlace, type InPlaceHooks } from './in-place.ts';
+export { type IsoReport, inspectIso } from './inspect.ts';
 export { SECTOR_SIZE } from './iso9660.ts';
 export {
   editKargs,
@@ -39,6 +47,7 @@ export {
 } from './kargs.ts';
 export { type IsoOutput, writeIso } from './output.ts';
 export { ignitionAreaPatch, kargsPatches, resetPatches } from './plans.ts';
+export { type PxeArtifacts, type PxeOptions, pxeKargs, writePxeArtifacts } from './pxe.ts';
 export { type AppendSource, planFileExtension, type Relocation } from './relocate.ts';
 export { BufferSource, type ByteSource, FileSource } from './source.ts';
 export type { DescriptorKind, VolumeDescriptor } from './volume-descriptor.ts';

@@ -1,0 +1,283 @@
+/**
+ * `hostmirror iso …` (DESIGN.md §3): inspect a CoreOS live ISO, embed Ignition and kargs,
+ * show or reset them, extend the initrd, write PXE artifacts. Logic lives in `@hostmirror/iso`;
+ * this file parses options and picks the output: `-o FILE`, `-o -` (stdout) or `--in-place`.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import {
+  CoreosIso,
+  type IsoEdit,
+  IsoError,
+  type IsoOutput,
+  type IsoReport,
+  inspectIso,
+  writePxeArtifacts,
+} from '@hostmirror/iso';
+import {
+  type Command,
+  type CommandContext,
+  flag,
+  optionalString,
+  requireString,
+  stringList,
+  UsageError,
+} from '../command.ts';
+
+const outputOptions = {
+  output: { type: 'string', short: 'o' },
+  'in-place': { type: 'boolean' },
+  force: { type: 'boolean', short: 'f' },
+} as const;
+const outputUsage = '(-o OUT | -o - | --in-place) [-f]';
+
+/** Where the edited ISO goes; `-o -` is refused on a terminal (binary on a TTY). */
+function outputOf(context: CommandContext): IsoOutput {
+  const output = optionalString(context.values, 'output');
+  const inPlace = flag(context.values, 'in-place');
+  if ((output === undefined) === !inPlace)
+    throw new UsageError('Give exactly one of -o OUT, -o - or --in-place.');
+  if (inPlace) return { kind: 'in-place' };
+  if (output === '-') {
+    const stdout = context.io.stdout as NodeJS.WritableStream & { isTTY?: boolean };
+    if (stdout.isTTY)
+      throw new IsoError(
+        'TTY_OUTPUT',
+        'Refusing to write an ISO image to a terminal; redirect stdout.',
+      );
+    return {
+      kind: 'stream',
+      stream: context.io.stdout as NodeJS.WritableStream & import('node:stream').Writable,
+    };
+  }
+  return {
+    kind: 'file',
+    path: resolve(context.io.cwd, output as string),
+    overwrite: flag(context.values, 'force'),
+  };
+}
+
+async function withIso<T>(
+  context: CommandContext,
+  work: (iso: CoreosIso) => Promise<T>,
+): Promise<T> {
+  const iso = await CoreosIso.open(resolve(context.io.cwd, context.positionals[0] as string));
+  try {
+    return await work(iso);
+  } finally {
+    await iso.close();
+  }
+}
+
+async function writeEdit(context: CommandContext, iso: CoreosIso, edit: IsoEdit, step: string) {
+  const output = outputOf(context);
+  const total =
+    edit.size - edit.originalSize + edit.patches.reduce((n, p) => n + p.bytes.length, 0);
+  context.progress.start(step, output.kind === 'in-place' ? total : edit.size);
+  let reported = 0;
+  await iso.write(edit, output, {
+    onProgress: (written) => {
+      context.progress.advance(written - reported);
+      reported = written;
+    },
+  });
+  context.progress.done();
+  return output;
+}
+
+function describeOutput(output: IsoOutput, iso: CoreosIso): string {
+  if (output.kind === 'file') return output.path;
+  return output.kind === 'in-place' ? `${iso.path} (in place)` : 'stdout';
+}
+
+function formatReport(report: IsoReport): string {
+  const lines = [
+    `Volume id:      ${report.volumeId}`,
+    `Size:           ${report.size} bytes (volume ${report.volumeBytes})`,
+    `Ignition area:  ${report.ignition.file}, byte ${report.ignition.offset}, ${report.ignition.length} bytes, ${report.ignition.empty ? 'empty' : `holds ${report.ignition.members.map((m) => `${m.path} (${m.size} B)`).join(', ')}`}`,
+  ];
+  if (report.kargs === undefined) lines.push('Kargs:          no kargs areas');
+  else {
+    lines.push(`Kargs:          ${report.kargs.current}`);
+    lines.push(`Default kargs:  ${report.kargs.default}`);
+    for (const area of report.kargs.areas)
+      lines.push(`Kargs area:     ${area.file}, byte ${area.offset}, ${report.kargs.size} bytes`);
+  }
+  if (report.initrd !== undefined) {
+    lines.push(`Initrd:         byte ${report.initrd.offset}, ${report.initrd.size} bytes`);
+    if (report.initrd.unreadable !== undefined)
+      lines.push(`  (segments unreadable: ${report.initrd.unreadable})`);
+    for (const segment of report.initrd.segments)
+      lines.push(
+        `  segment at ${segment.offset}: ${segment.codec}, ${segment.length} bytes, ${segment.entries} entries, ${segment.unpacked} unpacked`,
+      );
+  }
+  for (const entry of report.boot)
+    lines.push(`Boot entry:     platform 0x${entry.platform.toString(16)}, byte ${entry.offset}`);
+  lines.push('Files:');
+  for (const file of report.files)
+    lines.push(
+      `  ${String(file.offset).padStart(12)} ${String(file.size).padStart(12)}  ${file.path}`,
+    );
+  return lines.join('\n');
+}
+
+const inspect: Command = {
+  name: 'inspect',
+  summary: 'Volume id, files, embed areas (byte offset, length), kargs, initrd segments',
+  usage: 'hostmirror iso inspect ISO [--json]',
+  options: {},
+  positionals: [1, 1],
+  run: (context) =>
+    withIso(context, async (iso) => {
+      const report = await inspectIso(iso);
+      if (flag(context.values, 'json')) context.printJson(report);
+      else context.print(formatReport(report));
+      return 0;
+    }),
+};
+
+const embed: Command = {
+  name: 'embed',
+  summary: 'Embed an Ignition config (and append kargs) into the ISO',
+  usage: `hostmirror iso embed ISO --ignition F [--kargs-append K]... [--kargs-delete K]... ${outputUsage}`,
+  options: {
+    ignition: { type: 'string', short: 'i' },
+    'kargs-append': { type: 'string', multiple: true },
+    'kargs-delete': { type: 'string', multiple: true },
+    'kargs-replace': { type: 'string', multiple: true },
+    ...outputOptions,
+  },
+  positionals: [1, 1],
+  run: (context) =>
+    withIso(context, async (iso) => {
+      const { values } = context;
+      const config = await readFile(resolve(context.io.cwd, requireString(values, 'ignition')));
+      const edits = [await iso.planEmbedIgnition(config, { force: flag(values, 'force') })];
+      const kargsEdits = {
+        append: stringList(values, 'kargs-append'),
+        delete: stringList(values, 'kargs-delete'),
+        replace: stringList(values, 'kargs-replace'),
+      };
+      if (Object.values(kargsEdits).some((list) => list.length > 0))
+        edits.push(await iso.planKargs(kargsEdits));
+      const output = await writeEdit(context, iso, iso.combine(...edits), 'embed');
+      if (output.kind !== 'stream') {
+        const summary = { output: describeOutput(output, iso), ignitionBytes: config.length };
+        if (flag(values, 'json')) context.printJson(summary);
+        else
+          context.io.stderr.write(
+            `Embedded ${config.length} bytes of Ignition in ${summary.output}\n`,
+          );
+      }
+      return 0;
+    }),
+};
+
+const showIgnition: Command = {
+  name: 'show-ignition',
+  summary: 'Print the embedded Ignition config',
+  usage: 'hostmirror iso show-ignition ISO',
+  options: {},
+  positionals: [1, 1],
+  run: (context) =>
+    withIso(context, async (iso) => {
+      const config = await iso.embeddedIgnition();
+      if (config === undefined)
+        throw new IsoError('NO_EMBEDDED_IGNITION', 'No embedded Ignition config.');
+      context.io.stdout.write(config);
+      return 0;
+    }),
+};
+
+const reset: Command = {
+  name: 'reset',
+  summary: 'Remove the embedded Ignition and restore the default kargs (pristine bytes)',
+  usage: `hostmirror iso reset ISO ${outputUsage}`,
+  options: { ...outputOptions },
+  positionals: [1, 1],
+  run: (context) =>
+    withIso(context, async (iso) => {
+      const output = await writeEdit(context, iso, iso.planReset(), 'reset');
+      if (output.kind !== 'stream' && !flag(context.values, 'json'))
+        context.io.stderr.write(`Reset ${describeOutput(output, iso)}\n`);
+      return 0;
+    }),
+};
+
+const appendInitrd: Command = {
+  name: 'append-initrd',
+  summary: 'Append archives to images/pxeboot/initrd.img inside the ISO, without a rebuild',
+  usage: `hostmirror iso append-initrd ISO --archive A [--archive A]... ${outputUsage}`,
+  options: { archive: { type: 'string', multiple: true }, ...outputOptions },
+  positionals: [1, 1],
+  run: (context) =>
+    withIso(context, async (iso) => {
+      const archives = stringList(context.values, 'archive').map((path) =>
+        resolve(context.io.cwd, path),
+      );
+      if (archives.length === 0) throw new UsageError('--archive is required.');
+      const { edit, relocation } = await iso.planAppendInitrd(archives);
+      const output = await writeEdit(context, iso, edit, 'append-initrd');
+      if (output.kind === 'stream') return 0;
+      const summary = {
+        output: describeOutput(output, iso),
+        initrdOffset: relocation.newExtent.lba * 2048,
+        initrdSize: relocation.newExtent.length,
+        archiveOffsets: relocation.archiveOffsets,
+        isoSize: edit.size,
+      };
+      if (flag(context.values, 'json')) context.printJson(summary);
+      else
+        context.io.stderr.write(
+          `initrd.img is now ${summary.initrdSize} bytes at byte ${summary.initrdOffset}; ISO ${summary.isoSize} bytes: ${summary.output}\n`,
+        );
+      return 0;
+    }),
+};
+
+const pxe: Command = {
+  name: 'pxe',
+  summary: 'Write PXE artifacts: kernel, initrd with archives appended, rootfs, iPXE script',
+  usage:
+    'hostmirror iso pxe ISO --output-dir DIR [--archive A]... [--kargs-append K]... [--base-url URL] [--prefix P] [-f]',
+  options: {
+    'output-dir': { type: 'string' },
+    archive: { type: 'string', multiple: true },
+    'kargs-append': { type: 'string', multiple: true },
+    'base-url': { type: 'string' },
+    prefix: { type: 'string' },
+    force: { type: 'boolean', short: 'f' },
+  },
+  positionals: [1, 1],
+  run: (context) =>
+    withIso(context, async (iso) => {
+      const { values } = context;
+      const options: Parameters<typeof writePxeArtifacts>[1] = {
+        outputDir: resolve(context.io.cwd, requireString(values, 'output-dir')),
+        archives: stringList(values, 'archive').map((path) => resolve(context.io.cwd, path)),
+        kargsAppend: stringList(values, 'kargs-append'),
+        overwrite: flag(values, 'force'),
+      };
+      const baseUrl = optionalString(values, 'base-url');
+      const prefix = optionalString(values, 'prefix');
+      if (baseUrl !== undefined) options.baseUrl = baseUrl;
+      if (prefix !== undefined) options.prefix = prefix;
+      const artifacts = await writePxeArtifacts(iso, options);
+      if (flag(values, 'json')) context.printJson(artifacts);
+      else
+        context.print(
+          [artifacts.kernel, artifacts.initrd, artifacts.rootfs, artifacts.script].join('\n'),
+        );
+      return 0;
+    }),
+};
+
+export const commands: Record<string, Command> = {
+  inspect,
+  embed,
+  'show-ignition': showIgnition,
+  reset,
+  'append-initrd': appendInitrd,
+  pxe,
+};

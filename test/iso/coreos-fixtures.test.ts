@@ -1,0 +1,108 @@
+/**
+ * Proof on every coreos-installer fixture ISO: embed writes one xz newc archive that `xz -dc |
+ * cpio -it` lists as `config.ign`; embed then reset gives back the original sha256; streamed ==
+ * new file == in place; a full embed area and oversized kargs are typed errors and leave the
+ * input untouched.
+ */
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { CoreosIso, IsoError } from '../../packages/iso/src/index.ts';
+import { requireTool, runShell } from '../support/tools.ts';
+import { fixtureFacts, fixtureFile, scratchDir } from './fixtures.ts';
+
+let dir: { path: string; dispose: () => Promise<void> };
+before(async () => {
+  dir = await scratchDir('fixtures');
+});
+after(() => dir.dispose());
+
+const sha = async (path: string) =>
+  createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
+const config = Buffer.from('{"ignition":{"version":"3.4.0"},"passwd":{}}\n');
+
+async function edited(path: string, work: (iso: CoreosIso) => Promise<void>) {
+  const iso = await CoreosIso.open(path);
+  try {
+    await work(iso);
+  } finally {
+    await iso.close();
+  }
+}
+
+for (const facts of fixtureFacts) {
+  test(`embedResetStreamFileInPlace: ${facts.name}`, async () => {
+    const [xz, cpio] = await Promise.all([requireTool('xz'), requireTool('cpio')]);
+    const pristine = await fixtureFile(facts.name, dir.path);
+    const original = await sha(pristine);
+    const inPlace = join(dir.path, `${facts.name}.in-place.iso`);
+    const newFile = join(dir.path, `${facts.name}.new.iso`);
+    const streamed = join(dir.path, `${facts.name}.stream.iso`);
+    await copyFile(pristine, inPlace);
+    await edited(inPlace, async (iso) => {
+      const edits = [await iso.planEmbedIgnition(config)];
+      if (iso.metadata.kargs !== undefined)
+        edits.push(await iso.planKargs({ append: ['hm.test=1'] }));
+      const edit = iso.combine(...edits);
+      await iso.write(edit, { kind: 'file', path: newFile });
+      const sink = new PassThrough();
+      const chunks: Buffer[] = [];
+      sink.on('data', (chunk: Buffer) => chunks.push(chunk));
+      await iso.write(edit, { kind: 'stream', stream: sink });
+      await writeFile(streamed, Buffer.concat(chunks));
+      await iso.write(edit, { kind: 'in-place' });
+    });
+    const hashes = await Promise.all([inPlace, newFile, streamed].map(sha));
+    assert.equal(new Set(hashes).size, 1, 'streamed, new file and in place differ');
+    assert.notEqual(hashes[0], original);
+
+    // The real tools read the area: tail | head | xz -dc | cpio -it lists config.ign, and its bytes match.
+    const { offset, length } = facts.ignition;
+    const listing = await runShell(
+      `tail -c +${offset + 1} "${inPlace}" | head -c ${length} | "${xz}" -dc | "${cpio}" -it --quiet`,
+      { timeoutMs: 30_000 },
+    );
+    assert.equal(listing.stdout.toString(), 'config.ign\n', listing.stderr.toString());
+    await edited(inPlace, async (iso) => {
+      assert.deepEqual(await iso.embeddedIgnition(), config);
+      if (facts.kargs) assert.match((await iso.currentKargs()) ?? '', / hm\.test=1$/);
+      await assert.rejects(iso.planEmbedIgnition(config), (error) => {
+        return error instanceof IsoError && error.code === 'IGNITION_EXISTS';
+      });
+      await iso.write(iso.planReset(), { kind: 'in-place' });
+    });
+    assert.equal(await sha(inPlace), original, 'embed then reset changed the ISO');
+  });
+}
+
+test('fullEmbedArea and oversizedKargs: typed errors, input untouched', async () => {
+  const path = await fixtureFile('embed-areas-2023-07.x86_64', dir.path);
+  const original = await sha(path);
+  await edited(path, async (iso) => {
+    const incompressible = Buffer.from(`{"x":"${randomBytes(300_000).toString('base64')}"}`);
+    await assert.rejects(iso.planEmbedIgnition(incompressible), (error) => {
+      assert.ok(error instanceof IsoError);
+      assert.equal(error.code, 'EMBED_TOO_LARGE');
+      assert.match(error.message, /^Compressed initramfs is too large: \d+ > 262144/);
+      return true;
+    });
+    await assert.rejects(iso.planKargs({ append: ['x'.repeat(1139)] }), (error) => {
+      return error instanceof IsoError && error.code === 'KARGS_TOO_LARGE';
+    });
+  });
+  assert.equal(await sha(path), original);
+});
+
+test('noKargsArea: the s390x 2023-03 fixture refuses kargs edits (NO_KARGS_AREA)', async () => {
+  const path = await fixtureFile('embed-areas-2023-03.s390x', dir.path);
+  await edited(path, async (iso) => {
+    await assert.rejects(iso.planKargs({ append: ['a'] }), (error) => {
+      return error instanceof IsoError && error.code === 'NO_KARGS_AREA';
+    });
+  });
+});
