@@ -4,11 +4,12 @@
  * and xorriso finds the MBR and GPT consistent with the new size (iso-relocation.md).
  */
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { CoreosIso, type IsoEntry, IsoImage } from '../../packages/iso/src/index.ts';
 import { makeCoreosIso } from '../../tools/make-coreos-iso.ts';
+import { requireTool, runShell } from '../support/tools.ts';
 import { fixtureFile, scratchDir } from './fixtures.ts';
 import {
   isoinfoExtract,
@@ -67,7 +68,18 @@ async function extend(input: string, output: string, archive: Buffer) {
   }
 }
 
-const archiveOf = (text: string) => Buffer.from(`070701${text}`.padEnd(203, '.'));
+/** A real archive made by the system's cpio and xz (one file, `hostmirror/<name>`), odd-sized. */
+async function archiveOf(name: string): Promise<Buffer> {
+  const [cpio, xz] = await Promise.all([requireTool('cpio'), requireTool('xz')]);
+  const tree = join(dir.path, `tree-${name}`);
+  await mkdir(join(tree, 'hostmirror'), { recursive: true });
+  await writeFile(join(tree, 'hostmirror', name), `${name}\n`);
+  const result = await runShell(
+    `cd "${tree}" && printf 'hostmirror\\nhostmirror/${name}\\n' | "${cpio}" -o -H newc -R 0:0 --quiet | "${xz}" --check=crc32`,
+    { timeoutMs: 10_000 },
+  );
+  return result.stdout;
+}
 
 async function checkExtended(iso: string, expectedInitrd: Buffer) {
   await assertReadersAgree(iso);
@@ -87,7 +99,7 @@ test('extendInitrd: xorriso-built hybrid ISO (MBR + GPT), twice, readers agree',
   await assertReadersAgree(made.path);
   const original = await isoinfoExtract(made.path, '-R', '/images/pxeboot/initrd.img');
   const once = join(dir.path, 'once.iso');
-  const first = archiveOf('first');
+  const first = await archiveOf('first');
   const relocation = await extend(made.path, once, first);
   const padded = (bytes: Buffer) =>
     Buffer.concat([bytes, Buffer.alloc((4 - (bytes.length % 4)) % 4)]);
@@ -102,7 +114,7 @@ test('extendInitrd: xorriso-built hybrid ISO (MBR + GPT), twice, readers agree',
   );
   assert.match(area, new RegExp(`MBR partition\\s*:\\s*1\\s+0x80\\s+0x00\\s+0\\s+${size / 512}`));
   const twice = join(dir.path, 'twice.iso');
-  const second = archiveOf('second');
+  const second = await archiveOf('second');
   await extend(once, twice, second);
   await checkExtended(twice, Buffer.concat([expectedOnce, padded(second)]));
 });
@@ -112,9 +124,10 @@ test('extendInitrd: coreos-installer fixture (genisoimage + isohybrid layout)', 
   await assertReadersAgree(fixture);
   const original = await isoinfoExtract(fixture, '-R', '/images/pxeboot/initrd.img');
   const output = join(dir.path, 'fixture-extended.iso');
-  const archive = archiveOf('fixture');
+  const archive = await archiveOf('fixture');
   await extend(fixture, output, archive);
-  await checkExtended(output, Buffer.concat([original, Buffer.alloc(0), archive, Buffer.alloc(1)]));
+  const pad = Buffer.alloc((4 - (archive.length % 4)) % 4);
+  await checkExtended(output, Buffer.concat([original, archive, pad]));
   // The rest of the CoreOS metadata still reads, and nothing else moved.
   const before = await CoreosIso.open(fixture);
   const afterIso = await CoreosIso.open(output);
@@ -126,4 +139,28 @@ test('extendInitrd: coreos-installer fixture (genisoimage + isohybrid layout)', 
     await before.close();
     await afterIso.close();
   }
+});
+
+test('badArchive: a CRC64 xz archive is refused before anything is written', async () => {
+  const fixture = await fixtureFile('embed-areas-2022-02', dir.path);
+  const before = await readFile(fixture);
+  const good = await archiveOf('crc64');
+  const [xz] = await Promise.all([requireTool('xz')]);
+  const recompressed = await runShell(`"${xz}" -dc | "${xz}" --check=crc64`, {
+    timeoutMs: 10_000,
+    input: good,
+  });
+  const archive = join(dir.path, 'crc64.cpio.xz');
+  await writeFile(archive, recompressed.stdout);
+  const iso = await CoreosIso.open(fixture);
+  try {
+    await assert.rejects(iso.planAppendInitrd([archive]), (error) => {
+      assert.ok(error instanceof IsoError);
+      assert.equal(error.code, 'BAD_ARCHIVE');
+      return true;
+    });
+  } finally {
+    await iso.close();
+  }
+  assert.deepEqual(await readFile(fixture), before);
 });
