@@ -4,16 +4,24 @@
  * typed errors for a corrupt image-references, a missing layer and a missing platform.
  */
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { runCli } from '../../packages/cli/src/index.ts';
 import { MirrorArchive } from '../../packages/mirror/src/formats/archive-index.ts';
+import {
+  mirrorRulesFromArchive,
+  renderRegistriesConf,
+} from '../../packages/mirror/src/formats/registries-conf-writer.ts';
 import {
   checkMirror,
   formatCheckReport,
   MirrorCheckError,
   type MirrorCheckReport,
 } from '../../packages/mirror/src/index.ts';
+import { runOk } from '../support/tools.ts';
 import {
   ARM_ONLY_RELEASE_TAG,
   buildMirrorFixture,
@@ -23,6 +31,8 @@ import {
   RELEASE_SOURCE,
   RELEASE_TAG,
 } from './fixture.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
 
 let fixture: MirrorFixture;
 before(async () => {
@@ -238,6 +248,42 @@ pull-from-mirror = "digest-only"
     assert.match(corrupt.stderr, /image-references in layer sha256:[0-9a-f]{64} of release image/);
     assert.equal((await cli(['mirror', 'check'])).code, 2);
   });
+  test('verdictsAgreeWithRealPullsThroughTheSameRegistriesConf', async () => {
+    const etcd = fixture.components[0] as { name: string; digest: string };
+    const withoutEtcd = await fixture.variant('without-etcd-pulled', [
+      fixture.revisionPath('openshift/release', etcd.digest),
+      fixture.tagPath('openshift/release', `${RELEASE_TAG}-etcd`),
+    ]);
+    const cli = fixture.components[1] as { name: string; digest: string };
+    const complete = await MirrorArchive.open([fixture.archive]);
+    const cliManifest = JSON.parse((await complete.readBlob(cli.digest)).toString()) as {
+      layers: { digest: string }[];
+    };
+    const withoutCliLayer = await fixture.variant('without-cli-layer', [
+      fixture.blobPath(cliManifest.layers[0]?.digest ?? ''),
+    ]);
+    const failing = [];
+    for (const archivePath of [fixture.archive, withoutEtcd, withoutCliLayer]) {
+      const archive = await MirrorArchive.open([archivePath]);
+      // The drop-in hostmirror writes for this archive, made insecure for the plain-HTTP test registry.
+      const rules = mirrorRulesFromArchive(await archive.readClusterResources(), archive, {
+        host: 'localhost:5000',
+      });
+      const conf = renderRegistriesConf({ rules, insecure: true });
+      const report = await checkMirror({ archive, registriesConf: conf, release: RELEASE_TAG });
+      const pulled = await pullEach(
+        archivePath,
+        conf,
+        report.images.map((image) => image.reference),
+      );
+      assert.deepEqual(
+        report.images.map((image) => [image.reference, image.ok]),
+        report.images.map((image) => [image.reference, pulled.get(image.reference)]),
+      );
+      failing.push(report.failures.map((image) => [image.name, image.code]));
+    }
+    assert.deepEqual(failing, [[], [['etcd', 'MANIFEST_MISSING']], [['cli', 'BLOB_MISSING']]]);
+  });
 });
 
 async function cli(args: string[]) {
@@ -249,4 +295,27 @@ async function cli(args: string[]) {
   stderr.on('data', (chunk: Buffer) => err.push(chunk));
   const code = await runCli(args, { stdout, stderr, cwd: process.cwd(), env: {} });
   return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+}
+
+/** Pull each reference with skopeo from the archive served read-only (serve-and-pull.sh). */
+async function pullEach(
+  archivePath: string,
+  conf: string,
+  references: string[],
+): Promise<Map<string, boolean>> {
+  const folder = dirname(archivePath);
+  const confPath = join(folder, 'pull.conf');
+  const listPath = join(folder, 'references.txt');
+  await writeFile(confPath, conf);
+  await writeFile(listPath, `${references.join('\n')}\n`);
+  const result = await runOk(join(here, 'serve-and-pull.sh'), [archivePath, confPath, listPath], {
+    timeoutMs: 120_000,
+  });
+  if (process.env.HM_DEBUG_PULLS) console.log(result.stdout.toString());
+  const verdicts = new Map<string, boolean>();
+  for (const line of result.stdout.toString().split('\n')) {
+    const [verdict, reference] = line.split(' ');
+    if (reference !== undefined) verdicts.set(reference, verdict === 'ok');
+  }
+  return verdicts;
 }
