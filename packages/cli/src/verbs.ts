@@ -28,4 +28,8 @@ export const verbGroups: Record<string, VerbGroup> = {
     summary: 'oc-mirror archives, ImageSetConfiguration, registries.conf',
     load: () => import('./verbs/mirror.ts'),
   },
+  ignition: {
+    summary: "validate with Ignition's rules, merge and translate Ignition configs",
+    load: () => import('./verbs/ignition.ts'),
+  },
 };

@@ -35,6 +35,7 @@ export {
   percentEncode,
 } from './data-url.ts';
 export { IgnitionError, type IgnitionErrorCode } from './errors.ts';
+export { loadConfigFile, type WriteConfigOptions, writeConfigFile } from './files.ts';
 export { mergeConfigs, mergeSameSpec } from './merge.ts';
 export { renderConfig } from './render.ts';
 export {
