@@ -1,0 +1,98 @@
+/**
+ * Names and on-disk paths of the mirror-mode boot sequence (DESIGN.md §6). The scripts in
+ * `scripts/` use the same paths; `hostmirror-lib.sh` is the other place they are written.
+ */
+
+/** Where our step scripts are installed; upstream's agent scripts live there too (installer.md §1.2). */
+export const SCRIPT_DIR = '/usr/local/bin';
+/** The shared helpers every step script sources from its own folder. */
+export const SCRIPT_LIBRARY = 'hostmirror-lib.sh';
+/** Settings of the sequence, `KEY=value` lines read by the scripts (and valid as a systemd EnvironmentFile). */
+export const ENV_FILE = '/etc/hostmirror/hostmirror.env';
+/** sha256sum(1) lines for every archive, written at build time. */
+export const MANIFEST_FILE = '/etc/hostmirror/archives.sha256';
+/** The registry program's config (distribution `config.yml`). */
+export const REGISTRY_CONFIG_FILE = '/etc/hostmirror/registry/config.yml';
+/** The registries.conf drop-in, staged: it is installed only when this host uses the mirror. */
+export const STAGED_REGISTRIES_CONF = '/etc/hostmirror/registries.conf';
+/** The CA that signed the registry's certificate, staged like the drop-in. */
+export const CA_FILE = '/etc/hostmirror/ca.crt';
+/** The registry's certificate and key. */
+export const TLS_CERTIFICATE_FILE = '/etc/hostmirror/tls/tls.crt';
+export const TLS_KEY_FILE = '/etc/hostmirror/tls/tls.key';
+/** Images to copy into container storage in mode `preload`. */
+export const PRELOAD_LIST_FILE = '/etc/hostmirror/preload.list';
+/** This boot's decisions (tmpfs): markers `node0`, `mirror`, `serve`, `normal`, `volume`. */
+export const STATE_DIR = '/run/hostmirror';
+/**
+ * Where the data volume is mounted. `/var/mnt` is where telco-ran-tools mounts its `data`
+ * partition (installer.md §3.4); only the mount point is on the RAM-backed live `/var`.
+ */
+export const VOLUME_MOUNT = '/var/mnt/hostmirror';
+/**
+ * The volume's partition or filesystem label: `data`, as telco-ran-tools partitions it and
+ * as `coreos-installer --save-partlabel data` keeps it across the install (installer.md §3.4).
+ */
+export const DEFAULT_VOLUME_LABEL = 'data';
+/** The registry program on the booted system (the pre-pivot hook or the restore step puts it there). */
+export const REGISTRY_BINARY = '/usr/local/bin/hostmirror-registry';
+/** The registry program inside the initrd overlay. The hook's source path is the same. */
+export const INITRD_REGISTRY_BINARY = '/usr/lib/hostmirror/registry';
+/**
+ * dracut runs (sources) `/usr/lib/dracut/hooks/pre-pivot/*.sh` before switch-root, where
+ * openshift/installer puts its agent copy hook (installer.md §1.3).
+ */
+export const PRE_PIVOT_HOOK = '/usr/lib/dracut/hooks/pre-pivot/90-hostmirror-registry.sh';
+/**
+ * The name the hosts use for the registry; an `/etc/hosts` alias points it at 127.0.0.1 on
+ * a host that serves and at the rendezvous IP elsewhere, so registries.conf is the same on
+ * every host. `.internal` is reserved for private use (ICANN, 2024).
+ */
+export const DEFAULT_REGISTRY_NAME = 'registry.hostmirror.internal';
+/**
+ * The registry's port: distribution's default (mirror.md §5). Not 22625, which OpenShift's
+ * own internal release image registry takes on control-plane nodes (installer.md §3.3).
+ */
+export const DEFAULT_REGISTRY_PORT = 5000;
+/** How long a host waits for the registry: node0 may still be unpacking an 18 GB archive set. */
+export const DEFAULT_READY_TIMEOUT_SECONDS = { live: 3600, installed: 600 } as const;
+/** How long the volume step waits for udev to show the volume. */
+export const VOLUME_WAIT_SECONDS = 15;
+
+/**
+ * The live-ISO services that must not start before the mirror answers (DESIGN.md §6;
+ * `assisted-service*.service` are the three units the agent ISO enables, installer.md §1.2).
+ * Our units are `Before=` them, and each gets a drop-in with `Requires=`, so a failed mirror
+ * stops the install at once with "Dependency failed" instead of letting pulls time out.
+ */
+export const LIVE_GATED_UNITS = [
+  'agent.service',
+  'node-zero.service',
+  'assisted-service.service',
+  'assisted-service-pod.service',
+  'assisted-service-db.service',
+  'release-image.service',
+  'crio.service',
+] as const;
+
+/**
+ * The installed system's services that pull images at first boot (telco-ran-tools orders its
+ * precache unit before the MCD pull, installer.md §3.4). Here the drop-in only `Wants=`: a
+ * node whose mirror fails still boots, and node0's registry is no longer needed once the
+ * cluster runs.
+ */
+export const INSTALLED_GATED_UNITS = [
+  'crio.service',
+  'kubelet.service',
+  'machine-config-daemon-pull.service',
+  'machine-config-daemon-firstboot.service',
+] as const;
+
+/** The drop-in file name put on each gated unit. */
+export const GATE_DROPIN = '10-hostmirror.conf';
+
+/** MachineConfig API (machineconfiguration.openshift.io/v1) and the role label MCO pools select. */
+export const MACHINE_CONFIG_API_VERSION = 'machineconfiguration.openshift.io/v1';
+export const MACHINE_CONFIG_ROLE_LABEL = 'machineconfiguration.openshift.io/role';
+/** OpenShift renders MachineConfigs at Ignition spec 3.2.0 (installer.md §1.2). */
+export const DEFAULT_IGNITION_SPEC = '3.2.0';

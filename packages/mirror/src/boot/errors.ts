@@ -1,0 +1,23 @@
+/** Stable codes of the boot-sequence errors; tests and callers branch on these. */
+export type BootSequenceErrorCode =
+  | 'BOOT_BAD_MODE'
+  | 'BOOT_BAD_TOPOLOGY'
+  | 'BOOT_RENDEZVOUS_IP_REQUIRED'
+  | 'BOOT_BAD_ADDRESS'
+  | 'BOOT_BAD_NAME'
+  | 'BOOT_BAD_PORT'
+  | 'BOOT_BAD_LABEL'
+  | 'BOOT_BAD_ARCHIVE'
+  | 'BOOT_BAD_DIGEST'
+  | 'BOOT_PRELOAD_LIST_REQUIRED'
+  | 'BOOT_BAD_SPEC';
+
+/** A setting or asset of the boot sequence is wrong; the message names it and the fix. */
+export class BootSequenceError extends Error {
+  readonly code: BootSequenceErrorCode;
+  constructor(code: BootSequenceErrorCode, message: string) {
+    super(message);
+    this.name = 'BootSequenceError';
+    this.code = code;
+  }
+}

@@ -1,0 +1,181 @@
+import {
+  CA_FILE,
+  ENV_FILE,
+  MANIFEST_FILE,
+  PRELOAD_LIST_FILE,
+  REGISTRY_BINARY,
+  REGISTRY_CONFIG_FILE,
+  SCRIPT_DIR,
+  STAGED_REGISTRIES_CONF,
+  STATE_DIR,
+  TLS_CERTIFICATE_FILE,
+  TLS_KEY_FILE,
+  VOLUME_MOUNT,
+  VOLUME_WAIT_SECONDS,
+} from './constants.ts';
+import { BootSequenceError } from './errors.ts';
+import { STEP_SCRIPTS, scriptText } from './scripts.ts';
+import type {
+  BootAssets,
+  BootFile,
+  BootFileSet,
+  BootPhase,
+  BootPlan,
+  BootSettings,
+} from './types.ts';
+import { gateDropins, stepUnits } from './units.ts';
+
+/** An archive's file name on the volume: one path component, no shell or sha256sum specials. */
+const ARCHIVE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** A repository as pods name it: a registry host, optional port, then path components. */
+const SOURCE_REPOSITORY = /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+/** The settings file the scripts read (`hostmirror-lib.sh` hm_load_config). */
+export function renderEnvFile(settings: BootSettings, phase: BootPhase): string {
+  const entries: [string, string | number | null][] = [
+    ['HOSTMIRROR_MODE', settings.mode],
+    ['HOSTMIRROR_TOPOLOGY', settings.topology],
+    ['HOSTMIRROR_PHASE', phase],
+    ['HOSTMIRROR_STATE_DIR', STATE_DIR],
+    ['HOSTMIRROR_MOUNT', VOLUME_MOUNT],
+    ['HOSTMIRROR_VOLUME_LABEL', settings.volumeLabel],
+    ['HOSTMIRROR_VOLUME_MATCH', settings.volumeMatch.join(',')],
+    ['HOSTMIRROR_VOLUME_WAIT', VOLUME_WAIT_SECONDS],
+    ['HOSTMIRROR_REGISTRY_NAME', settings.registryName],
+    ['HOSTMIRROR_REGISTRY_PORT', settings.registryPort],
+    ['HOSTMIRROR_REGISTRY_BIN', REGISTRY_BINARY],
+    ['HOSTMIRROR_RENDEZVOUS_IP', settings.rendezvousIP],
+    ['HOSTMIRROR_RELEASE_REPOSITORY', settings.release?.repository ?? null],
+    ['HOSTMIRROR_RELEASE_DIGEST', settings.release?.digest ?? null],
+    ['HOSTMIRROR_READY_TIMEOUT', settings.readyTimeoutSeconds[phase]],
+  ];
+  const lines = entries
+    .filter((entry): entry is [string, string | number] => entry[1] !== null)
+    .map(([key, value]) => `${key}=${value}`);
+  return `# hostmirror boot sequence settings (written at build time)\n${lines.join('\n')}\n`;
+}
+
+/** sha256sum(1) check lines, one per archive, in the order they are unpacked. */
+export function renderManifest(assets: BootAssets): string {
+  if (assets.archives.length === 0)
+    throw new BootSequenceError(
+      'BOOT_BAD_ARCHIVE',
+      'The archive list is empty; give at least one oc-mirror archive (mirror_000001.tar).',
+    );
+  const seen = new Set<string>();
+  for (const [index, archive] of assets.archives.entries()) {
+    if (!ARCHIVE_NAME.test(archive.name))
+      throw new BootSequenceError(
+        'BOOT_BAD_ARCHIVE',
+        `archives[${index}].name '${archive.name}' is not a plain file name (letters, digits, '.', '_', '-'); the archives sit in the volume's top folder.`,
+      );
+    if (!SHA256_HEX.test(archive.sha256))
+      throw new BootSequenceError(
+        'BOOT_BAD_DIGEST',
+        `archives[${index}].sha256 for ${archive.name} is not 64 lower-case hex digits.`,
+      );
+    if (seen.has(archive.name))
+      throw new BootSequenceError(
+        'BOOT_BAD_ARCHIVE',
+        `archives[${index}]: ${archive.name} is listed twice.`,
+      );
+    seen.add(archive.name);
+  }
+  return assets.archives.map((archive) => `${archive.sha256}  ${archive.name}\n`).join('');
+}
+
+/** The preload list: `<repository> <digest> [<tag>]` lines. */
+export function renderPreloadList(assets: BootAssets): string {
+  const images = assets.preload ?? [];
+  if (images.length === 0)
+    throw new BootSequenceError(
+      'BOOT_PRELOAD_LIST_REQUIRED',
+      "Mode 'preload' needs the list of images to copy into container storage (assets.preload).",
+    );
+  return images
+    .map((image, index) => {
+      if (!SOURCE_REPOSITORY.test(image.repository))
+        throw new BootSequenceError(
+          'BOOT_BAD_NAME',
+          `preload[${index}].repository '${image.repository}' is not a repository name like quay.io/openshift-release-dev/ocp-v4.0-art-dev.`,
+        );
+      if (!SHA256_DIGEST.test(image.digest))
+        throw new BootSequenceError(
+          'BOOT_BAD_DIGEST',
+          `preload[${index}].digest '${image.digest}' is not sha256:<64 lower-case hex digits>.`,
+        );
+      if (image.tag !== undefined && !TAG.test(image.tag))
+        throw new BootSequenceError(
+          'BOOT_BAD_NAME',
+          `preload[${index}].tag '${image.tag}' is not a valid image tag.`,
+        );
+      return [image.repository, image.digest, image.tag].filter(Boolean).join(' ');
+    })
+    .join('\n')
+    .concat('\n');
+}
+
+function requirePem(text: string, kind: string, where: string): string {
+  if (!text.includes('-----BEGIN ') || !text.includes(`${kind}-----`))
+    throw new BootSequenceError(
+      'BOOT_BAD_ARCHIVE',
+      `${where} is not a PEM ${kind}; give the PEM text made at build time.`,
+    );
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+function scriptFiles(): BootFile[] {
+  return STEP_SCRIPTS.map((name) => ({
+    path: `${SCRIPT_DIR}/${name}`,
+    // The library is sourced, never run.
+    mode: name === 'hostmirror-lib.sh' ? 0o644 : 0o755,
+    contents: scriptText(name),
+  }));
+}
+
+/**
+ * Everything one phase puts on a host: scripts, settings, manifest, the staged host
+ * configuration, units and gate drop-ins. The installed phase carries no TLS pair: the
+ * installed system takes it from the volume, so the key never enters a MachineConfig.
+ */
+export function bootFileSet(plan: BootPlan, phase: BootPhase, assets: BootAssets): BootFileSet {
+  const { settings } = plan;
+  const phasePlan = plan.phases[phase];
+  const files: BootFile[] = [
+    ...scriptFiles(),
+    { path: ENV_FILE, mode: 0o644, contents: renderEnvFile(settings, phase) },
+    { path: MANIFEST_FILE, mode: 0o644, contents: renderManifest(assets) },
+    { path: REGISTRY_CONFIG_FILE, mode: 0o644, contents: assets.registryConfig },
+    { path: STAGED_REGISTRIES_CONF, mode: 0o644, contents: assets.registriesConf },
+    {
+      path: CA_FILE,
+      mode: 0o644,
+      contents: requirePem(assets.caCertificate, 'CERTIFICATE', 'caCertificate'),
+    },
+  ];
+  if (phase === 'live')
+    files.push(
+      {
+        path: TLS_CERTIFICATE_FILE,
+        mode: 0o644,
+        contents: requirePem(assets.tls.certificate, 'CERTIFICATE', 'tls.certificate'),
+      },
+      {
+        path: TLS_KEY_FILE,
+        mode: 0o600,
+        contents: requirePem(assets.tls.key, 'PRIVATE KEY', 'tls.key'),
+      },
+    );
+  if (settings.mode === 'preload')
+    files.push({ path: PRELOAD_LIST_FILE, mode: 0o644, contents: renderPreloadList(assets) });
+  files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    phase,
+    files,
+    units: stepUnits(phasePlan.steps),
+    dropins: gateDropins(phasePlan.gate),
+  };
+}

@@ -1,0 +1,31 @@
+import { readFileSync } from 'node:fs';
+
+/** The scripts of the sequence, shipped beside this file in `scripts/`. */
+export const STEP_SCRIPTS = [
+  'hostmirror-lib.sh',
+  'hostmirror-volume.sh',
+  'hostmirror-verify.sh',
+  'hostmirror-unpack.sh',
+  'hostmirror-registry-files.sh',
+  'hostmirror-serve.sh',
+  'hostmirror-configure.sh',
+  'hostmirror-wait-ready.sh',
+  'hostmirror-preload.sh',
+] as const;
+
+/** The dracut pre-pivot hook that rides in the initrd overlay. */
+export const PRE_PIVOT_HOOK_SCRIPT = '90-hostmirror-registry.sh';
+
+export type ScriptName = (typeof STEP_SCRIPTS)[number] | typeof PRE_PIVOT_HOOK_SCRIPT;
+
+const cache = new Map<ScriptName, string>();
+
+/** The text of one of our scripts. */
+export function scriptText(name: ScriptName): string {
+  let text = cache.get(name);
+  if (text === undefined) {
+    text = readFileSync(new URL(`./scripts/${name}`, import.meta.url), 'utf8');
+    cache.set(name, text);
+  }
+  return text;
+}

@@ -1,0 +1,22 @@
+#!/bin/sh
+# shellcheck shell=sh
+# hostmirror dracut pre-pivot hook: copy the registry program, which rides in the initrd,
+# into the real root before switch-root, and give it the label of a program (the files of
+# the initramfs have none). dracut sources this file, so it must not exit; it uses only
+# what the CoreOS initrd has (sh, cp, chmod, chcon), as openshift/installer's agent hook does.
+# HOSTMIRROR_INITRD_ROOT prefixes the initrd side in tests; NEWROOT is dracut's.
+hostmirror_source="${HOSTMIRROR_INITRD_ROOT:-}/usr/lib/hostmirror/registry"
+hostmirror_target="${NEWROOT:-}/usr/local/bin/hostmirror-registry"
+if [ -f "$hostmirror_source" ]; then
+  mkdir -p "${hostmirror_target%/*}" &&
+    cp -f "$hostmirror_source" "$hostmirror_target.tmp" &&
+    chmod 0755 "$hostmirror_target.tmp" &&
+    mv -f "$hostmirror_target.tmp" "$hostmirror_target" &&
+    echo "hostmirror: installed the registry program at $hostmirror_target" ||
+    echo "<3>hostmirror: could not copy $hostmirror_source to $hostmirror_target; the mirror will not start." >&2
+  if [ -e /sys/fs/selinux/enforce ] && command -v chcon >/dev/null 2>&1; then
+    chcon system_u:object_r:bin_t:s0 "$hostmirror_target" ||
+      echo "<4>hostmirror: could not label $hostmirror_target bin_t" >&2
+  fi
+fi
+unset hostmirror_source hostmirror_target

@@ -1,0 +1,110 @@
+# shellcheck shell=bash
+# The HM_* constants are read by the scripts that source this file.
+# shellcheck disable=SC2034
+# hostmirror boot sequence: helpers shared by every step script (sourced, never run).
+#
+# Every on-disk path below is a system path; each access is prefixed with HOSTMIRROR_ROOT
+# (empty on a real host) so that the same scripts run against a temporary root in tests.
+# Settings come from /etc/hostmirror/hostmirror.env (written at build time); a variable that
+# is already set in the environment wins, so an operator can rerun a step by hand with another
+# value, and tests can point at a folder volume or another registry program.
+
+HM_ROOT=${HOSTMIRROR_ROOT:-}
+HM_ENV_FILE=/etc/hostmirror/hostmirror.env
+HM_MANIFEST=/etc/hostmirror/archives.sha256
+HM_REGISTRY_CONFIG=/etc/hostmirror/registry/config.yml
+HM_STAGED_REGISTRIES_CONF=/etc/hostmirror/registries.conf
+HM_CA=/etc/hostmirror/ca.crt
+HM_TLS_DIR=/etc/hostmirror/tls
+HM_PRELOAD_LIST=/etc/hostmirror/preload.list
+# Under the volume: the registry storage root (distribution keeps its tree in
+# <root>/docker/registry/v2), the unpack state, and what the installed system needs again.
+HM_VOLUME_DATA=hostmirror
+# The line tag that marks our entry in /etc/hosts, so a rerun replaces it.
+HM_HOSTS_TAG='# hostmirror'
+
+# Messages go to stderr and so to the journal (stdout carries values between functions); "<3>" is the kernel-style priority prefix that journald reads
+# (SyslogLevelPrefix=yes is the default), so `journalctl -p err` shows every refusal.
+hm_log() { printf 'hostmirror: %s\n' "$*" >&2; }
+hm_warn() { printf '<4>hostmirror: %s\n' "$*" >&2; }
+hm_error() { printf '<3>hostmirror: %s\n' "$*" >&2; }
+hm_die() {
+  hm_error "$*"
+  exit 1
+}
+
+# The path of system path $1 under HOSTMIRROR_ROOT.
+hm_path() { printf '%s%s' "$HM_ROOT" "$1"; }
+
+# Read KEY=VALUE lines (no shell evaluation) for keys not already in the environment.
+hm_load_config() {
+  local file key value
+  file=$(hm_path "$HM_ENV_FILE")
+  [ -r "$file" ] || hm_die "settings file $file is missing; the boot configuration is incomplete."
+  while IFS='=' read -r key value || [ -n "$key" ]; do
+    [[ $key =~ ^HOSTMIRROR_[A-Z0-9_]+$ ]] || continue
+    [ -n "${!key+set}" ] && continue
+    printf -v "$key" '%s' "$value"
+    export "${key?}"
+  done <"$file"
+  local required
+  for required in HOSTMIRROR_MODE HOSTMIRROR_PHASE HOSTMIRROR_STATE_DIR HOSTMIRROR_MOUNT \
+    HOSTMIRROR_REGISTRY_NAME HOSTMIRROR_REGISTRY_PORT HOSTMIRROR_REGISTRY_BIN; do
+    [ -n "${!required:-}" ] || hm_die "$required is not set in $file."
+  done
+}
+
+# Run-time state of this boot (tmpfs): which role this host took.
+hm_state() { hm_path "$HOSTMIRROR_STATE_DIR/$1"; }
+hm_volume_dir() { cat "$(hm_state volume)"; }
+hm_data_dir() { printf '%s/%s' "$(hm_volume_dir)" "$HM_VOLUME_DATA"; }
+
+# The identity of the archive set: the sha256 of the manifest written at build time.
+hm_manifest_id() {
+  local manifest
+  manifest=$(hm_path "$HM_MANIFEST")
+  [ -r "$manifest" ] || hm_die "archive manifest $manifest is missing."
+  sha256sum <"$manifest" | cut -c1-64
+}
+
+# The archive names of the manifest, one a line, in order.
+hm_archive_names() {
+  local hash name
+  while read -r hash name; do
+    [ -n "$hash" ] || continue
+    printf '%s\n' "${name#\*}"
+  done <"$(hm_path "$HM_MANIFEST")"
+}
+
+# Is SELinux enforcing labels here? (Not in a test root, not on a host without it.)
+hm_selinux() {
+  [ -z "$HM_ROOT" ] && command -v selinuxenabled >/dev/null 2>&1 && selinuxenabled
+}
+
+# Give a file we wrote the label policy expects for its path; bin_t if restorecon cannot.
+hm_fix_label() {
+  hm_selinux || return 0
+  restorecon -F "$1" 2>/dev/null || chcon "${2:-system_u:object_r:bin_t:s0}" "$1"
+}
+
+# Copy $1 to $2 with mode $3 by writing a temporary file beside $2 and renaming it, so a
+# crash leaves the old or the new file, never half of one.
+hm_install_file() {
+  local source=$1 target=$2 mode=$3 temporary
+  mkdir -p "$(dirname "$target")"
+  temporary=$(mktemp "$target.XXXXXX")
+  cat "$source" >"$temporary"
+  chmod "$mode" "$temporary"
+  mv -f "$temporary" "$target"
+  hm_fix_label "$target" system_u:object_r:etc_t:s0
+}
+
+# The address this host reaches the registry at: itself when it serves, else node0.
+hm_registry_address() {
+  if [ -e "$(hm_state serve)" ]; then
+    printf '127.0.0.1'
+  else
+    [ -n "${HOSTMIRROR_RENDEZVOUS_IP:-}" ] || hm_die "HOSTMIRROR_RENDEZVOUS_IP is not set; a client host cannot find node0's registry."
+    printf '%s' "$HOSTMIRROR_RENDEZVOUS_IP"
+  fi
+}

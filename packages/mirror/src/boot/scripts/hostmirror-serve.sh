@@ -1,0 +1,36 @@
+#!/bin/bash
+# hostmirror step "registry": run the registry program read-only, with TLS, over the storage
+# tree on the volume. It refuses to start unless the tree is complete for this manifest.
+set -euo pipefail
+# shellcheck source=hostmirror-lib.sh
+. "$(dirname "$0")/hostmirror-lib.sh"
+hm_load_config
+
+main() {
+  local id data binary config address
+  [ -e "$(hm_state serve)" ] || hm_die "this host does not serve the mirror in this boot; the registry is not started."
+  id=$(hm_manifest_id)
+  data=$(hm_data_dir)
+  [ "$(cat "$data/state/complete" 2>/dev/null)" = "$id" ] ||
+    hm_die "the storage tree in $data/registry is not complete for this manifest; the registry is not started."
+  binary=$(hm_path "$HOSTMIRROR_REGISTRY_BIN")
+  [ -x "$binary" ] || hm_die "the registry program $binary is missing; it should have come from the initrd (live) or the volume (installed)."
+  config=$(hm_path "$HM_REGISTRY_CONFIG")
+  # node0 mode: the other hosts reach node0, so it listens on every address.
+  address=127.0.0.1
+  [ "$HOSTMIRROR_MODE" != node0 ] || address=0.0.0.0
+  # distribution reads REGISTRY_<PATH> variables over its config file (mirror.md §5); these
+  # carry the paths that depend on where the volume is mounted.
+  export REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="$data/registry"
+  export REGISTRY_STORAGE_MAINTENANCE_READONLY_ENABLED=true
+  export REGISTRY_HTTP_ADDR="$address:$HOSTMIRROR_REGISTRY_PORT"
+  export REGISTRY_HTTP_TLS_CERTIFICATE
+  REGISTRY_HTTP_TLS_CERTIFICATE=$(hm_path "$HM_TLS_DIR/tls.crt")
+  export REGISTRY_HTTP_TLS_KEY
+  REGISTRY_HTTP_TLS_KEY=$(hm_path "$HM_TLS_DIR/tls.key")
+  export OTEL_TRACES_EXPORTER=none
+  hm_log "serving $data/registry read-only on https://$REGISTRY_HTTP_ADDR"
+  exec "$binary" serve "$config"
+}
+
+main "$@"

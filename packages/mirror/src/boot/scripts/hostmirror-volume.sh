@@ -1,0 +1,125 @@
+#!/bin/bash
+# hostmirror step "volume": decide this host's part in the mirror for this boot and mount
+# the data volume. Writes the decision under HOSTMIRROR_STATE_DIR for the later steps:
+#   node0   this host holds the rendezvous IP
+#   mirror  this host pulls through the mirror (it serves, or node0 serves it)
+#   serve   this host serves the mirror from its own volume
+#   volume  the folder of the mounted volume
+# No volume, or a volume without any archive of the manifest: normal mode, nothing else runs.
+set -euo pipefail
+# shellcheck source=hostmirror-lib.sh
+. "$(dirname "$0")/hostmirror-lib.sh"
+hm_load_config
+
+: "${HOSTMIRROR_VOLUME_LABEL:=data}"
+: "${HOSTMIRROR_VOLUME_MATCH:=partlabel,label}"
+: "${HOSTMIRROR_VOLUME_WAIT:=15}"
+
+host_addresses() {
+  if [ -n "${HOSTMIRROR_HOST_ADDRESSES:-}" ]; then
+    tr -s ' ' '\n' <<<"$HOSTMIRROR_HOST_ADDRESSES"
+  else
+    ip -o address show | awk '{ split($4, a, "/"); print a[1] }'
+  fi
+}
+
+is_node0() {
+  [ -n "${HOSTMIRROR_RENDEZVOUS_IP:-}" ] || return 1
+  host_addresses | grep -qxF "$HOSTMIRROR_RENDEZVOUS_IP"
+}
+
+# The block device whose partition label or filesystem label is HOSTMIRROR_VOLUME_LABEL.
+find_device() {
+  local kind tag link device
+  for kind in ${HOSTMIRROR_VOLUME_MATCH//,/ }; do
+    case $kind in
+      partlabel) tag=PARTLABEL link=/dev/disk/by-partlabel ;;
+      label) tag=LABEL link=/dev/disk/by-label ;;
+      *) hm_die "HOSTMIRROR_VOLUME_MATCH has '$kind'; use partlabel and/or label." ;;
+    esac
+    if [ -e "$link/$HOSTMIRROR_VOLUME_LABEL" ]; then
+      readlink -f "$link/$HOSTMIRROR_VOLUME_LABEL"
+      return 0
+    fi
+    # udev may not have made the link (or runs nowhere, as in a container): probe directly.
+    device=$(blkid -c /dev/null -l -o device -t "$tag=$HOSTMIRROR_VOLUME_LABEL" 2>/dev/null || true)
+    if [ -n "$device" ]; then
+      printf '%s\n' "$device"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Mount $1 on the volume mount point unless it is already there; print the folder.
+mount_volume() {
+  local device=$1 target current
+  target=$(hm_path "$HOSTMIRROR_MOUNT")
+  mkdir -p "$target"
+  if mountpoint -q "$target"; then
+    current=$(findmnt -n -o SOURCE --target "$target")
+    [ "$(readlink -f "$current")" = "$(readlink -f "$device")" ] ||
+      hm_die "$target already has $current mounted, not the volume $device; unmount it and rerun."
+  else
+    mount -o nosuid,nodev "$device" "$target" ||
+      hm_die "cannot mount the volume $device on $target."
+    hm_log "mounted the volume $device on $target"
+  fi
+  printf '%s\n' "$target"
+}
+
+# Does the volume in folder $1 hold something to serve: an archive of the manifest, or a
+# storage tree a previous boot finished unpacking from this same manifest?
+has_mirror() {
+  local folder=$1 name
+  [ "$(cat "$folder/$HM_VOLUME_DATA/state/complete" 2>/dev/null)" = "$(hm_manifest_id)" ] && return 0
+  while read -r name; do
+    [ -e "$folder/$name" ] && return 0
+  done < <(hm_archive_names)
+  return 1
+}
+
+main() {
+  local state device folder waited=0
+  state=$(hm_path "$HOSTMIRROR_STATE_DIR")
+  rm -rf "$state"
+  mkdir -p "$state"
+  if is_node0; then
+    touch "$state/node0"
+    hm_log "this host has the rendezvous IP $HOSTMIRROR_RENDEZVOUS_IP: it is node0"
+  fi
+  if [ "$HOSTMIRROR_MODE" = node0 ] && [ ! -e "$state/node0" ]; then
+    touch "$state/mirror"
+    hm_log "mode node0: this host pulls from node0's registry at $HOSTMIRROR_RENDEZVOUS_IP:$HOSTMIRROR_REGISTRY_PORT"
+    return 0
+  fi
+  if [ -n "${HOSTMIRROR_VOLUME_DIR:-}" ]; then
+    folder=$(hm_path "$HOSTMIRROR_VOLUME_DIR")
+    [ -d "$folder" ] || folder=
+  else
+    folder=
+    until device=$(find_device); do
+      if [ "$waited" -ge "$HOSTMIRROR_VOLUME_WAIT" ]; then break; fi
+      sleep 1
+      waited=$((waited + 1))
+    done
+    if [ -n "${device:-}" ]; then folder=$(mount_volume "$device"); fi
+  fi
+  if [ -z "$folder" ]; then
+    hm_log "no volume labelled '$HOSTMIRROR_VOLUME_LABEL' (${HOSTMIRROR_VOLUME_MATCH}): normal mode, the mirror is not used"
+    [ "$HOSTMIRROR_MODE" = node0 ] && hm_warn "this is node0 and has no mirror volume: the other hosts will wait for a registry that never starts"
+    touch "$state/normal"
+    return 0
+  fi
+  if ! has_mirror "$folder"; then
+    hm_log "the volume at $folder holds none of the archives of $HM_MANIFEST: normal mode, the mirror is not used"
+    [ -z "${device:-}" ] || umount "$folder" || true
+    touch "$state/normal"
+    return 0
+  fi
+  printf '%s\n' "$folder" >"$state/volume"
+  touch "$state/mirror" "$state/serve"
+  hm_log "mirror mode ${HOSTMIRROR_MODE}: this host serves the mirror from $folder"
+}
+
+main "$@"

@@ -1,0 +1,40 @@
+#!/bin/bash
+# hostmirror step "ready": wait until the registry answers GET /v2/ over TLS and the release
+# manifest resolves by digest. Only then do the agent and release services start; when the
+# wait ends without an answer, the step fails and so does the install, with this message.
+set -euo pipefail
+# shellcheck source=hostmirror-lib.sh
+. "$(dirname "$0")/hostmirror-lib.sh"
+hm_load_config
+
+: "${HOSTMIRROR_READY_TIMEOUT:=600}"
+# Both manifest kinds a release can be published as: a single manifest or a list.
+readonly ACCEPT='application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json'
+
+probe() {
+  curl --silent --show-error --fail --max-time 10 --output /dev/null \
+    --cacert "$(hm_path "$HM_CA")" \
+    --resolve "$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT:$address" "$@"
+}
+
+main() {
+  local address base deadline last=''
+  [ -e "$(hm_state mirror)" ] || { hm_log "normal mode: no registry to wait for"; return 0; }
+  address=$(hm_registry_address)
+  base=https://$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT
+  deadline=$((SECONDS + HOSTMIRROR_READY_TIMEOUT))
+  until last=$(probe --header 'Accept: application/json' "$base/v2/" 2>&1); do
+    [ "$SECONDS" -lt "$deadline" ] ||
+      hm_die "the registry at $base ($address) did not answer GET /v2/ within ${HOSTMIRROR_READY_TIMEOUT}s (last error: ${last:-none}); stopping here so that image pulls do not time out later."
+    sleep 1
+  done
+  hm_log "the registry at $base answers"
+  if [ -n "${HOSTMIRROR_RELEASE_REPOSITORY:-}" ] && [ -n "${HOSTMIRROR_RELEASE_DIGEST:-}" ]; then
+    probe --head --header "Accept: $ACCEPT" \
+      "$base/v2/$HOSTMIRROR_RELEASE_REPOSITORY/manifests/$HOSTMIRROR_RELEASE_DIGEST" ||
+      hm_die "the registry at $base does not have the release image $HOSTMIRROR_RELEASE_REPOSITORY@$HOSTMIRROR_RELEASE_DIGEST; the archives do not hold the release this ISO was built for."
+    hm_log "the release image $HOSTMIRROR_RELEASE_REPOSITORY@$HOSTMIRROR_RELEASE_DIGEST resolves"
+  fi
+}
+
+main "$@"

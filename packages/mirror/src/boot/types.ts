@@ -1,0 +1,177 @@
+/** Where the hosts get their images from (DESIGN.md §6). */
+export type MirrorMode = 'node0' | 'every-node' | 'preload';
+export const MIRROR_MODES: readonly MirrorMode[] = ['node0', 'every-node', 'preload'];
+
+/** Single node, three control-plane nodes, or three plus workers. */
+export type Topology = 'sno' | 'compact' | 'ha';
+export const TOPOLOGIES: readonly Topology[] = ['sno', 'compact', 'ha'];
+
+/** The live ISO (agent install) or the installed system after the reboot. */
+export type BootPhase = 'live' | 'installed';
+
+/** What a host does in a boot, decided by the first step: serve, pull from node0, or nothing. */
+export type HostPart = 'server' | 'client' | 'normal';
+
+/** The markers the first step writes in the state folder; a step runs only if its marker exists. */
+export type StepCondition = 'serve' | 'mirror';
+
+export type StepId =
+  | 'volume'
+  | 'verify'
+  | 'unpack'
+  | 'persist'
+  | 'restore'
+  | 'registry'
+  | 'configure'
+  | 'ready'
+  | 'preload';
+
+/** One step of the sequence: a systemd unit running one script. */
+export interface BootStep {
+  id: StepId;
+  /** The unit's name, `hostmirror-<id>.service`. */
+  unit: string;
+  description: string;
+  /** The script's file name (installed in SCRIPT_DIR) and its arguments. */
+  script: string;
+  args: readonly string[];
+  /** `oneshot` steps finish (RemainAfterExit); the `daemon` keeps running. */
+  kind: 'oneshot' | 'daemon';
+  /** Hard dependencies (`Requires=` + `After=`): their failure fails this step. */
+  requires: readonly string[];
+  /** Soft dependencies (`Wants=` + `After=`). */
+  wants: readonly string[];
+  /** Ordering only (`After=`), without pulling the unit in. */
+  after: readonly string[];
+  /** Units that must wait for this step (`Before=`). */
+  before: readonly string[];
+  /** The state marker this step needs (`ConditionPathExists=`), none for the first step. */
+  condition: StepCondition | null;
+  /** `TimeoutStartSec=`: 0 is no limit (unpacking 18 GB takes minutes; the scripts bound their own waits). */
+  timeoutSeconds: number;
+}
+
+/** Drop-ins that make units we do not own wait for the mirror. */
+export interface BootGate {
+  units: readonly string[];
+  /** `requires`: the unit fails when the mirror does; `wants`: it only waits. */
+  relation: 'requires' | 'wants';
+  /** The steps the gated units depend on. */
+  steps: readonly string[];
+}
+
+export interface PhasePlan {
+  phase: BootPhase;
+  steps: readonly BootStep[];
+  gate: BootGate;
+}
+
+/** A kind of host in a topology, and what it does in each mode. */
+export interface RolePlan {
+  role: 'node0' | 'master' | 'worker';
+  /** How many hosts of this role the topology has ("2+" for HA workers). */
+  count: string;
+  /** `master` or `worker`: the MachineConfig pool of the installed host. */
+  pool: 'master' | 'worker';
+  /** What the host does when it has the volume it needs (every host may also end up `normal`). */
+  part: Exclude<HostPart, 'normal'>;
+  /** The units that run on it, per phase, in start order. */
+  units: Record<BootPhase, readonly string[]>;
+}
+
+/** Settings that shape the sequence; all but `mode` and `topology` have defaults. */
+export interface BootSettingsInput {
+  mode: MirrorMode;
+  topology: Topology;
+  /** The registry's host name (an `/etc/hosts` alias on every host). */
+  registryName?: string;
+  registryPort?: number;
+  /** The host that runs the agent's rendezvous (node0): required in mode `node0`. */
+  rendezvousIP?: string;
+  volumeLabel?: string;
+  /** Which labels to look at, in order. */
+  volumeMatch?: readonly ('partlabel' | 'label')[];
+  /** The release image in the mirror, checked by digest before the install starts. */
+  release?: { repository: string; digest: string };
+  readyTimeoutSeconds?: Partial<Record<BootPhase, number>>;
+}
+
+/** The same settings, checked and completed. */
+export interface BootSettings {
+  mode: MirrorMode;
+  topology: Topology;
+  registryName: string;
+  registryPort: number;
+  rendezvousIP: string | null;
+  volumeLabel: string;
+  volumeMatch: readonly ('partlabel' | 'label')[];
+  release: { repository: string; digest: string } | null;
+  readyTimeoutSeconds: Record<BootPhase, number>;
+}
+
+/** The whole sequence for one mode and topology. */
+export interface BootPlan {
+  settings: BootSettings;
+  phases: Record<BootPhase, PhasePlan>;
+  roles: readonly RolePlan[];
+}
+
+/** One archive of the build-time manifest. */
+export interface ArchiveDigest {
+  /** The file name on the volume (no folders). */
+  name: string;
+  /** Lower-case hex sha256 of the whole file. */
+  sha256: string;
+}
+
+/** An image to copy into container storage in mode `preload`. */
+export interface PreloadImage {
+  /** The source repository as pods name it (`quay.io/openshift-release-dev/ocp-v4.0-art-dev`). */
+  repository: string;
+  digest: string;
+  tag?: string;
+}
+
+/** The contents the sequence carries, made at build time. */
+export interface BootAssets {
+  archives: readonly ArchiveDigest[];
+  /** The registries.conf drop-in (v2 TOML) that points the sources at `<registryName>:<port>`. */
+  registriesConf: string;
+  /** distribution's `config.yml`; the serve script overrides root, address and TLS paths. */
+  registryConfig: string;
+  /** PEM of the CA that signed the registry's certificate. */
+  caCertificate: string;
+  /** PEM certificate (with `<registryName>` among its names) and key of the registry. */
+  tls: { certificate: string; key: string };
+  /** Mode `preload`: what to copy into container storage. */
+  preload?: readonly PreloadImage[];
+}
+
+/** A file of the sequence, ready for Ignition, a MachineConfig or a folder. */
+export interface BootFile {
+  path: string;
+  mode: number;
+  contents: string;
+}
+
+/** A unit file of the sequence. */
+export interface BootUnit {
+  name: string;
+  contents: string;
+  enabled: boolean;
+}
+
+/** A drop-in on a unit we do not own. */
+export interface BootDropin {
+  unit: string;
+  name: string;
+  contents: string;
+}
+
+/** Everything one phase puts on a host. */
+export interface BootFileSet {
+  phase: BootPhase;
+  files: readonly BootFile[];
+  units: readonly BootUnit[];
+  dropins: readonly BootDropin[];
+}

@@ -1,0 +1,75 @@
+import { GATE_DROPIN, SCRIPT_DIR, STATE_DIR } from './constants.ts';
+import type { BootDropin, BootGate, BootStep, BootUnit } from './types.ts';
+
+/** The target our units are enabled into: both the live ISO and the installed system boot to it. */
+const INSTALL_TARGET = 'multi-user.target';
+/** How long systemd waits before restarting a registry that exited with an error. */
+const REGISTRY_RESTART_SECONDS = 5;
+
+function line(key: string, values: readonly string[]): string[] {
+  return values.length === 0 ? [] : [`${key}=${values.join(' ')}`];
+}
+
+function unique(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}
+
+/** `ExecStart=` of a step: its script with its arguments. */
+export function execStart(step: BootStep): string {
+  return [`${SCRIPT_DIR}/${step.script}`, ...step.args].join(' ');
+}
+
+/**
+ * The unit file of a step. systemd 239 (RHCOS 8) and later read every directive used here;
+ * `Type=simple` rather than `exec` for that reason.
+ */
+export function renderStepUnit(step: BootStep): string {
+  const unit = [
+    '[Unit]',
+    `Description=${step.description}`,
+    ...line('Requires', step.requires),
+    ...line('Wants', step.wants),
+    ...line('After', unique([...step.requires, ...step.wants, ...step.after])),
+    ...line('Before', step.before),
+    ...(step.condition === null ? [] : [`ConditionPathExists=${STATE_DIR}/${step.condition}`]),
+  ];
+  const service =
+    step.kind === 'oneshot'
+      ? [
+          '[Service]',
+          'Type=oneshot',
+          'RemainAfterExit=yes',
+          `ExecStart=${execStart(step)}`,
+          `TimeoutStartSec=${step.timeoutSeconds === 0 ? 'infinity' : step.timeoutSeconds}`,
+        ]
+      : [
+          '[Service]',
+          'Type=simple',
+          `ExecStart=${execStart(step)}`,
+          'Restart=on-failure',
+          `RestartSec=${REGISTRY_RESTART_SECONDS}`,
+        ];
+  // Refusals are printed on the console as well, where someone watching a live ISO boot sees them.
+  service.push('StandardOutput=journal', 'StandardError=journal+console');
+  const install = ['[Install]', `WantedBy=${INSTALL_TARGET}`];
+  return `${[...unit, '', ...service, '', ...install].join('\n')}\n`;
+}
+
+/** The drop-in that makes a unit we do not own wait for (and, live, depend on) the mirror. */
+export function renderGateDropin(gate: BootGate): string {
+  const relation = gate.relation === 'requires' ? 'Requires' : 'Wants';
+  const why =
+    gate.relation === 'requires'
+      ? '# hostmirror: start only once the mirror serves the release; a failed mirror fails this unit.'
+      : '# hostmirror: start only once the mirror has had its chance to start.';
+  return `${[why, '[Unit]', `${relation}=${gate.steps.join(' ')}`, `After=${gate.steps.join(' ')}`].join('\n')}\n`;
+}
+
+export function stepUnits(steps: readonly BootStep[]): BootUnit[] {
+  return steps.map((step) => ({ name: step.unit, contents: renderStepUnit(step), enabled: true }));
+}
+
+export function gateDropins(gate: BootGate): BootDropin[] {
+  const contents = renderGateDropin(gate);
+  return gate.units.map((unit) => ({ unit, name: GATE_DROPIN, contents }));
+}

@@ -1,0 +1,399 @@
+/**
+ * The boot-sequence scripts run for real against temporary roots, with Debian's
+ * docker-registry and skopeo, in private network and mount namespaces (DESIGN.md §8).
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { appendFile, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  type BootAssets,
+  type BootSettingsInput,
+  bootFileSet,
+  INITRD_REGISTRY_BINARY,
+  PRE_PIVOT_HOOK_SCRIPT,
+  planBootSequence,
+  scriptText,
+} from '../../packages/mirror/src/boot/index.ts';
+import { requireTool, runTool } from '../support/tools.ts';
+import { inNamespace, stepsTable, testAssets, testDir, writeFileSet } from './support.ts';
+
+const ARCHIVES = ['mirror_000001.tar', 'mirror_000002.tar'];
+const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
+/** MiB of random data in the second archive: enough for tar to be caught half-way. */
+const BIG_MIB = 48;
+
+let work: string;
+let fixtures: string;
+let releaseDigest: string;
+const archiveDigests: { name: string; sha256: string }[] = [];
+
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+interface HostRoot {
+  root: string;
+  steps: string;
+  initrd: string;
+}
+
+/** A temporary host root with the live file set of `settings`, the steps table and an initrd folder. */
+async function makeHost(
+  name: string,
+  settings: BootSettingsInput,
+  archives = archiveDigests,
+): Promise<HostRoot> {
+  const assets: BootAssets = { ...testAssets(['127.0.0.2']), archives };
+  const plan = planBootSequence({
+    ...settings,
+    release: { repository: 'openshift/release-images', digest: releaseDigest },
+  });
+  const root = join(work, name, 'root');
+  const initrd = join(work, name, 'initrd');
+  await writeFileSet(root, bootFileSet(plan, 'live', assets));
+  await mkdir(join(root, 'etc'), { recursive: true });
+  await writeFile(join(root, 'etc/hosts'), '127.0.0.1 localhost\n');
+  const steps = join(work, name, 'steps.tsv');
+  await writeFile(steps, stepsTable(plan.phases.live));
+  await mkdir(join(initrd, 'usr/lib/hostmirror'), { recursive: true });
+  await copyFile(await requireTool('docker-registry'), join(initrd, INITRD_REGISTRY_BINARY));
+  await writeFile(join(initrd, 'hook.sh'), scriptText(PRE_PIVOT_HOOK_SCRIPT));
+  return { root, steps, initrd };
+}
+
+/** Shell lines: the pre-pivot hook sourced as dracut does, then the environment the steps read. */
+function hostEnv(host: HostRoot, extra: Record<string, string> = {}): string {
+  const env: Record<string, string> = {
+    HOSTMIRROR_ROOT: host.root,
+    HOSTMIRROR_UPDATE_CA_TRUST: `touch ${host.root}/ca-trust-updated`,
+    HOSTMIRROR_READY_TIMEOUT: '20',
+    HOSTMIRROR_VOLUME_WAIT: '0',
+    ...extra,
+  };
+  return [
+    `NEWROOT=${host.root} HOSTMIRROR_INITRD_ROOT=${host.initrd} sh -c '. ${host.initrd}/hook.sh'`,
+    ...Object.entries(env).map(([key, value]) => `export ${key}='${value}'`),
+  ].join('\n');
+}
+
+async function copyArchivesTo(folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  for (const name of ARCHIVES) await copyFile(join(fixtures, name), join(folder, name));
+}
+
+/** Pull the release by digest through the host's emitted configuration; check tag and push refusals. */
+function pullChecks(host: HostRoot): string {
+  return `
+hm_use_root_config ${host.root}
+skopeo inspect --no-tags docker://${RELEASE_SOURCE}@${releaseDigest} >/dev/null && echo "PULL inspect ok"
+skopeo copy -q docker://${RELEASE_SOURCE}@${releaseDigest} dir:$(mktemp -d) && echo "PULL copy ok"
+skopeo inspect --no-tags docker://${RELEASE_SOURCE}:4.14.3-x86_64 >/dev/null 2>&1 || echo "PULL tag refused"
+code=$(curl -s -o /dev/null -w '%{http_code}' --cacert ${host.root}/etc/hostmirror/ca.crt -X POST https://registry.hostmirror.internal:5000/v2/openshift/release/blobs/uploads/ || true)
+echo "PUSH $code"
+`;
+}
+
+function stdoutOf(result: { stdout: Buffer; stderr: Buffer; exitCode: number | null }): string {
+  return result.stdout.toString('utf8');
+}
+
+function explain(result: { stdout: Buffer; stderr: Buffer; exitCode: number | null }): string {
+  return `exit ${result.exitCode}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+}
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'hostmirror-boot-'));
+  fixtures = join(work, 'fixtures');
+  await mkdir(fixtures);
+  const unshare = await requireTool('unshare');
+  const made = await runTool(
+    unshare,
+    [
+      '-n',
+      '-m',
+      '--propagation',
+      'private',
+      'bash',
+      join(testDir, 'make-archives.sh'),
+      fixtures,
+      '5055',
+      String(BIG_MIB),
+    ],
+    { timeoutMs: 60_000 },
+  );
+  assert.equal(made.exitCode, 0, explain(made));
+  const match = /^RELEASE_DIGEST=(sha256:[0-9a-f]{64})$/m.exec(stdoutOf(made));
+  assert.ok(match?.[1], explain(made));
+  releaseDigest = match[1];
+  for (const name of ARCHIVES)
+    archiveDigests.push({ name, sha256: await sha256File(join(fixtures, name)) });
+});
+
+after(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('boot sequence, run for real', () => {
+  let firstState = '';
+
+  test('folderVolume: unpacks, serves read-only with TLS, digest pull through the emitted registries.conf; a rerun keeps the same state', async () => {
+    const host = await makeHost('folder', { mode: 'every-node', topology: 'ha' });
+    await copyArchivesTo(join(host.root, 'srv/volume'));
+    const result = await inNamespace(
+      `${hostEnv(host, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' })}
+hm_run_steps ${host.root} ${host.steps}
+${pullChecks(host)}
+hm_stop_daemons
+hm_tree_state ${host.root}/srv/volume/hostmirror > ${host.root}/../state1
+hm_run_steps ${host.root} ${host.steps}
+hm_stop_daemons
+hm_tree_state ${host.root}/srv/volume/hostmirror > ${host.root}/../state2
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    assert.equal(result.exitCode, 0, explain(result));
+    for (const line of [
+      'STEP hostmirror-volume.service ok',
+      'STEP hostmirror-unpack.service ok',
+      'STEP hostmirror-registry.service started',
+      'STEP hostmirror-ready.service ok',
+      'PULL inspect ok',
+      'PULL copy ok',
+      'PULL tag refused',
+      'PUSH 405',
+    ])
+      assert.ok(out.includes(line), `missing "${line}"\n${explain(result)}`);
+    const state1 = await readFile(join(host.root, '../state1'), 'utf8');
+    const state2 = await readFile(join(host.root, '../state2'), 'utf8');
+    assert.equal(state2, state1);
+    assert.match(state1, /\.\/registry\/docker\/registry\/v2\/blobs/);
+    assert.doesNotMatch(state1, /working-dir/, 'only docker/registry/v2 members are unpacked');
+    assert.match(state1, /\.\/state\/complete/);
+    assert.match(state1, /\.\/bin\/registry/, 'the registry program is kept on the volume');
+    firstState = state1;
+  });
+
+  test('killedMidUnpack: a rerun after a kill during the unpack converges to the same state', async () => {
+    assert.ok(firstState !== '', 'folderVolume ran first');
+    const host = await makeHost('killed', { mode: 'every-node', topology: 'compact' });
+    await copyArchivesTo(join(host.root, 'srv/volume'));
+    const data = `${host.root}/srv/volume/hostmirror`;
+    const bin = `${host.root}/usr/local/bin`;
+    const result = await inNamespace(
+      `${hostEnv(host, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' })}
+${bin}/hostmirror-volume.sh
+${bin}/hostmirror-verify.sh
+# The largest member of the second archive: the blob tar is writing when the kill comes.
+big=${data}/registry/$(tar -tvf ${host.root}/srv/volume/mirror_000002.tar | sort -k3,3n | tail -n1 | awk '{print $6}')
+setsid ${bin}/hostmirror-unpack.sh >/dev/null &
+pid=$!
+# Spin on a shell builtin: tar writes the blob in tens of milliseconds.
+until [ -s "$big" ]; do :; done
+kill -9 -- "-$pid"
+wait "$pid" || true
+echo "KILLED $(stat -c %s "$big")"
+ls ${data}/state | sed 's/^/MARKER /'
+hm_run_steps ${host.root} ${host.steps}
+${pullChecks(host)}
+hm_stop_daemons
+hm_tree_state ${data} > ${host.root}/../state
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    assert.equal(result.exitCode, 0, explain(result));
+    assert.match(out, /^KILLED \d+$/m, explain(result));
+    assert.ok(!out.includes('MARKER complete'), `the kill came after the unpack finished\n${out}`);
+    assert.ok(!out.includes('MARKER mirror_000002.tar.done'), out);
+    assert.ok(out.includes('MARKER in-progress'), out);
+    assert.ok(out.includes('PULL copy ok'), explain(result));
+    assert.equal(await readFile(join(host.root, '../state'), 'utf8'), firstState);
+  });
+
+  test('gptVolume: finds the partition by its GPT label on a loop device, mounts it and serves', async () => {
+    await requireTool('sfdisk', 'fdisk');
+    await requireTool('mkfs.ext4', 'e2fsprogs');
+    await requireTool('losetup', 'util-linux');
+    const label = `hmtest${process.pid}`;
+    const host = await makeHost('gpt', { mode: 'every-node', topology: 'sno', volumeLabel: label });
+    const image = join(work, 'gpt.img');
+    const result = await inNamespace(
+      `${hostEnv(host, { HOSTMIRROR_VOLUME_MATCH: 'partlabel' })}
+truncate -s 224M ${image}
+printf 'label: gpt\nsize=192M, name=${label}\n' | sfdisk -q ${image}
+loop=$(losetup --find --show --partscan ${image})
+detach() { hm_stop_daemons; umount ${host.root}/var/mnt/hostmirror 2>/dev/null || true; umount ${work}/gpt-mnt 2>/dev/null || true; partx -d "$loop" 2>/dev/null || true; losetup -d "$loop"; }
+trap detach EXIT
+[ -e "\${loop}p1" ] || partx -a "$loop"
+mkfs.ext4 -q "\${loop}p1"
+mkdir -p ${work}/gpt-mnt
+mount "\${loop}p1" ${work}/gpt-mnt
+cp ${ARCHIVES.map((name) => join(fixtures, name)).join(' ')} ${work}/gpt-mnt/
+umount ${work}/gpt-mnt
+hm_run_steps ${host.root} ${host.steps}
+findmnt -n -o SOURCE ${host.root}/var/mnt/hostmirror | sed 's/^/MOUNTED /'
+${pullChecks(host)}
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    assert.equal(result.exitCode, 0, explain(result));
+    assert.match(out, /^MOUNTED \/dev\/loop\d+p1$/m, explain(result));
+    assert.ok(out.includes('PULL copy ok'), explain(result));
+  });
+
+  test('noVolume: without the volume the host stays in normal mode and nothing else runs', async () => {
+    const host = await makeHost('none', {
+      mode: 'every-node',
+      topology: 'ha',
+      volumeLabel: `hmnone${process.pid}`,
+    });
+    const result = await inNamespace(
+      `${hostEnv(host)}
+hm_run_steps ${host.root} ${host.steps}
+ls ${host.root}/run/hostmirror | sed 's/^/MARKER /'
+[ -e ${host.root}/etc/containers/registries.conf.d/99-hostmirror.conf ] && echo "DROPIN written"
+[ -e ${host.root}/usr/local/bin/hostmirror-registry ] && echo "REGISTRY installed by the hook"
+true
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    assert.equal(result.exitCode, 0, explain(result));
+    assert.ok(out.includes('STEP hostmirror-volume.service ok'), out);
+    for (const step of ['verify', 'unpack', 'persist', 'registry', 'configure', 'ready'])
+      assert.ok(out.includes(`STEP hostmirror-${step}.service skipped`), `${step}\n${out}`);
+    assert.ok(out.includes('MARKER normal'), out);
+    assert.ok(!out.includes('DROPIN written'), out);
+    assert.ok(out.includes('REGISTRY installed by the hook'), out);
+  });
+
+  test('badChecksum: a changed archive is refused with its name, and no registry starts', async () => {
+    const host = await makeHost('bad', { mode: 'every-node', topology: 'ha' });
+    const volume = join(host.root, 'srv/volume');
+    await copyArchivesTo(volume);
+    await appendFile(join(volume, 'mirror_000002.tar'), 'x');
+    const result = await inNamespace(
+      `${hostEnv(host, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' })}
+hm_run_steps ${host.root} ${host.steps} || echo "SEQUENCE stopped"
+curl -s --max-time 2 -o /dev/null https://127.0.0.1:5000/v2/ -k && echo "REGISTRY answers"
+[ -e ${volume}/hostmirror/state/complete ] && echo "COMPLETE"
+true
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    const err = result.stderr.toString('utf8');
+    assert.equal(result.exitCode, 0, explain(result));
+    assert.ok(out.includes('STEP hostmirror-verify.service failed'), explain(result));
+    assert.ok(out.includes('SEQUENCE stopped'), out);
+    assert.ok(!out.includes('hostmirror-registry.service started'), out);
+    assert.ok(!out.includes('REGISTRY answers'), out);
+    assert.ok(!out.includes('COMPLETE'), out);
+    assert.match(
+      err,
+      /^<3>hostmirror: archive \S*\/mirror_000002\.tar has sha256 [0-9a-f]{64}/m,
+      err,
+    );
+  });
+
+  test('unsafeMembers: an archive with a ".." member or a link in the storage is refused before anything is written', async () => {
+    for (const [name, entries] of [
+      ['dotdot', [{ name: 'docker/registry/v2/../../../../escaped', type: '0' as const }]],
+      [
+        'symlink',
+        [
+          { name: 'docker/registry/v2/blobs', type: '2' as const, link: '/etc' },
+          { name: 'docker/registry/v2/blobs/passwd', type: '0' as const },
+        ],
+      ],
+    ] as const) {
+      const archive = join(work, `${name}.tar`);
+      await writeFile(archive, tarOf(entries));
+      const host = await makeHost(`unsafe-${name}`, { mode: 'every-node', topology: 'sno' }, [
+        { name: 'mirror_000001.tar', sha256: await sha256File(archive) },
+      ]);
+      await mkdir(join(host.root, 'srv/volume'), { recursive: true });
+      await copyFile(archive, join(host.root, 'srv/volume/mirror_000001.tar'));
+      const result = await inNamespace(
+        `${hostEnv(host, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' })}
+hm_run_steps ${host.root} ${host.steps} || echo "SEQUENCE stopped"
+find ${host.root}/srv -name escaped -o -name passwd | sed 's/^/WRITTEN /'
+`,
+        {},
+      );
+      const out = stdoutOf(result);
+      assert.equal(result.exitCode, 0, explain(result));
+      assert.ok(
+        out.includes('STEP hostmirror-unpack.service failed'),
+        `${name}\n${explain(result)}`,
+      );
+      assert.ok(!out.includes('WRITTEN'), out);
+      assert.match(result.stderr.toString('utf8'), /refusing to unpack it/);
+    }
+  });
+
+  test('node0Client: in mode node0 a host without the rendezvous IP pulls from node0 over its address', async () => {
+    const settings = { mode: 'node0', topology: 'compact', rendezvousIP: '127.0.0.2' } as const;
+    const node0 = await makeHost('node0', settings);
+    const client = await makeHost('client', settings);
+    await copyArchivesTo(join(node0.root, 'srv/volume'));
+    const result = await inNamespace(
+      `${hostEnv(node0, { HOSTMIRROR_VOLUME_DIR: '/srv/volume', HOSTMIRROR_HOST_ADDRESSES: '127.0.0.2 10.0.0.1' })}
+hm_run_steps ${node0.root} ${node0.steps} > >(sed 's/^/NODE0 /')
+unset HOSTMIRROR_VOLUME_DIR
+${hostEnv(client, { HOSTMIRROR_HOST_ADDRESSES: '127.0.0.3' })}
+hm_run_steps ${client.root} ${client.steps} > >(sed 's/^/CLIENT /')
+grep registry.hostmirror.internal ${client.root}/etc/hosts | sed 's/^/HOSTS /'
+${pullChecks(client)}
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    assert.equal(result.exitCode, 0, explain(result));
+    assert.ok(out.includes('NODE0 STEP hostmirror-registry.service started'), explain(result));
+    assert.ok(out.includes('CLIENT STEP hostmirror-unpack.service skipped'), out);
+    assert.ok(out.includes('CLIENT STEP hostmirror-registry.service skipped'), out);
+    assert.ok(out.includes('CLIENT STEP hostmirror-ready.service ok'), explain(result));
+    assert.match(out, /^HOSTS 127\.0\.0\.2 registry\.hostmirror\.internal # hostmirror$/m);
+    assert.ok(out.includes('PULL copy ok'), explain(result));
+  });
+});
+
+interface TarEntrySpec {
+  name: string;
+  type: '0' | '2';
+  link?: string;
+}
+
+/** A ustar archive of empty files and symlinks, with any names (the tar tools refuse to write these). */
+function tarOf(entries: readonly TarEntrySpec[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const entry of entries) {
+    const header = Buffer.alloc(512);
+    header.write(entry.name, 0, 100, 'utf8');
+    header.write('0000644\0', 100);
+    header.write('0000000\0', 108);
+    header.write('0000000\0', 116);
+    header.write('00000000000\0', 124);
+    header.write('00000000000\0', 136);
+    header.write('        ', 148);
+    header.write(entry.type, 156);
+    if (entry.link) header.write(entry.link, 157, 100, 'utf8');
+    header.write('ustar\0', 257);
+    header.write('00', 263);
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
+    blocks.push(header);
+  }
+  blocks.push(Buffer.alloc(1024));
+  return Buffer.concat(blocks);
+}

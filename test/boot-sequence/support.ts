@@ -1,0 +1,127 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import {
+  type BootFileSet,
+  type PhasePlan,
+  REGISTRY_CONFIG_FILE,
+  TLS_CERTIFICATE_FILE,
+  TLS_KEY_FILE,
+  VOLUME_MOUNT,
+} from '../../packages/mirror/src/boot/index.ts';
+import {
+  createMirrorTls,
+  mirrorRulesFromPairs,
+  renderRegistriesConf,
+  renderRegistryConfig,
+} from '../../packages/mirror/src/formats/index.ts';
+import { repoRoot } from '../support/paths.ts';
+import { type RunResult, requireTool, runTool } from '../support/tools.ts';
+
+export const testDir = join(repoRoot, 'test', 'boot-sequence');
+
+/** Write a phase's files, units and drop-ins under `root` as they would land on a host. */
+export async function writeFileSet(root: string, set: BootFileSet): Promise<void> {
+  for (const file of set.files) {
+    const path = join(root, file.path);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, file.contents, { mode: file.mode });
+  }
+  for (const unit of set.units) {
+    const path = join(root, 'etc/systemd/system', unit.name);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, unit.contents);
+  }
+  for (const dropin of set.dropins) {
+    const path = join(root, 'etc/systemd/system', `${dropin.unit}.d`, dropin.name);
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, dropin.contents);
+  }
+}
+
+/** The plan's steps as `unit<TAB>condition<TAB>kind<TAB>script args` lines for steps.sh. */
+export function stepsTable(phase: PhasePlan): string {
+  return phase.steps
+    .map((step) =>
+      [step.unit, step.condition ?? '-', step.kind, [step.script, ...step.args].join(' ')].join(
+        '\t',
+      ),
+    )
+    .join('\n')
+    .concat('\n');
+}
+
+export const registryName = 'registry.hostmirror.internal';
+export const registryPort = 5000;
+
+/** The build-time assets of a test mirror: TLS made with the formats part, registries.conf, config.yml. */
+export function testAssets(extraHosts: string[] = []) {
+  const key = extraHosts.join(',');
+  let assets = assetsCache.get(key);
+  if (assets === undefined) {
+    assets = makeTestAssets(extraHosts);
+    assetsCache.set(key, assets);
+  }
+  return assets;
+}
+
+/** Seeded RSA generation in pure JavaScript takes seconds: make each set once per process. */
+const assetsCache = new Map<string, ReturnType<typeof makeTestAssets>>();
+
+function makeTestAssets(extraHosts: string[]) {
+  const tls = createMirrorTls({
+    hosts: [registryName, ...extraHosts],
+    seed: 'boot-sequence-test',
+    notBefore: new Date('2026-01-01T00:00:00Z'),
+  });
+  const mirror = `${registryName}:${registryPort}`;
+  const registriesConf = renderRegistriesConf({
+    rules: mirrorRulesFromPairs(
+      [
+        {
+          source: 'quay.io/openshift-release-dev/ocp-release',
+          mirror: `${mirror}/openshift/release-images`,
+        },
+        {
+          source: 'quay.io/openshift-release-dev/ocp-v4.0-art-dev',
+          mirror: `${mirror}/openshift/release`,
+        },
+      ],
+      { pullFromMirror: 'digest-only', neverContactSource: true },
+    ),
+  });
+  const registryConfig = renderRegistryConfig({
+    rootDirectory: `${VOLUME_MOUNT}/hostmirror/registry`,
+    listenAddress: `127.0.0.1:${registryPort}`,
+    tls: { certificate: TLS_CERTIFICATE_FILE, key: TLS_KEY_FILE },
+  });
+  return {
+    registriesConf,
+    registryConfig,
+    caCertificate: tls.caCertificatePem,
+    tls: { certificate: tls.serverCertificatePem, key: tls.serverKeyPem },
+    registryConfigPath: REGISTRY_CONFIG_FILE,
+  };
+}
+
+/** Run a bash scenario in a private network and mount namespace, with steps.sh sourced. */
+export async function inNamespace(
+  body: string,
+  env: Record<string, string>,
+  timeoutMs = 90_000,
+): Promise<RunResult> {
+  const unshare = await requireTool('unshare');
+  for (const tool of ['docker-registry', 'skopeo', 'ip', 'openssl'] as const)
+    await requireTool(tool);
+  await requireTool('curl', 'curl');
+  const script = [
+    'set -euo pipefail',
+    'ip link set lo up',
+    `source ${join(testDir, 'steps.sh')}`,
+    'trap hm_stop_daemons EXIT',
+    body,
+  ].join('\n');
+  return runTool(unshare, ['-n', '-m', '--propagation', 'private', 'bash', '-c', script], {
+    timeoutMs,
+    env: { ...process.env, ...env },
+  });
+}
