@@ -112,8 +112,15 @@ class SpecReader {
     if (!isMap(node)) this.fail(path, `must be a mapping with keys ${allowed.join(', ')}.`);
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
-      if (!allowed.includes(key))
-        this.fail([...path, key], `unknown key "${key}"; allowed: ${allowed.join(', ')}.`);
+      if (!allowed.includes(key)) {
+        const at = isScalar(pair.key) ? pair.key.range?.[0] : undefined;
+        this.fail(
+          [...path, key],
+          `unknown key "${key}"; allowed: ${allowed.join(', ')}.`,
+          'SPEC_INVALID',
+          at,
+        );
+      }
     }
   }
 

@@ -94,6 +94,8 @@ export interface WalkOptions {
 export type InitrdSource = string | AsyncIterable<Uint8Array>;
 
 const READ_CHUNK = 1024 * 1024;
+/** node:zlib's error code when the input ends inside a deflate stream ("unexpected end of file"). */
+const ZLIB_UNEXPECTED_END = 'Z_BUF_ERROR';
 /** Enough for a gzip header with a file name (the kernel needs no more either). */
 const GZIP_HEADER_PEEK = 64 * 1024;
 const ZSTD_HEADER_PEEK = 18;
@@ -224,6 +226,16 @@ class Walker {
       return;
     }
     const message = error instanceof Error ? error.message : String(error);
+    if ((error as { code?: unknown }).code === ZLIB_UNEXPECTED_END) {
+      this.fault({
+        offset: this.outer.offset,
+        code: 'TRUNCATED',
+        message: `The file ends inside the ${segment.codec} stream that starts at byte ${segment.offset}.`,
+        segment: segment.index,
+        fatal: true,
+      });
+      return;
+    }
     this.fault({
       offset: segment.offset,
       code: 'DECOMPRESS_FAILED',

@@ -1,0 +1,57 @@
+/** Helpers shared by this package's tests (not exported from index.ts). */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
+import { type Codec, createCompressor } from '@hostmirror/codecs';
+import { type NewcEntryInput, type WriteNewcOptions, writeNewc } from '@hostmirror/cpio-stream';
+
+export async function scratch(prefix = 'initrd-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export async function newc(
+  entries: NewcEntryInput[],
+  options: WriteNewcOptions = {},
+): Promise<Buffer> {
+  return buffer(writeNewc(entries, options));
+}
+
+export async function compress(codec: Codec, data: Uint8Array, level?: number): Promise<Buffer> {
+  return buffer(
+    Readable.from([data]).pipe(await createCompressor(codec, level === undefined ? {} : { level })),
+  );
+}
+
+/** Run a real tool; fail (never skip) naming the Debian package when it is missing. */
+export function tool(
+  command: string,
+  args: string[],
+  input: Uint8Array,
+  debianPackage: string,
+): Buffer {
+  const result = spawnSync(command, args, { input, maxBuffer: 64 * 1024 * 1024 });
+  if (result.error)
+    assert.fail(`${command} is missing: install the Debian package ${debianPackage}`);
+  assert.equal(result.status, 0, `${command} ${args.join(' ')}: ${result.stderr.toString()}`);
+  return result.stdout;
+}
+
+export async function fileWith(
+  dir: string,
+  name: string,
+  data: Uint8Array | string,
+): Promise<string> {
+  const path = join(dir, name);
+  await writeFile(path, data);
+  return path;
+}
+
+export const helloArchive = (text = 'hello\n') =>
+  newc([
+    { path: 'etc/hello', type: 'file', data: text },
+    { path: 'bin/run', type: 'file', mode: 0o755, data: '#!/bin/sh\n' },
+  ]);
