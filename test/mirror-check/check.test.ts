@@ -25,6 +25,8 @@ import { runOk } from '../support/tools.ts';
 import {
   ARM_ONLY_RELEASE_TAG,
   buildMirrorFixture,
+  CATALOG_REPOSITORY,
+  CATALOG_TAG,
   COMPONENT_SOURCE,
   CORRUPT_RELEASE_TAG,
   type MirrorFixture,
@@ -68,11 +70,11 @@ describe('mirror check on a real registry archive', () => {
     const report = await check(fixture.archive);
     assert.equal(report.ok, true, formatCheckReport(report));
     assert.deepEqual(report.counts, {
-      images: 4,
-      passed: 4,
+      images: 5,
+      passed: 5,
       failed: 0,
       sigstorePresent: 1,
-      sigstoreAbsent: 3,
+      sigstoreAbsent: 4,
     });
     assert.equal(report.release.digest, fixture.release.digest);
     assert.equal(report.release.version, '4.14.3-amd64');
@@ -88,7 +90,10 @@ describe('mirror check on a real registry archive', () => {
       cli?.servedBy,
       `localhost:5000/openshift/release@${fixture.components[1]?.digest}`,
     );
-    assert.match(formatCheckReport(report), /^PASS {2}mirror check: 4 of 4 images served/);
+    const catalog = report.images.find((image) => image.role === 'catalog');
+    assert.equal(catalog?.name, 'CatalogSource cs-redhat-operator-index-v4-14');
+    assert.equal(catalog?.servedBy, `localhost:5000/${CATALOG_REPOSITORY}:${CATALOG_TAG}`);
+    assert.match(formatCheckReport(report), /^PASS {2}mirror check: 5 of 5 images served/);
   });
 
   test('componentRemovedFailsNamingIt', async () => {
@@ -108,6 +113,18 @@ describe('mirror check on a real registry archive', () => {
       formatCheckReport(report),
       new RegExp(`ocp-v4.0-art-dev@${etcd.digest.slice(0, 19)}.*component etcd`),
     );
+  });
+
+  test('catalogMissingFromTheArchiveFailsNamingTheCatalogSource', async () => {
+    const archive = await fixture.variant('without-catalog', [
+      `repositories/${CATALOG_REPOSITORY}`,
+    ]);
+    const report = await check(archive);
+    assert.deepEqual(
+      report.failures.map((image) => [image.role, image.name, image.code]),
+      [['catalog', 'CatalogSource cs-redhat-operator-index-v4-14', 'NO_MIRROR_FOR_REFERENCE']],
+    );
+    assert.match(report.failures[0]?.reason ?? '', /registry\.example:5000, unreachable offline/);
   });
 
   test('wrongRepositoryMappingFailsNamingTheMapping', async () => {
@@ -224,7 +241,7 @@ pull-from-mirror = "digest-only"
   test('cliPrintsTextOrJsonAndExits1WhenAReferenceIsNotServed', async () => {
     const pass = await cli(['mirror', 'check', fixture.archive, '--release', RELEASE_TAG]);
     assert.equal(pass.code, 0, pass.stderr);
-    assert.match(pass.stdout, /^PASS {2}mirror check: 4 of 4 images/);
+    assert.match(pass.stdout, /^PASS {2}mirror check: 5 of 5 images/);
     const wrong = await cli([
       'mirror',
       'check',
@@ -269,7 +286,8 @@ pull-from-mirror = "digest-only"
       const rules = mirrorRulesFromArchive(await archive.readClusterResources(), archive, {
         host: 'localhost:5000',
       });
-      const conf = renderRegistriesConf({ rules, insecure: true });
+      const mirrorHost = '[[registry]]\nlocation = "localhost:5000"\ninsecure = true\n';
+      const conf = `${renderRegistriesConf({ rules, insecure: true })}\n${mirrorHost}`;
       const report = await checkMirror({ archive, registriesConf: conf, release: RELEASE_TAG });
       const pulled = await pullEach(
         archivePath,

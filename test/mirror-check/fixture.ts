@@ -6,7 +6,7 @@
  *
  * Content: a "release" image whose last layer carries release-manifests/image-references
  * naming three components (etcd, cli, machine-os; machine-os is a manifest list for amd64 and
- * arm64; cli has a sigstore `.sig` tag), plus two broken releases under other tags: one whose
+ * arm64; cli has a sigstore `.sig` tag), an operator catalog named by a CatalogSource, plus two broken releases under other tags: one whose
  * image-references is not JSON, one that is a manifest list with an arm64 image only.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -25,6 +25,8 @@ export const ARM_ONLY_RELEASE_TAG = '4.14.3-arm-only';
 /** The oc-mirror destination named in the IDMS (the archive does not care which host). */
 export const IDMS_DESTINATION = 'registry.example:5000';
 const REGISTRY_TREE = 'docker/registry/v2';
+export const CATALOG_REPOSITORY = 'redhat/redhat-operator-index';
+export const CATALOG_TAG = 'v4.14';
 
 export interface FixtureComponent {
   name: string;
@@ -85,6 +87,7 @@ async function buildImages(layout: OciLayout) {
   const osArm = await layout.image([{ 'usr/lib/os': 'arm64 os' }], 'arm64');
   const machineOs = await layout.index([osAmd, osArm]);
   const signature = await layout.image([{ 'signature.json': '{"critical":{}}' }]);
+  const catalog = await layout.image([{ 'configs/index.json': '{"schema":"olm.package"}' }]);
   const components = [
     { name: 'etcd', digest: etcd.digest },
     { name: 'cli', digest: cli.digest },
@@ -108,7 +111,7 @@ async function buildImages(layout: OciLayout) {
     'arm64',
   );
   const armOnly = await layout.index([armRelease]);
-  return { etcd, cli, machineOs, signature, components, release, corrupt, armOnly };
+  return { etcd, cli, machineOs, signature, catalog, components, release, corrupt, armOnly };
 }
 
 function idmsYaml(): string {
@@ -127,6 +130,19 @@ spec:
   - mirrors:
     - ${IDMS_DESTINATION}/openshift/release-images
     source: ${RELEASE_SOURCE}
+`;
+}
+
+/** As oc-mirror writes it: the catalog at the destination registry it mirrored to. */
+function catalogSource(): string {
+  return `apiVersion: operators.coreos.com/v1alpha1
+kind: CatalogSource
+metadata:
+  name: cs-redhat-operator-index-v4-14
+  namespace: openshift-marketplace
+spec:
+  image: ${IDMS_DESTINATION}/${CATALOG_REPOSITORY}:${CATALOG_TAG}
+  sourceType: grpc
 `;
 }
 
@@ -168,6 +184,7 @@ export async function buildMirrorFixture(): Promise<MirrorFixture> {
       `openshift/release:${images.cli.digest.replace(':', '-')}.sig`,
       false,
     ],
+    ['catalog', images.catalog, `${CATALOG_REPOSITORY}:${CATALOG_TAG}`, false],
   ];
   for (const [ref, descriptor] of plan) layout.tag(ref, descriptor);
   await layout.finish();
@@ -188,6 +205,7 @@ export async function buildMirrorFixture(): Promise<MirrorFixture> {
     join(resources, 'signature-configmap.yaml'),
     signatureConfigMap(images.release.digest),
   );
+  await writeFile(join(resources, 'cs-redhat-operator-index-v4-14.yaml'), catalogSource());
 
   const makeArchive = async (name: string, exclude: string[]): Promise<string> => {
     const folder = join(work, name);

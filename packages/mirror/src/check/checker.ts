@@ -4,6 +4,7 @@ import type { ClusterResources } from '../formats/cluster-resources.ts';
 import {
   mirrorRulesFromArchive,
   mirrorRulesFromPairs,
+  relocateMirror,
   renderRegistriesConf,
 } from '../formats/registries-conf-writer.ts';
 import { type ContainersRegistriesConf, loadRegistriesConf } from './containers-registries.ts';
@@ -159,7 +160,7 @@ async function verifyContent(
   digest: string,
   architectures: readonly string[],
 ): Promise<ContentProblem | undefined> {
-  const key = `${repository}@${digest}`;
+  const key = `${repository}@${digest} ${architectures.join(',')}`;
   if (lookup.verified.has(key)) return lookup.verified.get(key);
   const problem = await findContentProblem(lookup, repository, digest, architectures, 0);
   lookup.verified.set(key, problem);
@@ -431,6 +432,27 @@ function explainNotServed(
     reason: `no pull source is served by the archive: ${sources.map((source) => `${source.reference} ${source.outcome}${source.detail === undefined ? '' : ` (${source.detail})`}`).join('; ')}`,
     fix: `point a mirror of ${referenceName(parsed)} at the archive host (${[...lookup.hosts].join(', ') || 'none known'}): ${holdersHint(lookup, parsed.digest)}.`,
   };
+}
+
+/**
+ * The catalog image a CatalogSource pulls once hostmirror serves the archive: oc-mirror wrote
+ * it for its destination registry (`dest/redhat/redhat-operator-index:v4.14`); moved to the
+ * archive host the same way IDMS mirrors are (formats' relocateMirror). Unchanged when it
+ * already names the archive host or names no repository the archive holds.
+ */
+function catalogPullSpec(lookup: ArchiveLookup, image: string): string {
+  const host = [...lookup.hosts][0];
+  let parsed: ImageReference;
+  try {
+    parsed = parseImageReference(image);
+  } catch {
+    return image;
+  }
+  if (host === undefined || lookup.hosts.has(parsed.domain)) return image;
+  const location = relocateMirror(referenceName(parsed), host, [...lookup.manifests.keys()]);
+  if (location === undefined) return image;
+  const moved = parseImageReference(location);
+  return formatImageReference({ ...moved, tag: parsed.tag, digest: parsed.digest });
 }
 
 /** Hosts that serve the archive: the given one, or every mirror host in the registries.conf. */
@@ -723,7 +745,7 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
         await checkImage(
           lookup,
           conf,
-          catalog.image,
+          catalogPullSpec(lookup, catalog.image),
           'catalog',
           `CatalogSource ${catalog.name}`,
           architectures,
