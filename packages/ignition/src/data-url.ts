@@ -83,14 +83,10 @@ function isTokenChar(char: string): boolean {
   return code < 0x7f && code > 0x20 && !tspecials.has(char);
 }
 
-const urlExcluded = new Set(' <>#"{}|\\^[]`'.split(''));
-/** RFC 2396 URL characters (with `%`, checked when unescaping): delims and unwise excluded. */
-function isUrlChar(char: string): boolean {
-  const code = char.codePointAt(0) ?? 0;
-  return code > 0x1f && code < 0x7f && !urlExcluded.has(char);
-}
-
-const base64Chars = /^[A-Za-z0-9+/=\n]$/;
+/** Base64 data may hold the standard alphabet, padding and newlines (never URL-safe `-_`). */
+const base64Data = /^[A-Za-z0-9+/=\n]*$/;
+/** RFC 2396 URL characters: printable ASCII but space, delims `<>#"` and unwise `{}|\^[]\``. */
+const urlData = /^[\x21\x24-\x3b\x3d\x3f-\x5a\x5f\x61-\x7a\x7e]*$/;
 
 interface LexedDataUrl {
   base64: boolean;
@@ -105,7 +101,8 @@ const discreteTypes = ['text', 'image', 'audio', 'video', 'application', 'messag
  */
 function lexDataUrl(input: string): LexedDataUrl | string {
   if (!input.startsWith(dataPrefix)) return 'missing data prefix';
-  const chars = [...input.slice(dataPrefix.length)];
+  // Index by UTF-16 unit: anything outside ASCII is an invalid character wherever it appears.
+  const chars = input.slice(dataPrefix.length);
   let i = 0;
   const peek = () => chars[i];
   let base64 = false;
@@ -123,7 +120,7 @@ function lexDataUrl(input: string): LexedDataUrl | string {
       if (!isTokenChar(char)) return 'invalid character for media type';
       i++;
     }
-    const type = chars.slice(start, i).join('');
+    const type = chars.slice(start, i);
     if (!extension && !discreteTypes.some((known) => type.startsWith(known)))
       return 'invalid media type';
     i++;
@@ -155,7 +152,7 @@ function lexDataUrl(input: string): LexedDataUrl | string {
       i++;
     }
     if (attributeEnd === ',') {
-      const word = chars.slice(start, i).join('');
+      const word = chars.slice(start, i);
       if (word !== 'base64') return `expected base64, got ${word}`;
       base64 = true;
       break;
@@ -197,10 +194,8 @@ function lexDataUrl(input: string): LexedDataUrl | string {
     return peek() === undefined ? 'missing comma before data' : 'expected semicolon or comma';
   i++;
   const data = chars.slice(i);
-  for (const char of data) {
-    if (base64 ? !base64Chars.test(char) : !isUrlChar(char)) return 'invalid data character';
-  }
-  return { base64, data: data.join('') };
+  if (!(base64 ? base64Data : urlData).test(data)) return 'invalid data character';
+  return { base64, data };
 }
 
 const base64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
@@ -210,6 +205,9 @@ const base64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
  * error `illegal base64 data at input byte N` with Go's offsets.
  */
 function decodeBase64LikeGo(src: string): Buffer | string {
+  const compact = src.includes('\n') || src.includes('\r') ? src.replace(/[\r\n]/g, '') : src;
+  if (compact.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(compact))
+    return Buffer.from(compact, 'base64');
   const out: number[] = [];
   const fail = (offset: number) => `illegal base64 data at input byte ${offset}`;
   const isNewline = (char: string | undefined) => char === '\n' || char === '\r';
@@ -255,20 +253,20 @@ function decodeBase64LikeGo(src: string): Buffer | string {
 
 /** RFC 2396 unescaping with the library's messages. */
 function unescapeRfc2396(data: string): Buffer | string {
-  const out: number[] = [];
-  for (let i = 0; i < data.length; i++) {
-    const char = data[i] as string;
-    if (char !== '%') {
-      out.push(char.charCodeAt(0));
-      continue;
-    }
+  // The lexer let only ASCII through, so latin1 copies the plain runs byte for byte.
+  const out = Buffer.allocUnsafe(data.length);
+  let written = 0;
+  let plainStart = 0;
+  for (let i = data.indexOf('%'); i !== -1; i = data.indexOf('%', plainStart)) {
+    written += out.write(data.slice(plainStart, i), written, 'latin1');
     if (i + 2 >= data.length) return 'rfc2396: unexpected end of unescape sequence';
     const hex = data.slice(i + 1, i + 3);
     if (!/^[0-9A-Fa-f]{2}$/.test(hex)) return 'rfc2396: invalid char 0x25 in unescape sequence';
-    out.push(Number.parseInt(hex, 16));
-    i += 2;
+    out[written++] = Number.parseInt(hex, 16);
+    plainStart = i + 3;
   }
-  return Buffer.from(out);
+  written += out.write(data.slice(plainStart), written, 'latin1');
+  return Buffer.from(out.subarray(0, written));
 }
 
 /** Decode a data URL, or return the message Ignition would give for it. */

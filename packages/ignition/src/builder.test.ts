@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { ConfigBuilder } from './builder.ts';
+import { readDataResource } from './resource-data.ts';
+import { validateConfig } from './validate.ts';
+
+const unit = '[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=multi-user.target\n';
+
+test('defaultSpecIsOpenShifts', () => {
+  assert.equal(new ConfigBuilder().build().ignition.version, '3.2.0');
+});
+
+test('sameInputSameBytesWhateverTheCallOrder', () => {
+  const a = new ConfigBuilder()
+    .addFile('/etc/b', 'b')
+    .addFile('/etc/a', 'a')
+    .addUnit('x.service', { contents: unit, enabled: true })
+    .addDropin('y.service', '20-b.conf', '[Unit]\n')
+    .addDropin('y.service', '10-a.conf', '[Unit]\n');
+  const b = new ConfigBuilder()
+    .addDropin('y.service', '10-a.conf', '[Unit]\n')
+    .addUnit('x.service', { contents: unit, enabled: true })
+    .addFile('/etc/a', 'a')
+    .addDropin('y.service', '20-b.conf', '[Unit]\n')
+    .addFile('/etc/b', 'b');
+  assert.equal(a.serialize(), b.serialize());
+});
+
+test('compressionAlwaysWritten', () => {
+  const config = new ConfigBuilder()
+    .addFile('/etc/a', 'a')
+    .addFile('/etc/big', 'x\n'.repeat(5000))
+    .build();
+  const [first, second] = config.storage?.files ?? [];
+  assert.equal(first?.contents?.compression, '');
+  assert.equal(second?.contents?.compression, 'gzip');
+});
+
+test('verifyAddsSha512OfTheUncompressedContents', () => {
+  const text = 'verify me\n'.repeat(500);
+  const config = new ConfigBuilder({ verify: true }).addFile('/etc/v', text).build();
+  const contents = config.storage?.files?.[0]?.contents;
+  assert.ok(contents);
+  assert.match(contents.verification?.hash ?? '', /^sha512-[0-9a-f]{128}$/);
+  assert.equal(readDataResource(contents).toString(), text);
+  assert.throws(
+    () => readDataResource({ ...contents, verification: { hash: `sha512-${'0'.repeat(128)}` } }),
+    { code: 'HASH_MISMATCH' },
+  );
+});
+
+test('builtConfigsAreValid', () => {
+  const config = new ConfigBuilder({ version: '3.3.0' })
+    .addDirectory('/var/lib/x', { mode: 0o700, user: { name: 'core' } })
+    .addLink('/etc/l', '/etc/a')
+    .addFile('/etc/a', new Uint8Array([0, 1, 2]), { mode: 0o600, overwrite: true })
+    .addUnit('m.service', { mask: true })
+    .build();
+  const report = validateConfig(config, { strict: true });
+  assert.deepEqual([report.errors, report.warnings], [[], []]);
+});
+
+test('mistakesAreReportedAtTheCall', () => {
+  const builder = new ConfigBuilder().addFile('/etc/a', 'a');
+  assert.throws(() => builder.addDirectory('/etc/a'), { code: 'BUILDER_CONFLICT' });
+  assert.throws(() => builder.addFile('etc/rel', 'x'), { code: 'BUILDER_INVALID' });
+  assert.throws(() => builder.addFile('/etc/x/', 'x'), { code: 'BUILDER_INVALID' });
+  assert.throws(() => builder.addFile('/etc/m', 'x', { mode: 644 * 100 }), {
+    code: 'BUILDER_INVALID',
+  });
+  assert.throws(() => builder.addUnit('noext'), { code: 'BUILDER_INVALID' });
+  assert.throws(() => builder.addUnit('a.service', { contents: '[Service' }), {
+    code: 'BUILDER_INVALID',
+  });
+  assert.throws(() => builder.addDropin('a.service', 'x.txt', '[Unit]\n'), {
+    code: 'BUILDER_INVALID',
+  });
+  assert.throws(() => builder.addFile('/etc/o', 'x', { user: { id: 0, name: 'root' } }), {
+    code: 'BUILDER_INVALID',
+  });
+});
+
+test('buildReportsWholeConfigProblems', () => {
+  // A file where a unit with contents is written: only the whole config shows it.
+  const builder = new ConfigBuilder()
+    .addFile('/etc/systemd/system/a.service', 'x')
+    .addUnit('a.service', { contents: unit });
+  assert.throws(
+    () => builder.build(),
+    (error: Error & { code?: string }) => {
+      assert.equal(error.code, 'CONFIG_INVALID');
+      assert.match(error.message, /path conflicts with systemd unit or dropin/);
+      return true;
+    },
+  );
+});
