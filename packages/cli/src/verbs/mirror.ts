@@ -9,6 +9,7 @@ import {
   type CompletenessReport,
   type ImageSetApiVersion,
   MirrorArchive,
+  MirrorFormatError,
   type MirrorRule,
   mirrorRulesFromArchive,
   mirrorRulesFromPairs,
@@ -271,11 +272,9 @@ const registriesConf: Command = {
       }),
     );
     if (rules.length === 0)
-      throw Object.assign(
-        new Error(
-          'The archive has no ImageDigestMirrorSet/ImageTagMirrorSet in working-dir/cluster-resources; give --mirror SOURCE=MIRROR pairs.',
-        ),
-        { code: 'NO_MIRROR_RULES' },
+      throw new MirrorFormatError(
+        'BAD_MIRROR_RULE',
+        'The archive has no ImageDigestMirrorSet/ImageTagMirrorSet in working-dir/cluster-resources; give --mirror SOURCE=MIRROR pairs.',
       );
     const text = renderRegistriesConf({
       rules,
