@@ -1,0 +1,111 @@
+/**
+ * The end-to-end proof (issue 4): a CoreOS-layout ISO built with xorriso (isolinux + GRUB/EFI,
+ * the Debian kernel, a busybox init), then `hostmirror iso embed` (Ignition + a karg) and
+ * `hostmirror iso append-initrd` (an overlay archive) through the real CLI. The kernel must
+ * see `/config.ign`, the overlay's files and the appended karg, with no unpacking failure, on
+ * BIOS cdrom (isolinux), BIOS hard disk (the patched isohybrid MBR) and UEFI cdrom (GRUB).
+ */
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { makeCoreosIso } from '../../tools/make-coreos-iso.ts';
+import { hostmirrorOk } from '../foundation/hostmirror-cli.ts';
+import {
+  assertCleanBoot,
+  type BootResult,
+  bootIsoCdrom,
+  bootIsoHybridDisk,
+  bootIsoUefi,
+  buildBaseInitrd,
+  findDebianKernel,
+  markerValues,
+} from '../support/qemu.ts';
+import { requireTool, runShell } from '../support/tools.ts';
+import { scratchDir } from './fixtures.ts';
+
+let dir: { path: string; dispose: () => Promise<void> };
+let finalIso: string;
+const config = '{"ignition":{"version":"3.4.0"},"hostmirror":"boot-proof"}';
+
+const checks = [
+  'echo "HM-ISO-CONFIG $(cat /config.ign 2>&1)"',
+  'for f in $(find /hostmirror -type f | sort); do echo "HM-ISO-FILE $f $(cat $f)"; done',
+  'echo "HM-ISO-CMDLINE $(cat /proc/cmdline)"',
+].join('\n');
+
+before(async () => {
+  dir = await scratchDir('boot');
+  const kernel = await findDebianKernel();
+  const base = await buildBaseInitrd({ outPath: join(dir.path, 'base.cpio.gz'), checks });
+  const made = await makeCoreosIso({
+    output: join(dir.path, 'live.iso'),
+    kernel: kernel.path,
+    initrd: base,
+    kargs: ['console=ttyS0', 'panic=-1'],
+  });
+  // The overlay: made by the system's cpio and zstd, so only our ISO code is under test.
+  const [cpio, zstd] = await Promise.all([requireTool('cpio'), requireTool('zstd')]);
+  const tree = join(dir.path, 'overlay');
+  await mkdir(join(tree, 'hostmirror/bin'), { recursive: true });
+  await writeFile(join(tree, 'hostmirror/bin/registry'), 'overlay-registry\n');
+  await writeFile(join(tree, 'hostmirror/config.yml'), 'overlay-config\n');
+  const overlay = join(dir.path, 'overlay.cpio.zst');
+  const packed = await runShell(
+    `cd "${tree}" && find hostmirror | LC_ALL=C sort | "${cpio}" -o -H newc -R 0:0 --quiet | "${zstd}" -q -3 > "${overlay}"`,
+    { timeoutMs: 20_000 },
+  );
+  assert.equal(packed.exitCode, 0, packed.stderr.toString());
+  const ignition = join(dir.path, 'config.ign');
+  await writeFile(ignition, config);
+  const embedded = join(dir.path, 'embedded.iso');
+  finalIso = join(dir.path, 'final.iso');
+  await hostmirrorOk([
+    'iso',
+    'embed',
+    made.path,
+    '--ignition',
+    ignition,
+    '--kargs-append',
+    'hm.karg=appended',
+    '-o',
+    embedded,
+  ]);
+  await hostmirrorOk(['iso', 'append-initrd', embedded, '--archive', overlay, '-o', finalIso]);
+});
+after(() => dir.dispose());
+
+function assertSawEverything(boot: BootResult, how: string) {
+  assertCleanBoot(boot);
+  assert.deepEqual(markerValues(boot.console, 'HM-ISO-CONFIG'), [config], how);
+  assert.deepEqual(
+    markerValues(boot.console, 'HM-ISO-FILE'),
+    ['/hostmirror/bin/registry overlay-registry', '/hostmirror/config.yml overlay-config'],
+    how,
+  );
+  const cmdline = markerValues(boot.console, 'HM-ISO-CMDLINE')[0] ?? '';
+  assert.match(
+    cmdline,
+    /coreos\.liveiso=fedora-coreos-hostmirror-fixture .* hm\.karg=appended$/,
+    how,
+  );
+  assert.doesNotMatch(cmdline, /#/, how);
+}
+
+test('bootProof: BIOS cdrom (isolinux) and BIOS hard disk (isohybrid MBR)', async () => {
+  const [cdrom, disk] = await Promise.all([
+    bootIsoCdrom(finalIso, { bios: 'isolinux' }),
+    bootIsoHybridDisk(finalIso),
+  ]);
+  assertSawEverything(cdrom, 'cdrom');
+  assertSawEverything(disk, 'hybrid disk');
+  console.log(
+    `boots: cdrom ${Math.round(cdrom.durationMs)} ms, disk ${Math.round(disk.durationMs)} ms`,
+  );
+});
+
+test('bootProof: UEFI cdrom (OVMF + GRUB)', async () => {
+  const boot = await bootIsoUefi(finalIso);
+  assertSawEverything(boot, 'uefi');
+  console.log(`boot: uefi ${Math.round(boot.durationMs)} ms`);
+});
