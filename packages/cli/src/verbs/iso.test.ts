@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, it } from 'node:test';
+import { fixtureFile } from '../../../../test/iso/fixtures.ts';
+import { runCli } from '../run.ts';
+
+async function cli(args: string[], cwd: string) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => err.push(chunk));
+  const code = await runCli(args, { stdout, stderr, cwd, env: {} });
+  return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() };
+}
+
+const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('hostmirror iso', () => {
+  let dir: string;
+  let pristine: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cli-iso-'));
+    pristine = await fixtureFile('embed-areas-2023-07.x86_64', dir);
+    await writeFile(join(dir, 'config.ign'), '{"ignition":{"version":"3.4.0"}}\n');
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('inspectReportsAreasAsJson', async () => {
+    const result = await cli(['iso', 'inspect', pristine, '--json'], dir);
+    assert.equal(result.code, 0, result.stderr);
+    const report = JSON.parse(result.stdout.toString());
+    assert.equal(report.volumeId, 'fedora-coreos-38.20230718.dev.0');
+    assert.deepEqual(report.ignition, {
+      file: 'images/ignition.img',
+      offset: 139264,
+      length: 262144,
+      empty: true,
+      members: [],
+    });
+    assert.equal(report.kargs.size, 1139);
+    assert.equal(report.files.length, 14);
+  });
+
+  it('embedStreamEqualsFileEqualsInPlace, showIgnition, reset back to the original', async () => {
+    const args = ['--ignition', 'config.ign', '--kargs-append', 'hm=1'];
+    const streamed = await cli(['iso', 'embed', pristine, ...args, '-o', '-'], dir);
+    assert.equal(streamed.code, 0, streamed.stderr);
+    const toFile = await cli(['iso', 'embed', pristine, ...args, '-o', 'out.iso'], dir);
+    assert.equal(toFile.code, 0, toFile.stderr);
+    const inPlace = join(dir, 'in-place.iso');
+    await copyFile(pristine, inPlace);
+    assert.equal((await cli(['iso', 'embed', inPlace, ...args, '--in-place'], dir)).code, 0);
+    const expected = sha(streamed.stdout);
+    assert.equal(sha(await readFile(join(dir, 'out.iso'))), expected);
+    assert.equal(sha(await readFile(inPlace)), expected);
+
+    const shown = await cli(['iso', 'show-ignition', inPlace], dir);
+    assert.equal(shown.stdout.toString(), '{"ignition":{"version":"3.4.0"}}\n');
+    const again = await cli(['iso', 'embed', inPlace, ...args, '--in-place'], dir);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already has an embedded Ignition config; use -f/);
+    assert.equal((await cli(['iso', 'reset', inPlace, '--in-place'], dir)).code, 0);
+    assert.equal(sha(await readFile(inPlace)), sha(await readFile(pristine)));
+    const none = await cli(['iso', 'show-ignition', inPlace], dir);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /No embedded Ignition config/);
+  });
+
+  it('usageAndUserErrors: exit 2 for bad usage, 1 for a non-CoreOS ISO', async () => {
+    const both = await cli(['iso', 'reset', pristine, '-o', 'x.iso', '--in-place'], dir);
+    assert.equal(both.code, 2);
+    const neither = await cli(['iso', 'reset', pristine], dir);
+    assert.equal(neither.code, 2);
+    const synthetic = await fixtureFile('synthetic', dir);
+    const refused = await cli(['iso', 'inspect', synthetic], dir);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /Unrecognized CoreOS ISO image/);
+    const existing = await cli(['iso', 'reset', pristine, '-o', 'out.iso'], dir);
+    assert.equal(existing.code, 1, 'an existing output needs -f');
+  });
+
+  it('pxeArtifacts: kernel, initrd with the embedded config appended, rootfs, iPXE script', async () => {
+    const embedded = join(dir, 'pxe-source.iso');
+    await copyFile(pristine, embedded);
+    await cli(['iso', 'embed', embedded, '--ignition', 'config.ign', '--in-place'], dir);
+    await mkdir(join(dir, 'pxe'));
+    const result = await cli(
+      [
+        'iso',
+        'pxe',
+        embedded,
+        '--output-dir',
+        'pxe',
+        '--kargs-append',
+        'hm=pxe',
+        '--base-url',
+        'http://10.0.2.2/x/',
+        '--json',
+      ],
+      dir,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const artifacts = JSON.parse(result.stdout.toString());
+    const initrd = await readFile(artifacts.initrd);
+    assert.equal(initrd.subarray(0, 12).toString(), 'initrd data\n'); // the fixture's 12-byte initrd
+    assert.deepEqual(artifacts.archiveOffsets, [12]);
+    assert.deepEqual([...initrd.subarray(12, 18)], [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]);
+    assert.equal(initrd.length % 4, 0);
+    const script = await readFile(artifacts.script, 'utf8');
+    assert.equal(
+      script,
+      [
+        '#!ipxe',
+        'initrd --name initrd http://10.0.2.2/x/hostmirror-initrd.img',
+        'kernel http://10.0.2.2/x/hostmirror-vmlinuz initrd=initrd mitigations=auto,nosmt ignition.firstboot ignition.platform.id=metal coreos.live.rootfs_url=http://10.0.2.2/x/hostmirror-rootfs.img hm=pxe',
+        'boot',
+        '',
+      ].join('\n'),
+    );
+  });
+});
