@@ -209,14 +209,12 @@ export function assertCleanBoot(result: BootResult): void {
   if (!result.initDone) throw new BootFailedError(`init never printed ${markers.initDone}`, result);
 }
 
-/** Every value printed as `<prefix> <value>` on its own console line. */
+/** Every value printed as `<prefix> <value>` at the start of a console line. */
 export function markerValues(consoleText: string, prefix: string): string[] {
-  const values: string[] = [];
-  for (const line of consoleText.split('\n')) {
-    const at = line.indexOf(`${prefix} `);
-    if (at >= 0) values.push(line.slice(at + prefix.length + 1).trimEnd());
-  }
-  return values;
+  return consoleText
+    .split('\n')
+    .filter((line) => line.startsWith(`${prefix} `))
+    .map((line) => line.slice(prefix.length + 1).trimEnd());
 }
 
 /** The accelerator: TCG, since KVM cannot boot here; `HOSTMIRROR_QEMU_ACCEL=kvm` where it can. */
