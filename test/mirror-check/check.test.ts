@@ -127,6 +127,23 @@ describe('mirror check on a real registry archive', () => {
     assert.match(report.failures[0]?.reason ?? '', /registry\.example:5000, unreachable offline/);
   });
 
+  test('missingReleaseSignatureWarnsOrFailsWhenRequired', async () => {
+    const archive = await fixture.variant('without-signatures', [
+      'working-dir/cluster-resources/signature-configmap.yaml',
+    ]);
+    const report = await check(archive);
+    assert.equal(report.ok, true);
+    assert.equal(report.signatures.release.present, false);
+    assert.deepEqual(
+      report.warnings.map((warning) => warning.code),
+      ['RELEASE_SIGNATURE_MISSING'],
+    );
+    assert.match(formatCheckReport(report), /release signature: MISSING/);
+    const required = await check(archive, { requireReleaseSignature: true });
+    assert.equal(required.ok, false);
+    assert.match(formatCheckReport(required), /^FAIL[\s\S]*release signature: MISSING \(required/);
+  });
+
   test('wrongRepositoryMappingFailsNamingTheMapping', async () => {
     const conf = `
 [[registry]]

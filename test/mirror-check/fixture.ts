@@ -39,7 +39,7 @@ export interface MirrorFixture {
   archive: string;
   release: { digest: string; lastLayer: string };
   components: FixtureComponent[];
-  /** The same archive without some registry paths (relative to docker/registry/v2/). */
+  /** The same archive without some paths: registry ones relative to docker/registry/v2/, or working-dir/…. */
   variant(name: string, exclude: string[]): Promise<string>;
   /** Registry path of a manifest revision and of a tag, for `variant`. */
   revisionPath(repository: string, digest: string): string;
@@ -211,7 +211,10 @@ export async function buildMirrorFixture(): Promise<MirrorFixture> {
     const folder = join(work, name);
     await mkdir(folder, { recursive: true });
     const path = join(folder, 'mirror_000001.tar');
-    const excludes = exclude.map((member) => `--exclude=${REGISTRY_TREE}/${member}`);
+    const excludes = exclude.map(
+      (member) =>
+        `--exclude=${member.startsWith('working-dir/') ? member : `${REGISTRY_TREE}/${member}`}`,
+    );
     await runOk(
       tar,
       ['-C', root, '-cf', path, '--sort=name', ...excludes, 'docker', 'working-dir'],

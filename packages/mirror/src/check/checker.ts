@@ -245,11 +245,26 @@ async function findContentProblem(
   return undefined;
 }
 
-function holdersHint(lookup: ArchiveLookup, digest: string | undefined): string {
-  const holders = digest === undefined ? [] : (lookup.holders.get(digest) ?? []);
-  return holders.length === 0
-    ? `the archive does not hold ${digest ?? 'it'} anywhere: mirror the image with oc-mirror`
-    : `the archive holds it in ${holders.join(', ')}: map the source repository to ${[...lookup.hosts][0] ?? '<mirror host>'}/${holders[0]} (IDMS mirror or [[registry.mirror]] location)`;
+/** Repositories of the archive that hold the image: by digest, or by tag under the same path. */
+function holdersOf(lookup: ArchiveLookup, reference: ImageReference): string[] {
+  if (reference.digest !== undefined) return lookup.holders.get(reference.digest) ?? [];
+  return [...lookup.tags]
+    .filter(
+      ([repository, tags]) =>
+        (repository === reference.path || repository.endsWith(`/${reference.path}`)) &&
+        tags.has(reference.tag ?? ''),
+    )
+    .map(([repository]) => repository);
+}
+
+/** The fix when no source serves the reference: where the archive has it, or that it has not. */
+function mappingFix(lookup: ArchiveLookup, reference: ImageReference, kind: string): string {
+  const holders = holdersOf(lookup, reference);
+  const host = [...lookup.hosts][0] ?? '<mirror host>';
+  const wanted = reference.digest ?? `tag ${reference.tag ?? ''}`;
+  if (holders.length === 0)
+    return `the archive holds ${wanted} of ${referenceName(reference)} in no repository: mirror the image with oc-mirror and give the new archive.`;
+  return `the archive holds it in ${holders.join(', ')}: ${kind} ${referenceName(reference)} → ${host}/${holders[0]} (an ${reference.digest === undefined ? 'ImageTagMirrorSet' : 'ImageDigestMirrorSet'} mirror, or a [[registry.mirror]] location).`;
 }
 
 interface Lookup {
@@ -403,7 +418,7 @@ function explainNotServed(
         archiveMiss.outcome === 'repository-missing'
           ? `the mapping ${mapping} routes to repository ${physical.path}, which the archive does not have`
           : `mirror ${physical.path} has no such manifest (mapping ${mapping})`,
-      fix: holdersHint(lookup, parsed.digest),
+      fix: mappingFix(lookup, parsed, 'map'),
     };
   }
   const skipped = sources.filter((source) => source.outcome === 'skipped');
@@ -425,12 +440,12 @@ function explainNotServed(
         blocked === undefined
           ? `no registries.conf table mirrors ${referenceName(parsed)} (${conf.origins.join(', ')}), so the pull goes to ${parsed.domain}, unreachable offline`
           : `${blocked.detail} and no mirror serves ${referenceName(parsed)}`,
-      fix: `add an ImageDigestMirrorSet entry (source: ${referenceName(parsed)}) whose mirror is the archive's repository: ${holdersHint(lookup, parsed.digest)}.`,
+      fix: mappingFix(lookup, parsed, 'add a mirror'),
     };
   return {
     code: blocked === undefined ? 'NO_MIRROR_FOR_REFERENCE' : 'SOURCE_BLOCKED',
     reason: `no pull source is served by the archive: ${sources.map((source) => `${source.reference} ${source.outcome}${source.detail === undefined ? '' : ` (${source.detail})`}`).join('; ')}`,
-    fix: `point a mirror of ${referenceName(parsed)} at the archive host (${[...lookup.hosts].join(', ') || 'none known'}): ${holdersHint(lookup, parsed.digest)}.`,
+    fix: mappingFix(lookup, parsed, 'add a mirror'),
   };
 }
 
@@ -781,7 +796,7 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
       sigstorePresent: images.filter((image) => image.sigstore === 'present').length,
       sigstoreAbsent: images.filter((image) => image.sigstore === 'absent').length,
     },
-    signatures: { release: signatures },
+    signatures: { release: { ...signatures, required: options.requireReleaseSignature === true } },
     images,
     failures,
     warnings,

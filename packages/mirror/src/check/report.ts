@@ -72,7 +72,7 @@ export interface MirrorCheckReport {
   };
   signatures: {
     /** Where the release signature was found (ConfigMap name and key), if anywhere. */
-    release: { present: boolean; found: string[] };
+    release: { present: boolean; found: string[]; required: boolean };
   };
   images: ImageCheck[];
   failures: ImageCheck[];
@@ -98,7 +98,7 @@ export function formatCheckReport(report: MirrorCheckReport): string {
     `${report.ok ? 'PASS' : 'FAIL'}  mirror check: ${counts.passed} of ${counts.images} images served by the archive, ${counts.failed} failing`,
     `release ${release.version ?? '(unknown version)'} (${release.architectures.join(', ')}): ${shortDigest(release.reference)}${release.servedBy === undefined ? '' : ` → ${shortDigest(release.servedBy)}`}, ${release.components} components`,
     `registries.conf: ${report.registriesConf.origin}; archive hosts ${report.registriesConf.mirrorHosts.join(', ') || '(none)'}`,
-    `release signature: ${report.signatures.release.present ? `present (${report.signatures.release.found.join(', ')})` : 'MISSING'}; sigstore .sig tags: ${counts.sigstorePresent} present, ${counts.sigstoreAbsent} absent`,
+    `release signature: ${report.signatures.release.present ? `present (${report.signatures.release.found.join(', ')})` : report.signatures.release.required ? 'MISSING (required: this fails the check)' : 'MISSING'}; sigstore .sig tags: ${counts.sigstorePresent} present, ${counts.sigstoreAbsent} absent`,
   ];
   if (report.failures.length > 0) {
     lines.push('', 'failing references:');
