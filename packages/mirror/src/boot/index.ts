@@ -1,6 +1,17 @@
 // The mirror-mode boot sequence (DESIGN.md §6): the steps as data, their units and scripts,
 // and what they become: live Ignition, the initrd overlay, MachineConfigs, a diagram.
+
+export {
+  bootRegistriesConf,
+  bootRegistryConfig,
+  hashArchives,
+  preloadImagesFromArchive,
+  REGISTRY_ROOT,
+  RELEASE_REPOSITORY,
+  releaseInArchive,
+} from './assets.ts';
 export * from './constants.ts';
+export { renderBootMermaid, renderBootSvg, renderBootText } from './diagram.ts';
 export { BootSequenceError, type BootSequenceErrorCode } from './errors.ts';
 export {
   bootFileSet,
@@ -8,6 +19,13 @@ export {
   renderManifest,
   renderPreloadList,
 } from './files.ts';
+export { type BootIgnitionOptions, fileSetToIgnition, renderLiveIgnition } from './ignition.ts';
+export {
+  type MachineConfigDocument,
+  type RenderedMachineConfig,
+  renderMachineConfigs,
+} from './machine-config.ts';
+export { type BootOverlayOptions, renderInitrdOverlay } from './overlay.ts';
 export {
   canonicalAddress,
   planBootSequence,

@@ -154,7 +154,7 @@ function phaseSteps(settings: BootSettings, phase: BootPhase): StepShape[] {
   const steps: StepShape[] = [
     {
       id: 'volume',
-      description: 'hostmirror: find the mirror volume and decide this host part',
+      description: 'hostmirror: find the mirror volume and decide what this host does',
       script: 'hostmirror-volume.sh',
       // node0 is known by its address, so the network must be up before deciding.
       network: settings.mode === 'node0',

@@ -14,9 +14,11 @@ if [ -f "$hostmirror_source" ]; then
     mv -f "$hostmirror_target.tmp" "$hostmirror_target" &&
     echo "hostmirror: installed the registry program at $hostmirror_target" ||
     echo "<3>hostmirror: could not copy $hostmirror_source to $hostmirror_target; the mirror will not start." >&2
-  if [ -e /sys/fs/selinux/enforce ] && command -v chcon >/dev/null 2>&1; then
-    chcon system_u:object_r:bin_t:s0 "$hostmirror_target" ||
-      echo "<4>hostmirror: could not label $hostmirror_target bin_t" >&2
+  # The policy is not loaded yet in the initrd, but the label is stored all the same and
+  # counts once systemd loads the policy in the real root (upstream's hook relies on it).
+  if command -v chcon >/dev/null 2>&1; then
+    chcon system_u:object_r:bin_t:s0 "$hostmirror_target" 2>/dev/null ||
+      echo "<4>hostmirror: could not label $hostmirror_target bin_t (no SELinux here?)" >&2
   fi
 fi
 unset hostmirror_source hostmirror_target
