@@ -2,6 +2,7 @@
 import type { Disk, Filesystem, Luks, Partition, Raid, Storage } from './config.ts';
 import { checkDuplicates, type FindingCollector, type JsonPath } from './findings.ts';
 import { pathProblem } from './paths.ts';
+import { checkResource } from './rules-resource.ts';
 import type { SpecRules } from './spec.ts';
 import { parseUrlLikeGo, urlProblem } from './url.ts';
 
@@ -151,6 +152,8 @@ function checkFilesystem(
       [...path, 'format'],
       'format cannot be empty when path, label, uuid, wipeFilesystem, options, or mountOptions is specified',
     );
+  if (isSet(filesystem.label) && format === '')
+    findings.error([...path, 'label'], 'filesystem must specify format if label is specified');
   const limit = maxFilesystemLabel[format];
   if (isSet(filesystem.label) && limit !== undefined && filesystem.label.length > limit)
     findings.error(
@@ -173,14 +176,16 @@ function checkFilesystemOnDisk(storage: Storage, findings: FindingCollector) {
   });
 }
 
-function checkRaid(raid: Raid, path: JsonPath, findings: FindingCollector) {
-  const level = raid.level ?? '';
-  if (level === '') findings.error([...path, 'level'], 'raid level is required');
-  else if (!raidLevels.includes(level))
+function checkRaid(raid: Raid, path: JsonPath, rules: SpecRules, findings: FindingCollector) {
+  // 3.3+ has a nullable level (absent: required); before, an absent level decodes as "".
+  const level = raid.level ?? undefined;
+  if (level === undefined && rules.raidLevelRequired)
+    findings.error([...path, 'level'], 'raid level is required');
+  else if (!raidLevels.includes(level ?? ''))
     findings.error([...path, 'level'], 'unrecognized raid level');
   const spares = raid.spares ?? 0;
-  if (spares !== 0 && ['linear', 'raid0', '0', 'stripe'].includes(level))
-    findings.error([...path, 'spares'], 'spares unsupported for linear and raid0 arrays');
+  if (spares !== 0 && ['linear', 'raid0', '0', 'stripe'].includes(level ?? ''))
+    findings.error([...path, 'level'], 'spares unsupported for linear and raid0 arrays');
   const devices = raid.devices ?? [];
   if (devices.length === 0) findings.error([...path, 'devices'], 'raid devices required');
   devices.forEach((device, index) => {
@@ -197,6 +202,8 @@ function checkLuks(luks: Luks, path: JsonPath, rules: SpecRules, findings: Findi
   if (!isSet(luks.device) || luks.device === '')
     findings.error([...path, 'device'], 'disk device is required');
   else checkDevicePath(luks.device, [...path, 'device'], findings);
+  if (luks.keyFile !== undefined)
+    checkResource(luks.keyFile, [...path, 'keyFile'], rules, findings, { sourceRequired: false });
   const keySource = luks.keyFile?.source ?? undefined;
   if (
     keySource !== undefined &&
@@ -267,7 +274,7 @@ export function checkDevices(storage: Storage, rules: SpecRules, findings: Findi
   });
   checkFilesystemOnDisk(storage, findings);
   storage.raid?.forEach((raid, index) => {
-    checkRaid(raid, ['storage', 'raid', index], findings);
+    checkRaid(raid, ['storage', 'raid', index], rules, findings);
   });
   storage.luks?.forEach((luks, index) => {
     checkLuks(luks, ['storage', 'luks', index], rules, findings);

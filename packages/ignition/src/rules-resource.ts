@@ -57,9 +57,9 @@ export function checkResource(
   options: ResourceOptions,
 ): void {
   const source = resource.source ?? undefined;
-  if (source === undefined) {
+  if (source === undefined || source === '') {
     if (options.sourceRequired) findings.error(path, 'source is required');
-  } else if (source !== '' || options.sourceRequired) {
+  } else {
     const problem = urlProblem(source, rules.urlSchemes);
     if (problem !== undefined) findings.error([...path, 'source'], problem);
   }

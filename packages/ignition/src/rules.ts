@@ -85,7 +85,7 @@ function checkFiles(storage: Storage, rules: SpecRules, findings: FindingCollect
       findings.error([...path, 'overwrite'], 'overwrite must be false if source is unspecified');
     file.append?.forEach((resource, appendIndex) => {
       checkResource(resource, [...path, 'append', appendIndex], rules, findings, {
-        sourceRequired: true,
+        sourceRequired: false,
       });
     });
   });

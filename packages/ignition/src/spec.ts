@@ -18,6 +18,8 @@ export interface SpecRules {
   anyClevisPin: boolean;
   /** 3.3+ checks `links[].target` in Go (3.0–3.2 had it in the schema, which Ignition ignores). */
   linkTargetRequired: boolean;
+  /** 3.3+ makes `raid.level` nullable and requires it; before, absent decodes as `""`. */
+  raidLevelRequired: boolean;
 }
 
 const minorOf = (version: SpecVersion) => Number(version.split('.')[1]);
@@ -48,6 +50,7 @@ export function specRules(version: SpecVersion): SpecRules {
     specialModeBits: minor >= 6,
     anyClevisPin: minor >= 6,
     linkTargetRequired: minor >= 3,
+    raidLevelRequired: minor >= 3,
   };
 }
 
