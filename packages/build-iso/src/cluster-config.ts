@@ -28,9 +28,14 @@ export interface ClusterConfig {
   imageDigestSources: DigestMirrorSource[];
   additionalTrustBundle?: string;
   fips: boolean;
+  /** install-config `controlPlane.architecture` (openshift-install's default: amd64). */
+  architecture: string;
 }
 
 type YamlValue = unknown;
+
+/** openshift-install's default architecture (types/installconfig `defaultArchitecture`). */
+export const DEFAULT_ARCHITECTURE = 'amd64';
 
 /** Parse YAML 1.1 text; a syntax error names the file, line and column. */
 export function parseYaml11(text: string, file: string): YamlValue {
@@ -209,5 +214,6 @@ export function readClusterConfig(
     imageDigestSources: digestSources(install, installConfig.file),
     additionalTrustBundle: install.optionalString('$.additionalTrustBundle'),
     fips: fips === true,
+    architecture: install.optionalString('$.controlPlane.architecture') ?? DEFAULT_ARCHITECTURE,
   };
 }

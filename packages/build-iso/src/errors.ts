@@ -2,11 +2,17 @@ export type BuildIsoErrorCode =
   | 'CONFIG_PARSE'
   | 'CONFIG_INVALID'
   | 'TOPOLOGY_UNSUPPORTED'
+  | 'WRONG_ARCH'
+  | 'ARCHIVE_NOT_FOUND'
   | 'RELEASE_NOT_IN_ARCHIVE'
   | 'RELEASE_IMAGE_UNKNOWN'
   | 'REGISTRY_BINARY_MISSING'
   | 'MIRROR_CHECK_FAILED'
-  | 'INPUT_MISSING';
+  | 'IGNITION_INVALID'
+  | 'OVERLAY_INVALID'
+  | 'INPUT_MISSING'
+  | 'OUTPUT_EXISTS'
+  | 'OUTPUT_INVALID';
 
 /** A typed build error: callers branch on `code`; the message says what, where and the fix. */
 export class BuildIsoError extends Error {

@@ -1,8 +1,40 @@
+/**
+ * @hostmirror/build-iso: the build-iso pipeline, from a CoreOS live ISO, install-config.yaml +
+ * agent-config.yaml and oc-mirror archives to a mirror-mode ISO, and the demo. See README.md.
+ */
+export {
+  bootDiagram,
+  composeLiveIgnition,
+  type ExtraIgnition,
+  fileSetConfig,
+  machineConfigs,
+  overlaySpec,
+} from './boot-artifacts.ts';
 export {
   type ClusterConfig,
+  DEFAULT_ARCHITECTURE,
   type DigestMirrorSource,
   parseYaml11,
   readClusterConfig,
   type Topology,
 } from './cluster-config.ts';
+export { type DemoInputs, writeDemoInputs } from './demo/index.ts';
+export { DEMO_PXE_BASE_URL, type DemoOptions, demoPaths, runDemo } from './demo-build.ts';
 export { BuildIsoError, type BuildIsoErrorCode } from './errors.ts';
+export {
+  DEFAULT_REGISTRY_BINARY,
+  kernelArchitecture,
+  resolveArchives,
+  sha256File,
+} from './inputs.ts';
+export { mirrorSetManifests } from './manifests.ts';
+export {
+  type BuildMirrorIsoOptions,
+  type BuildProgress,
+  type BuildReport,
+  type BuildResult,
+  buildMirrorIso,
+  type FileDigest,
+  sourceDateEpoch,
+} from './pipeline.ts';
+export { chooseRelease, RELEASE_OVERRIDE_VARIABLE, type ReleaseChoice } from './release.ts';

@@ -1,0 +1,138 @@
+/**
+ * The outputs besides the ISO, each written whole or not at all (atomic-file: a temporary name
+ * beside the target, then a rename): PXE artifacts, the manifests folder, text files.
+ */
+import { createReadStream } from 'node:fs';
+import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { writeFileAtomic, writeStreamAtomic } from '@hostmirror/atomic-file';
+import type { CoreosIso } from '@hostmirror/iso';
+import { BuildIsoError } from './errors.ts';
+
+/** Newc archives start 4-aligned from the start of the initrd (coreos-iso.md §5). */
+const INITRD_ALIGNMENT = 4;
+const padFor = (size: number) => (INITRD_ALIGNMENT - (size % INITRD_ALIGNMENT)) % INITRD_ALIGNMENT;
+
+/** Refuse an existing output before anything is written (the CLI's `-f` allows it). */
+export async function refuseExisting(
+  paths: readonly (string | undefined)[],
+  overwrite: boolean,
+): Promise<void> {
+  for (const path of paths) {
+    if (path === undefined) continue;
+    const parent = await stat(dirname(path)).catch(() => undefined);
+    if (parent?.isDirectory() !== true)
+      throw new BuildIsoError(
+        'OUTPUT_INVALID',
+        `Cannot write ${path}: the folder ${dirname(path)} does not exist; create it first.`,
+      );
+    if (!overwrite && (await stat(path).catch(() => undefined)) !== undefined)
+      throw new BuildIsoError(
+        'OUTPUT_EXISTS',
+        `${path} already exists; use -f to replace it or choose another output path.`,
+      );
+  }
+}
+
+async function* fileWithPadding(path: string, size: number): AsyncGenerator<Buffer> {
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
+    yield chunk as Buffer;
+  const pad = padFor(size);
+  if (pad > 0) yield Buffer.alloc(pad);
+}
+
+export interface PxeArtifacts {
+  kernel: string;
+  initrd: string;
+  rootfs: string;
+  ipxe: string | undefined;
+  /** Kernel arguments for a PXE boot: the ISO's minus `coreos.liveiso=` (installer.md §1.5). */
+  kargs: string;
+}
+
+/**
+ * PXE files: the kernel and rootfs as in the ISO; the initrd as the ISO's, then our overlay,
+ * then the Ignition archive, each 4-aligned (what `agentpxefiles.go` does, installer.md §1.5).
+ * With a base URL, an iPXE script too (rootfs_url must be absolute: dracut fetches it).
+ */
+export async function writePxeArtifacts(options: {
+  iso: CoreosIso;
+  folder: string;
+  stem: string;
+  overlay: { path: string; size: number };
+  ignitionArchive: Buffer;
+  kargs: string;
+  baseUrl: string | undefined;
+  overwrite: boolean;
+}): Promise<PxeArtifacts> {
+  const { iso, folder, stem } = options;
+  const { kernel, initrd, rootfs } = iso.metadata;
+  if (kernel === undefined || initrd === undefined || rootfs === undefined)
+    throw new BuildIsoError(
+      'INPUT_MISSING',
+      `The ISO ${iso.path} lacks images/pxeboot/${kernel === undefined ? 'vmlinuz' : initrd === undefined ? 'initrd.img' : 'rootfs.img'}, so it has no PXE artifacts; build without --pxe-dir.`,
+    );
+  const paths = {
+    kernel: join(folder, `${stem}-vmlinuz`),
+    initrd: join(folder, `${stem}-initrd.img`),
+    rootfs: join(folder, `${stem}-rootfs.img`),
+    ipxe: options.baseUrl === undefined ? undefined : join(folder, `${stem}.ipxe`),
+  };
+  const write = { overwrite: options.overwrite };
+  await writeStreamAtomic(paths.kernel, Readable.from(iso.image.fileChunks(kernel)), write);
+  async function* initrdBytes() {
+    yield* iso.image.fileChunks(initrd as NonNullable<typeof initrd>);
+    const basePad = padFor((initrd as NonNullable<typeof initrd>).size);
+    if (basePad > 0) yield Buffer.alloc(basePad);
+    yield* fileWithPadding(options.overlay.path, options.overlay.size);
+    yield options.ignitionArchive;
+  }
+  await writeStreamAtomic(paths.initrd, Readable.from(initrdBytes()), write);
+  await writeStreamAtomic(paths.rootfs, Readable.from(iso.image.fileChunks(rootfs)), write);
+  if (paths.ipxe !== undefined && options.baseUrl !== undefined) {
+    const base = options.baseUrl.replace(/\/+$/, '');
+    const script = [
+      '#!ipxe',
+      `initrd --name initrd ${base}/${basename(paths.initrd)}`,
+      `kernel ${base}/${basename(paths.kernel)} initrd=initrd coreos.live.rootfs_url=${base}/${basename(paths.rootfs)} ${options.kargs}`,
+      'boot',
+      '',
+    ].join('\n');
+    await writeFileAtomic(paths.ipxe, script, write);
+  }
+  return { ...paths, kargs: options.kargs };
+}
+
+/**
+ * Write a folder of files whole: into a temporary folder beside it, then renamed into place;
+ * an existing folder (with overwrite) is moved aside first and removed after.
+ */
+export async function writeFolderAtomic(
+  folder: string,
+  files: readonly { name: string; text: string }[],
+  overwrite: boolean,
+): Promise<void> {
+  await mkdir(dirname(folder), { recursive: true });
+  const staging = await mkdtemp(join(dirname(folder), `.${basename(folder)}.hostmirror-`));
+  try {
+    for (const file of files) await writeFile(join(staging, file.name), file.text, { mode: 0o644 });
+    const existing = await stat(folder).catch(() => undefined);
+    if (existing !== undefined) {
+      if (!overwrite)
+        throw new BuildIsoError(
+          'OUTPUT_EXISTS',
+          `${folder} already exists; use -f to replace it or choose another folder.`,
+        );
+      const aside = `${staging}.old`;
+      await rename(folder, aside);
+      await rename(staging, folder);
+      await rm(aside, { recursive: true, force: true });
+    } else {
+      await rename(staging, folder);
+    }
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw error;
+  }
+}
