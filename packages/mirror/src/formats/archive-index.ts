@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -317,38 +317,44 @@ export class MirrorArchive {
       list.push(by);
       missing.set(digest, list);
     };
-    for (const repository of this.repositories()) {
-      for (const { tag, digest } of this.tags(repository)) {
-        if (!this.#repositories.get(repository)?.manifests.has(digest))
-          need(digest, { repository, manifest: `${repository}:${tag}`, role: 'tag' });
-      }
-      for (const manifest of this.manifests(repository)) {
-        manifestsChecked++;
-        need(manifest, { repository, manifest, role: 'manifest' });
-        if (!this.#blobs.has(manifest)) continue;
-        const parsed = parseManifest(await this.readBlob(manifest));
-        if (!parsed) {
-          problems.push({
-            kind: 'manifest-unreadable',
-            repository,
-            manifest,
-            reason: 'not an OCI or Docker manifest (JSON with manifests, config or fsLayers)',
-          });
-          continue;
+    const files = new ChunkReader();
+    try {
+      for (const repository of this.repositories()) {
+        for (const { tag, digest } of this.tags(repository)) {
+          if (!this.#repositories.get(repository)?.manifests.has(digest))
+            need(digest, { repository, manifest: `${repository}:${tag}`, role: 'tag' });
         }
-        for (const reference of parsed.references)
-          need(reference.digest, { repository, manifest, role: reference.role });
+        for (const manifest of this.manifests(repository)) {
+          manifestsChecked++;
+          need(manifest, { repository, manifest, role: 'manifest' });
+          const location = this.#blobs.get(manifest);
+          if (!location) continue;
+          const parsed =
+            location.size <= MAX_MANIFEST_BYTES ? parseManifest(files.read(location)) : undefined;
+          if (!parsed) {
+            problems.push({
+              kind: 'manifest-unreadable',
+              repository,
+              manifest,
+              reason: `not an OCI or Docker manifest (JSON with manifests, config or fsLayers, at most ${MAX_MANIFEST_BYTES} bytes)`,
+            });
+            continue;
+          }
+          for (const reference of parsed.references)
+            need(reference.digest, { repository, manifest, role: reference.role });
+        }
       }
+    } finally {
+      files.close();
     }
     const blobProblems: CompletenessProblem[] = [...missing]
       .sort(([a], [b]) => (a < b ? -1 : 1))
       .map(([digest, neededBy]) => ({ kind: 'blob-missing', digest, neededBy }));
-    problems.unshift(...blobProblems);
     return {
-      complete: problems.length === 0,
+      complete: blobProblems.length + problems.length === 0,
       manifestsChecked,
       blobsNeeded: needed.size,
-      problems,
+      problems: [...blobProblems, ...problems],
     };
   }
 
@@ -378,19 +384,50 @@ async function readRange({ chunk, offset, size }: ByteRange): Promise<Buffer> {
     let filled = 0;
     while (filled < size) {
       const { bytesRead } = await handle.read(buffer, filled, size - filled, offset + filled);
-      if (bytesRead === 0) {
-        throw new MirrorFormatError(
-          'TAR_TRUNCATED',
-          `${chunk} ended at byte ${offset + filled} while reading ${size} bytes from byte ${offset}; the file changed or was truncated after indexing.`,
-          { path: chunk, offset },
-        );
-      }
+      if (bytesRead === 0) throw truncatedAfterIndexing({ chunk, offset, size }, filled);
       filled += bytesRead;
     }
     return buffer;
   } finally {
     await handle.close();
   }
+}
+
+/** Synchronous range reads with one descriptor per chunk, for many small reads in a row. */
+class ChunkReader {
+  readonly #fds = new Map<string, number>();
+
+  read({ chunk, offset, size }: ByteRange): Buffer {
+    let fd = this.#fds.get(chunk);
+    if (fd === undefined) {
+      fd = openSync(chunk, 'r');
+      this.#fds.set(chunk, fd);
+    }
+    const buffer = Buffer.alloc(size);
+    let filled = 0;
+    while (filled < size) {
+      const bytesRead = readSync(fd, buffer, filled, size - filled, offset + filled);
+      if (bytesRead === 0) throw truncatedAfterIndexing({ chunk, offset, size }, filled);
+      filled += bytesRead;
+    }
+    return buffer;
+  }
+
+  close(): void {
+    for (const fd of this.#fds.values()) closeSync(fd);
+    this.#fds.clear();
+  }
+}
+
+function truncatedAfterIndexing(
+  { chunk, offset, size }: ByteRange,
+  filled: number,
+): MirrorFormatError {
+  return new MirrorFormatError(
+    'TAR_TRUNCATED',
+    `${chunk} ended at byte ${offset + filled} while reading ${size} bytes from byte ${offset}; the file changed or was truncated after indexing.`,
+    { path: chunk, offset },
+  );
 }
 
 /** Collects the index while chunks are read. */

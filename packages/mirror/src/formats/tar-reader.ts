@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { MirrorFormatError } from './errors.ts';
 import {
@@ -17,8 +18,9 @@ import {
  * long names and base-256 sizes.
  */
 
-/** Reads are done in windows this large, so headers of small members close together cost one read. */
-const readWindowBytes = 64 * 1024;
+/** Read windows: small after a seek, growing to the large size over runs of small members. */
+const minReadWindowBytes = 4 * 1024;
+const maxReadWindowBytes = 64 * 1024;
 /** A PAX or GNU long-name header larger than this is damage, not a name (Linux PATH_MAX is 4096). */
 const maxMetaHeaderBytes = 1024 * 1024;
 /**
@@ -53,15 +55,22 @@ export interface ReadTarOptions {
   maxInlineBytes?: number;
 }
 
-/** Reads byte ranges of an open file, keeping the last window so neighbouring reads are free. */
+/**
+ * Reads byte ranges of an open file, keeping the last window so neighbouring reads are free.
+ * Reads are synchronous `pread`s: a header is 512 bytes, and a thread-pool round trip per
+ * header (what FileHandle.read costs) was 10× the read itself in the benchmark
+ * (tools/bench/mirror-inspect). Windows grow while headers follow each other (runs of small
+ * `link` files) and shrink after a seek past a blob, so skipped data is not read.
+ */
 export class WindowedReader {
-  readonly #handle: FileHandle;
+  readonly #fd: number;
   readonly #fileSize: number;
   #windowStart = 0;
   #window: Buffer = Buffer.alloc(0);
+  readonly #windowBuffer = Buffer.allocUnsafe(maxReadWindowBytes);
 
-  constructor(handle: FileHandle, fileSize: number) {
-    this.#handle = handle;
+  constructor(fd: number, fileSize: number) {
+    this.#fd = fd;
     this.#fileSize = fileSize;
   }
 
@@ -70,29 +79,33 @@ export class WindowedReader {
   }
 
   /** Up to `length` bytes at `position`; shorter only at the end of the file. */
-  async read(position: number, length: number): Promise<Buffer> {
+  read(position: number, length: number): Buffer {
     const end = Math.min(position + length, this.#fileSize);
-    if (position >= this.#windowStart && end <= this.#windowStart + this.#window.length) {
+    const windowEnd = this.#windowStart + this.#window.length;
+    if (position >= this.#windowStart && end <= windowEnd) {
       return this.#window.subarray(position - this.#windowStart, end - this.#windowStart);
     }
     const wanted = Math.max(end - position, 0);
-    if (wanted > readWindowBytes) return this.#readExact(position, wanted);
-    const windowLength = Math.min(readWindowBytes, this.#fileSize - position);
-    this.#window = await this.#readExact(position, Math.max(windowLength, 0));
+    const contiguous = position === windowEnd && this.#window.length > 0;
+    const windowLength = contiguous
+      ? Math.min(this.#window.length * 2, maxReadWindowBytes)
+      : minReadWindowBytes;
+    if (wanted > windowLength) return this.#readExact(position, wanted);
+    // One buffer serves every window: callers consume a read before asking for the next.
+    const filling = Math.max(Math.min(windowLength, this.#fileSize - position), 0);
+    this.#window = this.#readInto(this.#windowBuffer, position, filling);
     this.#windowStart = position;
     return this.#window.subarray(0, wanted);
   }
 
-  async #readExact(position: number, length: number): Promise<Buffer> {
-    const buffer = Buffer.allocUnsafe(length);
+  #readExact(position: number, length: number): Buffer {
+    return this.#readInto(Buffer.allocUnsafe(length), position, length);
+  }
+
+  #readInto(buffer: Buffer, position: number, length: number): Buffer {
     let filled = 0;
     while (filled < length) {
-      const { bytesRead } = await this.#handle.read(
-        buffer,
-        filled,
-        length - filled,
-        position + filled,
-      );
+      const bytesRead = readSync(this.#fd, buffer, filled, length - filled, position + filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
@@ -162,13 +175,13 @@ export async function* readTarEntries(
   options: ReadTarOptions = {},
 ): AsyncGenerator<TarEntry> {
   const { size: fileSize } = await handle.stat();
-  const reader = new WindowedReader(handle, fileSize);
+  const reader = new WindowedReader(handle.fd, fileSize);
   const maxInline = options.maxInlineBytes ?? 4096;
   const globals = new Map<string, string>();
   let meta: PendingMeta = { start: undefined };
   let offset = 0;
   for (;;) {
-    const block = await reader.read(offset, TAR_BLOCK_SIZE);
+    const block = reader.read(offset, TAR_BLOCK_SIZE);
     if (block.length < TAR_BLOCK_SIZE) {
       throw new MirrorFormatError(
         'TAR_TRUNCATED',
@@ -198,7 +211,7 @@ export async function* readTarEntries(
         );
       }
       checkFits('extended header', header.size, dataOffset, reader, where);
-      const data = await reader.read(dataOffset, header.size);
+      const data = reader.read(dataOffset, header.size);
       meta.start ??= offset;
       applyMeta(header.typeflag, data, meta, globals, where);
       offset = dataOffset + padded(header.size);
@@ -219,7 +232,7 @@ export async function* readTarEntries(
     };
     checkFits(`member ${JSON.stringify(entry.name)}`, entry.size, dataOffset, reader, where);
     if (entry.size <= maxInline && options.inline?.(entry)) {
-      entry.data = Buffer.from(await reader.read(dataOffset, entry.size));
+      entry.data = Buffer.from(reader.read(dataOffset, entry.size));
     }
     yield entry;
     meta = { start: undefined };
