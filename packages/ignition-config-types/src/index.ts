@@ -1,4 +1,5 @@
 export {
+  fieldTrees,
   shapeValidators,
   type V3_0,
   type V3_1,
@@ -19,4 +20,4 @@ export {
   specVersionsAcceptedBy,
   stableSpecVersions,
 } from './spec-versions.ts';
-export type { ShapeError, ValidateFunction } from './validator-types.ts';
+export type { FieldTree, ShapeError, ValidateFunction } from './validator-types.ts';

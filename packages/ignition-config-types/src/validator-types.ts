@@ -13,3 +13,9 @@ export interface ValidateFunction {
   (data: unknown): boolean;
   errors?: ShapeError[] | null;
 }
+
+/** The object keys a spec defines at each place: `f` its fields by name, `i` its list items. */
+export interface FieldTree {
+  f?: Record<string, FieldTree>;
+  i?: FieldTree;
+}

@@ -5,6 +5,8 @@
  * the `Validate()` rules. The result is a report, never an exception.
  */
 import {
+  type FieldTree,
+  fieldTrees,
   type ShapeError,
   type SpecVersion,
   shapeValidators,
@@ -138,6 +140,41 @@ function valueAt(root: unknown, path: JsonPath): unknown {
   return node;
 }
 
+/** Go's `encoding/json` key folding: ASCII case, plus the Kelvin sign and long s it folds too. */
+function foldKey(key: string): string {
+  return key
+    .replace(/\u212a/g, 'k')
+    .replace(/\u017f/g, 's')
+    .toLowerCase();
+}
+
+/**
+ * Match keys as Go's decoder does: a key that equals a field name ignoring case is used for
+ * that field (the last such key wins), and Ignition still warns `unused key X` about it.
+ * Only places the spec defines are walked, so the depth is the schema's, not the input's.
+ */
+function foldKeys(value: unknown, tree: FieldTree, path: JsonPath, renamed: JsonPath[]): unknown {
+  if (Array.isArray(value)) {
+    const items = tree.i;
+    return items === undefined
+      ? value
+      : value.map((item, index) => foldKeys(item, items, [...path, index], renamed));
+  }
+  const fields = tree.f;
+  if (!isObject(value) || fields === undefined) return value;
+  const byFold = new Map(Object.keys(fields).map((name) => [foldKey(name), name]));
+  const result: JsonObject = {};
+  for (const [key, member] of Object.entries(value)) {
+    const field = key in fields ? key : byFold.get(foldKey(key));
+    if (field !== undefined && field !== key) renamed.push([...path, key]);
+    const target = field ?? key;
+    const subtree = field === undefined ? undefined : fields[field];
+    result[target] =
+      subtree === undefined ? member : foldKeys(member, subtree, [...path, target], renamed);
+  }
+  return result;
+}
+
 /** Shape errors, worded like Go's decoder; unknown keys as Ignition's `unused key` warnings. */
 function checkShapes(
   json: unknown,
@@ -190,6 +227,14 @@ export function validateConfig(
   const read = readVersion(json, options.acceptedVersions ?? specVersions);
   if ('code' in read) return failure(read);
   const findings = new FindingCollector();
+  const renamed: JsonPath[] = [];
+  const tree = fieldTrees[read.version];
+  if (tree !== undefined) json = foldKeys(json, tree, [], renamed);
+  for (const path of renamed) {
+    const message = `unused key ${String(path.at(-1))}`;
+    if (options.strict === true) findings.error(path, message);
+    else findings.warn(path, message);
+  }
   let config: IgnitionConfig | undefined;
   if (checkShapes(json, read.version, options.strict === true, findings)) {
     config = json as IgnitionConfig;
