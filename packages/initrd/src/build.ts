@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openAtomicOutput } from '@hostmirror/atomic-file';
 import { type Codec, createCompressor } from '@hostmirror/codecs';
@@ -19,6 +19,8 @@ export interface BuildOverlayOptions {
   level?: number;
   /** mtime of every entry; default SOURCE_DATE_EPOCH or 0. */
   mtime?: number;
+  /** Called as the uncompressed archive is produced, with the bytes of each piece. */
+  onBytes?: (bytes: number) => void;
 }
 
 /** Any execute bit: a source that is executable stays executable when the spec gives no mode. */
@@ -93,7 +95,7 @@ export function buildOverlay(spec: OverlaySpec, options: BuildOverlayOptions): R
       overlayEntries(spec, options.baseDir),
       options.mtime === undefined ? {} : { mtime: options.mtime },
     );
-    await pipeline(archive, compressor, output);
+    await pipeline(archive, counter(options.onBytes), compressor, output);
   })().catch((error: unknown) => output.destroy(error as Error));
   return output;
 }
@@ -103,6 +105,28 @@ export interface BuildOverlayFileOptions {
   level?: number;
   /** Replace an existing output (the CLI's `-f`). */
   overwrite?: boolean;
+  /** Progress: `done` bytes of the uncompressed archive so far of about `total` (the contents' sizes). */
+  onProgress?: (progress: { done: number; total: number }) => void;
+}
+
+function counter(onBytes: ((bytes: number) => void) | undefined): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      onBytes?.(chunk.length);
+      callback(null, chunk);
+    },
+  });
+}
+
+/** About how many bytes the archive will hold: the contents, without headers. */
+async function contentBytes(spec: OverlaySpec, baseDir: string): Promise<number> {
+  let total = 0;
+  for (const file of spec.files) {
+    if (file.contents !== undefined) total += Buffer.byteLength(file.contents);
+    else if (file.source !== undefined)
+      total += (await stat(resolve(baseDir, file.source)).catch(() => undefined))?.size ?? 0;
+  }
+  return total;
 }
 
 export interface BuildOverlayResult {
@@ -126,11 +150,18 @@ export async function buildOverlayFile(
   const codec = options.compress ?? spec.compress;
   const output = await openAtomicOutput(outPath, { overwrite: options.overwrite ?? false });
   try {
-    const buildOptions: BuildOverlayOptions = {
-      baseDir: dirname(resolve(specPath)),
-      compress: codec,
-    };
+    const baseDir = dirname(resolve(specPath));
+    const buildOptions: BuildOverlayOptions = { baseDir, compress: codec };
     if (options.level !== undefined) buildOptions.level = options.level;
+    const onProgress = options.onProgress;
+    if (onProgress !== undefined) {
+      const total = await contentBytes(spec, baseDir);
+      let done = 0;
+      buildOptions.onBytes = (bytes) => {
+        done += bytes;
+        onProgress({ done, total });
+      };
+    }
     await pipeline(buildOverlay(spec, buildOptions), output.stream);
     const report = await verifyInitrd(output.temporaryPath);
     const [fault] = report.faults;

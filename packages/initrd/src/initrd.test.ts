@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
@@ -184,6 +184,19 @@ describe('building overlays', () => {
     );
   });
 
+  it('reportsProgress', async () => {
+    const dir = await specDir();
+    const seen: { done: number; total: number }[] = [];
+    await buildOverlayFile(join(dir, 'spec.yaml'), join(dir, 'progress.img'), {
+      onProgress: (step) => seen.push(step),
+    });
+    const last = seen.at(-1);
+    assert.ok(
+      last !== undefined && last.total === 33 && last.done >= last.total,
+      JSON.stringify(last),
+    );
+  });
+
   it('refusesMissingSourceAndExistingOutput', async () => {
     const dir = await specDir();
     await writeFile(join(dir, 'bad.yaml'), 'files: [{ path: /x, source: ./nope }]\n');
@@ -231,6 +244,7 @@ describe('building overlays', () => {
       assert.equal(result.report.segments[0]?.uncompressedLength, size + 244);
     } finally {
       clearInterval(timer);
+      await rm(dir, { recursive: true, force: true });
     }
     const grewMiB = (peak - baseline) / 2 ** 20;
     context.diagnostic(

@@ -115,7 +115,12 @@ const build: Command = {
         throw new UsageError(`--level must be a whole number; got ${level}.`);
       options.level = Number(level);
     }
-    context.progress.start('Building overlay');
+    let reported = 0;
+    options.onProgress = ({ done, total }) => {
+      if (reported === 0) context.progress.start('Building overlay', total);
+      context.progress.advance(done - reported);
+      reported = done;
+    };
     const result = await buildOverlayFile(positional(context, 0), out, options);
     context.progress.done();
     if (flag(context.values, 'json')) {
