@@ -24,6 +24,8 @@ import {
 import { runOk } from '../support/tools.ts';
 import {
   ARM_ONLY_RELEASE_TAG,
+  BUNDLE_NAME,
+  BUNDLE_REPOSITORY,
   buildMirrorFixture,
   CATALOG_REPOSITORY,
   CATALOG_TAG,
@@ -70,11 +72,11 @@ describe('mirror check on a real registry archive', () => {
     const report = await check(fixture.archive);
     assert.equal(report.ok, true, formatCheckReport(report));
     assert.deepEqual(report.counts, {
-      images: 5,
-      passed: 5,
+      images: 7,
+      passed: 7,
       failed: 0,
       sigstorePresent: 1,
-      sigstoreAbsent: 4,
+      sigstoreAbsent: 6,
     });
     assert.equal(report.release.digest, fixture.release.digest);
     assert.equal(report.release.version, '4.14.3-amd64');
@@ -93,7 +95,7 @@ describe('mirror check on a real registry archive', () => {
     const catalog = report.images.find((image) => image.role === 'catalog');
     assert.equal(catalog?.name, 'CatalogSource cs-redhat-operator-index-v4-14');
     assert.equal(catalog?.servedBy, `localhost:5000/${CATALOG_REPOSITORY}:${CATALOG_TAG}`);
-    assert.match(formatCheckReport(report), /^PASS {2}mirror check: 5 of 5 images served/);
+    assert.match(formatCheckReport(report), /^PASS {2}mirror check: 7 of 7 images served/);
   });
 
   test('componentRemovedFailsNamingIt', async () => {
@@ -144,6 +146,25 @@ describe('mirror check on a real registry archive', () => {
     assert.match(formatCheckReport(required), /^FAIL[\s\S]*release signature: MISSING \(required/);
   });
 
+  test('bundleRemovedFailsNamingTheBundle', async () => {
+    const archive = await fixture.variant('without-bundle', [
+      fixture.revisionPath(BUNDLE_REPOSITORY, fixture.bundle.digest),
+    ]);
+    const report = await check(archive);
+    assert.deepEqual(
+      report.failures.map((image) => [image.role, image.name, image.code]),
+      [['bundle', `foo-operator ${BUNDLE_NAME}`, 'MANIFEST_MISSING']],
+    );
+    assert.equal(
+      report.failures[0]?.reference,
+      `registry.example.com/${BUNDLE_REPOSITORY}@${fixture.bundle.digest}`,
+    );
+    assert.match(
+      report.failures[0]?.reason ?? '',
+      /mirror foo\/foo-operator-bundle has no such manifest/,
+    );
+  });
+
   test('wrongRepositoryMappingFailsNamingTheMapping', async () => {
     const conf = `
 [[registry]]
@@ -165,7 +186,17 @@ pull-from-mirror = "digest-only"
       registriesConfOrigin: 'wrong.conf',
     });
     assert.equal(report.ok, false);
-    assert.equal(report.counts.failed, 3);
+    // The conf maps only the release repositories: the operator images have no mirror at all.
+    assert.deepEqual(
+      report.failures.map((image) => [image.role, image.code]),
+      [
+        ['component', 'MIRROR_REPOSITORY_MISSING'],
+        ['component', 'MIRROR_REPOSITORY_MISSING'],
+        ['component', 'MIRROR_REPOSITORY_MISSING'],
+        ['bundle', 'NO_MIRROR_FOR_REFERENCE'],
+        ['related-image', 'NO_MIRROR_FOR_REFERENCE'],
+      ],
+    );
     for (const component of fixture.components) {
       const failed = failure(report, component.name);
       assert.equal(failed?.code, 'MIRROR_REPOSITORY_MISSING');
@@ -258,7 +289,7 @@ pull-from-mirror = "digest-only"
   test('cliPrintsTextOrJsonAndExits1WhenAReferenceIsNotServed', async () => {
     const pass = await cli(['mirror', 'check', fixture.archive, '--release', RELEASE_TAG]);
     assert.equal(pass.code, 0, pass.stderr);
-    assert.match(pass.stdout, /^PASS {2}mirror check: 5 of 5 images/);
+    assert.match(pass.stdout, /^PASS {2}mirror check: 7 of 7 images/);
     const wrong = await cli([
       'mirror',
       'check',

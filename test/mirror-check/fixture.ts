@@ -27,6 +27,11 @@ export const IDMS_DESTINATION = 'registry.example:5000';
 const REGISTRY_TREE = 'docker/registry/v2';
 export const CATALOG_REPOSITORY = 'redhat/redhat-operator-index';
 export const CATALOG_TAG = 'v4.14';
+/** Operator content keeps its path in the mirror (mirror.md §3.4): source host + this path. */
+export const OPERATOR_SOURCE_HOST = 'registry.example.com';
+export const BUNDLE_REPOSITORY = 'foo/foo-operator-bundle';
+export const OPERATOR_REPOSITORY = 'foo/foo-operator';
+export const BUNDLE_NAME = 'foo-operator.v1.0.0';
 
 export interface FixtureComponent {
   name: string;
@@ -39,6 +44,8 @@ export interface MirrorFixture {
   archive: string;
   release: { digest: string; lastLayer: string };
   components: FixtureComponent[];
+  /** The operator bundle the catalog lists, and its related operator image. */
+  bundle: { digest: string; operatorDigest: string };
   /** The same archive without some paths: registry ones relative to docker/registry/v2/, or working-dir/…. */
   variant(name: string, exclude: string[]): Promise<string>;
   /** Registry path of a manifest revision and of a tag, for `variant`. */
@@ -87,7 +94,18 @@ async function buildImages(layout: OciLayout) {
   const osArm = await layout.image([{ 'usr/lib/os': 'arm64 os' }], 'arm64');
   const machineOs = await layout.index([osAmd, osArm]);
   const signature = await layout.image([{ 'signature.json': '{"critical":{}}' }]);
-  const catalog = await layout.image([{ 'configs/index.json': '{"schema":"olm.package"}' }]);
+  const operator = await layout.image([{ manager: 'operator binary' }]);
+  const bundle = await layout.image([
+    { 'manifests/foo.clusterserviceversion.yaml': 'kind: ClusterServiceVersion\n' },
+  ]);
+  const catalog = await layout.image(
+    [
+      { 'bin/opm': 'opm' },
+      { 'catalog/foo-operator/catalog.json': fileBasedCatalog(bundle.digest, operator.digest) },
+    ],
+    'amd64',
+    { 'operators.operatorframework.io.index.configs.v1': '/catalog' },
+  );
   const components = [
     { name: 'etcd', digest: etcd.digest },
     { name: 'cli', digest: cli.digest },
@@ -111,7 +129,51 @@ async function buildImages(layout: OciLayout) {
     'arm64',
   );
   const armOnly = await layout.index([armRelease]);
-  return { etcd, cli, machineOs, signature, catalog, components, release, corrupt, armOnly };
+  return {
+    etcd,
+    cli,
+    machineOs,
+    signature,
+    catalog,
+    bundle,
+    operator,
+    components,
+    release,
+    corrupt,
+    armOnly,
+  };
+}
+
+/** A file-based catalog (opm's JSON stream): one package, channel and bundle. */
+function fileBasedCatalog(bundleDigest: string, operatorDigest: string): string {
+  const bundleImage = `${OPERATOR_SOURCE_HOST}/${BUNDLE_REPOSITORY}@${bundleDigest}`;
+  return [
+    { schema: 'olm.package', name: 'foo-operator', defaultChannel: 'stable' },
+    {
+      schema: 'olm.channel',
+      package: 'foo-operator',
+      name: 'stable',
+      entries: [{ name: BUNDLE_NAME }],
+    },
+    {
+      schema: 'olm.bundle',
+      name: BUNDLE_NAME,
+      package: 'foo-operator',
+      image: bundleImage,
+      properties: [
+        { type: 'olm.package', value: { packageName: 'foo-operator', version: '1.0.0' } },
+      ],
+      relatedImages: [
+        { name: '', image: bundleImage },
+        {
+          name: 'manager',
+          image: `${OPERATOR_SOURCE_HOST}/${OPERATOR_REPOSITORY}@${operatorDigest}`,
+        },
+      ],
+    },
+  ]
+    .map((object) => JSON.stringify(object, null, 2))
+    .join('\n');
 }
 
 function idmsYaml(): string {
@@ -130,6 +192,16 @@ spec:
   - mirrors:
     - ${IDMS_DESTINATION}/openshift/release-images
     source: ${RELEASE_SOURCE}
+---
+apiVersion: config.openshift.io/v1
+kind: ImageDigestMirrorSet
+metadata:
+  name: idms-operator-0
+spec:
+  imageDigestMirrors:
+  - mirrors:
+    - ${IDMS_DESTINATION}/foo
+    source: ${OPERATOR_SOURCE_HOST}/foo
 `;
 }
 
@@ -185,6 +257,18 @@ export async function buildMirrorFixture(): Promise<MirrorFixture> {
       false,
     ],
     ['catalog', images.catalog, `${CATALOG_REPOSITORY}:${CATALOG_TAG}`, false],
+    [
+      'bundle',
+      images.bundle,
+      `${BUNDLE_REPOSITORY}:${images.bundle.digest.replace(':', '-')}`,
+      false,
+    ],
+    [
+      'operator',
+      images.operator,
+      `${OPERATOR_REPOSITORY}:${images.operator.digest.replace(':', '-')}`,
+      false,
+    ],
   ];
   for (const [ref, descriptor] of plan) layout.tag(ref, descriptor);
   await layout.finish();
@@ -236,6 +320,7 @@ export async function buildMirrorFixture(): Promise<MirrorFixture> {
       lastLayer: releaseManifest.layers.at(-1)?.digest ?? '',
     },
     components: images.components,
+    bundle: { digest: images.bundle.digest, operatorDigest: images.operator.digest },
     variant: makeArchive,
     revisionPath: (repository, digest) =>
       `repositories/${repository}/_manifests/revisions/sha256/${hex(digest)}`,

@@ -76,6 +76,7 @@ export class OciLayout {
   async image(
     layers: Record<string, string | Buffer>[],
     architecture = 'amd64',
+    labels: Record<string, string> = {},
   ): Promise<Descriptor> {
     const tars = layers.map(tarFiles);
     const layerDescriptors = await Promise.all(
@@ -85,6 +86,7 @@ export class OciLayout {
       JSON.stringify({
         architecture,
         os: 'linux',
+        config: { Labels: labels },
         rootfs: { type: 'layers', diff_ids: tars.map(sha256) },
       }),
     );

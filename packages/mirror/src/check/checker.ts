@@ -7,6 +7,7 @@ import {
   relocateMirror,
   renderRegistriesConf,
 } from '../formats/registries-conf-writer.ts';
+import { type CatalogBundle, catalogBundles, catalogConfigsDir } from './catalog.ts';
 import { type ContainersRegistriesConf, loadRegistriesConf } from './containers-registries.ts';
 import { MirrorCheckError, type MirrorCheckErrorCode } from './errors.ts';
 import {
@@ -22,7 +23,7 @@ import {
   parseImageReference,
   referenceName,
 } from './image-reference.ts';
-import { readFilesFromLayer } from './layer-files.ts';
+import { readFilesFromLayer, readMatchingFilesFromLayer } from './layer-files.ts';
 import {
   IMAGE_REFERENCES_PATH,
   parseImageReferences,
@@ -470,6 +471,94 @@ function catalogPullSpec(lookup: ArchiveLookup, image: string): string {
   return formatImageReference({ ...moved, tag: parsed.tag, digest: parsed.digest });
 }
 
+/** Read the bundles of a served catalog image (its file-based catalog layer, streamed). */
+async function readCatalogBundles(
+  lookup: ArchiveLookup,
+  repository: string,
+  digest: string,
+  architectures: readonly string[],
+): Promise<CatalogBundle[]> {
+  const where = `catalog image ${repository}@${digest}`;
+  let manifest = parseImageManifest(await readRequiredBlob(lookup, digest, where), where);
+  if (manifest.kind === 'index') {
+    const child = selectPlatforms(manifest.children, architectures).selected[0];
+    if (child === undefined) return [];
+    manifest = parseImageManifest(await readRequiredBlob(lookup, child.digest, where), where);
+  }
+  if (manifest.kind !== 'image') return [];
+  const config = JSON.parse(
+    (await readRequiredBlob(lookup, manifest.config.digest, `config of ${where}`)).toString('utf8'),
+  ) as unknown;
+  const configsDir = `${catalogConfigsDir(config)}/`;
+  for (const layer of [...manifest.layers].reverse()) {
+    const label = `layer ${layer.digest} of ${where}`;
+    if (!lookup.archive.hasBlob(layer.digest))
+      throw new MirrorCheckError(
+        'BLOB_MISSING',
+        `The ${label} is in no archive chunk; ${REMIRROR_FIX}`,
+        layer.digest,
+      );
+    const files = await readMatchingFilesFromLayer(
+      lookup.archive.openBlob(layer.digest),
+      (path) => path.startsWith(configsDir),
+      label,
+    );
+    if (files.size > 0) return catalogBundles(files);
+  }
+  return [];
+}
+
+/**
+ * Check every bundle image and related image the served catalog lists (once each: images
+ * already checked are skipped). A catalog that cannot be read fails its own entry.
+ */
+async function checkCatalogBundles(
+  lookup: ArchiveLookup,
+  conf: ContainersRegistriesConf,
+  catalog: ImageCheck,
+  architectures: readonly string[],
+  checked: readonly ImageCheck[],
+  warnings: CheckWarning[],
+): Promise<ImageCheck[]> {
+  if (!catalog.ok || catalog.repository === undefined || catalog.digest === undefined) return [];
+  let bundles: CatalogBundle[];
+  try {
+    bundles = await readCatalogBundles(lookup, catalog.repository, catalog.digest, architectures);
+  } catch (error) {
+    if (!(error instanceof MirrorCheckError)) throw error;
+    Object.assign(catalog, {
+      ok: false,
+      code: error.code,
+      reason: error.message,
+      fix: 'mirror the catalog again with oc-mirror (it rebuilds a file-based catalog of the mirrored bundles).',
+    });
+    return [];
+  }
+  if (bundles.length === 0)
+    warnings.push({
+      code: 'CATALOG_WITHOUT_BUNDLES',
+      message: `${catalog.name ?? 'catalog'} (${catalog.reference}) has no olm.bundle in a file-based catalog; its operator bundles were not checked.`,
+    });
+  const seen = new Set(checked.map((image) => image.reference));
+  const results: ImageCheck[] = [];
+  for (const bundle of bundles)
+    for (const image of [bundle.image, ...bundle.relatedImages]) {
+      const role = image === bundle.image ? 'bundle' : 'related-image';
+      const result = await checkImage(
+        lookup,
+        conf,
+        image,
+        role,
+        `${bundle.package} ${bundle.name}`,
+        architectures,
+      );
+      if (seen.has(result.reference)) continue;
+      seen.add(result.reference);
+      results.push(result);
+    }
+  return results;
+}
+
 /** Hosts that serve the archive: the given one, or every mirror host in the registries.conf. */
 function archiveHosts(conf: ContainersRegistriesConf, mirrorHost: string | undefined): string[] {
   if (mirrorHost !== undefined) return [mirrorHost];
@@ -754,18 +843,22 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
     images.push(
       await checkImage(lookup, conf, image, 'additional-image', undefined, architectures),
     );
-  for (const catalog of resources.catalogSources)
-    if (catalog.image !== '')
-      images.push(
-        await checkImage(
-          lookup,
-          conf,
-          catalogPullSpec(lookup, catalog.image),
-          'catalog',
-          `CatalogSource ${catalog.name}`,
-          architectures,
-        ),
-      );
+  for (const catalog of resources.catalogSources) {
+    if (catalog.image === '') continue;
+    const pullSpec = catalogPullSpec(lookup, catalog.image);
+    const catalogCheck = await checkImage(
+      lookup,
+      conf,
+      pullSpec,
+      'catalog',
+      `CatalogSource ${catalog.name}`,
+      architectures,
+    );
+    images.push(catalogCheck);
+    images.push(
+      ...(await checkCatalogBundles(lookup, conf, catalogCheck, architectures, images, warnings)),
+    );
+  }
   const releaseImage = images[0] as ImageCheck;
   const releaseDigest = parseReleaseDigest(releaseImage, location);
   const signatures = findReleaseSignatures(resources, releaseDigest);

@@ -26,6 +26,8 @@ export type MirrorCheckErrorCode =
   | 'NO_MIRROR_FOR_REFERENCE'
   | 'MIRROR_POLICY_SKIPS_REFERENCE'
   | 'MIRROR_REPOSITORY_MISSING'
+  // operator catalogs (catalog.ts)
+  | 'CATALOG_INVALID'
   // signatures (signatures.ts)
   | 'RELEASE_SIGNATURE_MISSING'
   | 'SIGNATURE_CONFIGMAP_INVALID';

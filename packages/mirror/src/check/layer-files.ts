@@ -136,17 +136,49 @@ interface PendingNames {
  * `normaliseLayerPath`). `label` names the layer in errors (for example `layer sha256:… of
  * quay.io/…@sha256:…`). Throws `LAYER_UNREADABLE` when the stream is not a readable tar.
  */
-export async function readFilesFromLayer(
+export function readFilesFromLayer(
   layer: Readable,
   wanted: readonly string[],
   label: string,
 ): Promise<Map<string, Buffer>> {
   const want = new Set(wanted.map(normaliseLayerPath));
+  return collectFiles(layer, label, {
+    wants: (path) => want.has(path),
+    done: (found) => found.size === want.size,
+  });
+}
+
+/** Together, the files a predicate picks may not exceed this (a filtered catalog's configs). */
+export const MAX_MATCHED_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Stream the whole `layer` and return every regular file whose normalised path `matches`
+ * (for example a catalog's `configs/…`), refusing more than `MAX_MATCHED_BYTES` in total.
+ */
+export function readMatchingFilesFromLayer(
+  layer: Readable,
+  matches: (path: string) => boolean,
+  label: string,
+): Promise<Map<string, Buffer>> {
+  return collectFiles(layer, label, { wants: matches, done: () => false });
+}
+
+interface Collector {
+  wants(path: string): boolean;
+  done(found: ReadonlyMap<string, Buffer>): boolean;
+}
+
+async function collectFiles(
+  layer: Readable,
+  label: string,
+  collector: Collector,
+): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
+  let total = 0;
   const reader = new ChunkReader(decompressed(layer, label));
   const pending: PendingNames = { pax: undefined, longName: undefined };
   try {
-    while (found.size < want.size) {
+    while (!collector.done(found)) {
       const offset = reader.position;
       const block = await reader.read(TAR_BLOCK_SIZE);
       if (block.length === 0 || isZeroBlock(block)) break;
@@ -160,13 +192,20 @@ export async function readFilesFromLayer(
       pending.pax = undefined;
       pending.longName = undefined;
       if (
-        want.has(path) &&
-        (header.typeflag === typeflags.file || header.typeflag === typeflags.fileOld)
+        (header.typeflag === typeflags.file || header.typeflag === typeflags.fileOld) &&
+        collector.wants(path)
       ) {
         if (size > MAX_WANTED_FILE_BYTES)
           throw new MirrorCheckError(
             'LAYER_UNREADABLE',
-            `${path} in ${label} is ${size} bytes, more than the ${MAX_WANTED_FILE_BYTES} bytes a release manifest file can be; the layer is not a release payload layer.`,
+            `${path} in ${label} is ${size} bytes, more than the ${MAX_WANTED_FILE_BYTES} bytes a manifest or catalog file can be; the layer is not a payload or catalog layer.`,
+            label,
+          );
+        total += size;
+        if (total > MAX_MATCHED_BYTES)
+          throw new MirrorCheckError(
+            'LAYER_UNREADABLE',
+            `The files wanted from ${label} exceed ${MAX_MATCHED_BYTES} bytes (at ${path}); this is not a payload or filtered catalog layer.`,
             label,
           );
         const data = await reader.read(size);

@@ -20,7 +20,13 @@ export interface SourceResult {
   detail: string | undefined;
 }
 
-export type ImageRole = 'release' | 'component' | 'additional-image' | 'catalog';
+export type ImageRole =
+  | 'release'
+  | 'component'
+  | 'additional-image'
+  | 'catalog'
+  | 'bundle'
+  | 'related-image';
 
 export interface ImageCheck {
   role: ImageRole;
