@@ -60,7 +60,21 @@ for ref in openshift/release-images:4.14.3-x86_64 openshift/release:4.14.3-x86_6
   skopeo copy -q --dest-tls-verify=false "oci:$work/img-small:t" "docker://127.0.0.1:$port/$ref"
 done
 mkdir -p "$work/root/working-dir/cluster-resources"
-printf 'apiVersion: config.openshift.io/v1\nkind: ImageDigestMirrorSet\n' >"$work/root/working-dir/cluster-resources/idms-oc-mirror.yaml"
+# As oc-mirror v2 writes it after a disk-to-mirror run to localhost:55000.
+cat >"$work/root/working-dir/cluster-resources/idms-oc-mirror.yaml" <<'YAML'
+apiVersion: config.openshift.io/v1
+kind: ImageDigestMirrorSet
+metadata:
+  name: idms-release-0
+spec:
+  imageDigestMirrors:
+  - mirrors:
+    - localhost:55000/openshift/release
+    source: quay.io/openshift-release-dev/ocp-v4.0-art-dev
+  - mirrors:
+    - localhost:55000/openshift/release-images
+    source: quay.io/openshift-release-dev/ocp-release
+YAML
 (cd "$work/root" && find docker -type f | LC_ALL=C sort >"$work/before")
 tar -C "$work/root" --sort=name -cf "$out/mirror_000001.tar" docker working-dir
 skopeo copy -q --dest-tls-verify=false "oci:$work/img-big:t" "docker://127.0.0.1:$port/openshift/release:big"

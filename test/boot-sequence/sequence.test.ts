@@ -10,12 +10,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
+  type ArchiveDigest,
   type BootAssets,
+  type BootPlan,
   type BootSettingsInput,
   bootFileSet,
   INITRD_REGISTRY_BINARY,
   PRE_PIVOT_HOOK_SCRIPT,
   planBootSequence,
+  prepareBootSequence,
   scriptText,
 } from '../../packages/mirror/src/boot/index.ts';
 import { requireTool, runTool } from '../support/tools.ts';
@@ -29,7 +32,6 @@ const BIG_MIB = 48;
 let work: string;
 let fixtures: string;
 let releaseDigest: string;
-const archiveDigests: { name: string; sha256: string }[] = [];
 
 async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -43,17 +45,34 @@ interface HostRoot {
   initrd: string;
 }
 
-/** A temporary host root with the live file set of `settings`, the steps table and an initrd folder. */
+/**
+ * A temporary host root with the live file set of `settings`, the steps table and an initrd
+ * folder. The assets come from the fixture archives as a build makes them (sha256 manifest,
+ * registries.conf from the archive's IDMS, release digest), unless `archives` overrides the
+ * manifest for a hand-made archive.
+ */
 async function makeHost(
   name: string,
   settings: BootSettingsInput,
-  archives = archiveDigests,
+  archives?: ArchiveDigest[],
 ): Promise<HostRoot> {
-  const assets: BootAssets = { ...testAssets(['127.0.0.2']), archives };
-  const plan = planBootSequence({
-    ...settings,
-    release: { repository: 'openshift/release-images', digest: releaseDigest },
-  });
+  const fixed = testAssets(['127.0.0.2']);
+  const tls = { caCertificate: fixed.caCertificate, ...fixed.tls };
+  let plan: BootPlan;
+  let assets: BootAssets;
+  if (archives === undefined) {
+    ({ plan, assets } = await prepareBootSequence(settings, {
+      archives: ARCHIVES.map((archive) => join(fixtures, archive)),
+      tls,
+    }));
+    assert.deepEqual(plan.settings.release, {
+      repository: 'openshift/release-images',
+      digest: releaseDigest,
+    });
+  } else {
+    plan = planBootSequence(settings);
+    assets = { ...fixed, archives };
+  }
   const root = join(work, name, 'root');
   const initrd = join(work, name, 'initrd');
   await writeFileSet(root, bootFileSet(plan, 'live', assets));
@@ -131,8 +150,6 @@ before(async () => {
   const match = /^RELEASE_DIGEST=(sha256:[0-9a-f]{64})$/m.exec(stdoutOf(made));
   assert.ok(match?.[1], explain(made));
   releaseDigest = match[1];
-  for (const name of ARCHIVES)
-    archiveDigests.push({ name, sha256: await sha256File(join(fixtures, name)) });
 });
 
 after(async () => {

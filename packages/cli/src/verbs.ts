@@ -12,6 +12,10 @@ export interface VerbGroup {
 }
 
 export const verbGroups: Record<string, VerbGroup> = {
+  'build-iso': {
+    summary: 'build a mirror-mode ISO from a CoreOS ISO, cluster configs and oc-mirror archives (--demo)',
+    load: () => import('./verbs/build-iso.ts'),
+  },
   initrd: {
     summary: 'build, append, list and verify initrd archives',
     load: () => import('./verbs/initrd.ts'),
@@ -31,5 +35,9 @@ export const verbGroups: Record<string, VerbGroup> = {
   ignition: {
     summary: "validate with Ignition's rules, merge and translate Ignition configs",
     load: () => import('./verbs/ignition.ts'),
+  },
+  'boot-sequence': {
+    summary: 'the mirror-mode boot sequence per mode and topology: text, mermaid, svg, json, ignition',
+    load: () => import('./verbs/boot-sequence.ts'),
   },
 };

@@ -3,13 +3,22 @@ import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import {
   type ClusterResources,
-  type MirrorArchive,
+  createMirrorTls,
+  MirrorArchive,
   mirrorRulesFromArchive,
   renderRegistriesConf,
   renderRegistryConfig,
 } from '../formats/index.ts';
 import { TLS_CERTIFICATE_FILE, TLS_KEY_FILE, VOLUME_MOUNT } from './constants.ts';
-import type { ArchiveDigest, BootSettings, PreloadImage } from './types.ts';
+import { planBootSequence } from './plan.ts';
+import type {
+  ArchiveDigest,
+  BootAssets,
+  BootPlan,
+  BootSettings,
+  BootSettingsInput,
+  PreloadImage,
+} from './types.ts';
 
 /** oc-mirror puts the release images here (mirror.md §3.4). */
 export const RELEASE_REPOSITORY = 'openshift/release-images';
@@ -97,4 +106,60 @@ export function preloadImagesFromArchive(
   return [...images.values()].sort((a, b) =>
     `${a.repository}@${a.digest}` < `${b.repository}@${b.digest}` ? -1 : 1,
   );
+}
+
+/** What `prepareBootSequence` reads besides the settings. */
+export interface BootSourceFiles {
+  /** The oc-mirror v2 archive chunks (`mirror_00000N.tar`), as they will sit on the volume. */
+  archives: readonly string[];
+  /** A CA and server pair made earlier; a new CA is made when absent. */
+  tls?: { caCertificate: string; certificate: string; key: string };
+  /** A registries.conf drop-in to use instead of the one made from the archive's IDMS/ITMS. */
+  registriesConf?: string;
+}
+
+/**
+ * Everything the sequence needs from the archives: their sha256 manifest, the release image
+ * (the one manifest of openshift/release-images) unless the settings name one, the
+ * registries.conf drop-in from the archive's IDMS/ITMS, the preload list (mode preload), the
+ * registry config, and a TLS pair for `<registryName>` (and the rendezvous IP).
+ */
+export async function prepareBootSequence(
+  input: BootSettingsInput,
+  sources: BootSourceFiles,
+): Promise<{ plan: BootPlan; assets: BootAssets }> {
+  const paths = [...sources.archives].sort((a, b) =>
+    basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0,
+  );
+  const archive = await MirrorArchive.open(paths);
+  const resources = await archive.readClusterResources();
+  const release = input.release ?? releaseInArchive(archive) ?? undefined;
+  const plan = planBootSequence({ ...input, ...(release === undefined ? {} : { release }) });
+  const { settings } = plan;
+  const tls =
+    sources.tls ??
+    (() => {
+      const made = createMirrorTls({
+        hosts: [
+          settings.registryName,
+          ...(settings.rendezvousIP === null ? [] : [settings.rendezvousIP]),
+        ],
+      });
+      return {
+        caCertificate: made.caCertificatePem,
+        certificate: made.serverCertificatePem,
+        key: made.serverKeyPem,
+      };
+    })();
+  const assets: BootAssets = {
+    archives: await hashArchives(paths),
+    registriesConf: sources.registriesConf ?? bootRegistriesConf(settings, archive, resources),
+    registryConfig: bootRegistryConfig(settings),
+    caCertificate: tls.caCertificate,
+    tls: { certificate: tls.certificate, key: tls.key },
+    ...(settings.mode === 'preload'
+      ? { preload: preloadImagesFromArchive(archive, resources) }
+      : {}),
+  };
+  return { plan, assets };
 }

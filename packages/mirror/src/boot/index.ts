@@ -2,10 +2,12 @@
 // and what they become: live Ignition, the initrd overlay, MachineConfigs, a diagram.
 
 export {
+  type BootSourceFiles,
   bootRegistriesConf,
   bootRegistryConfig,
   hashArchives,
   preloadImagesFromArchive,
+  prepareBootSequence,
   REGISTRY_ROOT,
   RELEASE_REPOSITORY,
   releaseInArchive,

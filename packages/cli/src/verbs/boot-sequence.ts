@@ -1,0 +1,142 @@
+/**
+ * `hostmirror boot-sequence`: the mirror-mode boot sequence of a mode and topology, as text,
+ * Mermaid, SVG, JSON (the plan as data) or the live Ignition config itself (DESIGN.md §3, §6).
+ * The Ignition form needs the archives: their sha256 manifest, IDMS/ITMS and release come
+ * from them.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isSpecVersion, serializeConfig } from '@hostmirror/ignition';
+import {
+  type BootPlan,
+  type BootSettingsInput,
+  MIRROR_MODES,
+  planBootSequence,
+  prepareBootSequence,
+  renderBootMermaid,
+  renderBootSvg,
+  renderBootText,
+  renderLiveIgnition,
+  TOPOLOGIES,
+} from '@hostmirror/mirror';
+import {
+  type Command,
+  type CommandContext,
+  choice,
+  flag,
+  optionalString,
+  requireString,
+  stringList,
+  UsageError,
+} from '../command.ts';
+
+const FORMATS = ['text', 'mermaid', 'svg', 'json', 'ignition'] as const;
+type Format = (typeof FORMATS)[number];
+
+const usage =
+  'hostmirror boot-sequence --mode node0|every-node|preload --topology sno|compact|ha ' +
+  '[--format text|mermaid|svg|json|ignition] [--spec 3.2.0] [--rendezvous-ip IP] ' +
+  '[--registry-name NAME] [--port N] [--volume-label LABEL] ' +
+  '[--archive mirror_00000N.tar]... [--tls-dir DIR] [--registries-conf FILE] [--json]';
+
+function settingsFrom(values: CommandContext['values']): BootSettingsInput {
+  const port = optionalString(values, 'port');
+  if (port !== undefined && !/^\d+$/.test(port))
+    throw new UsageError(`--port must be a number; got ${port}.`);
+  const rendezvousIP = optionalString(values, 'rendezvous-ip');
+  const registryName = optionalString(values, 'registry-name');
+  const volumeLabel = optionalString(values, 'volume-label');
+  return {
+    mode: choice(values, 'mode', MIRROR_MODES, requireChoice(values, 'mode')),
+    topology: choice(values, 'topology', TOPOLOGIES, requireChoice(values, 'topology')),
+    ...(rendezvousIP === undefined ? {} : { rendezvousIP }),
+    ...(registryName === undefined ? {} : { registryName }),
+    ...(port === undefined ? {} : { registryPort: Number(port) }),
+    ...(volumeLabel === undefined ? {} : { volumeLabel }),
+  };
+}
+
+/** `choice` needs a fallback; these two options have none. */
+function requireChoice<T extends string>(values: CommandContext['values'], name: string): T {
+  return requireString(values, name) as T;
+}
+
+/** `ca.crt`, `tls.crt` and `tls.key` from a folder made earlier (the same CA as the rest of the build). */
+async function readTlsDir(dir: string) {
+  const [caCertificate, certificate, key] = await Promise.all(
+    ['ca.crt', 'tls.crt', 'tls.key'].map((name) => readFile(join(dir, name), 'utf8')),
+  );
+  return { caCertificate: caCertificate ?? '', certificate: certificate ?? '', key: key ?? '' };
+}
+
+async function liveIgnitionText(context: CommandContext, input: BootSettingsInput, spec: string) {
+  const { values } = context;
+  const archives = stringList(values, 'archive');
+  if (archives.length === 0)
+    throw new UsageError(
+      '--format ignition needs the archives (--archive mirror_00000N.tar…): the config carries their sha256 manifest.',
+    );
+  const tlsDir = optionalString(values, 'tls-dir');
+  const registriesConf = optionalString(values, 'registries-conf');
+  const { plan, assets } = await prepareBootSequence(input, {
+    archives: archives.map((path) => join(context.io.cwd, path)),
+    ...(tlsDir === undefined ? {} : { tls: await readTlsDir(join(context.io.cwd, tlsDir)) }),
+    ...(registriesConf === undefined
+      ? {}
+      : { registriesConf: await readFile(join(context.io.cwd, registriesConf), 'utf8') }),
+  });
+  return serializeConfig(renderLiveIgnition(plan, assets, { spec }), { pretty: true });
+}
+
+function planText(plan: BootPlan, format: Exclude<Format, 'ignition'>): string {
+  switch (format) {
+    case 'text':
+      return renderBootText(plan);
+    case 'mermaid':
+      return renderBootMermaid(plan);
+    case 'svg':
+      return renderBootSvg(plan);
+    case 'json':
+      return `${JSON.stringify(plan, null, 2)}\n`;
+  }
+}
+
+async function run(context: CommandContext): Promise<number> {
+  const { values } = context;
+  const format: Format = flag(values, 'json') ? 'json' : choice(values, 'format', FORMATS, 'text');
+  const spec = optionalString(values, 'spec') ?? '3.2.0';
+  if (!isSpecVersion(spec))
+    throw new UsageError(`--spec ${spec} is not an Ignition spec version (3.0.0 to 3.5.0).`);
+  const input = settingsFrom(values);
+  const text =
+    format === 'ignition'
+      ? await liveIgnitionText(context, input, spec)
+      : planText(planBootSequence(input), format);
+  // Printed only: redirect it to a file (build-iso writes its outputs atomically itself).
+  context.io.stdout.write(text);
+  return 0;
+}
+
+const command: Command = {
+  name: 'boot-sequence',
+  summary:
+    'the mirror-mode boot sequence of a mode and topology: text, mermaid, svg, json, or the live Ignition',
+  usage,
+  options: {
+    mode: { type: 'string' },
+    topology: { type: 'string' },
+    format: { type: 'string' },
+    spec: { type: 'string' },
+    'rendezvous-ip': { type: 'string' },
+    'registry-name': { type: 'string' },
+    port: { type: 'string' },
+    'volume-label': { type: 'string' },
+    archive: { type: 'string', multiple: true },
+    'tls-dir': { type: 'string' },
+    'registries-conf': { type: 'string' },
+  },
+  positionals: [0, 0],
+  run,
+};
+
+export const commands: Record<string, Command> = { '': command };
