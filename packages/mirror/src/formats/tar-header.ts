@@ -55,9 +55,77 @@ export interface TarHeader {
 }
 
 function cString(block: Buffer, [start, end]: readonly [number, number]): string {
-  const slice = block.subarray(start, end);
-  const nul = slice.indexOf(0);
-  return slice.subarray(0, nul === -1 ? slice.length : nul).toString('utf8');
+  const nul = block.indexOf(0, start);
+  return block.toString('utf8', start, nul === -1 || nul > end ? end : nul);
+}
+
+const space = 0x20;
+const digitZero = 0x30;
+const digitSeven = 0x37;
+
+function badNumber(
+  block: Buffer,
+  start: number,
+  end: number,
+  where: { path: string; offset: number; field: string },
+): MirrorFormatError {
+  const text = block.toString('latin1', start, end).replace(/\0+$/, '');
+  return new MirrorFormatError(
+    'TAR_BAD_HEADER',
+    `The ${where.field} field ${JSON.stringify(text)} in the tar header at byte ${where.offset} of ${where.path} is not an octal number; this is not a tar archive or it is damaged.`,
+    where,
+  );
+}
+
+/** Decode bytes `start`..`end` of a header: octal (space/NUL padded) or GNU base-256. */
+function numberAt(
+  block: Buffer,
+  start: number,
+  end: number,
+  where: { path: string; offset: number; field: string },
+): number {
+  const first = block[start] ?? 0;
+  if ((first & base256Marker) !== 0) return base256(block, start, end, where);
+  let index = start;
+  while (index < end && block[index] === space) index++;
+  let value = 0;
+  for (; index < end; index++) {
+    const byte = block[index] as number;
+    if (byte >= digitZero && byte <= digitSeven) value = value * 8 + (byte - digitZero);
+    else if (byte === 0 || byte === space) break;
+    else throw badNumber(block, start, end, where);
+  }
+  for (; index < end; index++) {
+    const byte = block[index];
+    if (byte !== 0 && byte !== space) throw badNumber(block, start, end, where);
+  }
+  return value;
+}
+
+function base256(
+  block: Buffer,
+  start: number,
+  end: number,
+  where: { path: string; offset: number; field: string },
+): number {
+  if (block[start] !== base256Marker) {
+    throw new MirrorFormatError(
+      'TAR_BAD_HEADER',
+      `Negative base-256 ${where.field} in the tar header at byte ${where.offset} of ${where.path}; the archive is damaged.`,
+      where,
+    );
+  }
+  let value = 0n;
+  for (let index = start + 1; index < end; index++)
+    value = (value << 8n) | BigInt(block[index] as number);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new MirrorFormatError(
+      'TAR_ABSURD_SIZE',
+      `The ${where.field} ${value} in the tar header at byte ${where.offset} of ${where.path} is larger than any real file; the archive is damaged.`,
+      where,
+    );
+  }
+  return Number(value);
 }
 
 /** Decode an octal or base-256 numeric field; `where` names it for the error message. */
@@ -65,41 +133,11 @@ export function parseNumericField(
   raw: Buffer,
   where: { path: string; offset: number; field: string },
 ): number {
-  if (raw.length > 0 && ((raw[0] ?? 0) & base256Marker) !== 0) {
-    if (raw[0] !== base256Marker) {
-      throw new MirrorFormatError(
-        'TAR_BAD_HEADER',
-        `Negative base-256 ${where.field} in the tar header at byte ${where.offset} of ${where.path}; the archive is damaged.`,
-        where,
-      );
-    }
-    let value = 0n;
-    for (const byte of raw.subarray(1)) value = (value << 8n) | BigInt(byte);
-    if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new MirrorFormatError(
-        'TAR_ABSURD_SIZE',
-        `The ${where.field} ${value} in the tar header at byte ${where.offset} of ${where.path} is larger than any real file; the archive is damaged.`,
-        where,
-      );
-    }
-    return Number(value);
-  }
-  const text = raw
-    .toString('latin1')
-    .replace(/[\0 ]+$/, '')
-    .replace(/^ +/, '');
-  if (!/^[0-7]*$/.test(text)) {
-    throw new MirrorFormatError(
-      'TAR_BAD_HEADER',
-      `The ${where.field} field ${JSON.stringify(text)} in the tar header at byte ${where.offset} of ${where.path} is not an octal number; this is not a tar archive or it is damaged.`,
-      where,
-    );
-  }
-  return text === '' ? 0 : Number.parseInt(text, 8);
+  return numberAt(raw, 0, raw.length, where);
 }
 
 export function isZeroBlock(block: Buffer): boolean {
-  for (const byte of block) if (byte !== 0) return false;
+  for (let index = 0; index < block.length; index++) if (block[index] !== 0) return false;
   return true;
 }
 
@@ -109,19 +147,17 @@ export function isZeroBlock(block: Buffer): boolean {
  */
 function verifyChecksum(block: Buffer, path: string, offset: number): void {
   const [start, end] = field.checksum;
-  const stored = parseNumericField(block.subarray(start, end), {
-    path,
-    offset,
-    field: 'checksum',
-  });
+  const stored = numberAt(block, start, end, { path, offset, field: 'checksum' });
   let unsigned = 0;
+  for (let index = 0; index < TAR_BLOCK_SIZE; index++) unsigned += block[index] as number;
+  for (let index = start; index < end; index++) unsigned += space - (block[index] as number);
+  if (stored === unsigned) return;
   let signed = 0;
   for (let index = 0; index < TAR_BLOCK_SIZE; index++) {
-    const byte = index >= start && index < end ? 0x20 : (block[index] ?? 0);
-    unsigned += byte;
+    const byte = index >= start && index < end ? space : (block[index] as number);
     signed += byte > 127 ? byte - 256 : byte;
   }
-  if (stored !== unsigned && stored !== signed) {
+  if (stored !== signed) {
     throw new MirrorFormatError(
       'TAR_BAD_CHECKSUM',
       `Bad tar header checksum at byte ${offset} of ${path}: stored ${stored}, computed ${unsigned}; the archive is damaged or this is not where a header starts (a truncated or spliced file).`,
@@ -132,7 +168,7 @@ function verifyChecksum(block: Buffer, path: string, offset: number): void {
 
 export function decodeHeader(block: Buffer, path: string, offset: number): TarHeader {
   verifyChecksum(block, path, offset);
-  const magic = block.subarray(...field.magic).toString('latin1');
+  const magic = block.toString('latin1', field.magic[0], field.magic[1]);
   let name = cString(block, field.name);
   if (magic === posixMagic) {
     const prefix = cString(block, field.prefix);
@@ -144,13 +180,11 @@ export function decodeHeader(block: Buffer, path: string, offset: number): TarHe
       { path, offset },
     );
   }
-  const numeric = (name: 'mode' | 'mtime' | 'size') =>
-    parseNumericField(block.subarray(...field[name]), { path, offset, field: name });
   return {
     name,
-    mode: numeric('mode'),
-    mtime: numeric('mtime'),
-    size: numeric('size'),
+    mode: numberAt(block, field.mode[0], field.mode[1], { path, offset, field: 'mode' }),
+    mtime: numberAt(block, field.mtime[0], field.mtime[1], { path, offset, field: 'mtime' }),
+    size: numberAt(block, field.size[0], field.size[1], { path, offset, field: 'size' }),
     typeflag: String.fromCharCode(block[field.typeflag[0]] ?? 0),
     linkName: cString(block, field.linkName),
   };

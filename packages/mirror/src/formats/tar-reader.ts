@@ -119,6 +119,16 @@ function padded(size: number): number {
 
 /** Reject names that would land outside the extraction root (oc-mirror's sanitizeArchivePath). */
 export function checkMemberPath(name: string, where: { path: string; offset: number }): string {
+  // Fast path for the common, clean name (most members of a registry tree).
+  if (
+    name !== '' &&
+    !name.startsWith('/') &&
+    !name.startsWith('./') &&
+    !name.endsWith('/') &&
+    !name.includes('..') &&
+    !name.includes('\0')
+  )
+    return name;
   const cleaned = name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
   const unsafe =
     name.startsWith('/') ||
