@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { chmod, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigBuilder } from './builder.ts';
 import { readDataResource } from './resource-data.ts';
@@ -93,4 +96,39 @@ test('buildReportsWholeConfigProblems', () => {
       return true;
     },
   );
+});
+
+test('addTreeTakesFilesAndLinks', async () => {
+  const folder = await mkdtemp(join(tmpdir(), 'hostmirror-tree-'));
+  try {
+    await mkdir(join(folder, 'bin'));
+    await writeFile(join(folder, 'bin', 'run'), '#!/bin/sh\n');
+    await chmod(join(folder, 'bin', 'run'), 0o755);
+    await writeFile(join(folder, 'config.yml'), 'a: 1\n');
+    await symlink('bin/run', join(folder, 'run-link'));
+    const builder = await new ConfigBuilder().addTree(folder, '/opt/hostmirror');
+    const config = builder.build();
+    const files = (config.storage?.files ?? []).map((file) => [file.path, file.mode]);
+    assert.deepEqual(files, [
+      ['/opt/hostmirror/bin/run', 0o755],
+      ['/opt/hostmirror/config.yml', 0o644],
+    ]);
+    assert.deepEqual(config.storage?.links, [
+      { path: '/opt/hostmirror/run-link', target: 'bin/run' },
+    ]);
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
+});
+
+test('addUserWritesPasswd', () => {
+  const config = new ConfigBuilder()
+    .addUser('core', { sshAuthorizedKeys: ['ssh-ed25519 AAAA test'] })
+    .build();
+  assert.deepEqual(config.passwd, {
+    users: [{ name: 'core', sshAuthorizedKeys: ['ssh-ed25519 AAAA test'] }],
+  });
+  assert.throws(() => new ConfigBuilder().addUser('core').addUser('core'), {
+    code: 'BUILDER_CONFLICT',
+  });
 });

@@ -14,9 +14,18 @@
  *   .build();
  * ```
  */
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, readFile, readlink, stat } from 'node:fs/promises';
+import { join, posix } from 'node:path';
 import { openshiftSpecVersion, type SpecVersion } from '@hostmirror/ignition-config-types';
-import type { DirectoryNode, FileNode, IgnitionConfig, LinkNode, Owner, Unit } from './config.ts';
+import type {
+  DirectoryNode,
+  FileNode,
+  IgnitionConfig,
+  LinkNode,
+  Owner,
+  Unit,
+  User,
+} from './config.ts';
 import { encodeDataUrl } from './data-url.ts';
 import { IgnitionError } from './errors.ts';
 import { pathProblem } from './paths.ts';
@@ -78,6 +87,9 @@ export interface UnitOptions {
   mask?: boolean;
 }
 
+/** A user to create or update (`passwd.users`); only the fields given are written. */
+export type UserOptions = Omit<User, 'name'>;
+
 export class ConfigBuilder {
   readonly version: SpecVersion;
   private readonly compress: 'auto' | 'never';
@@ -86,6 +98,7 @@ export class ConfigBuilder {
   private readonly directories = new Map<string, DirectoryNode>();
   private readonly links = new Map<string, LinkNode>();
   private readonly units = new Map<string, Unit>();
+  private readonly users = new Map<string, User>();
 
   constructor(options: BuilderOptions = {}) {
     this.version = requireSpecVersion(options.version ?? openshiftSpecVersion);
@@ -126,6 +139,46 @@ export class ConfigBuilder {
     const mode =
       options.mode ?? ((info.mode & anyExecuteBit) !== 0 ? defaultExecutableMode : defaultFileMode);
     return this.addFile(path, bytes, { ...options, mode });
+  }
+
+  /**
+   * Every regular file and symbolic link under the local folder `localDir`, placed under
+   * `destination` (as Butane's `storage.trees`): files keep the execute-bit rule of
+   * `addLocalFile`, links keep their literal target; folders are not listed (Ignition makes
+   * them). Other file types are refused.
+   */
+  async addTree(localDir: string, destination = '/'): Promise<this> {
+    const walk = async (relative: string): Promise<void> => {
+      const entries = (await readdir(join(localDir, relative))).sort();
+      for (const name of entries) {
+        const local = join(localDir, relative, name);
+        const target = posix.join(destination, relative, name);
+        const info = await lstat(local);
+        if (info.isDirectory()) await walk(posix.join(relative, name));
+        else if (info.isSymbolicLink()) this.addLink(target, await readlink(local));
+        else if (info.isFile()) await this.addLocalFile(target, local);
+        else
+          throw new IgnitionError(
+            'BUILDER_INVALID',
+            `${local} is neither a regular file, a folder nor a symbolic link; Ignition cannot create it.`,
+          );
+      }
+    };
+    await walk('');
+    return this;
+  }
+
+  /** A user (e.g. `core` with `sshAuthorizedKeys`); each name once. */
+  addUser(name: string, options: UserOptions = {}): this {
+    if (name === '' || this.users.has(name))
+      throw new IgnitionError(
+        'BUILDER_CONFLICT',
+        name === ''
+          ? 'A user needs a name.'
+          : `The user ${name} is already configured; add it once.`,
+      );
+    this.users.set(name, { name, ...structuredClone(options) });
+    return this;
   }
 
   addDirectory(path: string, options: DirectoryOptions = {}): this {
@@ -221,6 +274,7 @@ export class ConfigBuilder {
       ignition: { version: this.version },
       ...(Object.keys(storage).length > 0 ? { storage } : {}),
       ...(units.length > 0 ? { systemd: { units } } : {}),
+      ...(this.users.size > 0 ? { passwd: { users: byKey(this.users) } } : {}),
     });
     const report = validateConfig(config, { strict: true });
     if (!report.valid)

@@ -16,6 +16,7 @@ export {
   type LinkOptions,
   type NodeOptions,
   type UnitOptions,
+  type UserOptions,
 } from './builder.ts';
 export type {
   DirectoryNode,
@@ -26,6 +27,7 @@ export type {
   Resource,
   Storage,
   Unit,
+  User,
 } from './config.ts';
 export {
   type DataUrlEncoding,
