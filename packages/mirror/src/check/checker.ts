@@ -565,8 +565,10 @@ function archiveHosts(conf: ContainersRegistriesConf, mirrorHost: string | undef
   const hosts = new Set<string>();
   for (const registry of conf.registries) {
     for (const mirror of registry.mirrors) hosts.add(mirror.location.split('/')[0] as string);
-    if (registry.location !== '' && registry.location !== registry.prefix)
-      hosts.add(registry.location.split('/')[0] as string);
+    // A table rewriting its prefix to another host points at a mirror too.
+    const locationHost = registry.location.split('/')[0] as string;
+    if (registry.location !== '' && locationHost !== registry.prefix.split('/')[0])
+      hosts.add(locationHost);
   }
   return [...hosts].sort();
 }
