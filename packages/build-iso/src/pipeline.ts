@@ -472,6 +472,8 @@ export async function buildMirrorIso(
     const tls = createMirrorTls({
       hosts: [plan.settings.registryName, cluster.rendezvousIP],
       ...(seed === undefined ? {} : { seed }),
+      // Passed explicitly: the options' env, not process.env, carries SOURCE_DATE_EPOCH.
+      ...(epoch === undefined ? {} : { notBefore: new Date(epoch * 1000) }),
     });
     const assets: BootAssets = {
       archives: archives.map((file) => ({ name: basename(file.path), sha256: file.sha256 })),

@@ -1,0 +1,164 @@
+/**
+ * `hostmirror build-iso`: the job users run (DESIGN.md §3). Parses options and calls
+ * `buildMirrorIso` (or `runDemo` for `--demo -o DIR`); prints the budget table, the boot
+ * diagram and where the outputs went, or only the report with `--json`.
+ */
+import { resolve } from 'node:path';
+import { parseSize } from '@hostmirror/budget';
+import {
+  type BuildMirrorIsoOptions,
+  type BuildResult,
+  buildMirrorIso,
+  runDemo,
+} from '@hostmirror/build-iso';
+import { CODECS, type Codec } from '@hostmirror/codecs';
+import { MIRROR_MODES, type MirrorMode } from '@hostmirror/mirror';
+import {
+  type Command,
+  type CommandContext,
+  choice,
+  flag,
+  optionalString,
+  requireString,
+  stringList,
+  UsageError,
+} from '../command.ts';
+
+const usage = [
+  'hostmirror build-iso --iso BASE.iso --install-config F --agent-config F --mirror PATH... -o OUT.iso',
+  '                     [--registry-binary PATH] [--mode node0|every-node|preload] [--release-image SPEC]',
+  '                     [--ignition EXTRA.ign]... [--kargs-append K]... [--compress gzip|xz|zstd|none]',
+  '                     [--pxe-dir DIR [--pxe-base-url URL]] [--manifests-dir DIR] [--image-set-config F]',
+  '                     [--report F.json] [--ram SIZE] [--reserve-live-pulls] [--ignore-mirror-check] [-f] [--json]',
+  '       hostmirror build-iso --demo -o OUT-DIR [--registry-binary PATH] [-f] [--json]',
+].join('\n');
+
+/** A path the user gave, against the command's working folder. */
+function relative(cwd: string, path: string | undefined): string | undefined {
+  return path === undefined ? undefined : resolve(cwd, path);
+}
+
+function buildOptions(context: CommandContext): BuildMirrorIsoOptions {
+  const { values, io } = context;
+  const at = (path: string) => relative(io.cwd, path) as string;
+  const optional = (name: string) => relative(io.cwd, optionalString(values, name));
+  const mirror = stringList(values, 'mirror').map(at);
+  if (mirror.length === 0)
+    throw new UsageError('--mirror is required (the oc-mirror archive or its folder).');
+  const ram = optionalString(values, 'ram');
+  const options: BuildMirrorIsoOptions = {
+    iso: at(requireString(values, 'iso')),
+    installConfig: at(requireString(values, 'install-config')),
+    agentConfig: at(requireString(values, 'agent-config')),
+    mirror,
+    output: at(requireString(values, 'output')),
+    mode: choice<MirrorMode>(values, 'mode', MIRROR_MODES, 'node0'),
+    compress: choice<Codec>(values, 'compress', CODECS, 'zstd'),
+    ignition: stringList(values, 'ignition').map(at),
+    kargsAppend: stringList(values, 'kargs-append'),
+    ignoreMirrorCheck: flag(values, 'ignore-mirror-check'),
+    reserveLivePulls: flag(values, 'reserve-live-pulls'),
+    overwrite: flag(values, 'force'),
+    env: io.env,
+  };
+  const extras: Partial<BuildMirrorIsoOptions> = {
+    registryBinary: optional('registry-binary'),
+    releaseImage: optionalString(values, 'release-image'),
+    pxeDir: optional('pxe-dir'),
+    pxeBaseUrl: optionalString(values, 'pxe-base-url'),
+    manifestsDir: optional('manifests-dir'),
+    imageSetConfig: optional('image-set-config'),
+    report: optional('report'),
+    ramBytes: ram === undefined ? undefined : parseSize(ram, '--ram'),
+  };
+  for (const [key, value] of Object.entries(extras))
+    if (value !== undefined) (options as unknown as Record<string, unknown>)[key] = value;
+  if (options.pxeBaseUrl !== undefined && options.pxeDir === undefined)
+    throw new UsageError('--pxe-base-url needs --pxe-dir.');
+  return options;
+}
+
+function printResult(context: CommandContext, result: BuildResult, demo: boolean): void {
+  const { report } = result;
+  if (flag(context.values, 'json')) {
+    context.printJson(report);
+    return;
+  }
+  context.print(result.budgetTable);
+  context.print('');
+  context.print(result.diagram);
+  context.print('');
+  context.print(
+    `release ${report.release.version ?? '?'}: ${report.release.reference} (${report.release.origin})`,
+  );
+  context.print(
+    `mirror check: ${report.mirrorCheck.images - report.mirrorCheck.failed} of ${report.mirrorCheck.images} images served by the archive${report.mirrorCheck.overridden ? ' (FAILED, overridden)' : ''}`,
+  );
+  context.print(
+    report.registry.canServe
+      ? `registry program: ${report.registry.program} (${report.inputs.registryProgram?.size} bytes) in the initrd overlay`
+      : 'registry program: NONE - this ISO carries the boot sequence but cannot serve the mirror (pass --registry-binary)',
+  );
+  context.print(`kargs: ${report.kargs.result ?? '(the ISO has no kargs areas)'}`);
+  context.print('outputs:');
+  for (const [name, file] of Object.entries(report.outputs))
+    context.print(
+      `  ${name.padEnd(28)} ${file.sha256.slice(0, 16)}…  ${String(file.size).padStart(11)}  ${file.path}`,
+    );
+  for (const warning of report.warnings) context.print(`warning: ${warning}`);
+  if (demo) context.print(`report: ${report.outputs.iso?.path.replace(/[^/]+$/, 'report.json')}`);
+}
+
+export const command: Command = {
+  name: 'build-iso',
+  summary:
+    'build a mirror-mode ISO from a CoreOS live ISO, install-config/agent-config and oc-mirror archives (--demo: on generated inputs)',
+  usage,
+  options: {
+    demo: { type: 'boolean' },
+    iso: { type: 'string' },
+    'install-config': { type: 'string' },
+    'agent-config': { type: 'string' },
+    mirror: { type: 'string', multiple: true },
+    output: { type: 'string', short: 'o' },
+    'registry-binary': { type: 'string' },
+    mode: { type: 'string' },
+    'release-image': { type: 'string' },
+    ignition: { type: 'string', multiple: true },
+    'kargs-append': { type: 'string', multiple: true },
+    compress: { type: 'string' },
+    'pxe-dir': { type: 'string' },
+    'pxe-base-url': { type: 'string' },
+    'manifests-dir': { type: 'string' },
+    'image-set-config': { type: 'string' },
+    report: { type: 'string' },
+    ram: { type: 'string' },
+    'reserve-live-pulls': { type: 'boolean' },
+    'ignore-mirror-check': { type: 'boolean' },
+    force: { type: 'boolean', short: 'f' },
+  },
+  positionals: [0, 0],
+  async run(context) {
+    const { values, io } = context;
+    if (flag(values, 'demo')) {
+      const folder = relative(io.cwd, requireString(values, 'output')) as string;
+      const registryBinary = relative(io.cwd, optionalString(values, 'registry-binary'));
+      const result = await runDemo(
+        {
+          folder,
+          overwrite: flag(values, 'force'),
+          env: io.env,
+          ...(registryBinary === undefined ? {} : { registryBinary }),
+        },
+        context.progress,
+      );
+      printResult(context, result, true);
+      return 0;
+    }
+    const result = await buildMirrorIso(buildOptions(context), context.progress);
+    printResult(context, result, false);
+    return 0;
+  },
+};
+
+export const commands: Record<string, Command> = { '': command };
