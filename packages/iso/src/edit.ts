@@ -4,12 +4,13 @@
  * (coreos-iso.md §1.6): in place, to a new file (atomically), or to a stream. Memory stays
  * bounded by the chunk size whatever the image size.
  */
-import { realpath } from 'node:fs/promises';
+import { copyFile, realpath } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { writeStreamAtomic } from '@hostmirror/atomic-file';
+import { openAtomicOutput, writeStreamAtomic } from '@hostmirror/atomic-file';
 import { IsoError } from './errors.ts';
 import { READ_CHUNK_SIZE } from './image.ts';
+import { applyEditInPlace } from './in-place.ts';
 import type { ByteSource } from './source.ts';
 
 export interface IsoPatch {
@@ -137,27 +138,42 @@ async function* counted(
   }
 }
 
-/** Write the edited image to a new file (temporary name, then rename; never the input). */
+/**
+ * Write the edited image to a new file (temporary name, then rename; never the input). The
+ * input is copied with `copyFile` (copy_file_range, or a reflink where the filesystem has
+ * them), then the edit is applied to the copy: the same bytes as the stream, at `cp` speed.
+ */
 export async function writeEditedFile(
   source: ByteSource & { path?: string },
   edit: IsoEdit,
   outputPath: string,
   options: WriteProgress & { overwrite?: boolean } = {},
 ): Promise<void> {
-  if (source.path !== undefined) {
-    const input = await realpath(source.path);
-    const output = await realpath(outputPath).catch(() => undefined);
-    if (output === input)
-      throw new IsoError(
-        'OUTPUT_IS_INPUT',
-        `The output ${outputPath} is the input ISO; use in-place mode to modify it.`,
-      );
+  if (source.path === undefined) {
+    await writeStreamAtomic(
+      outputPath,
+      Readable.from(counted(editedBytes(source, edit), edit.size, options)),
+      { overwrite: options.overwrite ?? false },
+    );
+    return;
   }
-  await writeStreamAtomic(
-    outputPath,
-    Readable.from(counted(editedBytes(source, edit), edit.size, options)),
-    { overwrite: options.overwrite ?? false },
-  );
+  const input = await realpath(source.path);
+  const output = await realpath(outputPath).catch(() => undefined);
+  if (output === input)
+    throw new IsoError(
+      'OUTPUT_IS_INPUT',
+      `The output ${outputPath} is the input ISO; use in-place mode to modify it.`,
+    );
+  const atomic = await openAtomicOutput(outputPath, { overwrite: options.overwrite ?? false });
+  try {
+    await new Promise<void>((resolve) => atomic.stream.end(resolve));
+    await copyFile(input, atomic.temporaryPath);
+    await applyEditInPlace(atomic.temporaryPath, edit, options);
+    await atomic.commit();
+  } catch (error) {
+    await atomic.abort();
+    throw error;
+  }
 }
 
 /** Write the edited image to a stream (`-o -`). */

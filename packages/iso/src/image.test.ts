@@ -135,3 +135,31 @@ test('recordCrossingSector: RECORD_CROSSES_SECTOR, and a zero length skips to th
   short[0] = 20;
   assert.throws(() => [...recordsOf(short, 0, 0)], rejectsWith('BAD_DIRECTORY_RECORD'));
 });
+
+test('multiExtentFile: records flagged 0x80 join into one file; relocation refuses it', async () => {
+  const bytes = Buffer.from(await fixtureBytes(fixture));
+  const image = await open(bytes);
+  // Without Rock Ridge the names are the identifiers: break the root's SP entry.
+  const rootSelf = (image.primary.root?.lba as number) * SECTOR_SIZE;
+  const initrd = await image.findByIdentifier('IMAGES/PXEBOOT/INITRD.IMG');
+  const rootfs = await image.findByIdentifier('IMAGES/PXEBOOT/ROOTFS.IMG');
+  const first = initrd?.recordOffsets[0] as number;
+  const second = rootfs?.recordOffsets[0] as number;
+  assert.equal(second, first + (bytes[first] as number), 'the two records are adjacent');
+  const sp = bytes.indexOf('SP', rootSelf + 34, 'latin1');
+  bytes.write('XX', sp, 'latin1');
+  bytes[first + 25] = (bytes[first + 25] as number) | 0x80;
+  bytes.write('INITRD.IMG;1', second + 33, 'latin1');
+  const joined = await open(bytes);
+  assert.equal(await joined.hasRockRidge(), false);
+  const file = await joined.findByIdentifier('IMAGES/PXEBOOT/INITRD.IMG');
+  assert.deepEqual(file?.extents, [
+    { lba: 196, length: 12 },
+    { lba: 197, length: 12 },
+  ]);
+  assert.equal(file?.size, 24);
+  assert.equal((await joined.readFile(file as NonNullable<typeof file>)).length, 24);
+  assert.equal(await joined.findByIdentifier('IMAGES/PXEBOOT/ROOTFS.IMG'), undefined);
+  const { planFileExtension } = await import('./relocate.ts');
+  await assert.rejects(planFileExtension(joined, []), rejectsWith('UNSUPPORTED_FILE'));
+});

@@ -47,7 +47,7 @@ export class FileSource implements ByteSource {
   async read(offset: number, length: number): Promise<Buffer> {
     if (offset < 0 || offset + length > this.size)
       throw truncated(offset, length, this.size, this.path);
-    const buffer = Buffer.alloc(length);
+    const buffer = Buffer.allocUnsafe(length); // every byte is read below, or we throw
     let done = 0;
     while (done < length) {
       const { bytesRead } = await this.#handle.read(buffer, done, length - done, offset + done);

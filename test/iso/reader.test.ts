@@ -1,0 +1,74 @@
+/**
+ * Our reader against xorriso and isoinfo on an ISO made to stress it: a 230-character name
+ * (its Rock Ridge NM entry does not fit in the record: SUSP CE continuation), 9 nested
+ * directories, non-ASCII names (Joliet UCS-2), many files in one directory (several sectors).
+ */
+import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { IsoImage } from '../../packages/iso/src/index.ts';
+import { requireTool, runOk } from '../support/tools.ts';
+import { scratchDir } from './fixtures.ts';
+import { isoinfoFiles, xorrisoFiles } from './iso-tools.ts';
+
+let dir: { path: string; dispose: () => Promise<void> };
+let iso: string;
+const longName = `${'long-name-'.repeat(23)}.txt`;
+const deep = 'a/b/c/d/e/f/g/h/i';
+
+before(async () => {
+  dir = await scratchDir('reader');
+  const root = join(dir.path, 'root');
+  await mkdir(join(root, deep), { recursive: true });
+  await mkdir(join(root, 'many'), { recursive: true });
+  await writeFile(join(root, longName), 'long\n');
+  await writeFile(join(root, deep, 'bottom.txt'), 'deep\n');
+  await writeFile(join(root, 'héllo wörld.txt'), 'unicode\n');
+  for (let index = 0; index < 120; index++)
+    await writeFile(join(root, 'many', `file-${String(index).padStart(3, '0')}.dat`), `${index}\n`);
+  iso = join(dir.path, 'stress.iso');
+  const xorriso = await requireTool('xorriso');
+  await runOk(
+    xorriso,
+    ['-as', 'mkisofs', '-quiet', '-o', iso, '-R', '-J', '-joliet-long', '-V', 'STRESS', root],
+    {
+      timeoutMs: 30_000,
+    },
+  );
+});
+after(() => dir.dispose());
+
+async function ours(tree: 'primary' | 'joliet') {
+  const image = await IsoImage.open(iso);
+  try {
+    return (await image.entries(tree))
+      .filter((entry) => !entry.isDirectory)
+      .map((entry) => ({ path: entry.path, lba: entry.extents[0]?.lba ?? 0, size: entry.size }))
+      .sort((a, b) => a.path.localeCompare(b.path));
+  } finally {
+    await image.close();
+  }
+}
+
+test('stressTree: Rock Ridge names (with CE) and extents equal xorriso’s', async () => {
+  const primary = await ours('primary');
+  assert.deepEqual(primary, await xorrisoFiles(iso));
+  assert.ok(primary.some((file) => file.path === `/${longName}`));
+  assert.ok(primary.some((file) => file.path === `/${deep}/bottom.txt`));
+  assert.ok(primary.some((file) => file.path === '/héllo wörld.txt'));
+  assert.equal(primary.filter((file) => file.path.startsWith('/many/')).length, 120);
+});
+
+test('stressTree: Joliet names equal isoinfo -J; CE continuation really used', async () => {
+  const joliet = await ours('joliet');
+  const listed = await isoinfoFiles(iso, '-J');
+  // isoinfo prints Joliet names in the locale's charset; compare the ASCII ones exactly.
+  const ascii = (files: { path: string }[]) =>
+    files.filter((file) => /^[\x20-\x7e]*$/.test(file.path));
+  assert.deepEqual(ascii(joliet), ascii(listed));
+  assert.equal(joliet.length, listed.length);
+  assert.ok(joliet.some((file) => file.path === '/héllo wörld.txt'));
+  const bytes = await (await import('node:fs/promises')).readFile(iso);
+  assert.ok(bytes.includes(Buffer.from('CE\x1c\x01', 'latin1')), 'xorriso wrote a CE entry');
+});

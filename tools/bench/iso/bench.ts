@@ -1,0 +1,253 @@
+/**
+ * Benchmark (not a test): `hostmirror iso append-initrd` and `iso embed` on a 1 GiB CoreOS-layout
+ * ISO, side by side with `cp` of the same ISO. Usage (from the repository root):
+ *
+ *   node --import tsx tools/bench/iso/bench.ts [--iso-mib 1024] [--archive-mib 64] [--runs 3] [--keep]
+ *
+ * The ISO comes from tools/make-coreos-iso.ts (isohybrid MBR + GPT, rootfs.img filling it up);
+ * the archive is a newc cpio (system cpio) of random bytes, zstd-compressed. Every output is
+ * synced to disk: `cp` is followed by `sync FILE`, ours fsyncs before the rename. The hostmirror
+ * runs are `node --import tsx packages/cli/src/main.ts …`, the process `pnpm hostmirror` starts;
+ * the start-up alone (`iso --help`) is measured too. Wall time is the median of the runs, peak
+ * RSS from `/usr/bin/time -f %M`. Results: README.md beside this file.
+ */
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CoreosIso } from '../../../packages/iso/src/index.ts';
+import { repoRoot } from '../../../test/support/paths.ts';
+import { requireTool, runOk } from '../../../test/support/tools.ts';
+import { makeCoreosIso } from '../../make-coreos-iso.ts';
+
+const MiB = 1024 * 1024;
+const timeout = 600_000;
+
+interface Measure {
+  seconds: number;
+  rssMiB: number;
+}
+
+/** Run `command args` under /usr/bin/time; wall seconds and peak RSS. */
+async function timed(command: string, args: string[]): Promise<Measure> {
+  const result = await runOk('/usr/bin/time', ['-f', '%e %M', command, ...args], {
+    timeoutMs: timeout,
+    cwd: repoRoot,
+  });
+  const last = result.stderr.toString().trim().split('\n').at(-1) ?? '';
+  const [seconds, kib] = last.split(' ').map(Number);
+  return { seconds: seconds ?? Number.NaN, rssMiB: (kib ?? 0) / 1024 };
+}
+
+async function median(runs: number, prepare: () => Promise<void>, measure: () => Promise<Measure>) {
+  const results: Measure[] = [];
+  for (let run = 0; run < runs; run++) {
+    await prepare();
+    results.push(await measure());
+  }
+  results.sort((a, b) => a.seconds - b.seconds);
+  const middle = results[Math.floor(results.length / 2)] as Measure;
+  return { ...middle, rssMiB: Math.max(...results.map((r) => r.rssMiB)) };
+}
+
+/** The same operations through the library in this process: no node/tsx start-up in the time. */
+async function libraryTimings(
+  iso: string,
+  archive: string,
+  ignition: string,
+  inPlace: string,
+  out: string,
+  runs: number,
+): Promise<[string, number][]> {
+  const config = await readFile(ignition);
+  const cases: [string, (path: string) => Promise<void>, boolean][] = [
+    [
+      'embed --in-place',
+      (path) =>
+        withIso(path, async (coreos) =>
+          coreos.write(await coreos.planEmbedIgnition(config), { kind: 'in-place' }),
+        ),
+      true,
+    ],
+    [
+      'embed -o NEW',
+      (path) =>
+        withIso(path, async (coreos) =>
+          coreos.write(await coreos.planEmbedIgnition(config), {
+            kind: 'file',
+            path: out,
+            overwrite: true,
+          }),
+        ),
+      false,
+    ],
+    [
+      'append-initrd (verify + plan only)',
+      (path) => withIso(path, async (coreos) => void (await coreos.planAppendInitrd([archive]))),
+      false,
+    ],
+    [
+      'append-initrd --in-place',
+      (path) =>
+        withIso(path, async (coreos) =>
+          coreos.write((await coreos.planAppendInitrd([archive])).edit, { kind: 'in-place' }),
+        ),
+      true,
+    ],
+    [
+      'append-initrd -o NEW',
+      (path) =>
+        withIso(path, async (coreos) =>
+          coreos.write((await coreos.planAppendInitrd([archive])).edit, {
+            kind: 'file',
+            path: out,
+            overwrite: true,
+          }),
+        ),
+      false,
+    ],
+  ];
+  const rows: [string, number][] = [];
+  for (const [name, operation, onCopy] of cases) {
+    const times: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      if (onCopy) await copyFile(iso, inPlace);
+      const start = performance.now();
+      await operation(onCopy ? inPlace : iso);
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    rows.push([name, times[Math.floor(times.length / 2)] ?? Number.NaN]);
+  }
+  return rows;
+}
+
+async function withIso(path: string, work: (iso: CoreosIso) => Promise<void>): Promise<void> {
+  const iso = await CoreosIso.open(path);
+  try {
+    await work(iso);
+  } finally {
+    await iso.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'iso-mib': { type: 'string', default: '1024' },
+      'archive-mib': { type: 'string', default: '64' },
+      runs: { type: 'string', default: '3' },
+      keep: { type: 'boolean' },
+    },
+  });
+  const runs = Number(values.runs);
+  const work = await mkdtemp(join(tmpdir(), 'hm-bench-iso-'));
+  const [cpio, zstd] = await Promise.all([requireTool('cpio'), requireTool('zstd')]);
+  try {
+    const iso = join(work, 'base.iso');
+    const rootfs = Number(values['iso-mib']) * MiB - 12 * MiB; // leaves room for the rest
+    await makeCoreosIso({ output: iso, rootfsSize: rootfs });
+    const tree = join(work, 'tree');
+    await mkdir(join(tree, 'hostmirror'), { recursive: true });
+    await runOk(
+      '/bin/sh',
+      [
+        '-ec',
+        `head -c ${Number(values['archive-mib']) * MiB} /dev/urandom > "$1"`,
+        'sh',
+        join(tree, 'hostmirror/blob'),
+      ],
+      { timeoutMs: timeout },
+    );
+    const archive = join(work, 'overlay.cpio.zst');
+    await runOk(
+      '/bin/sh',
+      [
+        '-ec',
+        `cd "$1" && find hostmirror | "${cpio}" -o -H newc -R 0:0 --quiet | "${zstd}" -q -1 > "$2"`,
+        'sh',
+        tree,
+        archive,
+      ],
+      { timeoutMs: timeout },
+    );
+    const ignition = join(work, 'config.ign');
+    await writeFile(ignition, '{"ignition":{"version":"3.4.0"}}\n');
+    const node = process.execPath;
+    const cli = (...args: string[]) => ['--import', 'tsx', 'packages/cli/src/main.ts', ...args];
+    const copy = join(work, 'copy.iso');
+    const out = join(work, 'out.iso');
+    const inPlace = join(work, 'in-place.iso');
+    const clean = async () => {
+      await rm(copy, { force: true });
+      await rm(out, { force: true });
+    };
+    const rows: [string, Measure][] = [];
+    rows.push([
+      'node + tsx start-up (iso --help)',
+      await median(
+        runs,
+        async () => {},
+        () => timed(node, cli('iso', '--help')),
+      ),
+    ]);
+    rows.push([
+      'cp ISO + sync',
+      await median(runs, clean, () =>
+        timed('/bin/sh', ['-c', `cp "${iso}" "${copy}" && sync "${copy}"`]),
+      ),
+    ]);
+    rows.push([
+      'iso append-initrd -o NEW',
+      await median(runs, clean, () =>
+        timed(node, cli('iso', 'append-initrd', iso, '--archive', archive, '-o', out)),
+      ),
+    ]);
+    rows.push([
+      'iso embed -o NEW',
+      await median(runs, clean, () =>
+        timed(node, cli('iso', 'embed', iso, '--ignition', ignition, '-o', out)),
+      ),
+    ]);
+    rows.push([
+      'iso embed --in-place',
+      await median(
+        runs,
+        async () => copyFile(iso, inPlace),
+        () => timed(node, cli('iso', 'embed', inPlace, '--ignition', ignition, '--in-place')),
+      ),
+    ]);
+    rows.push([
+      'iso append-initrd --in-place',
+      await median(
+        runs,
+        async () => copyFile(iso, inPlace),
+        () => timed(node, cli('iso', 'append-initrd', inPlace, '--archive', archive, '--in-place')),
+      ),
+    ]);
+    const library = await libraryTimings(iso, archive, ignition, inPlace, out, runs);
+    const startup = rows[0]?.[1].seconds ?? 0;
+    const cp = rows[1]?.[1].seconds ?? 1;
+    console.log(
+      `ISO ${values['iso-mib']} MiB, archive ${values['archive-mib']} MiB (zstd of random bytes), median of ${runs}`,
+    );
+    console.log('| run | wall s | minus start-up s | ÷ cp | peak RSS MiB |');
+    console.log('|---|---|---|---|---|');
+    for (const [name, measure] of rows) {
+      const net = Math.max(0, measure.seconds - startup);
+      console.log(
+        `| ${name} | ${measure.seconds.toFixed(2)} | ${net.toFixed(2)} | ${(measure.seconds / cp).toFixed(2)} | ${measure.rssMiB.toFixed(0)} |`,
+      );
+    }
+    console.log('');
+    console.log('In process (library calls, no start-up; open + plan + write; median):');
+    console.log('| call | ms |');
+    console.log('|---|---|');
+    for (const [name, ms] of library) console.log(`| ${name} | ${ms.toFixed(0)} |`);
+  } finally {
+    if (!values.keep) await rm(work, { recursive: true, force: true });
+    else console.log(`kept ${work}`);
+  }
+}
+
+await main();
