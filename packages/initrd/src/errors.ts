@@ -31,7 +31,7 @@ export type InitrdErrorCode =
   | 'MISSING_TRAILER'
   /** The file holds no archive at all. */
   | 'EMPTY'
-  /** A newc structure fault (the NewcError code is in `newcCode`). */
+  /** readInitrd: a broken newc archive in an uncompressed segment (the NewcError code is in `newcCode`). */
   | 'NEWC'
   // Spec and build errors
   | 'SPEC_SYNTAX'

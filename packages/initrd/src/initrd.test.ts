@@ -356,6 +356,11 @@ describe('verifier and reader on bad input (never a crash or hang)', { timeout: 
     const hex = Buffer.concat([await helloArchive()]);
     hex.write('zz', 20, 'latin1');
     assert.deepEqual(codes((await verifyBytes(hex)).faults), ['BAD_HEX']);
+    await assert.rejects(readInitrd(source(hex)), (error: unknown) => {
+      assert.ok(error instanceof InitrdError);
+      assert.deepEqual([error.code, error.newcCode, error.offset], ['NEWC', 'BAD_HEX', 14]);
+      return true;
+    });
   });
 
   it('gzipHeaderFlags', async () => {

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { extractEntry, type NewcEntry } from '@hostmirror/cpio-stream';
-import { InitrdError } from './errors.ts';
+import { InitrdError, type InitrdErrorCode } from './errors.ts';
 import { type InitrdFault, type InitrdSegment, type InitrdSource, walkInitrd } from './walk.ts';
 
 /** What `readInitrd` found: like `lsinitrd`, every segment with its entries. */
@@ -11,34 +11,25 @@ export interface InitrdListing {
   faults: InitrdFault[];
 }
 
+/** Fault codes that are InitrdError codes; the others are NewcError codes from a newc archive. */
+const INITRD_FATAL_CODES: readonly string[] = [
+  'TRUNCATED',
+  'UNKNOWN_MAGIC',
+  'UNSUPPORTED_CODEC',
+  'XZ_CORRUPT',
+  'ZSTD_CORRUPT',
+  'DECOMPRESS_FAILED',
+  'EMPTY',
+];
+
+/** Throw the fault that ended a walk, if any: an InitrdError with its code and offset. */
 function throwFatal(faults: InitrdFault[]): void {
   const fatal = faults.find((fault) => fault.fatal);
-  if (fatal !== undefined)
-    throw new InitrdError(fatal.code === 'EMPTY' ? 'EMPTY' : faultErrorCode(fatal), fatal.message, {
-      offset: fatal.offset,
-    });
-}
-
-function faultErrorCode(fault: InitrdFault): InitrdError['code'] {
-  // NewcError codes are reported as-is in faults; as an InitrdError they are TRUNCATED or NEWC-like corruption.
-  const known: readonly string[] = [
-    'UNALIGNED_SEGMENT',
-    'BROKEN_PADDING',
-    'UNKNOWN_MAGIC',
-    'UNSUPPORTED_CODEC',
-    'GZIP_HEADER_FLAGS',
-    'GZIP_CRC_MISMATCH',
-    'XZ_CHECK_UNSUPPORTED',
-    'XZ_CORRUPT',
-    'ZSTD_WINDOW_TOO_LARGE',
-    'ZSTD_CORRUPT',
-    'TRUNCATED',
-    'DECOMPRESS_FAILED',
-    'JUNK_IN_COMPRESSED_ARCHIVE',
-    'MISSING_TRAILER',
-    'EMPTY',
-  ];
-  return (known.includes(fault.code) ? fault.code : 'NEWC') as InitrdError['code'];
+  if (fatal === undefined) return;
+  if (INITRD_FATAL_CODES.includes(fatal.code)) {
+    throw new InitrdError(fatal.code as InitrdErrorCode, fatal.message, { offset: fatal.offset });
+  }
+  throw new InitrdError('NEWC', fatal.message, { offset: fatal.offset, newcCode: fatal.code });
 }
 
 /**
