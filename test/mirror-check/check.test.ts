@@ -165,6 +165,20 @@ describe('mirror check on a real registry archive', () => {
     );
   });
 
+  test('blobsInAnEarlierChunkCountAndAreMissedWithoutIt', async () => {
+    const [blobs, repositories] = await fixture.splitChunks('split');
+    const both = await checkMirror({
+      archive: await MirrorArchive.open([repositories, blobs]),
+      release: RELEASE_TAG,
+    });
+    assert.equal(both.ok, true, formatCheckReport(both));
+    assert.deepEqual(both.archives, [blobs, repositories]);
+    await assert.rejects(
+      checkMirror({ archive: await MirrorArchive.open([repositories]), release: RELEASE_TAG }),
+      isCheckError('BLOB_MISSING', new RegExp(fixture.release.digest)),
+    );
+  });
+
   test('wrongRepositoryMappingFailsNamingTheMapping', async () => {
     const conf = `
 [[registry]]

@@ -48,6 +48,11 @@ export interface MirrorFixture {
   bundle: { digest: string; operatorDigest: string };
   /** The same archive without some paths: registry ones relative to docker/registry/v2/, or working-dir/…. */
   variant(name: string, exclude: string[]): Promise<string>;
+  /**
+   * The same content split in two chunks as a differential pair: `mirror_000001.tar` holds the
+   * blobs, `mirror_000002.tar` the repositories and working-dir.
+   */
+  splitChunks(name: string): Promise<[string, string]>;
   /** Registry path of a manifest revision and of a tag, for `variant`. */
   revisionPath(repository: string, digest: string): string;
   tagPath(repository: string, tag: string): string;
@@ -322,6 +327,24 @@ export async function buildMirrorFixture(): Promise<MirrorFixture> {
     components: images.components,
     bundle: { digest: images.bundle.digest, operatorDigest: images.operator.digest },
     variant: makeArchive,
+    splitChunks: async (name) => {
+      const folder = join(work, name);
+      await mkdir(folder, { recursive: true });
+      const first = join(folder, 'mirror_000001.tar');
+      const second = join(folder, 'mirror_000002.tar');
+      const options = { timeoutMs: 30_000 };
+      await runOk(
+        tar,
+        ['-C', root, '-cf', first, '--sort=name', `${REGISTRY_TREE}/blobs`],
+        options,
+      );
+      await runOk(
+        tar,
+        ['-C', root, '-cf', second, '--sort=name', `${REGISTRY_TREE}/repositories`, 'working-dir'],
+        options,
+      );
+      return [first, second];
+    },
     revisionPath: (repository, digest) =>
       `repositories/${repository}/_manifests/revisions/sha256/${hex(digest)}`,
     tagPath: (repository, tag) => `repositories/${repository}/_manifests/tags/${tag}`,
