@@ -461,6 +461,51 @@ describe('verifier and reader on bad input (never a crash or hang)', { timeout: 
   });
 });
 
+describe('segments written by real tools', () => {
+  it('streamsFromRealToolsWithEveryStructure', async () => {
+    // xz: several blocks with sizes in their headers (-T2), a BCJ filter, stream padding;
+    // zstd: content size known (file) and unknown (pipe), raw blocks for random data; pigz.
+    const payload = Buffer.concat([randomBytes(150_000), Buffer.alloc(250_000, 'initrd ')]);
+    const archive = await newc([{ path: 'bin/payload', type: 'file', data: payload }]);
+    const dir = await scratch('tools-');
+    const file = await fileWith(dir, 'archive.cpio', archive);
+    const none = new Uint8Array(0);
+    const variants: [string, Buffer][] = [
+      [
+        'xz -T2 blocks',
+        tool('xz', ['--check=crc32', '-T2', '--block-size=65536', '-c', file], none, 'xz-utils'),
+      ],
+      [
+        'xz --x86',
+        tool('xz', ['--check=crc32', '--x86', '--lzma2=preset=1', '-c', file], none, 'xz-utils'),
+      ],
+      [
+        'xz none + padding',
+        Buffer.concat([
+          tool('xz', ['--check=none', '-0', '-c', file], none, 'xz-utils'),
+          Buffer.alloc(8),
+        ]),
+      ],
+      ['zstd file', tool('zstd', ['-q', '-c', file], none, 'zstd')],
+      ['zstd pipe', tool('zstd', ['-q', '-c'], archive, 'zstd')],
+      ['pigz', tool('pigz', ['-c', file], none, 'pigz')],
+    ];
+    for (const [name, bytes] of variants) {
+      const report = await verifyInitrd(source(bytes));
+      assert.deepEqual(report.faults, [], name);
+      assert.equal(report.segments.length, 1, name);
+      assert.equal(report.size, bytes.length, name);
+      const read = await readInitrdFile(source(bytes, 65_537), 'bin/payload');
+      assert.ok(read !== undefined && Buffer.from(read).equals(payload), name);
+    }
+    const all = Buffer.concat(variants.map(([, bytes]) => bytes));
+    assert.deepEqual(
+      (await readInitrd(source(all))).segments.map((segment) => segment.codec),
+      ['xz', 'xz', 'xz', 'zstd', 'zstd', 'gzip'],
+    );
+  });
+});
+
 describe('appending to an initrd', () => {
   it('keepsTheBaseBytesPadsTo4AndVerifies', async () => {
     const dir = await scratch('append-');
