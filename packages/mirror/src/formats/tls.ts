@@ -1,6 +1,7 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
-import forge from 'node-forge';
+import type Forge from 'node-forge';
 import { MirrorFormatError } from './errors.ts';
 
 /**
@@ -13,6 +14,13 @@ import { MirrorFormatError } from './errors.ts';
  */
 
 export const RSA_KEY_BITS = 2048;
+
+/** node-forge is loaded on first use: reading an archive should not pay for the X.509 code. */
+let forgeModule: typeof Forge | undefined;
+function loadForge(): typeof Forge {
+  forgeModule ??= createRequire(import.meta.url)('node-forge') as typeof Forge;
+  return forgeModule;
+}
 const rsaPublicExponent = 0x10001;
 /** Ten years: the mirror lives as long as the cluster's first install media. */
 export const DEFAULT_VALIDITY_DAYS = 3650;
@@ -62,13 +70,13 @@ function seededPrng(seed: string, purpose: string): { getBytesSync(count: number
 
 function randomSource(seed: string | undefined, purpose: string) {
   return seed === undefined
-    ? { getBytesSync: (count: number) => forge.random.getBytesSync(count) }
+    ? { getBytesSync: (count: number) => loadForge().random.getBytesSync(count) }
     : seededPrng(seed, purpose);
 }
 
-function keyPair(seed: string | undefined, purpose: string): forge.pki.rsa.KeyPair {
+function keyPair(seed: string | undefined, purpose: string): Forge.pki.rsa.KeyPair {
   if (seed !== undefined) {
-    return forge.pki.rsa.generateKeyPair({
+    return loadForge().pki.rsa.generateKeyPair({
       bits: RSA_KEY_BITS,
       e: rsaPublicExponent,
       prng: seededPrng(seed, purpose),
@@ -79,10 +87,13 @@ function keyPair(seed: string | undefined, purpose: string): forge.pki.rsa.KeyPa
     modulusLength: RSA_KEY_BITS,
     publicExponent: rsaPublicExponent,
   });
-  const forgeKey = forge.pki.privateKeyFromPem(
+  const forgeKey = loadForge().pki.privateKeyFromPem(
     privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
   );
-  return { privateKey: forgeKey, publicKey: forge.pki.setRsaPublicKey(forgeKey.n, forgeKey.e) };
+  return {
+    privateKey: forgeKey,
+    publicKey: loadForge().pki.setRsaPublicKey(forgeKey.n, forgeKey.e),
+  };
 }
 
 function serial(seed: string | undefined, purpose: string): string {
@@ -125,13 +136,13 @@ function altNames(hosts: string[]): { dns: string[]; ips: string[] } {
 }
 
 function certificate(
-  subject: forge.pki.CertificateField[],
-  publicKey: forge.pki.PublicKey,
+  subject: Forge.pki.CertificateField[],
+  publicKey: Forge.pki.PublicKey,
   serialNumber: string,
   notBefore: Date,
   days: number,
-): forge.pki.Certificate {
-  const cert = forge.pki.createCertificate();
+): Forge.pki.Certificate {
+  const cert = loadForge().pki.createCertificate();
   cert.publicKey = publicKey;
   cert.serialNumber = serialNumber;
   cert.validity.notBefore = notBefore;
@@ -142,6 +153,7 @@ function certificate(
 
 export function createMirrorTls(options: MirrorTlsOptions): MirrorTls {
   const { seed } = options;
+  const forge = loadForge();
   const days = options.validityDays ?? DEFAULT_VALIDITY_DAYS;
   if (!Number.isInteger(days) || days < 1)
     throw new MirrorFormatError(
