@@ -6,7 +6,7 @@
  * BIOS cdrom (isolinux), BIOS hard disk (the patched isohybrid MBR) and UEFI cdrom (GRUB).
  */
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeCoreosIso } from '../../tools/make-coreos-iso.ts';
@@ -17,6 +17,7 @@ import {
   bootIsoCdrom,
   bootIsoHybridDisk,
   bootIsoUefi,
+  bootKernel,
   buildBaseInitrd,
   findDebianKernel,
   markerValues,
@@ -26,6 +27,8 @@ import { scratchDir } from './fixtures.ts';
 
 let dir: { path: string; dispose: () => Promise<void> };
 let finalIso: string;
+let embeddedIso: string;
+let overlayArchive: string;
 const config = '{"ignition":{"version":"3.4.0"},"hostmirror":"boot-proof"}';
 
 const checks = [
@@ -59,6 +62,8 @@ before(async () => {
   const ignition = join(dir.path, 'config.ign');
   await writeFile(ignition, config);
   const embedded = join(dir.path, 'embedded.iso');
+  embeddedIso = embedded;
+  overlayArchive = overlay;
   finalIso = join(dir.path, 'final.iso');
   await hostmirrorOk([
     'iso',
@@ -102,6 +107,38 @@ test('bootProof: BIOS cdrom (isolinux) and BIOS hard disk (isohybrid MBR)', asyn
   console.log(
     `boots: cdrom ${Math.round(cdrom.durationMs)} ms, disk ${Math.round(disk.durationMs)} ms`,
   );
+});
+
+test('bootProof: PXE artifacts (kernel + initrd with overlay and config appended, script kargs)', async () => {
+  const pxeDir = join(dir.path, 'pxe');
+  await mkdir(pxeDir);
+  const made = await hostmirrorOk([
+    'iso',
+    'pxe',
+    embeddedIso,
+    '--output-dir',
+    pxeDir,
+    '--archive',
+    overlayArchive,
+    '--kargs-append',
+    'hm.pxe=1',
+    '--json',
+  ]);
+  const artifacts = JSON.parse(made.stdoutText) as {
+    kernel: string;
+    initrd: string;
+    script: string;
+  };
+  const script = await readFile(artifacts.script, 'utf8');
+  const kernelLine = script.split('\n').find((line) => line.startsWith('kernel ')) ?? '';
+  const append = kernelLine.replace(/^kernel \S+ initrd=initrd /, '');
+  assert.doesNotMatch(append, /coreos\.liveiso=/);
+  const boot = await bootKernel({ kernel: artifacts.kernel, initrd: artifacts.initrd, append });
+  assertCleanBoot(boot);
+  assert.deepEqual(markerValues(boot.console, 'HM-ISO-CONFIG'), [config]);
+  assert.equal(markerValues(boot.console, 'HM-ISO-FILE').length, 2);
+  assert.match(markerValues(boot.console, 'HM-ISO-CMDLINE')[0] ?? '', / hm\.pxe=1$/);
+  console.log(`boot: pxe ${Math.round(boot.durationMs)} ms`);
 });
 
 test('bootProof: UEFI cdrom (OVMF + GRUB)', async () => {

@@ -127,7 +127,19 @@ test('extendInitrd: coreos-installer fixture (genisoimage + isohybrid layout)', 
   const archive = await archiveOf('fixture');
   await extend(fixture, output, archive);
   const pad = Buffer.alloc((4 - (archive.length % 4)) % 4);
-  await checkExtended(output, Buffer.concat([original, archive, pad]));
+  const area = await checkExtended(output, Buffer.concat([original, archive, pad]));
+  // isohybrid layout: the volume ends with the new extent, GPT partition 1 is exactly the
+  // volume, MBR partition 1 the whole (cylinder-aligned) file, the backup GPT at its end.
+  const bytes = await readFile(output);
+  const volume = bytes.readUInt32LE(16 * 2048 + 80) * 2048;
+  assert.ok(volume < bytes.length);
+  assert.equal(bytes.length % (1024 * 1024), 0);
+  assert.match(area, new RegExp(`GPT start and size :\\s+1\\s+0\\s+${volume / 512}\\n`));
+  assert.match(
+    area,
+    new RegExp(`MBR partition\\s*:\\s*1\\s+0x80\\s+0x00\\s+0\\s+${bytes.length / 512}`),
+  );
+  assert.match(area, new RegExp(`GPT lba range\\s*:\\s*34\\s+\\d+\\s+${bytes.length / 512 - 1}`));
   // The rest of the CoreOS metadata still reads, and nothing else moved.
   const before = await CoreosIso.open(fixture);
   const afterIso = await CoreosIso.open(output);
