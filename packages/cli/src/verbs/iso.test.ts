@@ -125,3 +125,48 @@ describe('hostmirror iso', () => {
     );
   });
 });
+
+describe('hostmirror iso kargs', () => {
+  it('showsModifiesAndResets', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cli-iso-kargs-'));
+    try {
+      const iso = await fixtureFile('embed-areas-2022-09', dir);
+      const original = sha(await readFile(iso));
+      const defaults =
+        'mitigations=auto,nosmt coreos.liveiso=fedora-coreos-36.20220909.dev.0 ignition.firstboot ignition.platform.id=metal';
+      assert.equal((await cli(['iso', 'kargs', iso], dir)).stdout.toString(), `${defaults}\n`);
+      const modified = await cli(
+        [
+          'iso',
+          'kargs',
+          iso,
+          '--delete',
+          'mitigations=auto,nosmt',
+          '--append',
+          'hm=1',
+          '--in-place',
+        ],
+        dir,
+      );
+      assert.equal(modified.code, 0, modified.stderr);
+      assert.equal(
+        (await cli(['iso', 'kargs', iso], dir)).stdout.toString(),
+        'coreos.liveiso=fedora-coreos-36.20220909.dev.0 ignition.firstboot ignition.platform.id=metal hm=1\n',
+      );
+      assert.equal(
+        (await cli(['iso', 'kargs', iso, '--default'], dir)).stdout.toString(),
+        `${defaults}\n`,
+      );
+      const missing = await cli(['iso', 'kargs', iso, '--delete', 'nope', '--in-place'], dir);
+      assert.equal(missing.code, 1);
+      assert.equal((await cli(['iso', 'kargs', iso, '--reset', '--in-place'], dir)).code, 0);
+      assert.equal(sha(await readFile(iso)), original);
+      const s390x = await fixtureFile('embed-areas-2023-03.s390x', dir);
+      const none = await cli(['iso', 'kargs', s390x], dir);
+      assert.equal(none.code, 1);
+      assert.match(none.stderr, /does not support customizing live kernel arguments/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -273,7 +273,51 @@ const pxe: Command = {
     }),
 };
 
+const kargs: Command = {
+  name: 'kargs',
+  summary: 'Show the live kernel arguments, or append/delete/replace/reset them',
+  usage: `hostmirror iso kargs ISO [--default] | [--append K]... [--delete K]... [--replace K=OLD=NEW]... [--reset] ${outputUsage}`,
+  options: {
+    default: { type: 'boolean' },
+    append: { type: 'string', multiple: true },
+    delete: { type: 'string', multiple: true },
+    replace: { type: 'string', multiple: true },
+    reset: { type: 'boolean' },
+    ...outputOptions,
+  },
+  positionals: [1, 1],
+  run: (context) =>
+    withIso(context, async (iso) => {
+      const { values } = context;
+      const edits = {
+        append: stringList(values, 'append'),
+        delete: stringList(values, 'delete'),
+        replace: stringList(values, 'replace'),
+      };
+      const editing = Object.values(edits).some((list) => list.length > 0);
+      if (editing && flag(values, 'reset'))
+        throw new UsageError('--reset cannot be combined with --append, --delete or --replace.');
+      if (!editing && !flag(values, 'reset')) {
+        const shown = flag(values, 'default')
+          ? iso.metadata.kargs?.default
+          : await iso.currentKargs();
+        if (shown === undefined)
+          throw new IsoError(
+            'NO_KARGS_AREA',
+            'This OS image does not support customizing live kernel arguments.',
+          );
+        if (flag(values, 'json')) context.printJson({ kargs: shown });
+        else context.print(shown);
+        return 0;
+      }
+      const edit = flag(values, 'reset') ? iso.planKargsReset() : await iso.planKargs(edits);
+      await writeEdit(context, iso, edit, 'kargs');
+      return 0;
+    }),
+};
+
 export const commands: Record<string, Command> = {
+  kargs,
   inspect,
   embed,
   'show-ignition': showIgnition,
