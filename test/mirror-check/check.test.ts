@@ -34,6 +34,8 @@ import {
   type MirrorFixture,
   RELEASE_SOURCE,
   RELEASE_TAG,
+  TOOLBOX_REPOSITORY,
+  TOOLBOX_TAG,
 } from './fixture.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -72,11 +74,11 @@ describe('mirror check on a real registry archive', () => {
     const report = await check(fixture.archive);
     assert.equal(report.ok, true, formatCheckReport(report));
     assert.deepEqual(report.counts, {
-      images: 7,
-      passed: 7,
+      images: 8,
+      passed: 8,
       failed: 0,
       sigstorePresent: 1,
-      sigstoreAbsent: 6,
+      sigstoreAbsent: 7,
     });
     assert.equal(report.release.digest, fixture.release.digest);
     assert.equal(report.release.version, '4.14.3-amd64');
@@ -95,7 +97,7 @@ describe('mirror check on a real registry archive', () => {
     const catalog = report.images.find((image) => image.role === 'catalog');
     assert.equal(catalog?.name, 'CatalogSource cs-redhat-operator-index-v4-14');
     assert.equal(catalog?.servedBy, `localhost:5000/${CATALOG_REPOSITORY}:${CATALOG_TAG}`);
-    assert.match(formatCheckReport(report), /^PASS {2}mirror check: 7 of 7 images served/);
+    assert.match(formatCheckReport(report), /^PASS {2}mirror check: 8 of 8 images served/);
   });
 
   test('componentRemovedFailsNamingIt', async () => {
@@ -144,6 +146,22 @@ describe('mirror check on a real registry archive', () => {
     const required = await check(archive, { requireReleaseSignature: true });
     assert.equal(required.ok, false);
     assert.match(formatCheckReport(required), /^FAIL[\s\S]*release signature: MISSING \(required/);
+  });
+
+  test('imageSetConfigAdditionalImagesAreCheckedByTagThroughTheItms', async () => {
+    const archive = await fixture.variant('without-toolbox-tag', [
+      fixture.tagPath(TOOLBOX_REPOSITORY, TOOLBOX_TAG),
+    ]);
+    const report = await check(archive);
+    assert.equal(report.failures.length, 1, formatCheckReport(report));
+    const toolbox = report.failures[0];
+    assert.equal(toolbox?.role, 'additional-image');
+    assert.match(toolbox?.name ?? '', /^ImageSetConfiguration .*mirror_000001\.tar:isc_/);
+    assert.equal(toolbox?.reference, `registry.example.com/${TOOLBOX_REPOSITORY}:${TOOLBOX_TAG}`);
+    assert.equal(toolbox?.code, 'MANIFEST_MISSING');
+    // blockedImages are left out, and the caller can skip the archive's ImageSetConfiguration.
+    assert.ok(!report.images.some((image) => image.reference.includes('left-out')));
+    assert.equal((await check(archive, { imageSetConfigImages: false })).ok, true);
   });
 
   test('bundleRemovedFailsNamingTheBundle', async () => {
@@ -200,13 +218,14 @@ pull-from-mirror = "digest-only"
       registriesConfOrigin: 'wrong.conf',
     });
     assert.equal(report.ok, false);
-    // The conf maps only the release repositories: the operator images have no mirror at all.
+    // The conf maps only the release repositories: the other images have no mirror at all.
     assert.deepEqual(
       report.failures.map((image) => [image.role, image.code]),
       [
         ['component', 'MIRROR_REPOSITORY_MISSING'],
         ['component', 'MIRROR_REPOSITORY_MISSING'],
         ['component', 'MIRROR_REPOSITORY_MISSING'],
+        ['additional-image', 'NO_MIRROR_FOR_REFERENCE'],
         ['bundle', 'NO_MIRROR_FOR_REFERENCE'],
         ['related-image', 'NO_MIRROR_FOR_REFERENCE'],
       ],
@@ -303,7 +322,7 @@ pull-from-mirror = "digest-only"
   test('cliPrintsTextOrJsonAndExits1WhenAReferenceIsNotServed', async () => {
     const pass = await cli(['mirror', 'check', fixture.archive, '--release', RELEASE_TAG]);
     assert.equal(pass.code, 0, pass.stderr);
-    assert.match(pass.stdout, /^PASS {2}mirror check: 7 of 7 images/);
+    assert.match(pass.stdout, /^PASS {2}mirror check: 8 of 8 images/);
     const wrong = await cli([
       'mirror',
       'check',

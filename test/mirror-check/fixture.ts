@@ -32,6 +32,11 @@ export const OPERATOR_SOURCE_HOST = 'registry.example.com';
 export const BUNDLE_REPOSITORY = 'foo/foo-operator-bundle';
 export const OPERATOR_REPOSITORY = 'foo/foo-operator';
 export const BUNDLE_NAME = 'foo-operator.v1.0.0';
+/** An additionalImages entry of the archive's ImageSetConfiguration, mirrored by tag (ITMS). */
+export const TOOLBOX_REPOSITORY = 'tools/toolbox';
+export const TOOLBOX_TAG = 'v1';
+/** oc-mirror v2's ImageSetConfiguration copy: `isc_<RFC3339 time>` at the archive's top level. */
+const ISC_MEMBER = 'isc_2026-11-30T00:00:00Z';
 
 export interface FixtureComponent {
   name: string;
@@ -100,6 +105,7 @@ async function buildImages(layout: OciLayout) {
   const machineOs = await layout.index([osAmd, osArm]);
   const signature = await layout.image([{ 'signature.json': '{"critical":{}}' }]);
   const operator = await layout.image([{ manager: 'operator binary' }]);
+  const toolbox = await layout.image([{ 'usr/bin/toolbox': 'toolbox' }]);
   const bundle = await layout.image([
     { 'manifests/foo.clusterserviceversion.yaml': 'kind: ClusterServiceVersion\n' },
   ]);
@@ -136,6 +142,7 @@ async function buildImages(layout: OciLayout) {
   const armOnly = await layout.index([armRelease]);
   return {
     etcd,
+    toolbox,
     cli,
     machineOs,
     signature,
@@ -179,6 +186,33 @@ function fileBasedCatalog(bundleDigest: string, operatorDigest: string): string 
   ]
     .map((object) => JSON.stringify(object, null, 2))
     .join('\n');
+}
+
+function itmsYaml(): string {
+  return `---
+apiVersion: config.openshift.io/v1
+kind: ImageTagMirrorSet
+metadata:
+  name: itms-generic-0
+spec:
+  imageTagMirrors:
+  - mirrors:
+    - ${IDMS_DESTINATION}/${TOOLBOX_REPOSITORY}
+    source: ${OPERATOR_SOURCE_HOST}/${TOOLBOX_REPOSITORY}
+`;
+}
+
+/** The ImageSetConfiguration the archive was made with: one additional image, one blocked. */
+function imageSetConfig(): string {
+  return `kind: ImageSetConfiguration
+apiVersion: mirror.openshift.io/v2alpha1
+mirror:
+  additionalImages:
+  - name: ${OPERATOR_SOURCE_HOST}/${TOOLBOX_REPOSITORY}:${TOOLBOX_TAG}
+  - name: ${OPERATOR_SOURCE_HOST}/tools/left-out:v1
+  blockedImages:
+  - name: ${OPERATOR_SOURCE_HOST}/tools/left-out:v1
+`;
 }
 
 function idmsYaml(): string {
@@ -262,6 +296,7 @@ export async function buildMirrorFixture(): Promise<MirrorFixture> {
       false,
     ],
     ['catalog', images.catalog, `${CATALOG_REPOSITORY}:${CATALOG_TAG}`, false],
+    ['toolbox', images.toolbox, `${TOOLBOX_REPOSITORY}:${TOOLBOX_TAG}`, false],
     [
       'bundle',
       images.bundle,
@@ -295,6 +330,8 @@ export async function buildMirrorFixture(): Promise<MirrorFixture> {
     signatureConfigMap(images.release.digest),
   );
   await writeFile(join(resources, 'cs-redhat-operator-index-v4-14.yaml'), catalogSource());
+  await writeFile(join(resources, 'itms-oc-mirror.yaml'), itmsYaml());
+  await writeFile(join(root, ISC_MEMBER), imageSetConfig());
 
   const makeArchive = async (name: string, exclude: string[]): Promise<string> => {
     const folder = join(work, name);
@@ -306,7 +343,7 @@ export async function buildMirrorFixture(): Promise<MirrorFixture> {
     );
     await runOk(
       tar,
-      ['-C', root, '-cf', path, '--sort=name', ...excludes, 'docker', 'working-dir'],
+      ['-C', root, '-cf', path, '--sort=name', ...excludes, 'docker', 'working-dir', ISC_MEMBER],
       {
         timeoutMs: 30_000,
       },
@@ -340,7 +377,16 @@ export async function buildMirrorFixture(): Promise<MirrorFixture> {
       );
       await runOk(
         tar,
-        ['-C', root, '-cf', second, '--sort=name', `${REGISTRY_TREE}/repositories`, 'working-dir'],
+        [
+          '-C',
+          root,
+          '-cf',
+          second,
+          '--sort=name',
+          `${REGISTRY_TREE}/repositories`,
+          'working-dir',
+          ISC_MEMBER,
+        ],
         options,
       );
       return [first, second];

@@ -23,6 +23,7 @@ import {
   parseImageReference,
   referenceName,
 } from './image-reference.ts';
+import { readArchiveImageSetConfigs } from './image-set-config.ts';
 import { readFilesFromLayer, readMatchingFilesFromLayer } from './layer-files.ts';
 import {
   IMAGE_REFERENCES_PATH,
@@ -85,8 +86,13 @@ export interface CheckMirrorOptions {
   release?: string;
   /** Cluster architectures for manifest lists (`amd64`, `arm64`…); default: the release's. */
   architectures?: string[];
-  /** More source references the cluster pulls (ImageSetConfiguration additionalImages…). */
+  /** More source references the cluster pulls, besides those of the archive's ImageSetConfiguration. */
   additionalImages?: string[];
+  /**
+   * Also check the `mirror.additionalImages` of the ImageSetConfiguration copy in the archive
+   * (`isc_*`, minus its blockedImages). Default true.
+   */
+  imageSetConfigImages?: boolean;
   /** Make a missing release signature a failure instead of a warning. */
   requireReleaseSignature?: boolean;
 }
@@ -559,6 +565,28 @@ async function checkCatalogBundles(
   return results;
 }
 
+/** The caller's additional images, then the archive ImageSetConfiguration's (each once). */
+async function additionalImagesToCheck(
+  options: CheckMirrorOptions,
+): Promise<{ image: string; origin: string | undefined }[]> {
+  const images = (options.additionalImages ?? []).map((image) => ({
+    image,
+    origin: undefined as string | undefined,
+  }));
+  if (options.imageSetConfigImages !== false) {
+    for (const config of await readArchiveImageSetConfigs(
+      options.archive.chunks.map((chunk) => chunk.path),
+    )) {
+      const blocked = new Set(config.blockedImages);
+      for (const image of config.additionalImages)
+        if (!blocked.has(image))
+          images.push({ image, origin: `ImageSetConfiguration ${config.origin}` });
+    }
+  }
+  const seen = new Set<string>();
+  return images.filter(({ image }) => !seen.has(image) && seen.add(image) !== undefined);
+}
+
 /** Hosts that serve the archive: the given one, or every mirror host in the registries.conf. */
 function archiveHosts(conf: ContainersRegistriesConf, mirrorHost: string | undefined): string[] {
   if (mirrorHost !== undefined) return [mirrorHost];
@@ -841,10 +869,8 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
         architectures,
       ),
     );
-  for (const image of options.additionalImages ?? [])
-    images.push(
-      await checkImage(lookup, conf, image, 'additional-image', undefined, architectures),
-    );
+  for (const { image, origin } of await additionalImagesToCheck(options))
+    images.push(await checkImage(lookup, conf, image, 'additional-image', origin, architectures));
   for (const catalog of resources.catalogSources) {
     if (catalog.image === '') continue;
     const pullSpec = catalogPullSpec(lookup, catalog.image);
