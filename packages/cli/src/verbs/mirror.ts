@@ -18,7 +18,7 @@ import {
   renderRegistriesConf,
   writeCertsD,
   writeOutputFile,
-} from '@hostmirror/mirror';
+} from '@hostmirror/mirror/formats';
 import {
   type Command,
   type CommandContext,
