@@ -229,3 +229,18 @@ test('replace of a data-URL config: nothing of the parent survives (M8)', async 
   assert.ok(fromIgnition['/etc/fromreplace']);
   assert.equal(fromIgnition['/etc/original'], undefined);
 });
+
+test('the same builder calls give the same tree for every spec 2.14 accepts', async () => {
+  const trees = [];
+  for (const version of ['3.0.0', '3.1.0', '3.2.0', '3.3.0']) {
+    const config = new ConfigBuilder({ version, verify: true })
+      .addFile('/etc/a.txt', 'a\n'.repeat(400), { mode: 0o640 })
+      .addDirectory('/srv/x', { mode: 0o750 })
+      .addLink('/srv/x/a', '/etc/a.txt')
+      .addUnit('s.service', { contents: serviceText, enabled: true })
+      .build();
+    trees.push(await snapshot(await apply(config)));
+  }
+  for (const tree of trees.slice(1)) assert.deepEqual(tree, trees[0]);
+  assert.equal(trees[0]?.['/etc/a.txt']?.mode, 0o640);
+});

@@ -24,7 +24,18 @@ export interface SpecRules {
 
 const minorOf = (version: SpecVersion) => Number(version.split('.')[1]);
 
+const rulesByVersion = new Map<SpecVersion, SpecRules>();
+
 export function specRules(version: SpecVersion): SpecRules {
+  let rules = rulesByVersion.get(version);
+  if (rules === undefined) {
+    rules = buildSpecRules(version);
+    rulesByVersion.set(version, rules);
+  }
+  return rules;
+}
+
+function buildSpecRules(version: SpecVersion): SpecRules {
   const minor = minorOf(version);
   return {
     version,

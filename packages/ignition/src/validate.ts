@@ -153,24 +153,48 @@ function foldKey(key: string): string {
  * that field (the last such key wins), and Ignition still warns `unused key X` about it.
  * Only places the spec defines are walked, so the depth is the schema's, not the input's.
  */
+const foldedFieldNames = new WeakMap<FieldTree, Map<string, string>>();
+
+function foldedNames(tree: FieldTree, fields: Record<string, FieldTree>): Map<string, string> {
+  let names = foldedFieldNames.get(tree);
+  if (names === undefined) {
+    names = new Map(Object.keys(fields).map((name) => [foldKey(name), name]));
+    foldedFieldNames.set(tree, names);
+  }
+  return names;
+}
+
 function foldKeys(value: unknown, tree: FieldTree, path: JsonPath, renamed: JsonPath[]): unknown {
   if (Array.isArray(value)) {
     const items = tree.i;
-    return items === undefined
-      ? value
-      : value.map((item, index) => foldKeys(item, items, [...path, index], renamed));
+    if (items !== undefined)
+      for (let index = 0; index < value.length; index++)
+        value[index] = foldKeys(value[index], items, [...path, index], renamed);
+    return value;
   }
   const fields = tree.f;
   if (!isObject(value) || fields === undefined) return value;
-  const byFold = new Map(Object.keys(fields).map((name) => [foldKey(name), name]));
+  const names = foldedNames(tree, fields);
+  const keys = Object.keys(value);
+  // Usually every key is exact: walk the known members in place, without rebuilding.
+  if (keys.every((key) => key in fields || !names.has(foldKey(key)))) {
+    for (const key of keys) {
+      const subtree = fields[key];
+      if (subtree !== undefined)
+        value[key] = foldKeys(value[key], subtree, [...path, key], renamed);
+    }
+    return value;
+  }
   const result: JsonObject = {};
-  for (const [key, member] of Object.entries(value)) {
-    const field = key in fields ? key : byFold.get(foldKey(key));
+  for (const key of keys) {
+    const field = key in fields ? key : names.get(foldKey(key));
     if (field !== undefined && field !== key) renamed.push([...path, key]);
     const target = field ?? key;
     const subtree = field === undefined ? undefined : fields[field];
     result[target] =
-      subtree === undefined ? member : foldKeys(member, subtree, [...path, target], renamed);
+      subtree === undefined
+        ? value[key]
+        : foldKeys(value[key], subtree, [...path, target], renamed);
   }
   return result;
 }
