@@ -13,6 +13,7 @@ export const DISK_SECTOR = 512;
 const MBR_ENTRIES_OFFSET = 446;
 const MBR_ENTRY_SIZE = 16;
 const MBR_SIGNATURE_OFFSET = 510;
+const MBR_SIGNATURE = 0xaa55;
 /** Entry fields: end CHS at 5–7, start LBA at 8, size in sectors at 12. */
 const MBR_END_CHS = 5;
 const MBR_START = 8;
@@ -43,6 +44,9 @@ const GptField = {
 const ENTRY_FIRST = 32;
 const ENTRY_LAST = 40;
 const MAX_GPT_ENTRIES_BYTES = 1024 * 1024;
+/** The ISO volume descriptors start at byte 32768 = disk sector 64: a partition starting at or
+ * before it covers the ISO volume. */
+const ISO_DESCRIPTORS_DISK_SECTOR = 64;
 
 export interface MbrPartition {
   index: number;
@@ -67,7 +71,7 @@ export interface PartitionTables {
 
 /** MBR partitions with a non-zero size, if the image has an MBR boot signature. */
 export function readMbr(sector0: Buffer): MbrPartition[] {
-  if (sector0.readUInt16LE(MBR_SIGNATURE_OFFSET) !== 0xaa55) return [];
+  if (sector0.readUInt16LE(MBR_SIGNATURE_OFFSET) !== MBR_SIGNATURE) return [];
   const partitions: MbrPartition[] = [];
   for (let index = 0; index < 4; index++) {
     const entry = MBR_ENTRIES_OFFSET + index * MBR_ENTRY_SIZE;
@@ -204,8 +208,13 @@ export function grownGpt(
     // The partition over the ISO: it starts before the volume descriptors and reaches the
     // volume end (isohybrid) or the last usable sector (xorriso's whole-image partition).
     let newLast: number | undefined;
-    if (first <= 64 && last + 1 === oldVolumeEnd) newLast = newVolumeEnd - 1;
-    else if (first <= 64 && last >= gpt.lastUsable - 1 && last <= gpt.lastUsable)
+    if (first <= ISO_DESCRIPTORS_DISK_SECTOR && last + 1 === oldVolumeEnd)
+      newLast = newVolumeEnd - 1;
+    else if (
+      first <= ISO_DESCRIPTORS_DISK_SECTOR &&
+      last >= gpt.lastUsable - 1 &&
+      last <= gpt.lastUsable
+    )
       newLast = newLastUsable - (gpt.lastUsable - last);
     if (newLast !== undefined) entries.writeBigUInt64LE(BigInt(newLast), offset + ENTRY_LAST);
   }

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import {
   CoreosIso,
   type IsoEdit,
@@ -47,7 +48,7 @@ function outputOf(context: CommandContext): IsoOutput {
       );
     return {
       kind: 'stream',
-      stream: context.io.stdout as NodeJS.WritableStream & import('node:stream').Writable,
+      stream: context.io.stdout as Writable,
     };
   }
   return {
