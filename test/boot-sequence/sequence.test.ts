@@ -5,13 +5,23 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { appendFile, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readFile,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
   type ArchiveDigest,
   type BootAssets,
+  type BootPhase,
   type BootPlan,
   type BootSettingsInput,
   bootFileSet,
@@ -27,7 +37,7 @@ import { inNamespace, stepsTable, testAssets, testDir, writeFileSet } from './su
 const ARCHIVES = ['mirror_000001.tar', 'mirror_000002.tar'];
 const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
 /** MiB of random data in the second archive: enough for tar to be caught half-way. */
-const BIG_MIB = 48;
+const BIG_MIB = 32;
 
 let work: string;
 let fixtures: string;
@@ -55,6 +65,7 @@ async function makeHost(
   name: string,
   settings: BootSettingsInput,
   archives?: ArchiveDigest[],
+  phase: BootPhase = 'live',
 ): Promise<HostRoot> {
   const fixed = testAssets(['127.0.0.2']);
   const tls = { caCertificate: fixed.caCertificate, ...fixed.tls };
@@ -75,11 +86,11 @@ async function makeHost(
   }
   const root = join(work, name, 'root');
   const initrd = join(work, name, 'initrd');
-  await writeFileSet(root, bootFileSet(plan, 'live', assets));
+  await writeFileSet(root, bootFileSet(plan, phase, assets));
   await mkdir(join(root, 'etc'), { recursive: true });
   await writeFile(join(root, 'etc/hosts'), '127.0.0.1 localhost\n');
   const steps = join(work, name, 'steps.tsv');
-  await writeFile(steps, stepsTable(plan.phases.live));
+  await writeFile(steps, stepsTable(plan.phases[phase]));
   await mkdir(join(initrd, 'usr/lib/hostmirror'), { recursive: true });
   await copyFile(await requireTool('docker-registry'), join(initrd, INITRD_REGISTRY_BINARY));
   await writeFile(join(initrd, 'hook.sh'), scriptText(PRE_PIVOT_HOOK_SCRIPT));
@@ -87,7 +98,11 @@ async function makeHost(
 }
 
 /** Shell lines: the pre-pivot hook sourced as dracut does, then the environment the steps read. */
-function hostEnv(host: HostRoot, extra: Record<string, string> = {}): string {
+function hostEnv(
+  host: HostRoot,
+  extra: Record<string, string> = {},
+  options: { hook?: boolean } = {},
+): string {
   const env: Record<string, string> = {
     HOSTMIRROR_ROOT: host.root,
     HOSTMIRROR_UPDATE_CA_TRUST: `touch ${host.root}/ca-trust-updated`,
@@ -95,8 +110,9 @@ function hostEnv(host: HostRoot, extra: Record<string, string> = {}): string {
     HOSTMIRROR_VOLUME_WAIT: '0',
     ...extra,
   };
+  const hook = `NEWROOT=${host.root} HOSTMIRROR_INITRD_ROOT=${host.initrd} sh -c '. ${host.initrd}/hook.sh'`;
   return [
-    `NEWROOT=${host.root} HOSTMIRROR_INITRD_ROOT=${host.initrd} sh -c '. ${host.initrd}/hook.sh'`,
+    ...(options.hook === false ? [] : [hook]),
     ...Object.entries(env).map(([key, value]) => `export ${key}='${value}'`),
   ].join('\n');
 }
@@ -381,6 +397,74 @@ ${pullChecks(client)}
     assert.ok(out.includes('CLIENT STEP hostmirror-ready.service ok'), explain(result));
     assert.match(out, /^HOSTS 127\.0\.0\.2 registry\.hostmirror\.internal # hostmirror$/m);
     assert.ok(out.includes('PULL copy ok'), explain(result));
+  });
+
+  test('acrossTheReboot: the installed system (MachineConfig file set) restores the registry from the volume and serves again', async () => {
+    const settings = { mode: 'every-node', topology: 'sno' } as const;
+    const live = await makeHost('reboot-live', settings);
+    const installed = await makeHost('reboot-installed', settings, undefined, 'installed');
+    await copyArchivesTo(join(live.root, 'srv/volume'));
+    await mkdir(join(installed.root, 'srv'), { recursive: true });
+    await symlink(join(live.root, 'srv/volume'), join(installed.root, 'srv/volume'));
+    const result = await inNamespace(
+      `${hostEnv(live, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' })}
+hm_run_steps ${live.root} ${live.steps} >/dev/null
+hm_stop_daemons
+${hostEnv(installed, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' }, { hook: false })}
+[ -e ${installed.root}/usr/local/bin/hostmirror-registry ] && echo "REGISTRY before restore"
+[ -e ${installed.root}/etc/hostmirror/tls/tls.key ] && echo "KEY before restore"
+hm_run_steps ${installed.root} ${installed.steps}
+${pullChecks(installed)}
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    assert.equal(result.exitCode, 0, explain(result));
+    assert.ok(!out.includes('before restore'), out);
+    for (const line of [
+      'STEP hostmirror-verify.service ok',
+      'STEP hostmirror-restore.service ok',
+      'STEP hostmirror-registry.service started',
+      'STEP hostmirror-ready.service ok',
+      'PULL copy ok',
+    ])
+      assert.ok(out.includes(line), `missing "${line}"\n${explain(result)}`);
+    assert.match(result.stderr.toString('utf8'), /not verifying again/);
+  });
+
+  test('preloadMode: the release images land in container storage by digest and by tag; a rerun copies nothing', async () => {
+    const host = await makeHost('preload', { mode: 'preload', topology: 'sno' });
+    await copyArchivesTo(join(host.root, 'srv/volume'));
+    const storageConf = join(host.root, 'storage.conf');
+    await writeFile(
+      storageConf,
+      `[storage]\ndriver = "vfs"\ngraphroot = "${host.root}/var/lib/containers/storage"\nrunroot = "${host.root}/run/containers/storage"\n`,
+    );
+    const result = await inNamespace(
+      `${hostEnv(host, { HOSTMIRROR_VOLUME_DIR: '/srv/volume', CONTAINERS_STORAGE_CONF: storageConf })}
+# The host's /etc/containers and /etc/hosts are this root's from the preload step on.
+grep -v hostmirror-preload ${host.steps} > ${host.steps}.before
+grep hostmirror-preload ${host.steps} > ${host.steps}.preload
+hm_run_steps ${host.root} ${host.steps}.before
+hm_use_root_config ${host.root}
+hm_run_steps ${host.root} ${host.steps}.preload
+skopeo inspect --no-tags containers-storage:${RELEASE_SOURCE}@${releaseDigest} >/dev/null && echo "STORED by digest"
+skopeo inspect --no-tags containers-storage:${RELEASE_SOURCE}:4.14.3-x86_64 >/dev/null && echo "STORED by tag"
+${host.root}/usr/local/bin/hostmirror-preload.sh 2>&1 | grep -c 'already in container storage' | sed 's/^/AGAIN /'
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    assert.equal(result.exitCode, 0, explain(result));
+    assert.ok(out.includes('STEP hostmirror-preload.service ok'), explain(result));
+    assert.ok(out.includes('STORED by digest'), explain(result));
+    assert.ok(out.includes('STORED by tag'), explain(result));
+    const again = /^AGAIN (\d+)$/m.exec(out);
+    assert.ok(again?.[1] !== undefined && Number(again[1]) >= 3, out);
+    assert.doesNotMatch(
+      result.stderr.toString('utf8'),
+      /copied into container storage[\s\S]*copied into container storage[\s\S]*AGAIN/,
+    );
   });
 });
 
