@@ -282,6 +282,7 @@ describe('verifier and reader on bad input (never a crash or hang)', { timeout: 
 
   it('wrongMagic', async () => {
     const report = await verifyBytes(Buffer.from('this is not an initrd'));
+    assert.equal(report.segments.length, 0);
     assert.deepEqual(
       report.faults.map((fault) => [fault.code, fault.offset]),
       [['UNKNOWN_MAGIC', 0]],

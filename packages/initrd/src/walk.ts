@@ -136,7 +136,20 @@ class Walker {
       for (;;) {
         await this.outer.skipZeros();
         if (await this.outer.atEnd()) break;
-        const segment = await this.startSegment(previousCodec);
+        const head = await this.outer.peek(6);
+        const codec = sniffCodec(head);
+        if (codec === 'unknown') {
+          // No segment starts here: the kernel stops, and so do we.
+          const error = this.unknownMagic(this.outer.offset, head);
+          this.fault({
+            offset: this.outer.offset,
+            code: error.code,
+            message: error.message,
+            fatal: true,
+          });
+          break;
+        }
+        const segment = this.startSegment(codec, previousCodec);
         this.segments.push(segment);
         try {
           await this.readSegment(segment);
@@ -160,9 +173,8 @@ class Walker {
     }
   }
 
-  private async startSegment(previousCodec: Codec | undefined): Promise<InitrdSegment> {
+  private startSegment(codec: Codec, previousCodec: Codec | undefined): InitrdSegment {
     const offset = this.outer.offset;
-    const codec = sniffCodec(await this.outer.peek(6));
     if (previousCodec === 'none' && offset % NEWC_ALIGNMENT !== 0 && codec !== 'none') {
       this.fault({
         offset,
@@ -175,7 +187,7 @@ class Walker {
       index: this.segments.length,
       offset,
       length: 0,
-      codec: codec === 'unknown' ? 'none' : codec,
+      codec,
       uncompressedLength: 0,
       archives: 0,
       trailer: false,
@@ -184,12 +196,9 @@ class Walker {
   }
 
   private async readSegment(segment: InitrdSegment): Promise<void> {
-    const head = await this.outer.peek(6);
-    const sniffed = sniffCodec(head);
-    if (sniffed === 'unknown') throw this.unknownMagic(segment.offset, head);
-    if (sniffed === 'none') await this.rawSegment(segment);
-    else if (sniffed === 'gzip') await this.gzipSegment(segment);
-    else if (sniffed === 'xz') await this.xzSegment(segment);
+    if (segment.codec === 'none') await this.rawSegment(segment);
+    else if (segment.codec === 'gzip') await this.gzipSegment(segment);
+    else if (segment.codec === 'xz') await this.xzSegment(segment);
     else await this.zstdSegment(segment);
     segment.length = this.outer.offset - segment.offset;
     if (segment.codec === 'none') segment.uncompressedLength = segment.length;
