@@ -1,0 +1,206 @@
+/**
+ * build-iso end to end on generated inputs: the demo is reproducible (ISO, PXE files,
+ * manifests, ImageSetConfiguration byte-identical with the same SOURCE_DATE_EPOCH), its
+ * outputs read back as a CoreOS ISO with our Ignition, kargs and a kernel-valid initrd; the
+ * errors a user meets stop the build before anything is written.
+ */
+import assert from 'node:assert/strict';
+import { copyFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { buildMirrorIso, runDemo, sha256File } from '../../packages/build-iso/src/index.ts';
+import { readInitrdFile, verifyInitrd } from '../../packages/initrd/src/index.ts';
+import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
+import { demoInputs, FIXED_EPOCH, optionsFor } from './support.ts';
+
+let work: string;
+let inputs: Awaited<ReturnType<typeof demoInputs>>['inputs'];
+
+before(async () => {
+  ({ work, inputs } = await demoInputs('unit'));
+});
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function treeDigests(folder: string, skip: string[]): Promise<Map<string, string>> {
+  const digests = new Map<string, string>();
+  const entries = await readdir(folder, { recursive: true, withFileTypes: true });
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    const name = path.slice(folder.length + 1);
+    if (skip.some((prefix) => name.startsWith(prefix))) continue;
+    digests.set(name, await sha256File(path));
+  }
+  return digests;
+}
+
+describe('build-iso --demo', () => {
+  test('reproducible: two builds give byte-identical ISO, PXE files, manifests and ISC', async () => {
+    const env = { SOURCE_DATE_EPOCH: String(FIXED_EPOCH) };
+    const first = await runDemo({ folder: join(work, 'demo1'), env });
+    const second = await runDemo({ folder: join(work, 'demo2'), env });
+    const one = await treeDigests(join(work, 'demo1'), ['report.json']);
+    const two = await treeDigests(join(work, 'demo2'), ['report.json']);
+    assert.ok(one.has('hostmirror-demo.iso') && one.has('pxe/hostmirror-demo-initrd.img'));
+    assert.ok([...one.keys()].some((name) => name.startsWith('manifests/99-master-hostmirror')));
+    assert.deepEqual(one, two);
+    assert.equal(first.report.outputs.iso?.sha256, second.report.outputs.iso?.sha256);
+    assert.equal(first.report.registry.tlsReproducible, true);
+  });
+
+  test('the output ISO carries our Ignition, kargs and a kernel-valid extended initrd; the input is unchanged', async () => {
+    const before = await sha256File(inputs.iso);
+    const out = join(work, 'kargs.iso');
+    const result = await buildMirrorIso(
+      optionsFor(inputs, out, {
+        kargsAppend: ['hostmirror.test=1'],
+        pxeDir: work,
+        report: join(work, 'kargs.json'),
+      }),
+    );
+    assert.equal(await sha256File(inputs.iso), before);
+    const iso = await CoreosIso.open(out);
+    try {
+      assert.match((await iso.currentKargs()) ?? '', / hostmirror\.test=1$/);
+      const area = await iso.ignitionAreaBytes();
+      const config = await readInitrdFile(
+        (async function* () {
+          yield area;
+        })(),
+        IGNITION_MEMBER,
+      );
+      assert.ok(config !== undefined);
+      assert.equal(
+        (await import('node:crypto')).createHash('sha256').update(config).digest('hex'),
+        result.report.ignition.sha256,
+      );
+      const initrd = iso.metadata.initrd;
+      assert.ok(initrd !== undefined);
+      const report = await verifyInitrd(iso.image.fileChunks(initrd));
+      assert.deepEqual(report.faults, []);
+      assert.equal(report.segments.length, 2, 'base initrd + our overlay');
+      const registry = await readInitrdFile(
+        iso.image.fileChunks(initrd),
+        'usr/lib/hostmirror/registry',
+      );
+      assert.ok(registry !== undefined);
+      assert.deepEqual(Buffer.from(registry), await readFile('/bin/busybox'));
+    } finally {
+      await iso.close();
+    }
+    const pxe = await verifyInitrd(join(work, 'kargs-initrd.img'));
+    assert.deepEqual(pxe.faults, []);
+    assert.equal(pxe.segments.length, 3, 'base + overlay + Ignition archive');
+    const written = JSON.parse(await readFile(join(work, 'kargs.json'), 'utf8'));
+    assert.equal(written.outputs.iso.sha256, await sha256File(out));
+    assert.equal(written.inputs.iso.sha256, before);
+    assert.ok(written.budget[0].checks.length >= 4);
+  });
+});
+
+describe('build-iso refuses, before writing anything', () => {
+  async function refusal(name: string, extra: Parameters<typeof optionsFor>[2], code: string) {
+    const out = join(work, `${name}.iso`);
+    await assert.rejects(
+      buildMirrorIso(optionsFor(inputs, out, { report: join(work, `${name}.json`), ...extra })),
+      { code },
+    );
+    await assert.rejects(stat(out), { code: 'ENOENT' });
+    await assert.rejects(stat(join(work, `${name}.json`)), { code: 'ENOENT' });
+  }
+
+  test('a release that is not in the archive, naming its digest', async () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    await refusal(
+      'norelease',
+      { releaseImage: `quay.io/openshift-release-dev/ocp-release@${digest}` },
+      'RELEASE_NOT_IN_ARCHIVE',
+    );
+    await assert.rejects(
+      buildMirrorIso(
+        optionsFor(inputs, join(work, 'x.iso'), {
+          env: {
+            OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRIDE: `quay.io/openshift-release-dev/ocp-release@${digest}`,
+          },
+        }),
+      ),
+      (error: Error) => error.message.includes(digest),
+    );
+  });
+
+  test('a v1 archive, with the oc-mirror advice', async () => {
+    const v1 = join(work, 'mirror_seq1_000000.tar');
+    await copyFile(inputs.archive, v1);
+    await refusal('v1', { mirror: [v1] }, 'ARCHIVE_V1');
+  });
+
+  test('an ISO that is not CoreOS', async () => {
+    const plain = join(work, 'plain-input.iso');
+    await writeFile(plain, Buffer.alloc(64 * 2048));
+    await refusal('plain', { iso: plain }, 'NOT_ISO9660');
+  });
+
+  test('a cluster of another architecture than the ISO', async () => {
+    const arm = join(work, 'install-config-arm.yaml');
+    await writeFile(
+      arm,
+      (await readFile(inputs.installConfig, 'utf8')).replace(
+        'architecture: amd64',
+        'architecture: arm64',
+      ),
+    );
+    await refusal('arch', { installConfig: arm }, 'WRONG_ARCH');
+  });
+
+  test('a registry program that does not exist', async () => {
+    await refusal(
+      'noregistry',
+      { registryBinary: join(work, 'no-such-registry') },
+      'REGISTRY_BINARY_MISSING',
+    );
+    await refusal(
+      'noregistry2',
+      { registryBinary: undefined, allowMissingRegistry: false, env: {} },
+      'REGISTRY_BINARY_MISSING',
+    ).catch(
+      // On a machine with /usr/bin/docker-registry the default is found and the build succeeds.
+      async (error: unknown) => {
+        if ((await stat('/usr/bin/docker-registry').catch(() => undefined)) === undefined)
+          throw error;
+      },
+    );
+  });
+
+  test('a budget over the host RAM', async () => {
+    await refusal('budget', { ramBytes: 16 * 1024 * 1024 }, 'BUDGET_EXCEEDED');
+  });
+
+  test('an Ignition area too small for the config', async () => {
+    const big = join(work, 'big.ign');
+    const { randomBytes } = await import('node:crypto');
+    await writeFile(
+      big,
+      JSON.stringify({
+        ignition: { version: '3.2.0' },
+        storage: {
+          files: [
+            {
+              path: '/etc/noise',
+              contents: { source: `data:;base64,${randomBytes(300_000).toString('base64')}` },
+            },
+          ],
+        },
+      }),
+    );
+    await refusal('embed', { ignition: [big] }, 'BUDGET_EXCEEDED');
+  });
+
+  test('an existing output without overwrite', async () => {
+    const out = join(work, 'exists.iso');
+    await writeFile(out, 'keep me');
+    await assert.rejects(buildMirrorIso(optionsFor(inputs, out)), { code: 'OUTPUT_EXISTS' });
+    assert.equal(await readFile(out, 'utf8'), 'keep me');
+  });
+});
