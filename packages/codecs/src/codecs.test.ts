@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
+import * as zlib from 'node:zlib';
 import {
   type Codec,
   type CodecBackend,
@@ -92,6 +93,29 @@ describe('codecs', () => {
       );
       tool('zstd', ['-t', '-q'], zstd, 'zstd');
     }
+  });
+
+  it('zstdOnNodeZlibWhereNodeHasIt', async () => {
+    const nodeHasZstd =
+      typeof (zlib as { createZstdCompress?: unknown }).createZstdCompress === 'function';
+    if (!nodeHasZstd) {
+      await assert.rejects(
+        createCompressor('zstd', { backend: 'node' }),
+        (error: unknown) => error instanceof CodecError && error.code === 'CODEC_UNAVAILABLE',
+      );
+      return;
+    }
+    assert.equal(await resolveBackend('zstd'), 'node:zlib');
+    const compressed = await run(
+      await createCompressor('zstd', { backend: 'node', level: 22 }),
+      input,
+    );
+    const frame = parseZstdFrameHeader(compressed);
+    assert.ok(frame?.hasChecksum);
+    assert.ok((frame?.windowSize ?? Infinity) <= ZSTD_KERNEL_MAX_WINDOW);
+    assert.ok(
+      (await run(await createDecompressor('zstd', { backend: 'node' }), compressed)).equals(input),
+    );
   });
 
   it('sniffCodec', () => {
