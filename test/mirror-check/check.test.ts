@@ -132,8 +132,17 @@ describe('mirror check on a real registry archive', () => {
   });
 
   test('missingReleaseSignatureWarnsOrFailsWhenRequired', async () => {
+    const fileOnly = await check(
+      await fixture.variant('signature-file-only', [
+        'working-dir/cluster-resources/signature-configmap.yaml',
+      ]),
+    );
+    assert.deepEqual(fileOnly.signatures.release.found, [
+      `working-dir/signatures/${RELEASE_TAG}-${fixture.release.digest.replace(':', '-')}`,
+    ]);
     const archive = await fixture.variant('without-signatures', [
       'working-dir/cluster-resources/signature-configmap.yaml',
+      'working-dir/signatures',
     ]);
     const report = await check(archive);
     assert.equal(report.ok, true);

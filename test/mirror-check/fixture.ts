@@ -331,6 +331,12 @@ export async function buildMirrorFixture(): Promise<MirrorFixture> {
   );
   await writeFile(join(resources, 'cs-redhat-operator-index-v4-14.yaml'), catalogSource());
   await writeFile(join(resources, 'itms-oc-mirror.yaml'), itmsYaml());
+  const signatures = join(root, 'working-dir', 'signatures');
+  await mkdir(signatures);
+  await writeFile(
+    join(signatures, `${RELEASE_TAG}-${images.release.digest.replace(':', '-')}`),
+    'fixture signature',
+  );
   await writeFile(join(root, ISC_MEMBER), imageSetConfig());
 
   const makeArchive = async (name: string, exclude: string[]): Promise<string> => {

@@ -23,7 +23,7 @@ import {
   parseImageReference,
   referenceName,
 } from './image-reference.ts';
-import { readArchiveImageSetConfigs } from './image-set-config.ts';
+import { type ArchiveExtras, scanArchiveExtras } from './image-set-config.ts';
 import { readFilesFromLayer, readMatchingFilesFromLayer } from './layer-files.ts';
 import {
   IMAGE_REFERENCES_PATH,
@@ -566,17 +566,16 @@ async function checkCatalogBundles(
 }
 
 /** The caller's additional images, then the archive ImageSetConfiguration's (each once). */
-async function additionalImagesToCheck(
+function additionalImagesToCheck(
   options: CheckMirrorOptions,
-): Promise<{ image: string; origin: string | undefined }[]> {
+  extras: ArchiveExtras,
+): { image: string; origin: string | undefined }[] {
   const images = (options.additionalImages ?? []).map((image) => ({
     image,
     origin: undefined as string | undefined,
   }));
   if (options.imageSetConfigImages !== false) {
-    for (const config of await readArchiveImageSetConfigs(
-      options.archive.chunks.map((chunk) => chunk.path),
-    )) {
+    for (const config of extras.imageSetConfigs) {
       const blocked = new Set(config.blockedImages);
       for (const image of config.additionalImages)
         if (!blocked.has(image))
@@ -869,7 +868,8 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
         architectures,
       ),
     );
-  for (const { image, origin } of await additionalImagesToCheck(options))
+  const extras = await scanArchiveExtras(options.archive.chunks.map((chunk) => chunk.path));
+  for (const { image, origin } of additionalImagesToCheck(options, extras))
     images.push(await checkImage(lookup, conf, image, 'additional-image', origin, architectures));
   for (const catalog of resources.catalogSources) {
     if (catalog.image === '') continue;
@@ -889,11 +889,11 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
   }
   const releaseImage = images[0] as ImageCheck;
   const releaseDigest = parseReleaseDigest(releaseImage, location);
-  const signatures = findReleaseSignatures(resources, releaseDigest);
+  const signatures = findReleaseSignatures(resources, releaseDigest, extras.signatureFiles);
   if (!signatures.present)
     warnings.push({
       code: 'RELEASE_SIGNATURE_MISSING',
-      message: `No release signature for ${releaseDigest}: no ConfigMap labelled release.openshift.io/verification-signatures in working-dir/cluster-resources has a key sha256-${releaseDigest.slice('sha256:'.length)}-<n>; the CVO cannot verify the payload offline (mirror with oc-mirror so it writes signature-configmap.yaml, and apply it to the cluster).`,
+      message: `No release signature for ${releaseDigest}: no ConfigMap labelled release.openshift.io/verification-signatures in working-dir/cluster-resources has a key sha256-${releaseDigest.slice('sha256:'.length)}-<n> and no working-dir/signatures/<tag>-sha256-<hex> file matches; the CVO cannot verify the payload offline (mirror with oc-mirror so it writes signature-configmap.yaml, and apply it to the cluster).`,
     });
   const failures = images.filter((image) => !image.ok);
   const signatureFails = options.requireReleaseSignature === true && !signatures.present;

@@ -4,7 +4,7 @@ import { ISC_COPY_PREFIX } from '../formats/archive-layout.ts';
 import { readTarEntries } from '../formats/tar-reader.ts';
 
 /**
- * The ImageSetConfiguration copy oc-mirror v2 puts in its archive (`isc_<RFC3339 time>` at the
+ * What the archive index leaves out but the check needs. The ImageSetConfiguration copy oc-mirror v2 puts in its archive (`isc_<RFC3339 time>` at the
  * top level, mirror.md §3.2): its `mirror.additionalImages[].name` are images the cluster may
  * pull that neither the release nor a catalog names; `mirror.blockedImages[].name` were left
  * out on purpose. Read as YAML 1.1, as oc-mirror's users write it (DESIGN.md §2).
@@ -50,11 +50,21 @@ export function parseImageSetConfigImages(
   };
 }
 
-/** Find and parse the `isc_*` members of the chunks (headers only, plus those small members). */
-export async function readArchiveImageSetConfigs(
-  chunks: readonly string[],
-): Promise<ArchiveImageSetConfig[]> {
-  const found: ArchiveImageSetConfig[] = [];
+/** oc-mirror v2 keeps release signatures as `working-dir/signatures/<tag>-sha256-<hex>` (clusterresources const.go `signatureDir`). */
+export const SIGNATURES_PREFIX = 'working-dir/signatures/';
+
+export interface ArchiveExtras {
+  imageSetConfigs: ArchiveImageSetConfig[];
+  /** Names of the release signature files under `working-dir/signatures/`. */
+  signatureFiles: string[];
+}
+
+/**
+ * One more header pass over the chunks for what the index does not keep: the `isc_*`
+ * ImageSetConfiguration copies (small, read) and the release signature file names.
+ */
+export async function scanArchiveExtras(chunks: readonly string[]): Promise<ArchiveExtras> {
+  const extras: ArchiveExtras = { imageSetConfigs: [], signatureFiles: [] };
   for (const chunk of chunks) {
     const handle = await open(chunk, 'r');
     try {
@@ -66,16 +76,18 @@ export async function readArchiveImageSetConfigs(
         maxInlineBytes: MAX_ISC_BYTES,
       });
       for await (const entry of entries) {
+        if (entry.kind === 'file' && entry.name.startsWith(SIGNATURES_PREFIX))
+          extras.signatureFiles.push(entry.name.slice(SIGNATURES_PREFIX.length));
         if (entry.data === undefined) continue;
         const parsed = parseImageSetConfigImages(
           entry.data.toString('utf8'),
           `${chunk}:${entry.name}`,
         );
-        if (parsed !== undefined) found.push(parsed);
+        if (parsed !== undefined) extras.imageSetConfigs.push(parsed);
       }
     } finally {
       await handle.close();
     }
   }
-  return found;
+  return extras;
 }
