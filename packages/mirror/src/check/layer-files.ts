@@ -39,14 +39,21 @@ class ChunkReader {
     this.#chunks = source[Symbol.asyncIterator]();
   }
 
+  /** Gather chunks until `bytes` are buffered, joining them once (no quadratic copying). */
   async #fill(bytes: number): Promise<void> {
-    while (this.#buffer.length < bytes && !this.#done) {
+    if (this.#buffer.length >= bytes || this.#done) return;
+    const parts = [this.#buffer];
+    let length = this.#buffer.length;
+    while (length < bytes) {
       const next = await this.#chunks.next();
-      if (next.done === true) this.#done = true;
-      else
-        this.#buffer =
-          this.#buffer.length === 0 ? next.value : Buffer.concat([this.#buffer, next.value]);
+      if (next.done === true) {
+        this.#done = true;
+        break;
+      }
+      parts.push(next.value);
+      length += next.value.length;
     }
+    this.#buffer = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, length);
   }
 
   /** Exactly `bytes` bytes, or fewer at the end of the stream. */
