@@ -407,6 +407,22 @@ describe('verifier and reader on bad input (never a crash or hang)', { timeout: 
       junkReport.faults.map((fault) => [fault.code, fault.offset, fault.decompressedOffset]),
       [['JUNK_IN_COMPRESSED_ARCHIVE', 0, (await helloArchive()).length]],
     );
+    const whole = await helloArchive('z'.repeat(100));
+    const midEntry = await compress('gzip', whole.subarray(0, 150));
+    const midReport = await verifyBytes(
+      Buffer.concat([midEntry, Buffer.alloc(4 - (midEntry.length % 4)), whole]),
+    );
+    assert.deepEqual(
+      midReport.faults.map((fault) => [
+        fault.code,
+        fault.offset,
+        fault.decompressedOffset,
+        fault.fatal,
+      ]),
+      [['TRUNCATED', 0, 116, false]],
+      'a stream that ends inside an entry; the next segment is still read',
+    );
+    assert.equal(midReport.segments.length, 2);
     const noTrailer = await compress(
       'zstd',
       await newc([{ path: 'a', type: 'file', data: 'a' }], { trailer: false }),
