@@ -12,7 +12,10 @@ layout=$1 root=$2 plan=$3
 port=5000
 ip link set lo up
 # The system's registries.conf drop-ins must not steer these pushes.
-mount -t tmpfs tmpfs /etc/containers/registries.conf.d
+if [ -d /etc/containers/registries.conf.d ]; then mount -t tmpfs tmpfs /etc/containers/registries.conf.d; fi
+# Nor may a user's ~/.config/containers files.
+export HOME=$root.home
+mkdir -p "$HOME"
 config=$(mktemp)
 cat > "$config" <<CONF
 version: 0.1

@@ -11,7 +11,7 @@ archive=$1 conf=$2 references=$3
 port=5000
 work=$(mktemp -d)
 ip link set lo up
-mount -t tmpfs tmpfs /etc/containers/registries.conf.d
+if [ -d /etc/containers/registries.conf.d ]; then mount -t tmpfs tmpfs /etc/containers/registries.conf.d; fi
 echo 'nameserver 127.0.0.1' >"$work/resolv.conf"
 mount --bind "$work/resolv.conf" /etc/resolv.conf
 export HOME=$work/home

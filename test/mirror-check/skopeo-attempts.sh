@@ -14,7 +14,7 @@ fi
 work=$1 layout=$2 cases=$3
 port=5000
 ip link set lo up
-mount -t tmpfs tmpfs /etc/containers/registries.conf.d
+if [ -d /etc/containers/registries.conf.d ]; then mount -t tmpfs tmpfs /etc/containers/registries.conf.d; fi
 echo 'nameserver 127.0.0.1' >"$work/resolv.conf"
 mount --bind "$work/resolv.conf" /etc/resolv.conf
 export HOME=$work/home
