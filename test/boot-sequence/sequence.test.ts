@@ -17,7 +17,11 @@ import {
 } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
+import { runCli } from '../../packages/cli/src/run.ts';
+import { decodeDataUrl, validateConfig } from '../../packages/ignition/src/index.ts';
 import {
   type ArchiveDigest,
   type BootAssets,
@@ -464,6 +468,53 @@ ${host.root}/usr/local/bin/hostmirror-preload.sh 2>&1 | grep -c 'already in cont
     assert.doesNotMatch(
       result.stderr.toString('utf8'),
       /copied into container storage[\s\S]*copied into container storage[\s\S]*AGAIN/,
+    );
+  });
+
+  test('cliIgnition: `boot-sequence --format ignition` builds the live config from the archives', async () => {
+    const fixed = testAssets(['127.0.0.2']);
+    const tlsDir = join(work, 'cli-tls');
+    await mkdir(tlsDir, { recursive: true });
+    await writeFile(join(tlsDir, 'ca.crt'), fixed.caCertificate);
+    await writeFile(join(tlsDir, 'tls.crt'), fixed.tls.certificate);
+    await writeFile(join(tlsDir, 'tls.key'), fixed.tls.key);
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out: Buffer[] = [];
+    stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    const code = await runCli(
+      [
+        'boot-sequence',
+        ...['--mode', 'node0', '--topology', 'compact', '--rendezvous-ip', '192.0.2.10'],
+        ...['--format', 'ignition', '--spec', '3.3.0', '--tls-dir', tlsDir],
+        ...ARCHIVES.flatMap((name) => ['--archive', join(fixtures, name)]),
+      ],
+      { stdout, stderr, cwd: work, env: {} },
+    );
+    assert.equal(code, 0, stderr.read()?.toString());
+    const text = Buffer.concat(out).toString('utf8');
+    const report = validateConfig(text);
+    assert.equal(report.valid, true, JSON.stringify(report.errors));
+    assert.equal(report.config?.ignition.version, '3.3.0');
+    const fileText = (path: string) => {
+      const file = report.config?.storage?.files?.find((entry) => entry.path === path);
+      assert.ok(file?.contents?.source, path);
+      const bytes = decodeDataUrl(file.contents.source);
+      return (file.contents.compression === 'gzip' ? gunzipSync(bytes) : bytes).toString('utf8');
+    };
+    const manifest = fileText('/etc/hostmirror/archives.sha256');
+    for (const name of ARCHIVES)
+      assert.match(
+        manifest,
+        new RegExp(`^${await sha256File(join(fixtures, name))}  ${name}$`, 'm'),
+      );
+    assert.match(
+      fileText('/etc/hostmirror/hostmirror.env'),
+      new RegExp(`^HOSTMIRROR_RELEASE_DIGEST=${releaseDigest}$`, 'm'),
+    );
+    assert.match(
+      fileText('/etc/hostmirror/registries.conf'),
+      /location = "registry\.hostmirror\.internal:5000\/openshift\/release-images"/,
     );
   });
 });

@@ -5,7 +5,7 @@
  * from them.
  */
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isSpecVersion, serializeConfig } from '@hostmirror/ignition';
 import {
   type BootPlan,
@@ -79,11 +79,11 @@ async function liveIgnitionText(context: CommandContext, input: BootSettingsInpu
   const tlsDir = optionalString(values, 'tls-dir');
   const registriesConf = optionalString(values, 'registries-conf');
   const { plan, assets } = await prepareBootSequence(input, {
-    archives: archives.map((path) => join(context.io.cwd, path)),
-    ...(tlsDir === undefined ? {} : { tls: await readTlsDir(join(context.io.cwd, tlsDir)) }),
+    archives: archives.map((path) => resolve(context.io.cwd, path)),
+    ...(tlsDir === undefined ? {} : { tls: await readTlsDir(resolve(context.io.cwd, tlsDir)) }),
     ...(registriesConf === undefined
       ? {}
-      : { registriesConf: await readFile(join(context.io.cwd, registriesConf), 'utf8') }),
+      : { registriesConf: await readFile(resolve(context.io.cwd, registriesConf), 'utf8') }),
   });
   return serializeConfig(renderLiveIgnition(plan, assets, { spec }), { pretty: true });
 }

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ENV_FILE, MANIFEST_FILE, PRE_PIVOT_HOOK, TLS_KEY_FILE } from './constants.ts';
+import { BootSequenceError } from './errors.ts';
+import { bootFileSet, renderEnvFile, renderManifest, renderPreloadList } from './files.ts';
+import { renderInitrdOverlay } from './overlay.ts';
+import { planBootSequence } from './plan.ts';
+import type { BootAssets } from './types.ts';
+import { renderStepUnit } from './units.ts';
+
+const pem = (kind: string) => `-----BEGIN ${kind}-----\nAA==\n-----END ${kind}-----\n`;
+const assets: BootAssets = {
+  archives: [{ name: 'mirror_000001.tar', sha256: 'a'.repeat(64) }],
+  registriesConf: '[[registry]]\nlocation = "quay.io/x"\n',
+  registryConfig: 'version: 0.1\n',
+  caCertificate: pem('CERTIFICATE'),
+  tls: { certificate: pem('CERTIFICATE'), key: pem('RSA PRIVATE KEY') },
+};
+const plan = planBootSequence({ mode: 'node0', topology: 'ha', rendezvousIP: '192.0.2.10' });
+
+function codeOf(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof BootSequenceError, String(error));
+    return error.code;
+  }
+  return 'none';
+}
+
+describe('settings file and manifest', () => {
+  test('envFile: KEY=value lines the scripts and systemd both read', () => {
+    const text = renderEnvFile(plan.settings, 'live');
+    const lines = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    for (const line of lines) assert.match(line, /^HOSTMIRROR_[A-Z0-9_]+=[^\s'"]+$/);
+    assert.ok(lines.includes('HOSTMIRROR_RENDEZVOUS_IP=192.0.2.10'));
+    assert.ok(lines.includes('HOSTMIRROR_PHASE=live'));
+    assert.ok(lines.includes('HOSTMIRROR_READY_TIMEOUT=3600'));
+    assert.ok(!text.includes('HOSTMIRROR_RELEASE_DIGEST'), 'no release given, no probe');
+  });
+
+  test('manifest: sha256sum check lines in the given order', () => {
+    assert.equal(
+      renderManifest({
+        ...assets,
+        archives: [
+          { name: 'mirror_000001.tar', sha256: '1'.repeat(64) },
+          { name: 'mirror_000002.tar', sha256: '2'.repeat(64) },
+        ],
+      }),
+      `${'1'.repeat(64)}  mirror_000001.tar\n${'2'.repeat(64)}  mirror_000002.tar\n`,
+    );
+  });
+
+  test('manifestRefusals: empty, a path, a bad hash, a name twice', () => {
+    const with_ = (archives: BootAssets['archives']) => () =>
+      renderManifest({ ...assets, archives });
+    assert.equal(codeOf(with_([])), 'BOOT_BAD_ARCHIVE');
+    assert.equal(codeOf(with_([{ name: '../x.tar', sha256: 'a'.repeat(64) }])), 'BOOT_BAD_ARCHIVE');
+    assert.equal(codeOf(with_([{ name: 'a b.tar', sha256: 'a'.repeat(64) }])), 'BOOT_BAD_ARCHIVE');
+    assert.equal(codeOf(with_([{ name: 'x.tar', sha256: 'A'.repeat(64) }])), 'BOOT_BAD_DIGEST');
+    const twice = { name: 'x.tar', sha256: 'a'.repeat(64) };
+    assert.equal(codeOf(with_([twice, twice])), 'BOOT_BAD_ARCHIVE');
+  });
+
+  test('preloadList: lines of repository, digest, tag; bad entries refused', () => {
+    const digest = `sha256:${'c'.repeat(64)}`;
+    assert.equal(
+      renderPreloadList({
+        ...assets,
+        preload: [
+          { repository: 'quay.io/a/b', digest, tag: 'v1' },
+          { repository: 'quay.io/a/c', digest },
+        ],
+      }),
+      `quay.io/a/b ${digest} v1\nquay.io/a/c ${digest}\n`,
+    );
+    assert.equal(
+      codeOf(() => renderPreloadList(assets)),
+      'BOOT_PRELOAD_LIST_REQUIRED',
+    );
+    assert.equal(
+      codeOf(() => renderPreloadList({ ...assets, preload: [{ repository: 'Quay', digest }] })),
+      'BOOT_BAD_NAME',
+    );
+    assert.equal(
+      codeOf(() =>
+        renderPreloadList({
+          ...assets,
+          preload: [{ repository: 'quay.io/a/b', digest: 'latest' }],
+        }),
+      ),
+      'BOOT_BAD_DIGEST',
+    );
+  });
+});
+
+describe('file sets', () => {
+  test('live: scripts executable, the key 0600, settings and manifest present', () => {
+    const set = bootFileSet(plan, 'live', assets);
+    const byPath = new Map(set.files.map((file) => [file.path, file]));
+    assert.equal(byPath.get(TLS_KEY_FILE)?.mode, 0o600);
+    assert.equal(byPath.get('/usr/local/bin/hostmirror-unpack.sh')?.mode, 0o755);
+    assert.equal(byPath.get('/usr/local/bin/hostmirror-lib.sh')?.mode, 0o644);
+    assert.ok(byPath.has(ENV_FILE) && byPath.has(MANIFEST_FILE));
+    assert.equal(set.units.length, plan.phases.live.steps.length);
+    assert.equal(set.dropins.length, plan.phases.live.gate.units.length);
+  });
+
+  test('installed: no TLS pair (it comes from the volume), the settings say installed', () => {
+    const set = bootFileSet(plan, 'installed', assets);
+    assert.ok(!set.files.some((file) => file.path.startsWith('/etc/hostmirror/tls/')));
+    const env = set.files.find((file) => file.path === ENV_FILE);
+    assert.match(env?.contents ?? '', /^HOSTMIRROR_PHASE=installed$/m);
+  });
+
+  test('pemChecked: a key that is not PEM is refused', () => {
+    assert.equal(
+      codeOf(() => bootFileSet(plan, 'live', { ...assets, tls: { ...assets.tls, key: 'secret' } })),
+      'BOOT_BAD_ARCHIVE',
+    );
+  });
+});
+
+describe('units', () => {
+  test('oneshotAndDaemon: conditions, RemainAfterExit for steps, Restart for the registry', () => {
+    const steps = new Map(plan.phases.live.steps.map((step) => [step.id, step]));
+    const verify = renderStepUnit(steps.get('verify') ?? assert.fail());
+    assert.match(verify, /^ConditionPathExists=\/run\/hostmirror\/serve$/m);
+    assert.match(verify, /^Type=oneshot$/m);
+    assert.match(verify, /^RemainAfterExit=yes$/m);
+    assert.match(verify, /^Requires=hostmirror-volume\.service$/m);
+    assert.match(verify, /^After=hostmirror-volume\.service$/m);
+    assert.match(verify, /^Before=agent\.service .*crio\.service$/m);
+    const registry = renderStepUnit(steps.get('registry') ?? assert.fail());
+    assert.match(registry, /^Type=simple$/m);
+    assert.match(registry, /^Restart=on-failure$/m);
+    assert.match(registry, /^ExecStart=\/usr\/local\/bin\/hostmirror-serve\.sh$/m);
+    const ready = renderStepUnit(steps.get('ready') ?? assert.fail());
+    assert.match(ready, /^Wants=hostmirror-registry\.service network-online\.target$/m);
+  });
+});
+
+describe('initrd overlay', () => {
+  test('parentsListed: every folder above both files comes before them', () => {
+    const spec = renderInitrdOverlay({ registryBinary: '/usr/bin/docker-registry' });
+    const folders = spec.directories.map((dir) => dir.path);
+    for (const file of spec.files) {
+      const parent = file.path.slice(0, file.path.lastIndexOf('/'));
+      assert.ok(folders.includes(parent), `${file.path} has its parent ${parent}`);
+    }
+    assert.ok(spec.files.some((file) => file.path === PRE_PIVOT_HOOK && file.mode === 0o755));
+    assert.equal(spec.compress, 'zstd');
+  });
+});
