@@ -4,10 +4,10 @@
  * directories, non-ASCII names (Joliet UCS-2), many files in one directory (several sectors).
  */
 import assert from 'node:assert/strict';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { IsoImage } from '../../packages/iso/src/index.ts';
+import { BufferSource, IsoImage } from '../../packages/iso/src/index.ts';
 import { requireTool, runOk } from '../support/tools.ts';
 import { scratchDir } from './fixtures.ts';
 import { isoinfoFiles, xorrisoFiles } from './iso-tools.ts';
@@ -69,6 +69,24 @@ test('stressTree: Joliet names equal isoinfo -J; CE continuation really used', a
   assert.deepEqual(ascii(joliet), ascii(listed));
   assert.equal(joliet.length, listed.length);
   assert.ok(joliet.some((file) => file.path === '/héllo wörld.txt'));
-  const bytes = await (await import('node:fs/promises')).readFile(iso);
+  const bytes = await readFile(iso);
   assert.ok(bytes.includes(Buffer.from('CE\x1c\x01', 'latin1')), 'xorriso wrote a CE entry');
+});
+
+test('continuationLoop: a CE pointing at itself is BAD_SYSTEM_USE, never a hang', async () => {
+  const bytes = Buffer.from(await readFile(iso));
+  const ce = bytes.indexOf(Buffer.from('CE\x1c\x01', 'latin1'));
+  assert.ok(ce > 0);
+  const point = (field: number, value: number) => {
+    bytes.writeUInt32LE(value, ce + field);
+    bytes.writeUInt32BE(value, ce + field + 4);
+  };
+  point(4, Math.floor(ce / 2048));
+  point(12, ce % 2048);
+  point(20, 28);
+  const image = await IsoImage.fromSource(new BufferSource(bytes));
+  await assert.rejects(image.entries(), (error: unknown) => {
+    assert.equal((error as { code?: string }).code, 'BAD_SYSTEM_USE');
+    return true;
+  });
 });

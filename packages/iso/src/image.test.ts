@@ -6,6 +6,7 @@ import { BootPlatform } from './el-torito.ts';
 import { IsoError, type IsoErrorCode } from './errors.ts';
 import { IsoImage } from './image.ts';
 import { SECTOR_SIZE } from './iso9660.ts';
+import { planFileExtension } from './relocate.ts';
 import { BufferSource } from './source.ts';
 
 const fixture = 'embed-areas-2023-07.x86_64';
@@ -160,6 +161,5 @@ test('multiExtentFile: records flagged 0x80 join into one file; relocation refus
   assert.equal(file?.size, 24);
   assert.equal((await joined.readFile(file as NonNullable<typeof file>)).length, 24);
   assert.equal(await joined.findByIdentifier('IMAGES/PXEBOOT/ROOTFS.IMG'), undefined);
-  const { planFileExtension } = await import('./relocate.ts');
   await assert.rejects(planFileExtension(joined, []), rejectsWith('UNSUPPORTED_FILE'));
 });
