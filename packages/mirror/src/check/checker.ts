@@ -804,11 +804,87 @@ export async function readRegistriesConfFile(path: string): Promise<ContainersRe
   return loadRegistriesConf(await readFile(path, 'utf8'), { origin: path });
 }
 
+interface ReleaseResult {
+  check: ImageCheck;
+  location: ReleaseLocation;
+  payload: ReleasePayload | undefined;
+  /** The release image's own architecture (its config), OCI-named. */
+  architecture: string | undefined;
+  /** What manifest lists are checked for: the caller's, else the release's. */
+  architectures: string[];
+}
+
 /**
- * Check that the archive serves every image the cluster pulls. Throws (typed
- * `MirrorCheckError`) only when the release itself cannot be read — no release, a corrupt
- * image-references, a missing release layer, a release manifest list without the cluster's
- * platform; every other problem is a failing entry in the returned report.
+ * Resolve and check the release image, then read its payload from the archive copy that
+ * serves it (or, when the registries.conf does not reach it, from the archive's own
+ * release-images repository, so the components are still checked).
+ */
+async function checkRelease(
+  lookup: ArchiveLookup,
+  conf: ContainersRegistriesConf,
+  options: CheckMirrorOptions,
+): Promise<ReleaseResult> {
+  const location = locateRelease(lookup, conf, options.release);
+  const wanted = options.architectures?.map(ociArchitecture);
+  let architectures = wanted ?? [DEFAULT_ARCHITECTURE];
+  let check = await checkImage(
+    lookup,
+    conf,
+    location.reference,
+    'release',
+    undefined,
+    architectures,
+  );
+  const repository = check.repository ?? location.repository;
+  const digest = check.digest ?? location.digest;
+  if (repository === undefined || digest === undefined)
+    return { check, location, payload: undefined, architecture: undefined, architectures };
+  const read = await readReleasePayload(lookup, repository, digest, wanted);
+  const architecture =
+    read.architecture === undefined ? undefined : ociArchitecture(read.architecture);
+  architectures = wanted ?? [architecture ?? DEFAULT_ARCHITECTURE];
+  // Checked first for the default architecture; a failure may have been that platform's.
+  if (wanted === undefined && !check.ok)
+    check = await checkImage(lookup, conf, location.reference, 'release', undefined, architectures);
+  return { check, location, payload: read.payload, architecture, architectures };
+}
+
+/** Each CatalogSource image, then every bundle and related image its catalog lists. */
+async function checkCatalogs(
+  lookup: ArchiveLookup,
+  conf: ContainersRegistriesConf,
+  resources: ClusterResources,
+  architectures: readonly string[],
+  images: ImageCheck[],
+  warnings: CheckWarning[],
+): Promise<void> {
+  for (const catalog of resources.catalogSources) {
+    if (catalog.image === '') continue;
+    const pullSpec = catalogPullSpec(lookup, catalog.image);
+    const name = `CatalogSource ${catalog.name}`;
+    const catalogCheck = await checkImage(lookup, conf, pullSpec, 'catalog', name, architectures);
+    images.push(catalogCheck);
+    images.push(
+      ...(await checkCatalogBundles(lookup, conf, catalogCheck, architectures, images, warnings)),
+    );
+  }
+}
+
+function signatureWarning(digest: string): CheckWarning {
+  const hex = digest.slice('sha256:'.length);
+  return {
+    code: 'RELEASE_SIGNATURE_MISSING',
+    message: `No release signature for ${digest}: no ConfigMap labelled release.openshift.io/verification-signatures in working-dir/cluster-resources has a key sha256-${hex}-<n> and no working-dir/signatures/<tag>-sha256-${hex} file exists; the CVO cannot verify the payload offline (mirror with oc-mirror so it writes signature-configmap.yaml, and apply it to the cluster).`,
+  };
+}
+
+/**
+ * Check that the archive serves every image the cluster pulls: the release, its components,
+ * additional images (the caller's and the archive ImageSetConfiguration's), each CatalogSource
+ * image and the bundles and related images of its catalog. Throws (typed `MirrorCheckError`)
+ * only when the release itself cannot be read — no release, a corrupt image-references, a
+ * missing release layer, a release manifest list without the cluster's platform; every other
+ * problem is a failing entry in the returned report.
  */
 export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCheckReport> {
   const started = performance.now();
@@ -823,40 +899,9 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
     code: 'REGISTRIES_CONF_IGNORED_KEY',
     message: `${origin}: containers/image ignores the key ${key} (a typo?); it has no effect.`,
   }));
-  const location = locateRelease(lookup, conf, options.release);
-  const provisionalArchitectures = options.architectures?.map(ociArchitecture);
-  const releaseCheck = await checkImage(
-    lookup,
-    conf,
-    location.reference,
-    'release',
-    undefined,
-    provisionalArchitectures ?? [DEFAULT_ARCHITECTURE],
-  );
-  const images: ImageCheck[] = [releaseCheck];
-  let payload: ReleasePayload | undefined;
-  let architectures = provisionalArchitectures ?? [DEFAULT_ARCHITECTURE];
-  let releaseArchitecture: string | undefined;
-  const served = releaseCheck.repository !== undefined && releaseCheck.digest !== undefined;
-  if (served || location.repository !== undefined) {
-    const repository = releaseCheck.repository ?? (location.repository as string);
-    const digest = releaseCheck.digest ?? (location.digest as string);
-    const read = await readReleasePayload(lookup, repository, digest, provisionalArchitectures);
-    payload = read.payload;
-    releaseArchitecture =
-      read.architecture === undefined ? undefined : ociArchitecture(read.architecture);
-    architectures = provisionalArchitectures ?? [releaseArchitecture ?? DEFAULT_ARCHITECTURE];
-    if (provisionalArchitectures === undefined && !releaseCheck.ok) {
-      images[0] = await checkImage(
-        lookup,
-        conf,
-        location.reference,
-        'release',
-        undefined,
-        architectures,
-      );
-    }
-  }
+  const release = await checkRelease(lookup, conf, options);
+  const { architectures, payload } = release;
+  const images: ImageCheck[] = [release.check];
   for (const component of payload?.components ?? [])
     images.push(
       await checkImage(
@@ -871,30 +916,11 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
   const extras = await scanArchiveExtras(options.archive.chunks.map((chunk) => chunk.path));
   for (const { image, origin } of additionalImagesToCheck(options, extras))
     images.push(await checkImage(lookup, conf, image, 'additional-image', origin, architectures));
-  for (const catalog of resources.catalogSources) {
-    if (catalog.image === '') continue;
-    const pullSpec = catalogPullSpec(lookup, catalog.image);
-    const catalogCheck = await checkImage(
-      lookup,
-      conf,
-      pullSpec,
-      'catalog',
-      `CatalogSource ${catalog.name}`,
-      architectures,
-    );
-    images.push(catalogCheck);
-    images.push(
-      ...(await checkCatalogBundles(lookup, conf, catalogCheck, architectures, images, warnings)),
-    );
-  }
-  const releaseImage = images[0] as ImageCheck;
-  const releaseDigest = parseReleaseDigest(releaseImage, location);
+  await checkCatalogs(lookup, conf, resources, architectures, images, warnings);
+
+  const releaseDigest = parseReleaseDigest(release.check, release.location);
   const signatures = findReleaseSignatures(resources, releaseDigest, extras.signatureFiles);
-  if (!signatures.present)
-    warnings.push({
-      code: 'RELEASE_SIGNATURE_MISSING',
-      message: `No release signature for ${releaseDigest}: no ConfigMap labelled release.openshift.io/verification-signatures in working-dir/cluster-resources has a key sha256-${releaseDigest.slice('sha256:'.length)}-<n> and no working-dir/signatures/<tag>-sha256-<hex> file matches; the CVO cannot verify the payload offline (mirror with oc-mirror so it writes signature-configmap.yaml, and apply it to the cluster).`,
-    });
+  if (!signatures.present) warnings.push(signatureWarning(releaseDigest));
   const failures = images.filter((image) => !image.ok);
   const signatureFails = options.requireReleaseSignature === true && !signatures.present;
   return {
@@ -902,12 +928,12 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
     archives: options.archive.chunks.map((chunk) => chunk.path),
     registriesConf: { origin: conf.origins.join(', '), generated, mirrorHosts: hosts },
     release: {
-      reference: releaseImage.reference,
+      reference: release.check.reference,
       digest: releaseDigest,
       version: payload?.metadata?.version ?? payload?.name,
-      architecture: payload?.metadata?.architecture ?? releaseArchitecture,
+      architecture: payload?.metadata?.architecture ?? release.architecture,
       architectures,
-      servedBy: releaseImage.servedBy,
+      servedBy: release.check.servedBy,
       components: payload?.components.length ?? 0,
     },
     counts: {
