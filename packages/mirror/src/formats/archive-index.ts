@@ -18,7 +18,7 @@ import {
 import { isDigest, parseDigest } from './digest.ts';
 import { MirrorFormatError } from './errors.ts';
 import { MAX_MANIFEST_BYTES, type ManifestReference, parseManifest } from './manifest.ts';
-import { readTarEntries, type TarEntry } from './tar-reader.ts';
+import { readTarEntries, readTarEntriesSync, type TarEntry } from './tar-reader.ts';
 
 /**
  * An index of one or more oc-mirror v2 archives (mirror.md §3.2), built from tar headers
@@ -452,16 +452,16 @@ class IndexBuilder {
     let registryMembers = 0;
     let members = 0;
     try {
-      const entries = readTarEntries(handle, path, {
+      const { size } = await handle.stat();
+      const entries = readTarEntriesSync(handle.fd, size, path, {
         inline: (entry) => entry.kind === 'file' && entry.name.endsWith('/current/link'),
         maxInlineBytes: maxLinkBytes,
       });
-      for await (const entry of entries) {
+      for (const entry of entries) {
         members++;
         if (entry.name.startsWith(REGISTRY_TREE_PREFIX)) registryMembers++;
         this.#add(path, entry);
       }
-      const { size } = await handle.stat();
       if (registryMembers === 0) {
         throw new MirrorFormatError(
           'ARCHIVE_NOT_OC_MIRROR',

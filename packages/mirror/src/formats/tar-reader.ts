@@ -184,8 +184,21 @@ export async function* readTarEntries(
   path: string,
   options: ReadTarOptions = {},
 ): AsyncGenerator<TarEntry> {
-  const { size: fileSize } = await handle.stat();
-  const reader = new WindowedReader(handle.fd, fileSize);
+  const { size } = await handle.stat();
+  yield* readTarEntriesSync(handle.fd, size, path, options);
+}
+
+/**
+ * The same, synchronously, from a file descriptor and the file's size: the indexer's path
+ * (no promise per member; the reads are synchronous `pread`s anyway).
+ */
+export function* readTarEntriesSync(
+  fd: number,
+  fileSize: number,
+  path: string,
+  options: ReadTarOptions = {},
+): Generator<TarEntry> {
+  const reader = new WindowedReader(fd, fileSize);
   const maxInline = options.maxInlineBytes ?? 4096;
   const globals = new Map<string, string>();
   let meta: PendingMeta = { start: undefined };
