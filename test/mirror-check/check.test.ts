@@ -354,6 +354,23 @@ pull-from-mirror = "digest-only"
     assert.equal(corrupt.code, 1);
     assert.match(corrupt.stderr, /image-references in layer sha256:[0-9a-f]{64} of release image/);
     assert.equal((await cli(['mirror', 'check'])).code, 2);
+    const host = await cli([
+      'mirror',
+      'check',
+      fixture.archive,
+      '--release',
+      RELEASE_TAG,
+      '--host',
+      'mirror.local:8443',
+      '--json',
+    ]);
+    assert.equal(host.code, 0, host.stderr);
+    const hosted = JSON.parse(host.stdout) as MirrorCheckReport;
+    assert.deepEqual(hosted.registriesConf.mirrorHosts, ['mirror.local:8443']);
+    assert.equal(
+      hosted.release.servedBy,
+      `mirror.local:8443/openshift/release-images@${fixture.release.digest}`,
+    );
   });
   test('verdictsAgreeWithRealPullsThroughTheSameRegistriesConf', async () => {
     const etcd = fixture.components[0] as { name: string; digest: string };
