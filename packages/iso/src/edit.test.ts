@@ -6,8 +6,10 @@ import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
 import { fixtureFile, scratchDir } from '../../../test/iso/fixtures.ts';
 import { CoreosIso } from './coreos-iso.ts';
-import type { IsoEdit } from './edit.ts';
+import { combineEdits, type IsoEdit } from './edit.ts';
+import { encodeEmbedArea } from './embed-area.ts';
 import { IsoError } from './errors.ts';
+import { ignitionAreaPatch } from './plans.ts';
 import { planFileExtension } from './relocate.ts';
 
 let dir: { path: string; dispose: () => Promise<void> };
@@ -151,6 +153,44 @@ test('outputIsInput: writing a new file over the input is refused', async () => 
       iso.write(iso.planReset(), { kind: 'file', path: target, overwrite: true }),
       (error) => error instanceof IsoError && error.code === 'OUTPUT_IS_INPUT',
     );
+  } finally {
+    await iso.close();
+  }
+});
+
+test('removeIgnitionKeepsOtherMembers: a keyfile stays; removing the last member zeroes the area', async () => {
+  const target = await copyOf('remove.iso');
+  const original = await sha(target);
+  const iso = await CoreosIso.open(target);
+  try {
+    await assert.rejects(
+      iso.planRemoveIgnition(),
+      (error) => error instanceof IsoError && error.code === 'NO_EMBEDDED_IGNITION',
+    );
+    await iso.write(await iso.planEmbedIgnition(Buffer.from('{}')), { kind: 'in-place' });
+    assert.deepEqual(await iso.embeddedIgnition(), Buffer.from('{}'));
+    await iso.write(await iso.planRemoveIgnition(), { kind: 'in-place' });
+    assert.equal(await iso.embeddedIgnition(), undefined);
+    assert.equal(await sha(target), original);
+    // coreos-installer keeps network keyfiles beside config.ign (coreos-iso.md §1.7).
+    const keyfile = 'etc/coreos-firstboot-network/eth0.nmconnection';
+    const both = new Map([
+      ['config.ign', Buffer.from('{}')],
+      [keyfile, Buffer.from('[connection]\n')],
+    ]);
+    const area = ignitionAreaPatch(iso.metadata.ignition, await encodeEmbedArea(both));
+    await iso.write(
+      combineEdits(iso.size, [
+        { originalSize: iso.size, size: iso.size, patches: [area], appendices: [] },
+      ]),
+      {
+        kind: 'in-place',
+      },
+    );
+    await iso.write(await iso.planRemoveIgnition(), { kind: 'in-place' });
+    assert.deepEqual([...(await iso.embeddedMembers()).keys()], [keyfile]);
+    await iso.write(iso.planReset(), { kind: 'in-place' });
+    assert.equal(await sha(target), original);
   } finally {
     await iso.close();
   }
