@@ -13,7 +13,8 @@ export interface VerbGroup {
 
 export const verbGroups: Record<string, VerbGroup> = {
   'build-iso': {
-    summary: 'build a mirror-mode ISO from a CoreOS ISO, cluster configs and oc-mirror archives (--demo)',
+    summary:
+      'build a mirror-mode ISO from a CoreOS ISO, cluster configs and oc-mirror archives (--demo)',
     load: () => import('./verbs/build-iso.ts'),
   },
   initrd: {
@@ -37,7 +38,8 @@ export const verbGroups: Record<string, VerbGroup> = {
     load: () => import('./verbs/ignition.ts'),
   },
   'boot-sequence': {
-    summary: 'the mirror-mode boot sequence per mode and topology: text, mermaid, svg, json, ignition',
+    summary:
+      'the mirror-mode boot sequence per mode and topology: text, mermaid, svg, json, ignition',
     load: () => import('./verbs/boot-sequence.ts'),
   },
 };

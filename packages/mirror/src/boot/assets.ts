@@ -6,10 +6,12 @@ import {
   createMirrorTls,
   MirrorArchive,
   mirrorRulesFromArchive,
+  relocateMirror,
   renderRegistriesConf,
   renderRegistryConfig,
 } from '../formats/index.ts';
 import { TLS_CERTIFICATE_FILE, TLS_KEY_FILE, VOLUME_MOUNT } from './constants.ts';
+import { type ClusterManifestReport, renderClusterManifests } from './manifests.ts';
 import { planBootSequence } from './plan.ts';
 import type {
   ArchiveDigest,
@@ -87,11 +89,11 @@ export function preloadImagesFromArchive(
   const images = new Map<string, PreloadImage>();
   for (const entry of [...resources.imageDigestMirrors, ...resources.imageTagMirrors]) {
     for (const mirror of entry.mirrors) {
-      const path = mirror.slice(mirror.indexOf('/') + 1);
-      const repository = [...repositories].find(
-        (name) => path === name || path.endsWith(`/${name}`),
+      // The host is only a placeholder here: what counts is the repository it finds.
+      const repository = relocateMirror(mirror, 'mirror', [...repositories])?.slice(
+        'mirror/'.length,
       );
-      if (repository === undefined) continue;
+      if (repository === undefined || !repositories.has(repository)) continue;
       const tagsByDigest = new Map(archive.tags(repository).map((tag) => [tag.digest, tag.tag]));
       for (const digest of archive.manifests(repository)) {
         const tag = tagsByDigest.get(digest);
@@ -122,12 +124,13 @@ export interface BootSourceFiles {
  * Everything the sequence needs from the archives: their sha256 manifest, the release image
  * (the one manifest of openshift/release-images) unless the settings name one, the
  * registries.conf drop-in from the archive's IDMS/ITMS, the preload list (mode preload), the
- * registry config, and a TLS pair for `<registryName>` (and the rendezvous IP).
+ * registry config, a TLS pair for `<registryName>` (and the rendezvous IP), and the cluster
+ * manifests (IDMS/ITMS/CatalogSources moved to our registry, signature ConfigMaps).
  */
 export async function prepareBootSequence(
   input: BootSettingsInput,
   sources: BootSourceFiles,
-): Promise<{ plan: BootPlan; assets: BootAssets }> {
+): Promise<{ plan: BootPlan; assets: BootAssets; manifests: ClusterManifestReport }> {
   const paths = [...sources.archives].sort((a, b) =>
     basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0,
   );
@@ -161,5 +164,5 @@ export async function prepareBootSequence(
       ? { preload: preloadImagesFromArchive(archive, resources) }
       : {}),
   };
-  return { plan, assets };
+  return { plan, assets, manifests: renderClusterManifests(settings, archive, resources) };
 }

@@ -27,6 +27,11 @@ export {
   type RenderedMachineConfig,
   renderMachineConfigs,
 } from './machine-config.ts';
+export {
+  type ClusterManifest,
+  type ClusterManifestReport,
+  renderClusterManifests,
+} from './manifests.ts';
 export { type BootOverlayOptions, renderInitrdOverlay } from './overlay.ts';
 export {
   canonicalAddress,
