@@ -1,0 +1,199 @@
+/**
+ * Atomicity under SIGKILL: the build-iso CLI is killed at random points of its run (20
+ * trials); every output is then either absent or whole, and the input ISO is never changed.
+ * "Whole" is checked by reading each output back: the ISO opens as a CoreOS ISO of the
+ * planned size whose extended initrd passes the kernel's rules and whose Ignition area holds
+ * a valid config; the PXE initrd passes the kernel's rules; the manifests folder has every
+ * file; report.json parses. (TLS keys are random here, so whole outputs are not compared byte
+ * for byte; reproducibility is build-iso.test.ts's.)
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { sha256File } from '../../packages/build-iso/src/index.ts';
+import { validateConfig } from '../../packages/ignition/src/index.ts';
+import { readInitrdFile, verifyInitrd } from '../../packages/initrd/src/index.ts';
+import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
+import { repoRoot } from '../support/paths.ts';
+import { demoInputs } from './support.ts';
+
+const TRIALS = 20;
+/** Kill points cover this multiple of the reference run's duration. */
+const SPAN = 1.15;
+let work: string;
+let inputs: Awaited<ReturnType<typeof demoInputs>>['inputs'];
+
+/** A large stand-in registry program, so that writing the outputs is a good part of the run. */
+const PROGRAM_MIB = 32;
+let program: string;
+
+before(async () => {
+  ({ work, inputs } = await demoInputs('kill'));
+  program = join(work, 'registry');
+  await writeFile(program, randomBytes(PROGRAM_MIB * 1024 * 1024), { mode: 0o755 });
+});
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function cliArgs(out: string): string[] {
+  return [
+    '--import',
+    'tsx',
+    join(repoRoot, 'packages/cli/src/main.ts'),
+    'build-iso',
+    '--iso',
+    inputs.iso,
+    '--install-config',
+    inputs.installConfig,
+    '--agent-config',
+    inputs.agentConfig,
+    '--mirror',
+    inputs.archive,
+    '--registry-binary',
+    program,
+    '-o',
+    join(out, 'out.iso'),
+    '--pxe-dir',
+    out,
+    '--manifests-dir',
+    join(out, 'manifests'),
+    '--image-set-config',
+    join(out, 'isc.yaml'),
+    '--report',
+    join(out, 'report.json'),
+    '--json',
+  ];
+}
+
+/** Run the CLI; kill it with SIGKILL after `killAfterMs` (undefined: let it finish). */
+function runBuild(
+  out: string,
+  killAfterMs?: number,
+): Promise<{ code: number | null; signal: string | null; ms: number }> {
+  const started = performance.now();
+  const { SOURCE_DATE_EPOCH: _unset, ...env } = process.env;
+  const child = spawn(process.execPath, cliArgs(out), {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const timer =
+    killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, ms: performance.now() - started });
+    });
+  });
+}
+
+const exists = (path: string) =>
+  stat(path).then(
+    () => true,
+    () => false,
+  );
+
+async function checkWhole(
+  out: string,
+  reference: { isoSize: number; manifests: string[] },
+): Promise<string[]> {
+  const present: string[] = [];
+  const iso = join(out, 'out.iso');
+  if (await exists(iso)) {
+    present.push('iso');
+    const image = await CoreosIso.open(iso);
+    try {
+      assert.equal(image.size, reference.isoSize);
+      const initrd = image.metadata.initrd;
+      assert.ok(initrd !== undefined);
+      const verdict = await verifyInitrd(image.image.fileChunks(initrd));
+      assert.deepEqual(verdict.faults, []);
+      assert.equal(verdict.segments.length, 2);
+      const area = await image.ignitionAreaBytes();
+      const config = await readInitrdFile(
+        (async function* () {
+          yield area;
+        })(),
+        IGNITION_MEMBER,
+      );
+      assert.ok(config !== undefined && validateConfig(config).valid);
+    } finally {
+      await image.close();
+    }
+  }
+  const pxe = join(out, 'out-initrd.img');
+  if (await exists(pxe)) {
+    present.push('pxe-initrd');
+    const verdict = await verifyInitrd(pxe);
+    assert.deepEqual(verdict.faults, []);
+    assert.equal(verdict.segments.length, 3);
+  }
+  if (await exists(join(out, 'manifests'))) {
+    present.push('manifests');
+    assert.deepEqual((await readdir(join(out, 'manifests'))).sort(), reference.manifests);
+  }
+  if (await exists(join(out, 'report.json'))) {
+    present.push('report');
+    JSON.parse(await readFile(join(out, 'report.json'), 'utf8'));
+  }
+  // Nothing but whole outputs and dot-named temporary files.
+  for (const name of await readdir(out))
+    assert.ok(
+      name.startsWith('.') ||
+        [
+          'out.iso',
+          'out-vmlinuz',
+          'out-initrd.img',
+          'out-rootfs.img',
+          'manifests',
+          'isc.yaml',
+          'report.json',
+        ].includes(name),
+      `unexpected ${name}`,
+    );
+  return present;
+}
+
+test(`SIGKILL at ${TRIALS} random points: outputs whole or absent, the input ISO unchanged`, async () => {
+  const inputDigest = await sha256File(inputs.iso);
+  const referenceDir = join(work, 'reference');
+  await mkdir(referenceDir);
+  const reference = await runBuild(referenceDir);
+  assert.equal(reference.code, 0);
+  const referenceFacts = {
+    isoSize: (await stat(join(referenceDir, 'out.iso'))).size,
+    manifests: (await readdir(join(referenceDir, 'manifests'))).sort(),
+  };
+  assert.deepEqual(await checkWhole(referenceDir, referenceFacts), [
+    'iso',
+    'pxe-initrd',
+    'manifests',
+    'report',
+  ]);
+  const outcomes: string[] = [];
+  for (let trial = 0; trial < TRIALS; trial++) {
+    const out = join(work, `trial-${trial}`);
+    await mkdir(out);
+    // Stratified random points over the run and a margin after it (runs vary under load).
+    const delay = Math.round(((trial + Math.random()) / TRIALS) * reference.ms * SPAN);
+    const run = await runBuild(out, delay);
+    const present = await checkWhole(out, referenceFacts);
+    outcomes.push(`${delay}ms:${run.signal ?? run.code}:${present.join('+') || 'none'}`);
+    assert.equal(await sha256File(inputs.iso), inputDigest, `trial ${trial} changed the input ISO`);
+    await rm(out, { recursive: true, force: true });
+  }
+  // Kills must land before the end and while outputs were being written, or the test proved nothing.
+  assert.ok(
+    outcomes.some((outcome) => outcome.includes('SIGKILL')),
+    outcomes.join(' '),
+  );
+  assert.ok(
+    outcomes.some((outcome) => !outcome.endsWith(':none')),
+    outcomes.join(' '),
+  );
+  console.log(`reference ${Math.round(reference.ms)} ms; trials: ${outcomes.join(' ')}`);
+});
