@@ -14,7 +14,7 @@ export const exitCodes = { ok: 0, userError: 1, usage: 2 } as const;
 function topUsage(): string {
   const lines = ['usage: hostmirror <verb> [options]', '', 'verbs:'];
   for (const [name, group] of Object.entries(verbGroups))
-    lines.push(`  ${name.padEnd(16)}${group.summary}`);
+    lines.push(`  ${name.padEnd(18)} ${group.summary}`);
   lines.push('', 'Run `hostmirror <verb> --help` for the options of one verb.');
   return lines.join('\n');
 }
@@ -22,7 +22,7 @@ function topUsage(): string {
 function groupUsage(groupName: string, commands: Record<string, Command>): string {
   const lines = [`usage: hostmirror ${groupName} <verb> [options]`, '', 'verbs:'];
   for (const command of Object.values(commands))
-    lines.push(`  ${command.name.padEnd(16)}${command.summary}`);
+    lines.push(`  ${command.name.padEnd(18)} ${command.summary}`);
   return lines.join('\n');
 }
 
