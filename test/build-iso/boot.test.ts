@@ -1,0 +1,90 @@
+/**
+ * A full build on a CoreOS-layout ISO with a real kernel (tools/make-coreos-iso.ts with the
+ * Debian kernel and a busybox initrd), booted under qemu through isolinux: the init program
+ * sees the files of our extended initrd (the registry program, the pre-pivot hook) and the
+ * embedded `/config.ign` (isolinux loads `images/ignition.img` as a second initrd), each
+ * checked by sha256, and the kernel command line includes our kargs.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { buildMirrorIso, sha256File } from '../../packages/build-iso/src/index.ts';
+import {
+  INITRD_REGISTRY_BINARY,
+  PRE_PIVOT_HOOK,
+  PRE_PIVOT_HOOK_SCRIPT,
+  scriptText,
+} from '../../packages/mirror/src/index.ts';
+import { makeCoreosIso } from '../../tools/make-coreos-iso.ts';
+import {
+  assertCleanBoot,
+  bootIsoCdrom,
+  buildBaseInitrd,
+  findDebianKernel,
+  markerValues,
+} from '../support/qemu.ts';
+import { requireTool } from '../support/tools.ts';
+import { demoInputs, optionsFor } from './support.ts';
+
+let work: string;
+let inputs: Awaited<ReturnType<typeof demoInputs>>['inputs'];
+
+before(async () => {
+  ({ work, inputs } = await demoInputs('boot'));
+});
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const checks = `
+[ -f /config.ign ] && echo "HM-BUILD-CONFIG $(sha256sum /config.ign | cut -c1-64)"
+[ -x ${INITRD_REGISTRY_BINARY} ] && echo "HM-BUILD-REGISTRY $(sha256sum ${INITRD_REGISTRY_BINARY} | cut -c1-64)"
+[ -f ${PRE_PIVOT_HOOK} ] && echo "HM-BUILD-HOOK $(sha256sum ${PRE_PIVOT_HOOK} | cut -c1-64)"
+echo "HM-BUILD-CMDLINE $(cat /proc/cmdline)"
+`;
+
+test('the built ISO boots: the kernel gets the extended initrd, the embedded Ignition and our kargs', async () => {
+  await requireTool('xorriso');
+  const kernel = await findDebianKernel();
+  const initrd = await buildBaseInitrd({ outPath: join(work, 'base-initrd.img'), checks });
+  const base = await makeCoreosIso({
+    output: join(work, 'base.iso'),
+    kernel: kernel.path,
+    initrd,
+    kargs: ['console=ttyS0', 'panic=-1'],
+    efi: false,
+  });
+  const before = await sha256File(base.path);
+  const output = join(work, 'mirror.iso');
+  // The busybox binary stands in for the registry program: the boot only checks it arrives.
+  const registry = await requireTool('busybox');
+  const { report } = await buildMirrorIso(
+    optionsFor(inputs, output, {
+      iso: base.path,
+      registryBinary: registry,
+      kargsAppend: ['hostmirror.check=boot'],
+      compress: 'zstd',
+    }),
+  );
+  assert.equal(await sha256File(base.path), before, 'the input ISO is unchanged');
+  const result = await bootIsoCdrom(output, { bios: 'isolinux', memoryMiB: 512 });
+  assertCleanBoot(result);
+  const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
+  assert.deepEqual(
+    markerValues(result.console, 'HM-BUILD-CONFIG'),
+    [report.ignition.sha256],
+    result.console,
+  );
+  assert.deepEqual(markerValues(result.console, 'HM-BUILD-REGISTRY'), [
+    sha(await readFile(registry)),
+  ]);
+  assert.deepEqual(markerValues(result.console, 'HM-BUILD-HOOK'), [
+    sha(scriptText(PRE_PIVOT_HOOK_SCRIPT)),
+  ]);
+  const [cmdline] = markerValues(result.console, 'HM-BUILD-CMDLINE');
+  assert.ok(cmdline?.includes(`coreos.liveiso=${base.volumeId}`), cmdline);
+  assert.ok(cmdline?.split(' ').includes('hostmirror.check=boot'), cmdline);
+  assert.equal(report.kargs.result, `${base.defaultKargs} hostmirror.check=boot`);
+});
