@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import {
   measureInitrdFile,
+  measureInitrdSource,
   measureInputFiles,
   tmpfsFileBytes,
   unpackedTmpfsBytes,
@@ -88,6 +90,9 @@ test('measuresARealMultiSegmentFile', async () => {
     fileBytes: first.length + second.length,
     unpackedBytes: 4096 + 3 * 4096,
   });
+
+  const streamed = await measureInitrdSource(createReadStream(file), 'extent', 42);
+  assert.deepEqual(streamed, { name: 'extent', fileBytes: 42, unpackedBytes: 4 * 4096 });
 
   const ignition = join(work, 'ignition.img');
   await writeFile(ignition, Buffer.alloc(1234));

@@ -42,6 +42,19 @@ export function unpackedTmpfsBytes(listing: Pick<InitrdListing, 'segments'>): nu
   return total;
 }
 
+/**
+ * Measure an initrd given as bytes (an ISO extent, a download): `fileBytes` is its length as
+ * the boot loader loads it. For a file on disk use `measureInitrdFile`.
+ */
+export async function measureInitrdSource(
+  source: AsyncIterable<Uint8Array>,
+  name: string,
+  fileBytes: number,
+): Promise<InitrdFootprint> {
+  const listing = await readInitrd(source);
+  return { name, fileBytes, unpackedBytes: unpackedTmpfsBytes(listing) };
+}
+
 /** Read an initrd file (any number of segments) and return its budget footprint. */
 export async function measureInitrdFile(path: string, name = path): Promise<InitrdFootprint> {
   const [listing, info] = await Promise.all([readInitrd(path), stat(path)]);

@@ -30,6 +30,7 @@ export {
   type InputFiles,
   type MeasuredInputs,
   measureInitrdFile,
+  measureInitrdSource,
   measureInputFiles,
   tmpfsFileBytes,
   unpackedTmpfsBytes,
