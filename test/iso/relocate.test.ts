@@ -153,7 +153,7 @@ test('extendInitrd: coreos-installer fixture (genisoimage + isohybrid layout)', 
   }
 });
 
-test('badArchive: a CRC64 xz archive is refused before anything is written', async () => {
+test('badArchive: a CRC64 xz archive is refused before anything is written (new file, in place)', async () => {
   const fixture = await fixtureFile('embed-areas-2022-02', dir.path);
   const before = await readFile(fixture);
   const good = await archiveOf('crc64');
@@ -166,13 +166,19 @@ test('badArchive: a CRC64 xz archive is refused before anything is written', asy
   await writeFile(archive, recompressed.stdout);
   const iso = await CoreosIso.open(fixture);
   try {
-    await assert.rejects(iso.planAppendInitrd([archive]), (error) => {
+    const { edit } = await iso.planAppendInitrd([archive]);
+    const refused = join(dir.path, 'refused.iso');
+    await assert.rejects(iso.write(edit, { kind: 'file', path: refused }), (error) => {
       assert.ok(error instanceof IsoError);
       assert.equal(error.code, 'BAD_ARCHIVE');
       return true;
+    });
+    await assert.rejects(iso.write(edit, { kind: 'in-place' }), (error) => {
+      return error instanceof IsoError && error.code === 'BAD_ARCHIVE';
     });
   } finally {
     await iso.close();
   }
   assert.deepEqual(await readFile(fixture), before);
+  await assert.rejects(readFile(join(dir.path, 'refused.iso')), { code: 'ENOENT' });
 });

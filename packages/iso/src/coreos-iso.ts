@@ -143,12 +143,12 @@ export class CoreosIso {
 
   /**
    * Extend `images/pxeboot/initrd.img` by the archives (files), each 4-aligned, in a new extent
-   * at the end of the image. Verify the archives before (the initrd package's rules).
+   * at the end of the image. Each archive is checked against the kernel's rules when the edit
+   * is written, before any byte is (for a new file, while the input is copied).
    */
   async planAppendInitrd(archives: string[]): Promise<{ edit: IsoEdit; relocation: Relocation }> {
     const sources: AppendSource[] = [];
     for (const path of archives) {
-      await checkArchiveFile(path);
       const { size } = await stat(path);
       sources.push({
         size,
@@ -156,7 +156,9 @@ export class CoreosIso {
         chunks: () => createReadStream(path, { highWaterMark: 1024 * 1024 }),
       });
     }
-    return planFileExtension(this.image, sources);
+    const planned = await planFileExtension(this.image, sources);
+    planned.edit.checks = archives.map((path) => () => checkArchiveFile(path));
+    return planned;
   }
 
   /** Several edits of this ISO as one (e.g. embed + append-initrd in a single pass). */

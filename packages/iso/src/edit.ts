@@ -37,6 +37,16 @@ export interface IsoEdit {
   size: number;
   patches: IsoPatch[];
   appendices: IsoAppendix[];
+  /**
+   * Checks that must pass before any byte is written (an appended archive against the kernel's
+   * rules). Writers run them first, or, for a new file, while the input is being copied.
+   */
+  checks?: (() => Promise<void>)[];
+}
+
+/** Run an edit's checks; any failure stops the write before it starts. */
+export async function runChecks(edit: IsoEdit): Promise<void> {
+  await Promise.all((edit.checks ?? []).map((check) => check()));
 }
 
 export interface WriteProgress {
@@ -51,6 +61,7 @@ export function combineEdits(originalSize: number, edits: IsoEdit[]): IsoEdit {
     combined.size = Math.max(combined.size, edit.size);
     combined.patches.push(...edit.patches);
     combined.appendices.push(...edit.appendices);
+    if (edit.checks !== undefined) combined.checks = [...(combined.checks ?? []), ...edit.checks];
   }
   return validateEdit(combined);
 }
@@ -99,6 +110,7 @@ async function* checkedAppendix(appendix: IsoAppendix): AsyncGenerator<Buffer> {
 /** The edited image's bytes, start to end. */
 export async function* editedBytes(source: ByteSource, edit: IsoEdit): AsyncGenerator<Buffer> {
   const { patches, appendices } = validateEdit(edit);
+  await runChecks(edit);
   if (source.size !== edit.originalSize)
     throw new IsoError(
       'BAD_ARCHIVE',
@@ -167,8 +179,8 @@ export async function writeEditedFile(
   const atomic = await openAtomicOutput(outputPath, { overwrite: options.overwrite ?? false });
   try {
     await new Promise<void>((resolve) => atomic.stream.end(resolve));
-    await copyFile(input, atomic.temporaryPath);
-    await applyEditInPlace(atomic.temporaryPath, edit, options);
+    await Promise.all([copyFile(input, atomic.temporaryPath), runChecks(edit)]);
+    await applyEditInPlace(atomic.temporaryPath, { ...edit, checks: [] }, options);
     await atomic.commit();
   } catch (error) {
     await atomic.abort();

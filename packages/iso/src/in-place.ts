@@ -8,7 +8,7 @@
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import type { IsoEdit, WriteProgress } from './edit.ts';
-import { validateEdit } from './edit.ts';
+import { runChecks, validateEdit } from './edit.ts';
 import { IsoError } from './errors.ts';
 
 async function writeAll(handle: FileHandle, bytes: Buffer, offset: number): Promise<void> {
@@ -51,6 +51,7 @@ export async function applyEditInPlace(
         'BAD_ARCHIVE',
         `${path} is ${size} bytes but the edit was planned for ${edit.originalSize}; it changed meanwhile.`,
       );
+    await runChecks(edit);
     mutating = true;
     const total = edit.size - edit.originalSize + patches.reduce((n, p) => n + p.bytes.length, 0);
     let written = 0;
