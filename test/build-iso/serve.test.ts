@@ -1,0 +1,122 @@
+/**
+ * The emitted live Ignition does what it says, with the real consumers (DESIGN.md §8): it is
+ * read back from the built ISO's embed area; Debian's `ignition-validate` accepts it;
+ * `ignition-apply` writes its files and units into a temporary root; the pre-pivot hook from
+ * the ISO's extended initrd installs the registry program (Debian's docker-registry) there;
+ * the root's boot scripts, run in unit order against the archive in a volume folder, serve
+ * the mirror; and skopeo pulls the release by digest through the written registries.conf,
+ * CA and hosts alias, in private network and mount namespaces. The scenario helpers are the
+ * boot-sequence tests' (test/boot-sequence/support.ts, steps.sh).
+ */
+import assert from 'node:assert/strict';
+import { copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { buildMirrorIso } from '../../packages/build-iso/src/index.ts';
+import { readInitrdFile } from '../../packages/initrd/src/index.ts';
+import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
+import { INITRD_REGISTRY_BINARY, PRE_PIVOT_HOOK } from '../../packages/mirror/src/index.ts';
+import { inNamespace, stepsTable } from '../boot-sequence/support.ts';
+import { requireFile, requireTool, runTool } from '../support/tools.ts';
+import { demoInputs, optionsFor } from './support.ts';
+
+/** Debian's Ignition binary is multi-call; as `ignition-apply` it writes a config into a root (ignition.md §8). */
+const IGNITION_BINARY = '/usr/lib/dracut/modules.d/30ignition/ignition';
+const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
+
+let work: string;
+let inputs: Awaited<ReturnType<typeof demoInputs>>['inputs'];
+
+before(async () => {
+  ({ work, inputs } = await demoInputs('serve'));
+});
+after(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function readBack(iso: string, root: string, initrdRoot: string): Promise<string> {
+  const image = await CoreosIso.open(iso);
+  try {
+    const area = await image.ignitionAreaBytes();
+    const config = await readInitrdFile(
+      (async function* () {
+        yield area;
+      })(),
+      IGNITION_MEMBER,
+    );
+    assert.ok(config !== undefined, 'the ISO embeds config.ign');
+    const live = join(work, 'live.ign');
+    await writeFile(live, config);
+    const initrd = image.metadata.initrd;
+    assert.ok(initrd !== undefined);
+    for (const path of [PRE_PIVOT_HOOK, INITRD_REGISTRY_BINARY]) {
+      const bytes = await readInitrdFile(image.image.fileChunks(initrd), path.slice(1));
+      assert.ok(bytes !== undefined, `the extended initrd holds ${path}`);
+      await mkdir(dirname(join(initrdRoot, path)), { recursive: true });
+      await writeFile(join(initrdRoot, path), bytes, { mode: 0o755 });
+    }
+    await mkdir(root, { recursive: true });
+    return live;
+  } finally {
+    await image.close();
+  }
+}
+
+test('the live Ignition validates, applies into a root whose scripts serve the mirror; skopeo pulls the release by digest', async () => {
+  const registry = await requireTool('docker-registry');
+  const validate = await requireTool('ignition-validate');
+  await requireFile(IGNITION_BINARY, 'ignition');
+  const output = join(work, 'mirror.iso');
+  const { report } = await buildMirrorIso(optionsFor(inputs, output, { registryBinary: registry }));
+  const root = join(work, 'root');
+  const initrdRoot = join(work, 'initrd');
+  const live = await readBack(output, root, initrdRoot);
+
+  const validated = await runTool(validate, [live], { timeoutMs: 30_000 });
+  assert.equal(validated.exitCode, 0, `${validated.stdout}${validated.stderr}`);
+  assert.equal(`${validated.stdout}${validated.stderr}`.trim(), '', 'no warnings either');
+
+  const apply = join(work, 'ignition-apply');
+  await symlink(IGNITION_BINARY, apply);
+  const applied = await runTool(apply, ['--offline', '--root', root, live], {
+    timeoutMs: 60_000,
+    env: { ...process.env, container: 'hostmirror-test' },
+  });
+  assert.equal(applied.exitCode, 0, `${applied.stdout}${applied.stderr}`);
+
+  await mkdir(join(root, 'srv/volume'), { recursive: true });
+  await copyFile(inputs.archive, join(root, 'srv/volume/mirror_000001.tar'));
+  const steps = join(work, 'steps.tsv');
+  await writeFile(steps, stepsTable(report.bootPlan.phases.live));
+  const digest = report.release.digest;
+  const result = await inNamespace(
+    `
+# This host is node0: it has the rendezvous IP.
+ip address add ${report.cluster.rendezvousIP}/32 dev lo
+NEWROOT=${root} HOSTMIRROR_INITRD_ROOT=${initrdRoot} sh -c '. ${initrdRoot}${PRE_PIVOT_HOOK}'
+export HOSTMIRROR_ROOT='${root}' HOSTMIRROR_UPDATE_CA_TRUST='touch ${root}/ca-trust-updated'
+export HOSTMIRROR_READY_TIMEOUT=30 HOSTMIRROR_VOLUME_WAIT=0 HOSTMIRROR_VOLUME_DIR=/srv/volume
+hm_run_steps ${root} ${steps}
+hm_use_root_config ${root}
+skopeo inspect --no-tags docker://${RELEASE_SOURCE}@${digest} >/dev/null && echo "PULL inspect ok"
+skopeo copy -q docker://${RELEASE_SOURCE}@${digest} dir:$(mktemp -d) && echo "PULL copy ok"
+skopeo inspect --no-tags docker://${RELEASE_SOURCE}:4.14.3-x86_64 >/dev/null 2>&1 || echo "PULL tag refused"
+hm_stop_daemons
+`,
+    {},
+  );
+  const out = result.stdout.toString('utf8');
+  const explain = `exit ${result.exitCode}\n--- stdout\n${out}\n--- stderr\n${result.stderr}`;
+  assert.equal(result.exitCode, 0, explain);
+  for (const line of [
+    'STEP hostmirror-volume.service ok',
+    'STEP hostmirror-verify.service ok',
+    'STEP hostmirror-unpack.service ok',
+    'STEP hostmirror-registry.service started',
+    'STEP hostmirror-ready.service ok',
+    'PULL inspect ok',
+    'PULL copy ok',
+    'PULL tag refused',
+  ])
+    assert.ok(out.includes(line), `missing "${line}"\n${explain}`);
+});
