@@ -4,6 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { resolveBackend } from '@hostmirror/codecs';
 import { DEMO_DEFAULT_EPOCH, writeDemoInputs } from './demo/index.ts';
 import {
   type BuildMirrorIsoOptions,
@@ -45,6 +46,11 @@ export async function runDemo(
   const epoch = sourceDateEpoch(baseEnv) ?? DEMO_DEFAULT_EPOCH;
   const env = { ...baseEnv, SOURCE_DATE_EPOCH: String(epoch) };
   const paths = demoPaths(options.folder);
+  // zstd needs zstd-napi or the zstd command; a bare Node machine may have neither, gzip always works.
+  const compress = await resolveBackend('zstd').then(
+    () => 'zstd' as const,
+    () => 'gzip' as const,
+  );
   await mkdir(paths.pxeDir, { recursive: true });
   progress?.start('generating the demo inputs (CoreOS-layout ISO, v2 archive, configs)');
   const inputs = await writeDemoInputs(paths.inputs, epoch);
@@ -64,6 +70,7 @@ export async function runDemo(
       imageSetConfig: paths.imageSetConfig,
       report: paths.report,
       overwrite: options.overwrite ?? false,
+      compress,
       env,
       ...options.extra,
     },
