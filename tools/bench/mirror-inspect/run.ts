@@ -7,11 +7,12 @@
  *   node --import tsx tools/bench/mirror-inspect/run.ts [WORK_DIR] [RUNS]
  *
  * Prints the median wall time of each command over RUNS runs (default 5), then the library
- * call alone (in-process, no Node start-up).
+ * call alone (in-process, no Node start-up), and the load average (the machine is shared).
+ * BENCH_STREAM=1 adds `cat | tar -tf -`, what a stream parser must pay.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MirrorArchive } from '../../../packages/mirror/src/index.ts';
 import { blobOf } from '../../../test/mirror/support/fake-archive.ts';
@@ -128,6 +129,13 @@ const rows: [string, number][] = [
     medianMs('node', ['--import', 'tsx', '-e', ''], { cwd: repoRoot }),
   ],
 ];
+// A pipe cannot seek: what any stream parser pays (every byte; holes read as zeros). Slow
+// (77 s for 17.8 GiB on a loaded 2-core machine), so only with BENCH_STREAM=1.
+if (process.env.BENCH_STREAM === '1') {
+  const streamed = performance.now();
+  execFileSync('sh', ['-c', `cat '${archive}' | tar -tf - > /dev/null`]);
+  rows.push(['cat | tar -tf - (a pipe cannot seek; 1 run)', performance.now() - streamed]);
+}
 const inProcess: number[] = [];
 for (let run = 0; run < runs; run++) {
   const started = performance.now();
@@ -140,5 +148,8 @@ rows.push([
   'MirrorArchive.open + checkCompleteness (in-process)',
   inProcess[Math.floor(runs / 2)] ?? Number.NaN,
 ]);
+process.stdout.write(
+  `load average (1 min) at the end: ${loadavg()[0]?.toFixed(2)} on ${availableParallelism()} CPUs\n`,
+);
 for (const [name, ms] of rows) process.stdout.write(`${ms.toFixed(1).padStart(9)} ms  ${name}\n`);
 if (!process.env.HOSTMIRROR_KEEP_WORK) rmSync(work, { recursive: true, force: true });
