@@ -5,7 +5,6 @@
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { verifyInitrd } from '@hostmirror/initrd';
 import {
   type CoreosMetadata,
   readCoreosMetadata,
@@ -27,17 +26,6 @@ import { type IsoOutput, writeIso } from './output.ts';
 import { ignitionAreaPatch, kargsPatches, resetPatches } from './plans.ts';
 import { type AppendSource, planFileExtension, type Relocation } from './relocate.ts';
 import type { FileSource } from './source.ts';
-
-/** An appended archive must pass the kernel's rules on its own (it starts 4-aligned). */
-async function checkArchiveFile(path: string): Promise<void> {
-  const report = await verifyInitrd(path);
-  const fault = report.faults[0];
-  if (fault !== undefined)
-    throw new IsoError(
-      'BAD_ARCHIVE',
-      `${path} breaks the kernel's initramfs rules at byte ${fault.offset}: ${fault.message}`,
-    );
-}
 
 export class CoreosIso {
   readonly path: string;
@@ -157,7 +145,7 @@ export class CoreosIso {
       });
     }
     const planned = await planFileExtension(this.image, sources);
-    planned.edit.checks = archives.map((path) => () => checkArchiveFile(path));
+    planned.edit.checks = archives.map((path) => () => checkKernelRules(path, path));
     return planned;
   }
 

@@ -69,10 +69,13 @@ export async function decodeEmbedArea(
   return members;
 }
 
-/** Refuse an archive the kernel would not unpack completely (DESIGN.md §4: verify before placing). */
-export async function checkKernelRules(archive: Uint8Array, what: string): Promise<void> {
-  if (archive.length === 0) return;
-  const report = await verifyInitrd(once(archive));
+/**
+ * Refuse an archive (bytes, or a file path) the kernel would not unpack completely
+ * (DESIGN.md §4: every archive is verified with the kernel's rules before it is placed).
+ */
+export async function checkKernelRules(archive: Uint8Array | string, what: string): Promise<void> {
+  if (typeof archive !== 'string' && archive.length === 0) return;
+  const report = await verifyInitrd(typeof archive === 'string' ? archive : once(archive));
   const fault = report.faults[0];
   if (fault !== undefined)
     throw new IsoError(
