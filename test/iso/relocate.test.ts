@@ -81,6 +81,24 @@ async function archiveOf(name: string): Promise<Buffer> {
   return result.stdout;
 }
 
+/**
+ * fdisk's GPT check. Neither builder writes a protective MBR, so fdisk would read the DOS table
+ * (iso-relocation.md): check a copy given one. A corrupt primary or backup is reported.
+ */
+async function fdiskGpt(iso: string): Promise<string> {
+  const fdisk = await requireTool('fdisk', 'fdisk');
+  const bytes = Buffer.from(await readFile(iso));
+  const sectors = bytes.length / 512;
+  bytes.fill(0, 446, 510);
+  Buffer.from([0, 0, 2, 0, 0xee, 0xff, 0xff, 0xff]).copy(bytes, 446);
+  bytes.writeUInt32LE(1, 446 + 8);
+  bytes.writeUInt32LE(sectors - 1, 446 + 12);
+  const copy = `${iso}.protective`;
+  await writeFile(copy, bytes);
+  const result = await runShell(`"${fdisk}" -l "${copy}" 2>&1`, { timeoutMs: 10_000 });
+  return result.stdout.toString();
+}
+
 async function checkExtended(iso: string, expectedInitrd: Buffer) {
   await assertReadersAgree(iso);
   for (const [tree, path] of [
@@ -91,6 +109,9 @@ async function checkExtended(iso: string, expectedInitrd: Buffer) {
     assert.deepEqual(await isoinfoExtract(iso, tree, path), expectedInitrd, `${tree} ${path}`);
   const area = await xorrisoSystemArea(iso);
   assert.doesNotMatch(area, /WARNING|FAILURE|SORRY|cyl-align-off/, area);
+  const gpt = await fdiskGpt(iso);
+  assert.match(gpt, /Disklabel type: gpt/, gpt);
+  assert.doesNotMatch(gpt, /corrupt|invalid|mismatch/i, gpt);
   return area;
 }
 
@@ -113,6 +134,12 @@ test('extendInitrd: xorriso-built hybrid ISO (MBR + GPT), twice, readers agree',
     new RegExp(`GPT lba range\\s*:\\s*64\\s+${size / 512 - 64}\\s+${size / 512 - 1}`),
   );
   assert.match(area, new RegExp(`MBR partition\\s*:\\s*1\\s+0x80\\s+0x00\\s+0\\s+${size / 512}`));
+  // The check can fail: a flipped byte in the new backup header is reported.
+  const broken = join(dir.path, 'broken-backup.iso');
+  const flipped = Buffer.from(await readFile(once));
+  flipped[flipped.length - 512 + 40] = (flipped[flipped.length - 512 + 40] ?? 0) ^ 1;
+  await writeFile(broken, flipped);
+  assert.match(await fdiskGpt(broken), /backup GPT table is corrupt/);
   const twice = join(dir.path, 'twice.iso');
   const second = await archiveOf('second');
   await extend(once, twice, second);
