@@ -323,6 +323,7 @@ describe('mirror archive with docker-registry and skopeo', () => {
     await extractMirrorArchive(archive, { registryRoot: root });
     const port = await freePort();
     const debugPort = await freePort();
+    const plainPort = await freePort();
     const host = `localhost:${port}`;
     const tls = await writeMirrorTls(createMirrorTls({ hosts: ['localhost'] }), join(work, 'tls'));
     writeFileSync(
@@ -348,6 +349,19 @@ describe('mirror archive with docker-registry and skopeo', () => {
     assert.deepEqual(validateRegistriesConf(confA).errors, []);
     writeFileSync(join(work, 'conf-a.conf'), confA);
     writeFileSync(join(work, 'conf-b.conf'), confB);
+    const confC = renderRegistriesConf({
+      rules: mirrorRulesFromArchive(resources, archive, {
+        host: `localhost:${plainPort}`,
+        neverContactSource: true,
+      }),
+      insecure: true,
+    });
+    assert.equal(confC.match(/^insecure = true$/gm)?.length, 3, 'insecure on every mirror table');
+    writeFileSync(join(work, 'conf-c.conf'), confC);
+    writeFileSync(
+      join(work, 'reg-plain.yml'),
+      renderRegistryConfig({ rootDirectory: root, listenAddress: `127.0.0.1:${plainPort}` }),
+    );
     const result = await runTool(
       tools.unshare,
       [
@@ -365,6 +379,7 @@ describe('mirror archive with docker-registry and skopeo', () => {
           W: work,
           PORT: String(port),
           DEBUG_PORT: String(debugPort),
+          PLAIN_PORT: String(plainPort),
           RELEASE_DIGEST: digests.release,
           COMPONENT_DIGEST: digests.component,
           UBI_DIGEST: digests.ubi,
@@ -399,6 +414,8 @@ describe('mirror archive with docker-registry and skopeo', () => {
         'no-ca-refused': 1,
         'inspect-release-tag-all': 0,
         'inspect-release-digest-all': 0,
+        'plain-insecure-digest': 0,
+        'plain-without-insecure': 1,
       },
       `stderr of the checks:\n${readdirSync(work)
         .filter((name) => name.startsWith('err-'))
@@ -407,6 +424,7 @@ describe('mirror archive with docker-registry and skopeo', () => {
     );
     assert.match(err('inspect-release-tag-digest-only'), /blocked/);
     assert.match(err('no-ca-refused'), /certificate/);
+    assert.match(err('plain-without-insecure'), /HTTP response to HTTPS client/);
     // The read-only registry serves exactly what our index lists.
     const catalog = JSON.parse(
       readFileSync(join(work, 'catalog.json'), 'utf8'),

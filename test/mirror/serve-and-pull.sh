@@ -6,6 +6,8 @@
 # Prints one line per check: RESULT <name> <exit code>. Inputs (environment):
 #   W          work folder with reg.yml, tls/ca.crt, conf-a.conf, conf-b.conf, policy.json
 #   PORT       registry port (TLS), DEBUG_PORT its debug port
+#   PLAIN_PORT a second read-only registry on the same tree over plain HTTP (reg-plain.yml),
+#              used through conf-c.conf (insecure = true on every mirror table)
 #   RELEASE_DIGEST COMPONENT_DIGEST UBI_DIGEST
 set -u
 ip link set lo up
@@ -58,4 +60,13 @@ check no-ca-refused skopeo inspect --no-tags --cert-dir "$W/empty" "docker://$M/
 cp "$W/conf-b.conf" /etc/containers/registries.conf.d/99-hostmirror.conf
 check inspect-release-tag-all skopeo inspect --no-tags "docker://$Q/ocp-release:4.14.3-x86_64"
 check inspect-release-digest-all skopeo inspect --no-tags "docker://$Q/ocp-release@$RELEASE_DIGEST"
+
+docker-registry serve "$W/reg-plain.yml" > "$W/reg-plain.log" 2>&1 &
+PLAINPID=$!
+for _ in $(seq 200); do curl -sf "http://localhost:$PLAIN_PORT/v2/" > /dev/null && break; sleep 0.05; done
+cp "$W/conf-c.conf" /etc/containers/registries.conf.d/99-hostmirror.conf
+check plain-insecure-digest skopeo inspect --no-tags "docker://$Q/ocp-v4.0-art-dev@$COMPONENT_DIGEST"
+sed -i '/^insecure = true$/d' /etc/containers/registries.conf.d/99-hostmirror.conf
+check plain-without-insecure skopeo inspect --no-tags "docker://$Q/ocp-v4.0-art-dev@$COMPONENT_DIGEST"
+kill "$PLAINPID"; wait "$PLAINPID" 2>/dev/null
 exit 0
