@@ -377,31 +377,38 @@ find ${host.root}/srv -name escaped -o -name passwd | sed 's/^/WRITTEN /'
     }
   });
 
-  test('node0Client: in mode node0 a host without the rendezvous IP pulls from node0 over its address', async () => {
-    const settings = { mode: 'node0', topology: 'compact', rendezvousIP: '127.0.0.2' } as const;
-    const node0 = await makeHost('node0', settings);
-    const client = await makeHost('client', settings);
-    await copyArchivesTo(join(node0.root, 'srv/volume'));
-    const result = await inNamespace(
-      `${hostEnv(node0, { HOSTMIRROR_VOLUME_DIR: '/srv/volume', HOSTMIRROR_HOST_ADDRESSES: '127.0.0.2 10.0.0.1' })}
+  for (const [rendezvousIP, clientAddress] of [
+    ['127.0.0.2', '127.0.0.3'],
+    ['::1', 'fd00::3'],
+  ] as const)
+    test(`node0Client: in mode node0 a host without the rendezvous IP pulls from node0 over its address (${rendezvousIP})`, async () => {
+      const settings = { mode: 'node0', topology: 'compact', rendezvousIP } as const;
+      const node0 = await makeHost(`node0-${rendezvousIP}`, settings);
+      const client = await makeHost(`client-${rendezvousIP}`, settings);
+      await copyArchivesTo(join(node0.root, 'srv/volume'));
+      const result = await inNamespace(
+        `${hostEnv(node0, { HOSTMIRROR_VOLUME_DIR: '/srv/volume', HOSTMIRROR_HOST_ADDRESSES: `${rendezvousIP} 10.0.0.1` })}
 hm_run_steps ${node0.root} ${node0.steps} > >(sed 's/^/NODE0 /')
 unset HOSTMIRROR_VOLUME_DIR
-${hostEnv(client, { HOSTMIRROR_HOST_ADDRESSES: '127.0.0.3' })}
+${hostEnv(client, { HOSTMIRROR_HOST_ADDRESSES: clientAddress })}
 hm_run_steps ${client.root} ${client.steps} > >(sed 's/^/CLIENT /')
 grep registry.hostmirror.internal ${client.root}/etc/hosts | sed 's/^/HOSTS /'
 ${pullChecks(client)}
 `,
-      {},
-    );
-    const out = stdoutOf(result);
-    assert.equal(result.exitCode, 0, explain(result));
-    assert.ok(out.includes('NODE0 STEP hostmirror-registry.service started'), explain(result));
-    assert.ok(out.includes('CLIENT STEP hostmirror-unpack.service skipped'), out);
-    assert.ok(out.includes('CLIENT STEP hostmirror-registry.service skipped'), out);
-    assert.ok(out.includes('CLIENT STEP hostmirror-ready.service ok'), explain(result));
-    assert.match(out, /^HOSTS 127\.0\.0\.2 registry\.hostmirror\.internal # hostmirror$/m);
-    assert.ok(out.includes('PULL copy ok'), explain(result));
-  });
+        {},
+      );
+      const out = stdoutOf(result);
+      assert.equal(result.exitCode, 0, explain(result));
+      assert.ok(out.includes('NODE0 STEP hostmirror-registry.service started'), explain(result));
+      assert.ok(out.includes('CLIENT STEP hostmirror-unpack.service skipped'), out);
+      assert.ok(out.includes('CLIENT STEP hostmirror-registry.service skipped'), out);
+      assert.ok(out.includes('CLIENT STEP hostmirror-ready.service ok'), explain(result));
+      assert.ok(
+        out.includes(`HOSTS ${rendezvousIP} registry.hostmirror.internal # hostmirror\n`),
+        out,
+      );
+      assert.ok(out.includes('PULL copy ok'), explain(result));
+    });
 
   test('acrossTheReboot: the installed system (MachineConfig file set) restores the registry from the volume and serves again', async () => {
     const settings = { mode: 'every-node', topology: 'sno' } as const;

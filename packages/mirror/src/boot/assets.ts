@@ -44,7 +44,8 @@ export async function hashArchives(paths: readonly string[]): Promise<ArchiveDig
  * wherever the volume is mounted.
  */
 export function bootRegistryConfig(settings: BootSettings): string {
-  const address = settings.mode === 'node0' ? '0.0.0.0' : '127.0.0.1';
+  // node0 mode: every address, IPv4 and IPv6 (Go's wildcard is an empty host).
+  const address = settings.mode === 'node0' ? '' : '127.0.0.1';
   return renderRegistryConfig({
     rootDirectory: REGISTRY_ROOT,
     listenAddress: `${address}:${settings.registryPort}`,

@@ -16,14 +16,15 @@ main() {
   binary=$(hm_path "$HOSTMIRROR_REGISTRY_BIN")
   [ -x "$binary" ] || hm_die "the registry program $binary is missing; it should have come from the initrd (live) or the volume (installed)."
   config=$(hm_path "$HM_REGISTRY_CONFIG")
-  # node0 mode: the other hosts reach node0, so it listens on every address.
+  # node0 mode: the other hosts reach node0, so it listens on every address, IPv4 and IPv6
+  # (an empty host is Go's wildcard for both).
   address=127.0.0.1
-  [ "$HOSTMIRROR_MODE" != node0 ] || address=0.0.0.0
+  [ "$HOSTMIRROR_MODE" != node0 ] || address=
+  export REGISTRY_HTTP_ADDR="$address:$HOSTMIRROR_REGISTRY_PORT"
   # distribution reads REGISTRY_<PATH> variables over its config file (mirror.md §5); these
   # carry the paths that depend on where the volume is mounted.
   export REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="$data/registry"
   export REGISTRY_STORAGE_MAINTENANCE_READONLY_ENABLED=true
-  export REGISTRY_HTTP_ADDR="$address:$HOSTMIRROR_REGISTRY_PORT"
   export REGISTRY_HTTP_TLS_CERTIFICATE
   REGISTRY_HTTP_TLS_CERTIFICATE=$(hm_path "$HM_TLS_DIR/tls.crt")
   export REGISTRY_HTTP_TLS_KEY

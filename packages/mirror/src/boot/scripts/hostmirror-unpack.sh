@@ -75,7 +75,8 @@ main() {
     check_members "$archive"
     if has_storage "$archive"; then
       hm_log "unpacking $STORAGE_PREFIX of $archive into $root"
-      tar -xf "$archive" -C "$root" --no-same-owner --no-same-permissions "$STORAGE_PREFIX"
+      tar -xf "$archive" -C "$root" --no-same-owner --no-same-permissions "$STORAGE_PREFIX" ||
+        hm_die "unpacking $archive into $root failed (is the volume full or read-only?); a rerun continues with this archive."
     else
       hm_log "$archive holds no registry storage ($STORAGE_PREFIX): skipped"
     fi

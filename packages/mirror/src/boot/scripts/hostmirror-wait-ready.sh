@@ -12,9 +12,12 @@ hm_load_config
 readonly ACCEPT='application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json'
 
 probe() {
+  local target=$address
+  # curl(1) --resolve takes an IPv6 address in brackets.
+  case $target in *:*) target="[$target]" ;; esac
   curl --silent --show-error --fail --max-time 10 --output /dev/null \
     --cacert "$(hm_path "$HM_CA")" \
-    --resolve "$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT:$address" "$@"
+    --resolve "$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT:$target" "$@"
 }
 
 main() {
