@@ -104,6 +104,8 @@ export function relocateMirror(
   const parts = splitScope(mirror)
     .path.split('/')
     .filter((part) => part !== '');
+  // A registry-scoped mirror (no path) maps the whole registry: the archive's root.
+  if (parts.length === 0) return repositories.length > 0 ? host : undefined;
   for (let skip = 0; skip < parts.length; skip++) {
     const candidate = parts.slice(skip).join('/');
     if (

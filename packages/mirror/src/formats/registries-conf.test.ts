@@ -116,6 +116,25 @@ pull-from-mirror = "tag-only"
     );
     assert.equal(relocateMirror('dest:8443/ubi9', M, archive.repositories()), `${M}/ubi9`);
     assert.equal(relocateMirror('dest:8443/nothing/here', M, archive.repositories()), undefined);
+    assert.equal(relocateMirror('dest:8443', M, archive.repositories()), M);
+    assert.equal(relocateMirror('dest:8443', M, []), undefined);
+  });
+
+  it('icspBecomesDigestOnly', () => {
+    const icsp = collectClusterResources(
+      parseClusterResourceFile(
+        'imageContentSourcePolicy.yaml',
+        'apiVersion: operator.openshift.io/v1alpha1\nkind: ImageContentSourcePolicy\nmetadata: {name: release-0}\nspec:\n  repositoryDigestMirrors:\n  - source: quay.io/openshift-release-dev/ocp-release\n    mirrors: [dest:8443/openshift/release-images]\n',
+      ),
+    );
+    assert.equal(icsp.imageDigestMirrors[0]?.origin, 'ICSP/release-0');
+    assert.deepEqual(mirrorRulesFromArchive(icsp, archive, { host: M }), [
+      {
+        source: 'quay.io/openshift-release-dev/ocp-release',
+        blocked: false,
+        mirrors: [{ location: `${M}/openshift/release-images`, pullFromMirror: 'digest-only' }],
+      },
+    ]);
   });
 
   it('mirrorMissingFromArchive', () => {
