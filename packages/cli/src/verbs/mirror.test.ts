@@ -215,4 +215,29 @@ describe('hostmirror mirror', () => {
     assert.equal((await cli('mirror', 'registries-conf', '--host', 'm:1')).code, 2);
     assert.equal((await cli('mirror', 'registries-conf', base)).code, 2);
   });
+
+  it('registriesConfValidate', async () => {
+    const good = join(work, 'good.conf');
+    const bad = join(work, 'bad.conf');
+    writeFileSync(
+      good,
+      '[[registry]]\nlocation = "quay.io/a"\n[[registry.mirror]]\nlocation = "m:1/a"\npull-from-mirror = "digest-only"\n',
+    );
+    writeFileSync(bad, '[[registry]]\nlocation = "quay.io/a"\nmirror-by-digest = true\n');
+    assert.equal((await cli('mirror', 'registries-conf', '--validate', good)).code, 0);
+    const result = await cli('mirror', 'registries-conf', '--validate', good, bad);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stdout,
+      /bad\.conf: INVALID\n {2}error unknown-key at registry\[0\]\.mirror-by-digest:/,
+    );
+    const json = JSON.parse(
+      (await cli('mirror', 'registries-conf', '--validate', bad, '--json')).stdout,
+    );
+    assert.deepEqual(
+      json[0].errors.map((issue: { code: string }) => issue.code),
+      ['unknown-key'],
+    );
+    assert.equal((await cli('mirror', 'registries-conf', '--validate')).code, 2);
+  });
 });

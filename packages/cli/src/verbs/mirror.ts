@@ -16,6 +16,7 @@ import {
   type OperatorSelection,
   parseReleaseInfo,
   renderRegistriesConf,
+  validateRegistriesConf,
   writeCertsD,
   writeOutputFile,
 } from '@hostmirror/mirror/formats';
@@ -218,14 +219,39 @@ function parsePairs(specs: string[]): { source: string; mirror: string }[] {
   });
 }
 
+/** `--validate`: every file checked strictly; exit 1 when any has an error. */
+async function validateFiles(context: CommandContext): Promise<number> {
+  if (context.positionals.length === 0)
+    throw new UsageError('--validate needs the files to check.');
+  const reports = [];
+  for (const file of context.positionals)
+    reports.push({ file, ...validateRegistriesConf(await readFile(file, 'utf8')) });
+  if (flag(context.values, 'json')) {
+    context.printJson(
+      reports.map(({ file, valid, errors, warnings }) => ({ file, valid, errors, warnings })),
+    );
+  } else {
+    for (const { file, valid, errors, warnings } of reports) {
+      context.print(`${file}: ${valid ? 'valid' : 'INVALID'}`);
+      for (const issue of errors)
+        context.print(`  error ${issue.code} at ${issue.path}: ${issue.message}`);
+      for (const issue of warnings)
+        context.print(`  warning ${issue.code} at ${issue.path}: ${issue.message}`);
+    }
+  }
+  return reports.every((report) => report.valid) ? 0 : 1;
+}
+
 const registriesConf: Command = {
   name: 'registries-conf',
   summary:
     "Write a registries.conf v2 drop-in from the archive's IDMS/ITMS (or SOURCE=MIRROR pairs).",
   usage:
     'hostmirror mirror registries-conf [ARCHIVE...] --host HOST:PORT [--ca CA.pem [--certs-dir DIR] | --insecure] ' +
-    '[--tag-policy mirror-sets|all] [--never-contact-source] [--mirror SOURCE=MIRROR]... [-o FILE] [-f] [--json]',
+    '[--tag-policy mirror-sets|all] [--never-contact-source] [--mirror SOURCE=MIRROR]... [-o FILE] [-f] [--json]\n' +
+    '       hostmirror mirror registries-conf --validate FILE... [--json]   # strict check of existing files',
   options: {
+    validate: { type: 'boolean' },
     host: { type: 'string' },
     ca: { type: 'string' },
     'certs-dir': { type: 'string' },
@@ -238,6 +264,7 @@ const registriesConf: Command = {
   positionals: [0, Number.POSITIVE_INFINITY],
   async run(context) {
     const { values, positionals } = context;
+    if (flag(values, 'validate')) return validateFiles(context);
     const host = requireString(values, 'host');
     const ca = optionalString(values, 'ca');
     const insecure = flag(values, 'insecure');
