@@ -10,7 +10,7 @@ packages=(
   grub-efi-amd64-bin grub-pc-bin mtools dosfstools ovmf
   cpio libarchive-tools xz-utils zstd pigz             # read our archives; benchmark peers
   ignition                                             # ignition-validate and ignition-apply
-  docker-registry skopeo curl                          # serve and pull through our configs
+  docker-registry skopeo                               # serve and pull through our configs
   systemd iproute2 util-linux openssl                  # systemd-analyze verify, netns, unshare
   shellcheck fdisk curl                                # boot-sequence: lint scripts, GPT test volumes, readiness probe
 )
