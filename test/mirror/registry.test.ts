@@ -17,8 +17,11 @@ import {
   extractMirrorArchive,
   MirrorArchive,
   mirrorRulesFromArchive,
+  mirrorRulesFromPairs,
+  parseRegistriesConf,
   renderRegistriesConf,
   renderRegistryConfig,
+  resolvePullSources,
   validateRegistriesConf,
   writeMirrorTls,
 } from '../../packages/mirror/src/index.ts';
@@ -358,6 +361,20 @@ describe('mirror archive with docker-registry and skopeo', () => {
     });
     assert.equal(confC.match(/^insecure = true$/gm)?.length, 3, 'insecure on every mirror table');
     writeFileSync(join(work, 'conf-c.conf'), confC);
+    const closedPort = await freePort();
+    const confD = renderRegistriesConf({
+      rules: mirrorRulesFromPairs([
+        {
+          source: 'quay.io/openshift-release-dev/ocp-release',
+          mirror: `localhost:${closedPort}/openshift/release-images`,
+        },
+        {
+          source: 'quay.io/openshift-release-dev/ocp-release',
+          mirror: `${host}/openshift/release-images`,
+        },
+      ]),
+    });
+    writeFileSync(join(work, 'conf-d.conf'), confD);
     writeFileSync(
       join(work, 'reg-plain.yml'),
       renderRegistryConfig({ rootDirectory: root, listenAddress: `127.0.0.1:${plainPort}` }),
@@ -414,6 +431,7 @@ describe('mirror archive with docker-registry and skopeo', () => {
         'no-ca-refused': 1,
         'inspect-release-tag-all': 0,
         'inspect-release-digest-all': 0,
+        'parity-two-mirrors': 0,
         'plain-insecure-digest': 0,
         'plain-without-insecure': 1,
       },
@@ -425,6 +443,42 @@ describe('mirror archive with docker-registry and skopeo', () => {
     assert.match(err('inspect-release-tag-digest-only'), /blocked/);
     assert.match(err('no-ca-refused'), /certificate/);
     assert.match(err('plain-without-insecure'), /HTTP response to HTTPS client/);
+    // Our resolver predicts what containers/image did: the same endpoints, in the same order.
+    const release = `quay.io/openshift-release-dev/ocp-release@${digests.release}`;
+    const tried = [...err('parity-two-mirrors').matchAll(/Trying to access \\"([^"\\]+)\\"/g)].map(
+      (match) => match[1],
+    );
+    const plan = resolvePullSources(parseRegistriesConf(confD), release);
+    assert.deepEqual(
+      tried,
+      plan.sources.slice(0, 2).map((source) => source.reference),
+    );
+    assert.deepEqual(
+      plan.sources.map((source) => source.kind),
+      ['mirror', 'mirror', 'primary'],
+    );
+    const planA = parseRegistriesConf(confA);
+    assert.deepEqual(
+      resolvePullSources(planA, release).sources.map((source) => source.reference),
+      [`${host}/openshift/release-images@${digests.release}`],
+    );
+    assert.deepEqual(
+      resolvePullSources(planA, 'quay.io/openshift-release-dev/ocp-release:4.14.3-x86_64').sources,
+      [],
+      'blocked, as skopeo said',
+    );
+    assert.deepEqual(
+      resolvePullSources(planA, `registry.redhat.io/ubi9/ubi@${digests.ubi}`).sources,
+      [],
+      'tag-only mirror, blocked source',
+    );
+    assert.equal(
+      resolvePullSources(
+        parseRegistriesConf(confB),
+        'quay.io/openshift-release-dev/ocp-release:4.14.3-x86_64',
+      ).sources[0]?.reference,
+      `${host}/openshift/release-images:4.14.3-x86_64`,
+    );
     // The read-only registry serves exactly what our index lists.
     const catalog = JSON.parse(
       readFileSync(join(work, 'catalog.json'), 'utf8'),

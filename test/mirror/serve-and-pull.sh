@@ -57,6 +57,10 @@ check push-refused skopeo copy -q "dir:$W/pulled-release" "docker://$M/openshift
 check upload-405 sh -c "curl -s -o /dev/null -w '%{http_code}' --cacert '$W/tls/ca.crt' -X POST 'https://$M/v2/openshift/release/blobs/uploads/' | grep -qx 405"
 check no-ca-refused skopeo inspect --no-tags --cert-dir "$W/empty" "docker://$M/openshift/release-images@$RELEASE_DIGEST"
 
+# Two mirrors, the first one closed (conf-d.conf): the debug log shows the order tried.
+cp "$W/conf-d.conf" /etc/containers/registries.conf.d/99-hostmirror.conf
+check parity-two-mirrors skopeo --debug inspect --no-tags "docker://$Q/ocp-release@$RELEASE_DIGEST"
+
 cp "$W/conf-b.conf" /etc/containers/registries.conf.d/99-hostmirror.conf
 check inspect-release-tag-all skopeo inspect --no-tags "docker://$Q/ocp-release:4.14.3-x86_64"
 check inspect-release-digest-all skopeo inspect --no-tags "docker://$Q/ocp-release@$RELEASE_DIGEST"
