@@ -116,7 +116,12 @@ export {
 } from './registry-config.ts';
 export { renderStorageConf, STORAGE_CONF_PATH, type StorageConfOptions } from './storage-conf.ts';
 export type { TarEntryKind } from './tar-header.ts';
-export { type ReadTarOptions, readTarEntries, type TarEntry } from './tar-reader.ts';
+export {
+  type ReadTarOptions,
+  readTarEntries,
+  readTarEntriesSync,
+  type TarEntry,
+} from './tar-reader.ts';
 export {
   createMirrorTls,
   DEFAULT_VALIDITY_DAYS,
