@@ -128,6 +128,48 @@ describe('hostmirror mirror', () => {
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /blockedImages:\n\s+- name: q\/c@sha256:2\n/);
     assert.match(result.stderr, /bootstrap-only 9\.0 GB \(1\)/);
+    const inArchive = join(work, 'release-in-archive.json');
+    const art = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev';
+    writeFileSync(
+      inArchive,
+      JSON.stringify({
+        references: {
+          spec: {
+            tags: [
+              { name: 'etcd', from: { name: `${art}@${component.manifest.digest}` } },
+              { name: 'console', from: { name: `${art}@${release.manifest.digest}` } },
+              { name: 'gone', from: { name: `${art}@sha256:${'0'.repeat(64)}` } },
+            ],
+          },
+        },
+      }),
+    );
+    const measured = await cli(
+      'mirror',
+      'image-set-config',
+      '--release',
+      '4.14.3',
+      '--bootstrap-only',
+      '--release-info',
+      inArchive,
+      '--archive',
+      base,
+      '--json',
+    );
+    assert.equal(measured.code, 0, measured.stderr);
+    const { estimate } = JSON.parse(measured.stdout);
+    assert.deepEqual(estimate.missing, ['gone']);
+    const bytes = (image: typeof release) =>
+      [image.manifest, image.config, ...image.layers].reduce(
+        (sum, blob) => sum + blob.bytes.length,
+        0,
+      );
+    assert.equal(estimate.bootstrapOnly.bytes, bytes(component));
+    assert.equal(estimate.full.bytes, bytes(component) + bytes(release));
+    assert.equal(
+      (await cli('mirror', 'image-set-config', '--release', '4.14.3', '--archive', base)).code,
+      2,
+    );
     assert.equal(
       (await cli('mirror', 'image-set-config', '--release', '4.14.3', '--bootstrap-only')).code,
       1,

@@ -7,6 +7,7 @@ import {
   type ArchiveSummary,
   buildImageSetConfig,
   type CompletenessReport,
+  estimateSizesFromArchive,
   type ImageSetApiVersion,
   MirrorArchive,
   MirrorFormatError,
@@ -74,7 +75,7 @@ const imageSetConfig: Command = {
   usage:
     'hostmirror mirror image-set-config (--release 4.14.3 | --channel stable-4.14 [--min-version V] [--max-version V]) ' +
     '[--arch amd64]... [--api v2alpha1|v1alpha2] [--operator CATALOG:PKG[=CHANNEL]]... [--additional-image REF]... ' +
-    '[--blocked-image REF]... [--archive-size GIB] [--bootstrap-only --release-info RELEASE.json] [-o FILE] [-f] [--json]',
+    '[--blocked-image REF]... [--archive-size GIB] [--bootstrap-only --release-info RELEASE.json [--archive A]...] [-o FILE] [-f] [--json]',
   options: {
     release: { type: 'string' },
     channel: { type: 'string' },
@@ -88,6 +89,7 @@ const imageSetConfig: Command = {
     'archive-size': { type: 'string' },
     'bootstrap-only': { type: 'boolean' },
     'release-info': { type: 'string' },
+    archive: { type: 'string', multiple: true },
     ...outputOptions,
   },
   positionals: [0, 0],
@@ -98,6 +100,10 @@ const imageSetConfig: Command = {
       throw new UsageError(`--archive-size ${archiveSize}: a whole number of GiB.`);
     const releaseInfo = optionalString(values, 'release-info');
     const arch = stringList(values, 'arch');
+    const releaseComponents =
+      releaseInfo === undefined
+        ? undefined
+        : parseReleaseInfo(await readFile(releaseInfo, 'utf8'), releaseInfo);
     const config = buildImageSetConfig({
       apiVersion:
         `mirror.openshift.io/${choice(values, 'api', apiVersions, 'v2alpha1')}` as ImageSetApiVersion,
@@ -111,27 +117,32 @@ const imageSetConfig: Command = {
       blockedImages: stringList(values, 'blocked-image'),
       ...(archiveSize === undefined ? {} : { archiveSize: Number(archiveSize) }),
       bootstrapOnly: flag(values, 'bootstrap-only'),
-      ...(releaseInfo === undefined
-        ? {}
-        : {
-            releaseComponents: parseReleaseInfo(await readFile(releaseInfo, 'utf8'), releaseInfo),
-          }),
+      ...(releaseComponents === undefined ? {} : { releaseComponents }),
     });
+    const archives = stringList(values, 'archive');
+    if (archives.length > 0 && !(config.estimate && releaseComponents))
+      throw new UsageError(
+        '--archive measures the --bootstrap-only sizes; give it with --bootstrap-only --release-info.',
+      );
+    const estimate =
+      archives.length > 0 && releaseComponents
+        ? await estimateSizesFromArchive(await MirrorArchive.open(archives), releaseComponents)
+        : config.estimate;
     if (flag(values, 'json')) {
       const output = optionalString(values, 'output');
       if (output !== undefined) await emit(context, config.yaml);
       context.printJson({
         document: config.document,
-        estimate: config.estimate ?? null,
+        estimate: estimate ?? null,
         output: output ?? null,
       });
       return 0;
     }
     await emit(context, config.yaml);
-    if (config.estimate) {
+    if (estimate) {
       const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
       context.io.stderr.write(
-        `estimated size: full release ${gb(config.estimate.full.bytes)} (${config.estimate.full.components} components), bootstrap-only ${gb(config.estimate.bootstrapOnly.bytes)} (${config.estimate.bootstrapOnly.components}); ${config.estimate.full.basis}\n`,
+        `estimated size: full release ${gb(estimate.full.bytes)} (${estimate.full.components} components), bootstrap-only ${gb(estimate.bootstrapOnly.bytes)} (${estimate.bootstrapOnly.components}); ${estimate.full.basis}\n`,
       );
     }
     return 0;

@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
+import { makeImage, writeChunk } from '../../../../test/mirror/support/fake-archive.ts';
+import { MirrorArchive } from './archive-index.ts';
 import { MirrorFormatError } from './errors.ts';
 import { BOOTSTRAP_COMPONENTS, buildImageSetConfig, parseReleaseInfo } from './image-set-config.ts';
+import { estimateSizesFromArchive } from './image-set-size.ts';
 
 const releaseInfo = JSON.stringify({
   references: {
@@ -112,5 +118,46 @@ mirror:
     );
     failsWith('BAD_RELEASE_INFO', () => parseReleaseInfo('{"references":{}}'));
     failsWith('BAD_RELEASE_INFO', () => parseReleaseInfo('not json'));
+  });
+});
+
+describe('estimateSizesFromArchive', () => {
+  it('uniqueBlobsOfBootstrapComponents', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'hostmirror-size-'));
+    try {
+      const etcd = makeImage({
+        repository: 'openshift/release',
+        tag: 'etcd',
+        layers: ['base'.repeat(100), 'etcd'.repeat(50)],
+      });
+      const consoleImage = makeImage({
+        repository: 'openshift/release',
+        tag: 'console',
+        layers: ['base'.repeat(100), 'console'.repeat(1000)],
+      });
+      const path = join(work, 'mirror_000001.tar');
+      await writeChunk(path, { images: [etcd, consoleImage] });
+      const archive = await MirrorArchive.open([path]);
+      const art = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev';
+      const estimate = await estimateSizesFromArchive(archive, [
+        { name: 'etcd', image: `${art}@${etcd.manifest.digest}` },
+        { name: 'console', image: `${art}@${consoleImage.manifest.digest}` },
+        { name: 'absent', image: `${art}@sha256:${'0'.repeat(64)}` },
+      ]);
+      const size = (blobs: { bytes: Buffer }[]) =>
+        blobs.reduce((sum, blob) => sum + blob.bytes.length, 0);
+      const etcdBlobs = [etcd.manifest, etcd.config, ...etcd.layers];
+      assert.equal(estimate.bootstrapOnly.bytes, size(etcdBlobs));
+      assert.equal(
+        estimate.full.bytes,
+        size(etcdBlobs) +
+          size([consoleImage.manifest, consoleImage.config, consoleImage.layers[1] ?? etcd.config]),
+      );
+      assert.deepEqual(estimate.missing, ['absent']);
+      assert.equal(estimate.full.components, 2);
+      assert.equal(estimate.bootstrapOnly.components, 1);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

@@ -69,6 +69,7 @@ export {
   type ReleaseComponent,
   type SizeEstimate,
 } from './image-set-config.ts';
+export { type ArchiveSizeEstimate, estimateSizesFromArchive } from './image-set-size.ts';
 export {
   MAX_MANIFEST_BYTES,
   type ManifestReference,
