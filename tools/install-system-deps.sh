@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   qemu-system-x86 linux-image-amd64 busybox-static     # boot a real kernel with our initrds
   xorriso isolinux syslinux-common                     # build and boot CoreOS-layout ISOs
-  genisoimage                                          # isoinfo: list ISO trees (primary, Joliet)
+  genisoimage syslinux-utils                           # isoinfo; genisoimage + isohybrid ISOs (as cosa builds)
   grub-efi-amd64-bin grub-pc-bin mtools dosfstools ovmf
   cpio libarchive-tools xz-utils zstd pigz             # read our archives; benchmark peers
   ignition                                             # ignition-validate and ignition-apply

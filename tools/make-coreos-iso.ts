@@ -8,6 +8,7 @@
  *
  *   node --import tsx tools/make-coreos-iso.ts -o OUT.iso [--kernel F] [--initrd F]
  *        [--volume-id ID] [--karg K]... [--rootfs-size BYTES] [--no-efi] [--busybox]
+ *        [--debian-kernel] [--builder xorriso|genisoimage]
  *
  * `--busybox` builds an initrd from busybox-static whose /init prints `/config.ign`, the files
  * under `/hostmirror`, and `/proc/cmdline`, then powers off; with the Debian kernel
@@ -22,7 +23,36 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 
-const run = promisify(execFile);
+const execFilePromise = promisify(execFile);
+
+/** The Debian package of each command this tool runs, named when the command is missing. */
+export const DEBIAN_PACKAGE_OF: Record<string, string> = {
+  xorriso: 'xorriso',
+  genisoimage: 'genisoimage',
+  isohybrid: 'syslinux-utils',
+  'grub-mkstandalone': 'grub-efi-amd64-bin',
+  'mkfs.vfat': 'dosfstools',
+  mmd: 'mtools',
+  mcopy: 'mtools',
+  cpio: 'cpio',
+};
+
+async function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; maxBuffer?: number } = {},
+) {
+  try {
+    return await execFilePromise(command, args, options);
+  } catch (error) {
+    const debianPackage = DEBIAN_PACKAGE_OF[command];
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && debianPackage !== undefined)
+      throw new Error(
+        `make-coreos-iso: ${command} is missing; apt-get install -y --no-install-recommends ${debianPackage}`,
+      );
+    throw error;
+  }
+}
 
 /** Debian's isolinux (package isolinux) and syslinux modules (syslinux-common). */
 export const ISOLINUX_BIN = '/usr/lib/ISOLINUX/isolinux.bin';
@@ -58,6 +88,12 @@ export interface MakeCoreosIsoOptions {
   rootfsSize?: number;
   /** UEFI boot (GRUB in images/efiboot.img, GPT); default true. */
   efi?: boolean;
+  /**
+   * `xorriso` (default; boot.md §3) or `genisoimage`, then syslinux's `isohybrid --uefi`, the
+   * way coreos-assembler builds CoreOS ISOs: the ISO volume then ends before the MBR padding
+   * and the backup GPT (iso-relocation.md).
+   */
+  builder?: 'xorriso' | 'genisoimage';
 }
 
 export interface MadeCoreosIso {
@@ -224,27 +260,48 @@ export async function makeCoreosIso(options: MakeCoreosIsoOptions): Promise<Made
     if (efi) await buildEfiboot(work, join(root, 'images/efiboot.img'));
     const output = resolve(options.output);
     await rm(output, { force: true });
-    const args = ['-as', 'mkisofs', '-quiet', '-o', output, '-V', volumeId, '-R', '-J'];
-    args.push('-isohybrid-mbr', ISOHYBRID_MBR, '-b', 'isolinux/isolinux.bin');
-    args.push(
-      '-c',
-      'isolinux/boot.cat',
-      '-no-emul-boot',
-      '-boot-load-size',
-      '4',
-      '-boot-info-table',
-    );
-    if (efi) {
-      args.push('-eltorito-alt-boot', '-e', 'images/efiboot.img', '-no-emul-boot');
-      args.push('-isohybrid-gpt-basdat');
-    }
-    // Reproducible timestamps: xorriso takes the volume dates from SOURCE_DATE_EPOCH.
+    // Reproducible timestamps: both builders take the volume dates from SOURCE_DATE_EPOCH.
     const env = { ...process.env, SOURCE_DATE_EPOCH: process.env.SOURCE_DATE_EPOCH ?? '0' };
-    await execFileEnv('xorriso', [...args, root], env);
+    if ((options.builder ?? 'xorriso') === 'xorriso')
+      await buildWithXorriso(root, output, volumeId, efi, env);
+    else await buildWithGenisoimage(root, output, volumeId, efi, env);
     return { path: output, volumeId, defaultKargs };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
+}
+
+async function buildWithXorriso(
+  root: string,
+  output: string,
+  volumeId: string,
+  efi: boolean,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const args = ['-as', 'mkisofs', '-quiet', '-o', output, '-V', volumeId, '-R', '-J'];
+  args.push('-isohybrid-mbr', ISOHYBRID_MBR, '-b', 'isolinux/isolinux.bin');
+  args.push('-c', 'isolinux/boot.cat', '-no-emul-boot', '-boot-load-size', '4', '-boot-info-table');
+  if (efi) {
+    args.push('-eltorito-alt-boot', '-e', 'images/efiboot.img', '-no-emul-boot');
+    args.push('-isohybrid-gpt-basdat');
+  }
+  await execFileEnv('xorriso', [...args, root], env);
+}
+
+/** genisoimage (package genisoimage) + isohybrid (package syslinux-utils). */
+async function buildWithGenisoimage(
+  root: string,
+  output: string,
+  volumeId: string,
+  efi: boolean,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  const args = ['-quiet', '-o', output, '-V', volumeId, '-R', '-J'];
+  args.push('-b', 'isolinux/isolinux.bin', '-c', 'isolinux/boot.cat', '-no-emul-boot');
+  args.push('-boot-load-size', '4', '-boot-info-table');
+  if (efi) args.push('-eltorito-alt-boot', '-efi-boot', 'images/efiboot.img', '-no-emul-boot');
+  await execFileEnv('genisoimage', [...args, root], env);
+  await execFileEnv('isohybrid', efi ? ['--uefi', output] : [output], env);
 }
 
 async function execFileEnv(command: string, args: string[], env: NodeJS.ProcessEnv) {
@@ -273,6 +330,7 @@ async function main(argv: string[]): Promise<void> {
       karg: { type: 'string', multiple: true },
       'rootfs-size': { type: 'string' },
       'no-efi': { type: 'boolean' },
+      builder: { type: 'string' },
     },
   });
   if (values.output === undefined) {
@@ -288,6 +346,8 @@ async function main(argv: string[]): Promise<void> {
   if (values['volume-id'] !== undefined) options.volumeId = values['volume-id'];
   if (values.karg !== undefined) options.kargs = values.karg;
   if (values['rootfs-size'] !== undefined) options.rootfsSize = Number(values['rootfs-size']);
+  if (values.builder === 'genisoimage' || values.builder === 'xorriso')
+    options.builder = values.builder;
   const made = await makeCoreosIso(options);
   process.stdout.write(`${made.path}\n`);
 }

@@ -3,7 +3,8 @@
  * the Debian kernel, a busybox init), then `hostmirror iso embed` (Ignition + a karg) and
  * `hostmirror iso append-initrd` (an overlay archive) through the real CLI. The kernel must
  * see `/config.ign`, the overlay's files and the appended karg, with no unpacking failure, on
- * BIOS cdrom (isolinux), BIOS hard disk (the patched isohybrid MBR) and UEFI cdrom (GRUB).
+ * BIOS cdrom (isolinux), BIOS hard disk (the patched isohybrid MBR) and UEFI cdrom (GRUB), and
+ * for an ISO built the coreos-assembler way (genisoimage + isohybrid) as a BIOS hard disk.
  */
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -27,6 +28,8 @@ import { scratchDir } from './fixtures.ts';
 
 let dir: { path: string; dispose: () => Promise<void> };
 let finalIso: string;
+/** The same pipeline on an ISO built by genisoimage + isohybrid (coreos-assembler's way). */
+let finalGenisoimageIso: string;
 let embeddedIso: string;
 let overlayArchive: string;
 const config = '{"ignition":{"version":"3.4.0"},"hostmirror":"boot-proof"}';
@@ -77,6 +80,35 @@ before(async () => {
     embedded,
   ]);
   await hostmirrorOk(['iso', 'append-initrd', embedded, '--archive', overlay, '-o', finalIso]);
+  const genisoimage = await makeCoreosIso({
+    output: join(dir.path, 'live-genisoimage.iso'),
+    kernel: kernel.path,
+    initrd: base,
+    kargs: ['console=ttyS0', 'panic=-1'],
+    builder: 'genisoimage',
+  });
+  const embeddedGenisoimage = join(dir.path, 'embedded-genisoimage.iso');
+  finalGenisoimageIso = join(dir.path, 'final-genisoimage.iso');
+  await hostmirrorOk([
+    'iso',
+    'embed',
+    genisoimage.path,
+    '--ignition',
+    ignition,
+    '--kargs-append',
+    'hm.karg=appended',
+    '-o',
+    embeddedGenisoimage,
+  ]);
+  await hostmirrorOk([
+    'iso',
+    'append-initrd',
+    embeddedGenisoimage,
+    '--archive',
+    overlay,
+    '-o',
+    finalGenisoimageIso,
+  ]);
 });
 after(() => dir.dispose());
 
@@ -141,8 +173,14 @@ test('bootProof: PXE artifacts (kernel + initrd with overlay and config appended
   console.log(`boot: pxe ${Math.round(boot.durationMs)} ms`);
 });
 
-test('bootProof: UEFI cdrom (OVMF + GRUB)', async () => {
-  const boot = await bootIsoUefi(finalIso);
-  assertSawEverything(boot, 'uefi');
-  console.log(`boot: uefi ${Math.round(boot.durationMs)} ms`);
+test('bootProof: UEFI cdrom (OVMF + GRUB); genisoimage + isohybrid ISO as a BIOS hard disk', async () => {
+  const [uefi, disk] = await Promise.all([
+    bootIsoUefi(finalIso),
+    bootIsoHybridDisk(finalGenisoimageIso),
+  ]);
+  assertSawEverything(uefi, 'uefi');
+  assertSawEverything(disk, 'genisoimage hybrid disk');
+  console.log(
+    `boots: uefi ${Math.round(uefi.durationMs)} ms, genisoimage disk ${Math.round(disk.durationMs)} ms`,
+  );
 });

@@ -146,6 +146,20 @@ test('extendInitrd: xorriso-built hybrid ISO (MBR + GPT), twice, readers agree',
   await checkExtended(twice, Buffer.concat([expectedOnce, padded(second)]));
 });
 
+test('extendInitrd: genisoimage + isohybrid build (volume ends before the padding and GPT)', async () => {
+  const made = await makeCoreosIso({
+    output: join(dir.path, 'geniso.iso'),
+    builder: 'genisoimage',
+  });
+  await assertReadersAgree(made.path);
+  const original = await isoinfoExtract(made.path, '-R', '/images/pxeboot/initrd.img');
+  const archive = await archiveOf('geniso');
+  const output = join(dir.path, 'geniso-extended.iso');
+  await extend(made.path, output, archive);
+  const pad = (bytes: Buffer) => Buffer.alloc((4 - (bytes.length % 4)) % 4);
+  await checkExtended(output, Buffer.concat([original, pad(original), archive, pad(archive)]));
+});
+
 test('extendInitrd: coreos-installer fixture (genisoimage + isohybrid layout)', async () => {
   const fixture = await fixtureFile('embed-areas-2023-07.x86_64', dir.path);
   await assertReadersAgree(fixture);
