@@ -195,3 +195,30 @@ test('removeIgnitionKeepsOtherMembers: a keyfile stays; removing the last member
     await iso.close();
   }
 });
+
+test('garbageInEmbedArea: BAD_EMBED_AREA on read, reset still restores the pristine bytes', async () => {
+  const target = await copyOf('garbage.iso');
+  const original = await sha(target);
+  const iso = await CoreosIso.open(target);
+  try {
+    const junk = Buffer.from('not an archive at all');
+    await iso.write(
+      combineEdits(iso.size, [
+        {
+          originalSize: iso.size,
+          size: iso.size,
+          patches: [ignitionAreaPatch(iso.metadata.ignition, junk)],
+          appendices: [],
+        },
+      ]),
+      { kind: 'in-place' },
+    );
+    const bad = (error: unknown) => error instanceof IsoError && error.code === 'BAD_EMBED_AREA';
+    await assert.rejects(iso.embeddedIgnition(), bad);
+    await assert.rejects(iso.planEmbedIgnition(Buffer.from('{}'), { force: true }), bad);
+    await iso.write(iso.planReset(), { kind: 'in-place' });
+    assert.equal(await sha(target), original);
+  } finally {
+    await iso.close();
+  }
+});
