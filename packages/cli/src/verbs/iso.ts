@@ -141,7 +141,7 @@ const inspect: Command = {
 const embed: Command = {
   name: 'embed',
   summary: 'Embed an Ignition config (and append kargs) into the ISO',
-  usage: `hostmirror iso embed ISO --ignition F [--kargs-append K]... [--kargs-delete K]... ${outputUsage}`,
+  usage: `hostmirror iso embed ISO --ignition F [--kargs-append K]... [--kargs-delete K]... [--kargs-replace K=OLD=NEW]... ${outputUsage}`,
   options: {
     ignition: { type: 'string', short: 'i' },
     'kargs-append': { type: 'string', multiple: true },
@@ -318,9 +318,9 @@ const kargs: Command = {
 };
 
 export const commands: Record<string, Command> = {
-  kargs,
   inspect,
   embed,
+  kargs,
   'show-ignition': showIgnition,
   reset,
   'append-initrd': appendInitrd,
