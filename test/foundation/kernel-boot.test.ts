@@ -13,7 +13,7 @@ import {
   assertCleanBoot,
   bootKernel,
   buildBaseInitrd,
-  type DebianKernel,
+  extractPvhKernel,
   findDebianKernel,
   markerValues,
 } from '../support/qemu.ts';
@@ -48,14 +48,15 @@ if [ -x /${executablePath} ]; then /${executablePath}; else echo "HM-NOEXEC"; fi
 `;
 
 let work: string;
-let kernel: DebianKernel;
+/** Debian's kernel, uncompressed for qemu's PVH entry (3–4× faster boots under TCG). */
+let kernel: string;
 let base: string;
 
 before(async () => {
   for (const tool of ['cpio', 'gzip', 'xz', 'qemu-system-x86_64', 'busybox'] as const)
     await requireTool(tool);
   work = await mkdtemp(join(tmpdir(), 'hm-kernel-boot-'));
-  kernel = await findDebianKernel();
+  kernel = await extractPvhKernel(await findDebianKernel());
   base = await buildBaseInitrd({
     outPath: join(work, 'base.cpio.gz'),
     checks,
@@ -98,7 +99,7 @@ describe('the kernel unpacks an appended overlay', { concurrency: 2 }, () => {
       // An uncompressed archive must start 4-aligned from the start of the initrd (boot.md §2).
       if (codec === 'none') assert.equal((segments[1]?.offset ?? 1) % 4, 0);
 
-      const boot = await bootKernel({ kernel: kernel.path, initrd, timeoutMs: 90_000 });
+      const boot = await bootKernel({ kernel, initrd, timeoutMs: 90_000 });
       t.diagnostic(`boot ${codec}: ${Math.round(boot.durationMs)} ms`);
       assertCleanBoot(boot);
       const files = markerValues(boot.console, 'HM-FILE');
@@ -154,7 +155,7 @@ describe('the kernel unpacks an appended overlay', { concurrency: 2 }, () => {
       `fault offset ${fault.offset} not in the xz header at ${segmentOffset}`,
     );
 
-    const boot = await bootKernel({ kernel: kernel.path, initrd: bad, timeoutMs: 90_000 });
+    const boot = await bootKernel({ kernel, initrd: bad, timeoutMs: 90_000 });
     t.diagnostic(`boot crc64: ${Math.round(boot.durationMs)} ms`);
     assert.equal(boot.initDone, true, boot.console);
     assert.deepEqual(boot.initramfsFailures, [

@@ -3,7 +3,7 @@
  * bad one, so a harness that cannot detect `Initramfs unpacking failed` fails here.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -12,6 +12,7 @@ import {
   BootFailedError,
   bootKernel,
   buildBaseInitrd,
+  extractPvhKernel,
   findDebianKernel,
   markerValues,
 } from './qemu.ts';
@@ -54,6 +55,16 @@ test('findDebianKernel resolves the release linux-image-amd64 depends on', async
   const kernel = await findDebianKernel();
   assert.match(kernel.release, /^\d+\.\d+\.\d+-\d+-amd64$/);
   assert.equal(kernel.path, `/boot/vmlinuz-${kernel.release}`);
+});
+
+test('extractPvhKernel unpacks the bzImage payload to an ELF kernel, once', async () => {
+  const kernel = await findDebianKernel();
+  const first = await extractPvhKernel(kernel);
+  const head = (await readFile(first)).subarray(0, 4);
+  assert.deepEqual([...head], [0x7f, 0x45, 0x4c, 0x46]);
+  const started = performance.now();
+  assert.equal(await extractPvhKernel(kernel), first);
+  assert.ok(performance.now() - started < 2_000, 'the second call must use the cached file');
 });
 
 test('one boot sees a good appended archive and reports a CRC64 xz one', async () => {
