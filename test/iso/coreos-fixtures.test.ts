@@ -13,6 +13,7 @@ import { after, before, test } from 'node:test';
 import { CoreosIso, IsoError } from '../../packages/iso/src/index.ts';
 import { requireTool, runShell } from '../support/tools.ts';
 import { fixtureFacts, fixtureFile, scratchDir } from './fixtures.ts';
+import { isoinfoExtract, xorrisoFiles } from './iso-tools.ts';
 
 let dir: { path: string; dispose: () => Promise<void> };
 before(async () => {
@@ -105,4 +106,37 @@ test('noKargsArea: the s390x 2023-03 fixture refuses kargs edits (NO_KARGS_AREA)
       return error instanceof IsoError && error.code === 'NO_KARGS_AREA';
     });
   });
+});
+
+test('areasFromTheRealTools: xorriso extents + the JSON metadata give our offsets', async () => {
+  for (const facts of fixtureFacts) {
+    const path = await fixtureFile(facts.name, dir.path);
+    const files = await xorrisoFiles(path);
+    const lbaOf = (name: string) => files.find((file) => file.path === `/${name}`)?.lba;
+    const extract = async (name: string) =>
+      (await isoinfoExtract(path, '-R', `/${name}`)).toString('utf8');
+    const hasIgninfo = lbaOf('coreos/igninfo.json') !== undefined;
+    const igninfo = hasIgninfo
+      ? (JSON.parse(await extract('coreos/igninfo.json')) as { file: string; offset?: number })
+      : { file: 'images/ignition.img' };
+    const ignitionLba = lbaOf(igninfo.file);
+    assert.ok(ignitionLba !== undefined, facts.name);
+    await edited(path, async (iso) => {
+      assert.equal(iso.metadata.ignition.offset, ignitionLba * 2048 + (igninfo.offset ?? 0));
+      if (lbaOf('coreos/kargs.json') === undefined) return;
+      const kargs = JSON.parse(await extract('coreos/kargs.json')) as {
+        files: { path: string; offset: number }[];
+        size: number;
+      };
+      const expected = kargs.files
+        .map((file) => (lbaOf(file.path) ?? Number.NaN) * 2048 + file.offset)
+        .sort((a, b) => a - b);
+      assert.deepEqual(
+        iso.metadata.kargs?.areas.map((area) => area.offset).sort((a, b) => a - b),
+        expected,
+        facts.name,
+      );
+      assert.equal(iso.metadata.kargs?.size, kargs.size);
+    });
+  }
 });
