@@ -12,7 +12,7 @@ packages=(
   ignition                                             # ignition-validate and ignition-apply
   docker-registry skopeo                               # serve and pull through our configs
   systemd iproute2 util-linux openssl                  # systemd-analyze verify, netns, unshare
-  shellcheck fdisk curl                                # boot-sequence: lint scripts, GPT test volumes, readiness probe
+  shellcheck fdisk curl systemd-container              # boot-sequence: lint, GPT volumes, readiness probe, nspawn
 )
 missing=()
 for package in "${packages[@]}"; do

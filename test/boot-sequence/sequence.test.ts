@@ -10,6 +10,7 @@ import {
   copyFile,
   mkdir,
   mkdtemp,
+  readdir,
   readFile,
   rm,
   symlink,
@@ -523,6 +524,167 @@ ${host.root}/usr/local/bin/hostmirror-preload.sh 2>&1 | grep -c 'already in cont
       fileText('/etc/hostmirror/registries.conf'),
       /location = "registry\.hostmirror\.internal:5000\/openshift\/release-images"/,
     );
+  });
+});
+
+/** The host folders a container of this machine's own systemd borrows, read-only (all of /usr but /usr/local). */
+const HOST_USR = ['bin', 'sbin', 'lib', 'lib64', 'libexec', 'share'];
+
+/**
+ * Make `host.root` bootable by systemd-nspawn with this machine's systemd: /usr comes from the
+ * host (bound read-only, /usr/local stays the root's own), our units are enabled as Ignition's
+ * presets would, and two stubs stand for the live ISO: `agent.service` pulls the release by
+ * digest, `end.service` records what happened and powers off.
+ */
+async function makeBootable(host: HostRoot, env: Record<string, string>): Promise<void> {
+  const { root } = host;
+  for (const folder of [
+    'etc/systemd/system/multi-user.target.wants',
+    'root',
+    'srv',
+    'var/tmp',
+    'tmp',
+  ])
+    await mkdir(join(root, folder), { recursive: true });
+  for (const name of ['bin', 'sbin', 'lib', 'lib64'])
+    await symlink(`usr/${name}`, join(root, name));
+  await writeFile(join(root, 'etc/machine-id'), '');
+  for (const file of ['passwd', 'group', 'os-release'])
+    await writeFile(join(root, 'etc', file), await readFile(join('/etc', file)));
+  await mkdir(join(root, 'etc/containers'), { recursive: true });
+  await copyFile('/etc/containers/policy.json', join(root, 'etc/containers/policy.json'));
+  await appendFile(
+    join(root, 'etc/hostmirror/hostmirror.env'),
+    Object.entries(env)
+      .map(([key, value]) => `${key}=${value}\n`)
+      .join(''),
+  );
+  await writeFile(
+    join(root, 'etc/systemd/system/agent.service'),
+    `[Unit]
+Description=stand-in for the agent: pulls the release by digest
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=/bin/sh -c 'echo AGENT-RAN >> /root/result; if skopeo inspect --no-tags docker://${RELEASE_SOURCE}@${releaseDigest} >/dev/null; then echo AGENT-PULLED >> /root/result; fi'
+[Install]
+WantedBy=multi-user.target
+`,
+  );
+  await writeFile(
+    join(root, 'etc/systemd/system/end.service'),
+    `[Unit]
+Description=record the outcome and power off
+After=agent.service hostmirror-ready.service
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'for u in agent hostmirror-verify hostmirror-registry hostmirror-ready; do echo "STATE $u $(systemctl is-active $u)"; done > /root/end; journalctl -b --no-pager -o short-monotonic >> /root/end 2>&1; systemctl --no-block poweroff'
+[Install]
+WantedBy=multi-user.target
+`,
+  );
+  const units = (await readdir(join(root, 'etc/systemd/system'))).filter(
+    (name) =>
+      name.endsWith('.service') &&
+      (name.startsWith('hostmirror-') || name === 'agent.service' || name === 'end.service'),
+  );
+  for (const unit of units)
+    await symlink(
+      `/etc/systemd/system/${unit}`,
+      join(root, 'etc/systemd/system/multi-user.target.wants', unit),
+    );
+  const hook = await runTool('sh', ['-c', `. ${host.initrd}/hook.sh`], {
+    timeoutMs: 10_000,
+    env: { ...process.env, NEWROOT: root, HOSTMIRROR_INITRD_ROOT: host.initrd },
+  });
+  assert.equal(hook.exitCode, 0, hook.stderr.toString());
+}
+
+/** Boot the root in a container with only loopback; returns what end.service recorded. */
+async function bootRoot(root: string): Promise<string> {
+  const nspawn = await requireTool('systemd-nspawn', 'systemd-container');
+  const result = await runTool(
+    nspawn,
+    [
+      '-q',
+      '-D',
+      root,
+      ...HOST_USR.map((folder) => `--bind-ro=/usr/${folder}`),
+      '--register=no',
+      '--keep-unit',
+      '--private-network',
+      '--boot',
+      '--console=pipe',
+      'systemd.unit=multi-user.target',
+    ],
+    { timeoutMs: 120_000 },
+  );
+  assert.equal(result.timedOut, false, `the container did not power off: ${result.stderr}`);
+  return readFile(join(root, 'root/end'), 'utf8').catch(
+    () => `no record: ${result.stdout}${result.stderr}`,
+  );
+}
+
+describe("boot sequence under systemd (nspawn, this machine's systemd as PID 1)", () => {
+  test('goodVolume: the units run in order and the agent pulls the release through the mirror', async () => {
+    const host = await makeHost('nspawn-good', { mode: 'every-node', topology: 'sno' });
+    await copyArchivesTo(join(host.root, 'srv/volume'));
+    await makeBootable(host, {
+      HOSTMIRROR_VOLUME_DIR: '/srv/volume',
+      HOSTMIRROR_UPDATE_CA_TRUST: 'true',
+      HOSTMIRROR_READY_TIMEOUT: '60',
+    });
+    const end = await bootRoot(host.root);
+    assert.match(end, /^STATE agent active$/m, end);
+    assert.match(end, /^STATE hostmirror-registry active$/m, end);
+    assert.equal(
+      await readFile(join(host.root, 'root/result'), 'utf8'),
+      'AGENT-RAN\nAGENT-PULLED\n',
+      end,
+    );
+  });
+
+  test('badChecksum: the agent never starts, systemd says the dependency failed and why', async () => {
+    const host = await makeHost('nspawn-bad', { mode: 'every-node', topology: 'sno' });
+    const volume = join(host.root, 'srv/volume');
+    await copyArchivesTo(volume);
+    await appendFile(join(volume, 'mirror_000001.tar'), 'x');
+    await makeBootable(host, {
+      HOSTMIRROR_VOLUME_DIR: '/srv/volume',
+      HOSTMIRROR_UPDATE_CA_TRUST: 'true',
+      HOSTMIRROR_READY_TIMEOUT: '60',
+    });
+    const end = await bootRoot(host.root);
+    assert.match(end, /^STATE agent inactive$/m, end);
+    assert.match(end, /^STATE hostmirror-verify failed$/m, end);
+    assert.match(end, /^STATE hostmirror-registry inactive$/m, end);
+    assert.match(
+      end,
+      /archive \S*mirror_000001\.tar has sha256 [0-9a-f]{64} but the manifest/,
+      end,
+    );
+    // systemd 252 names the unit, older ones (RHCOS 8's 239) only its description.
+    assert.match(end, /Dependency failed for (agent\.service|stand-in for the agent)/, end);
+    assert.match(
+      end,
+      /agent\.service: Job agent\.service\/start failed with result 'dependency'/,
+      end,
+    );
+    await assert.rejects(readFile(join(host.root, 'root/result'), 'utf8'), { code: 'ENOENT' });
+  });
+
+  test('noVolume: normal mode, the agent starts as if hostmirror were not there', async () => {
+    const host = await makeHost('nspawn-none', {
+      mode: 'every-node',
+      topology: 'sno',
+      volumeLabel: `hmnone${process.pid}`,
+    });
+    await makeBootable(host, { HOSTMIRROR_VOLUME_WAIT: '0', HOSTMIRROR_UPDATE_CA_TRUST: 'true' });
+    const end = await bootRoot(host.root);
+    assert.match(end, /^STATE agent active$/m, end);
+    assert.match(end, /^STATE hostmirror-ready inactive$/m, end);
+    assert.match(end, /normal mode, the mirror is not used/, end);
+    assert.equal(await readFile(join(host.root, 'root/result'), 'utf8'), 'AGENT-RAN\n');
   });
 });
 

@@ -36,14 +36,20 @@ hm_die() {
 # The path of system path $1 under HOSTMIRROR_ROOT.
 hm_path() { printf '%s%s' "$HM_ROOT" "$1"; }
 
-# Read KEY=VALUE lines (no shell evaluation) for keys not already in the environment.
+# Read KEY=VALUE lines (no shell evaluation). As in a systemd EnvironmentFile, a later line
+# wins over an earlier one; a variable the environment already had wins over the file.
 hm_load_config() {
   local file key value
+  local -A seen=() from_environment=()
   file=$(hm_path "$HM_ENV_FILE")
   [ -r "$file" ] || hm_die "settings file $file is missing; the boot configuration is incomplete."
   while IFS='=' read -r key value || [ -n "$key" ]; do
     [[ $key =~ ^HOSTMIRROR_[A-Z0-9_]+$ ]] || continue
-    [ -n "${!key+set}" ] && continue
+    if [ -z "${seen[$key]+set}" ]; then
+      seen[$key]=1
+      [ -z "${!key+set}" ] || from_environment[$key]=1
+    fi
+    [ -z "${from_environment[$key]+set}" ] || continue
     printf -v "$key" '%s' "$value"
     export "${key?}"
   done <"$file"

@@ -22,9 +22,9 @@ main() {
   [ "$HOSTMIRROR_MODE" != node0 ] || address=
   export REGISTRY_HTTP_ADDR="$address:$HOSTMIRROR_REGISTRY_PORT"
   # distribution reads REGISTRY_<PATH> variables over its config file (mirror.md §5); these
-  # carry the paths that depend on where the volume is mounted.
+  # carry the paths that depend on where the volume is mounted. (Read-only mode stays in the
+  # config file: distribution ignores variables for the maintenance map.)
   export REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="$data/registry"
-  export REGISTRY_STORAGE_MAINTENANCE_READONLY_ENABLED=true
   export REGISTRY_HTTP_TLS_CERTIFICATE
   REGISTRY_HTTP_TLS_CERTIFICATE=$(hm_path "$HM_TLS_DIR/tls.crt")
   export REGISTRY_HTTP_TLS_KEY

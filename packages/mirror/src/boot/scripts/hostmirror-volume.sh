@@ -71,11 +71,13 @@ mount_volume() {
 # Does the volume in folder $1 hold something to serve: an archive of the manifest, or a
 # storage tree a previous boot finished unpacking from this same manifest?
 has_mirror() {
-  local folder=$1 name
+  local folder=$1 name names
   [ "$(cat "$folder/$HM_VOLUME_DATA/state/complete" 2>/dev/null)" = "$(hm_manifest_id)" ] && return 0
-  while read -r name; do
+  # Read the whole list first: leaving the loop early would cut the pipe it comes from.
+  mapfile -t names < <(hm_archive_names)
+  for name in "${names[@]}"; do
     [ -e "$folder/$name" ] && return 0
-  done < <(hm_archive_names)
+  done
   return 1
 }
 
