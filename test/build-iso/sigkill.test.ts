@@ -69,24 +69,47 @@ function cliArgs(out: string): string[] {
   ];
 }
 
-/** Run the CLI; kill it with SIGKILL after `killAfterMs` (undefined: let it finish). */
+/** When to kill: after a delay from the start, or a delay after the first output starts being written. */
+type KillPoint = { afterMs: number } | { afterWritingMs: number };
+
+/** Run the CLI; kill it with SIGKILL at `kill` (undefined: let it finish). */
 function runBuild(
   out: string,
-  killAfterMs?: number,
-): Promise<{ code: number | null; signal: string | null; ms: number }> {
+  kill?: KillPoint,
+): Promise<{ code: number | null; signal: string | null; ms: number; writingMs: number }> {
   const started = performance.now();
+  let writingAt: number | undefined;
   const { SOURCE_DATE_EPOCH: _unset, ...env } = process.env;
   const child = spawn(process.execPath, cliArgs(out), {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  const timer =
-    killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+  let timer: NodeJS.Timeout | undefined;
+  let finished = false;
+  const killLater = (ms: number) => {
+    timer = setTimeout(() => child.kill('SIGKILL'), ms);
+  };
+  if (kill !== undefined && 'afterMs' in kill) killLater(kill.afterMs);
+  // Poll for the first temporary output (`.out.iso.hostmirror-*`): the writing phase starts.
+  const poll = async () => {
+    while (!finished) {
+      const names = await readdir(out).catch(() => [] as string[]);
+      if (names.some((name) => name.startsWith('.'))) {
+        writingAt = performance.now();
+        if (kill !== undefined && 'afterWritingMs' in kill) killLater(kill.afterWritingMs);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  };
+  void poll();
   return new Promise((resolve) => {
     child.on('close', (code, signal) => {
+      finished = true;
       clearTimeout(timer);
-      resolve({ code, signal, ms: performance.now() - started });
+      const ended = performance.now();
+      resolve({ code, signal, ms: ended - started, writingMs: ended - (writingAt ?? ended) });
     });
   });
 }
@@ -178,11 +201,17 @@ test(`SIGKILL at ${TRIALS} random points: outputs whole or absent, the input ISO
   for (let trial = 0; trial < TRIALS; trial++) {
     const out = join(work, `trial-${trial}`);
     await mkdir(out);
-    // Stratified random points over the run and a margin after it (runs vary under load).
-    const delay = Math.round(((trial + Math.random()) / TRIALS) * reference.ms * SPAN);
-    const run = await runBuild(out, delay);
+    // Even trials: stratified random points over the whole run (runs vary under load). Odd
+    // trials: random points of the writing phase, which starts at the first temporary output.
+    const fraction = (trial + Math.random()) / TRIALS;
+    const kill: KillPoint =
+      trial % 2 === 0
+        ? { afterMs: Math.round(fraction * reference.ms * SPAN) }
+        : { afterWritingMs: Math.round(fraction * reference.writingMs) };
+    const run = await runBuild(out, kill);
+    const delay = 'afterMs' in kill ? `${kill.afterMs}ms` : `writing+${kill.afterWritingMs}ms`;
     const present = await checkWhole(out, referenceFacts);
-    outcomes.push(`${delay}ms:${run.signal ?? run.code}:${present.join('+') || 'none'}`);
+    outcomes.push(`${delay}:${run.signal ?? run.code}:${present.join('+') || 'none'}`);
     assert.equal(await sha256File(inputs.iso), inputDigest, `trial ${trial} changed the input ISO`);
     await rm(out, { recursive: true, force: true });
   }
@@ -195,5 +224,7 @@ test(`SIGKILL at ${TRIALS} random points: outputs whole or absent, the input ISO
     outcomes.some((outcome) => !outcome.endsWith(':none')),
     outcomes.join(' '),
   );
-  console.log(`reference ${Math.round(reference.ms)} ms; trials: ${outcomes.join(' ')}`);
+  console.log(
+    `reference ${Math.round(reference.ms)} ms (writing ${Math.round(reference.writingMs)} ms); trials: ${outcomes.join(' ')}`,
+  );
 });

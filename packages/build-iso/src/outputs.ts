@@ -2,12 +2,14 @@
  * The outputs besides the ISO, each written whole or not at all (atomic-file: a temporary name
  * beside the target, then a rename): PXE artifacts, the manifests folder, text files.
  */
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { writeFileAtomic, writeStreamAtomic } from '@hostmirror/atomic-file';
-import type { CoreosIso } from '@hostmirror/iso';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { openAtomicOutput, writeFileAtomic, writeStreamAtomic } from '@hostmirror/atomic-file';
+import type { CoreosIso, IsoEdit } from '@hostmirror/iso';
 import { BuildIsoError } from './errors.ts';
 
 /** Newc archives start 4-aligned from the start of the initrd (coreos-iso.md §5). */
@@ -135,4 +137,49 @@ export async function writeFolderAtomic(
     await rm(staging, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * Write the edited ISO to `path` atomically and hash it on the way (one pass instead of
+ * writing and then reading 1 GiB back). The input ISO is never the output.
+ */
+export async function writeIsoHashed(
+  iso: CoreosIso,
+  edit: IsoEdit,
+  path: string,
+  overwrite: boolean,
+  onProgress: (written: number) => void,
+): Promise<{ path: string; size: number; sha256: string }> {
+  const input = await realpath(iso.path);
+  const existing = await realpath(path).catch(() => undefined);
+  if (existing === input)
+    throw new BuildIsoError(
+      'OUTPUT_INVALID',
+      `The output ${path} is the input ISO; the input is never changed, so choose another output path.`,
+    );
+  const output = await openAtomicOutput(path, { overwrite });
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      size += chunk.length;
+      callback(null, chunk);
+    },
+  });
+  try {
+    await Promise.all([
+      pipeline(tap, output.stream),
+      iso.write(
+        edit,
+        { kind: 'stream', stream: tap },
+        { onProgress: (written) => onProgress(written) },
+      ),
+    ]);
+    await output.commit();
+  } catch (error) {
+    await output.abort();
+    throw error;
+  }
+  return { path, size, sha256: hash.digest('hex') };
 }

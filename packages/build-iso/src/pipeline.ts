@@ -82,6 +82,7 @@ import {
   type PxeArtifacts,
   refuseExisting,
   writeFolderAtomic,
+  writeIsoHashed,
   writePxeArtifacts,
 } from './outputs.ts';
 import { chooseRelease, RELEASE_SOURCE, type ReleaseChoice } from './release.ts';
@@ -367,6 +368,9 @@ export async function buildMirrorIso(
 
   // 2. ISO
   const iso = await CoreosIso.open(options.iso);
+  // Hashing the input ISO (1 GiB+) overlaps with the archive, mirror and overlay work.
+  const isoDigestPending = digestOf(options.iso);
+  isoDigestPending.catch(() => undefined);
   const work = await mkdtemp(join(tmpdir(), 'hostmirror-build-'));
   try {
     const kernelHead =
@@ -448,7 +452,6 @@ export async function buildMirrorIso(
       warnings.push(
         'No registry program was found (no --registry-binary, no /usr/bin/docker-registry): this ISO carries the boot sequence but NO registry program, so its hosts cannot serve the mirror. Build again with --registry-binary.',
       );
-    const isoDigest = await digestOf(options.iso, progress, 'sha256 of the input ISO');
     const extras: ExtraIgnition[] = [];
     const extraDigests: FileDigest[] = [];
     for (const path of options.ignition ?? []) {
@@ -464,6 +467,7 @@ export async function buildMirrorIso(
       rendezvousIP: cluster.rendezvousIP,
       release: { repository: release.repository, digest: release.digest },
     });
+    const isoDigest = await isoDigestPending;
     const seed =
       options.tlsSeed ??
       (epoch === undefined
@@ -591,21 +595,13 @@ export async function buildMirrorIso(
     const edit = iso.combine(...edits);
     progress.start(`writing ${options.output}`, edit.size);
     let written = 0;
-    await iso.write(
-      edit,
-      { kind: 'file', path: options.output, overwrite },
-      {
-        onProgress: (done) => {
-          progress.advance(done - written);
-          written = done;
-        },
-      },
-    );
+    const isoOutput = await writeIsoHashed(iso, edit, options.output, overwrite, (done) => {
+      progress.advance(done - written);
+      written = done;
+    });
     progress.done();
     timer.lap('write iso');
-    const outputs: Record<string, FileDigest> = {
-      iso: await digestOf(options.output, progress, 'sha256 of the output ISO'),
-    };
+    const outputs: Record<string, FileDigest> = { iso: isoOutput };
     const resultKargs =
       (await CoreosIso.open(options.output).then(async (out) => {
         try {
