@@ -83,6 +83,19 @@ describe('hostmirror iso', () => {
     assert.match(refused.stderr, /Unrecognized CoreOS ISO image/);
     const existing = await cli(['iso', 'reset', pristine, '-o', 'out.iso'], dir);
     assert.equal(existing.code, 1, 'an existing output needs -f');
+    // A truncated ISO: one line naming the problem, exit 1, the file untouched.
+    const truncated = join(dir, 'truncated.iso');
+    const cut = (await readFile(pristine)).subarray(0, 300_000);
+    await writeFile(truncated, cut);
+    const inspected = await cli(['iso', 'inspect', truncated], dir);
+    assert.equal(inspected.code, 1);
+    assert.match(inspected.stderr, /truncated/);
+    const embedded = await cli(
+      ['iso', 'embed', truncated, '--ignition', 'config.ign', '--in-place'],
+      dir,
+    );
+    assert.equal(embedded.code, 1);
+    assert.deepEqual(await readFile(truncated), cut);
   });
 
   it('pxeArtifacts: kernel, initrd with the embedded config appended, rootfs, iPXE script', async () => {
