@@ -220,6 +220,10 @@ const appendInitrd: Command = {
       if (archives.length === 0) throw new UsageError('--archive is required.');
       const { edit, relocation } = await iso.planAppendInitrd(archives);
       const output = await writeEdit(context, iso, edit, 'append-initrd');
+      if (iso.metadata.hasMinisoData)
+        context.io.stderr.write(
+          'note: coreos/miniso.dat describes the original layout, so `coreos-installer iso extract minimal-iso` will refuse this ISO.\n',
+        );
       if (output.kind === 'stream') return 0;
       const summary = {
         output: describeOutput(output, iso),
