@@ -192,6 +192,10 @@ hm_tree_state ${host.root}/srv/volume/hostmirror > ${host.root}/../state1
 hm_run_steps ${host.root} ${host.steps}
 hm_stop_daemons
 hm_tree_state ${host.root}/srv/volume/hostmirror > ${host.root}/../state2
+echo "ALIASES $(grep -c '# hostmirror$' ${host.root}/etc/hosts)"
+cmp -s ${host.root}/etc/hostmirror/registries.conf ${host.root}/etc/containers/registries.conf.d/99-hostmirror.conf && echo "DROPIN installed"
+cmp -s ${host.root}/etc/hostmirror/ca.crt ${host.root}/etc/containers/certs.d/registry.hostmirror.internal:5000/ca.crt && echo "CERTS.D installed"
+[ -e ${host.root}/ca-trust-updated ] && echo "CA trust updated"
 `,
       {},
     );
@@ -206,6 +210,10 @@ hm_tree_state ${host.root}/srv/volume/hostmirror > ${host.root}/../state2
       'PULL copy ok',
       'PULL tag refused',
       'PUSH 405',
+      'ALIASES 1',
+      'DROPIN installed',
+      'CERTS.D installed',
+      'CA trust updated',
     ])
       assert.ok(out.includes(line), `missing "${line}"\n${explain(result)}`);
     const state1 = await readFile(join(host.root, '../state1'), 'utf8');
@@ -253,6 +261,42 @@ hm_tree_state ${data} > ${host.root}/../state
     assert.ok(out.includes('MARKER in-progress'), out);
     assert.ok(out.includes('PULL copy ok'), explain(result));
     assert.equal(await readFile(join(host.root, '../state'), 'utf8'), firstState);
+  });
+
+  test('newManifest: a volume unpacked for another archive set is unpacked again from scratch', async () => {
+    const host = await makeHost('new-manifest', { mode: 'every-node', topology: 'sno' });
+    const volume = join(host.root, 'srv/volume');
+    await copyArchivesTo(volume);
+    const manifest = join(host.root, 'etc/hostmirror/archives.sha256');
+    const both = await readFile(manifest, 'utf8');
+    const first = `${both.split('\n')[0]}\n`;
+    const result = await inNamespace(
+      `${hostEnv(host, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' })}
+hm_run_steps ${host.root} ${host.steps} >/dev/null
+hm_stop_daemons
+find ${volume}/hostmirror/registry -name data | wc -l | sed 's/^/BLOBS /'
+printf '%s' '${first}' > ${manifest}
+hm_run_steps ${host.root} ${host.steps} >/dev/null
+hm_stop_daemons
+find ${volume}/hostmirror/registry -name data | wc -l | sed 's/^/BLOBS /'
+cat ${volume}/hostmirror/state/complete | sed 's/^/COMPLETE /'
+sha256sum < ${manifest} | cut -c1-64 | sed 's/^/MANIFEST /'
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    assert.equal(result.exitCode, 0, explain(result));
+    const blobs = [...out.matchAll(/^BLOBS (\d+)$/gm)].map((match) => Number(match[1]));
+    assert.equal(blobs.length, 2, out);
+    assert.ok(
+      (blobs[0] ?? 0) > (blobs[1] ?? 0),
+      `the second tree holds only the first archive\n${out}`,
+    );
+    assert.equal(/^COMPLETE (\w+)$/m.exec(out)?.[1], /^MANIFEST (\w+)$/m.exec(out)?.[1], out);
+    assert.match(
+      result.stderr.toString('utf8'),
+      /starting a fresh storage tree[\s\S]*starting a fresh storage tree/,
+    );
   });
 
   test('gptVolume: finds the partition by its GPT label on a loop device, mounts it and serves', async () => {
