@@ -67,7 +67,7 @@ test('exit 1 with one line for a user error, 2 for bad usage', async () => {
   assert.match(errors[0] ?? '', /The release .* is not in the archive/);
   const usage = await hostmirror(['build-iso', '--iso', inputs.iso, '-o', join(work, 'y.iso')]);
   assert.equal(usage.exitCode, 2);
-  assert.match(usage.stderrText, /--install-config is required/);
+  assert.match(usage.stderrText, /--mirror is required/);
   const mode = await hostmirror([
     'build-iso',
     ...base(),
