@@ -58,6 +58,10 @@ export interface WriteProgress {
 export function combineEdits(originalSize: number, edits: IsoEdit[]): IsoEdit {
   const combined: IsoEdit = { originalSize, size: originalSize, patches: [], appendices: [] };
   for (const edit of edits) {
+    if (edit.originalSize !== originalSize)
+      throw new Error(
+        `internal: an edit of a ${edit.originalSize}-byte image combined into ${originalSize}`,
+      );
     combined.size = Math.max(combined.size, edit.size);
     combined.patches.push(...edit.patches);
     combined.appendices.push(...edit.appendices);
@@ -113,7 +117,7 @@ export async function* editedBytes(source: ByteSource, edit: IsoEdit): AsyncGene
   await runChecks(edit);
   if (source.size !== edit.originalSize)
     throw new IsoError(
-      'BAD_ARCHIVE',
+      'ISO_CHANGED',
       `The image is ${source.size} bytes but the edit was planned for ${edit.originalSize}; it changed meanwhile.`,
     );
   let position = 0;

@@ -27,6 +27,7 @@ export type IsoErrorCode =
   | 'BAD_ARCHIVE'
   | 'BAD_PARTITION_TABLE'
   | 'OUTPUT_IS_INPUT'
+  | 'ISO_CHANGED'
   | 'TTY_OUTPUT';
 
 export class IsoError extends Error {

@@ -48,7 +48,7 @@ export async function applyEditInPlace(
     const { size } = await handle.stat();
     if (size !== edit.originalSize)
       throw new IsoError(
-        'BAD_ARCHIVE',
+        'ISO_CHANGED',
         `${path} is ${size} bytes but the edit was planned for ${edit.originalSize}; it changed meanwhile.`,
       );
     await runChecks(edit);
