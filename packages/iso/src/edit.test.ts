@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
@@ -218,6 +218,23 @@ test('garbageInEmbedArea: BAD_EMBED_AREA on read, reset still restores the prist
     await assert.rejects(iso.planEmbedIgnition(Buffer.from('{}'), { force: true }), bad);
     await iso.write(iso.planReset(), { kind: 'in-place' });
     assert.equal(await sha(target), original);
+  } finally {
+    await iso.close();
+  }
+});
+
+test('isoChangedBetweenPlanAndWrite: ISO_CHANGED, and the changed file is left as it is', async () => {
+  const target = await copyOf('changed.iso');
+  const iso = await CoreosIso.open(target);
+  try {
+    const edit = iso.planReset();
+    await appendFile(target, Buffer.from('more'));
+    const grown = await sha(target);
+    await assert.rejects(
+      iso.write(edit, { kind: 'in-place' }),
+      (error) => error instanceof IsoError && error.code === 'ISO_CHANGED',
+    );
+    assert.equal(await sha(target), grown);
   } finally {
     await iso.close();
   }
