@@ -271,6 +271,8 @@ export interface BootResult {
   /** The base initrd's `/init` ran to its end. */
   initDone: boolean;
   qemuExitCode: number | null;
+  /** The console log file, kept only when `HOSTMIRROR_KEEP_BOOT_LOGS` is set. */
+  keptLog: string | undefined;
 }
 
 /** The guest did not boot cleanly; `result` holds the whole console. */
@@ -290,6 +292,8 @@ export class BootFailedError extends Error {
  */
 export function assertCleanBoot(result: BootResult): void {
   if (result.timedOut) throw new BootFailedError('the boot timed out', result);
+  if (result.stuck !== undefined && result.kernelPanic === undefined)
+    throw new BootFailedError(`the guest got stuck at "${result.stuck}"`, result);
   if (result.kernelPanic !== undefined)
     throw new BootFailedError(`kernel panic: ${result.kernelPanic}`, result);
   if (result.initramfsFailures.length > 0)
@@ -417,7 +421,8 @@ async function runLockedQemu(
   }, consolePollMs);
   try {
     const result = await runTool(command ?? '', args, { timeoutMs, signal: abort.signal });
-    if (result.exitCode === slotBusyExitCode && result.durationMs < 5_000) return undefined;
+    // qemu itself never exits with this status: only flock, when the slot is taken.
+    if (result.exitCode === slotBusyExitCode) return undefined;
     const consoleText = await readConsole(logPath);
     if (result.exitCode !== 0 && !result.timedOut && !abort.signal.aborted && consoleText === '')
       throw new Error(`qemu failed to start: ${result.stderr.toString('utf8').trim()}`);
@@ -433,6 +438,7 @@ async function runLockedQemu(
       kernelPanic: panic?.[1]?.trim(),
       initDone: consoleText.includes(markers.initDone),
       qemuExitCode: result.exitCode,
+      keptLog: process.env.HOSTMIRROR_KEEP_BOOT_LOGS === undefined ? undefined : logPath,
     };
   } finally {
     clearInterval(poller);
