@@ -2,14 +2,7 @@
  * @hostmirror/build-iso: the build-iso pipeline, from a CoreOS live ISO, install-config.yaml +
  * agent-config.yaml and oc-mirror archives to a mirror-mode ISO, and the demo. See README.md.
  */
-export {
-  bootDiagram,
-  composeLiveIgnition,
-  type ExtraIgnition,
-  fileSetConfig,
-  machineConfigs,
-  overlaySpec,
-} from './boot-artifacts.ts';
+export { composeLiveIgnition, type ExtraIgnition, overlaySpec } from './boot-artifacts.ts';
 export {
   type ClusterConfig,
   DEFAULT_ARCHITECTURE,
@@ -27,7 +20,12 @@ export {
   resolveArchives,
   sha256File,
 } from './inputs.ts';
-export { mirrorSetManifests } from './manifests.ts';
+export {
+  clusterManifests,
+  imageSetConfigText,
+  type ManifestFile,
+  mirrorSetManifests,
+} from './manifests.ts';
 export {
   type BuildMirrorIsoOptions,
   type BuildProgress,

@@ -1,17 +1,28 @@
 /**
  * The cluster manifests a build hands to openshift-install (`<assets>/openshift/`): the
- * ImageDigestMirrorSet / ImageTagMirrorSet pointing at the hosts' own registry, and the
- * archive's other cluster resources (release signatures, CatalogSources) unchanged
- * (mirror.md "Design implications" 13). MachineConfigs come from boot-artifacts.ts.
+ * post-reboot MachineConfigs, and the archive's mirror sets, CatalogSources and release
+ * signatures pointed at the hosts' registry (the boot part's renderings). An archive without
+ * IDMS/ITMS (oc-mirror mirror-to-disk) gets an IDMS from the rules build-iso mirrors with.
  */
-import { buildImageSetConfig, type MirrorArchive, type MirrorRule } from '@hostmirror/mirror';
+import {
+  type BootAssets,
+  type BootPlan,
+  buildImageSetConfig,
+  type ClusterResources,
+  type MirrorArchive,
+  type MirrorRule,
+  renderClusterManifests,
+  renderMachineConfigs,
+} from '@hostmirror/mirror';
 import { stringify } from 'yaml';
 
 /** config.openshift.io/v1 mirror sets (what oc-mirror v2 writes, mirror.md §3.3). */
 const MIRROR_SET_API_VERSION = 'config.openshift.io/v1';
-/** The kinds we rewrite for the hosts' registry instead of copying from the archive. */
-const MIRROR_SET_KIND =
-  /^kind:\s*(ImageDigestMirrorSet|ImageTagMirrorSet|ImageContentSourcePolicy)\s*$/m;
+const MIRROR_SET_KINDS = new Set([
+  'ImageDigestMirrorSet',
+  'ImageTagMirrorSet',
+  'ImageContentSourcePolicy',
+]);
 
 export interface ManifestFile {
   name: string;
@@ -60,15 +71,25 @@ export function mirrorSetManifests(rules: readonly MirrorRule[]): ManifestFile[]
   return files;
 }
 
-/** The archive's cluster resources other than mirror sets, byte for byte. */
-export async function clusterResourceManifests(archive: MirrorArchive): Promise<ManifestFile[]> {
-  const files: ManifestFile[] = [];
-  for (const name of archive.clusterResourceFiles()) {
-    const text = await archive.readClusterResourceFile(name);
-    if (MIRROR_SET_KIND.test(text)) continue;
-    files.push({ name: `cluster-resources-${name.split('/').pop()}`, text });
-  }
-  return files;
+/** Every manifest of the build, by file name. */
+export function clusterManifests(
+  plan: BootPlan,
+  assets: BootAssets,
+  archive: MirrorArchive,
+  resources: ClusterResources,
+  rules: readonly MirrorRule[],
+): ManifestFile[] {
+  const machineConfigs = renderMachineConfigs(plan, assets).map((config) => ({
+    name: config.fileName,
+    text: config.yaml,
+  }));
+  const rendered = renderClusterManifests(plan.settings, archive, resources).manifests;
+  const resourcesFiles = rendered.map((manifest) => ({
+    name: manifest.fileName,
+    text: manifest.yaml,
+  }));
+  const hasMirrorSet = rendered.some((manifest) => MIRROR_SET_KINDS.has(manifest.kind));
+  return [...machineConfigs, ...(hasMirrorSet ? [] : mirrorSetManifests(rules)), ...resourcesFiles];
 }
 
 /** The ImageSetConfiguration that mirrors this release again (oc-mirror v2), for the record. */

@@ -46,6 +46,7 @@ import {
   type BootAssets,
   type BootPlan,
   bootFileSet,
+  bootRegistryConfig,
   checkMirror,
   createMirrorTls,
   type MirrorArchive,
@@ -56,18 +57,11 @@ import {
   mirrorRulesFromArchive,
   mirrorRulesFromPairs,
   planBootSequence,
+  renderBootText,
   renderManifest,
   renderRegistriesConf,
-  renderRegistryConfig,
 } from '@hostmirror/mirror';
-import {
-  bootDiagram,
-  composeLiveIgnition,
-  type ExtraIgnition,
-  machineConfigs,
-  overlaySpec,
-  registryConfigFor,
-} from './boot-artifacts.ts';
+import { composeLiveIgnition, type ExtraIgnition, overlaySpec } from './boot-artifacts.ts';
 import { type ClusterConfig, readClusterConfig } from './cluster-config.ts';
 import { BuildIsoError } from './errors.ts';
 import {
@@ -77,7 +71,7 @@ import {
   sha256Bytes,
   sha256File,
 } from './inputs.ts';
-import { clusterResourceManifests, imageSetConfigText, mirrorSetManifests } from './manifests.ts';
+import { clusterManifests, imageSetConfigText } from './manifests.ts';
 import {
   type PxeArtifacts,
   refuseExisting,
@@ -482,17 +476,13 @@ export async function buildMirrorIso(
     const assets: BootAssets = {
       archives: archives.map((file) => ({ name: basename(file.path), sha256: file.sha256 })),
       registriesConf,
-      registryConfig: renderRegistryConfig(registryConfigFor(plan).options),
+      registryConfig: bootRegistryConfig(plan.settings),
       caCertificate: tls.caCertificatePem,
       tls: { certificate: tls.serverCertificatePem, key: tls.serverKeyPem },
     };
     renderManifest(assets);
     const base = await embeddedConfig(iso);
-    const live = composeLiveIgnition(
-      bootFileSet(plan, 'live', assets),
-      extras,
-      base === undefined ? undefined : { origin: options.iso, config: base },
-    );
+    const live = composeLiveIgnition(plan, assets, extras, base);
     const embedArchive = await encodeEmbedArea(
       new Map([[IGNITION_MEMBER, Buffer.from(live.text)]]),
     );
@@ -635,11 +625,7 @@ export async function buildMirrorIso(
           outputs[`pxe-${name}`] = await digestOf(path);
     }
     if (options.manifestsDir !== undefined) {
-      const files = [
-        ...machineConfigs(plan, assets),
-        ...mirrorSetManifests(rules),
-        ...(await clusterResourceManifests(archive)),
-      ];
+      const files = clusterManifests(plan, assets, archive, resources, rules);
       await writeFolderAtomic(options.manifestsDir, files, overwrite);
       for (const file of files)
         outputs[`manifests/${file.name}`] = {
@@ -739,7 +725,7 @@ export async function buildMirrorIso(
     return {
       report,
       budgetTable: budgets.map(formatBudgetTable).join('\n\n'),
-      diagram: bootDiagram(plan),
+      diagram: renderBootText(plan),
     };
   } finally {
     await iso.close();

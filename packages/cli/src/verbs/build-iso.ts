@@ -3,6 +3,7 @@
  * `buildMirrorIso` (or `runDemo` for `--demo -o DIR`); prints the budget table, the boot
  * diagram and where the outputs went, or only the report with `--json`.
  */
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseSize } from '@hostmirror/budget';
 import {
@@ -29,7 +30,8 @@ const usage = [
   '                     [--registry-binary PATH] [--mode node0|every-node|preload] [--release-image SPEC]',
   '                     [--ignition EXTRA.ign]... [--kargs-append K]... [--compress gzip|xz|zstd|none]',
   '                     [--pxe-dir DIR [--pxe-base-url URL]] [--manifests-dir DIR] [--image-set-config F]',
-  '                     [--report F.json] [--ram SIZE] [--reserve-live-pulls] [--ignore-mirror-check] [-f] [--json]',
+  '                     [--report F.json] [--ram SIZE] [--reserve-live-pulls] [--ignore-mirror-check]',
+  '                     [--tls-seed-file F] [-f] [--json]',
   '       hostmirror build-iso --demo -o OUT-DIR [--registry-binary PATH] [-f] [--json]',
 ].join('\n');
 
@@ -38,7 +40,7 @@ function relative(cwd: string, path: string | undefined): string | undefined {
   return path === undefined ? undefined : resolve(cwd, path);
 }
 
-function buildOptions(context: CommandContext): BuildMirrorIsoOptions {
+async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOptions> {
   const { values, io } = context;
   const at = (path: string) => relative(io.cwd, path) as string;
   const optional = (name: string) => relative(io.cwd, optionalString(values, name));
@@ -73,6 +75,9 @@ function buildOptions(context: CommandContext): BuildMirrorIsoOptions {
   };
   for (const [key, value] of Object.entries(extras))
     if (value !== undefined) (options as unknown as Record<string, unknown>)[key] = value;
+  // A secret seed for the TLS keys of a reproducible build, from a file (never on the command line).
+  const seedFile = optional('tls-seed-file');
+  if (seedFile !== undefined) options.tlsSeed = (await readFile(seedFile, 'utf8')).trim();
   if (options.pxeBaseUrl !== undefined && options.pxeDir === undefined)
     throw new UsageError('--pxe-base-url needs --pxe-dir.');
   return options;
@@ -135,6 +140,7 @@ export const command: Command = {
     ram: { type: 'string' },
     'reserve-live-pulls': { type: 'boolean' },
     'ignore-mirror-check': { type: 'boolean' },
+    'tls-seed-file': { type: 'string' },
     force: { type: 'boolean', short: 'f' },
   },
   positionals: [0, 0],
@@ -155,7 +161,7 @@ export const command: Command = {
       printResult(context, result, true);
       return 0;
     }
-    const result = await buildMirrorIso(buildOptions(context), context.progress);
+    const result = await buildMirrorIso(await buildOptions(context), context.progress);
     printResult(context, result, false);
     return 0;
   },
