@@ -13,9 +13,9 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import {
-  type ContainersRegistriesConf,
   loadRegistriesConf,
-  resolveContainersPullSources,
+  type RegistriesConf,
+  resolvePullSources,
 } from '../../packages/mirror/src/index.ts';
 import { requireTool, runOk } from '../support/tools.ts';
 import { OciLayout } from './oci-layout.ts';
@@ -189,7 +189,7 @@ interface SkopeoCase {
 
 let work: string;
 let observed: SkopeoCase[];
-let loaded: Record<string, ContainersRegistriesConf>;
+let loaded: Record<string, RegistriesConf>;
 
 before(async () => {
   await Promise.all([
@@ -246,10 +246,9 @@ test('skopeo ran every case', () => {
 cases.forEach(([conf, reference], index) => {
   test(`${conf}: ${reference}`, () => {
     const real = observed[index] as SkopeoCase;
-    const ours = resolveContainersPullSources(
-      reference,
-      loaded[conf] as ContainersRegistriesConf,
-    ).filter((source) => source.status !== 'skipped');
+    const ours = resolvePullSources(reference, loaded[conf] as RegistriesConf).filter(
+      (source) => source.status !== 'skipped',
+    );
     assert.ok(real.attempts.length > 0, 'skopeo tried nothing');
     assert.equal(ours[0]?.reference, real.attempts[0]?.reference, 'first attempt');
     const oursTried = ours.slice(0, real.attempts.length);

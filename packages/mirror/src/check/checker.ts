@@ -1,6 +1,13 @@
-import { readFile } from 'node:fs/promises';
 import type { MirrorArchive } from '../formats/archive-index.ts';
 import type { ClusterResources } from '../formats/cluster-resources.ts';
+import {
+  formatImageReference,
+  type ImageReference,
+  parseImageReference,
+  referenceName,
+} from '../formats/image-reference.ts';
+import { type PullSource, resolvePullSources } from '../formats/pull-sources.ts';
+import { loadRegistriesConf, type RegistriesConf } from '../formats/registries-conf.ts';
 import {
   mirrorRulesFromArchive,
   mirrorRulesFromPairs,
@@ -8,8 +15,7 @@ import {
   renderRegistriesConf,
 } from '../formats/registries-conf-writer.ts';
 import { type CatalogBundle, catalogBundles, catalogConfigsDir } from './catalog.ts';
-import { type ContainersRegistriesConf, loadRegistriesConf } from './containers-registries.ts';
-import { MirrorCheckError, type MirrorCheckErrorCode } from './errors.ts';
+import { asCheckError, MirrorCheckError, type MirrorCheckErrorCode } from './errors.ts';
 import {
   formatPlatform,
   type ImageManifest,
@@ -17,12 +23,6 @@ import {
   parseImageManifest,
   selectPlatforms,
 } from './image-manifest.ts';
-import {
-  formatImageReference,
-  type ImageReference,
-  parseImageReference,
-  referenceName,
-} from './image-reference.ts';
 import { type ArchiveExtras, scanArchiveExtras } from './image-set-config.ts';
 import { readFilesFromLayer, readMatchingFilesFromLayer } from './layer-files.ts';
 import {
@@ -39,7 +39,6 @@ import type {
   MirrorCheckReport,
   SourceResult,
 } from './report.ts';
-import { type PullSource, resolvePullSources } from './resolve.ts';
 import { findReleaseSignatures } from './signatures.ts';
 
 /**
@@ -75,7 +74,7 @@ export interface CheckMirrorOptions {
    * an already loaded configuration, or undefined to use the one hostmirror generates from
    * the archive's IDMS/ITMS for `mirrorHost`.
    */
-  registriesConf?: string | ContainersRegistriesConf;
+  registriesConf?: string | RegistriesConf;
   registriesConfOrigin?: string;
   /** `host:port` the archive is served at; default: every mirror host of the registries.conf. */
   mirrorHost?: string;
@@ -312,7 +311,7 @@ function sourceResult(
 /** Check one source reference; never throws for archive content, only reports. */
 async function checkImage(
   lookup: ArchiveLookup,
-  conf: ContainersRegistriesConf,
+  conf: RegistriesConf,
   reference: string,
   role: ImageRole,
   name: string | undefined,
@@ -339,11 +338,12 @@ async function checkImage(
     result.reference = formatImageReference(parsed);
     sources = resolvePullSources(parsed, conf);
   } catch (error) {
-    if (!(error instanceof MirrorCheckError)) throw error;
+    const failure = asCheckError(error);
+    if (failure === undefined) throw error;
     return {
       ...result,
-      code: error.code,
-      reason: error.message,
+      code: failure.code,
+      reason: failure.message,
       fix: 'correct the reference or the registries.conf table named.',
     };
   }
@@ -408,7 +408,7 @@ function explainNotServed(
   lookup: ArchiveLookup,
   sources: SourceResult[],
   parsed: ImageReference,
-  conf: ContainersRegistriesConf,
+  conf: RegistriesConf,
 ): Pick<ImageCheck, 'code' | 'reason' | 'fix'> {
   const archiveMiss = sources.find(
     (source) => source.outcome === 'repository-missing' || source.outcome === 'manifest-unknown',
@@ -520,7 +520,7 @@ async function readCatalogBundles(
  */
 async function checkCatalogBundles(
   lookup: ArchiveLookup,
-  conf: ContainersRegistriesConf,
+  conf: RegistriesConf,
   catalog: ImageCheck,
   architectures: readonly string[],
   checked: readonly ImageCheck[],
@@ -587,7 +587,7 @@ function additionalImagesToCheck(
 }
 
 /** Hosts that serve the archive: the given one, or every mirror host in the registries.conf. */
-function archiveHosts(conf: ContainersRegistriesConf, mirrorHost: string | undefined): string[] {
+function archiveHosts(conf: RegistriesConf, mirrorHost: string | undefined): string[] {
   if (mirrorHost !== undefined) return [mirrorHost];
   const hosts = new Set<string>();
   for (const registry of conf.registries) {
@@ -605,7 +605,7 @@ function generatedConf(
   resources: ClusterResources,
   archive: CheckableArchive,
   host: string,
-): ContainersRegistriesConf {
+): RegistriesConf {
   let rules = mirrorRulesFromArchive(resources, archive, { host });
   if (rules.length === 0) {
     // No IDMS/ITMS in the archive (mirror-to-disk writes none): oc-mirror's release naming.
@@ -631,7 +631,7 @@ interface ReleaseLocation {
 /** Find the release to check: the caller's spec, or the only release the archive holds. */
 function locateRelease(
   lookup: ArchiveLookup,
-  conf: ContainersRegistriesConf,
+  conf: RegistriesConf,
   release: string | undefined,
 ): ReleaseLocation {
   const releaseRepositories = [...lookup.tags.keys()].filter(
@@ -777,7 +777,7 @@ function loadConf(
   options: CheckMirrorOptions,
   resources: ClusterResources,
 ): {
-  conf: ContainersRegistriesConf;
+  conf: RegistriesConf;
   generated: boolean;
 } {
   if (options.registriesConf === undefined)
@@ -791,17 +791,19 @@ function loadConf(
     };
   if (typeof options.registriesConf === 'string')
     return {
-      conf: loadRegistriesConf(options.registriesConf, {
-        origin: options.registriesConfOrigin ?? 'registries.conf',
-      }),
+      conf: loadCheckedConf(options.registriesConf, options.registriesConfOrigin),
       generated: false,
     };
   return { conf: options.registriesConf, generated: false };
 }
 
-/** Read a registries.conf file for `checkMirror` (text plus its path as origin). */
-export async function readRegistriesConfFile(path: string): Promise<ContainersRegistriesConf> {
-  return loadRegistriesConf(await readFile(path, 'utf8'), { origin: path });
+/** The caller's registries.conf with c/image's rules; refusals become `MirrorCheckError`s. */
+function loadCheckedConf(text: string, origin = 'registries.conf'): RegistriesConf {
+  try {
+    return loadRegistriesConf(text, { origin });
+  } catch (error) {
+    throw asCheckError(error) ?? error;
+  }
 }
 
 interface ReleaseResult {
@@ -821,7 +823,7 @@ interface ReleaseResult {
  */
 async function checkRelease(
   lookup: ArchiveLookup,
-  conf: ContainersRegistriesConf,
+  conf: RegistriesConf,
   options: CheckMirrorOptions,
 ): Promise<ReleaseResult> {
   const location = locateRelease(lookup, conf, options.release);
@@ -852,7 +854,7 @@ async function checkRelease(
 /** Each CatalogSource image, then every bundle and related image its catalog lists. */
 async function checkCatalogs(
   lookup: ArchiveLookup,
-  conf: ContainersRegistriesConf,
+  conf: RegistriesConf,
   resources: ClusterResources,
   architectures: readonly string[],
   images: ImageCheck[],

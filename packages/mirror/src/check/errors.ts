@@ -1,12 +1,14 @@
+import { MirrorFormatError, type MirrorFormatErrorCode } from '../formats/errors.ts';
+
 /**
  * Every failure of the mirror check has a stable `code`: callers and tests branch on it, never on
  * the wording. Messages name the object (reference, digest, file, JSON path) and the fix.
  * The same codes label the failing references inside a check report.
  */
 export type MirrorCheckErrorCode =
-  // image references (image-reference.ts)
+  // image references (formats/image-reference.ts, pull-sources.ts), relabelled by asCheckError
   | 'BAD_REFERENCE'
-  // registries.conf read with containers/image's rules (containers-registries.ts)
+  // registries.conf read with containers/image's rules (formats/registries-conf.ts)
   | 'REGISTRIES_CONF_INVALID'
   | 'REGISTRIES_CONF_CONFLICT'
   // the release payload (release-payload.ts)
@@ -44,3 +46,21 @@ export class MirrorCheckError extends Error {
     this.subject = subject;
   }
 }
+
+/**
+ * The check's view of a failure from the formats layer it builds on: a bad image reference or a
+ * registries.conf c/image refuses becomes the `MirrorCheckError` callers of the check branch on
+ * (same message and subject); other errors are not the check's to label (undefined).
+ */
+export function asCheckError(error: unknown): MirrorCheckError | undefined {
+  if (error instanceof MirrorCheckError) return error;
+  if (!(error instanceof MirrorFormatError)) return undefined;
+  const code = FORMAT_TO_CHECK_CODE[error.code];
+  return code === undefined ? undefined : new MirrorCheckError(code, error.message, error.path);
+}
+
+const FORMAT_TO_CHECK_CODE: Partial<Record<MirrorFormatErrorCode, MirrorCheckErrorCode>> = {
+  BAD_IMAGE_REFERENCE: 'BAD_REFERENCE',
+  REGISTRIES_CONF_INVALID: 'REGISTRIES_CONF_INVALID',
+  REGISTRIES_CONF_CONFLICT: 'REGISTRIES_CONF_CONFLICT',
+};

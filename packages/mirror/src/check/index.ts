@@ -4,18 +4,8 @@ export {
   checkMirror,
   DEFAULT_ARCHITECTURE,
   DEFAULT_CHECK_MIRROR_HOST,
-  readRegistriesConfFile,
   sigstoreTag,
 } from './checker.ts';
-export {
-  type ContainersRegistriesConf,
-  type LoadRegistriesConfOptions,
-  loadRegistriesConf,
-  type MirrorEndpoint as ContainersMirrorEndpoint,
-  mergeRegistriesConfs as mergeContainersRegistriesConfs,
-  type PullFromMirror as ContainersPullFromMirror,
-  type RegistryTable as ContainersRegistryTable,
-} from './containers-registries.ts';
 export { MirrorCheckError, type MirrorCheckErrorCode } from './errors.ts';
 export {
   type ImageManifest,
@@ -42,11 +32,4 @@ export {
   type SourceOutcome,
   type SourceResult,
 } from './report.ts';
-export {
-  attemptedReferences,
-  findRegistry as findContainersRegistry,
-  type PullSource as ContainersPullSource,
-  type PullSourceStatus,
-  resolvePullSources as resolveContainersPullSources,
-} from './resolve.ts';
 export { findReleaseSignatures, type ReleaseSignatures } from './signatures.ts';

@@ -1,5 +1,9 @@
+import {
+  type ImageReference,
+  isSha256Digest,
+  parseImageReference,
+} from '../formats/image-reference.ts';
 import { MirrorCheckError } from './errors.ts';
-import { type ImageReference, isSha256Digest, parseImageReference } from './image-reference.ts';
 
 /**
  * The two files of an OpenShift release payload that name what the cluster will pull

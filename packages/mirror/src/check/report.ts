@@ -1,5 +1,5 @@
+import type { PullSourceStatus } from '../formats/pull-sources.ts';
 import type { MirrorCheckErrorCode } from './errors.ts';
-import type { PullSourceStatus } from './resolve.ts';
 
 /** What happened at one pull source, offline, with only the archive serving. */
 export type SourceOutcome =

@@ -51,9 +51,12 @@ export {
 export { isDigest } from './digest.ts';
 export { MirrorFormatError, type MirrorFormatErrorCode } from './errors.ts';
 export {
+  DEFAULT_TAG,
   formatImageReference,
   type ImageReference,
+  isSha256Digest,
   parseImageReference,
+  referenceName,
 } from './image-reference.ts';
 export {
   BOOTSTRAP_COMPONENTS,
@@ -78,26 +81,31 @@ export {
 } from './manifest.ts';
 export { writeOutputFile } from './output.ts';
 export {
+  attemptedReferences,
   findRegistry,
-  type PullPlan,
   type PullSource,
+  type PullSourceStatus,
   resolvePullSources,
 } from './pull-sources.ts';
 export {
-  effectivePrefix,
+  type LoadRegistriesConfOptions,
+  loadRegistriesConf,
   type MirrorEndpoint,
   mergeRegistriesConfs,
   PULL_FROM_MIRROR_VALUES,
   type PullFromMirror,
-  parseRegistriesConf,
   REGISTRIES_CONF_DROP_IN_DIR,
   REGISTRIES_CONF_DROP_IN_NAME,
   type RegistriesConf,
+  type RegistryEndpoint,
+  type RegistryTable,
+} from './registries-conf.ts';
+export {
+  parseRegistriesConf,
   type RegistriesConfIssue,
   type RegistriesConfReport,
-  type RegistryTable,
   validateRegistriesConf,
-} from './registries-conf.ts';
+} from './registries-conf-strict.ts';
 export {
   type MirrorRule,
   type MirrorRuleEndpoint,

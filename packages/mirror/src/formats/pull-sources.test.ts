@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { loadRegistriesConf, mergeRegistriesConfs } from './containers-registries.ts';
-import { MirrorCheckError } from './errors.ts';
-import { formatImageReference, parseImageReference } from './image-reference.ts';
-import { attemptedReferences, findRegistry, resolvePullSources } from './resolve.ts';
+import { collectClusterResources, parseClusterResourceFile } from './cluster-resources.ts';
+import { MirrorFormatError } from './errors.ts';
+import {
+  attemptedReferences,
+  findRegistry,
+  type PullSource,
+  resolvePullSources,
+} from './pull-sources.ts';
+import { loadRegistriesConf, mergeRegistriesConfs } from './registries-conf.ts';
+import { parseRegistriesConf } from './registries-conf-strict.ts';
+import { mirrorRulesFromArchive, renderRegistriesConf } from './registries-conf-writer.ts';
 
 const D = `sha256:${'e9'.repeat(32)}`;
 
@@ -214,93 +221,119 @@ location = "m.local/second"
     );
     assert.throws(
       () => resolvePullSources('quay.io/a/b:1', upper),
-      (error) => error instanceof MirrorCheckError && error.code === 'BAD_REFERENCE',
+      (error) => error instanceof MirrorFormatError && error.code === 'BAD_IMAGE_REFERENCE',
     );
   });
 });
 
-describe('loadRegistriesConf', () => {
-  const rejects: [string, string][] = [
-    ['both unset', '[[registry]]\ninsecure = true\n'],
-    ['uri scheme', '[[registry]]\nlocation = "https://quay.io"\n'],
-    ['pull-from-mirror on primary', '[[registry]]\nlocation = "q.io"\npull-from-mirror = "all"\n'],
-    [
-      'bad enum',
-      '[[registry]]\nlocation = "q.io"\n[[registry.mirror]]\nlocation = "m.io"\npull-from-mirror = "digest"\n',
-    ],
-    [
-      'digest-only conflict',
-      '[[registry]]\nlocation = "q.io"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = "m.io"\npull-from-mirror = "all"\n',
-    ],
-    [
-      'empty mirror location',
-      '[[registry]]\nlocation = "q.io"\n[[registry.mirror]]\ninsecure = true\n',
-    ],
-    ['bad wildcard', '[[registry]]\nprefix = "*.example.com/foo"\nlocation = "m.io"\n'],
-    ['location unset without wildcard', '[[registry]]\nprefix = "q.io/a"\n'],
-    [
-      'v1 and v2 mixed',
-      '[registries.search]\nregistries = ["q.io"]\n[[registry]]\nlocation = "q.io"\n',
-    ],
-    ['wrong type', '[[registry]]\nlocation = "q.io"\nblocked = "yes"\n'],
-    ['not toml', '[[registry]\n'],
-  ];
-  for (const [name, text] of rejects)
-    test(`refuses ${name}`, () => {
-      assert.throws(
-        () => loadRegistriesConf(text),
-        (error) => error instanceof MirrorCheckError && error.code === 'REGISTRIES_CONF_INVALID',
-      );
-    });
+/** The sources c/image contacts (status `try`), as [role, reference]. */
+function contacted(sources: readonly PullSource[]): [string, string][] {
+  return sources
+    .filter((source) => source.status === 'try')
+    .map((source) => [source.role, source.reference]);
+}
 
-  test('conflictingBlockedForOneLocation', () => {
-    assert.throws(
-      () =>
-        loadRegistriesConf(
-          '[[registry]]\nprefix = "a.io/x"\nlocation = "m.io"\n[[registry]]\nprefix = "a.io/y"\nlocation = "m.io"\nblocked = true\n',
-        ),
-      (error) => error instanceof MirrorCheckError && error.code === 'REGISTRIES_CONF_CONFLICT',
+const M = 'mirror.local:5000';
+const resources = collectClusterResources([
+  ...parseClusterResourceFile(
+    'idms-oc-mirror.yaml',
+    `apiVersion: config.openshift.io/v1
+kind: ImageDigestMirrorSet
+metadata: {name: idms-release-0}
+spec:
+  imageDigestMirrors:
+  - source: quay.io/openshift-release-dev/ocp-release
+    mirrors: [dest.example:8443/openshift/release-images]
+`,
+  ),
+  ...parseClusterResourceFile(
+    'itms-oc-mirror.yaml',
+    `apiVersion: config.openshift.io/v1
+kind: ImageTagMirrorSet
+metadata: {name: itms-generic-0}
+spec:
+  imageTagMirrors:
+  - source: registry.redhat.io/ubi9/ubi
+    mirrors: [dest.example:8443/prefix/ubi9/ubi]
+`,
+  ),
+]);
+
+describe('resolvePullSources on the drop-in hostmirror writes', () => {
+  const archive = { repositories: () => ['openshift/release-images', 'ubi9/ubi'] };
+  const written = parseRegistriesConf(
+    renderRegistriesConf({
+      rules: mirrorRulesFromArchive(resources, archive, { host: M, neverContactSource: true }),
+    }),
+  );
+
+  test('digestPullGoesToMirror', () => {
+    const sources = resolvePullSources(`quay.io/openshift-release-dev/ocp-release@${D}`, written);
+    assert.deepEqual(contacted(sources), [['mirror', `${M}/openshift/release-images@${D}`]]);
+    assert.equal(sources.at(-1)?.status, 'blocked');
+  });
+
+  test('tagPullBlockedUnderDigestOnly', () => {
+    const sources = resolvePullSources(
+      'quay.io/openshift-release-dev/ocp-release:4.14.3-x86_64',
+      written,
+    );
+    assert.deepEqual(contacted(sources), []);
+    assert.deepEqual(
+      sources.map((source) => source.status),
+      ['skipped', 'blocked'],
     );
   });
 
-  test('unknownKeysAreIgnoredAndListed', () => {
-    const loaded = loadRegistriesConf(
-      '[[registry]]\nlocation = "q.io"\nmirror-by-digest = true\n[[registry.mirror]]\nlocation = "m.io"\n',
-      { origin: 'typo.conf' },
-    );
-    assert.deepEqual(loaded.ignoredKeys, [
-      { origin: 'typo.conf', key: 'registry[0].mirror-by-digest' },
+  test('tagOnlyMirrorSkipsDigests', () => {
+    assert.deepEqual(contacted(resolvePullSources('registry.redhat.io/ubi9/ubi:9.3', written)), [
+      ['mirror', `${M}/ubi9/ubi:9.3`],
     ]);
-    assert.deepEqual(attemptedReferences(resolvePullSources('q.io/a:1', loaded)), [
-      'm.io/a:1',
-      'q.io/a:1',
+    assert.deepEqual(
+      contacted(resolvePullSources(`registry.redhat.io/ubi9/ubi@${D}`, written)),
+      [],
+    );
+  });
+
+  test('longestPrefixWinsAndSeparatorsMatter', () => {
+    const conf = parseRegistriesConf(
+      '[[registry]]\nlocation = "quay.io"\nblocked = true\n[[registry]]\nlocation = "quay.io/openshift-release-dev/ocp-release"\n[[registry.mirror]]\nlocation = "m:1/r"\n[[registry]]\nprefix = "*.quay.io"\nblocked = true\n',
+    );
+    assert.deepEqual(
+      attemptedReferences(
+        resolvePullSources(`quay.io/openshift-release-dev/ocp-release@${D}`, conf),
+      ),
+      [`m:1/r@${D}`, `quay.io/openshift-release-dev/ocp-release@${D}`],
+    );
+    assert.equal(
+      findRegistry('quay.io/openshift-release-dev/ocp-release-x', conf)?.prefix,
+      'quay.io',
+    );
+    assert.equal(findRegistry('cdn.quay.io/a', conf)?.prefix, '*.quay.io');
+    assert.equal(findRegistry('docker.io/library/busybox', conf), undefined);
+    // The old formats resolver kept `docker.io/library/busybox` without a tag; c/image adds
+    // `:latest` (skopeo-verified: case ['idms', 'busybox'] in
+    // test/mirror-check/resolver-vs-skopeo.test.ts).
+    assert.deepEqual(attemptedReferences(resolvePullSources('busybox', conf)), [
+      'docker.io/library/busybox:latest',
     ]);
   });
-});
 
-describe('parseImageReference', () => {
-  const cases: [string, string][] = [
-    ['busybox', 'docker.io/library/busybox:latest'],
-    ['index.docker.io/foo/bar:1', 'docker.io/foo/bar:1'],
-    ['localhost/app', 'localhost/app:latest'],
-    [`localhost:5000/a/b@${D}`, `localhost:5000/a/b@${D}`],
-    ['Quay.IO/x:1', 'Quay.IO/x:1'],
-  ];
-  for (const [input, expected] of cases)
-    test(`normalises ${input}`, () => {
-      assert.equal(formatImageReference(parseImageReference(input)), expected);
-    });
-  for (const bad of [
-    '',
-    'quay.io/UPPER:1',
-    'quay.io/a@sha256:zz',
-    'docker://quay.io/a',
-    'quay.io/a:bad tag',
-  ])
-    test(`refuses ${JSON.stringify(bad)}`, () => {
-      assert.throws(
-        () => parseImageReference(bad),
-        (error) => error instanceof MirrorCheckError && error.code === 'BAD_REFERENCE',
-      );
-    });
+  test('mirrorByDigestOnlyAndDropInsReplace', () => {
+    const main = parseRegistriesConf(
+      '[[registry]]\nprefix = ""\nlocation = "quay.io/a"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = "m:1/a"\n',
+    );
+    assert.deepEqual(contacted(resolvePullSources('quay.io/a:1', main)), [
+      ['primary', 'quay.io/a:1'],
+    ]);
+    const dropIn = parseRegistriesConf(
+      '[[registry]]\nlocation = "quay.io/a"\n[[registry.mirror]]\nlocation = "m:1/a"\n',
+    );
+    const merged = mergeRegistriesConfs(main, dropIn);
+    assert.equal(merged.registries.length, 1);
+    assert.deepEqual(attemptedReferences(resolvePullSources('quay.io/a:1', merged)), [
+      'm:1/a:1',
+      'quay.io/a:1',
+    ]);
+  });
 });

@@ -1,15 +1,11 @@
-import type {
-  ContainersRegistriesConf,
-  PullFromMirror,
-  RegistryTable,
-} from './containers-registries.ts';
-import { MirrorCheckError } from './errors.ts';
+import { MirrorFormatError } from './errors.ts';
 import {
   formatImageReference,
   type ImageReference,
   parseImageReference,
   referenceName,
 } from './image-reference.ts';
+import type { PullFromMirror, RegistriesConf, RegistryTable } from './registries-conf.ts';
 
 /**
  * Which endpoints containers/image tries for one pull, in its order (docker transport
@@ -68,10 +64,7 @@ export function prefixMatchLength(reference: string, prefix: string): number {
 }
 
 /** The table c/image uses for `name` (`host/path`): the longest matching prefix. */
-export function findRegistry(
-  name: string,
-  conf: ContainersRegistriesConf,
-): RegistryTable | undefined {
+export function findRegistry(name: string, conf: RegistriesConf): RegistryTable | undefined {
   let best: RegistryTable | undefined;
   for (const registry of conf.registries)
     if (
@@ -94,10 +87,10 @@ function rewrite(reference: string, registry: RegistryTable, location: string): 
     canonical = '';
   }
   if (canonical !== rewritten)
-    throw new MirrorCheckError(
-      'BAD_REFERENCE',
+    throw new MirrorFormatError(
+      'BAD_IMAGE_REFERENCE',
       `Rewriting ${reference} through the registries.conf table with prefix ${JSON.stringify(registry.prefix)} (${registry.origin}) gives ${JSON.stringify(rewritten)}, which is not a canonical image reference; fix that table's location.`,
-      rewritten,
+      { path: rewritten },
     );
   return rewritten;
 }
@@ -116,7 +109,7 @@ function mirrorSkipReason(
   return undefined;
 }
 
-function blockReason(reference: string, conf: ContainersRegistriesConf): string | undefined {
+function blockReason(reference: string, conf: RegistriesConf): string | undefined {
   const name = referenceName(parseImageReference(reference));
   const registry = findRegistry(name, conf);
   if (registry === undefined || !registry.blocked) return undefined;
@@ -131,7 +124,7 @@ function blockReason(reference: string, conf: ContainersRegistriesConf): string 
  */
 export function resolvePullSources(
   reference: string | ImageReference,
-  conf: ContainersRegistriesConf,
+  conf: RegistriesConf,
 ): PullSource[] {
   const parsed = typeof reference === 'string' ? parseImageReference(reference) : reference;
   const full = formatImageReference(parsed);

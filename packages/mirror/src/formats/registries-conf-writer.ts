@@ -2,11 +2,8 @@ import type { MirrorArchive } from './archive-index.ts';
 import type { ClusterResources, ImageMirrorSetEntry } from './cluster-resources.ts';
 import { MirrorFormatError } from './errors.ts';
 import { isValidHost } from './image-reference.ts';
-import {
-  isRepositoryScope,
-  type PullFromMirror,
-  validateRegistriesConf,
-} from './registries-conf.ts';
+import type { PullFromMirror } from './registries-conf.ts';
+import { isRepositoryScope, validateRegistriesConf } from './registries-conf-strict.ts';
 
 /**
  * Write the registries.conf v2 drop-in for a mirror exactly as DESIGN.md §6 says, which is how

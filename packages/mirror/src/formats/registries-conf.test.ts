@@ -2,12 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { collectClusterResources, parseClusterResourceFile } from './cluster-resources.ts';
 import { MirrorFormatError } from './errors.ts';
-import { resolvePullSources } from './pull-sources.ts';
-import {
-  mergeRegistriesConfs,
-  parseRegistriesConf,
-  validateRegistriesConf,
-} from './registries-conf.ts';
+import { attemptedReferences, resolvePullSources } from './pull-sources.ts';
+import { loadRegistriesConf } from './registries-conf.ts';
+import { parseRegistriesConf, validateRegistriesConf } from './registries-conf-strict.ts';
 import {
   mirrorRulesFromArchive,
   mirrorRulesFromPairs,
@@ -279,75 +276,61 @@ describe('registries.conf validator', () => {
   });
 });
 
-describe('resolvePullSources', () => {
-  const config = parseRegistriesConf(
-    renderRegistriesConf({
-      rules: mirrorRulesFromArchive(resources, archive, { host: M, neverContactSource: true }),
-    }),
-  );
+describe('loadRegistriesConf', () => {
+  const rejects: [string, string][] = [
+    ['both unset', '[[registry]]\ninsecure = true\n'],
+    ['uri scheme', '[[registry]]\nlocation = "https://quay.io"\n'],
+    ['pull-from-mirror on primary', '[[registry]]\nlocation = "q.io"\npull-from-mirror = "all"\n'],
+    [
+      'bad enum',
+      '[[registry]]\nlocation = "q.io"\n[[registry.mirror]]\nlocation = "m.io"\npull-from-mirror = "digest"\n',
+    ],
+    [
+      'digest-only conflict',
+      '[[registry]]\nlocation = "q.io"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = "m.io"\npull-from-mirror = "all"\n',
+    ],
+    [
+      'empty mirror location',
+      '[[registry]]\nlocation = "q.io"\n[[registry.mirror]]\ninsecure = true\n',
+    ],
+    ['bad wildcard', '[[registry]]\nprefix = "*.example.com/foo"\nlocation = "m.io"\n'],
+    ['location unset without wildcard', '[[registry]]\nprefix = "q.io/a"\n'],
+    [
+      'v1 and v2 mixed',
+      '[registries.search]\nregistries = ["q.io"]\n[[registry]]\nlocation = "q.io"\n',
+    ],
+    ['wrong type', '[[registry]]\nlocation = "q.io"\nblocked = "yes"\n'],
+    ['not toml', '[[registry]\n'],
+  ];
+  for (const [name, text] of rejects)
+    it(`refuses ${name}`, () => {
+      assert.throws(
+        () => loadRegistriesConf(text),
+        (error) => error instanceof MirrorFormatError && error.code === 'REGISTRIES_CONF_INVALID',
+      );
+    });
 
-  it('digestPullGoesToMirror', () => {
-    const plan = resolvePullSources(config, `quay.io/openshift-release-dev/ocp-release@${D}`);
-    assert.deepEqual(
-      plan.sources.map((source) => [source.kind, source.reference]),
-      [['mirror', `${M}/openshift/release-images@${D}`]],
+  it('conflictingBlockedForOneLocation', () => {
+    assert.throws(
+      () =>
+        loadRegistriesConf(
+          '[[registry]]\nprefix = "a.io/x"\nlocation = "m.io"\n[[registry]]\nprefix = "a.io/y"\nlocation = "m.io"\nblocked = true\n',
+        ),
+      (error) => error instanceof MirrorFormatError && error.code === 'REGISTRIES_CONF_CONFLICT',
     );
-    assert.equal(plan.blocked, true);
   });
 
-  it('tagPullBlockedUnderDigestOnly', () => {
-    const plan = resolvePullSources(
-      config,
-      'quay.io/openshift-release-dev/ocp-release:4.14.3-x86_64',
+  it('unknownKeysAreIgnoredAndListed', () => {
+    const loaded = loadRegistriesConf(
+      '[[registry]]\nlocation = "q.io"\nmirror-by-digest = true\n[[registry.mirror]]\nlocation = "m.io"\n',
+      { origin: 'typo.conf' },
     );
-    assert.deepEqual(plan.sources, []);
-    assert.equal(plan.blocked, true);
-  });
-
-  it('tagOnlyMirrorSkipsDigests', () => {
-    assert.deepEqual(
-      resolvePullSources(config, 'registry.redhat.io/ubi9/ubi:9.3').sources.map((s) => s.reference),
-      [`${M}/ubi9/ubi:9.3`],
-    );
-    assert.deepEqual(resolvePullSources(config, `registry.redhat.io/ubi9/ubi@${D}`).sources, []);
-  });
-
-  it('longestPrefixWinsAndSeparatorsMatter', () => {
-    const merged = parseRegistriesConf(
-      '[[registry]]\nlocation = "quay.io"\nblocked = true\n[[registry]]\nlocation = "quay.io/openshift-release-dev/ocp-release"\n[[registry.mirror]]\nlocation = "m:1/r"\n[[registry]]\nprefix = "*.quay.io"\nblocked = true\n',
-    );
-    assert.deepEqual(
-      resolvePullSources(merged, `quay.io/openshift-release-dev/ocp-release@${D}`).sources.map(
-        (s) => s.reference,
-      ),
-      [`m:1/r@${D}`, `quay.io/openshift-release-dev/ocp-release@${D}`],
-    );
-    assert.equal(
-      resolvePullSources(merged, `quay.io/openshift-release-dev/ocp-release-x@${D}`).registry
-        ?.prefix,
-      'quay.io',
-    );
-    assert.equal(resolvePullSources(merged, 'cdn.quay.io/a:1').registry?.prefix, '*.quay.io');
-    assert.equal(resolvePullSources(merged, 'docker.io/library/busybox:1').registry, undefined);
-    assert.equal(resolvePullSources(merged, 'busybox').reference, 'docker.io/library/busybox');
-  });
-
-  it('mirrorByDigestOnlyAndDropInsReplace', () => {
-    const main = parseRegistriesConf(
-      '[[registry]]\nprefix = ""\nlocation = "quay.io/a"\nmirror-by-digest-only = true\n[[registry.mirror]]\nlocation = "m:1/a"\n',
-    );
-    assert.deepEqual(
-      resolvePullSources(main, 'quay.io/a:1').sources.map((s) => s.kind),
-      ['primary'],
-    );
-    const dropIn = parseRegistriesConf(
-      '[[registry]]\nlocation = "quay.io/a"\n[[registry.mirror]]\nlocation = "m:1/a"\n',
-    );
-    const merged = mergeRegistriesConfs([main, dropIn]);
-    assert.equal(merged.registries.length, 1);
-    assert.deepEqual(
-      resolvePullSources(merged, 'quay.io/a:1').sources.map((s) => s.reference),
-      ['m:1/a:1', 'quay.io/a:1'],
-    );
+    assert.deepEqual(loaded.ignoredKeys, [
+      { origin: 'typo.conf', key: 'registry[0].mirror-by-digest' },
+    ]);
+    assert.deepEqual(attemptedReferences(resolvePullSources('q.io/a:1', loaded)), [
+      'm.io/a:1',
+      'q.io/a:1',
+    ]);
   });
 });
