@@ -8,13 +8,25 @@
  *   writes `/etc/x`, outside the path the spec names.
  * - `mode: 0999` (not octal): read as decimal 999 = 01747, a sticky `rwxr--rwx` file.
  * Each must be refused with a spec error (exit 1, no output file).
+ *
+ * And `hostmirror initrd verify` passes a whole initrd in which a file's folder has no entry in
+ * any segment: the kernel drops that file without a message (boot.md §2; the boot below shows
+ * it), so the verifier must report it, with the entry's offset.
  */
 import assert from 'node:assert/strict';
-import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { hostmirror } from './hostmirror-cli.ts';
+import {
+  bootKernel,
+  buildBaseInitrd,
+  extractPvhKernel,
+  findDebianKernel,
+  markerValues,
+} from '../support/qemu.ts';
+import { runOk } from '../support/tools.ts';
+import { hostmirror, hostmirrorOk } from './hostmirror-cli.ts';
 
 let work: string;
 before(async () => {
@@ -49,4 +61,36 @@ test('a file below a symlink the spec declares is refused', async () => {
 
 test('a mode with digits 8 or 9 is refused', async () => {
   await refused('mode-0999', 'files:\n  - { path: /etc/a, contents: "a", mode: 0999 }\n');
+});
+
+test('initrd verify reports a file whose folder no segment creates', async () => {
+  const base = await buildBaseInitrd({
+    outPath: join(work, 'base.cpio.gz'),
+    checks: 'if [ -e /orphan/x ]; then echo "HM-ORPHAN present"; else echo "HM-ORPHAN dropped"; fi',
+  });
+  await mkdir(join(work, 'orphan'));
+  await writeFile(join(work, 'orphan', 'x'), 'x\n');
+  const archive = join(work, 'orphan.cpio.gz');
+  // The system cpio writes only the names it is given: no entry for orphan/.
+  await runOk(
+    '/bin/sh',
+    ['-ec', 'echo orphan/x | cpio -o -H newc -R 0:0 --quiet | gzip -n > "$1"', 'sh', archive],
+    {
+      cwd: work,
+      timeoutMs: 10_000,
+    },
+  );
+  const initrd = join(work, 'orphan.img');
+  await hostmirrorOk(['initrd', 'append', base, '--archive', archive, '-o', initrd]);
+
+  const boot = await bootKernel({
+    kernel: await extractPvhKernel(await findDebianKernel()),
+    initrd,
+    timeoutMs: 90_000,
+  });
+  assert.deepEqual(markerValues(boot.console, 'HM-ORPHAN'), ['dropped']);
+  assert.deepEqual(boot.initramfsFailures, [], 'the kernel says nothing');
+
+  const verify = await hostmirror(['initrd', 'verify', initrd, '--json']);
+  assert.equal(verify.exitCode, 1, `verify passed it:\n${verify.stdoutText}`);
 });
