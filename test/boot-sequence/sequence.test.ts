@@ -580,7 +580,11 @@ const HOST_USR = ['bin', 'sbin', 'lib', 'lib64', 'libexec', 'share'];
  * presets would, and two stubs stand for the live ISO: `agent.service` pulls the release by
  * digest, `end.service` records what happened and powers off.
  */
-async function makeBootable(host: HostRoot, env: Record<string, string>): Promise<void> {
+async function makeBootable(
+  host: HostRoot,
+  env: Record<string, string>,
+  options: { hook?: boolean } = {},
+): Promise<void> {
   const { root } = host;
   for (const folder of [
     'etc/systemd/system/multi-user.target.wants',
@@ -637,6 +641,7 @@ WantedBy=multi-user.target
       `/etc/systemd/system/${unit}`,
       join(root, 'etc/systemd/system/multi-user.target.wants', unit),
     );
+  if (options.hook === false) return;
   const hook = await runTool('sh', ['-c', `. ${host.initrd}/hook.sh`], {
     timeoutMs: 10_000,
     env: { ...process.env, NEWROOT: root, HOSTMIRROR_INITRD_ROOT: host.initrd },
@@ -715,6 +720,39 @@ describe("boot sequence under systemd (nspawn, this machine's systemd as PID 1)"
       end,
     );
     await assert.rejects(readFile(join(host.root, 'root/result'), 'utf8'), { code: 'ENOENT' });
+  });
+
+  test('registryMissing: without the registry program the install stops before the agent, naming it', async () => {
+    const host = await makeHost('nspawn-noregistry', { mode: 'every-node', topology: 'sno' });
+    await copyArchivesTo(join(host.root, 'srv/volume'));
+    await makeBootable(
+      host,
+      { HOSTMIRROR_VOLUME_DIR: '/srv/volume', HOSTMIRROR_UPDATE_CA_TRUST: 'true' },
+      { hook: false },
+    );
+    const end = await bootRoot(host.root);
+    assert.match(end, /^STATE agent inactive$/m, end);
+    assert.match(end, /\/usr\/local\/bin\/hostmirror-registry is missing; cannot copy it/, end);
+    assert.match(end, /Dependency failed for (agent\.service|stand-in for the agent)/, end);
+  });
+
+  test('registryFails: a registry that does not come up fails the readiness wait, and the agent never starts', async () => {
+    const host = await makeHost('nspawn-badkey', { mode: 'every-node', topology: 'sno' });
+    await copyArchivesTo(join(host.root, 'srv/volume'));
+    await makeBootable(host, {
+      HOSTMIRROR_VOLUME_DIR: '/srv/volume',
+      HOSTMIRROR_UPDATE_CA_TRUST: 'true',
+      HOSTMIRROR_LOCAL_READY_TIMEOUT: '3',
+    });
+    await writeFile(
+      join(host.root, 'etc/hostmirror/tls/tls.key'),
+      '-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n',
+    );
+    const end = await bootRoot(host.root);
+    assert.match(end, /^STATE agent inactive$/m, end);
+    assert.match(end, /^STATE hostmirror-ready failed$/m, end);
+    assert.match(end, /did not answer GET \/v2\/ within 3s/, end);
+    assert.match(end, /Dependency failed for (agent\.service|stand-in for the agent)/, end);
   });
 
   test('noVolume: normal mode, the agent starts as if hostmirror were not there', async () => {

@@ -8,6 +8,9 @@ set -euo pipefail
 hm_load_config
 
 : "${HOSTMIRROR_READY_TIMEOUT:=600}"
+# A host's own registry answers within a second of starting (mirror.md §5); waiting longer
+# only delays the failure. The long wait is for node0's, which may still be unpacking.
+: "${HOSTMIRROR_LOCAL_READY_TIMEOUT:=120}"
 # Both manifest kinds a release can be published as: a single manifest or a list.
 readonly ACCEPT='application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json'
 
@@ -21,14 +24,18 @@ probe() {
 }
 
 main() {
-  local address base deadline last=''
+  local address base timeout deadline last=''
   [ -e "$(hm_state mirror)" ] || { hm_log "normal mode: no registry to wait for"; return 0; }
   address=$(hm_registry_address)
   base=https://$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT
-  deadline=$((SECONDS + HOSTMIRROR_READY_TIMEOUT))
+  timeout=$HOSTMIRROR_READY_TIMEOUT
+  if [ -e "$(hm_state serve)" ] && [ "$HOSTMIRROR_LOCAL_READY_TIMEOUT" -lt "$timeout" ]; then
+    timeout=$HOSTMIRROR_LOCAL_READY_TIMEOUT
+  fi
+  deadline=$((SECONDS + timeout))
   until last=$(probe --header 'Accept: application/json' "$base/v2/" 2>&1); do
     [ "$SECONDS" -lt "$deadline" ] ||
-      hm_die "the registry at $base ($address) did not answer GET /v2/ within ${HOSTMIRROR_READY_TIMEOUT}s (last error: ${last:-none}); stopping here so that image pulls do not time out later."
+      hm_die "the registry at $base ($address) did not answer GET /v2/ within ${timeout}s (last error: ${last:-none}); stopping here so that image pulls do not time out later."
     sleep 1
   done
   hm_log "the registry at $base answers"
