@@ -23,7 +23,7 @@ import {
   parseImageManifest,
   selectPlatforms,
 } from './image-manifest.ts';
-import { type ArchiveExtras, scanArchiveExtras } from './image-set-config.ts';
+import { type ArchiveImageSetConfig, readArchiveImageSetConfigs } from './image-set-config.ts';
 import { readFilesFromLayer, readMatchingFilesFromLayer } from './layer-files.ts';
 import {
   IMAGE_REFERENCES_PATH,
@@ -64,6 +64,9 @@ export type CheckableArchive = Pick<
   | 'readBlob'
   | 'openBlob'
   | 'readClusterResources'
+  | 'imageSetConfigCopies'
+  | 'readImageSetConfigCopy'
+  | 'signatureFiles'
 >;
 
 export interface CheckMirrorOptions {
@@ -568,14 +571,14 @@ async function checkCatalogBundles(
 /** The caller's additional images, then the archive ImageSetConfiguration's (each once). */
 function additionalImagesToCheck(
   options: CheckMirrorOptions,
-  extras: ArchiveExtras,
+  archiveConfigs: readonly ArchiveImageSetConfig[],
 ): { image: string; origin: string | undefined }[] {
   const images = (options.additionalImages ?? []).map((image) => ({
     image,
     origin: undefined as string | undefined,
   }));
   if (options.imageSetConfigImages !== false) {
-    for (const config of extras.imageSetConfigs) {
+    for (const config of archiveConfigs) {
       const blocked = new Set(config.blockedImages);
       for (const image of config.additionalImages)
         if (!blocked.has(image))
@@ -915,13 +918,17 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
         architectures,
       ),
     );
-  const extras = await scanArchiveExtras(options.archive.chunks.map((chunk) => chunk.path));
-  for (const { image, origin } of additionalImagesToCheck(options, extras))
+  const archiveConfigs = await readArchiveImageSetConfigs(options.archive);
+  for (const { image, origin } of additionalImagesToCheck(options, archiveConfigs))
     images.push(await checkImage(lookup, conf, image, 'additional-image', origin, architectures));
   await checkCatalogs(lookup, conf, resources, architectures, images, warnings);
 
   const releaseDigest = parseReleaseDigest(release.check, release.location);
-  const signatures = findReleaseSignatures(resources, releaseDigest, extras.signatureFiles);
+  const signatures = findReleaseSignatures(
+    resources,
+    releaseDigest,
+    options.archive.signatureFiles(),
+  );
   if (!signatures.present) warnings.push(signatureWarning(releaseDigest));
   const failures = images.filter((image) => !image.ok);
   const signatureFails = options.requireReleaseSignature === true && !signatures.present;

@@ -1,17 +1,12 @@
-import { open } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
-import { ISC_COPY_PREFIX } from '../formats/archive-layout.ts';
-import { readTarEntries } from '../formats/tar-reader.ts';
+import type { MirrorArchive } from '../formats/archive-index.ts';
 
 /**
- * What the archive index leaves out but the check needs. The ImageSetConfiguration copy oc-mirror v2 puts in its archive (`isc_<RFC3339 time>` at the
- * top level, mirror.md §3.2): its `mirror.additionalImages[].name` are images the cluster may
- * pull that neither the release nor a catalog names; `mirror.blockedImages[].name` were left
- * out on purpose. Read as YAML 1.1, as oc-mirror's users write it (DESIGN.md §2).
+ * The ImageSetConfiguration copy oc-mirror v2 puts in its archive (`isc_<RFC3339 time>` at the
+ * top level, mirror.md §3.2; the archive index keeps where each copy is): its
+ * `mirror.additionalImages[].name` are images the cluster may pull that neither the release nor
+ * a catalog names; `mirror.blockedImages[].name` were left out on purpose. Read as YAML 1.1, as oc-mirror's users write it (DESIGN.md §2).
  */
-
-/** An ImageSetConfiguration is a few KiB; a larger `isc_` member is not one. */
-const MAX_ISC_BYTES = 1024 * 1024;
 
 export interface ArchiveImageSetConfig {
   /** `<chunk>:<member>`. */
@@ -50,44 +45,15 @@ export function parseImageSetConfigImages(
   };
 }
 
-/** oc-mirror v2 keeps release signatures as `working-dir/signatures/<tag>-sha256-<hex>` (clusterresources const.go `signatureDir`). */
-export const SIGNATURES_PREFIX = 'working-dir/signatures/';
-
-export interface ArchiveExtras {
-  imageSetConfigs: ArchiveImageSetConfig[];
-  /** Names of the release signature files under `working-dir/signatures/`. */
-  signatureFiles: string[];
-}
-
-/**
- * One more header pass over the chunks for what the index does not keep: the `isc_*`
- * ImageSetConfiguration copies (small, read) and the release signature file names.
- */
-export async function scanArchiveExtras(chunks: readonly string[]): Promise<ArchiveExtras> {
-  const extras: ArchiveExtras = { imageSetConfigs: [], signatureFiles: [] };
-  for (const chunk of chunks) {
-    const handle = await open(chunk, 'r');
-    try {
-      const entries = readTarEntries(handle, chunk, {
-        inline: (entry) =>
-          entry.kind === 'file' &&
-          entry.name.startsWith(ISC_COPY_PREFIX) &&
-          !entry.name.includes('/'),
-        maxInlineBytes: MAX_ISC_BYTES,
-      });
-      for await (const entry of entries) {
-        if (entry.kind === 'file' && entry.name.startsWith(SIGNATURES_PREFIX))
-          extras.signatureFiles.push(entry.name.slice(SIGNATURES_PREFIX.length));
-        if (entry.data === undefined) continue;
-        const parsed = parseImageSetConfigImages(
-          entry.data.toString('utf8'),
-          `${chunk}:${entry.name}`,
-        );
-        if (parsed !== undefined) extras.imageSetConfigs.push(parsed);
-      }
-    } finally {
-      await handle.close();
-    }
+/** The `isc_*` ImageSetConfiguration copies the archive index found, parsed. */
+export async function readArchiveImageSetConfigs(
+  archive: Pick<MirrorArchive, 'imageSetConfigCopies' | 'readImageSetConfigCopy'>,
+): Promise<ArchiveImageSetConfig[]> {
+  const configs: ArchiveImageSetConfig[] = [];
+  for (const copy of archive.imageSetConfigCopies()) {
+    const text = await archive.readImageSetConfigCopy(copy);
+    const parsed = parseImageSetConfigImages(text, `${copy.range.chunk}:${copy.name}`);
+    if (parsed !== undefined) configs.push(parsed);
   }
-  return extras;
+  return configs;
 }

@@ -11,7 +11,7 @@ import {
 } from '../../../../test/mirror/support/fake-archive.ts';
 import { TarBuilder } from '../../../../test/mirror/support/tar-builder.ts';
 import { extractMirrorArchive } from './archive-extract.ts';
-import { detectArchiveKind, MirrorArchive } from './archive-index.ts';
+import { detectArchiveKind, type ImageSetConfigCopy, MirrorArchive } from './archive-index.ts';
 import { MirrorFormatError } from './errors.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'hostmirror-archive-'));
@@ -165,6 +165,35 @@ describe('MirrorArchive', () => {
     await tar.end();
     assert.equal(await code(MirrorArchive.open([path])), 'ARCHIVE_NOT_OC_MIRROR');
     assert.equal(await code(MirrorArchive.open([])), 'ARCHIVE_NONE');
+  });
+
+  it('indexesImageSetConfigCopiesAndSignatureNames', async () => {
+    const path = join(work, 'extras.tar');
+    const tar = await TarBuilder.create(path);
+    await tar.file(
+      'docker/registry/v2/repositories/a/_manifests/tags/1/current/link',
+      `sha256:${'cd'.repeat(32)}`,
+    );
+    await tar.file('isc_2026-11-30T00:00:00Z', 'kind: ImageSetConfiguration\n');
+    await tar.file('working-dir/isc_nested', 'not a top-level copy');
+    await tar.file(`working-dir/signatures/4.14.3-x86_64-sha256-${'ab'.repeat(32)}`, 'sig');
+    await tar.file('working-dir/signatures/other', 'sig');
+    await tar.end();
+    const archive = await MirrorArchive.open([path]);
+    assert.deepEqual(
+      archive.imageSetConfigCopies().map((copy) => copy.name),
+      ['isc_2026-11-30T00:00:00Z'],
+    );
+    const [copy] = archive.imageSetConfigCopies();
+    assert.equal(
+      await archive.readImageSetConfigCopy(copy as ImageSetConfigCopy),
+      'kind: ImageSetConfiguration\n',
+    );
+    assert.deepEqual(archive.signatureFiles(), [
+      `4.14.3-x86_64-sha256-${'ab'.repeat(32)}`,
+      'other',
+    ]);
+    assert.equal(archive.summary().workingDirMembers, 3);
   });
 
   it('symlinkInRegistryTreeRefused', async () => {

@@ -33,6 +33,8 @@ export const OC_MIRROR_V1_ADVICE =
 
 /** Largest cluster-resources file read into memory (they are a few KiB in practice). */
 const maxClusterResourceBytes = 16 * 1024 * 1024;
+/** An ImageSetConfiguration is a few KiB; a larger `isc_` member is not one. */
+const maxImageSetConfigBytes = 1024 * 1024;
 /** `link` files hold a digest: "sha256:" + 64 hex digits, 71 bytes. */
 const maxLinkBytes = 256;
 
@@ -51,6 +53,13 @@ export interface ByteRange {
   chunk: string;
   offset: number;
   size: number;
+}
+
+/** A top-level `isc_<time>` member: oc-mirror v2's copy of the ImageSetConfiguration it ran. */
+export interface ImageSetConfigCopy {
+  /** The member name, for example `isc_2026-11-30T00:00:00Z`. */
+  name: string;
+  range: ByteRange;
 }
 
 export interface BlobLocation extends ByteRange {
@@ -145,19 +154,17 @@ export class MirrorArchive {
   readonly #blobs: Map<string, BlobLocation>;
   readonly #repositories: Map<string, RepositoryState>;
   readonly #clusterResourceFiles: Map<string, ByteRange>;
+  readonly #imageSetConfigCopies: ImageSetConfigCopy[];
+  readonly #signatureFiles: string[];
   readonly #workingDirMembers: number;
 
-  private constructor(state: {
-    chunks: ArchiveChunk[];
-    blobs: Map<string, BlobLocation>;
-    repositories: Map<string, RepositoryState>;
-    clusterResourceFiles: Map<string, ByteRange>;
-    workingDirMembers: number;
-  }) {
+  private constructor(state: ReturnType<IndexBuilder['finish']>) {
     this.chunks = state.chunks;
     this.#blobs = state.blobs;
     this.#repositories = state.repositories;
     this.#clusterResourceFiles = state.clusterResourceFiles;
+    this.#imageSetConfigCopies = state.imageSetConfigCopies;
+    this.#signatureFiles = state.signatureFiles;
     this.#workingDirMembers = state.workingDirMembers;
   }
 
@@ -288,6 +295,28 @@ export class MirrorArchive {
       );
     }
     return (await readRange(range)).toString('utf8');
+  }
+
+  /** The top-level `isc_<time>` ImageSetConfiguration copies, in chunk order. */
+  imageSetConfigCopies(): readonly ImageSetConfigCopy[] {
+    return this.#imageSetConfigCopies;
+  }
+
+  /** The text of one `isc_*` copy; refuses one larger than any ImageSetConfiguration. */
+  async readImageSetConfigCopy(copy: ImageSetConfigCopy): Promise<string> {
+    if (copy.range.size > maxImageSetConfigBytes) {
+      throw new MirrorFormatError(
+        'BLOB_TOO_LARGE',
+        `${copy.name} in ${copy.range.chunk} is ${copy.range.size} bytes; an ImageSetConfiguration over ${maxImageSetConfigBytes} bytes is not plausible.`,
+        { path: copy.range.chunk, offset: copy.range.offset },
+      );
+    }
+    return (await readRange(copy.range)).toString('utf8');
+  }
+
+  /** Names of the release signature files under `working-dir/signatures/`, sorted. */
+  signatureFiles(): string[] {
+    return [...this.#signatureFiles].sort();
   }
 
   /** Parse every YAML/JSON file under `working-dir/cluster-resources/`. */
@@ -436,6 +465,8 @@ class IndexBuilder {
   readonly blobs = new Map<string, BlobLocation>();
   readonly repositories = new Map<string, RepositoryState>();
   readonly clusterResourceFiles = new Map<string, ByteRange>();
+  readonly imageSetConfigCopies: ImageSetConfigCopy[] = [];
+  readonly signatureFiles: string[] = [];
   workingDirMembers = 0;
 
   #repository(name: string): RepositoryState {
@@ -517,8 +548,15 @@ class IndexBuilder {
         this.clusterResourceFiles.set(role.file, range);
         this.workingDirMembers++;
         return;
+      case 'signature':
+        this.signatureFiles.push(role.file);
+        this.workingDirMembers++;
+        return;
       case 'working-dir':
         this.workingDirMembers++;
+        return;
+      case 'isc-copy':
+        this.imageSetConfigCopies.push({ name: entry.name, range });
         return;
       default:
         return;
@@ -531,6 +569,8 @@ class IndexBuilder {
       blobs: this.blobs,
       repositories: this.repositories,
       clusterResourceFiles: this.clusterResourceFiles,
+      imageSetConfigCopies: this.imageSetConfigCopies,
+      signatureFiles: this.signatureFiles,
       workingDirMembers: this.workingDirMembers,
     };
   }

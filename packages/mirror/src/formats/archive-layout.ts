@@ -17,6 +17,8 @@ export const WORKING_DIR_PREFIX = 'working-dir/';
 export const CLUSTER_RESOURCES_PREFIX = 'working-dir/cluster-resources/';
 /** The ImageSetConfiguration copy oc-mirror v2 adds (`isc_<time>`); the unarchiver ignores it. */
 export const ISC_COPY_PREFIX = 'isc_';
+/** oc-mirror v2 keeps release signatures as `working-dir/signatures/<tag>-sha256-<hex>` (clusterresources const.go `signatureDir`). */
+export const SIGNATURES_PREFIX = 'working-dir/signatures/';
 
 /** v1 (`oc image mirror --dir` layout): `v2/<repo>/blobs/sha256:<hex>`, `v2/<repo>/manifests/<ref>`. */
 const v1BlobOrManifest = /^v2\/.+\/(blobs\/sha256:[a-f0-9]{64}|manifests\/[^/]+)$/;
@@ -37,6 +39,7 @@ export type MemberRole =
   | { role: 'layer-link'; repository: string; digest: string }
   | { role: 'registry-other' }
   | { role: 'cluster-resource'; file: string }
+  | { role: 'signature'; file: string }
   | { role: 'working-dir' }
   | { role: 'isc-copy' }
   | { role: 'v1-content' }
@@ -48,8 +51,11 @@ export function classifyMember(name: string): MemberRole {
   if (name.startsWith(CLUSTER_RESOURCES_PREFIX) && name.length > CLUSTER_RESOURCES_PREFIX.length) {
     return { role: 'cluster-resource', file: name.slice(CLUSTER_RESOURCES_PREFIX.length) };
   }
+  if (name.startsWith(SIGNATURES_PREFIX) && name.length > SIGNATURES_PREFIX.length)
+    return { role: 'signature', file: name.slice(SIGNATURES_PREFIX.length) };
   if (name.startsWith(WORKING_DIR_PREFIX) || name === 'working-dir') return { role: 'working-dir' };
-  if (name.startsWith(ISC_COPY_PREFIX)) return { role: 'isc-copy' };
+  // Only the top-level copy: oc-mirror writes it beside working-dir/, never inside a folder.
+  if (name.startsWith(ISC_COPY_PREFIX) && !name.includes('/')) return { role: 'isc-copy' };
   if (name === v1Metadata || v1BlobOrManifest.test(name)) return { role: 'v1-content' };
   return { role: 'unknown' };
 }

@@ -17,6 +17,7 @@ export {
   type CompletenessProblem,
   type CompletenessReport,
   detectArchiveKind,
+  type ImageSetConfigCopy,
   MirrorArchive,
   type NeededBy,
   OC_MIRROR_V1_ADVICE,
@@ -25,7 +26,9 @@ export {
 } from './archive-index.ts';
 export {
   CLUSTER_RESOURCES_PREFIX,
+  ISC_COPY_PREFIX,
   REGISTRY_TREE_PREFIX,
+  SIGNATURES_PREFIX,
   V1_CHUNK_NAME,
   V2_CHUNK_NAME,
   WORKING_DIR_PREFIX,
