@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { checkMirror, formatCheckReport, MirrorArchive } from '@hostmirror/mirror';
+import { MirrorArchive } from '@hostmirror/mirror/formats';
 import { type Command, type CommandContext, flag, optionalString, stringList } from '../command.ts';
 
 const usage =
@@ -13,6 +13,9 @@ const usage =
   '[--arch ARCH]... [--additional-image REF]... [--require-signature] [--json]';
 
 async function run(context: CommandContext): Promise<number> {
+  // Loaded here, not at the top: the `mirror` group imports this module for its verb list, and
+  // every other mirror verb should not pay for the preflight code (see the package README).
+  const { checkMirror, formatCheckReport } = await import('@hostmirror/mirror/check');
   const { values, io } = context;
   const archive = await MirrorArchive.open(
     context.positionals.map((path) => resolve(io.cwd, path)),
