@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openAtomicOutput, writeFileAtomic, writeStreamAtomic } from '@hostmirror/atomic-file';
-import type { CoreosIso, IsoEdit } from '@hostmirror/iso';
+import { type ByteSource, type CoreosIso, type IsoEdit, writeEditedStream } from '@hostmirror/iso';
 import { BuildIsoError } from './errors.ts';
 
 /** Newc archives start 4-aligned from the start of the initrd (coreos-iso.md §5). */
@@ -140,8 +140,55 @@ export async function writeFolderAtomic(
 }
 
 /**
- * Write the edited ISO to `path` atomically and hash it on the way (one pass instead of
- * writing and then reading 1 GiB back). The input ISO is never the output.
+ * A view of the input ISO that hashes it as the writer reads it. The writer reads the image
+ * front to back and skips only the patched ranges; the skipped bytes are read here and hashed
+ * in their place, so one pass gives the input's sha256 too (no second read of a 1 GiB file).
+ */
+class HashingSource implements ByteSource {
+  readonly size: number;
+  readonly #inner: ByteSource;
+  readonly #hash = createHash('sha256');
+  #hashed = 0;
+
+  constructor(inner: ByteSource) {
+    this.#inner = inner;
+    this.size = inner.size;
+  }
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    await this.#catchUp(offset);
+    const bytes = await this.#inner.read(offset, length);
+    if (offset === this.#hashed) {
+      this.#hash.update(bytes);
+      this.#hashed += bytes.length;
+    }
+    return bytes;
+  }
+
+  /** Hash the input up to `offset` (the ranges the writer replaced). */
+  async #catchUp(offset: number): Promise<void> {
+    while (this.#hashed < offset) {
+      const length = Math.min(HASH_GAP_CHUNK, offset - this.#hashed);
+      this.#hash.update(await this.#inner.read(this.#hashed, length));
+      this.#hashed += length;
+    }
+  }
+
+  async digest(): Promise<string> {
+    await this.#catchUp(this.size);
+    return this.#hash.digest('hex');
+  }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+const HASH_GAP_CHUNK = 1024 * 1024;
+
+/**
+ * Write the edited ISO to `path` atomically, hashing the output on the way and the input as it
+ * is read: one pass over each. The input ISO is never the output.
  */
 export async function writeIsoHashed(
   iso: CoreosIso,
@@ -149,7 +196,7 @@ export async function writeIsoHashed(
   path: string,
   overwrite: boolean,
   onProgress: (written: number) => void,
-): Promise<{ path: string; size: number; sha256: string }> {
+): Promise<{ output: { path: string; size: number; sha256: string }; inputSha256: string }> {
   const input = await realpath(iso.path);
   const existing = await realpath(path).catch(() => undefined);
   if (existing === input)
@@ -158,6 +205,7 @@ export async function writeIsoHashed(
       `The output ${path} is the input ISO; the input is never changed, so choose another output path.`,
     );
   const output = await openAtomicOutput(path, { overwrite });
+  const source = new HashingSource(iso.image.source);
   const hash = createHash('sha256');
   let size = 0;
   const tap = new Transform({
@@ -170,16 +218,12 @@ export async function writeIsoHashed(
   try {
     await Promise.all([
       pipeline(tap, output.stream),
-      iso.write(
-        edit,
-        { kind: 'stream', stream: tap },
-        { onProgress: (written) => onProgress(written) },
-      ),
+      writeEditedStream(source, edit, tap, { onProgress: (written) => onProgress(written) }),
     ]);
     await output.commit();
   } catch (error) {
     await output.abort();
     throw error;
   }
-  return { path, size, sha256: hash.digest('hex') };
+  return { output: { path, size, sha256: hash.digest('hex') }, inputSha256: await source.digest() };
 }

@@ -362,9 +362,6 @@ export async function buildMirrorIso(
 
   // 2. ISO
   const iso = await CoreosIso.open(options.iso);
-  // Hashing the input ISO (1 GiB+) overlaps with the archive, mirror and overlay work.
-  const isoDigestPending = digestOf(options.iso);
-  isoDigestPending.catch(() => undefined);
   const work = await mkdtemp(join(tmpdir(), 'hostmirror-build-'));
   try {
     const kernelHead =
@@ -461,12 +458,13 @@ export async function buildMirrorIso(
       rendezvousIP: cluster.rendezvousIP,
       release: { repository: release.repository, digest: release.digest },
     });
-    const isoDigest = await isoDigestPending;
+    // Reproducible keys from the inputs' digests (the ISO by its volume id and size: its sha256
+    // is taken in the writing pass, after the keys are needed).
     const seed =
       options.tlsSeed ??
       (epoch === undefined
         ? undefined
-        : `hostmirror-build:${[isoDigest, ...archives].map((file) => file.sha256).join(':')}:${sha256Bytes(installText + agentText)}`);
+        : `hostmirror-build:${[...archives, ...(registryDigest === null ? [] : [registryDigest]), ...extraDigests].map((file) => file.sha256).join(':')}:${iso.metadata.volumeId}:${iso.size}:${sha256Bytes(installText + agentText)}`);
     const tls = createMirrorTls({
       hosts: [plan.settings.registryName, cluster.rendezvousIP],
       ...(seed === undefined ? {} : { seed }),
@@ -584,14 +582,19 @@ export async function buildMirrorIso(
     edits.push(extension);
     const edit = iso.combine(...edits);
     progress.start(`writing ${options.output}`, edit.size);
-    let written = 0;
-    const isoOutput = await writeIsoHashed(iso, edit, options.output, overwrite, (done) => {
-      progress.advance(done - written);
-      written = done;
+    let bytesWritten = 0;
+    const isoWrite = await writeIsoHashed(iso, edit, options.output, overwrite, (done) => {
+      progress.advance(done - bytesWritten);
+      bytesWritten = done;
     });
     progress.done();
     timer.lap('write iso');
-    const outputs: Record<string, FileDigest> = { iso: isoOutput };
+    const outputs: Record<string, FileDigest> = { iso: isoWrite.output };
+    const isoDigest: FileDigest = {
+      path: options.iso,
+      size: iso.size,
+      sha256: isoWrite.inputSha256,
+    };
     const resultKargs =
       (await CoreosIso.open(options.output).then(async (out) => {
         try {
