@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { collectClusterResources, parseClusterResourceFile } from './cluster-resources.ts';
 import { MirrorFormatError } from './errors.ts';
+import { fixtureArchive, fixtureMirrorSets } from './mirror-sets.fixture.ts';
 import {
   attemptedReferences,
   findRegistry,
@@ -234,33 +234,10 @@ function contacted(sources: readonly PullSource[]): [string, string][] {
 }
 
 const M = 'mirror.local:5000';
-const resources = collectClusterResources([
-  ...parseClusterResourceFile(
-    'idms-oc-mirror.yaml',
-    `apiVersion: config.openshift.io/v1
-kind: ImageDigestMirrorSet
-metadata: {name: idms-release-0}
-spec:
-  imageDigestMirrors:
-  - source: quay.io/openshift-release-dev/ocp-release
-    mirrors: [dest.example:8443/openshift/release-images]
-`,
-  ),
-  ...parseClusterResourceFile(
-    'itms-oc-mirror.yaml',
-    `apiVersion: config.openshift.io/v1
-kind: ImageTagMirrorSet
-metadata: {name: itms-generic-0}
-spec:
-  imageTagMirrors:
-  - source: registry.redhat.io/ubi9/ubi
-    mirrors: [dest.example:8443/prefix/ubi9/ubi]
-`,
-  ),
-]);
+const resources = fixtureMirrorSets();
 
 describe('resolvePullSources on the drop-in hostmirror writes', () => {
-  const archive = { repositories: () => ['openshift/release-images', 'ubi9/ubi'] };
+  const archive = fixtureArchive;
   const written = parseRegistriesConf(
     renderRegistriesConf({
       rules: mirrorRulesFromArchive(resources, archive, { host: M, neverContactSource: true }),

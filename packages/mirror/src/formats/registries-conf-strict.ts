@@ -138,6 +138,17 @@ class Checker {
     return value;
   }
 
+  /** A string that must be one of `allowed` when set (empty counts as unset, as in c/image). */
+  choice(table: TomlTable, key: string, allowed: readonly string[], path: string): void {
+    const value = this.string(table, key, path);
+    if (value !== undefined && value !== '' && !allowed.includes(value))
+      this.error(
+        'bad-enum',
+        `${path}${key}`,
+        `${key} ${JSON.stringify(value)} is not one of ${allowed.join(', ')}.`,
+      );
+  }
+
   stringArray(table: TomlTable, key: string, path: string): void {
     const value = table[key];
     if (value === undefined) return;
@@ -174,18 +185,7 @@ function checkMirror(
       `Mirror location ${JSON.stringify(location)} must be host[:port][/path] with no tag, digest or wildcard.`,
     );
   }
-  const pull = checker.string(value, 'pull-from-mirror', `${path}.`);
-  if (
-    pull !== undefined &&
-    pull !== '' &&
-    !(PULL_FROM_MIRROR_VALUES as readonly string[]).includes(pull)
-  ) {
-    checker.error(
-      'bad-enum',
-      `${path}.pull-from-mirror`,
-      `pull-from-mirror ${JSON.stringify(pull)} is not one of ${PULL_FROM_MIRROR_VALUES.join(', ')}.`,
-    );
-  }
+  checker.choice(value, 'pull-from-mirror', PULL_FROM_MIRROR_VALUES, `${path}.`);
   return { location: location ?? '', insecure: checker.boolean(value, 'insecure', `${path}.`) };
 }
 
@@ -335,17 +335,7 @@ function checkTopLevel(checker: Checker, document: TomlTable): void {
     );
   }
   checker.keys(document, new Set([...TOP_LEVEL_KEYS, V1_TOP_LEVEL_KEY]), '', 'at the top level');
-  const shortNameMode = checker.string(document, 'short-name-mode', '');
-  if (
-    shortNameMode !== undefined &&
-    shortNameMode !== '' &&
-    !(SHORT_NAME_MODES as readonly string[]).includes(shortNameMode)
-  )
-    checker.error(
-      'bad-enum',
-      'short-name-mode',
-      `short-name-mode ${JSON.stringify(shortNameMode)} is not one of ${SHORT_NAME_MODES.join(', ')}.`,
-    );
+  checker.choice(document, 'short-name-mode', SHORT_NAME_MODES, '');
   checker.string(document, 'additional-layer-store-auth-helper', '');
   checker.stringArray(document, 'unqualified-search-registries', '');
   checker.stringArray(document, 'credential-helpers', '');

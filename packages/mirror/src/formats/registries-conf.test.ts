@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { collectClusterResources, parseClusterResourceFile } from './cluster-resources.ts';
 import { MirrorFormatError } from './errors.ts';
+import { fixtureArchive, fixtureMirrorSets } from './mirror-sets.fixture.ts';
 import { attemptedReferences, resolvePullSources } from './pull-sources.ts';
 import { loadRegistriesConf } from './registries-conf.ts';
 import { parseRegistriesConf, validateRegistriesConf } from './registries-conf-strict.ts';
@@ -14,35 +15,8 @@ import {
 
 const D = `sha256:${'e9'.repeat(32)}`;
 const M = 'mirror.local:5000';
-const archive = {
-  repositories: () => ['openshift/release', 'openshift/release-images', 'ubi9/ubi'],
-};
-const resources = collectClusterResources([
-  ...parseClusterResourceFile(
-    'idms-oc-mirror.yaml',
-    `apiVersion: config.openshift.io/v1
-kind: ImageDigestMirrorSet
-metadata: {name: idms-release-0}
-spec:
-  imageDigestMirrors:
-  - source: quay.io/openshift-release-dev/ocp-release
-    mirrors: [dest.example:8443/openshift/release-images]
-  - source: quay.io/openshift-release-dev/ocp-v4.0-art-dev
-    mirrors: [dest.example:8443/openshift/release]
-`,
-  ),
-  ...parseClusterResourceFile(
-    'itms-oc-mirror.yaml',
-    `apiVersion: config.openshift.io/v1
-kind: ImageTagMirrorSet
-metadata: {name: itms-generic-0}
-spec:
-  imageTagMirrors:
-  - source: registry.redhat.io/ubi9/ubi
-    mirrors: [dest.example:8443/prefix/ubi9/ubi]
-`,
-  ),
-]);
+const archive = fixtureArchive;
+const resources = fixtureMirrorSets();
 
 function errorCodes(text: string): string[] {
   return validateRegistriesConf(text).errors.map((issue) => issue.code);
