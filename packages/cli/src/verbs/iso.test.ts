@@ -72,6 +72,24 @@ describe('hostmirror iso', () => {
     assert.match(none.stderr, /No embedded Ignition config/);
   });
 
+  it('streamToTerminalRefused: -o - on a TTY is exit 1 (TTY_OUTPUT), nothing written', async () => {
+    const stdout = Object.assign(new PassThrough(), { isTTY: true });
+    const stderr = new PassThrough();
+    const written: Buffer[] = [];
+    const errors: Buffer[] = [];
+    stdout.on('data', (chunk: Buffer) => written.push(chunk));
+    stderr.on('data', (chunk: Buffer) => errors.push(chunk));
+    const code = await runCli(['iso', 'reset', pristine, '-o', '-'], {
+      stdout,
+      stderr,
+      cwd: dir,
+      env: {},
+    });
+    assert.equal(code, 1);
+    assert.equal(Buffer.concat(written).length, 0);
+    assert.match(Buffer.concat(errors).toString(), /terminal/);
+  });
+
   it('usageAndUserErrors: exit 2 for bad usage, 1 for a non-CoreOS ISO', async () => {
     const both = await cli(['iso', 'reset', pristine, '-o', 'x.iso', '--in-place'], dir);
     assert.equal(both.code, 2);
