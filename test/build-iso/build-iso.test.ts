@@ -100,6 +100,34 @@ describe('build-iso --demo', () => {
   });
 });
 
+test('no registry program found: built with the hook only, and the report says it cannot serve', async () => {
+  const out = join(work, 'noprogram.iso');
+  const { report } = await buildMirrorIso(
+    optionsFor(inputs, out, {
+      registryBinary: undefined,
+      defaultRegistryBinary: join(work, 'none'),
+      allowMissingRegistry: true,
+    }),
+  );
+  assert.equal(report.registry.canServe, false);
+  assert.equal(report.inputs.registryProgram, null);
+  assert.ok(report.warnings.some((warning) => warning.includes('cannot serve')));
+  assert.ok(!report.overlay.entries.includes('/usr/lib/hostmirror/registry'));
+  assert.ok(
+    report.overlay.entries.includes('/usr/lib/dracut/hooks/pre-pivot/90-hostmirror-registry.sh'),
+  );
+  await assert.rejects(
+    buildMirrorIso(
+      optionsFor(inputs, join(work, 'noprogram2.iso'), {
+        registryBinary: undefined,
+        defaultRegistryBinary: join(work, 'none'),
+        allowMissingRegistry: false,
+      }),
+    ),
+    { code: 'REGISTRY_BINARY_MISSING' },
+  );
+});
+
 describe('build-iso refuses, before writing anything', () => {
   async function refusal(name: string, extra: Parameters<typeof optionsFor>[2], code: string) {
     const out = join(work, `${name}.iso`);
@@ -162,14 +190,12 @@ describe('build-iso refuses, before writing anything', () => {
     );
     await refusal(
       'noregistry2',
-      { registryBinary: undefined, allowMissingRegistry: false, env: {} },
-      'REGISTRY_BINARY_MISSING',
-    ).catch(
-      // On a machine with /usr/bin/docker-registry the default is found and the build succeeds.
-      async (error: unknown) => {
-        if ((await stat('/usr/bin/docker-registry').catch(() => undefined)) === undefined)
-          throw error;
+      {
+        registryBinary: undefined,
+        defaultRegistryBinary: join(work, 'none'),
+        allowMissingRegistry: false,
       },
+      'REGISTRY_BINARY_MISSING',
     );
   });
 

@@ -74,8 +74,11 @@ export async function resolveArchives(paths: readonly string[]): Promise<string[
  * The registry program: the given path, else Debian's docker-registry when installed, else
  * none (`undefined`). A given path that is not an executable file is an error.
  */
-export async function findRegistryBinary(given: string | undefined): Promise<string | undefined> {
-  const candidate = given ?? DEFAULT_REGISTRY_BINARY;
+export async function findRegistryBinary(
+  given: string | undefined,
+  fallback = DEFAULT_REGISTRY_BINARY,
+): Promise<string | undefined> {
+  const candidate = given ?? fallback;
   const info = await stat(candidate).catch(() => undefined);
   const executable =
     info?.isFile() === true &&

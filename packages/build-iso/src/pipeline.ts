@@ -102,8 +102,10 @@ export interface BuildMirrorIsoOptions {
   mirror: string[];
   /** The ISO to write. */
   output: string;
-  /** The registry program; default /usr/bin/docker-registry when installed. */
+  /** The registry program; default `defaultRegistryBinary` when installed. */
   registryBinary?: string;
+  /** Where to look when `registryBinary` is not given (default /usr/bin/docker-registry). */
+  defaultRegistryBinary?: string;
   /**
    * Build even when no registry program is found (the demo on a bare machine): the ISO then
    * carries the boot sequence but cannot serve, and the report says so.
@@ -432,7 +434,10 @@ export async function buildMirrorIso(
     // 5. digests of the inputs; the volume's sha256 manifest
     const archives: FileDigest[] = [];
     for (const path of archivePaths) archives.push(await digestOf(path, progress));
-    const registryBinary = await findRegistryBinary(options.registryBinary);
+    const registryBinary = await findRegistryBinary(
+      options.registryBinary,
+      options.defaultRegistryBinary,
+    );
     if (registryBinary === undefined && options.allowMissingRegistry !== true)
       throw new BuildIsoError(
         'REGISTRY_BINARY_MISSING',
