@@ -31,3 +31,18 @@ describe('parseImageReference', () => {
       );
     });
 });
+
+describe('ImageReference fields', () => {
+  it('nameIsHostAndPath', () => {
+    assert.deepEqual(parseImageReference('index.docker.io/busybox'), {
+      name: 'docker.io/library/busybox',
+      domain: 'docker.io',
+      path: 'library/busybox',
+      tag: 'latest',
+      digest: undefined,
+    });
+    // An upper-case first component is a host (paths are lower-case only), as in c/image.
+    assert.equal(parseImageReference('Example/app').name, 'Example/app');
+    assert.equal(parseImageReference(`quay.io/a@${D}`).tag, undefined);
+  });
+});

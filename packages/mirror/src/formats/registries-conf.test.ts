@@ -230,6 +230,47 @@ describe('registries.conf validator', () => {
     );
   });
 
+  it('duplicatePrefixIsAnErrorBecauseCImageKeepsTheFirstSilently', () => {
+    const text =
+      '[[registry]]\nlocation = "quay.io/a"\n[[registry.mirror]]\nlocation = "m.io/first"\n' +
+      '[[registry]]\nprefix = "quay.io/a"\nlocation = "quay.io/a"\n[[registry.mirror]]\nlocation = "m.io/second"\n';
+    // No prefix means the location, so both tables have the prefix quay.io/a.
+    assert.deepEqual(errorCodes(text), ['duplicate-prefix']);
+    // What the strict message claims: c/image loads the file and uses the first table.
+    const loaded = loadRegistriesConf(text);
+    assert.equal(loaded.registries.length, 1);
+    assert.deepEqual(
+      loaded.registries[0]?.mirrors.map((mirror) => mirror.location),
+      ['m.io/first'],
+    );
+  });
+
+  it('cImageRefusalsAreReportedAndCleanFilesLoadIntoTheModel', () => {
+    const conflict =
+      '[[registry]]\nprefix = "a.io/x"\nlocation = "m.io"\n[[registry]]\nprefix = "a.io/y"\nlocation = "m.io"\nblocked = true\n';
+    const refused = validateRegistriesConf(conflict, 'conflict.conf');
+    assert.deepEqual(
+      refused.errors.map((issue) => [issue.code, issue.path]),
+      [['refused-by-containers-image', 'conflict.conf']],
+    );
+    assert.equal(refused.config, undefined);
+    const clean = validateRegistriesConf(
+      '[[registry]]\nprefix = ""\nlocation = "quay.io/a"\n[[registry.mirror]]\nlocation = "m.io/a"\n',
+      'clean.conf',
+    );
+    assert.deepEqual(clean.config?.registries, [
+      {
+        prefix: 'quay.io/a',
+        location: 'quay.io/a',
+        insecure: false,
+        blocked: false,
+        mirrorByDigestOnly: false,
+        mirrors: [{ location: 'm.io/a', insecure: false, pullFromMirror: 'all' }],
+        origin: 'clean.conf',
+      },
+    ]);
+  });
+
   it('insecureOnSeparateTableWarned', () => {
     const report = validateRegistriesConf(
       '[[registry]]\nlocation = "m:5055"\ninsecure = true\n[[registry]]\nlocation = "quay.io/a"\n[[registry.mirror]]\nlocation = "m:5055/a"\n',
