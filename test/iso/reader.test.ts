@@ -14,6 +14,8 @@ import { isoinfoFiles, xorrisoFiles } from './iso-tools.ts';
 
 let dir: { path: string; dispose: () => Promise<void> };
 let iso: string;
+/** The same tree from genisoimage: directories deeper than 8 levels go to rr_moved (RE/CL). */
+let genisoimageIso: string;
 const longName = `${'long-name-'.repeat(23)}.txt`;
 const deep = 'a/b/c/d/e/f/g/h/i';
 
@@ -32,9 +34,14 @@ before(async () => {
   await runOk(
     xorriso,
     ['-as', 'mkisofs', '-quiet', '-o', iso, '-R', '-J', '-joliet-long', '-V', 'STRESS', root],
-    {
-      timeoutMs: 30_000,
-    },
+    { timeoutMs: 30_000 },
+  );
+  genisoimageIso = join(dir.path, 'stress-genisoimage.iso');
+  const genisoimage = await requireTool('genisoimage', 'genisoimage');
+  await runOk(
+    genisoimage,
+    ['-quiet', '-o', genisoimageIso, '-R', '-J', '-joliet-long', '-V', 'STRESS', root],
+    { timeoutMs: 30_000 },
   );
 });
 after(() => dir.dispose());
@@ -89,4 +96,21 @@ test('continuationLoop: a CE pointing at itself is BAD_SYSTEM_USE, never a hang'
     assert.equal((error as { code?: string }).code, 'BAD_SYSTEM_USE');
     return true;
   });
+});
+
+test('relocatedDirectories: genisoimage rr_moved (RE/CL) read as the original tree, like xorriso', async () => {
+  const bytes = await readFile(genisoimageIso);
+  assert.ok(bytes.includes(Buffer.from('rr_moved', 'latin1')), 'genisoimage relocated a directory');
+  const image = await IsoImage.open(genisoimageIso);
+  try {
+    const files = (await image.entries())
+      .filter((entry) => !entry.isDirectory)
+      .map((entry) => ({ path: entry.path, lba: entry.extents[0]?.lba ?? 0, size: entry.size }))
+      .sort((a, b) => a.path.localeCompare(b.path));
+    assert.ok(files.some((file) => file.path === `/${deep}/bottom.txt`));
+    assert.ok(!files.some((file) => file.path.includes('rr_moved')));
+    assert.deepEqual(files, await xorrisoFiles(genisoimageIso));
+  } finally {
+    await image.close();
+  }
 });
