@@ -1,6 +1,7 @@
 /**
  * A full build on a CoreOS-layout ISO with a real kernel (tools/make-coreos-iso.ts with the
- * Debian kernel and a busybox initrd), booted under qemu through isolinux: the init program
+ * Debian kernel and a busybox initrd), booted under qemu through isolinux (BIOS) and GRUB
+ * (UEFI, OVMF): the init program
  * sees the files of our extended initrd (the registry program, the pre-pivot hook) and the
  * embedded `/config.ign` (isolinux loads `images/ignition.img` as a second initrd), each
  * checked by sha256, and the kernel command line includes our kargs.
@@ -20,7 +21,9 @@ import {
 import { makeCoreosIso } from '../../tools/make-coreos-iso.ts';
 import {
   assertCleanBoot,
+  type BootResult,
   bootIsoCdrom,
+  bootIsoUefi,
   buildBaseInitrd,
   findDebianKernel,
   markerValues,
@@ -54,7 +57,6 @@ test('the built ISO boots: the kernel gets the extended initrd, the embedded Ign
     kernel: kernel.path,
     initrd,
     kargs: ['console=ttyS0', 'panic=-1'],
-    efi: false,
   });
   const before = await sha256File(base.path);
   const output = join(work, 'mirror.iso');
@@ -69,22 +71,33 @@ test('the built ISO boots: the kernel gets the extended initrd, the embedded Ign
     }),
   );
   assert.equal(await sha256File(base.path), before, 'the input ISO is unchanged');
-  const result = await bootIsoCdrom(output, { bios: 'isolinux', memoryMiB: 512 });
-  assertCleanBoot(result);
   const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
-  assert.deepEqual(
-    markerValues(result.console, 'HM-BUILD-CONFIG'),
-    [report.ignition.sha256],
-    result.console,
-  );
-  assert.deepEqual(markerValues(result.console, 'HM-BUILD-REGISTRY'), [
-    sha(await readFile(registry)),
+  const expected = {
+    config: report.ignition.sha256,
+    registry: sha(await readFile(registry)),
+    hook: sha(scriptText(PRE_PIVOT_HOOK_SCRIPT)),
+  };
+  const check = (result: BootResult, how: string) => {
+    assertCleanBoot(result);
+    const explain = `${how}\n${result.console}`;
+    assert.deepEqual(markerValues(result.console, 'HM-BUILD-CONFIG'), [expected.config], explain);
+    assert.deepEqual(
+      markerValues(result.console, 'HM-BUILD-REGISTRY'),
+      [expected.registry],
+      explain,
+    );
+    assert.deepEqual(markerValues(result.console, 'HM-BUILD-HOOK'), [expected.hook], explain);
+    const [cmdline] = markerValues(result.console, 'HM-BUILD-CMDLINE');
+    assert.ok(cmdline?.includes(`coreos.liveiso=${base.volumeId}`), explain);
+    assert.ok(cmdline?.split(' ').includes('hostmirror.check=boot'), explain);
+  };
+  // BIOS: isolinux reads isolinux.cfg's kargs area; UEFI: GRUB reads grub.cfg's (and the GPT
+  // that the initrd extension grew must still be valid for OVMF).
+  const [bios, uefi] = await Promise.all([
+    bootIsoCdrom(output, { bios: 'isolinux', memoryMiB: 512 }),
+    bootIsoUefi(output),
   ]);
-  assert.deepEqual(markerValues(result.console, 'HM-BUILD-HOOK'), [
-    sha(scriptText(PRE_PIVOT_HOOK_SCRIPT)),
-  ]);
-  const [cmdline] = markerValues(result.console, 'HM-BUILD-CMDLINE');
-  assert.ok(cmdline?.includes(`coreos.liveiso=${base.volumeId}`), cmdline);
-  assert.ok(cmdline?.split(' ').includes('hostmirror.check=boot'), cmdline);
+  check(bios, 'BIOS isolinux');
+  check(uefi, 'UEFI GRUB');
   assert.equal(report.kargs.result, `${base.defaultKargs} hostmirror.check=boot`);
 });
