@@ -223,3 +223,29 @@ test('badArchive: a CRC64 xz archive is refused before anything is written (new 
   assert.deepEqual(await readFile(fixture), before);
   await assert.rejects(readFile(join(dir.path, 'refused.iso')), { code: 'ENOENT' });
 });
+
+test('extendFile: a plain ISO (no MBR, no GPT) grows to the end of the new extent', async () => {
+  const root = join(dir.path, 'plain-root');
+  await mkdir(join(root, 'images/pxeboot'), { recursive: true });
+  await writeFile(join(root, 'images/pxeboot/initrd.img'), 'plain-initrd\n');
+  await writeFile(join(root, 'images/ignition.img'), Buffer.alloc(262144)); // makes it CoreOS-like
+  const plain = join(dir.path, 'plain.iso');
+  const xorriso = await requireTool('xorriso');
+  await runShell(`"${xorriso}" -as mkisofs -quiet -o "${plain}" -R -J -V PLAIN "${root}"`, {
+    timeoutMs: 30_000,
+  });
+  const archive = await archiveOf('plain');
+  const output = join(dir.path, 'plain-extended.iso');
+  await extend(plain, output, archive);
+  await assertReadersAgree(output);
+  const bytes = await readFile(output);
+  const pad = (data: Buffer) => Buffer.alloc((4 - (data.length % 4)) % 4);
+  const original = Buffer.from('plain-initrd\n');
+  const expected = Buffer.concat([original, pad(original), archive, pad(archive)]);
+  assert.deepEqual(await isoinfoExtract(output, '-J', '/images/pxeboot/initrd.img'), expected);
+  assert.equal(bytes.readUInt32LE(16 * 2048 + 80) * 2048, bytes.length);
+  assert.equal(
+    bytes.length,
+    (await readFile(plain)).length + Math.ceil(expected.length / 2048) * 2048,
+  );
+});
