@@ -9,8 +9,8 @@
  *                                           process `pnpm hostmirror` starts (pnpm left out so
  *                                           that its own start-up is not timed)
  *   find | cpio -o -H newc | gzip -6 / pigz -6 / zstd -3
- * and prints wall time, output size, size and time ratios to each peer, and peak RSS
- * (`/usr/bin/time -f %M`, the largest process of each pipeline).
+ * and prints wall time, CPU time (user + system), output size, size and time ratios to each
+ * peer, and peak RSS (`/usr/bin/time -f %M`, the largest process of each pipeline).
  */
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -103,6 +103,8 @@ async function stageInput(targetBytes: number, root: string): Promise<StagedInpu
 interface Measured {
   name: string;
   wallS: number;
+  /** User + system CPU seconds of the whole pipeline: less sensitive to a busy machine. */
+  cpuS: number;
   maxRssKiB: number;
   outBytes: number;
 }
@@ -115,13 +117,22 @@ async function measure(
 ): Promise<Measured> {
   const time = await requireTool('time');
   const timeFile = `${outPath}.time`;
-  await runOk(time, ['-f', '%e %M', '-o', timeFile, '/bin/sh', '-ec', script], {
+  await runOk(time, ['-f', '%e %M %U %S', '-o', timeFile, '/bin/sh', '-ec', script], {
     cwd,
     timeoutMs: 30 * 60_000,
   });
-  const [wall, rss] = (await readFile(timeFile, 'utf8')).trim().split(/\s+/).map(Number);
+  const [wall, rss, user, system] = (await readFile(timeFile, 'utf8'))
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   const outBytes = (await stat(outPath)).size;
-  return { name, wallS: wall ?? Number.NaN, maxRssKiB: rss ?? Number.NaN, outBytes };
+  return {
+    name,
+    wallS: wall ?? Number.NaN,
+    cpuS: (user ?? Number.NaN) + (system ?? Number.NaN),
+    maxRssKiB: rss ?? Number.NaN,
+    outBytes,
+  };
 }
 
 function ratio(a: number, b: number): string {
@@ -170,6 +181,7 @@ async function benchSize(sizeMiB: number, repeat: number, keep: boolean): Promis
       results.push({
         name,
         wallS: Math.min(...all.map((m) => m.wallS)),
+        cpuS: Math.min(...all.map((m) => m.cpuS)),
         maxRssKiB: Math.max(...all.map((m) => m.maxRssKiB)),
         outBytes: all[0]?.outBytes ?? Number.NaN,
       });
@@ -193,18 +205,19 @@ function printTable(sizeMiB: number, input: StagedInput, results: Measured[]): v
       `: ${input.sources.join(', ')}`,
   );
   console.log(
-    '| run | wall s | MiB/s in | output bytes | peak RSS MiB | size vs peer | time vs peer |',
+    '| run | wall s | CPU s | MiB/s in | output bytes | peak RSS MiB | size vs peer | wall vs peer | CPU vs peer |',
   );
-  console.log('|---|---:|---:|---:|---:|---|---|');
+  console.log('|---|---:|---:|---:|---:|---:|---|---|---|');
   for (const r of results) {
     const peers = (peersOf[r.name] ?? [])
       .map((peerName) => byName.get(peerName))
       .filter((p): p is Measured => p !== undefined);
     const size = peers.map((p) => `${ratio(r.outBytes, p.outBytes)} ${p.name}`).join('; ');
     const time = peers.map((p) => `${ratio(r.wallS, p.wallS)} ${p.name}`).join('; ');
+    const cpu = peers.map((p) => `${ratio(r.cpuS, p.cpuS)} ${p.name}`).join('; ');
     console.log(
-      `| ${r.name} | ${r.wallS.toFixed(2)} | ${(input.bytes / MiB / r.wallS).toFixed(1)} | ` +
-        `${r.outBytes} | ${(r.maxRssKiB / 1024).toFixed(1)} | ${size || '–'} | ${time || '–'} |`,
+      `| ${r.name} | ${r.wallS.toFixed(2)} | ${r.cpuS.toFixed(2)} | ${(input.bytes / MiB / r.wallS).toFixed(1)} | ` +
+        `${r.outBytes} | ${(r.maxRssKiB / 1024).toFixed(1)} | ${size || '–'} | ${time || '–'} | ${cpu || '–'} |`,
     );
   }
 }
