@@ -128,6 +128,69 @@ test('no registry program found: built with the hook only, and the report says i
   );
 });
 
+test('an agent ISO keeps its embedded config: ours and the extra --ignition are merged into it', async () => {
+  const agentIso = join(work, 'agent-input.iso');
+  const agentConfig = JSON.stringify({
+    ignition: { version: '3.2.0' },
+    storage: {
+      files: [
+        { path: '/etc/assisted/agent-marker', contents: { source: 'data:,agent' }, mode: 420 },
+      ],
+    },
+  });
+  const input = await CoreosIso.open(inputs.iso);
+  try {
+    await input.write(await input.planEmbedIgnition(Buffer.from(agentConfig)), {
+      kind: 'file',
+      path: agentIso,
+    });
+  } finally {
+    await input.close();
+  }
+  const extra = join(work, 'extra.ign');
+  await writeFile(
+    extra,
+    JSON.stringify({
+      ignition: { version: '3.3.0' },
+      storage: {
+        files: [{ path: '/etc/extra-marker', contents: { source: 'data:,extra' }, mode: 420 }],
+      },
+    }),
+  );
+  const out = join(work, 'agent-mirror.iso');
+  const { report } = await buildMirrorIso(
+    optionsFor(inputs, out, { iso: agentIso, ignition: [extra] }),
+  );
+  assert.equal(report.inputs.embeddedIgnition, 'merged');
+  const iso = await CoreosIso.open(out);
+  try {
+    const area = await iso.ignitionAreaBytes();
+    const bytes = await readInitrdFile(
+      (async function* () {
+        yield area;
+      })(),
+      IGNITION_MEMBER,
+    );
+    assert.ok(bytes !== undefined);
+    const config = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    assert.equal(config.ignition.version, '3.3.0', 'translated up to the newest spec merged');
+    const paths = config.storage.files.map((file: { path: string }) => file.path);
+    for (const path of [
+      '/etc/assisted/agent-marker',
+      '/etc/extra-marker',
+      '/etc/hostmirror/hostmirror.env',
+    ])
+      assert.ok(paths.includes(path), `${path} in ${paths.join(', ')}`);
+    assert.ok(
+      config.systemd.units.some(
+        (unit: { name: string }) => unit.name === 'hostmirror-registry.service',
+      ),
+    );
+  } finally {
+    await iso.close();
+  }
+});
+
 describe('build-iso refuses, before writing anything', () => {
   async function refusal(name: string, extra: Parameters<typeof optionsFor>[2], code: string) {
     const out = join(work, `${name}.iso`);
