@@ -6,6 +6,7 @@ import {
   parseImageReference,
   referenceName,
 } from '../formats/image-reference.ts';
+import { type ImageManifest, parseImageManifest } from '../formats/manifest.ts';
 import { type PullSource, resolvePullSources } from '../formats/pull-sources.ts';
 import { loadRegistriesConf, type RegistriesConf } from '../formats/registries-conf.ts';
 import {
@@ -16,13 +17,7 @@ import {
 } from '../formats/registries-conf-writer.ts';
 import { type CatalogBundle, catalogBundles, catalogConfigsDir } from './catalog.ts';
 import { asCheckError, MirrorCheckError, type MirrorCheckErrorCode } from './errors.ts';
-import {
-  formatPlatform,
-  type ImageManifest,
-  ociArchitecture,
-  parseImageManifest,
-  selectPlatforms,
-} from './image-manifest.ts';
+import { formatPlatform, ociArchitecture, selectPlatforms } from './image-manifest.ts';
 import { type ArchiveImageSetConfig, readArchiveImageSetConfigs } from './image-set-config.ts';
 import { readFilesFromLayer, readMatchingFilesFromLayer } from './layer-files.ts';
 import {
@@ -179,6 +174,15 @@ async function verifyContent(
 const REMIRROR_FIX =
   'mirror the image again with oc-mirror, and give every archive chunk (a differential archive only carries new blobs).';
 
+/** formats' manifest parser, a failure relabelled as the check's `MANIFEST_INVALID`. */
+function parseManifestForCheck(bytes: Uint8Array, where: string): ImageManifest {
+  try {
+    return parseImageManifest(bytes, where);
+  } catch (error) {
+    throw asCheckError(error) ?? error;
+  }
+}
+
 async function readManifest(
   lookup: ArchiveLookup,
   repository: string,
@@ -192,7 +196,7 @@ async function readManifest(
       fix: REMIRROR_FIX,
     };
   try {
-    return parseImageManifest(await lookup.archive.readBlob(digest), where);
+    return parseManifestForCheck(await lookup.archive.readBlob(digest), where);
   } catch (error) {
     if (!(error instanceof MirrorCheckError)) throw error;
     return { code: error.code, detail: error.message, fix: REMIRROR_FIX };
@@ -488,11 +492,11 @@ async function readCatalogBundles(
   architectures: readonly string[],
 ): Promise<CatalogBundle[]> {
   const where = `catalog image ${repository}@${digest}`;
-  let manifest = parseImageManifest(await readRequiredBlob(lookup, digest, where), where);
+  let manifest = parseManifestForCheck(await readRequiredBlob(lookup, digest, where), where);
   if (manifest.kind === 'index') {
     const child = selectPlatforms(manifest.children, architectures).selected[0];
     if (child === undefined) return [];
-    manifest = parseImageManifest(await readRequiredBlob(lookup, child.digest, where), where);
+    manifest = parseManifestForCheck(await readRequiredBlob(lookup, child.digest, where), where);
   }
   if (manifest.kind !== 'image') return [];
   const config = JSON.parse(
@@ -688,7 +692,7 @@ async function readReleasePayload(
   wantedArchitectures: readonly string[] | undefined,
 ): Promise<{ payload: ReleasePayload; architecture: string | undefined }> {
   const where = `release image ${repository}@${digest}`;
-  let manifest = parseImageManifest(await readRequiredBlob(lookup, digest, where), where);
+  let manifest = parseManifestForCheck(await readRequiredBlob(lookup, digest, where), where);
   let imageDigest = digest;
   if (manifest.kind === 'index') {
     const platforms = manifest.children.filter((child) => child.platform !== undefined);
@@ -705,7 +709,7 @@ async function readReleasePayload(
         `${repository}@${digest}`,
       );
     imageDigest = selected[0].digest;
-    manifest = parseImageManifest(
+    manifest = parseManifestForCheck(
       await readRequiredBlob(lookup, imageDigest, `${where} (${architectures[0]})`),
       `${repository}@${imageDigest}`,
     );

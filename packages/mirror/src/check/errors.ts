@@ -18,7 +18,7 @@ export type MirrorCheckErrorCode =
   | 'IMAGE_REFERENCES_INVALID'
   | 'RELEASE_METADATA_INVALID'
   | 'LAYER_UNREADABLE'
-  // images in the archive (image-manifest.ts, checker.ts)
+  // images in the archive (formats/manifest.ts relabelled, checker.ts)
   | 'MANIFEST_INVALID'
   | 'MANIFEST_MISSING'
   | 'BLOB_MISSING'
@@ -63,4 +63,5 @@ const FORMAT_TO_CHECK_CODE: Partial<Record<MirrorFormatErrorCode, MirrorCheckErr
   BAD_IMAGE_REFERENCE: 'BAD_REFERENCE',
   REGISTRIES_CONF_INVALID: 'REGISTRIES_CONF_INVALID',
   REGISTRIES_CONF_CONFLICT: 'REGISTRIES_CONF_CONFLICT',
+  MANIFEST_INVALID: 'MANIFEST_INVALID',
 };

@@ -7,12 +7,7 @@ export {
   sigstoreTag,
 } from './checker.ts';
 export { MirrorCheckError, type MirrorCheckErrorCode } from './errors.ts';
-export {
-  type ImageManifest,
-  ociArchitecture,
-  parseImageManifest,
-  selectPlatforms,
-} from './image-manifest.ts';
+export { ociArchitecture, selectPlatforms } from './image-manifest.ts';
 export { readFilesFromLayer } from './layer-files.ts';
 export {
   IMAGE_REFERENCES_PATH,

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { parseImageManifest } from '../formats/manifest.ts';
 import { MirrorCheckError } from './errors.ts';
-import { formatPlatform, parseImageManifest, selectPlatforms } from './image-manifest.ts';
+import { formatPlatform, selectPlatforms } from './image-manifest.ts';
 import { readFilesFromLayer, readMatchingFilesFromLayer } from './layer-files.ts';
 import {
   IMAGE_REFERENCES_PATH,
@@ -225,7 +226,7 @@ describe('parseImageReferences', () => {
   });
 });
 
-describe('image manifests', () => {
+describe('platform choice', () => {
   const index = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
@@ -257,30 +258,6 @@ describe('image manifests', () => {
       ['linux/amd64', 'linux/arm64/v8'],
     );
     assert.deepEqual(missing, ['s390x']);
-  });
-
-  test('foreignLayersAreNotNeededFromTheRegistry', () => {
-    const manifest = parseImageManifest(
-      Buffer.from(
-        JSON.stringify({
-          config: { digest: D },
-          layers: [
-            { digest: D },
-            { digest: `sha256:${'cd'.repeat(32)}`, urls: ['https://example.invalid/l'] },
-          ],
-        }),
-      ),
-      'repo@x',
-    );
-    assert.equal(manifest.kind === 'image' ? manifest.layers.length : -1, 1);
-  });
-
-  test('invalidManifestsAreTyped', () => {
-    for (const text of ['{', '[]', '{"config":{"digest":"sha256:short"}}', '{"schemaVersion":2}'])
-      assert.throws(
-        () => parseImageManifest(Buffer.from(text), 'repo@x'),
-        isCode('MANIFEST_INVALID'),
-      );
   });
 });
 

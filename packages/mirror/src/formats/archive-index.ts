@@ -17,7 +17,12 @@ import {
 } from './cluster-resources.ts';
 import { isDigest, parseDigest } from './digest.ts';
 import { MirrorFormatError } from './errors.ts';
-import { MAX_MANIFEST_BYTES, type ManifestReference, parseManifest } from './manifest.ts';
+import {
+  MAX_MANIFEST_BYTES,
+  type ManifestReference,
+  manifestReferences,
+  parseImageManifest,
+} from './manifest.ts';
 import { readTarEntries, readTarEntriesSync, type TarEntry } from './tar-reader.ts';
 
 /**
@@ -358,18 +363,12 @@ export class MirrorArchive {
           need(manifest, { repository, manifest, role: 'manifest' });
           const location = this.#blobs.get(manifest);
           if (!location) continue;
-          const parsed =
-            location.size <= MAX_MANIFEST_BYTES ? parseManifest(files.read(location)) : undefined;
-          if (!parsed) {
-            problems.push({
-              kind: 'manifest-unreadable',
-              repository,
-              manifest,
-              reason: `not an OCI or Docker manifest (JSON with manifests, config or fsLayers, at most ${MAX_MANIFEST_BYTES} bytes)`,
-            });
+          const parsed = readManifestReferences(files, location, `${repository}@${manifest}`);
+          if (typeof parsed === 'string') {
+            problems.push({ kind: 'manifest-unreadable', repository, manifest, reason: parsed });
             continue;
           }
-          for (const reference of parsed.references)
+          for (const reference of parsed)
             need(reference.digest, { repository, manifest, role: reference.role });
         }
       }
@@ -457,6 +456,22 @@ function truncatedAfterIndexing(
     `${chunk} ended at byte ${offset + filled} while reading ${size} bytes from byte ${offset}; the file changed or was truncated after indexing.`,
     { path: chunk, offset },
   );
+}
+
+/** What a stored manifest needs, or why it cannot be read (the parser's message). */
+function readManifestReferences(
+  files: ChunkReader,
+  location: BlobLocation,
+  where: string,
+): ManifestReference[] | string {
+  if (location.size > MAX_MANIFEST_BYTES)
+    return `${location.size} bytes, larger than any manifest (distribution refuses over ${MAX_MANIFEST_BYTES})`;
+  try {
+    return manifestReferences(parseImageManifest(files.read(location), where));
+  } catch (error) {
+    if (error instanceof MirrorFormatError) return error.message;
+    throw error;
+  }
 }
 
 /** Collects the index while chunks are read. */

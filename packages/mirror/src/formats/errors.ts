@@ -19,6 +19,7 @@ export type MirrorFormatErrorCode =
   | 'BLOB_TOO_LARGE'
   | 'BLOB_DIGEST_MISMATCH'
   | 'BAD_DIGEST'
+  | 'MANIFEST_INVALID'
   | 'RESOURCE_NOT_IN_ARCHIVE'
   // cluster resources, image set config, registries.conf, certificates
   | 'BAD_CLUSTER_RESOURCE'

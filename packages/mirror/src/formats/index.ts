@@ -77,9 +77,16 @@ export {
 } from './image-set-config.ts';
 export { type ArchiveSizeEstimate, estimateSizesFromArchive } from './image-set-size.ts';
 export {
+  type BlobDescriptor,
+  type ChildManifest,
+  type ImageManifest,
   MAX_MANIFEST_BYTES,
+  type ManifestKind,
   type ManifestReference,
+  manifestReferences,
   type ParsedManifest,
+  type Platform,
+  parseImageManifest,
   parseManifest,
 } from './manifest.ts';
 export { writeOutputFile } from './output.ts';
