@@ -14,8 +14,11 @@ PATH="$(bash tools/ensure-pnpm.sh):$PATH"
 export PATH npm_config_nodedir=${npm_config_nodedir:-/usr}
 pnpm install --frozen-lockfile --reporter=silent
 
-pnpm run --silent typecheck
-pnpm run --silent lint
+# Type and lint faults fail the run, but only after the tests have run, so that one
+# report shows everything that is wrong.
+static_failures=()
+pnpm run --silent typecheck || static_failures+=(typecheck)
+pnpm run --silent lint || static_failures+=(lint)
 
 files=()
 case "$which" in
@@ -25,4 +28,10 @@ case "$which" in
   *) echo "usage: $0 [all|unit|system]" >&2; exit 2 ;;
 esac
 # Two test files at a time: the machine has 2 cores and qemu boots are CPU-bound.
-exec node --import tsx --test --test-concurrency=2 --test-reporter=spec "${files[@]}"
+status=0
+node --import tsx --test --test-concurrency=2 --test-reporter=spec "${files[@]}" || status=$?
+if [ ${#static_failures[@]} -gt 0 ]; then
+  echo "failed before the tests: ${static_failures[*]}" >&2
+  [ "$status" -ne 0 ] || status=1
+fi
+exit "$status"
