@@ -4,6 +4,7 @@ import { MirrorFormatError } from '../formats/errors.ts';
 import {
   decodeHeader,
   isZeroBlock,
+  paddedSize,
   parsePaxRecords,
   TAR_BLOCK_SIZE,
   typeflags,
@@ -85,10 +86,6 @@ class ChunkReader {
     }
     return bytes - left;
   }
-}
-
-function paddedSize(size: number): number {
-  return Math.ceil(size / TAR_BLOCK_SIZE) * TAR_BLOCK_SIZE;
 }
 
 function startsWith(bytes: Buffer, magic: readonly number[]): boolean {

@@ -7,6 +7,11 @@ import { MirrorFormatError } from './errors.ts';
  */
 export const TAR_BLOCK_SIZE = 512;
 
+/** A member's data takes whole blocks: its size rounded up to a multiple of 512. */
+export function paddedSize(size: number): number {
+  return Math.ceil(size / TAR_BLOCK_SIZE) * TAR_BLOCK_SIZE;
+}
+
 const field = {
   name: [0, 100],
   mode: [100, 108],

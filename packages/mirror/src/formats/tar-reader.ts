@@ -5,6 +5,7 @@ import {
   decodeHeader,
   isZeroBlock,
   kindOf,
+  paddedSize,
   parsePaxRecords,
   TAR_BLOCK_SIZE,
   type TarEntryKind,
@@ -111,10 +112,6 @@ export class WindowedReader {
     }
     return buffer.subarray(0, filled);
   }
-}
-
-function padded(size: number): number {
-  return Math.ceil(size / TAR_BLOCK_SIZE) * TAR_BLOCK_SIZE;
 }
 
 /** Reject names that would land outside the extraction root (oc-mirror's sanitizeArchivePath). */
@@ -237,7 +234,7 @@ export function* readTarEntriesSync(
       const data = reader.read(dataOffset, header.size);
       meta.start ??= offset;
       applyMeta(header.typeflag, data, meta, globals, where);
-      offset = dataOffset + padded(header.size);
+      offset = dataOffset + paddedSize(header.size);
       continue;
     }
     const size = meta.size ?? numberFromRecord(globals.get('size'), where) ?? header.size;
@@ -259,7 +256,7 @@ export function* readTarEntriesSync(
     }
     yield entry;
     meta = { start: undefined };
-    offset = dataOffset + padded(entry.size);
+    offset = dataOffset + paddedSize(entry.size);
   }
 }
 
