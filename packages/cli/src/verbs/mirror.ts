@@ -236,7 +236,7 @@ async function validateFiles(context: CommandContext): Promise<number> {
     throw new UsageError('--validate needs the files to check.');
   const reports = [];
   for (const file of context.positionals)
-    reports.push({ file, ...validateRegistriesConf(await readFile(file, 'utf8')) });
+    reports.push({ file, ...validateRegistriesConf(await readFile(file, 'utf8'), file) });
   if (flag(context.values, 'json')) {
     context.printJson(
       reports.map(({ file, valid, errors, warnings }) => ({ file, valid, errors, warnings })),

@@ -380,7 +380,11 @@ function loadChecked(
     return loadRegistriesConf(document, { origin });
   } catch (error) {
     if (!(error instanceof MirrorFormatError)) throw error;
-    checker.error('refused-by-containers-image', origin, error.message);
+    // The loader's message starts with the file; the report already names it.
+    const message = error.message.startsWith(`${origin}: `)
+      ? error.message.slice(origin.length + 2)
+      : error.message;
+    checker.error('refused-by-containers-image', 'registry', message);
     return undefined;
   }
 }

@@ -251,7 +251,7 @@ describe('registries.conf validator', () => {
     const refused = validateRegistriesConf(conflict, 'conflict.conf');
     assert.deepEqual(
       refused.errors.map((issue) => [issue.code, issue.path]),
-      [['refused-by-containers-image', 'conflict.conf']],
+      [['refused-by-containers-image', 'registry']],
     );
     assert.equal(refused.config, undefined);
     const clean = validateRegistriesConf(
