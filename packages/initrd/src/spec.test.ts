@@ -81,4 +81,73 @@ describe('overlay spec', () => {
       expectSpecError('SPEC_INVALID', 2, 27),
     );
   });
+
+  it('modesOnlyInOctal', () => {
+    const mode = (text: string) =>
+      parseOverlaySpec(`files: [{ path: /a, contents: x, mode: ${text} }]`).files[0]?.mode;
+    assert.equal(mode('0755'), 0o755);
+    assert.equal(mode('04755'), 0o4755);
+    assert.equal(mode('0'), 0);
+    assert.equal(mode('0o640'), 0o640);
+    assert.equal(mode('"0600"'), 0o600);
+    const parse = (text: string) => () =>
+      parseOverlaySpec(`files:\n  - { path: /a, contents: x, mode: ${text} }\n`, {
+        specPath: 'spec.yaml',
+      });
+    // 0999 is decimal 999 in YAML 1.1 (a sticky rwxr--rwx file); 493 is Ignition's 0755 but
+    // 420 could be 0420 or 0644: decimal is refused, the message gives the octal spellings.
+    for (const bad of ['0999', '0778', '493', '420', '755', '0x1ed', '010000', '"755"', '-1', 'rw'])
+      assert.throws(parse(bad), expectSpecError('SPEC_INVALID', 2, 36), bad);
+    assert.throws(parse('420'), /0420 if you meant octal, or 0644 if you meant decimal 420/);
+    assert.throws(parse('493'), /0755 if you meant decimal 493/);
+    assert.throws(
+      () => parseOverlaySpec('directories: [{ path: /d, mode: 0888 }]', { specPath: 'spec.yaml' }),
+      expectSpecError('SPEC_INVALID', 1, 33),
+    );
+  });
+
+  it('refusesAFileUsedAsAFolder', () => {
+    const text = 'files:\n  - { path: /etc/a, contents: a }\n  - { path: /etc/a/b, contents: b }\n';
+    assert.throws(
+      () => parseOverlaySpec(text, { specPath: 'spec.yaml' }),
+      (error: unknown) =>
+        expectSpecError('SPEC_INVALID', 3, 13)(error) &&
+        /\/etc\/a\/b.*\/etc\/a, a file \(spec\.yaml:2:13\)/.test((error as Error).message),
+    );
+    // Deeper below, and with the file given after its would-be child.
+    assert.throws(
+      () =>
+        parseOverlaySpec(
+          'files:\n  - { path: /x/y/z, contents: a }\n  - { path: /x, contents: b }\n',
+          { specPath: 'spec.yaml' },
+        ),
+      expectSpecError('SPEC_INVALID', 2, 13),
+    );
+  });
+
+  it('refusesAPathBelowADeclaredSymlink', () => {
+    const text =
+      'symlinks:\n  - { path: /opt/l, target: /etc }\nfiles:\n  - { path: /opt/l/x, contents: a }\n';
+    assert.throws(
+      () => parseOverlaySpec(text, { specPath: 'spec.yaml' }),
+      (error: unknown) =>
+        expectSpecError('SPEC_INVALID', 4, 13)(error) &&
+        /\/opt\/l\/x.*\/opt\/l, a symlink \(spec\.yaml:2:13\)/.test((error as Error).message),
+    );
+    assert.throws(
+      () =>
+        parseOverlaySpec(
+          'symlinks:\n  - { path: /l, target: d }\ndirectories:\n  - { path: /l/d }\n',
+          { specPath: 'spec.yaml' },
+        ),
+      expectSpecError('SPEC_INVALID', 4, 13),
+    );
+  });
+
+  it('acceptsFilesBelowDeclaredDirectories', () => {
+    const spec = parseOverlaySpec(
+      'directories: [{ path: /etc/a }]\nfiles: [{ path: /etc/a/b, contents: b }]\nsymlinks: [{ path: /etc/a/c, target: b }]\n',
+    );
+    assert.equal(spec.files.length, 1);
+  });
 });

@@ -92,6 +92,13 @@ class SpecReader {
     );
   }
 
+  /** `file:line:column` of the node at `path`. */
+  place(path: PathPart[]): string {
+    const node = this.node(path);
+    const { line, col } = this.lines.linePos(node?.range?.[0] ?? 0);
+    return `${this.specPath}:${line}:${col}`;
+  }
+
   syntax(): void {
     const [error] = this.document.errors;
     if (error === undefined) return;
@@ -151,21 +158,43 @@ class SpecReader {
     return value;
   }
 
+  /**
+   * A mode written in octal: `0755` (YAML 1.1 octal), quoted `"0755"` or `0o755`. The source
+   * text is checked, not the parsed value: YAML 1.1 reads `0999` (no octal digits) as decimal
+   * 999, and a decimal `644` or `420` cannot tell whether its writer thought in octal (0644) or
+   * in Ignition's decimal (420 = 0644), so both are refused with the octal spellings.
+   */
   mode(path: PathPart[]): number | undefined {
     const node = this.node(path);
-    if (node === undefined) return undefined;
-    const source = isScalar(node) ? (node.source ?? String(node.value)) : '';
-    if (isScalar(node) && typeof node.value === 'string' && /^0?[0-7]{3,4}$/.test(node.value))
-      return Number.parseInt(node.value, 8);
-    const value = this.integer(path, MAX_MODE);
-    if (value !== undefined && value > 0o777 && /^[1-9][0-9]*$/.test(String(source))) {
-      this.fail(
-        path,
-        `is ${source} in decimal (0${value.toString(8)} octal); write octal modes with a leading zero, e.g. 0755.`,
-      );
+    if (node === undefined || node === null) return undefined;
+    if (!isScalar(node)) this.fail(path, 'must be an octal mode such as 0755.');
+    const text = node.type === 'PLAIN' ? (node.source ?? String(node.value)) : String(node.value);
+    const octal = OCTAL_MODE.exec(text);
+    if (octal !== null) {
+      const value = Number.parseInt(octal[1] || '0', 8);
+      if (value <= MAX_MODE) return value;
+      this.fail(path, `${text} is over 07777; a mode holds permission bits only.`);
     }
-    return value;
+    this.fail(path, `${JSON.stringify(text)} is not an octal mode; ${modeHint(text)}`);
   }
+}
+
+/** Octal permission bits: a leading 0 (YAML 1.1 octal) or 0o, then at most 4 octal digits. */
+const OCTAL_MODE = /^0o?([0-7]{0,4})$/;
+
+function modeHint(text: string): string {
+  if (/^[1-9][0-9]*$/.test(text)) {
+    const decimal = Number(text);
+    const asOctal = /^[0-7]{1,4}$/.test(text) ? `0${text} if you meant octal` : undefined;
+    const asDecimal =
+      decimal <= MAX_MODE
+        ? `0${decimal.toString(8).padStart(3, '0')} if you meant decimal ${decimal}`
+        : undefined;
+    const meanings = [asOctal, asDecimal].filter((meaning) => meaning !== undefined);
+    if (meanings.length > 0)
+      return `write it in octal with a leading zero: ${meanings.join(', or ')}.`;
+  }
+  return 'write permission bits in octal with a leading zero, e.g. 0755 or 0644.';
 }
 
 function parseCodec(reader: SpecReader): Codec {
@@ -234,17 +263,29 @@ function normalised(path: string): string {
     .join('/');
 }
 
-function checkPaths(reader: SpecReader, spec: OverlaySpec): void {
-  const seen = new Map<string, string>();
-  const groups: [
-    keyof Pick<OverlaySpec, 'files' | 'directories' | 'symlinks'>,
-    { path: string }[],
-  ][] = [
+type PathGroup = keyof Pick<OverlaySpec, 'files' | 'directories' | 'symlinks'>;
+
+interface Placed {
+  group: PathGroup;
+  index: number;
+}
+
+function pathGroups(spec: OverlaySpec): [PathGroup, { path: string }[]][] {
+  return [
     ['files', spec.files],
     ['directories', spec.directories],
     ['symlinks', spec.symlinks],
   ];
-  for (const [group, items] of groups) {
+}
+
+function ancestors(name: string): string[] {
+  const parts = name.split('/');
+  return parts.slice(1).map((_, depth) => parts.slice(0, depth + 1).join('/'));
+}
+
+function checkPaths(reader: SpecReader, spec: OverlaySpec): void {
+  const seen = new Map<string, Placed>();
+  for (const [group, items] of pathGroups(spec)) {
     items.forEach((item, index) => {
       const name = normalised(item.path);
       if (name === '' || name.split('/').includes('..')) {
@@ -255,10 +296,47 @@ function checkPaths(reader: SpecReader, spec: OverlaySpec): void {
       }
       const earlier = seen.get(name);
       if (earlier !== undefined)
-        reader.fail([group, index, 'path'], `path /${name} is already given at ${earlier}.`);
-      seen.set(name, `${group}[${index}]`);
+        reader.fail(
+          [group, index, 'path'],
+          `path /${name} is already given at ${reader.place([earlier.group, earlier.index, 'path'])}.`,
+        );
+      seen.set(name, { group, index });
     });
   }
+  for (const [group, items] of pathGroups(spec)) {
+    items.forEach((item, index) => {
+      for (const folder of ancestors(normalised(item.path))) {
+        const holder = seen.get(folder);
+        if (holder !== undefined && holder.group !== 'directories')
+          failBelow(reader, [group, index, 'path'], item.path, folder, holder);
+      }
+    });
+  }
+}
+
+/**
+ * The kernel's unpacker creates no folders and resolves paths as the running system does: below
+ * a file it drops the entry without a message, below a symlink it follows the link and writes
+ * wherever that points (both seen booting Debian's kernel; test/foundation/library-bugs.test.ts).
+ */
+function failBelow(
+  reader: SpecReader,
+  at: PathPart[],
+  path: string,
+  folder: string,
+  holder: Placed,
+): never {
+  const where = reader.place([holder.group, holder.index, 'path']);
+  if (holder.group === 'symlinks') {
+    reader.fail(
+      at,
+      `path ${path} is below /${folder}, a symlink (${where}); the kernel would follow the link and write the file where it points. Give the real path instead.`,
+    );
+  }
+  reader.fail(
+    at,
+    `path ${path} is below /${folder}, a file (${where}); the kernel drops anything below a file without a message. Make /${folder} a directory or move ${path}.`,
+  );
 }
 
 /**
