@@ -51,7 +51,6 @@ import {
   createMirrorTls,
   type MirrorArchive,
   MirrorArchive as MirrorArchiveClass,
-  type MirrorCheckReport,
   type MirrorMode,
   type MirrorRule,
   mirrorRulesFromArchive,
@@ -90,6 +89,9 @@ export interface BuildProgress {
 
 /** Enough of the kernel to read its boot header magic. */
 const KERNEL_HEAD_BYTES = 4096;
+
+/** The mirror mode when none is given (DESIGN.md §6: node0 serves, the others pull from it). */
+const DEFAULT_MODE: MirrorMode = 'node0';
 
 const silentProgress: BuildProgress = { start() {}, advance() {}, done() {} };
 
@@ -332,6 +334,376 @@ function warnAboutDigestSources(cluster: ClusterConfig, host: string, warnings: 
     );
 }
 
+/** What the build knows once its inputs are read (steps 1–3). */
+interface BuildContext {
+  options: BuildMirrorIsoOptions;
+  env: NodeJS.ProcessEnv;
+  epoch: number | undefined;
+  overwrite: boolean;
+  progress: BuildProgress;
+  warnings: string[];
+  installText: string;
+  agentText: string;
+  cluster: ClusterConfig;
+  iso: CoreosIso;
+  kernelArch: string | undefined;
+  work: string;
+}
+
+async function readConfigs(options: BuildMirrorIsoOptions, progress: BuildProgress) {
+  progress.start('reading install-config.yaml and agent-config.yaml');
+  const installText = await readText(options.installConfig, 'install-config');
+  const agentText = await readText(options.agentConfig, 'agent-config');
+  const cluster = readClusterConfig(
+    { text: installText, file: options.installConfig },
+    { text: agentText, file: options.agentConfig },
+  );
+  progress.done();
+  return { installText, agentText, cluster };
+}
+
+/** The kernel's architecture, and refusal of an ISO without a live initrd. */
+async function inspectIso(iso: CoreosIso, path: string, cluster: ClusterConfig) {
+  const { kernel } = iso.metadata;
+  const head =
+    kernel === undefined
+      ? undefined
+      : await iso.image.source.read(
+          IsoImage.offsetOf(kernel),
+          Math.min(KERNEL_HEAD_BYTES, kernel.size),
+        );
+  const kernelArch = head === undefined ? undefined : kernelArchitecture(head);
+  checkArchitecture(path, kernelArch, cluster.architecture, undefined);
+  if (iso.metadata.initrd === undefined)
+    throw new BuildIsoError(
+      'INPUT_MISSING',
+      `The ISO ${path} has no images/pxeboot/initrd.img; pass a CoreOS live ISO (not a minimal ISO).`,
+    );
+  return { kernelArch, initrd: iso.metadata.initrd };
+}
+
+/** Steps 3–4: index the archives, choose the release, prove the mirror serves the cluster. */
+async function checkTheMirror(context: BuildContext) {
+  const { options, progress, cluster, warnings } = context;
+  progress.start('indexing the mirror archives');
+  const archivePaths = await resolveArchives(options.mirror);
+  const archive = await MirrorArchiveClass.open(archivePaths);
+  const resources = await archive.readClusterResources();
+  progress.done();
+  const release = chooseRelease(archive, options.releaseImage, context.env);
+  const { settings } = planBootSequence({
+    mode: options.mode ?? DEFAULT_MODE,
+    topology: cluster.topology,
+    rendezvousIP: cluster.rendezvousIP,
+  });
+  const host = `${settings.registryName}:${settings.registryPort}`;
+  const rules = mirrorRules(archive, resources, host);
+  const registriesConf = renderRegistriesConf({
+    rules,
+    comment: `hostmirror: mirror for ${release.reference}`,
+  });
+  progress.start('checking the mirror (every image the cluster pulls is in the archive)');
+  const check = await checkMirror({
+    archive,
+    registriesConf,
+    registriesConfOrigin: 'the registries.conf hostmirror writes for the hosts',
+    release: release.reference,
+    architectures: [cluster.architecture],
+  });
+  progress.done();
+  checkArchitecture(
+    options.iso,
+    context.kernelArch,
+    cluster.architecture,
+    check.release.architecture,
+  );
+  if (!check.ok && options.ignoreMirrorCheck !== true)
+    throw new BuildIsoError(
+      'MIRROR_CHECK_FAILED',
+      `The archive does not serve every image the cluster pulls (${check.counts.failed} of ${check.counts.images} fail): ${check.failures
+        .slice(0, 3)
+        .map((failure) => `${failure.reference}: ${failure.reason ?? failure.code}`)
+        .join(
+          '; ',
+        )}. Mirror again with oc-mirror, or pass --ignore-mirror-check to build anyway (recorded in the report).`,
+    );
+  if (!check.ok)
+    warnings.push(
+      `The mirror check failed for ${check.counts.failed} images and was overridden (--ignore-mirror-check).`,
+    );
+  warnings.push(...check.warnings.map((warning) => warning.message));
+  warnAboutDigestSources(cluster, host, warnings);
+  return { archivePaths, archive, resources, release, host, rules, registriesConf, check };
+}
+
+/** Step 5: the archives' sha256 (the volume's manifest), the registry program, extra configs. */
+async function fingerprintInputs(context: BuildContext, archivePaths: readonly string[]) {
+  const { options, progress, warnings } = context;
+  const archives: FileDigest[] = [];
+  for (const path of archivePaths) archives.push(await digestOf(path, progress));
+  const registryBinary = await findRegistryBinary(
+    options.registryBinary,
+    options.defaultRegistryBinary,
+  );
+  if (registryBinary === undefined && options.allowMissingRegistry !== true)
+    throw new BuildIsoError(
+      'REGISTRY_BINARY_MISSING',
+      'No registry program: /usr/bin/docker-registry is not installed and --registry-binary was not given. Install it (apt-get install docker-registry) or pass --registry-binary PATH to a distribution registry binary.',
+    );
+  const registryDigest = registryBinary === undefined ? null : await digestOf(registryBinary);
+  if (registryBinary === undefined)
+    warnings.push(
+      'No registry program was found (no --registry-binary, no /usr/bin/docker-registry): this ISO carries the boot sequence but NO registry program, so its hosts cannot serve the mirror. Build again with --registry-binary.',
+    );
+  const extras: ExtraIgnition[] = [];
+  const extraDigests: FileDigest[] = [];
+  for (const path of options.ignition ?? []) {
+    extras.push({ origin: path, text: await readText(path, 'Ignition config') });
+    extraDigests.push(await digestOf(path));
+  }
+  return { archives, registryBinary, registryDigest, extras, extraDigests };
+}
+
+/**
+ * The TLS seed: the caller's, else for a reproducible build one derived from the inputs'
+ * digests (the ISO by volume id and size: its sha256 comes from the writing pass, later).
+ */
+function tlsSeed(context: BuildContext, digests: readonly FileDigest[]): string | undefined {
+  if (context.options.tlsSeed !== undefined) return context.options.tlsSeed;
+  if (context.epoch === undefined) return undefined;
+  const { iso, installText, agentText } = context;
+  return `hostmirror-build:${digests.map((file) => file.sha256).join(':')}:${iso.metadata.volumeId}:${iso.size}:${sha256Bytes(installText + agentText)}`;
+}
+
+/** Step 6: the boot plan, its assets (TLS, configs, manifest) and the live Ignition. */
+async function composeBoot(
+  context: BuildContext,
+  mirror: Awaited<ReturnType<typeof checkTheMirror>>,
+  inputs: Awaited<ReturnType<typeof fingerprintInputs>>,
+) {
+  const { options, cluster, epoch, iso } = context;
+  const plan = planBootSequence({
+    mode: options.mode ?? DEFAULT_MODE,
+    topology: cluster.topology,
+    rendezvousIP: cluster.rendezvousIP,
+    release: { repository: mirror.release.repository, digest: mirror.release.digest },
+  });
+  const seed = tlsSeed(context, [
+    ...inputs.archives,
+    ...(inputs.registryDigest === null ? [] : [inputs.registryDigest]),
+    ...inputs.extraDigests,
+  ]);
+  const tls = createMirrorTls({
+    hosts: [plan.settings.registryName, cluster.rendezvousIP],
+    ...(seed === undefined ? {} : { seed }),
+    // Passed explicitly: the options' env, not process.env, carries SOURCE_DATE_EPOCH.
+    ...(epoch === undefined ? {} : { notBefore: new Date(epoch * 1000) }),
+  });
+  const assets: BootAssets = {
+    archives: inputs.archives.map((file) => ({ name: basename(file.path), sha256: file.sha256 })),
+    registriesConf: mirror.registriesConf,
+    registryConfig: bootRegistryConfig(plan.settings),
+    caCertificate: tls.caCertificatePem,
+    tls: { certificate: tls.serverCertificatePem, key: tls.serverKeyPem },
+  };
+  renderManifest(assets);
+  const base = await embeddedConfig(iso);
+  const live = composeLiveIgnition(plan, assets, inputs.extras, base);
+  const embedArchive = await encodeEmbedArea(new Map([[IGNITION_MEMBER, Buffer.from(live.text)]]));
+  return { plan, assets, seed, base, live, embedArchive };
+}
+
+/** Step 7: the initrd overlay, written to the work folder and verified with the kernel's rules. */
+async function buildVerifiedOverlay(
+  context: BuildContext,
+  registryBinary: string | undefined,
+  compress: Codec,
+) {
+  const path = join(context.work, 'hostmirror-overlay.img');
+  context.progress.start(`building the initrd overlay (${compress})`);
+  await pipeline(
+    buildOverlay(overlaySpec(registryBinary, compress), {
+      baseDir: context.work,
+      mtime: context.epoch ?? 0,
+    }),
+    createWriteStream(path),
+  );
+  const verdict = await verifyInitrd(path);
+  const [fault] = verdict.faults;
+  if (fault !== undefined)
+    throw new BuildIsoError(
+      'OVERLAY_INVALID',
+      `The initrd overlay breaks a kernel rule at byte ${fault.offset}: ${fault.message}`,
+    );
+  const digest = await digestOf(path);
+  context.progress.done();
+  return { path, digest, verdict };
+}
+
+/** Step 8: the budget for an ISO boot (and a PXE boot when PXE files are asked for). */
+async function checkBudgets(
+  context: BuildContext,
+  initrd: NonNullable<CoreosIso['metadata']['initrd']>,
+  boot: Awaited<ReturnType<typeof composeBoot>>,
+  overlay: Awaited<ReturnType<typeof buildVerifiedOverlay>>,
+  registryDigest: FileDigest | null,
+): Promise<BudgetReport[]> {
+  const { options, iso, cluster, progress } = context;
+  progress.start('reading the live initrd for the budget');
+  const baseListing = await readInitrd(iso.image.fileChunks(initrd));
+  progress.done();
+  const role: HostRole = cluster.topology === 'sno' ? 'sno' : 'master';
+  const liveFiles = bootFileSet(boot.plan, 'live', boot.assets).files.reduce(
+    (sum, file) => sum + Buffer.byteLength(file.contents),
+    0,
+  );
+  const inputs: BudgetInputs = {
+    ramBytes: options.ramBytes ?? minimumRamBytes[role],
+    role,
+    boot: 'iso',
+    baseInitrd: {
+      name: 'images/pxeboot/initrd.img',
+      fileBytes: initrd.size,
+      unpackedBytes: unpackedBytes(baseListing.segments),
+    },
+    archives: [
+      {
+        name: 'hostmirror overlay',
+        fileBytes: overlay.digest.size,
+        unpackedBytes: unpackedBytes(overlay.verdict.segments),
+      },
+    ],
+    liveCopies: [
+      ...(registryDigest === null
+        ? []
+        : [
+            {
+              label: 'registry program copied to /usr/local/bin by the pre-pivot hook',
+              bytes: registryDigest.size,
+            },
+          ]),
+      { label: 'boot-sequence files written by Ignition', bytes: liveFiles },
+    ],
+    livePullReserveBytes: options.reserveLivePulls === true ? node0LivePullReserveBytes : 0,
+    ignitionArchiveBytes: boot.embedArchive.length,
+    embedAreaBytes: iso.metadata.ignition.length,
+  };
+  const budgets = [assertWithinBudget(computeBudget(inputs))];
+  const { rootfs } = iso.metadata;
+  if (options.pxeDir !== undefined && rootfs !== undefined) {
+    const pageRounded = Math.ceil(rootfs.size / tmpfsPageBytes) * tmpfsPageBytes;
+    budgets.push(
+      assertWithinBudget(
+        computeBudget({
+          ...inputs,
+          boot: 'pxe',
+          rootfs: {
+            name: 'images/pxeboot/rootfs.img',
+            fileBytes: rootfs.size,
+            unpackedBytes: pageRounded,
+          },
+        }),
+      ),
+    );
+  }
+  return budgets;
+}
+
+/** Step 9: one edit (Ignition area, kargs areas, initrd extension) written and hashed in one pass. */
+async function writeTheIso(context: BuildContext, embedArchive: Buffer, overlayPath: string) {
+  const { options, iso, progress, cluster } = context;
+  const kargsAppend = [...(options.kargsAppend ?? []), ...(cluster.fips ? ['fips=1'] : [])];
+  const edits: IsoEdit[] = [
+    {
+      originalSize: iso.size,
+      size: iso.size,
+      patches: [ignitionAreaPatch(iso.metadata.ignition, embedArchive)],
+      appendices: [],
+    },
+  ];
+  if (kargsAppend.length > 0) edits.push(await iso.planKargs({ append: kargsAppend }));
+  edits.push((await iso.planAppendInitrd([overlayPath])).edit);
+  const edit = iso.combine(...edits);
+  progress.start(`writing ${options.output}`, edit.size);
+  let bytesWritten = 0;
+  const written = await writeIsoHashed(iso, edit, options.output, context.overwrite, (done) => {
+    progress.advance(done - bytesWritten);
+    bytesWritten = done;
+  });
+  progress.done();
+  const out = await CoreosIso.open(options.output);
+  const resultKargs = await out.currentKargs().finally(() => out.close());
+  return { ...written, kargsAppend, resultKargs: resultKargs ?? null };
+}
+
+/** Step 10: PXE files, the manifests folder and the ImageSetConfiguration, when asked for. */
+async function writeCompanions(
+  context: BuildContext,
+  mirror: Awaited<ReturnType<typeof checkTheMirror>>,
+  boot: Awaited<ReturnType<typeof composeBoot>>,
+  overlay: Awaited<ReturnType<typeof buildVerifiedOverlay>>,
+  resultKargs: string | null,
+): Promise<Record<string, FileDigest>> {
+  const { options, iso, progress, overwrite } = context;
+  const outputs: Record<string, FileDigest> = {};
+  if (options.pxeDir !== undefined) {
+    progress.start('writing the PXE artifacts');
+    const pxe: PxeArtifacts = await writePxeArtifacts({
+      iso,
+      folder: options.pxeDir,
+      stem: stemOf(options.output),
+      overlay: { path: overlay.path, size: overlay.digest.size },
+      ignitionArchive: boot.embedArchive,
+      kargs: withoutLiveIsoKarg(resultKargs ?? ''),
+      baseUrl: options.pxeBaseUrl,
+      overwrite,
+    });
+    progress.done();
+    for (const name of ['kernel', 'initrd', 'rootfs', 'ipxe'] as const) {
+      const path = pxe[name];
+      if (path !== undefined) outputs[`pxe-${name}`] = await digestOf(path);
+    }
+  }
+  if (options.manifestsDir !== undefined) {
+    const files = clusterManifests(
+      boot.plan,
+      boot.assets,
+      mirror.archive,
+      mirror.resources,
+      mirror.rules,
+    );
+    await writeFolderAtomic(options.manifestsDir, files, overwrite);
+    for (const file of files)
+      outputs[`manifests/${file.name}`] = textDigest(
+        join(options.manifestsDir, file.name),
+        file.text,
+      );
+  }
+  if (options.imageSetConfig !== undefined) {
+    const text = imageSetConfigText(mirror.check.release.version, context.cluster.architecture);
+    if (text === undefined)
+      throw new BuildIsoError(
+        'RELEASE_IMAGE_UNKNOWN',
+        `The release ${mirror.release.reference} has no version in its release-metadata, so no ImageSetConfiguration can name it; build without --image-set-config.`,
+      );
+    await writeFileAtomic(options.imageSetConfig, text, { overwrite });
+    outputs.imageSetConfig = textDigest(options.imageSetConfig, text);
+  }
+  return outputs;
+}
+
+/** The kargs for PXE: the ISO's minus `coreos.liveiso=` (installer.md §1.5). */
+function withoutLiveIsoKarg(kargs: string): string {
+  return kargs
+    .split(/\s+/)
+    .filter((karg) => karg !== '' && !karg.startsWith('coreos.liveiso='))
+    .join(' ');
+}
+
+function textDigest(path: string, text: string): FileDigest {
+  return { path, size: Buffer.byteLength(text), sha256: sha256Bytes(text) };
+}
+
 /** Build the mirror-mode ISO and its companions; returns the report (also written when asked). */
 export async function buildMirrorIso(
   options: BuildMirrorIsoOptions,
@@ -340,392 +712,114 @@ export async function buildMirrorIso(
   const env = options.env ?? process.env;
   const epoch = sourceDateEpoch(env);
   const overwrite = options.overwrite ?? false;
-  const timer = new Timer();
-  const warnings: string[] = [];
-  const mode: MirrorMode = options.mode ?? 'node0';
   const compress = options.compress ?? DEFAULT_OVERLAY_CODEC;
-
+  const timer = new Timer();
   await refuseExisting(
     [options.output, options.report, options.imageSetConfig, options.manifestsDir],
     overwrite,
   );
-
-  // 1. configs
-  progress.start('reading install-config.yaml and agent-config.yaml');
-  const installText = await readText(options.installConfig, 'install-config');
-  const agentText = await readText(options.agentConfig, 'agent-config');
-  const cluster = readClusterConfig(
-    { text: installText, file: options.installConfig },
-    { text: agentText, file: options.agentConfig },
-  );
-  const { architecture } = cluster;
-  progress.done();
+  const { installText, agentText, cluster } = await readConfigs(options, progress);
   timer.lap('configs');
-
-  // 2. ISO
   const iso = await CoreosIso.open(options.iso);
   const work = await mkdtemp(join(tmpdir(), 'hostmirror-build-'));
   try {
-    const kernelHead =
-      iso.metadata.kernel === undefined
-        ? undefined
-        : await iso.image.source.read(
-            IsoImage.offsetOf(iso.metadata.kernel),
-            Math.min(KERNEL_HEAD_BYTES, iso.metadata.kernel.size),
-          );
-    const kernelArch = kernelHead === undefined ? undefined : kernelArchitecture(kernelHead);
-    checkArchitecture(options.iso, kernelArch, architecture, undefined);
-    if (iso.metadata.initrd === undefined)
-      throw new BuildIsoError(
-        'INPUT_MISSING',
-        `The ISO ${options.iso} has no images/pxeboot/initrd.img; pass a CoreOS live ISO (not a minimal ISO).`,
-      );
+    const { kernelArch, initrd } = await inspectIso(iso, options.iso, cluster);
+    const context: BuildContext = {
+      options,
+      env,
+      epoch,
+      overwrite,
+      progress,
+      warnings: [],
+      installText,
+      agentText,
+      cluster,
+      iso,
+      kernelArch,
+      work,
+    };
     timer.lap('iso');
-
-    // 3. archives and release
-    progress.start('indexing the mirror archives');
-    const archivePaths = await resolveArchives(options.mirror);
-    const archive = await MirrorArchiveClass.open(archivePaths);
-    const resources = await archive.readClusterResources();
-    progress.done();
-    const release = chooseRelease(archive, options.releaseImage, env);
-    timer.lap('archive index');
-
-    // 4. mirror check
-    const plan0 = planBootSequence({
-      mode,
-      topology: cluster.topology,
-      rendezvousIP: cluster.rendezvousIP,
-    });
-    const host = `${plan0.settings.registryName}:${plan0.settings.registryPort}`;
-    const rules = mirrorRules(archive, resources, host);
-    const registriesConf = renderRegistriesConf({
-      rules,
-      comment: `hostmirror: mirror for ${release.reference}`,
-    });
-    progress.start('checking the mirror (every image the cluster pulls is in the archive)');
-    const check: MirrorCheckReport = await checkMirror({
-      archive,
-      registriesConf,
-      registriesConfOrigin: 'the registries.conf hostmirror writes for the hosts',
-      release: release.reference,
-      architectures: [architecture],
-    });
-    progress.done();
-    checkArchitecture(options.iso, kernelArch, architecture, check.release.architecture);
-    if (!check.ok && options.ignoreMirrorCheck !== true)
-      throw new BuildIsoError(
-        'MIRROR_CHECK_FAILED',
-        `The archive does not serve every image the cluster pulls (${check.counts.failed} of ${check.counts.images} fail): ${check.failures
-          .slice(0, 3)
-          .map((failure) => `${failure.reference}: ${failure.reason ?? failure.code}`)
-          .join(
-            '; ',
-          )}. Mirror again with oc-mirror, or pass --ignore-mirror-check to build anyway (recorded in the report).`,
-      );
-    if (!check.ok)
-      warnings.push(
-        `The mirror check failed for ${check.counts.failed} images and was overridden (--ignore-mirror-check).`,
-      );
-    warnings.push(...check.warnings.map((warning) => warning.message));
-    warnAboutDigestSources(cluster, host, warnings);
-    timer.lap('mirror check');
-
-    // 5. digests of the inputs; the volume's sha256 manifest
-    const archives: FileDigest[] = [];
-    for (const path of archivePaths) archives.push(await digestOf(path, progress));
-    const registryBinary = await findRegistryBinary(
-      options.registryBinary,
-      options.defaultRegistryBinary,
-    );
-    if (registryBinary === undefined && options.allowMissingRegistry !== true)
-      throw new BuildIsoError(
-        'REGISTRY_BINARY_MISSING',
-        'No registry program: /usr/bin/docker-registry is not installed and --registry-binary was not given. Install it (apt-get install docker-registry) or pass --registry-binary PATH to a distribution registry binary.',
-      );
-    const registryDigest = registryBinary === undefined ? null : await digestOf(registryBinary);
-    if (registryBinary === undefined)
-      warnings.push(
-        'No registry program was found (no --registry-binary, no /usr/bin/docker-registry): this ISO carries the boot sequence but NO registry program, so its hosts cannot serve the mirror. Build again with --registry-binary.',
-      );
-    const extras: ExtraIgnition[] = [];
-    const extraDigests: FileDigest[] = [];
-    for (const path of options.ignition ?? []) {
-      extras.push({ origin: path, text: await readText(path, 'Ignition config') });
-      extraDigests.push(await digestOf(path));
-    }
+    const mirror = await checkTheMirror(context);
+    timer.lap('archive index and mirror check');
+    const inputs = await fingerprintInputs(context, mirror.archivePaths);
     timer.lap('input digests');
-
-    // 6. boot sequence assets and live Ignition
-    const plan = planBootSequence({
-      mode,
-      topology: cluster.topology,
-      rendezvousIP: cluster.rendezvousIP,
-      release: { repository: release.repository, digest: release.digest },
-    });
-    // Reproducible keys from the inputs' digests (the ISO by its volume id and size: its sha256
-    // is taken in the writing pass, after the keys are needed).
-    const seed =
-      options.tlsSeed ??
-      (epoch === undefined
-        ? undefined
-        : `hostmirror-build:${[...archives, ...(registryDigest === null ? [] : [registryDigest]), ...extraDigests].map((file) => file.sha256).join(':')}:${iso.metadata.volumeId}:${iso.size}:${sha256Bytes(installText + agentText)}`);
-    const tls = createMirrorTls({
-      hosts: [plan.settings.registryName, cluster.rendezvousIP],
-      ...(seed === undefined ? {} : { seed }),
-      // Passed explicitly: the options' env, not process.env, carries SOURCE_DATE_EPOCH.
-      ...(epoch === undefined ? {} : { notBefore: new Date(epoch * 1000) }),
-    });
-    const assets: BootAssets = {
-      archives: archives.map((file) => ({ name: basename(file.path), sha256: file.sha256 })),
-      registriesConf,
-      registryConfig: bootRegistryConfig(plan.settings),
-      caCertificate: tls.caCertificatePem,
-      tls: { certificate: tls.serverCertificatePem, key: tls.serverKeyPem },
-    };
-    renderManifest(assets);
-    const base = await embeddedConfig(iso);
-    const live = composeLiveIgnition(plan, assets, extras, base);
-    const embedArchive = await encodeEmbedArea(
-      new Map([[IGNITION_MEMBER, Buffer.from(live.text)]]),
-    );
+    const boot = await composeBoot(context, mirror, inputs);
     timer.lap('ignition');
-
-    // 7. the initrd overlay, verified with the kernel's rules
-    const overlayPath = join(work, 'hostmirror-overlay.img');
-    progress.start(`building the initrd overlay (${compress})`);
-    await pipeline(
-      buildOverlay(overlaySpec(registryBinary, compress), {
-        baseDir: work,
-        ...(epoch === undefined ? { mtime: 0 } : { mtime: epoch }),
-      }),
-      createWriteStream(overlayPath),
-    );
-    const overlayCheck = await verifyInitrd(overlayPath);
-    const [fault] = overlayCheck.faults;
-    if (fault !== undefined)
-      throw new BuildIsoError(
-        'OVERLAY_INVALID',
-        `The initrd overlay breaks a kernel rule at byte ${fault.offset}: ${fault.message}`,
-      );
-    const overlayDigest = await digestOf(overlayPath);
-    progress.done();
+    const overlay = await buildVerifiedOverlay(context, inputs.registryBinary, compress);
     timer.lap('overlay');
-
-    // 8. budget, before anything is written
-    progress.start('reading the live initrd for the budget');
-    const initrdEntry = iso.metadata.initrd;
-    const baseListing = await readInitrd(iso.image.fileChunks(initrdEntry));
-    progress.done();
-    const role: HostRole = cluster.topology === 'sno' ? 'sno' : 'master';
-    const liveFiles = bootFileSet(plan, 'live', assets).files.reduce(
-      (sum, file) => sum + Buffer.byteLength(file.contents),
-      0,
-    );
-    const budgetInputs: BudgetInputs = {
-      ramBytes: options.ramBytes ?? minimumRamBytes[role],
-      role,
-      boot: 'iso',
-      baseInitrd: {
-        name: 'images/pxeboot/initrd.img',
-        fileBytes: initrdEntry.size,
-        unpackedBytes: unpackedBytes(baseListing.segments),
-      },
-      archives: [
-        {
-          name: 'hostmirror overlay',
-          fileBytes: overlayDigest.size,
-          unpackedBytes: unpackedBytes(overlayCheck.segments),
-        },
-      ],
-      liveCopies: [
-        ...(registryDigest === null
-          ? []
-          : [
-              {
-                label: 'registry program copied to /usr/local/bin by the pre-pivot hook',
-                bytes: registryDigest.size,
-              },
-            ]),
-        { label: 'boot-sequence files written by Ignition', bytes: liveFiles },
-      ],
-      livePullReserveBytes: options.reserveLivePulls === true ? node0LivePullReserveBytes : 0,
-      ignitionArchiveBytes: embedArchive.length,
-      embedAreaBytes: iso.metadata.ignition.length,
-    };
-    const budgets = [assertWithinBudget(computeBudget(budgetInputs))];
-    if (options.pxeDir !== undefined && iso.metadata.rootfs !== undefined) {
-      const rootfsBytes = iso.metadata.rootfs.size;
-      budgets.push(
-        assertWithinBudget(
-          computeBudget({
-            ...budgetInputs,
-            boot: 'pxe',
-            rootfs: {
-              name: 'images/pxeboot/rootfs.img',
-              fileBytes: rootfsBytes,
-              unpackedBytes: Math.ceil(rootfsBytes / tmpfsPageBytes) * tmpfsPageBytes,
-            },
-          }),
-        ),
-      );
-    }
+    const budgets = await checkBudgets(context, initrd, boot, overlay, inputs.registryDigest);
     timer.lap('budget');
-
-    // 9. the ISO: Ignition + kargs patched, initrd extended, written atomically
-    const kargsAppend = [...(options.kargsAppend ?? []), ...(cluster.fips ? ['fips=1'] : [])];
-    const edits: IsoEdit[] = [
-      {
-        originalSize: iso.size,
-        size: iso.size,
-        patches: [ignitionAreaPatch(iso.metadata.ignition, embedArchive)],
-        appendices: [],
-      },
-    ];
-    if (kargsAppend.length > 0) edits.push(await iso.planKargs({ append: kargsAppend }));
-    const { edit: extension } = await iso.planAppendInitrd([overlayPath]);
-    edits.push(extension);
-    const edit = iso.combine(...edits);
-    progress.start(`writing ${options.output}`, edit.size);
-    let bytesWritten = 0;
-    const isoWrite = await writeIsoHashed(iso, edit, options.output, overwrite, (done) => {
-      progress.advance(done - bytesWritten);
-      bytesWritten = done;
-    });
-    progress.done();
+    // Nothing was written before this point.
+    const written = await writeTheIso(context, boot.embedArchive, overlay.path);
     timer.lap('write iso');
-    const outputs: Record<string, FileDigest> = { iso: isoWrite.output };
-    const isoDigest: FileDigest = {
-      path: options.iso,
-      size: iso.size,
-      sha256: isoWrite.inputSha256,
-    };
-    const resultKargs =
-      (await CoreosIso.open(options.output).then(async (out) => {
-        try {
-          return await out.currentKargs();
-        } finally {
-          await out.close();
-        }
-      })) ?? null;
-
-    // 10. PXE, manifests, ImageSetConfiguration
-    let pxe: PxeArtifacts | undefined;
-    if (options.pxeDir !== undefined) {
-      progress.start('writing the PXE artifacts');
-      const pxeKargs = (resultKargs ?? '')
-        .split(/\s+/)
-        .filter((karg) => karg !== '' && !karg.startsWith('coreos.liveiso='))
-        .join(' ');
-      pxe = await writePxeArtifacts({
-        iso,
-        folder: options.pxeDir,
-        stem: stemOf(options.output),
-        overlay: { path: overlayPath, size: overlayDigest.size },
-        ignitionArchive: embedArchive,
-        kargs: pxeKargs,
-        baseUrl: options.pxeBaseUrl,
-        overwrite,
-      });
-      progress.done();
-      for (const [name, path] of Object.entries(pxe))
-        if (name !== 'kargs' && typeof path === 'string')
-          outputs[`pxe-${name}`] = await digestOf(path);
-    }
-    if (options.manifestsDir !== undefined) {
-      const files = clusterManifests(plan, assets, archive, resources, rules);
-      await writeFolderAtomic(options.manifestsDir, files, overwrite);
-      for (const file of files)
-        outputs[`manifests/${file.name}`] = {
-          path: join(options.manifestsDir, file.name),
-          size: Buffer.byteLength(file.text),
-          sha256: sha256Bytes(file.text),
-        };
-    }
-    if (options.imageSetConfig !== undefined) {
-      const text = imageSetConfigText(check.release.version, architecture);
-      if (text === undefined)
-        throw new BuildIsoError(
-          'RELEASE_IMAGE_UNKNOWN',
-          `The release ${release.reference} has no version in its release-metadata, so no ImageSetConfiguration can name it; build without --image-set-config.`,
-        );
-      await writeFileAtomic(options.imageSetConfig, text, { overwrite });
-      outputs.imageSetConfig = {
-        path: options.imageSetConfig,
-        size: Buffer.byteLength(text),
-        sha256: sha256Bytes(text),
-      };
-    }
+    const companions = await writeCompanions(context, mirror, boot, overlay, written.resultKargs);
     timer.lap('companions');
-
     const report: BuildReport = {
       tool: 'hostmirror build-iso',
       ok: true,
       sourceDateEpoch: epoch ?? null,
       inputs: {
-        iso: { ...isoDigest, volumeId: iso.metadata.volumeId, architecture: kernelArch ?? null },
-        installConfig: {
-          path: options.installConfig,
-          size: Buffer.byteLength(installText),
-          sha256: sha256Bytes(installText),
+        iso: {
+          path: options.iso,
+          size: iso.size,
+          sha256: written.inputSha256,
+          volumeId: iso.metadata.volumeId,
+          architecture: kernelArch ?? null,
         },
-        agentConfig: {
-          path: options.agentConfig,
-          size: Buffer.byteLength(agentText),
-          sha256: sha256Bytes(agentText),
-        },
-        archives,
-        registryProgram: registryDigest,
-        extraIgnition: extraDigests,
-        embeddedIgnition: base === undefined ? 'none' : 'merged',
+        installConfig: textDigest(options.installConfig, installText),
+        agentConfig: textDigest(options.agentConfig, agentText),
+        archives: inputs.archives,
+        registryProgram: inputs.registryDigest,
+        extraIgnition: inputs.extraDigests,
+        embeddedIgnition: boot.base === undefined ? 'none' : 'merged',
       },
       cluster: {
         clusterName: cluster.clusterName,
         baseDomain: cluster.baseDomain,
         topology: cluster.topology,
         rendezvousIP: cluster.rendezvousIP,
-        architecture,
+        architecture: cluster.architecture,
       },
-      release: { ...release, version: check.release.version ?? null },
+      release: { ...mirror.release, version: mirror.check.release.version ?? null },
       mirrorCheck: {
-        ok: check.ok,
-        overridden: !check.ok,
-        images: check.counts.images,
-        failed: check.counts.failed,
-        failures: check.failures.map(
+        ok: mirror.check.ok,
+        overridden: !mirror.check.ok,
+        images: mirror.check.counts.images,
+        failed: mirror.check.counts.failed,
+        failures: mirror.check.failures.map(
           (failure) => `${failure.reference}: ${failure.reason ?? failure.code}`,
         ),
-        warnings: check.warnings.map((warning) => warning.message),
+        warnings: mirror.check.warnings.map((warning) => warning.message),
       },
       registry: {
-        canServe: registryDigest !== null,
-        host,
-        program: registryBinary ?? null,
+        canServe: inputs.registryDigest !== null,
+        host: mirror.host,
+        program: inputs.registryBinary ?? null,
         reason:
-          registryDigest === null
+          inputs.registryDigest === null
             ? 'no registry program was given or found; the hosts cannot serve the mirror'
             : null,
-        tlsReproducible: seed !== undefined,
+        tlsReproducible: boot.seed !== undefined,
       },
-      kargs: { appended: kargsAppend, result: resultKargs },
+      kargs: { appended: written.kargsAppend, result: written.resultKargs },
       overlay: {
         codec: compress,
-        size: overlayDigest.size,
-        sha256: overlayDigest.sha256,
-        entries: overlayCheck.segments.flatMap((segment) =>
+        size: overlay.digest.size,
+        sha256: overlay.digest.sha256,
+        entries: overlay.verdict.segments.flatMap((segment) =>
           segment.entries.map((entry) => `/${entry.path}`),
         ),
       },
       ignition: {
-        size: Buffer.byteLength(live.text),
-        sha256: sha256Bytes(live.text),
-        embedArchiveBytes: embedArchive.length,
+        size: Buffer.byteLength(boot.live.text),
+        sha256: sha256Bytes(boot.live.text),
+        embedArchiveBytes: boot.embedArchive.length,
         embedAreaBytes: iso.metadata.ignition.length,
       },
       budget: budgets,
-      bootPlan: plan,
-      outputs,
-      warnings,
+      bootPlan: boot.plan,
+      outputs: { iso: written.output, ...companions },
+      warnings: context.warnings,
       timingsMs: timer.timings,
     };
     if (options.report !== undefined)
@@ -733,7 +827,7 @@ export async function buildMirrorIso(
     return {
       report,
       budgetTable: budgets.map(formatBudgetTable).join('\n\n'),
-      diagram: renderBootText(plan),
+      diagram: renderBootText(boot.plan),
     };
   } finally {
     await iso.close();
