@@ -291,5 +291,8 @@ describe('build-iso refuses, before writing anything', () => {
     await writeFile(out, 'keep me');
     await assert.rejects(buildMirrorIso(optionsFor(inputs, out)), { code: 'OUTPUT_EXISTS' });
     assert.equal(await readFile(out, 'utf8'), 'keep me');
+    // An existing PXE file is found before the ISO is written, not after.
+    await writeFile(join(work, 'pxe-exists-initrd.img'), 'keep me');
+    await refusal('pxe-exists', { pxeDir: work }, 'OUTPUT_EXISTS');
   });
 });

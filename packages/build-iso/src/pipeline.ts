@@ -692,6 +692,18 @@ async function writeCompanions(
   return outputs;
 }
 
+/** The PXE files a build will write (`<stem>-vmlinuz`…), to refuse existing ones up front. */
+function pxePaths(options: BuildMirrorIsoOptions): string[] {
+  if (options.pxeDir === undefined) return [];
+  const stem = join(options.pxeDir, stemOf(options.output));
+  return [
+    `${stem}-vmlinuz`,
+    `${stem}-initrd.img`,
+    `${stem}-rootfs.img`,
+    ...(options.pxeBaseUrl === undefined ? [] : [`${stem}.ipxe`]),
+  ];
+}
+
 /** The kargs for PXE: the ISO's minus `coreos.liveiso=` (installer.md §1.5). */
 function withoutLiveIsoKarg(kargs: string): string {
   return kargs
@@ -715,7 +727,13 @@ export async function buildMirrorIso(
   const compress = options.compress ?? DEFAULT_OVERLAY_CODEC;
   const timer = new Timer();
   await refuseExisting(
-    [options.output, options.report, options.imageSetConfig, options.manifestsDir],
+    [
+      options.output,
+      options.report,
+      options.imageSetConfig,
+      options.manifestsDir,
+      ...pxePaths(options),
+    ],
     overwrite,
   );
   const { installText, agentText, cluster } = await readConfigs(options, progress);
