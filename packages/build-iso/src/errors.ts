@@ -12,7 +12,10 @@ export type BuildIsoErrorCode =
   | 'OVERLAY_INVALID'
   | 'INPUT_MISSING'
   | 'OUTPUT_EXISTS'
-  | 'OUTPUT_INVALID';
+  | 'OUTPUT_INVALID'
+  | 'VOLUME_TOOL_MISSING'
+  | 'VOLUME_TOOL_FAILED'
+  | 'VOLUME_TOO_SMALL';
 
 /** A typed build error: callers branch on `code`; the message says what, where and the fix. */
 export class BuildIsoError extends Error {

@@ -36,3 +36,4 @@ export {
   sourceDateEpoch,
 } from './pipeline.ts';
 export { chooseRelease, RELEASE_OVERRIDE_VARIABLE, type ReleaseChoice } from './release.ts';
+export { type PreparedVolume, type PrepareVolumeOptions, prepareVolumeImage } from './volume.ts';

@@ -12,6 +12,10 @@ export interface VerbGroup {
 }
 
 export const verbGroups: Record<string, VerbGroup> = {
+  volume: {
+    summary: 'prepare the mirror volume (a disk image with the archives, labelled data)',
+    load: () => import('./verbs/volume.ts'),
+  },
   'build-iso': {
     summary:
       'build a mirror-mode ISO from a CoreOS ISO, cluster configs and oc-mirror archives (--demo)',
