@@ -26,7 +26,7 @@ import {
   markerValues,
 } from '../support/qemu.ts';
 import { runOk } from '../support/tools.ts';
-import { hostmirror, hostmirrorOk } from './hostmirror-cli.ts';
+import { hostmirror } from './hostmirror-cli.ts';
 
 let work: string;
 before(async () => {
@@ -80,8 +80,32 @@ test('initrd verify reports a file whose folder no segment creates', async () =>
       timeoutMs: 10_000,
     },
   );
+  // `initrd append` verifies its result and so refuses this one; put the two together by hand,
+  // as a PXE server's `initrd a b` would (base, zeros to a multiple of 4, archive).
+  const refusedAppend = await hostmirror([
+    'initrd',
+    'append',
+    base,
+    '--archive',
+    archive,
+    '-o',
+    join(work, 'appended.img'),
+  ]);
+  assert.equal(refusedAppend.exitCode, 1, `append accepted:\n${refusedAppend.stdoutText}`);
+  await assert.rejects(access(join(work, 'appended.img')), 'no output may be written');
   const initrd = join(work, 'orphan.img');
-  await hostmirrorOk(['initrd', 'append', base, '--archive', archive, '-o', initrd]);
+  await runOk(
+    '/bin/sh',
+    [
+      '-ec',
+      '{ cat "$1"; head -c $(( (4 - $(stat -c %s "$1") % 4) % 4 )) /dev/zero; cat "$2"; } > "$3"',
+      'sh',
+      base,
+      archive,
+      initrd,
+    ],
+    { timeoutMs: 10_000 },
+  );
 
   const boot = await bootKernel({
     kernel: await extractPvhKernel(await findDebianKernel()),

@@ -29,6 +29,12 @@ export type InitrdErrorCode =
   | 'JUNK_IN_COMPRESSED_ARCHIVE'
   /** An archive ends without TRAILER!!!. */
   | 'MISSING_TRAILER'
+  /** An entry's folder exists in no earlier entry of any segment: the kernel drops the entry. */
+  | 'MISSING_FOLDER'
+  /** An entry's folder is a symlink an earlier entry made: the kernel writes where it points. */
+  | 'FOLDER_IS_SYMLINK'
+  /** An entry's folder is a file or device an earlier entry made: the kernel drops the entry. */
+  | 'FOLDER_IS_NOT_DIRECTORY'
   /** The file holds no archive at all. */
   | 'EMPTY'
   /** readInitrd: a broken newc archive in an uncompressed segment (the NewcError code is in `newcCode`). */

@@ -35,6 +35,7 @@ import {
   readNewcArchive,
 } from '@hostmirror/cpio-stream';
 import { InitrdError, type InitrdErrorCode } from './errors.ts';
+import { folderProblemMessage, KernelTree } from './namespace.ts';
 import { xzStreamBytes, zstdFrameBytes } from './stream-walkers.ts';
 
 /** One segment of an initrd: an uncompressed archive or one compressed stream of archives. */
@@ -72,6 +73,8 @@ export interface InitrdFault {
   segment?: number;
   /** Offset inside the decompressed data, for faults inside a compressed segment. */
   decompressedOffset?: number;
+  /** The entry concerned, for faults about one entry (as the kernel resolves it: no leading `/`). */
+  path?: string;
   /** True when the walk could not go on after it. */
   fatal: boolean;
 }
@@ -120,6 +123,8 @@ class Walker {
   readonly faults: InitrdFault[] = [];
   private readonly outer: ByteReader;
   private readonly options: WalkOptions;
+  /** Every path the kernel has created so far, across segments. */
+  private readonly tree = new KernelTree();
 
   constructor(source: AsyncIterable<Uint8Array>, options: WalkOptions) {
     this.outer = new ByteReader(source);
@@ -270,8 +275,27 @@ class Walker {
       }
       const entry = next.value;
       if (this.options.collectEntries ?? true) segment.entries.push(entry.info());
+      this.placeEntry(entry, segment);
       await this.options.onEntry?.(entry, segment);
     }
+  }
+
+  /** Record the entry in the kernel's tree; a fault when the kernel drops or misplaces it. */
+  private placeEntry(entry: NewcEntry, segment: InitrdSegment): void {
+    const problem = this.tree.place(entry.path, entry.type);
+    if (problem === undefined) return;
+    const inside = segment.codec !== 'none';
+    const where = inside
+      ? `${segment.codec} segment at byte ${segment.offset}, decompressed byte ${entry.offset}`
+      : `byte ${entry.offset}`;
+    this.fault({
+      offset: inside ? segment.offset : entry.offset,
+      ...(inside ? { decompressedOffset: entry.offset } : {}),
+      code: problem.code,
+      segment: segment.index,
+      path: problem.path,
+      message: folderProblemMessage(problem, where),
+    });
   }
 
   private async rawSegment(segment: InitrdSegment): Promise<void> {
