@@ -3,16 +3,16 @@
  * read back from the built ISO's embed area; Debian's `ignition-validate` accepts it;
  * `ignition-apply` writes its files and units into a temporary root; the pre-pivot hook from
  * the ISO's extended initrd installs the registry program (Debian's docker-registry) there;
- * the root's boot scripts, run in unit order against the archive in a volume folder, serve
- * the mirror; and skopeo pulls the release by digest through the written registries.conf,
+ * the root's boot scripts, run in unit order, find the volume made by `volume prepare`
+ * (attached as a loop device) by its GPT partition name, mount it and serve the mirror; and skopeo pulls the release by digest through the written registries.conf,
  * CA and hosts alias, in private network and mount namespaces. The scenario helpers are the
  * boot-sequence tests' (test/boot-sequence/support.ts, steps.sh).
  */
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { buildMirrorIso } from '../../packages/build-iso/src/index.ts';
+import { buildMirrorIso, prepareVolumeImage } from '../../packages/build-iso/src/index.ts';
 import { readInitrdFile } from '../../packages/initrd/src/index.ts';
 import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
 import { INITRD_REGISTRY_BINARY, PRE_PIVOT_HOOK } from '../../packages/mirror/src/index.ts';
@@ -67,7 +67,16 @@ test('the live Ignition validates, applies into a root whose scripts serve the m
   const validate = await requireTool('ignition-validate');
   await requireFile(IGNITION_BINARY, 'ignition');
   const output = join(work, 'mirror.iso');
-  const { report } = await buildMirrorIso(optionsFor(inputs, output, { registryBinary: registry }));
+  // A label of this run only: blkid probes every block device of the machine.
+  const label = `hmbuild${process.pid}`;
+  const { report } = await buildMirrorIso(
+    optionsFor(inputs, output, { registryBinary: registry, volumeLabel: label }),
+  );
+  const volume = await prepareVolumeImage({
+    archives: [inputs.archive],
+    image: join(work, 'volume.img'),
+    label,
+  });
   const root = join(work, 'root');
   const initrdRoot = join(work, 'initrd');
   const live = await readBack(output, root, initrdRoot);
@@ -84,8 +93,6 @@ test('the live Ignition validates, applies into a root whose scripts serve the m
   });
   assert.equal(applied.exitCode, 0, `${applied.stdout}${applied.stderr}`);
 
-  await mkdir(join(root, 'srv/volume'), { recursive: true });
-  await copyFile(inputs.archive, join(root, 'srv/volume/mirror_000001.tar'));
   const steps = join(work, 'steps.tsv');
   await writeFile(steps, stepsTable(report.bootPlan.phases.live));
   const digest = report.release.digest;
@@ -93,10 +100,16 @@ test('the live Ignition validates, applies into a root whose scripts serve the m
     `
 # This host is node0: it has the rendezvous IP.
 ip address add ${report.cluster.rendezvousIP}/32 dev lo
+# The prepared volume image as the host's second disk.
+loop=$(losetup --find --show --partscan ${volume.image})
+detach() { hm_stop_daemons; umount ${root}/var/mnt/hostmirror 2>/dev/null || true; partx -d "$loop" 2>/dev/null || true; losetup -d "$loop"; }
+trap detach EXIT
+[ -e "\${loop}p1" ] || partx -a "$loop"
 NEWROOT=${root} HOSTMIRROR_INITRD_ROOT=${initrdRoot} sh -c '. ${initrdRoot}${PRE_PIVOT_HOOK}'
 export HOSTMIRROR_ROOT='${root}' HOSTMIRROR_UPDATE_CA_TRUST='touch ${root}/ca-trust-updated'
-export HOSTMIRROR_READY_TIMEOUT=30 HOSTMIRROR_VOLUME_WAIT=0 HOSTMIRROR_VOLUME_DIR=/srv/volume
+export HOSTMIRROR_READY_TIMEOUT=30 HOSTMIRROR_VOLUME_WAIT=0 HOSTMIRROR_VOLUME_MATCH=partlabel
 hm_run_steps ${root} ${steps}
+findmnt -n -o SOURCE ${root}/var/mnt/hostmirror | sed 's/^/MOUNTED /'
 hm_use_root_config ${root}
 skopeo inspect --no-tags docker://${RELEASE_SOURCE}@${digest} >/dev/null && echo "PULL inspect ok"
 skopeo copy -q docker://${RELEASE_SOURCE}@${digest} dir:$(mktemp -d) && echo "PULL copy ok"
@@ -108,6 +121,7 @@ hm_stop_daemons
   const out = result.stdout.toString('utf8');
   const explain = `exit ${result.exitCode}\n--- stdout\n${out}\n--- stderr\n${result.stderr}`;
   assert.equal(result.exitCode, 0, explain);
+  assert.match(out, /^MOUNTED \/dev\/loop\d+p1$/m, explain);
   for (const line of [
     'STEP hostmirror-volume.service ok',
     'STEP hostmirror-verify.service ok',

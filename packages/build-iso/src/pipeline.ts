@@ -114,6 +114,8 @@ export interface BuildMirrorIsoOptions {
    */
   allowMissingRegistry?: boolean;
   mode?: MirrorMode;
+  /** The volume's GPT partition name / filesystem label (default `data`, as volume prepare writes it). */
+  volumeLabel?: string;
   /** Extra Ignition configs merged on top of the mirror's, in order. */
   ignition?: string[];
   kargsAppend?: string[];
@@ -487,6 +489,7 @@ async function composeBoot(
     topology: cluster.topology,
     rendezvousIP: cluster.rendezvousIP,
     release: { repository: mirror.release.repository, digest: mirror.release.digest },
+    ...(options.volumeLabel === undefined ? {} : { volumeLabel: options.volumeLabel }),
   });
   const seed = tlsSeed(context, [
     ...inputs.archives,

@@ -31,7 +31,7 @@ const usage = [
   '                     [--ignition EXTRA.ign]... [--kargs-append K]... [--compress gzip|xz|zstd|none]',
   '                     [--pxe-dir DIR [--pxe-base-url URL]] [--manifests-dir DIR] [--image-set-config F]',
   '                     [--report F.json] [--ram SIZE] [--reserve-live-pulls] [--ignore-mirror-check]',
-  '                     [--tls-seed-file F] [-f] [--json]',
+  '                     [--volume-label data] [--tls-seed-file F] [-f] [--json]',
   '       hostmirror build-iso --demo -o OUT-DIR [--registry-binary PATH] [-f] [--json]',
 ].join('\n');
 
@@ -66,6 +66,7 @@ async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOpti
   const extras: Partial<BuildMirrorIsoOptions> = {
     registryBinary: optional('registry-binary'),
     releaseImage: optionalString(values, 'release-image'),
+    volumeLabel: optionalString(values, 'volume-label'),
     pxeDir: optional('pxe-dir'),
     pxeBaseUrl: optionalString(values, 'pxe-base-url'),
     manifestsDir: optional('manifests-dir'),
@@ -141,6 +142,7 @@ export const command: Command = {
     'reserve-live-pulls': { type: 'boolean' },
     'ignore-mirror-check': { type: 'boolean' },
     'tls-seed-file': { type: 'string' },
+    'volume-label': { type: 'string' },
     force: { type: 'boolean', short: 'f' },
   },
   positionals: [0, 0],
