@@ -191,6 +191,37 @@ test('an agent ISO keeps its embedded config: ours and the extra --ignition are 
   }
 });
 
+test('every mode builds: every-node serves on loopback, preload lists the archive images by source', async () => {
+  for (const mode of ['every-node', 'preload'] as const) {
+    const { report } = await buildMirrorIso(
+      optionsFor(inputs, join(work, `${mode}.iso`), { mode }),
+    );
+    assert.equal(report.bootPlan.settings.mode, mode);
+    const iso = await CoreosIso.open(join(work, `${mode}.iso`));
+    try {
+      const area = await iso.ignitionAreaBytes();
+      const bytes = await readInitrdFile(
+        (async function* () {
+          yield area;
+        })(),
+        IGNITION_MEMBER,
+      );
+      assert.ok(bytes !== undefined);
+      const config = JSON.parse(Buffer.from(bytes).toString('utf8'));
+      const paths: string[] = config.storage.files.map((file: { path: string }) => file.path);
+      assert.equal(paths.includes('/etc/hostmirror/preload.list'), mode === 'preload', mode);
+      assert.ok(
+        config.systemd.units.some(
+          (unit: { name: string }) => unit.name === 'hostmirror-preload.service',
+        ) ===
+          (mode === 'preload'),
+      );
+    } finally {
+      await iso.close();
+    }
+  }
+});
+
 describe('build-iso refuses, before writing anything', () => {
   async function refusal(name: string, extra: Parameters<typeof optionsFor>[2], code: string) {
     const out = join(work, `${name}.iso`);

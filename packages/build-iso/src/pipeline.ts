@@ -56,6 +56,7 @@ import {
   mirrorRulesFromArchive,
   mirrorRulesFromPairs,
   planBootSequence,
+  preloadImagesFromArchive,
   renderBootText,
   renderManifest,
   renderRegistriesConf,
@@ -508,6 +509,10 @@ async function composeBoot(
     registryConfig: bootRegistryConfig(plan.settings),
     caCertificate: tls.caCertificatePem,
     tls: { certificate: tls.serverCertificatePem, key: tls.serverKeyPem },
+    // Mode preload copies every mirrored image into container storage: list them by source.
+    ...(plan.settings.mode === 'preload'
+      ? { preload: preloadImagesFromArchive(mirror.archive, mirror.resources) }
+      : {}),
   };
   renderManifest(assets);
   const base = await embeddedConfig(iso);
