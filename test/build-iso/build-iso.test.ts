@@ -222,6 +222,31 @@ test('every mode builds: every-node serves on loopback, preload lists the archiv
   }
 });
 
+test('an HA cluster gets MachineConfigs for both pools and node0 serving its peers', async () => {
+  const ha = join(work, 'install-config-ha.yaml');
+  await writeFile(
+    ha,
+    (await readFile(inputs.installConfig, 'utf8'))
+      .replace('  replicas: 1\n', '  replicas: 3\n')
+      .replace('  replicas: 0\n', '  replicas: 2\n'),
+  );
+  const manifests = join(work, 'ha-manifests');
+  const { report } = await buildMirrorIso(
+    optionsFor(inputs, join(work, 'ha.iso'), { installConfig: ha, manifestsDir: manifests }),
+  );
+  assert.equal(report.cluster.topology, 'ha');
+  assert.deepEqual(
+    report.bootPlan.roles.map((role) => `${role.role}:${role.part}`),
+    ['node0:server', 'master:client', 'worker:client'],
+  );
+  const names = await readdir(manifests);
+  assert.ok(
+    names.includes('99-master-hostmirror.yaml') && names.includes('99-worker-hostmirror.yaml'),
+    names.join(' '),
+  );
+  assert.equal(report.budget[0]?.role, 'master');
+});
+
 describe('build-iso refuses, before writing anything', () => {
   async function refusal(name: string, extra: Parameters<typeof optionsFor>[2], code: string) {
     const out = join(work, `${name}.iso`);
