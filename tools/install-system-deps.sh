@@ -14,6 +14,7 @@ packages=(
   docker-registry skopeo                               # serve and pull through our configs
   systemd iproute2 util-linux openssl                  # systemd-analyze verify, netns, unshare
   shellcheck fdisk curl systemd-container              # boot-sequence: lint, GPT volumes, readiness probe, nspawn
+  time                                                 # /usr/bin/time for the benchmarks in tools/bench
 )
 missing=()
 for package in "${packages[@]}"; do
