@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../../packages/cli/src/index.ts';
+import { runCliCaptured } from '@hostmirror/cli';
 import { MirrorArchive } from '../../packages/mirror/src/formats/archive-index.ts';
 import {
   mirrorRulesFromArchive,
@@ -412,14 +411,7 @@ pull-from-mirror = "digest-only"
 });
 
 async function cli(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await runCli(args, { stdout, stderr, cwd: process.cwd(), env: {} });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  return runCliCaptured(args);
 }
 
 /** Pull each reference with skopeo from the archive served read-only (serve-and-pull.sh). */

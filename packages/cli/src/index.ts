@@ -1,3 +1,4 @@
+export { type CapturedRun, type CaptureOptions, runCliCaptured } from './capture.ts';
 export {
   type CliIo,
   type Command,

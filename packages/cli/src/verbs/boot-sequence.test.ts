@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { runCli } from '../run.ts';
+import { runCliCaptured } from '../capture.ts';
 
 async function bootSequence(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await runCli(['boot-sequence', ...args], {
-    stdout,
-    stderr,
-    cwd: process.cwd(),
-    env: {},
-  });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  return runCliCaptured(['boot-sequence', ...args]);
 }
 
 const node0 = ['--mode', 'node0', '--topology', 'ha', '--rendezvous-ip', '192.0.2.10'];

@@ -2,23 +2,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { repoRoot } from '../../../../test/support/paths.ts';
-import { runCli } from '../run.ts';
+import { runCliCaptured } from '../capture.ts';
 
-async function cli(
-  args: string[],
-  cwd = repoRoot,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await runCli(args, { stdout, stderr, cwd, env: {} });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+async function cli(args: string[], cwd = repoRoot) {
+  return runCliCaptured(args, { cwd });
 }
 
 describe('hostmirror initrd', () => {

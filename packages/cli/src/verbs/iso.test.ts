@@ -3,20 +3,13 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fixtureFile } from '../../../../test/iso/fixtures.ts';
-import { runCli } from '../run.ts';
+import { runCliCaptured } from '../capture.ts';
 
 async function cli(args: string[], cwd: string) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await runCli(args, { stdout, stderr, cwd, env: {} });
-  return { code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() };
+  const run = await runCliCaptured(args, { cwd });
+  return { code: run.code, stdout: run.stdoutBytes, stderr: run.stderr };
 }
 
 const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -73,21 +66,13 @@ describe('hostmirror iso', () => {
   });
 
   it('streamToTerminalRefused: -o - on a TTY is exit 1 (TTY_OUTPUT), nothing written', async () => {
-    const stdout = Object.assign(new PassThrough(), { isTTY: true });
-    const stderr = new PassThrough();
-    const written: Buffer[] = [];
-    const errors: Buffer[] = [];
-    stdout.on('data', (chunk: Buffer) => written.push(chunk));
-    stderr.on('data', (chunk: Buffer) => errors.push(chunk));
-    const code = await runCli(['iso', 'reset', pristine, '-o', '-'], {
-      stdout,
-      stderr,
+    const run = await runCliCaptured(['iso', 'reset', pristine, '-o', '-'], {
       cwd: dir,
-      env: {},
+      stdoutIsTTY: true,
     });
-    assert.equal(code, 1);
-    assert.equal(Buffer.concat(written).length, 0);
-    assert.match(Buffer.concat(errors).toString(), /terminal/);
+    assert.equal(run.code, 1);
+    assert.equal(run.stdoutBytes.length, 0);
+    assert.match(run.stderr, /terminal/);
   });
 
   it('usageAndUserErrors: exit 2 for bad usage, 1 for a non-CoreOS ISO', async () => {

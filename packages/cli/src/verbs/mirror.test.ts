@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import {
   makeImage,
@@ -10,20 +9,13 @@ import {
   writeChunk,
 } from '../../../../test/mirror/support/fake-archive.ts';
 import { TarBuilder } from '../../../../test/mirror/support/tar-builder.ts';
-import { runCli } from '../run.ts';
+import { runCliCaptured } from '../capture.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'hostmirror-cli-mirror-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  stderr.on('data', (chunk: Buffer) => err.push(chunk));
-  const code = await runCli(argv, { stdout, stderr, cwd: work, env: {} });
-  return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  return runCliCaptured(argv, { cwd: work });
 }
 
 const release = makeImage({
