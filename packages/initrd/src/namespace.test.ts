@@ -68,6 +68,8 @@ describe('the kernel tree (folders the unpacker needs)', () => {
   it('kernelPathDropsSlashesAndDots', () => {
     assert.equal(kernelPath('./usr//bin/'), 'usr/bin');
     assert.equal(kernelPath('/'), '');
+    assert.equal(kernelPath('../f'), 'f', '.. at the top stays at /');
+    assert.equal(kernelPath('a/b/../c'), 'a/c');
   });
 });
 

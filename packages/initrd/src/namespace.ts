@@ -27,12 +27,18 @@ export interface FolderProblem {
 
 type Kind = 'directory' | 'symlink' | 'other';
 
-/** An archive name as a path below `/`: `./etc//a` and `/etc/a` are `etc/a`. */
+/**
+ * An archive name as the path the kernel resolves from `/` (its working folder while
+ * unpacking): `./etc//a` and `/etc/a` are `etc/a`; `..` goes up, and stays at `/` at the top.
+ */
 export function kernelPath(name: string): string {
-  return name
-    .split('/')
-    .filter((part) => part !== '' && part !== '.')
-    .join('/');
+  const parts: string[] = [];
+  for (const part of name.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') parts.pop();
+    else parts.push(part);
+  }
+  return parts.join('/');
 }
 
 export class KernelTree {
