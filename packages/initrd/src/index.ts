@@ -13,6 +13,7 @@ export {
   overlayEntries,
 } from './build.ts';
 export { InitrdError, type InitrdErrorCode } from './errors.ts';
+export { KERNEL_BUILTIN_FOLDERS } from './namespace.ts';
 export { extractInitrd, type InitrdListing, readInitrd, readInitrdFile } from './read.ts';
 export {
   DEFAULT_OVERLAY_CODEC,
@@ -22,7 +23,7 @@ export {
   type OverlaySymlink,
   parseOverlaySpec,
 } from './spec.ts';
-export { type VerifyReport, verifyInitrd } from './verify.ts';
+export { type VerifyOptions, type VerifyReport, verifyInitrd } from './verify.ts';
 export {
   type InitrdFault,
   type InitrdFaultCode,

@@ -65,6 +65,14 @@ describe('the kernel tree (folders the unpacker needs)', () => {
     assert.equal(tree.place('root/.profile', 'file'), undefined);
   });
 
+  it('existingFoldersAndTheirParentsCount', () => {
+    const tree = new KernelTree(['/usr/lib', 'etc']);
+    assert.equal(tree.place('usr/lib/x', 'file'), undefined);
+    assert.equal(tree.place('usr/y', 'file'), undefined);
+    assert.equal(tree.place('etc/z', 'file'), undefined);
+    assert.equal(tree.place('dev/console', 'char-device')?.code, 'MISSING_FOLDER', 'replaced');
+  });
+
   it('kernelPathDropsSlashesAndDots', () => {
     assert.equal(kernelPath('./usr//bin/'), 'usr/bin');
     assert.equal(kernelPath('/'), '');
@@ -163,6 +171,16 @@ describe('verifier: entries the kernel drops or misplaces', () => {
         ['FOLDER_IS_NOT_DIRECTORY', 'opt/f/y', 1],
       ],
     );
+  });
+
+  it('anArchiveCheckedAloneMayNameTheFoldersOfItsBase', async () => {
+    const archive = await compress('gzip', await raw([{ path: 'etc/x', type: 'file', data: 'x' }]));
+    assert.deepEqual(
+      (await verifyInitrd(initrdOf(archive))).faults.map((fault) => fault.code),
+      ['MISSING_FOLDER'],
+    );
+    const report = await verifyInitrd(initrdOf(archive), { existingFolders: ['/etc'] });
+    assert.equal(report.ok, true);
   });
 
   it('appendArchiveRefusesAnOrphanAndWritesNothing', async () => {

@@ -44,8 +44,15 @@ export function kernelPath(name: string): string {
 export class KernelTree {
   private readonly kinds = new Map<string, Kind>();
 
-  constructor(builtinFolders: readonly string[] = KERNEL_BUILTIN_FOLDERS) {
-    for (const folder of builtinFolders) this.kinds.set(folder, 'directory');
+  /** `existingFolders`: folders already there before the first entry (the kernel's own by default). */
+  constructor(existingFolders: Iterable<string> = KERNEL_BUILTIN_FOLDERS) {
+    for (const folder of existingFolders) {
+      const path = kernelPath(folder);
+      const parts = path.split('/');
+      // A folder that exists implies its parents do.
+      for (let depth = 1; depth <= parts.length && path !== ''; depth++)
+        this.kinds.set(parts.slice(0, depth).join('/'), 'directory');
+    }
   }
 
   /**

@@ -10,14 +10,30 @@ export interface VerifyReport {
   faults: InitrdFault[];
 }
 
+export interface VerifyOptions {
+  /**
+   * Folders that exist before the first entry besides the kernel's own (`/dev`, `/root`): pass
+   * the folders of the base when checking an archive alone that will be appended to it.
+   */
+  existingFolders?: Iterable<string>;
+}
+
 /**
  * Apply the kernel's initramfs rules (research/coreos-iso.md §5) to a whole initrd: uncompressed
  * archives 4-aligned from the start of the file, gzip header flags the kernel can skip, xz check
  * CRC32 or none, zstd window ≤ 8 MiB, one stream per segment ending on an entry boundary,
- * trailers present. Returns a report; bad content never throws (a missing file does).
+ * trailers present, and every entry in a folder that exists (made by an earlier entry of any
+ * segment, or given in `existingFolders`) and is neither a symlink nor a file. Returns a
+ * report; bad content never throws (a missing file does).
  */
-export async function verifyInitrd(source: InitrdSource): Promise<VerifyReport> {
-  const walk = await walkInitrd(source);
+export async function verifyInitrd(
+  source: InitrdSource,
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  const walk = await walkInitrd(
+    source,
+    options.existingFolders === undefined ? {} : { existingFolders: options.existingFolders },
+  );
   const faults = [...walk.faults].sort((left, right) => left.offset - right.offset);
   return { ok: faults.length === 0, size: walk.size, segments: walk.segments, faults };
 }

@@ -35,7 +35,7 @@ import {
   readNewcArchive,
 } from '@hostmirror/cpio-stream';
 import { InitrdError, type InitrdErrorCode } from './errors.ts';
-import { folderProblemMessage, KernelTree } from './namespace.ts';
+import { folderProblemMessage, KERNEL_BUILTIN_FOLDERS, KernelTree } from './namespace.ts';
 import { xzStreamBytes, zstdFrameBytes } from './stream-walkers.ts';
 
 /** One segment of an initrd: an uncompressed archive or one compressed stream of archives. */
@@ -91,6 +91,11 @@ export interface WalkOptions {
   onEntry?: (entry: NewcEntry, segment: InitrdSegment) => Promise<void> | void;
   /** Keep entry listings in `segments[].entries` (default true). */
   collectEntries?: boolean;
+  /**
+   * Folders that exist before the first entry, besides the kernel's own `/dev` and `/root`:
+   * for an archive checked alone that will follow a base whose folders are known.
+   */
+  existingFolders?: Iterable<string>;
 }
 
 /** A path or a byte stream. */
@@ -124,11 +129,12 @@ class Walker {
   private readonly outer: ByteReader;
   private readonly options: WalkOptions;
   /** Every path the kernel has created so far, across segments. */
-  private readonly tree = new KernelTree();
+  private readonly tree: KernelTree;
 
   constructor(source: AsyncIterable<Uint8Array>, options: WalkOptions) {
     this.outer = new ByteReader(source);
     this.options = options;
+    this.tree = new KernelTree([...KERNEL_BUILTIN_FOLDERS, ...(options.existingFolders ?? [])]);
   }
 
   fault(fault: Omit<InitrdFault, 'fatal'> & { fatal?: boolean }): void {
