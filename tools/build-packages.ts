@@ -1,0 +1,89 @@
+/**
+ * `pnpm build`: every package's `src` to `packages/<p>/dist` (JavaScript + `.d.ts`), for the
+ * published packages and the tsx-free CLI. Development never needs this (tsx runs `src`).
+ *
+ *   node --import tsx tools/build-packages.ts           incremental build (tsc -b)
+ *   node --import tsx tools/build-packages.ts --clean   remove every dist/ and build info
+ *
+ * tsc emits what it compiles; the rest of `src` that the code reads at run time or that types
+ * need is copied beside it: the generated Ajv validators (`*.js` + `*.d.ts`, ignition-config-types)
+ * and the boot scripts the mirror package reads via `import.meta.url`. Tests are not copied.
+ */
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const packagesDir = join(repoRoot, 'packages');
+const solutionConfig = join(repoRoot, 'tsconfig.build.json');
+const tscBin = join(repoRoot, 'node_modules/.bin/tsc');
+/** Set by `tsBuildInfoFile` in each packages/<p>/tsconfig.build.json. */
+const buildInfoName = 'dist.tsbuildinfo';
+/** The bin of @hostmirror/cli, and the shebang it needs without tsx (src/main.ts's asks for tsx). */
+const cliBin = join(packagesDir, 'cli/dist/main.js');
+const plainNodeShebang = '#!/usr/bin/env node';
+
+function packageDirs(): string[] {
+  return readdirSync(packagesDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(packagesDir, entry.name))
+    .sort();
+}
+
+/** Files tsc does not emit but the built package needs: non-TypeScript files and hand-kept `.d.ts`. */
+function isCarriedAsset(name: string): boolean {
+  if (/\.test\.[cm]?[jt]s$/.test(name)) return false;
+  return name.endsWith('.d.ts') || !name.endsWith('.ts');
+}
+
+function copyAssets(srcDir: string, distDir: string): number {
+  let copied = 0;
+  for (const entry of readdirSync(srcDir, { withFileTypes: true })) {
+    const from = join(srcDir, entry.name);
+    const to = join(distDir, entry.name);
+    if (entry.isDirectory()) {
+      copied += copyAssets(from, to);
+    } else if (entry.isFile() && isCarriedAsset(entry.name)) {
+      mkdirSync(distDir, { recursive: true });
+      copyFileSync(from, to);
+      copied += 1;
+    }
+  }
+  return copied;
+}
+
+function fixCliShebang(): void {
+  const text = readFileSync(cliBin, 'utf8');
+  const body = text.startsWith('#!') ? text.slice(text.indexOf('\n') + 1) : text;
+  writeFileSync(cliBin, `${plainNodeShebang}\n${body}`);
+  chmodSync(cliBin, 0o755);
+}
+
+function build(): void {
+  execFileSync(tscBin, ['-b', solutionConfig], { stdio: 'inherit', cwd: repoRoot });
+  let copied = 0;
+  for (const dir of packageDirs()) copied += copyAssets(join(dir, 'src'), join(dir, 'dist'));
+  fixCliShebang();
+  process.stdout.write(
+    `built ${packageDirs().length} packages; ${copied} assets copied; bin ${relative(repoRoot, cliBin)}\n`,
+  );
+}
+
+function clean(): void {
+  for (const dir of packageDirs()) {
+    rmSync(join(dir, 'dist'), { recursive: true, force: true });
+    rmSync(join(dir, buildInfoName), { force: true });
+  }
+}
+
+if (process.argv.includes('--clean')) clean();
+else build();
