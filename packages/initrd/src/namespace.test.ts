@@ -1,9 +1,16 @@
 import assert from 'node:assert/strict';
 import { access, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import type { NewcEntryInput } from '@hostmirror/cpio-stream';
-import { appendArchive, InitrdError, verifyInitrd } from './index.ts';
+import {
+  appendArchive,
+  buildOverlay,
+  InitrdError,
+  type OverlaySpec,
+  verifyInitrd,
+} from './index.ts';
 import { KERNEL_BUILTIN_FOLDERS, KernelTree, kernelPath } from './namespace.ts';
 import { compress, fileWith, newc, scratch } from './test-support.ts';
 
@@ -181,6 +188,28 @@ describe('verifier: entries the kernel drops or misplaces', () => {
     );
     const report = await verifyInitrd(initrdOf(archive), { existingFolders: ['/etc'] });
     assert.equal(report.ok, true);
+  });
+
+  it('anOverlayFromAnUncheckedSpecObjectIsCaughtByTheVerifier', async () => {
+    // Spec objects built in code skip parseOverlaySpec's path rules; the verifier still sees it.
+    const spec: OverlaySpec = {
+      compress: 'none',
+      directories: [],
+      files: [
+        { path: '/etc/a', contents: 'a' },
+        { path: '/etc/a/b', contents: 'b' },
+        { path: '/opt/l/x', contents: 'x' },
+      ],
+      symlinks: [{ path: '/opt/l', target: '/etc' }],
+    };
+    const archive = await buffer(buildOverlay(spec, { baseDir: '/' }));
+    assert.deepEqual(
+      (await verifyInitrd(initrdOf(archive))).faults.map((fault) => [fault.code, fault.path]),
+      [
+        ['FOLDER_IS_NOT_DIRECTORY', 'etc/a/b'],
+        ['FOLDER_IS_SYMLINK', 'opt/l/x'],
+      ],
+    );
   });
 
   it('appendArchiveRefusesAnOrphanAndWritesNothing', async () => {
