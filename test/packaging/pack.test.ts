@@ -1,0 +1,228 @@
+/**
+ * The packages as npm users get them: `pnpm build`, `pnpm -r pack` (publishConfig applied,
+ * `workspace:*` replaced by versions), `npm install` of the tarballs into a fresh project outside
+ * the repository, then plain `node` — no tsx anywhere — imports every package and runs the
+ * installed `hostmirror` bin. The consumer's TypeScript check proves the shipped `.d.ts` resolve.
+ *
+ * Third-party dependencies (yaml, smol-toml, node-forge) come from the npm cache when it has them
+ * (`--prefer-offline`), else from the registry. Optional native codecs (node-liblzma, zstd-napi)
+ * are left out (`--omit=optional`): they build from source, and the codecs fall back without them.
+ */
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { repoRoot } from '../support/paths.ts';
+import { requireTool, runOk, runTool } from '../support/tools.ts';
+
+const pnpmHint = 'pnpm (not Debian: run tools/ensure-pnpm.sh)';
+const buildTimeoutMs = 120_000;
+const packTimeoutMs = 60_000;
+const npmInstallTimeoutMs = 120_000;
+const runTimeoutMs = 30_000;
+
+interface WorkspacePackage {
+  name: string;
+  /** Export subpaths, `.` first (`./formats`, `./check` for the mirror package). */
+  subpaths: string[];
+}
+
+let work = '';
+let consumer = '';
+let packages: WorkspacePackage[] = [];
+
+/** Without NODE_OPTIONS (a `--import tsx` there would hide a missing build). */
+function plainEnv(): NodeJS.ProcessEnv {
+  const { NODE_OPTIONS: _dropped, ...rest } = process.env;
+  return rest;
+}
+
+async function findPnpm(): Promise<string> {
+  try {
+    return await requireTool('pnpm', pnpmHint);
+  } catch {
+    return requireTool(join(repoRoot, '.tools', 'node_modules', '.bin', 'pnpm'), pnpmHint);
+  }
+}
+
+async function readWorkspacePackages(): Promise<WorkspacePackage[]> {
+  const dirs = (await readdir(join(repoRoot, 'packages'))).sort();
+  return Promise.all(
+    dirs.map(async (dir) => {
+      const manifest = JSON.parse(
+        await readFile(join(repoRoot, 'packages', dir, 'package.json'), 'utf8'),
+      ) as { name: string; exports: Record<string, unknown> };
+      return { name: manifest.name, subpaths: Object.keys(manifest.exports) };
+    }),
+  );
+}
+
+function specifiers(): string[] {
+  return packages.flatMap(({ name, subpaths }) =>
+    subpaths.map((subpath) => (subpath === '.' ? name : `${name}/${subpath.slice(2)}`)),
+  );
+}
+
+/** The installed bin, run as a user runs it: through its `#!/usr/bin/env node` line. */
+function hostmirror(args: readonly string[]) {
+  return runTool(join(consumer, 'node_modules', '.bin', 'hostmirror'), args, {
+    cwd: consumer,
+    env: plainEnv(),
+    timeoutMs: runTimeoutMs,
+  });
+}
+
+before(async () => {
+  const pnpm = await findPnpm();
+  packages = await readWorkspacePackages();
+  work = await mkdtemp(join(tmpdir(), 'hm-pack-'));
+  const tarballs = join(work, 'tarballs');
+  consumer = join(work, 'consumer');
+  await mkdir(consumer);
+  await runOk(process.execPath, ['--import', 'tsx', 'tools/build-packages.ts'], {
+    cwd: repoRoot,
+    timeoutMs: buildTimeoutMs,
+  });
+  await runOk(pnpm, ['-r', '--silent', 'pack', '--pack-destination', tarballs], {
+    cwd: repoRoot,
+    timeoutMs: packTimeoutMs,
+  });
+  const files = (await readdir(tarballs)).filter((name) => name.endsWith('.tgz'));
+  assert.equal(files.length, packages.length, `one tarball per package: ${files.join(', ')}`);
+  await writeFile(
+    join(consumer, 'package.json'),
+    JSON.stringify({ name: 'hostmirror-consumer', private: true, type: 'module' }),
+  );
+  const npmArgs = ['--no-audit', '--no-fund', '--prefer-offline', '--omit=optional'];
+  const install = [...npmArgs, '--ignore-scripts', '--loglevel=error'];
+  await runOk('npm', ['install', ...install, ...files.map((name) => join(tarballs, name))], {
+    cwd: consumer,
+    env: plainEnv(),
+    timeoutMs: npmInstallTimeoutMs,
+  });
+});
+
+after(async () => {
+  if (work !== '') await rm(work, { recursive: true, force: true });
+});
+
+test('packedManifestsPointAtDist', async () => {
+  for (const { name } of packages) {
+    const folder = join(consumer, 'node_modules', name);
+    const manifest = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8')) as {
+      exports: Record<string, { types: string; default: string }>;
+      types: string;
+      dependencies?: Record<string, string>;
+      bin?: Record<string, string>;
+    };
+    for (const [subpath, target] of Object.entries(manifest.exports)) {
+      assert.match(target.default, /^\.\/dist\/.*\.js$/, `${name} exports ${subpath}`);
+      assert.match(target.types, /^\.\/dist\/.*\.d\.ts$/, `${name} exports ${subpath} types`);
+    }
+    assert.match(manifest.types, /^\.\/dist\//, `${name} types`);
+    for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) {
+      assert.doesNotMatch(range, /^workspace:/, `${name} depends on ${dep}@${range}`);
+    }
+    for (const bin of Object.values(manifest.bin ?? {})) assert.match(bin, /^\.\/dist\//);
+    const shipped = await readdir(folder);
+    assert.deepEqual(shipped.sort(), ['README.md', 'dist', 'package.json'], `${name} files`);
+  }
+});
+
+test('everyPackageImportsWithPlainNode', async () => {
+  const script = `
+    const loaded = {};
+    for (const specifier of ${JSON.stringify(specifiers())}) {
+      loaded[specifier] = Object.keys(await import(specifier)).length;
+    }
+    console.log(JSON.stringify({ execArgv: process.execArgv, loaded }));`;
+  const run = await runOk(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: consumer,
+    env: plainEnv(),
+    timeoutMs: runTimeoutMs,
+  });
+  const report = JSON.parse(run.stdout.toString('utf8')) as {
+    execArgv: string[];
+    loaded: Record<string, number>;
+  };
+  assert.deepEqual(report.execArgv, ['--input-type=module', '-e', script]);
+  for (const specifier of specifiers()) {
+    assert.ok((report.loaded[specifier] ?? 0) > 0, `${specifier} exports nothing`);
+  }
+});
+
+test('shippedTypesCheckInAConsumer', async () => {
+  const imports = specifiers().map(
+    (specifier, index) => `import * as m${index} from '${specifier}';`,
+  );
+  const uses = specifiers().map((_, index) => `m${index}`);
+  // A deliberate type error proves the check sees the real declarations (not `any`).
+  await writeFile(
+    join(consumer, 'use.ts'),
+    `${imports.join('\n')}\nexport const all: object[] = [${uses.join(', ')}];\n` +
+      `export const wrong: number = m0;\n`,
+  );
+  await writeFile(
+    join(consumer, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        module: 'NodeNext',
+        moduleResolution: 'NodeNext',
+        target: 'ES2022',
+        strict: true,
+        noEmit: true,
+        skipLibCheck: false,
+        types: ['node'],
+        typeRoots: [join(repoRoot, 'node_modules', '@types')],
+      },
+      files: ['use.ts'],
+    }),
+  );
+  const tsc = join(repoRoot, 'node_modules', '.bin', 'tsc');
+  const check = await runTool(tsc, ['-p', 'tsconfig.json', '--pretty', 'false'], {
+    cwd: consumer,
+    timeoutMs: runTimeoutMs,
+  });
+  const errors = check.stdout.toString('utf8').trim().split('\n');
+  assert.equal(errors.length, 1, errors.join('\n'));
+  assert.match(errors[0] ?? '', /^use\.ts\(\d+,\d+\): error TS2322:/);
+});
+
+test('installedBinRunsHelp', async () => {
+  for (const args of [['--help'], ['mirror', 'inspect', '--help'], ['iso', '--help']]) {
+    const run = await hostmirror(args);
+    assert.equal(run.exitCode, 0, `hostmirror ${args.join(' ')}: ${run.stderr}`);
+    assert.match(run.stdout.toString('utf8'), /^usage: hostmirror/);
+  }
+});
+
+test('installedBinBuildsAnInitrd', async () => {
+  const spec = join(work, 'overlay.yaml');
+  const overlay = join(work, 'overlay.img');
+  await writeFile(join(work, 'payload.bin'), Buffer.alloc(70_000, 7));
+  await writeFile(
+    spec,
+    [
+      'files:',
+      '  - path: /etc/hostmirror/config.yml',
+      '    contents: "version: 0.1\\n"',
+      '  - path: /usr/local/bin/payload',
+      '    source: ./payload.bin',
+      '    mode: 0755',
+      'directories: [{ path: /etc/hostmirror, mode: 0755 }]',
+      'symlinks: [{ path: /usr/local/bin/p, target: payload }]',
+      '',
+    ].join('\n'),
+  );
+  const build = await hostmirror(['initrd', 'build', spec, '-o', overlay, '--compress', 'gzip']);
+  assert.equal(build.exitCode, 0, build.stderr.toString('utf8'));
+  const verify = await hostmirror(['initrd', 'verify', overlay, '--json']);
+  assert.equal(verify.exitCode, 0, verify.stdout.toString('utf8'));
+  const listing = await hostmirror(['initrd', 'ls', overlay, '--json']);
+  assert.equal(listing.exitCode, 0, listing.stderr.toString('utf8'));
+  const text = listing.stdout.toString('utf8');
+  for (const path of ['etc/hostmirror/config.yml', 'usr/local/bin/payload', 'usr/local/bin/p']) {
+    assert.ok(text.includes(path), `initrd ls lists ${path}: ${text.slice(0, 500)}`);
+  }
+});
