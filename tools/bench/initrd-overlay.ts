@@ -14,10 +14,11 @@
  */
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot } from '../../test/support/paths.ts';
 import { requireTool, runOk, runTool } from '../../test/support/tools.ts';
+import { cliNodeArgs } from './cli-command.ts';
 
 const MiB = 1024 * 1024;
 
@@ -148,7 +149,7 @@ async function benchSize(sizeMiB: number, repeat: number, keep: boolean): Promis
       cwd: input.dir,
       timeoutMs: 10 * 60_000,
     });
-    const cli = `node --import tsx ${resolve(repoRoot, 'packages/cli/src/main.ts')}`;
+    const cli = `node ${cliNodeArgs().join(' ')}`; // HOSTMIRROR_CLI=built: the built CLI
     const cpio = 'find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet';
     const out = (name: string) => join(root, name);
     const runs: [string, string, string][] = [

@@ -20,6 +20,7 @@ import { writeDemoInputs } from '../../../packages/build-iso/src/index.ts';
 import { repoRoot } from '../../../test/support/paths.ts';
 import { requireTool, runOk } from '../../../test/support/tools.ts';
 import { makeCoreosIso } from '../../make-coreos-iso.ts';
+import { cliNodeArgs } from '../cli-command.ts';
 
 const MiB = 1024 * 1024;
 const timeout = 900_000;
@@ -79,9 +80,7 @@ try {
   const inputs = await writeDemoInputs(join(work, 'inputs'), 1_700_000_000);
   const { SOURCE_DATE_EPOCH: _unset, ...plainEnv } = process.env;
   const cli = (out: string, compress: string) => [
-    '--import',
-    'tsx',
-    'packages/cli/src/main.ts',
+    ...cliNodeArgs(), // HOSTMIRROR_CLI=built: the built CLI
     'build-iso',
     '--iso',
     iso.path,

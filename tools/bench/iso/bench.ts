@@ -19,6 +19,7 @@ import { CoreosIso } from '../../../packages/iso/src/index.ts';
 import { repoRoot } from '../../../test/support/paths.ts';
 import { requireTool, runOk } from '../../../test/support/tools.ts';
 import { makeCoreosIso } from '../../make-coreos-iso.ts';
+import { cliNodeArgs, cliStartupLabel } from '../cli-command.ts';
 
 const MiB = 1024 * 1024;
 const timeout = 600_000;
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
     const ignition = join(work, 'config.ign');
     await writeFile(ignition, '{"ignition":{"version":"3.4.0"}}\n');
     const node = process.execPath;
-    const cli = (...args: string[]) => ['--import', 'tsx', 'packages/cli/src/main.ts', ...args];
+    const cli = (...args: string[]) => [...cliNodeArgs(), ...args]; // HOSTMIRROR_CLI=built
     const copy = join(work, 'copy.iso');
     const out = join(work, 'out.iso');
     const inPlace = join(work, 'in-place.iso');
@@ -182,7 +183,11 @@ async function main(): Promise<void> {
     // The copy is synced first: otherwise the run's own fsync would flush 1 GiB of dirty pages.
     const toInPlace = () => copySynced(iso, inPlace);
     const cases: [string, () => Promise<void>, () => Promise<Measure>][] = [
-      ['node + tsx start-up (iso --help)', async () => {}, () => timed(node, cli('iso', '--help'))],
+      [
+        `${cliStartupLabel()} start-up (iso --help)`,
+        async () => {},
+        () => timed(node, cli('iso', '--help')),
+      ],
       [
         'iso append-initrd -o NEW',
         clean,

@@ -17,6 +17,7 @@ import { join, resolve } from 'node:path';
 import { MirrorArchive } from '../../../packages/mirror/src/index.ts';
 import { blobOf } from '../../../test/mirror/support/fake-archive.ts';
 import { TarBuilder } from '../../../test/mirror/support/tar-builder.ts';
+import { cliNodeArgs, cliStartupLabel } from '../cli-command.ts';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -117,10 +118,10 @@ const rows: [string, number][] = [
   ['tar -tf (GNU tar 1.34, seeks a regular file)', medianMs('tar', ['-tf', archive])],
   ['tar -tvf', medianMs('tar', ['-tvf', archive])],
   [
-    'hostmirror mirror inspect (CLI, incl. Node+tsx start-up)',
+    `hostmirror mirror inspect (CLI, incl. ${cliStartupLabel()} start-up)`,
     medianMs(
       'node',
-      ['--import', 'tsx', 'packages/cli/src/main.ts', 'mirror', 'inspect', archive],
+      [...cliNodeArgs(), 'mirror', 'inspect', archive], // HOSTMIRROR_CLI=built: the built CLI
       { cwd: repoRoot },
     ),
   ],
