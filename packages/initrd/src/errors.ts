@@ -35,6 +35,8 @@ export type InitrdErrorCode =
   | 'FOLDER_IS_SYMLINK'
   /** An entry's folder is a file or device an earlier entry made: the kernel drops the entry. */
   | 'FOLDER_IS_NOT_DIRECTORY'
+  /** A non-directory entry where an earlier entry made a folder with contents: the kernel drops it. */
+  | 'REPLACES_NONEMPTY_FOLDER'
   /** The file holds no archive at all. */
   | 'EMPTY'
   /** readInitrd: a broken newc archive in an uncompressed segment (the NewcError code is in `newcCode`). */

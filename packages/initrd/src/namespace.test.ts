@@ -60,9 +60,31 @@ describe('the kernel tree (folders the unpacker needs)', () => {
     assert.equal(tree.place('opt/l/x', 'file')?.code, 'FOLDER_IS_SYMLINK');
     assert.equal(tree.place('opt/f/x', 'directory')?.code, 'FOLDER_IS_NOT_DIRECTORY');
     assert.equal(tree.place('opt/dev/x', 'file')?.code, 'FOLDER_IS_NOT_DIRECTORY');
-    // A later directory entry replaces the file (the kernel unlinks a different type).
-    tree.place('opt/f', 'directory');
-    assert.equal(tree.place('opt/f/x', 'file'), undefined);
+    // A directory entry is a mkdir whose EEXIST is ignored: the file and the link stay.
+    assert.equal(tree.place('opt/f', 'directory'), undefined);
+    assert.equal(tree.place('opt/f/x', 'file')?.code, 'FOLDER_IS_NOT_DIRECTORY');
+    assert.equal(tree.place('opt/l', 'directory'), undefined);
+    assert.equal(tree.place('opt/l/x', 'file')?.code, 'FOLDER_IS_SYMLINK');
+    // Any other entry replaces a different type (unlink, or rmdir of an empty folder).
+    assert.equal(tree.place('opt/l', 'file'), undefined);
+    assert.equal(tree.place('opt/f', 'symlink'), undefined);
+    assert.equal(tree.place('opt/f/x', 'file')?.code, 'FOLDER_IS_SYMLINK');
+    tree.place('opt/empty', 'directory');
+    assert.equal(tree.place('opt/empty', 'file'), undefined);
+  });
+
+  it('aFolderWithContentsCannotBeReplaced', () => {
+    const tree = new KernelTree();
+    tree.place('etc', 'directory');
+    tree.place('etc/conf.d', 'directory');
+    tree.place('etc/conf.d/x', 'file');
+    assert.deepEqual(tree.place('etc/conf.d', 'symlink'), {
+      code: 'REPLACES_NONEMPTY_FOLDER',
+      path: 'etc/conf.d',
+      folder: 'etc/conf.d',
+    });
+    assert.equal(tree.place('etc/conf.d/y', 'file'), undefined, 'still a folder');
+    assert.equal(tree.place('etc', 'file')?.code, 'REPLACES_NONEMPTY_FOLDER');
   });
 
   it('kernelBuiltinFoldersExist', () => {

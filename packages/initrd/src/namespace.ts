@@ -15,7 +15,11 @@ import type { NewcEntryType } from '@hostmirror/cpio-stream';
  */
 export const KERNEL_BUILTIN_FOLDERS: readonly string[] = ['dev', 'root'];
 
-export type FolderProblemCode = 'MISSING_FOLDER' | 'FOLDER_IS_SYMLINK' | 'FOLDER_IS_NOT_DIRECTORY';
+export type FolderProblemCode =
+  | 'MISSING_FOLDER'
+  | 'FOLDER_IS_SYMLINK'
+  | 'FOLDER_IS_NOT_DIRECTORY'
+  | 'REPLACES_NONEMPTY_FOLDER';
 
 export interface FolderProblem {
   code: FolderProblemCode;
@@ -43,6 +47,8 @@ export function kernelPath(name: string): string {
 
 export class KernelTree {
   private readonly kinds = new Map<string, Kind>();
+  /** Directories something was placed in (the kernel's rmdir of them fails). */
+  private readonly nonEmpty = new Set<string>();
 
   /** `existingFolders`: folders already there before the first entry (the kernel's own by default). */
   constructor(existingFolders: Iterable<string> = KERNEL_BUILTIN_FOLDERS) {
@@ -50,8 +56,10 @@ export class KernelTree {
       const path = kernelPath(folder);
       const parts = path.split('/');
       // A folder that exists implies its parents do.
-      for (let depth = 1; depth <= parts.length && path !== ''; depth++)
+      for (let depth = 1; depth <= parts.length && path !== ''; depth++) {
         this.kinds.set(parts.slice(0, depth).join('/'), 'directory');
+        if (depth > 1) this.nonEmpty.add(parts.slice(0, depth - 1).join('/'));
+      }
     }
   }
 
@@ -75,10 +83,26 @@ export class KernelTree {
             : 'FOLDER_IS_NOT_DIRECTORY';
       return { code, path, folder };
     }
-    this.kinds.set(
+    return this.record(
       path,
       type === 'directory' ? 'directory' : type === 'symlink' ? 'symlink' : 'other',
     );
+  }
+
+  /**
+   * What the kernel leaves at `path` (init/initramfs.c, research/coreos-iso.md §5): a directory
+   * entry is a mkdir whose EEXIST is ignored, so whatever was there stays; any other entry first
+   * removes a different type (rmdir or unlink), and rmdir fails on a folder with contents.
+   */
+  private record(path: string, kind: Kind): FolderProblem | undefined {
+    const existing = this.kinds.get(path);
+    if (kind === 'directory' && existing !== undefined) return undefined;
+    if (kind !== 'directory' && existing === 'directory' && this.nonEmpty.has(path))
+      return { code: 'REPLACES_NONEMPTY_FOLDER', path, folder: path };
+    if (existing === 'directory' && kind !== 'directory') this.nonEmpty.delete(path);
+    this.kinds.set(path, kind);
+    const slash = path.lastIndexOf('/');
+    if (slash > 0) this.nonEmpty.add(path.slice(0, slash));
     return undefined;
   }
 }
@@ -90,5 +114,7 @@ export function folderProblemMessage(problem: FolderProblem, where: string): str
     return `/${path} (${where}) is in folder /${folder}, which no earlier entry of any segment creates; the kernel drops the entry without a message. Add a directory entry for /${folder} before it (our writer does).`;
   if (problem.code === 'FOLDER_IS_SYMLINK')
     return `/${path} (${where}) is below /${folder}, a symlink an earlier entry made; the kernel follows it and writes the entry where it points. Use the link's real path.`;
+  if (problem.code === 'REPLACES_NONEMPTY_FOLDER')
+    return `/${path} (${where}) is not a directory, but an earlier entry made /${path} a folder with contents; the kernel cannot remove it and drops the entry without a message.`;
   return `/${path} (${where}) is below /${folder}, which an earlier entry made a file, not a directory; the kernel drops the entry without a message.`;
 }
