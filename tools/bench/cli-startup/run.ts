@@ -5,7 +5,8 @@
  *   node --import tsx tools/bench/cli-startup/run.ts [--runs 5]
  *
  * Each command runs `--runs` times, the variants interleaved so that the machine's load falls on
- * both alike; the figure is the median wall time of the whole process (spawn to exit).
+ * both alike (and a bare `node -e ""` beside them); the figure is the median wall time of the
+ * whole process, spawn to exit.
  * `iso inspect` reads a small CoreOS-layout ISO made by tools/make-coreos-iso.ts (xorriso).
  */
 import { spawnSync } from 'node:child_process';
@@ -47,9 +48,11 @@ async function main(): Promise<void> {
       ['iso inspect SMALL.iso', ['iso', 'inspect', iso.path]],
     ];
     const rows: string[] = [];
+    const bare: number[] = [];
     for (const [label, args] of commands) {
       const times = new Map<CliVariant, number[]>(variants.map((variant) => [variant, []]));
       for (let run = 0; run < runs; run++) {
+        bare.push(wallMs(['-e', '']));
         for (const variant of variants)
           times.get(variant)?.push(wallMs([...cliNodeArgs(variant), ...args]));
       }
@@ -58,9 +61,8 @@ async function main(): Promise<void> {
         `| ${label} | ${tsx?.toFixed(0)} | ${built?.toFixed(0)} | ${((tsx ?? 0) / (built ?? 1)).toFixed(1)}× |`,
       );
     }
-    const bare = median(Array.from({ length: runs }, () => wallMs(['-e', ''])));
     process.stdout.write(
-      `median of ${runs}, load average ${loadavg()[0]?.toFixed(1)}; node -e "" alone: ${bare.toFixed(0)} ms\n` +
+      `median of ${runs}, load average ${loadavg()[0]?.toFixed(1)}; node -e "" alone: ${median(bare).toFixed(0)} ms\n` +
         `| command | tsx ms | built ms | tsx / built |\n| --- | ---: | ---: | ---: |\n${rows.join('\n')}\n`,
     );
   } finally {
