@@ -6,10 +6,9 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, mkdtemp, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { openAtomicOutput, writeFileAtomic, writeStreamAtomic } from '@hostmirror/atomic-file';
-import { type ByteSource, type CoreosIso, type IsoEdit, writeEditedStream } from '@hostmirror/iso';
+import { Readable } from 'node:stream';
+import { writeFileAtomic, writeStreamAtomic } from '@hostmirror/atomic-file';
+import type { CoreosIso, IsoEdit } from '@hostmirror/iso';
 import { BuildIsoError } from './errors.ts';
 
 /** Newc archives start 4-aligned from the start of the initrd (coreos-iso.md §5). */
@@ -140,55 +139,10 @@ export async function writeFolderAtomic(
 }
 
 /**
- * A view of the input ISO that hashes it as the writer reads it. The writer reads the image
- * front to back and skips only the patched ranges; the skipped bytes are read here and hashed
- * in their place, so one pass gives the input's sha256 too (no second read of a 1 GiB file).
- */
-class HashingSource implements ByteSource {
-  readonly size: number;
-  readonly #inner: ByteSource;
-  readonly #hash = createHash('sha256');
-  #hashed = 0;
-
-  constructor(inner: ByteSource) {
-    this.#inner = inner;
-    this.size = inner.size;
-  }
-
-  async read(offset: number, length: number): Promise<Buffer> {
-    await this.#catchUp(offset);
-    const bytes = await this.#inner.read(offset, length);
-    if (offset === this.#hashed) {
-      this.#hash.update(bytes);
-      this.#hashed += bytes.length;
-    }
-    return bytes;
-  }
-
-  /** Hash the input up to `offset` (the ranges the writer replaced). */
-  async #catchUp(offset: number): Promise<void> {
-    while (this.#hashed < offset) {
-      const length = Math.min(HASH_GAP_CHUNK, offset - this.#hashed);
-      this.#hash.update(await this.#inner.read(this.#hashed, length));
-      this.#hashed += length;
-    }
-  }
-
-  async digest(): Promise<string> {
-    await this.#catchUp(this.size);
-    return this.#hash.digest('hex');
-  }
-
-  close(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
-const HASH_GAP_CHUNK = 1024 * 1024;
-
-/**
- * Write the edited ISO to `path` atomically, hashing the output on the way and the input as it
- * is read: one pass over each. The input ISO is never the output.
+ * Write the edited ISO to `path` atomically (a kernel copy of the input, then the edit applied
+ * to the copy), with the sha256 of the input and of the output from the writer's taps: each
+ * hashed once from the bytes the writer reads and writes, no second pass. The input ISO is
+ * never the output.
  */
 export async function writeIsoHashed(
   iso: CoreosIso,
@@ -204,26 +158,23 @@ export async function writeIsoHashed(
       'OUTPUT_INVALID',
       `The output ${path} is the input ISO; the input is never changed, so choose another output path.`,
     );
-  const output = await openAtomicOutput(path, { overwrite });
-  const source = new HashingSource(iso.image.source);
-  const hash = createHash('sha256');
+  const inputHash = createHash('sha256');
+  const outputHash = createHash('sha256');
   let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      size += chunk.length;
-      callback(null, chunk);
+  await iso.write(
+    edit,
+    { kind: 'file', path, overwrite },
+    {
+      onInputChunk: (chunk) => inputHash.update(chunk),
+      onOutputChunk: (chunk) => {
+        outputHash.update(chunk);
+        size += chunk.length;
+        onProgress(size);
+      },
     },
-  });
-  try {
-    await Promise.all([
-      pipeline(tap, output.stream),
-      writeEditedStream(source, edit, tap, { onProgress: (written) => onProgress(written) }),
-    ]);
-    await output.commit();
-  } catch (error) {
-    await output.abort();
-    throw error;
-  }
-  return { output: { path, size, sha256: hash.digest('hex') }, inputSha256: await source.digest() };
+  );
+  return {
+    output: { path, size, sha256: outputHash.digest('hex') },
+    inputSha256: inputHash.digest('hex'),
+  };
 }

@@ -11,7 +11,7 @@ import {
   readCurrentKargs,
   requireKargs,
 } from './coreos.ts';
-import { combineEdits, type IsoEdit, type WriteProgress } from './edit.ts';
+import { combineEdits, type IsoEdit, type WriteOptions } from './edit.ts';
 import {
   checkKernelRules,
   decodeEmbedArea,
@@ -158,7 +158,7 @@ export class CoreosIso {
   write(
     edit: IsoEdit,
     output: IsoOutput,
-    options: WriteProgress & InPlaceHooks = {},
+    options: WriteOptions & InPlaceHooks = {},
   ): Promise<void> {
     return writeIso(this.image.source as FileSource, edit, output, options);
   }

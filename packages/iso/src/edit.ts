@@ -4,13 +4,13 @@
  * (coreos-iso.md §1.6): in place, to a new file (atomically), or to a stream. Memory stays
  * bounded by the chunk size whatever the image size.
  */
-import { copyFile, realpath } from 'node:fs/promises';
+import { copyFile, open, realpath } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openAtomicOutput, writeStreamAtomic } from '@hostmirror/atomic-file';
 import { IsoError } from './errors.ts';
 import { READ_CHUNK_SIZE } from './image.ts';
-import { applyEditInPlace } from './in-place.ts';
+import { applyEdit } from './in-place.ts';
 import type { ByteSource } from './source.ts';
 
 export interface IsoPatch {
@@ -53,6 +53,20 @@ export interface WriteProgress {
   /** Called with the bytes written so far and the total to write. */
   onProgress?: (written: number, total: number) => void;
 }
+
+/**
+ * Taps on a write: every byte of the input image and every byte of the edited image, each
+ * exactly once and in order, as the writer handles them (the bytes under a patch are read for
+ * the input tap only). A caller hashes both images without reading either again.
+ */
+export interface WriteTaps {
+  /** The input image's bytes `[0, originalSize)`, chunk after chunk. */
+  onInputChunk?: (chunk: Buffer) => void;
+  /** The edited image's bytes `[0, size)`, chunk after chunk. */
+  onOutputChunk?: (chunk: Buffer) => void;
+}
+
+export type WriteOptions = WriteProgress & WriteTaps;
 
 /** Combine edits of the same image (patches from one, appendices from another…). */
 export function combineEdits(originalSize: number, edits: IsoEdit[]): IsoEdit {
@@ -111,34 +125,78 @@ async function* checkedAppendix(appendix: IsoAppendix): AsyncGenerator<Buffer> {
     );
 }
 
-/** The edited image's bytes, start to end. */
-export async function* editedBytes(source: ByteSource, edit: IsoEdit): AsyncGenerator<Buffer> {
-  const { patches, appendices } = validateEdit(edit);
-  await runChecks(edit);
+function checkSourceSize(source: ByteSource, edit: IsoEdit): void {
   if (source.size !== edit.originalSize)
     throw new IsoError(
       'ISO_CHANGED',
       `The image is ${source.size} bytes but the edit was planned for ${edit.originalSize}; it changed meanwhile.`,
     );
+}
+
+/**
+ * The original region `[0, originalSize)` of the edited image (source bytes with the patches in
+ * place), fed to the taps on the way: the input tap also gets the bytes a patch replaces.
+ * `read` gives the bytes outside the patches (by default `source.read`).
+ */
+export async function* originalRegion(
+  source: ByteSource,
+  edit: IsoEdit,
+  taps: WriteTaps = {},
+  read: (offset: number, length: number) => Promise<Buffer> = (offset, length) =>
+    source.read(offset, length),
+): AsyncGenerator<Buffer> {
   let position = 0;
-  for (const patch of [...patches, undefined]) {
+  for (const patch of [...edit.patches, undefined]) {
     const stop = patch?.offset ?? edit.originalSize;
     while (position < stop) {
       const length = Math.min(READ_CHUNK_SIZE, stop - position);
-      yield await source.read(position, length);
+      const bytes = await read(position, length);
+      taps.onInputChunk?.(bytes);
+      taps.onOutputChunk?.(bytes);
+      yield bytes;
       position += length;
     }
     if (patch !== undefined) {
+      if (taps.onInputChunk !== undefined)
+        taps.onInputChunk(await source.read(patch.offset, patch.bytes.length));
+      taps.onOutputChunk?.(patch.bytes);
       yield patch.bytes;
       position += patch.bytes.length;
     }
   }
-  for (const appendix of appendices) {
-    yield* zeros(appendix.offset - position);
-    yield* checkedAppendix(appendix);
+}
+
+/** Feed `length` zero bytes to a tap, in bounded chunks (gaps the writer leaves to truncate). */
+export function tapZeros(tap: ((chunk: Buffer) => void) | undefined, length: number): void {
+  if (tap === undefined) return;
+  const zero = Buffer.alloc(Math.min(READ_CHUNK_SIZE, length));
+  for (let done = 0; done < length; done += zero.length)
+    tap(zero.subarray(0, Math.min(zero.length, length - done)));
+}
+
+/** The edited image's bytes, start to end; `taps` see the input and these bytes as they pass. */
+export async function* editedBytes(
+  source: ByteSource,
+  edit: IsoEdit,
+  taps: WriteTaps = {},
+): AsyncGenerator<Buffer> {
+  const valid = validateEdit(edit);
+  await runChecks(edit);
+  checkSourceSize(source, valid);
+  yield* originalRegion(source, valid, taps);
+  let position = valid.originalSize;
+  const tapped = async function* (chunks: AsyncIterable<Buffer>) {
+    for await (const chunk of chunks) {
+      taps.onOutputChunk?.(chunk);
+      yield chunk;
+    }
+  };
+  for (const appendix of valid.appendices) {
+    yield* tapped(zeros(appendix.offset - position));
+    yield* tapped(checkedAppendix(appendix));
     position = appendix.offset + appendix.length;
   }
-  yield* zeros(edit.size - position);
+  yield* tapped(zeros(valid.size - position));
 }
 
 async function* counted(
@@ -163,12 +221,12 @@ export async function writeEditedFile(
   source: ByteSource & { path?: string },
   edit: IsoEdit,
   outputPath: string,
-  options: WriteProgress & { overwrite?: boolean } = {},
+  options: WriteOptions & { overwrite?: boolean } = {},
 ): Promise<void> {
   if (source.path === undefined) {
     await writeStreamAtomic(
       outputPath,
-      Readable.from(counted(editedBytes(source, edit), edit.size, options)),
+      Readable.from(counted(editedBytes(source, edit, options), edit.size, options)),
       { overwrite: options.overwrite ?? false },
     );
     return;
@@ -183,8 +241,15 @@ export async function writeEditedFile(
   const atomic = await openAtomicOutput(outputPath, { overwrite: options.overwrite ?? false });
   try {
     await new Promise<void>((resolve) => atomic.stream.end(resolve));
-    await Promise.all([copyFile(input, atomic.temporaryPath), runChecks(edit)]);
-    await applyEditInPlace(atomic.temporaryPath, { ...edit, checks: [] }, options);
+    // The taps see the original region from the input while the kernel copies it; the
+    // appended bytes are tapped as they are written to the copy.
+    await Promise.all([
+      copyFile(input, atomic.temporaryPath).then(() => flushToDisk(atomic.temporaryPath)),
+      runChecks(edit),
+      tapOriginalRegion(source, edit, options),
+    ]);
+    const { onInputChunk: _input, ...tailOptions } = options;
+    await applyEdit(atomic.temporaryPath, { ...edit, checks: [] }, tailOptions, 'tail');
     await atomic.commit();
   } catch (error) {
     await atomic.abort();
@@ -192,15 +257,54 @@ export async function writeEditedFile(
   }
 }
 
+/**
+ * Start the copy's way to disk while the taps still hash: the writer's final fsync then has
+ * little left to wait for (the copy's writeback and the hashing overlap instead of adding up).
+ */
+async function flushToDisk(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Drive the original region through the taps alone (nothing is written, nothing kept), read
+ * into one reused buffer: a fresh 1 MiB buffer per chunk costs more in garbage collection
+ * than the read itself.
+ */
+export async function tapOriginalRegion(
+  source: ByteSource,
+  edit: IsoEdit,
+  taps: WriteTaps,
+): Promise<void> {
+  if (taps.onInputChunk === undefined && taps.onOutputChunk === undefined) return;
+  const valid = validateEdit(edit);
+  checkSourceSize(source, valid);
+  const buffer = Buffer.allocUnsafe(READ_CHUNK_SIZE); // each use is filled by readInto first
+  const read = (offset: number, length: number) =>
+    readInto(source, buffer.subarray(0, length), offset);
+  for await (const _chunk of originalRegion(source, valid, taps, read));
+}
+
+/** Fill `buffer` from `offset`: positionally from a file source, else by `source.read`. */
+async function readInto(source: ByteSource, buffer: Buffer, offset: number): Promise<Buffer> {
+  if (source.readInto !== undefined) return source.readInto(buffer, offset);
+  (await source.read(offset, buffer.length)).copy(buffer);
+  return buffer;
+}
+
 /** Write the edited image to a stream (`-o -`). */
 export async function writeEditedStream(
   source: ByteSource,
   edit: IsoEdit,
   destination: Writable,
-  options: WriteProgress = {},
+  options: WriteOptions = {},
 ): Promise<void> {
   await pipeline(
-    Readable.from(counted(editedBytes(source, edit), edit.size, options)),
+    Readable.from(counted(editedBytes(source, edit, options), edit.size, options)),
     destination,
   );
 }

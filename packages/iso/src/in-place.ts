@@ -7,9 +7,10 @@
  * steps is not covered: use a new file for that, as iso-relocation.md advises.)
  */
 import { type FileHandle, open } from 'node:fs/promises';
-import type { IsoEdit, WriteProgress } from './edit.ts';
-import { runChecks, validateEdit } from './edit.ts';
+import type { IsoEdit, WriteOptions } from './edit.ts';
+import { runChecks, tapOriginalRegion, tapZeros, validateEdit } from './edit.ts';
 import { IsoError } from './errors.ts';
+import { FileSource } from './source.ts';
 
 async function writeAll(handle: FileHandle, bytes: Buffer, offset: number): Promise<void> {
   let done = 0;
@@ -35,12 +36,41 @@ export interface InPlaceHooks {
   beforeWrite?: (what: string) => void | Promise<void>;
 }
 
-export async function applyEditInPlace(
+/**
+ * Apply `edit` to the file at `path`. Taps (`onInputChunk`, `onOutputChunk`) see the original
+ * image and the edited one: the original region is read once before anything is changed.
+ */
+export function applyEditInPlace(
   path: string,
   edit: IsoEdit,
-  options: WriteProgress & InPlaceHooks = {},
+  options: WriteOptions & InPlaceHooks = {},
 ): Promise<void> {
-  const { patches, appendices } = validateEdit(edit);
+  return applyEdit(path, edit, options, 'all');
+}
+
+/** Read the file's original region once, for the taps, before it is changed. */
+async function tapOriginal(path: string, edit: IsoEdit, options: WriteOptions): Promise<void> {
+  if (options.onInputChunk === undefined && options.onOutputChunk === undefined) return;
+  const source = await FileSource.open(path);
+  try {
+    await tapOriginalRegion(source, edit, options);
+  } finally {
+    await source.close();
+  }
+}
+
+/**
+ * The in-place writer. `tapped: 'tail'` leaves the original region to the caller (a new file
+ * taps it from the input while the kernel copies it) and taps only the appended bytes.
+ */
+export async function applyEdit(
+  path: string,
+  edit: IsoEdit,
+  options: WriteOptions & InPlaceHooks,
+  tapped: 'all' | 'tail',
+): Promise<void> {
+  const valid = validateEdit(edit);
+  const { patches, appendices } = valid;
   const handle = await open(path, 'r+');
   const saved: { offset: number; bytes: Buffer }[] = [];
   let mutating = false;
@@ -52,13 +82,17 @@ export async function applyEditInPlace(
         `${path} is ${size} bytes but the edit was planned for ${edit.originalSize}; it changed meanwhile.`,
       );
     await runChecks(edit);
+    if (tapped === 'all') await tapOriginal(path, valid, options);
     mutating = true;
     const total = edit.size - edit.originalSize + patches.reduce((n, p) => n + p.bytes.length, 0);
     let written = 0;
+    let end = edit.originalSize;
     for (const appendix of appendices) {
+      tapZeros(options.onOutputChunk, appendix.offset - end);
       let position = appendix.offset;
       for await (const chunk of appendix.chunks()) {
         await options.beforeWrite?.(appendix.what);
+        options.onOutputChunk?.(chunk);
         await writeAll(handle, chunk, position);
         position += chunk.length;
         written += chunk.length;
@@ -69,7 +103,9 @@ export async function applyEditInPlace(
           'BAD_ARCHIVE',
           `${appendix.what} produced ${position - appendix.offset} bytes where ${appendix.length} were planned; did the file change while it was being read?`,
         );
+      end = position;
     }
+    tapZeros(options.onOutputChunk, edit.size - end);
     if (edit.size !== edit.originalSize) await handle.truncate(edit.size);
     await handle.sync();
     for (const patch of patches) {

@@ -18,7 +18,9 @@ export {
   type IsoAppendix,
   type IsoEdit,
   type IsoPatch,
+  type WriteOptions,
   type WriteProgress,
+  type WriteTaps,
   writeEditedFile,
   writeEditedStream,
 } from './edit.ts';

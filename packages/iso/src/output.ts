@@ -1,6 +1,6 @@
 /** Where an edited ISO goes: the input itself, a new file, or a stream (`-o -`). */
 import type { Writable } from 'node:stream';
-import { type IsoEdit, type WriteProgress, writeEditedFile, writeEditedStream } from './edit.ts';
+import { type IsoEdit, type WriteOptions, writeEditedFile, writeEditedStream } from './edit.ts';
 import { applyEditInPlace, type InPlaceHooks } from './in-place.ts';
 import type { FileSource } from './source.ts';
 
@@ -9,12 +9,15 @@ export type IsoOutput =
   | { kind: 'file'; path: string; overwrite?: boolean }
   | { kind: 'stream'; stream: Writable };
 
-/** Write `edit` of the image in `source` to `output`. The three kinds give identical bytes. */
+/**
+ * Write `edit` of the image in `source` to `output`. The three kinds give identical bytes, and
+ * the same bytes to the taps (`onInputChunk`, `onOutputChunk`): hash them for digests.
+ */
 export async function writeIso(
   source: FileSource,
   edit: IsoEdit,
   output: IsoOutput,
-  options: WriteProgress & InPlaceHooks = {},
+  options: WriteOptions & InPlaceHooks = {},
 ): Promise<void> {
   if (output.kind === 'in-place') return applyEditInPlace(source.path, edit, options);
   if (output.kind === 'stream') return writeEditedStream(source, edit, output.stream, options);

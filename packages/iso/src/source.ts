@@ -10,6 +10,8 @@ export interface ByteSource {
   readonly size: number;
   /** Exactly `length` bytes at `offset`; an `ISO_TRUNCATED` error if the image is shorter. */
   read(offset: number, length: number): Promise<Buffer>;
+  /** Fill `buffer` with the bytes at `offset` (a read without a fresh allocation); optional. */
+  readInto?(buffer: Buffer, offset: number): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -44,10 +46,14 @@ export class FileSource implements ByteSource {
     }
   }
 
-  async read(offset: number, length: number): Promise<Buffer> {
+  read(offset: number, length: number): Promise<Buffer> {
+    return this.readInto(Buffer.allocUnsafe(length), offset); // every byte is read, or we throw
+  }
+
+  async readInto(buffer: Buffer, offset: number): Promise<Buffer> {
+    const { length } = buffer;
     if (offset < 0 || offset + length > this.size)
       throw truncated(offset, length, this.size, this.path);
-    const buffer = Buffer.allocUnsafe(length); // every byte is read below, or we throw
     let done = 0;
     while (done < length) {
       const { bytesRead } = await this.#handle.read(buffer, done, length - done, offset + done);
