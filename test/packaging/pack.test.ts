@@ -75,6 +75,7 @@ function hostmirror(args: readonly string[]) {
 
 before(async () => {
   const pnpm = await findPnpm();
+  const npm = await requireTool('npm', 'npm (Node.js ships it; Debian: npm)');
   packages = await readWorkspacePackages();
   work = await mkdtemp(join(tmpdir(), 'hm-pack-'));
   const tarballs = join(work, 'tarballs');
@@ -96,7 +97,7 @@ before(async () => {
   );
   const npmArgs = ['--no-audit', '--no-fund', '--prefer-offline', '--omit=optional'];
   const install = [...npmArgs, '--ignore-scripts', '--loglevel=error'];
-  await runOk('npm', ['install', ...install, ...files.map((name) => join(tarballs, name))], {
+  await runOk(npm, ['install', ...install, ...files.map((name) => join(tarballs, name))], {
     cwd: consumer,
     env: plainEnv(),
     timeoutMs: npmInstallTimeoutMs,
@@ -225,4 +226,20 @@ test('installedBinBuildsAnInitrd', async () => {
   for (const path of ['etc/hostmirror/config.yml', 'usr/local/bin/payload', 'usr/local/bin/p']) {
     assert.ok(text.includes(path), `initrd ls lists ${path}: ${text.slice(0, 500)}`);
   }
+});
+
+test('installedMirrorReadsItsBootScripts', async () => {
+  // scriptText reads `scripts/<name>` beside the module (import.meta.url): dist must carry them.
+  const script = `
+    const { PRE_PIVOT_HOOK_SCRIPT, STEP_SCRIPTS, scriptText } = await import('@hostmirror/mirror');
+    const names = [...STEP_SCRIPTS, PRE_PIVOT_HOOK_SCRIPT];
+    console.log(JSON.stringify(names.map((name) => [name, scriptText(name).length])));`;
+  const run = await runOk(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: consumer,
+    env: plainEnv(),
+    timeoutMs: runTimeoutMs,
+  });
+  const sizes = JSON.parse(run.stdout.toString('utf8')) as [string, number][];
+  assert.ok(sizes.length > 1, 'the mirror package lists its boot scripts');
+  for (const [name, length] of sizes) assert.ok(length > 0, `${name} is empty`);
 });
