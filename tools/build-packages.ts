@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -61,6 +62,32 @@ function copyAssets(srcDir: string, distDir: string): number {
   return copied;
 }
 
+/** Where a dist/ file comes from in src/: `x.js` and `x.d.ts` from `x.ts`, assets from themselves. */
+function sourceCandidates(distRelative: string): string[] {
+  const compiled = distRelative.replace(/(\.d\.ts|\.js)$/, '.ts');
+  return compiled === distRelative ? [distRelative] : [compiled, distRelative];
+}
+
+/**
+ * Remove dist/ files whose source is gone (renamed or deleted): tsc -b never deletes outputs,
+ * and `files: ["dist"]` would publish them.
+ */
+function pruneOrphans(srcDir: string, distDir: string, folder = ''): number {
+  let pruned = 0;
+  for (const entry of readdirSync(join(distDir, folder), { withFileTypes: true })) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) {
+      pruned += pruneOrphans(srcDir, distDir, path);
+      if (readdirSync(join(distDir, path)).length === 0)
+        rmSync(join(distDir, path), { recursive: true });
+    } else if (!sourceCandidates(path).some((source) => existsSync(join(srcDir, source)))) {
+      rmSync(join(distDir, path));
+      pruned += 1;
+    }
+  }
+  return pruned;
+}
+
 function fixCliShebang(): void {
   const text = readFileSync(cliBin, 'utf8');
   const body = text.startsWith('#!') ? text.slice(text.indexOf('\n') + 1) : text;
@@ -68,13 +95,29 @@ function fixCliShebang(): void {
   chmodSync(cliBin, 0o755);
 }
 
+/**
+ * tsc -b trusts a package's build info even when its dist/ is gone (then its dependents fail
+ * with TS6305); so a package without dist/index.js loses its build info and is built again.
+ */
+function forgetBuildsWithoutOutput(): void {
+  for (const dir of packageDirs()) {
+    if (!existsSync(join(dir, 'dist', 'index.js')))
+      rmSync(join(dir, buildInfoName), { force: true });
+  }
+}
+
 function build(): void {
+  forgetBuildsWithoutOutput();
   execFileSync(tscBin, ['-b', solutionConfig], { stdio: 'inherit', cwd: repoRoot });
   let copied = 0;
-  for (const dir of packageDirs()) copied += copyAssets(join(dir, 'src'), join(dir, 'dist'));
+  let pruned = 0;
+  for (const dir of packageDirs()) {
+    pruned += pruneOrphans(join(dir, 'src'), join(dir, 'dist'));
+    copied += copyAssets(join(dir, 'src'), join(dir, 'dist'));
+  }
   fixCliShebang();
   process.stdout.write(
-    `built ${packageDirs().length} packages; ${copied} assets copied; bin ${relative(repoRoot, cliBin)}\n`,
+    `built ${packageDirs().length} packages; ${copied} assets copied; ${pruned} orphans removed; bin ${relative(repoRoot, cliBin)}\n`,
   );
 }
 
