@@ -7,12 +7,14 @@
  * Third-party dependencies (yaml, smol-toml, node-forge) come from the npm cache when it has them
  * (`--prefer-offline`), else from the registry. Optional native codecs (node-liblzma, zstd-napi)
  * are left out (`--omit=optional`): they build from source, and the codecs fall back without them.
+ * The ISO case needs xorriso (tools/make-coreos-iso.ts names the Debian package when missing).
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { makeCoreosIso } from '../../tools/make-coreos-iso.ts';
 import { repoRoot } from '../support/paths.ts';
 import { requireTool, runOk, runTool } from '../support/tools.ts';
 
@@ -242,4 +244,32 @@ test('installedMirrorReadsItsBootScripts', async () => {
   const sizes = JSON.parse(run.stdout.toString('utf8')) as [string, number][];
   assert.ok(sizes.length > 1, 'the mirror package lists its boot scripts');
   for (const [name, length] of sizes) assert.ok(length > 0, `${name} is empty`);
+});
+
+test('installedBinEmbedsIntoAnIso', async () => {
+  const made = await makeCoreosIso({
+    output: join(work, 'small.iso'),
+    volumeId: 'hostmirror-pack-test',
+  });
+  const inspect = await hostmirror(['iso', 'inspect', made.path, '--json']);
+  assert.equal(inspect.exitCode, 0, inspect.stderr.toString('utf8'));
+  const report = JSON.parse(inspect.stdout.toString('utf8')) as { volumeId: string };
+  assert.equal(report.volumeId, made.volumeId);
+  const config = { ignition: { version: '3.4.0' }, passwd: { users: [{ name: 'core' }] } };
+  const ignition = join(work, 'config.ign');
+  const embedded = join(work, 'embedded.iso');
+  await writeFile(ignition, JSON.stringify(config));
+  const embed = await hostmirror([
+    'iso',
+    'embed',
+    made.path,
+    '--ignition',
+    ignition,
+    '-o',
+    embedded,
+  ]);
+  assert.equal(embed.exitCode, 0, embed.stderr.toString('utf8'));
+  const shown = await hostmirror(['iso', 'show-ignition', embedded]);
+  assert.equal(shown.exitCode, 0, shown.stderr.toString('utf8'));
+  assert.deepEqual(JSON.parse(shown.stdout.toString('utf8')), config);
 });
