@@ -106,9 +106,30 @@ function forgetBuildsWithoutOutput(): void {
   }
 }
 
+/** Every package must be in the solution config, or `tsc -b` silently leaves it unbuilt. */
+function checkSolutionListsEveryPackage(): void {
+  const solution = readFileSync(solutionConfig, 'utf8');
+  for (const dir of packageDirs()) {
+    const config = `${relative(repoRoot, dir)}/tsconfig.build.json`;
+    if (!existsSync(join(repoRoot, config)) || !solution.includes(`"${config}"`)) {
+      throw new Error(
+        `${config}: missing or not referenced by tsconfig.build.json; copy packages/atomic-file/tsconfig.build.json, list the package's @hostmirror dependencies as references, and add it to the root tsconfig.build.json`,
+      );
+    }
+  }
+}
+
 function build(): void {
+  checkSolutionListsEveryPackage();
   forgetBuildsWithoutOutput();
-  execFileSync(tscBin, ['-b', solutionConfig], { stdio: 'inherit', cwd: repoRoot });
+  try {
+    execFileSync(tscBin, ['-b', solutionConfig], { stdio: 'inherit', cwd: repoRoot });
+  } catch {
+    process.stderr.write(
+      'build-packages: tsc -b failed (its errors are above); dist/ is incomplete\n',
+    );
+    process.exit(1);
+  }
   let copied = 0;
   let pruned = 0;
   for (const dir of packageDirs()) {
