@@ -20,6 +20,11 @@ import { repoRoot } from '../../test/support/paths.ts';
 import { requireTool, runOk, runTool } from '../../test/support/tools.ts';
 import { cliNodeArgs } from './cli-command.ts';
 
+/** Overlay specs take modes in octal only (`"0755"`); a decimal 493 is refused as ambiguous. */
+function octalMode(mode: number): string {
+  return `0${mode.toString(8)}`;
+}
+
 const MiB = 1024 * 1024;
 
 /**
@@ -60,7 +65,7 @@ interface StagedInput {
 /** Copy real binaries from Debian packages into `dir` until `targetBytes`. */
 async function stageInput(targetBytes: number, root: string): Promise<StagedInput> {
   const dir = join(root, 'tree');
-  const files: { path: string; source: string; mode: number }[] = [];
+  const files: { path: string; source: string; mode: string }[] = [];
   const directories = new Set<string>();
   const sources: string[] = [];
   let bytes = 0;
@@ -75,7 +80,7 @@ async function stageInput(targetBytes: number, root: string): Promise<StagedInpu
     await copyFile(source, target);
     const mode = info.mode & 0o777;
     await chmod(target, mode);
-    files.push({ path: source, source: target, mode });
+    files.push({ path: source, source: target, mode: octalMode(mode) });
     sources.push(`${source} (${debianPackage}, ${(info.size / MiB).toFixed(1)} MiB)`);
     for (let parent = dirname(source); parent !== '/'; parent = dirname(parent))
       directories.add(parent);
@@ -86,7 +91,7 @@ async function stageInput(targetBytes: number, root: string): Promise<StagedInpu
       `only ${(bytes / MiB).toFixed(0)} MiB of packaged binaries found; add candidates`,
     );
   const spec = {
-    directories: [...directories].sort().map((path) => ({ path, mode: 0o755 })),
+    directories: [...directories].sort().map((path) => ({ path, mode: octalMode(0o755) })),
     files,
   };
   const specPath = join(root, 'spec.yaml');
