@@ -107,9 +107,11 @@ function printResult(context: CommandContext, result: BuildResult, demo: boolean
   );
   context.print(`kargs: ${report.kargs.result ?? '(the ISO has no kargs areas)'}`);
   context.print('outputs:');
-  for (const [name, file] of Object.entries(report.outputs))
+  const outputs = Object.entries(report.outputs);
+  const nameWidth = Math.max(...outputs.map(([name]) => name.length));
+  for (const [name, file] of outputs)
     context.print(
-      `  ${name.padEnd(28)} ${file.sha256.slice(0, 16)}…  ${String(file.size).padStart(11)}  ${file.path}`,
+      `  ${name.padEnd(nameWidth)}  ${file.sha256.slice(0, 16)}…  ${String(file.size).padStart(11)}  ${file.path}`,
     );
   for (const warning of report.warnings) context.print(`warning: ${warning}`);
   if (demo) context.print(`report: ${report.outputs.iso?.path.replace(/[^/]+$/, 'report.json')}`);
