@@ -8,6 +8,7 @@
  *   hostmirror initrd build (gzip, zstd)    node --import tsx packages/cli/src/main.ts …, the same
  *                                           process `pnpm hostmirror` starts (pnpm left out so
  *                                           that its own start-up is not timed)
+ *   the library with `parallel: false` (overlay-single-stream.ts): gzip as one stream, "before"
  *   find | cpio -o -H newc | gzip -6 / pigz -6 / zstd -3
  * and prints wall time, CPU time (user + system), output size, size and time ratios to each
  * peer, and peak RSS (`/usr/bin/time -f %M`, the largest process of each pipeline).
@@ -164,6 +165,11 @@ async function benchSize(sizeMiB: number, repeat: number, keep: boolean): Promis
         out('hm.gz'),
       ],
       [
+        'hostmirror gzip 1 segment',
+        `cd ${repoRoot} && node --import tsx tools/bench/overlay-single-stream.ts ${input.specPath} ${out('hm1.gz')} gzip 6`,
+        out('hm1.gz'),
+      ],
+      [
         'hostmirror zstd',
         `cd ${repoRoot} && ${cli} initrd build ${input.specPath} -o ${out('hm.zst')} --compress zstd --level 3 -f`,
         out('hm.zst'),
@@ -204,6 +210,7 @@ function printTable(sizeMiB: number, input: StagedInput, results: Measured[]): v
   const byName = new Map(results.map((r) => [r.name, r]));
   const peersOf: Record<string, string[]> = {
     'hostmirror gzip': ['cpio → gzip -6', 'cpio → pigz -6'],
+    'hostmirror gzip 1 segment': ['cpio → gzip -6', 'cpio → pigz -6'],
     'hostmirror zstd': ['cpio → zstd -3'],
   };
   console.log(

@@ -15,6 +15,7 @@ export {
 export { InitrdError, type InitrdErrorCode } from './errors.ts';
 export { KERNEL_BUILTIN_FOLDERS } from './namespace.ts';
 export { extractInitrd, type InitrdListing, readInitrd, readInitrdFile } from './read.ts';
+export { DEFAULT_SEGMENT_BYTES } from './segments.ts';
 export {
   DEFAULT_OVERLAY_CODEC,
   type OverlayDirectory,
