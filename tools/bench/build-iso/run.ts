@@ -9,7 +9,8 @@
  * the program is Debian's docker-registry followed by skopeo, cut to size (real machine code,
  * so it compresses as a registry binary does); configs and archive are the demo's. Runs are
  * the CLI as `pnpm hostmirror` starts it (node + tsx), without SOURCE_DATE_EPOCH (random TLS
- * keys) and with it (seeded keys). Wall time is the median, peak RSS from `/usr/bin/time -f %M`.
+ * keys) and with it (seeded keys). Wall and CPU (user + system) time are medians, peak RSS
+ * from `/usr/bin/time -f %M`.
  * Results: README.md beside this file.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -27,6 +28,8 @@ const timeout = 900_000;
 
 interface Measure {
   seconds: number;
+  /** User + system CPU seconds: steadier than wall time on a shared machine. */
+  cpuSeconds: number;
   rssMiB: number;
 }
 
@@ -35,14 +38,18 @@ async function timed(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<Measure> {
-  const result = await runOk('/usr/bin/time', ['-f', '%e %M', command, ...args], {
+  const result = await runOk('/usr/bin/time', ['-f', '%e %M %U %S', command, ...args], {
     timeoutMs: timeout,
     cwd: repoRoot,
     env,
   });
   const last = result.stderr.toString().trim().split('\n').at(-1) ?? '';
-  const [seconds, kib] = last.split(' ').map(Number);
-  return { seconds: seconds ?? Number.NaN, rssMiB: (kib ?? 0) / 1024 };
+  const [seconds, kib, user, system] = last.split(' ').map(Number);
+  return {
+    seconds: seconds ?? Number.NaN,
+    cpuSeconds: (user ?? Number.NaN) + (system ?? Number.NaN),
+    rssMiB: (kib ?? 0) / 1024,
+  };
 }
 
 function median(values: number[]): number {
@@ -127,12 +134,15 @@ try {
     );
   }
   const base = median(rows[0]?.[1].map((m) => m.seconds) ?? []);
-  console.log(`ISO ${isoMiB} MiB, program ${programMiB} MiB, ${runs} runs (median wall, max RSS)`);
+  console.log(
+    `ISO ${isoMiB} MiB, program ${programMiB} MiB, ${runs} runs (median wall, ratio, median CPU, max RSS)`,
+  );
   for (const [label, measures] of rows) {
     const seconds = median(measures.map((m) => m.seconds));
+    const cpu = median(measures.map((m) => m.cpuSeconds));
     const rss = Math.max(...measures.map((m) => m.rssMiB));
     console.log(
-      `${label.padEnd(58)} ${seconds.toFixed(2).padStart(7)} s  ${(seconds / base).toFixed(2).padStart(5)}×  ${rss.toFixed(0).padStart(5)} MiB`,
+      `${label.padEnd(58)} ${seconds.toFixed(2).padStart(7)} s  ${(seconds / base).toFixed(2).padStart(5)}×  ${cpu.toFixed(2).padStart(6)} s CPU  ${rss.toFixed(0).padStart(5)} MiB`,
     );
   }
 } finally {
