@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { parse as parseToml } from 'smol-toml';
 import { parse } from 'yaml';
 import { certsDPath, writeCertsD, writeMirrorTls } from './certs-d.ts';
@@ -12,6 +14,7 @@ import { renderRegistryConfig } from './registry-config.ts';
 import { renderStorageConf } from './storage-conf.ts';
 import { createMirrorTls } from './tls.ts';
 
+const here = dirname(fileURLToPath(import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'hostmirror-config-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -82,6 +85,65 @@ describe('TLS and certs.d', () => {
     assert.notEqual(tls.serverKeyPem, tls.caKeyPem);
     const unseeded = createMirrorTls({ hosts: ['mirror.local'] });
     assert.notEqual(unseeded.caKeyPem, createMirrorTls({ hosts: ['mirror.local'] }).caKeyPem);
+  });
+
+  it('reproducibleAcrossProcesses', () => {
+    // A fresh process: nothing cached, the bytes come from the seed alone.
+    const script = `import { createMirrorTls } from ${JSON.stringify(join(here, 'tls.ts'))};
+const options = ${JSON.stringify(options)};
+process.stdout.write(JSON.stringify(createMirrorTls({ ...options, notBefore: new Date(options.notBefore) })));`;
+    const output = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script],
+      {
+        cwd: here,
+        encoding: 'utf8',
+      },
+    );
+    const other = JSON.parse(output) as typeof tls;
+    assert.equal(other.caCertificatePem, tls.caCertificatePem);
+    assert.equal(other.caKeyPem, tls.caKeyPem);
+    assert.equal(other.serverCertificatePem, tls.serverCertificatePem);
+    assert.equal(other.serverKeyPem, tls.serverKeyPem);
+  });
+
+  it('differentSeedDifferentKeys', () => {
+    const other = createMirrorTls({ ...options, seed: 'unit-test-2' });
+    assert.notEqual(other.caKeyPem, tls.caKeyPem);
+    assert.notEqual(other.serverKeyPem, tls.serverKeyPem);
+    assert.notEqual(other.caCertificatePem, tls.caCertificatePem);
+    assert.match(tls.caKeyPem, /^-----BEGIN PRIVATE KEY-----\n/);
+  });
+
+  it('opensslAcceptsKeysChainAndNames', () => {
+    const dir = join(work, 'openssl');
+    rmSync(dir, { recursive: true, force: true });
+    const files = {
+      'ca.pem': tls.caCertificatePem,
+      'ca.key': tls.caKeyPem,
+      'server.pem': tls.serverCertificatePem,
+      'server.key': tls.serverKeyPem,
+    };
+    execFileSync('mkdir', ['-p', dir]);
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    const openssl = (...args: string[]) => {
+      try {
+        return execFileSync('openssl', args, { cwd: dir, encoding: 'utf8', stdio: 'pipe' });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+          assert.fail('openssl not found: install the Debian package openssl');
+        throw error;
+      }
+    };
+    for (const key of ['ca.key', 'server.key'])
+      assert.match(openssl('rsa', '-check', '-noout', '-in', key), /RSA key ok/);
+    assert.match(openssl('verify', '-CAfile', 'ca.pem', 'server.pem'), /server\.pem: OK/);
+    const text = openssl('x509', '-text', '-noout', '-in', 'server.pem');
+    assert.match(
+      text,
+      /DNS:mirror\.local, DNS:localhost, IP Address:192\.168\.111\.80, IP Address:FD00:0:0:0:0:0:0:5, IP Address:127\.0\.0\.1/,
+    );
+    assert.match(text, /Public-Key: \(2048 bit\)/);
   });
 
   it('chainAndNames', () => {

@@ -1,16 +1,18 @@
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import type Forge from 'node-forge';
 import { MirrorFormatError } from './errors.ts';
+import { seededRsaKey } from './seeded-rsa.ts';
 
 /**
  * A CA and a server certificate for the mirror registry, made at build time (DESIGN.md §6):
  * the hosts trust the CA through `/etc/containers/certs.d/<host:port>/ca.crt`, so no mirror
  * needs `insecure`. RSA 2048 with SHA-256 signatures: every TLS client accepts them, and
  * PKCS#1 v1.5 signatures are deterministic, so with a seed the same inputs give the same
- * bytes (node-forge draws keys and serials from our seeded generator). Without a seed the
- * keys come from Node's native generator.
+ * bytes: keys from `seededRsaKey` (a seeded HMAC-SHA256 stream, native primality tests),
+ * serials from a seeded SHA-256 stream. Without a seed the keys come from Node's native
+ * generator. node-forge only encodes and signs the certificates.
  */
 
 export const RSA_KEY_BITS = 2048;
@@ -51,56 +53,53 @@ export interface MirrorTls {
   subjectAltNames: string[];
 }
 
-/** A deterministic byte stream (SHA-256 in counter mode over the seed) in forge's PRNG shape. */
-function seededPrng(seed: string, purpose: string): { getBytesSync(count: number): string } {
-  let counter = 0;
-  return {
-    getBytesSync(count: number): string {
-      const parts: Buffer[] = [];
-      let have = 0;
-      while (have < count) {
-        const block = createHash('sha256').update(`${purpose}\0${seed}\0${counter++}`).digest();
-        parts.push(block);
-        have += block.length;
-      }
-      return Buffer.concat(parts).subarray(0, count).toString('binary');
-    },
-  };
-}
-
-function randomSource(seed: string | undefined, purpose: string) {
-  return seed === undefined
-    ? { getBytesSync: (count: number) => loadForge().random.getBytesSync(count) }
-    : seededPrng(seed, purpose);
-}
-
-function keyPair(seed: string | undefined, purpose: string): Forge.pki.rsa.KeyPair {
-  if (seed !== undefined) {
-    return loadForge().pki.rsa.generateKeyPair({
-      bits: RSA_KEY_BITS,
-      e: rsaPublicExponent,
-      prng: seededPrng(seed, purpose),
-      algorithm: 'PRIMEINC',
-    });
+/** A deterministic byte stream (SHA-256 in counter mode over the seed) for serial numbers. */
+function seededBytes(seed: string, purpose: string, count: number): Buffer {
+  const parts: Buffer[] = [];
+  let have = 0;
+  for (let counter = 0; have < count; counter++) {
+    const block = createHash('sha256').update(`${purpose}\0${seed}\0${counter}`).digest();
+    parts.push(block);
+    have += block.length;
   }
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: RSA_KEY_BITS,
-    publicExponent: rsaPublicExponent,
-  });
+  return Buffer.concat(parts).subarray(0, count);
+}
+
+/**
+ * The key as Node holds it (its PKCS#8 PEM is what we write) and as forge needs it to put the
+ * public key in a certificate and sign. Seeded keys come from `seededRsaKey` (native
+ * primality tests, see seeded-rsa.ts), others from Node's native generator.
+ */
+interface KeyPair {
+  pem: string;
+  forge: Forge.pki.rsa.KeyPair;
+}
+
+function keyPair(seed: string | undefined, purpose: string): KeyPair {
+  const privateKey =
+    seed === undefined
+      ? generateKeyPairSync('rsa', {
+          modulusLength: RSA_KEY_BITS,
+          publicExponent: rsaPublicExponent,
+        }).privateKey
+      : seededRsaKey(seed, purpose);
   const forgeKey = loadForge().pki.privateKeyFromPem(
     privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
   );
   return {
-    privateKey: forgeKey,
-    publicKey: loadForge().pki.setRsaPublicKey(forgeKey.n, forgeKey.e),
+    pem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    forge: {
+      privateKey: forgeKey,
+      publicKey: loadForge().pki.setRsaPublicKey(forgeKey.n, forgeKey.e),
+    },
   };
 }
 
 function serial(seed: string | undefined, purpose: string): string {
-  const bytes = Buffer.from(
-    randomSource(seed, `${purpose}-serial`).getBytesSync(serialBytes),
-    'binary',
-  );
+  const bytes =
+    seed === undefined
+      ? randomBytes(serialBytes)
+      : seededBytes(seed, `${purpose}-serial`, serialBytes);
   bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x01; // positive and without a leading zero octet
   return bytes.toString('hex');
 }
@@ -169,14 +168,14 @@ export function createMirrorTls(options: MirrorTlsOptions): MirrorTls {
     { name: 'organizationName', value: organization },
     { name: 'commonName', value: `${organization} mirror CA` },
   ];
-  const ca = certificate(caSubject, caKeys.publicKey, serial(seed, 'ca'), notBefore, days);
+  const ca = certificate(caSubject, caKeys.forge.publicKey, serial(seed, 'ca'), notBefore, days);
   ca.setIssuer(caSubject);
   ca.setExtensions([
     { name: 'basicConstraints', cA: true, critical: true, pathLenConstraint: 0 },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  ca.sign(caKeys.privateKey, forge.md.sha256.create());
+  ca.sign(caKeys.forge.privateKey, forge.md.sha256.create());
 
   const serverKeys = keyPair(seed, 'server-key');
   const server = certificate(
@@ -184,7 +183,7 @@ export function createMirrorTls(options: MirrorTlsOptions): MirrorTls {
       { name: 'organizationName', value: organization },
       { name: 'commonName', value: dns[0] ?? ips[0] ?? 'localhost' },
     ],
-    serverKeys.publicKey,
+    serverKeys.forge.publicKey,
     serial(seed, 'server'),
     notBefore,
     days,
@@ -204,13 +203,13 @@ export function createMirrorTls(options: MirrorTlsOptions): MirrorTls {
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
   ]);
-  server.sign(caKeys.privateKey, forge.md.sha256.create());
+  server.sign(caKeys.forge.privateKey, forge.md.sha256.create());
 
   return {
     caCertificatePem: forge.pki.certificateToPem(ca),
-    caKeyPem: forge.pki.privateKeyToPem(caKeys.privateKey),
+    caKeyPem: caKeys.pem,
     serverCertificatePem: forge.pki.certificateToPem(server),
-    serverKeyPem: forge.pki.privateKeyToPem(serverKeys.privateKey),
+    serverKeyPem: serverKeys.pem,
     subjectAltNames: [...dns, ...ips],
   };
 }
