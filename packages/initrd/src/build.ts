@@ -45,6 +45,8 @@ export interface BuildOverlayOptions {
  * A segment waiting for its turn holds at most this many times `segmentBytes` of compressed
  * output before it pauses: large files (a 30 MiB binary gives ~12 MiB of gzip) then still
  * compress beside the one being written. Worst case (concurrency − 1) × 2 × 8 MiB held.
+ * A 64 MiB budget (so a 112 MiB library never pauses) gave the same wall time at 300 MiB
+ * (8.07 against 8.11 s) for +24 MiB peak RSS, so the smaller bound stays.
  */
 const SEGMENT_BUFFER_FACTOR = 2;
 

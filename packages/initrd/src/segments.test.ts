@@ -253,3 +253,34 @@ describe('grouping entries', () => {
     assert.equal(total, expected);
   });
 });
+
+describe('segments for other codecs when asked', () => {
+  for (const codec of ['zstd', 'xz'] as const) {
+    it(`${codec}SegmentsVerifyAndRoundTrip`, async () => {
+      const dir = await scratch(`segments-${codec}-`);
+      try {
+        const { specPath, files } = await fixtureTree(dir);
+        const spec = parseOverlaySpec(await readFile(specPath, 'utf8'), { specPath });
+        const bytes = await buffer(
+          buildOverlay(spec, {
+            baseDir: dir,
+            compress: codec,
+            level: 1,
+            parallel: true,
+            segmentBytes: 200 * KiB,
+          }),
+        );
+        const report = await verifyInitrd(bytesSource(bytes));
+        assert.deepEqual(report.faults, []);
+        assert.ok(report.segments.length >= 2, `${report.segments.length} segments`);
+        assert.ok(report.segments.every((segment) => segment.codec === codec && segment.trailer));
+        for (const [path, data] of files) {
+          const found = await readInitrdFile(bytesSource(bytes), path.slice(1));
+          assert.ok(found !== undefined && Buffer.from(found).equals(data), path);
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+  }
+});
