@@ -5,42 +5,24 @@
 # usage: push-to-registry.sh LAYOUT ROOT PLAN
 #   PLAN: one line per push: "<ref in LAYOUT> <repository:tag> [all]"  (all = whole index)
 set -euo pipefail
-if [ -z "${HM_IN_NETNS:-}" ]; then
-  exec env HM_IN_NETNS=1 unshare --net --mount --propagation private "$0" "$@"
-fi
+# shellcheck source=registry-netns.sh
+source "$(dirname "$0")/registry-netns.sh"
+enter_private_namespaces "$@"
 layout=$1 root=$2 plan=$3
-port=5000
-ip link set lo up
-# The system's registries.conf drop-ins must not steer these pushes.
-if [ -d /etc/containers/registries.conf.d ]; then mount -t tmpfs tmpfs /etc/containers/registries.conf.d; fi
-# Nor may a user's ~/.config/containers files.
-export HOME=$root.home
-mkdir -p "$HOME"
+isolate_home "$root.home"
 config=$(mktemp)
+cleanup_paths=("$config")
 cat > "$config" <<CONF
 version: 0.1
 storage:
   filesystem: {rootdirectory: $root}
   maintenance: {uploadpurging: {enabled: false}}
-http: {addr: 127.0.0.1:$port, secret: hostmirror-test}
+http: {addr: 127.0.0.1:$REGISTRY_PORT, secret: hostmirror-test}
 log: {level: error}
 CONF
-docker-registry serve "$config" >"$root.registry.log" 2>&1 &
-registry=$!
-stop() {
-  local status=$?
-  kill "$registry" 2>/dev/null
-  wait "$registry" 2>/dev/null || true
-  rm -f "$config"
-  exit "$status"
-}
-trap stop EXIT
-for _ in $(seq 200); do
-  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then break; fi
-  sleep 0.025
-done
+start_registry "$config" "$root.registry.log"
 while read -r ref destination all; do
   [ -n "$ref" ] || continue
   skopeo copy -q --preserve-digests ${all:+--all} --dest-tls-verify=false \
-    "oci:$layout:$ref" "docker://127.0.0.1:$port/$destination"
+    "oci:$layout:$ref" "docker://127.0.0.1:$REGISTRY_PORT/$destination"
 done <"$plan"

@@ -4,41 +4,25 @@
 # registries.conf with skopeo, as a node would. Prints "ok REF" or "fail REF" per reference.
 # usage: serve-and-pull.sh ARCHIVE REGISTRIES_CONF REFERENCES_FILE
 set -euo pipefail
-if [ -z "${HM_IN_NETNS:-}" ]; then
-  exec env HM_IN_NETNS=1 unshare --net --mount --propagation private "$0" "$@"
-fi
+# shellcheck source=registry-netns.sh
+source "$(dirname "$0")/registry-netns.sh"
+enter_private_namespaces "$@"
 archive=$1 conf=$2 references=$3
-port=5000
 work=$(mktemp -d)
-ip link set lo up
-if [ -d /etc/containers/registries.conf.d ]; then mount -t tmpfs tmpfs /etc/containers/registries.conf.d; fi
-echo 'nameserver 127.0.0.1' >"$work/resolv.conf"
-mount --bind "$work/resolv.conf" /etc/resolv.conf
-export HOME=$work/home
-mkdir -p "$HOME" "$work/root"
+cleanup_paths=("$work")
+closed_dns "$work"
+isolate_home "$work/home"
+mkdir -p "$work/root"
 tar -C "$work/root" -xf "$archive" docker
 cat >"$work/registry.yml" <<CONF
 version: 0.1
 storage:
   filesystem: {rootdirectory: $work/root}
   maintenance: {uploadpurging: {enabled: false}, readonly: {enabled: true}}
-http: {addr: 127.0.0.1:$port, secret: hostmirror-test}
+http: {addr: 127.0.0.1:$REGISTRY_PORT, secret: hostmirror-test}
 log: {level: error}
 CONF
-docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry=$!
-stop() {
-  local status=$?
-  kill "$registry" 2>/dev/null
-  wait "$registry" 2>/dev/null || true
-  rm -rf "$work"
-  exit "$status"
-}
-trap stop EXIT
-for _ in $(seq 200); do
-  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then break; fi
-  sleep 0.025
-done
+start_registry "$work/registry.yml" "$work/registry.log"
 n=0
 while read -r reference; do
   [ -n "$reference" ] || continue

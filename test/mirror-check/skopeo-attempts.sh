@@ -8,37 +8,21 @@
 #   CASES: one line per case: "<registries.conf path> <reference>"
 # output (stdout): per case "CASE<TAB>exit<TAB>attempt…" where attempt is "ref" or "ref!blocked"
 set -euo pipefail
-if [ -z "${HM_IN_NETNS:-}" ]; then
-  exec env HM_IN_NETNS=1 unshare --net --mount --propagation private "$0" "$@"
-fi
+# shellcheck source=registry-netns.sh
+source "$(dirname "$0")/registry-netns.sh"
+enter_private_namespaces "$@"
 work=$1 layout=$2 cases=$3
-port=5000
-ip link set lo up
-if [ -d /etc/containers/registries.conf.d ]; then mount -t tmpfs tmpfs /etc/containers/registries.conf.d; fi
-echo 'nameserver 127.0.0.1' >"$work/resolv.conf"
-mount --bind "$work/resolv.conf" /etc/resolv.conf
-export HOME=$work/home
-mkdir -p "$HOME" "$work/registry-root"
+closed_dns "$work"
+isolate_home "$work/home"
+mkdir -p "$work/registry-root"
 cat >"$work/registry.yml" <<CONF
 version: 0.1
 storage: {filesystem: {rootdirectory: $work/registry-root}}
-http: {addr: 127.0.0.1:$port, secret: hostmirror-test}
+http: {addr: 127.0.0.1:$REGISTRY_PORT, secret: hostmirror-test}
 log: {level: error}
 CONF
-docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
-registry=$!
-stop() {
-  local status=$?
-  kill "$registry" 2>/dev/null
-  wait "$registry" 2>/dev/null || true
-  exit "$status"
-}
-trap stop EXIT
-for _ in $(seq 200); do
-  if (exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null; then break; fi
-  sleep 0.025
-done
-skopeo copy -q --preserve-digests --dest-tls-verify=false "oci:$layout:app" "docker://127.0.0.1:$port/present/app:v1"
+start_registry "$work/registry.yml" "$work/registry.log"
+skopeo copy -q --preserve-digests --dest-tls-verify=false "oci:$layout:app" "docker://127.0.0.1:$REGISTRY_PORT/present/app:v1"
 while read -r conf reference; do
   [ -n "$conf" ] || continue
   set +e
