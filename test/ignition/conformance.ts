@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { IgnitionConfig } from '../../packages/ignition/src/index.ts';
 import { repoRoot } from '../support/paths.ts';
 
 export const conformanceDir = join(repoRoot, 'test', 'ignition', 'conformance');
@@ -25,4 +26,20 @@ export function loadValidateCases(): ValidateCase[] {
 /** The bytes of a case's config. */
 export function caseText(testCase: ValidateCase): string {
   return testCase.text ?? JSON.stringify(testCase.input);
+}
+
+export interface MergeCase {
+  name: string;
+  parent: IgnitionConfig;
+  child: IgnitionConfig;
+  result: IgnitionConfig;
+}
+
+/** The merge cases; an empty file would make every merge test vanish, so it is refused. */
+export function loadMergeCases(): MergeCase[] {
+  const path = join(conformanceDir, 'merge.json');
+  const file = JSON.parse(readFileSync(path, 'utf8')) as { cases?: MergeCase[] };
+  if (!Array.isArray(file.cases) || file.cases.length === 0)
+    throw new Error(`${path} holds no merge cases (expected a non-empty "cases" array).`);
+  return file.cases;
 }

@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   type IgnitionConfig,
   mergeConfigs,
   mergeSameSpec,
 } from '../../packages/ignition/src/index.ts';
-import { conformanceDir } from './conformance.ts';
+import { loadMergeCases } from './conformance.ts';
 
-interface MergeCase {
-  name: string;
-  parent: IgnitionConfig;
-  child: IgnitionConfig;
-  result: IgnitionConfig;
-}
-
-const { cases } = JSON.parse(readFileSync(join(conformanceDir, 'merge.json'), 'utf8')) as {
-  cases: MergeCase[];
-};
+const cases = loadMergeCases();
 
 for (const testCase of cases) {
   test(`merge: ${testCase.name}`, () => {

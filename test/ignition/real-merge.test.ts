@@ -15,15 +15,8 @@ import {
   mergeSameSpec,
   serializeConfig,
 } from '../../packages/ignition/src/index.ts';
-import { conformanceDir } from './conformance.ts';
+import { loadMergeCases, type MergeCase } from './conformance.ts';
 import { ignitionBinaryPath, requireIgnitionPackage, run } from './ignition-binaries.ts';
-
-interface MergeCase {
-  name: string;
-  parent: IgnitionConfig;
-  child: IgnitionConfig;
-  result: IgnitionConfig;
-}
 
 /** Cases whose parent references a remote config: the offline stage cannot fetch them. */
 const needsNetwork = (testCase: MergeCase) =>
@@ -59,9 +52,7 @@ after(async () => {
   if (folder !== '') await rm(folder, { recursive: true, force: true });
 });
 
-const { cases } = JSON.parse(await readFile(join(conformanceDir, 'merge.json'), 'utf8')) as {
-  cases: MergeCase[];
-};
+const cases = loadMergeCases();
 
 for (const [index, testCase] of cases.entries()) {
   if (needsNetwork(testCase)) continue;
