@@ -1,10 +1,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { pipeline } from 'node:stream/promises';
 import { openAtomicOutput } from '@hostmirror/atomic-file';
 import { padLength } from '@hostmirror/cpio-stream';
 import { InitrdError } from './errors.ts';
-import { type VerifyReport, verifyInitrd } from './verify.ts';
+import type { VerifyReport } from './verify.ts';
+import { writeVerified } from './verify-while-writing.ts';
 
 export interface AppendArchiveOptions {
   /** Replace an existing output (the CLI's `-f`). */
@@ -51,8 +51,7 @@ export async function appendArchive(
   const archiveOffset = baseSize + padding;
   const output = await openAtomicOutput(outPath, { overwrite: options.overwrite ?? false });
   try {
-    await pipeline(concatenated(basePath, padding, archivePath), output.stream);
-    const report = await verifyInitrd(output.temporaryPath);
+    const report = await writeVerified(concatenated(basePath, padding, archivePath), output.stream);
     const [fault] = report.faults;
     if (fault !== undefined) {
       const where =

@@ -15,7 +15,8 @@ import {
   orderedEntries,
 } from './segments.ts';
 import { type OverlaySpec, parseOverlaySpec } from './spec.ts';
-import { type VerifyReport, verifyInitrd } from './verify.ts';
+import type { VerifyReport } from './verify.ts';
+import { writeVerified } from './verify-while-writing.ts';
 
 export interface BuildOverlayOptions {
   /** Folder `source:` paths are relative to (the spec's folder). */
@@ -182,47 +183,6 @@ async function contentBytes(spec: OverlaySpec, baseDir: string): Promise<number>
   return total;
 }
 
-/** Bytes queued for the verifier before the writer waits for it. */
-const VERIFY_FEED_BYTES = 4 * 1024 * 1024;
-
-/**
- * Pass chunks through and write each to `copy` too, waiting while `copy` is full. Once `done`
- * settles (the reader stopped, e.g. at a fatal fault) the copy is no longer fed or waited for.
- */
-function teeTo(copy: PassThrough, done: Promise<unknown>): Transform {
-  let settled = false;
-  let waiting: (() => void) | undefined;
-  const release = (): void => {
-    settled = true;
-    waiting?.();
-    waiting = undefined;
-  };
-  done.then(release, release);
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      if (settled || copy.write(chunk)) {
-        callback(null, chunk);
-        return;
-      }
-      waiting = () => callback(null, chunk);
-      copy.once('drain', () => {
-        const resume = waiting;
-        waiting = undefined;
-        resume?.();
-      });
-    },
-    flush(callback) {
-      copy.end();
-      callback();
-    },
-    // Also called after a normal end (autoDestroy): only a failure cuts the verifier off.
-    destroy(error, callback) {
-      if (error !== null) copy.destroy();
-      callback(error);
-    },
-  });
-}
-
 export interface BuildOverlayResult {
   path: string;
   codec: Codec;
@@ -259,12 +219,8 @@ export async function buildOverlayFile(
         onProgress({ done, total });
       };
     }
-    // The verifier reads the bytes as they are written, beside the compressors, instead of
-    // reading the file again afterwards: the same bytes, one pass less.
-    const copy = new PassThrough({ highWaterMark: VERIFY_FEED_BYTES });
-    const verifying = verifyInitrd(copy);
-    await pipeline(buildOverlay(spec, buildOptions), teeTo(copy, verifying), output.stream);
-    const report = await verifying;
+    // Verified beside the compressors as the bytes are written, not read back afterwards.
+    const report = await writeVerified(buildOverlay(spec, buildOptions), output.stream);
     const [fault] = report.faults;
     if (fault !== undefined) {
       throw new InitrdError(
