@@ -22,7 +22,7 @@ export class FindingCollector {
   }
 }
 
-export const duplicateMessage = 'duplicate entry defined';
+const duplicateMessage = 'duplicate entry defined';
 
 /**
  * Report the later of two entries with the same key, as `validate.ValidateDups` does. `seen`

@@ -8,7 +8,7 @@ import { parseUrlLikeGo, urlProblem } from './url.ts';
 const hashSumLength: Readonly<Record<string, number>> = { sha512: 128, sha256: 64 };
 
 /** `compression` may be absent, `""` or `"gzip"`. */
-export const compressionValues: readonly string[] = ['', 'gzip'];
+const compressionValues: readonly string[] = ['', 'gzip'];
 
 function checkHash(hash: string, path: JsonPath, rules: SpecRules, findings: FindingCollector) {
   const dash = hash.indexOf('-');
@@ -44,7 +44,7 @@ function checkHeaders(resource: Resource, path: JsonPath, findings: FindingColle
   });
 }
 
-export interface ResourceOptions {
+interface ResourceOptions {
   /** `merge[]` and `certificateAuthorities[]` need a source; file contents do not. */
   sourceRequired: boolean;
 }

@@ -66,7 +66,7 @@ function buildSpecRules(version: SpecVersion): SpecRules {
 }
 
 /** A semantic version as coreos/go-semver reads it: exactly MAJOR.MINOR.PATCH[-PRE][+META]. */
-export interface SemVer {
+interface SemVer {
   major: number;
   minor: number;
   patch: number;

@@ -7,7 +7,7 @@
 import { isGoSpace } from './data-url.ts';
 
 /** go-systemd's SYSTEMD_LINE_MAX: longer lines give `line too long (max 2048 bytes)`. */
-export const systemdLineMax = 2048;
+const systemdLineMax = 2048;
 /** Go's bufio default buffer size. */
 const bufioSize = 4096;
 const newline = 0x0a;

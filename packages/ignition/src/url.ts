@@ -4,7 +4,7 @@
  */
 import { tryDecodeDataUrl } from './data-url.ts';
 
-export interface ParsedUrl {
+interface ParsedUrl {
   /** Lower-cased, as Go lower-cases it. */
   scheme: string;
   /** Everything after `scheme:` when it does not start with `/` (data URLs, ARNs). */

@@ -6,6 +6,7 @@ import {
   REGISTRY_BINARY,
   REGISTRY_CONFIG_FILE,
   SCRIPT_DIR,
+  SCRIPT_LIBRARY,
   STAGED_REGISTRIES_CONF,
   STATE_DIR,
   TLS_CERTIFICATE_FILE,
@@ -131,7 +132,7 @@ function scriptFiles(): BootFile[] {
   return STEP_SCRIPTS.map((name) => ({
     path: `${SCRIPT_DIR}/${name}`,
     // The library is sourced, never run.
-    mode: name === 'hostmirror-lib.sh' ? 0o644 : 0o755,
+    mode: name === SCRIPT_LIBRARY ? 0o644 : 0o755,
     contents: scriptText(name),
   }));
 }

@@ -10,8 +10,8 @@ import { MirrorCheckError } from './errors.ts';
  * oc-mirror rebuilds the catalog with only the mirrored bundles, so the archive's catalog lists
  * exactly what must be served.
  */
-export const CATALOG_CONFIGS_LABEL = 'operators.operatorframework.io.index.configs.v1';
-export const DEFAULT_CATALOG_CONFIGS_DIR = 'configs';
+const CATALOG_CONFIGS_LABEL = 'operators.operatorframework.io.index.configs.v1';
+const DEFAULT_CATALOG_CONFIGS_DIR = 'configs';
 const BUNDLE_SCHEMA = 'olm.bundle';
 
 export interface CatalogBundle {

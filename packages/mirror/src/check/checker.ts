@@ -98,8 +98,8 @@ export interface CheckMirrorOptions {
 export const RELEASE_IMAGES_REPOSITORY = 'openshift/release-images';
 export const RELEASE_COMPONENTS_REPOSITORY = 'openshift/release';
 /** Where OpenShift release payloads come from (mirror.md §1.5). */
-export const DEFAULT_RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
-export const DEFAULT_COMPONENT_SOURCE = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev';
+const DEFAULT_RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
+const DEFAULT_COMPONENT_SOURCE = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev';
 /** The host:port used for a generated registries.conf when none is given. */
 export const DEFAULT_CHECK_MIRROR_HOST = 'localhost:5000';
 /** Used for a manifest-list release when neither the caller nor a single platform decides. */

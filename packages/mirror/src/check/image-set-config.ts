@@ -23,7 +23,7 @@ function names(list: unknown): string[] {
 }
 
 /** Parse one ImageSetConfiguration's text; undefined when it is not one. */
-export function parseImageSetConfigImages(
+function parseImageSetConfigImages(
   text: string,
   origin: string,
 ): ArchiveImageSetConfig | undefined {

@@ -22,10 +22,10 @@ const GZIP_MAGIC = [0x1f, 0x8b] as const;
 /** zstd frame magic (RFC 8878 §3.1.1), little-endian 0xFD2FB528. */
 const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd] as const;
 /** A wanted file larger than this is not one of the small JSON files we read: refuse it. */
-export const MAX_WANTED_FILE_BYTES = 64 * 1024 * 1024;
+const MAX_WANTED_FILE_BYTES = 64 * 1024 * 1024;
 
 /** Layer paths may be written `./a/b` or `/a/b`; compare them as `a/b`. */
-export function normaliseLayerPath(name: string): string {
+function normaliseLayerPath(name: string): string {
   return name.replace(/^(\.\/|\/)+/, '');
 }
 
@@ -153,7 +153,7 @@ export function readFilesFromLayer(
 }
 
 /** Together, the files a predicate picks may not exceed this (a filtered catalog's configs). */
-export const MAX_MATCHED_BYTES = 256 * 1024 * 1024;
+const MAX_MATCHED_BYTES = 256 * 1024 * 1024;
 
 /**
  * Stream the whole `layer` and return every regular file whose normalised path `matches`

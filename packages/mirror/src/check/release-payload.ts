@@ -17,7 +17,7 @@ const IMAGE_STREAM_KIND = 'ImageStream';
 /** `from.kind` of every component tag. */
 const DOCKER_IMAGE_KIND = 'DockerImage';
 /** release-metadata's `metadata` key that marks a heterogeneous (multi-arch) payload. */
-export const RELEASE_ARCHITECTURE_ANNOTATION = 'release.openshift.io/architecture';
+const RELEASE_ARCHITECTURE_ANNOTATION = 'release.openshift.io/architecture';
 
 export interface ReleasePayloadComponent {
   /** The tag name in image-references, for example `etcd`. */

@@ -32,7 +32,7 @@ const revisionLink = /^revisions\/([a-z0-9]+)\/([a-f0-9]+)\/link$/;
 const tagCurrentLink = /^tags\/([^/]+)\/current\/link$/;
 const layerLink = /^([a-z0-9]+)\/([a-f0-9]+)\/link$/;
 
-export type MemberRole =
+type MemberRole =
   | { role: 'blob'; digest: string }
   | { role: 'manifest-revision'; repository: string; digest: string }
   | { role: 'tag'; repository: string; tag: string }

@@ -24,7 +24,7 @@ export interface ImageReference {
 }
 
 /** docker.io spellings, from distribution/reference normalize.go. */
-export const DEFAULT_REGISTRY = 'docker.io';
+const DEFAULT_REGISTRY = 'docker.io';
 const LEGACY_DEFAULT_REGISTRY = 'index.docker.io';
 const OFFICIAL_REPOSITORY_NAMESPACE = 'library';
 /** Added by containers/image's docker transport to a reference with neither tag nor digest. */

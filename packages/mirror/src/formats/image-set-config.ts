@@ -13,10 +13,10 @@ export const IMAGE_SET_API_VERSIONS = [
   'mirror.openshift.io/v1alpha2',
 ] as const;
 export type ImageSetApiVersion = (typeof IMAGE_SET_API_VERSIONS)[number];
-export const IMAGE_SET_KIND = 'ImageSetConfiguration';
+const IMAGE_SET_KIND = 'ImageSetConfiguration';
 
 /** ISC architecture names; pull-spec suffixes use `x86_64`/`aarch64`, which are accepted too. */
-export const ISC_ARCHITECTURES = ['amd64', 'arm64', 'ppc64le', 's390x', 'multi'] as const;
+const ISC_ARCHITECTURES = ['amd64', 'arm64', 'ppc64le', 's390x', 'multi'] as const;
 const architectureAliases: Record<string, string> = { x86_64: 'amd64', aarch64: 'arm64' };
 
 /**

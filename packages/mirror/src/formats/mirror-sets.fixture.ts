@@ -9,7 +9,7 @@ import {
  * writes for a release and one tag-mirrored image (destination `dest.example:8443`), and an
  * archive that holds all three repositories.
  */
-export const FIXTURE_IDMS = `apiVersion: config.openshift.io/v1
+const FIXTURE_IDMS = `apiVersion: config.openshift.io/v1
 kind: ImageDigestMirrorSet
 metadata: {name: idms-release-0}
 spec:
@@ -20,7 +20,7 @@ spec:
     mirrors: [dest.example:8443/openshift/release]
 `;
 
-export const FIXTURE_ITMS = `apiVersion: config.openshift.io/v1
+const FIXTURE_ITMS = `apiVersion: config.openshift.io/v1
 kind: ImageTagMirrorSet
 metadata: {name: itms-generic-0}
 spec:

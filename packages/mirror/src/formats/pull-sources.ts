@@ -56,7 +56,7 @@ function wildcardMatchLength(reference: string, prefix: string): number {
 }
 
 /** c/image refMatchingPrefix: the length of the matched part of `reference`, or -1. */
-export function prefixMatchLength(reference: string, prefix: string): number {
+function prefixMatchLength(reference: string, prefix: string): number {
   if (prefix.startsWith('*.')) return wildcardMatchLength(reference, prefix);
   if (!reference.startsWith(prefix)) return -1;
   if (reference.length === prefix.length) return prefix.length;

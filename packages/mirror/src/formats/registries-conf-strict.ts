@@ -65,7 +65,7 @@ export function isRepositoryScope(value: string): boolean {
 }
 
 /** A wildcard prefix: `*.` and a bare host (no port, no path), per containers-registries.conf(5). */
-export function isWildcardPrefix(value: string): boolean {
+function isWildcardPrefix(value: string): boolean {
   return /^\*\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(
     value,
   );

@@ -109,7 +109,7 @@ export function isTomlTable(value: unknown): value is TomlTable {
 }
 
 /** Parse TOML text; throws `REGISTRIES_CONF_INVALID` naming the file and the first syntax fault. */
-export function parseRegistriesToml(text: string, origin: string): TomlTable {
+function parseRegistriesToml(text: string, origin: string): TomlTable {
   try {
     return parseToml(text) as TomlTable;
   } catch (error) {

@@ -10,7 +10,7 @@ import { MirrorFormatError } from './errors.ts';
  */
 
 /** The registry config format version ("version: 0.1" is the only one). */
-export const REGISTRY_CONFIG_VERSION = '0.1';
+const REGISTRY_CONFIG_VERSION = '0.1';
 /** Where the tree lives when the registry runs on a host (DESIGN.md §6: on disk, never the RAM-backed /var of the live ISO). */
 export const DEFAULT_REGISTRY_ROOT = '/var/lib/hostmirror/registry';
 

@@ -31,7 +31,7 @@ const PRIME_BITS = 1024;
 /** 65537: the usual RSA public exponent (FIPS 186-4 B.3.1 asks for 2^16 < e < 2^256). */
 const PUBLIC_EXPONENT = 65537n;
 /** Rounds of Miller–Rabin with random bases; see the error bound above. */
-export const MILLER_RABIN_ROUNDS = 64;
+const MILLER_RABIN_ROUNDS = 64;
 /** Trial-division bound: primes below it (302 odd primes). */
 const SMALL_PRIME_LIMIT = 2000;
 /** FIPS 186-4 B.3.3 step 5.4: |p − q| must exceed 2^(nlen/2 − 100). */
@@ -140,7 +140,7 @@ function base64Url(n: bigint): string {
 }
 
 /** The RSA private key numbers of a 2048-bit key, p > q. */
-export interface RsaPrimes {
+interface RsaPrimes {
   p: bigint;
   q: bigint;
 }

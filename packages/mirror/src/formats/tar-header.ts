@@ -50,7 +50,7 @@ export const typeflags = {
   gnuLongLink: 'K',
 } as const;
 
-export interface TarHeader {
+interface TarHeader {
   name: string;
   mode: number;
   mtime: number;
@@ -133,23 +133,11 @@ function base256(
   return Number(value);
 }
 
-/** Decode an octal or base-256 numeric field; `where` names it for the error message. */
-export function parseNumericField(
-  raw: Buffer,
-  where: { path: string; offset: number; field: string },
-): number {
-  return numberAt(raw, 0, raw.length, where);
-}
-
 export function isZeroBlock(block: Buffer): boolean {
   for (let index = 0; index < block.length; index++) if (block[index] !== 0) return false;
   return true;
 }
 
-/**
- * Check the header checksum: the sum of all bytes with the checksum field read as spaces.
- * Some old writers summed signed bytes; both are accepted, as GNU tar does.
- */
 /**
  * The sum of a header's 512 bytes. Four bytes at a time when the block is 4-aligned (it is
  * when it comes from the reader's window): two 16-bit lanes per word cannot overflow in
@@ -170,6 +158,10 @@ function byteSum(block: Buffer): number {
   return (lanes & 0xffff) + (lanes >>> 16);
 }
 
+/**
+ * Check the header checksum: the sum of all bytes with the checksum field read as spaces.
+ * Some old writers summed signed bytes; both are accepted, as GNU tar does.
+ */
 function verifyChecksum(block: Buffer, path: string, offset: number): void {
   const [start, end] = field.checksum;
   const stored = numberAt(block, start, end, { path, offset, field: 'checksum' });

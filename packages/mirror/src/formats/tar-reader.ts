@@ -63,7 +63,7 @@ export interface ReadTarOptions {
  * (tools/bench/mirror-inspect). Windows grow while headers follow each other (runs of small
  * `link` files) and shrink after a seek past a blob, so skipped data is not read.
  */
-export class WindowedReader {
+class WindowedReader {
   readonly #fd: number;
   readonly #fileSize: number;
   #windowStart = 0;
@@ -115,7 +115,7 @@ export class WindowedReader {
 }
 
 /** Reject names that would land outside the extraction root (oc-mirror's sanitizeArchivePath). */
-export function checkMemberPath(name: string, where: { path: string; offset: number }): string {
+function checkMemberPath(name: string, where: { path: string; offset: number }): string {
   // Fast path for the common, clean name (most members of a registry tree).
   if (
     name !== '' &&

@@ -27,7 +27,7 @@ const rsaPublicExponent = 0x10001;
 /** Ten years: the mirror lives as long as the cluster's first install media. */
 export const DEFAULT_VALIDITY_DAYS = 3650;
 /** Names always in the server certificate, so node0 can reach itself (DESIGN.md §6 modes). */
-export const ALWAYS_TRUSTED_NAMES = ['localhost', '127.0.0.1'] as const;
+const ALWAYS_TRUSTED_NAMES = ['localhost', '127.0.0.1'] as const;
 /** Serial numbers: 16 random bytes, positive (RFC 5280 §4.1.2.2 allows up to 20 octets). */
 const serialBytes = 16;
 const msPerDay = 86_400_000;
