@@ -55,3 +55,26 @@ export const helloArchive = (text = 'hello\n') =>
     { path: 'etc/hello', type: 'file', data: text },
     { path: 'bin/run', type: 'file', mode: 0o755, data: '#!/bin/sh\n' },
   ]);
+
+/** How often RSS is sampled while measuring a peak. */
+const RSS_SAMPLE_MS = 10;
+
+/**
+ * Run `work` while sampling the process's RSS; returns how many MiB the peak rose above the
+ * RSS at the start (after a GC when `--expose-gc` is on).
+ */
+export async function peakRssGrowthMiB(work: () => Promise<void>): Promise<number> {
+  global.gc?.();
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  }, RSS_SAMPLE_MS);
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  peak = Math.max(peak, process.memoryUsage().rss);
+  return (peak - baseline) / 2 ** 20;
+}
