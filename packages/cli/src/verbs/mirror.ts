@@ -312,7 +312,8 @@ const registriesConf: Command = {
     if (rules.length === 0)
       throw new MirrorFormatError(
         'BAD_MIRROR_RULE',
-        'The archive has no ImageDigestMirrorSet/ImageTagMirrorSet in working-dir/cluster-resources; give --mirror SOURCE=MIRROR pairs.',
+        `The archive ${positionals.join(' ')} has no ImageDigestMirrorSet/ImageTagMirrorSet in working-dir/cluster-resources; give --mirror SOURCE=MIRROR pairs.`,
+        { path: positionals.join(' ') },
       );
     const text = renderRegistriesConf({
       rules,
