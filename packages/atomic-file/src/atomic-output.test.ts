@@ -32,6 +32,17 @@ describe('atomic output', () => {
     assert.equal(await readFile(target, 'utf8'), 'new');
   });
 
+  it('refusesATargetThatAppearsWhileWriting', async () => {
+    const dir = await scratch();
+    const target = join(dir, 'out.txt');
+    const output = await openAtomicOutput(target);
+    output.stream.write('ours');
+    await writeFile(target, 'theirs');
+    await assert.rejects(output.commit(), { code: 'OUTPUT_EXISTS' });
+    assert.equal(await readFile(target, 'utf8'), 'theirs');
+    assert.deepEqual(await readdir(dir), ['out.txt']);
+  });
+
   it('leavesNothingWhenTheSourceFails', async () => {
     const dir = await scratch();
     async function* failing() {

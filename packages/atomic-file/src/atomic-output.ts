@@ -35,6 +35,14 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
+function outputExists(path: string): AtomicFileError {
+  return new AtomicFileError(
+    'OUTPUT_EXISTS',
+    path,
+    `${path} already exists; use -f to replace it or choose another output path.`,
+  );
+}
+
 async function checkTarget(path: string, overwrite: boolean): Promise<void> {
   const folder = dirname(path);
   const folderStat = await stat(folder).catch(() => undefined);
@@ -46,11 +54,7 @@ async function checkTarget(path: string, overwrite: boolean): Promise<void> {
     );
   }
   if (!overwrite && (await exists(path))) {
-    throw new AtomicFileError(
-      'OUTPUT_EXISTS',
-      path,
-      `${path} already exists; use -f to replace it or choose another output path.`,
-    );
+    throw outputExists(path);
   }
 }
 
@@ -94,11 +98,7 @@ export async function openAtomicOutput(
         } catch (error) {
           await unlink(temporaryPath).catch(() => undefined);
           if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-            throw new AtomicFileError(
-              'OUTPUT_EXISTS',
-              path,
-              `${path} already exists; use -f to replace it or choose another output path.`,
-            );
+            throw outputExists(path);
           }
           throw error;
         }
