@@ -2,7 +2,7 @@
  * The overlay spec of `hostmirror initrd build` (DESIGN.md §3). YAML is read in 1.1 mode, as
  * openshift-install reads YAML, so `mode: 0755` is octal 493 (research/deps.md §9).
  */
-import type { Codec } from '@hostmirror/codecs';
+import { CODECS, type Codec } from '@hostmirror/codecs';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { InitrdError } from './errors.ts';
 
@@ -41,7 +41,6 @@ export interface OverlaySpec {
 
 /** Default codec: zstd is 4× gzip's speed and smaller (research/deps.md §5). */
 export const DEFAULT_OVERLAY_CODEC: Codec = 'zstd';
-const CODEC_NAMES: readonly Codec[] = ['gzip', 'xz', 'zstd', 'none'];
 const TOP_KEYS = ['compress', 'level', 'files', 'directories', 'symlinks'];
 const FILE_KEYS = ['path', 'source', 'contents', 'mode', 'uid', 'gid'];
 const DIRECTORY_KEYS = ['path', 'mode', 'uid', 'gid'];
@@ -200,11 +199,8 @@ function modeHint(text: string): string {
 function parseCodec(reader: SpecReader): Codec {
   const value = reader.value(['compress']);
   if (value === undefined || value === null) return DEFAULT_OVERLAY_CODEC;
-  if (typeof value !== 'string' || !(CODEC_NAMES as readonly string[]).includes(value)) {
-    reader.fail(
-      ['compress'],
-      `must be one of ${CODEC_NAMES.join(', ')}; got ${JSON.stringify(value)}.`,
-    );
+  if (typeof value !== 'string' || !(CODECS as readonly string[]).includes(value)) {
+    reader.fail(['compress'], `must be one of ${CODECS.join(', ')}; got ${JSON.stringify(value)}.`);
   }
   return value as Codec;
 }

@@ -3,7 +3,7 @@
  * `@hostmirror/initrd`; nothing else.
  */
 import { resolve } from 'node:path';
-import type { Codec } from '@hostmirror/codecs';
+import { CODECS } from '@hostmirror/codecs';
 import type { NewcEntryInfo } from '@hostmirror/cpio-stream';
 import {
   appendArchive,
@@ -22,8 +22,6 @@ import {
   requireString,
   UsageError,
 } from '../command.ts';
-
-const codecs: readonly Codec[] = ['gzip', 'xz', 'zstd', 'none'];
 
 const outputOptions = {
   output: { type: 'string', short: 'o' },
@@ -108,7 +106,7 @@ const build: Command = {
       overwrite: flag(context.values, 'force'),
     };
     if (context.values.compress !== undefined)
-      options.compress = choice(context.values, 'compress', codecs, 'zstd');
+      options.compress = choice(context.values, 'compress', CODECS, 'zstd');
     const level = optionalString(context.values, 'level');
     if (level !== undefined) {
       if (!/^\d+$/.test(level))
