@@ -556,6 +556,8 @@ async function checkCatalogBundles(
   const results: ImageCheck[] = [];
   for (const bundle of bundles)
     for (const image of [bundle.image, ...bundle.relatedImages]) {
+      // Bundles of one package repeat their related images: check each spelling only once.
+      if (seen.has(image)) continue;
       const role = image === bundle.image ? 'bundle' : 'related-image';
       const result = await checkImage(
         lookup,
@@ -565,9 +567,10 @@ async function checkCatalogBundles(
         `${bundle.package} ${bundle.name}`,
         architectures,
       );
-      if (seen.has(result.reference)) continue;
-      seen.add(result.reference);
-      results.push(result);
+      // A new spelling of an image already checked is not reported twice.
+      const duplicate = seen.has(result.reference);
+      seen.add(image).add(result.reference);
+      if (!duplicate) results.push(result);
     }
   return results;
 }
