@@ -56,7 +56,10 @@ function resolvePointer(root: Schema, ref: string): Schema {
   let node: unknown = root;
   for (const part of ref.replace(/^#\//, '').split('/'))
     node = isSchema(node) ? node[part] : undefined;
-  if (!isSchema(node)) throw new Error(`unresolvable $ref ${ref}`);
+  if (!isSchema(node))
+    throw new Error(
+      `$ref ${JSON.stringify(ref)} names no subschema of the schema being compiled; only local "#/a/b" pointers are followed, so check the schema file for a typo or a remote $ref.`,
+    );
   return node;
 }
 

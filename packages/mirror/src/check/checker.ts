@@ -153,10 +153,6 @@ function buildLookup(archive: CheckableArchive, hosts: Iterable<string>): Archiv
   return lookup;
 }
 
-function splitHost(reference: ImageReference): { host: string; repository: string } {
-  return { host: reference.domain, repository: reference.path };
-}
-
 /** Check the blobs one image manifest needs: present in the archive and linked in `repository`. */
 async function verifyContent(
   lookup: ArchiveLookup,
@@ -287,7 +283,7 @@ interface Lookup {
 }
 
 function lookUp(lookup: ArchiveLookup, reference: ImageReference): Lookup {
-  const { repository } = splitHost(reference);
+  const repository = reference.path;
   const manifests = lookup.manifests.get(repository);
   if (manifests === undefined)
     return { repository, digest: reference.digest, outcome: 'repository-missing' };
