@@ -5,13 +5,11 @@
  * private network and mount namespace (serve-and-pull.sh).
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
 import {
   attemptedReferences,
   createMirrorTls,
@@ -26,13 +24,12 @@ import {
   validateRegistriesConf,
   writeMirrorTls,
 } from '../../packages/mirror/src/index.ts';
+import { OciLayout } from '../mirror-check/oci-layout.ts';
 import { repoRoot } from '../support/paths.ts';
 import { requireTool, runTool } from '../support/tools.ts';
-import { TarBuilder } from './support/tar-builder.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'hostmirror-registry-'));
 const policy = JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] });
-const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -50,60 +47,16 @@ interface LayoutImage {
   layers: Record<string, string>[];
 }
 
-/** An OCI image layout with gzip layers, made without network (mirror.md §6.1). */
+/** An OCI image layout with gzip layers, made without network (mirror.md §6.1); ref → manifest digest. */
 async function writeOciLayout(dir: string, images: LayoutImage[]): Promise<Map<string, string>> {
-  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
-  const put = (bytes: Buffer) => {
-    const hex = sha256(bytes);
-    writeFileSync(join(dir, 'blobs', 'sha256', hex), bytes);
-    return { digest: `sha256:${hex}`, size: bytes.length };
-  };
-  const manifests = [];
+  const layout = new OciLayout(dir);
   const digests = new Map<string, string>();
   for (const image of images) {
-    const layers = [];
-    const diffIds = [];
-    for (const [index, files] of image.layers.entries()) {
-      const tarPath = join(dir, `layer-${image.ref}-${index}.tar`);
-      const tar = await TarBuilder.create(tarPath);
-      for (const [name, content] of Object.entries(files)) await tar.file(name, content);
-      await tar.end();
-      const raw = readFileSync(tarPath);
-      rmSync(tarPath);
-      diffIds.push(`sha256:${sha256(raw)}`);
-      layers.push({
-        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
-        ...put(gzipSync(raw)),
-      });
-    }
-    const config = put(
-      Buffer.from(
-        JSON.stringify({
-          architecture: 'amd64',
-          os: 'linux',
-          rootfs: { type: 'layers', diff_ids: diffIds },
-        }),
-      ),
-    );
-    const manifest = put(
-      Buffer.from(
-        JSON.stringify({
-          schemaVersion: 2,
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-          layers,
-        }),
-      ),
-    );
+    const manifest = await layout.image(image.layers);
+    layout.tag(image.ref, manifest);
     digests.set(image.ref, manifest.digest);
-    manifests.push({
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      ...manifest,
-      annotations: { 'org.opencontainers.image.ref.name': image.ref },
-    });
   }
-  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests }));
+  await layout.finish();
   return digests;
 }
 
