@@ -1,12 +1,13 @@
 /**
  * Tiny OCI image layouts written by hand (image-spec `image-layout.md`), so the mirror-check
  * tests build their images without a network or a container engine: deterministic tar layers
- * (ustar, mtime 0), gzip'd, a config, a manifest, and optionally an index of platforms.
+ * (ustar, fixed mtime), gzip'd, a config, a manifest, and optionally an index of platforms.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { tarHeaderBlock } from '../mirror/support/tar-builder.ts';
 
 const BLOCK = 512;
 const MEDIA = {
@@ -23,30 +24,13 @@ export interface Descriptor {
   platform?: { architecture: string; os: string };
 }
 
-function octal(value: number, width: number): string {
-  return `${value.toString(8).padStart(width - 1, '0')}\0`;
-}
-
-/** A ustar archive of regular files (mode 0644, uid/gid 0, mtime 0). */
+/** A ustar archive of regular files (mode 0644, uid/gid 0, a fixed mtime): reproducible bytes. */
 export function tarFiles(files: Record<string, string | Buffer>): Buffer {
   const parts: Buffer[] = [];
   for (const [path, content] of Object.entries(files)) {
     const data = Buffer.isBuffer(content) ? content : Buffer.from(content);
-    const header = Buffer.alloc(BLOCK);
-    header.write(path, 0, 100, 'utf8');
-    header.write(octal(0o644, 8), 100);
-    header.write(octal(0, 8), 108);
-    header.write(octal(0, 8), 116);
-    header.write(octal(data.length, 12), 124);
-    header.write(octal(0, 12), 136);
-    header.write('        ', 148);
-    header.write('0', 156);
-    header.write('ustar\0', 257);
-    header.write('00', 263);
-    let sum = 0;
-    for (const byte of header) sum += byte;
-    header.write(`${sum.toString(8).padStart(6, '0')}\0 `, 148);
-    parts.push(header, data, Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK));
+    parts.push(tarHeaderBlock(path, data.length, 'pax', {}), data);
+    parts.push(Buffer.alloc((BLOCK - (data.length % BLOCK)) % BLOCK));
   }
   parts.push(Buffer.alloc(BLOCK * 2));
   return Buffer.concat(parts);
