@@ -205,6 +205,21 @@ function parseCodec(reader: SpecReader): Codec {
   return value as Codec;
 }
 
+/** The optional `mode`, `uid` and `gid` of a file or directory: only the keys given. */
+function modeAndOwner(
+  reader: SpecReader,
+  at: PathPart[],
+): Pick<OverlayDirectory, 'mode' | 'uid' | 'gid'> {
+  const given: Pick<OverlayDirectory, 'mode' | 'uid' | 'gid'> = {};
+  const mode = reader.mode([...at, 'mode']);
+  if (mode !== undefined) given.mode = mode;
+  const uid = reader.integer([...at, 'uid'], MAX_ID);
+  if (uid !== undefined) given.uid = uid;
+  const gid = reader.integer([...at, 'gid'], MAX_ID);
+  if (gid !== undefined) given.gid = gid;
+  return given;
+}
+
 function parseFile(reader: SpecReader, index: number): OverlayFile {
   const at: PathPart[] = ['files', index];
   reader.keys(at, FILE_KEYS);
@@ -221,26 +236,13 @@ function parseFile(reader: SpecReader, index: number): OverlayFile {
       reader.fail([...at, 'contents'], `must be text; got ${JSON.stringify(contents)} (quote it).`);
     file.contents = contents;
   }
-  const mode = reader.mode([...at, 'mode']);
-  if (mode !== undefined) file.mode = mode;
-  const uid = reader.integer([...at, 'uid'], MAX_ID);
-  if (uid !== undefined) file.uid = uid;
-  const gid = reader.integer([...at, 'gid'], MAX_ID);
-  if (gid !== undefined) file.gid = gid;
-  return file;
+  return { ...file, ...modeAndOwner(reader, at) };
 }
 
 function parseDirectory(reader: SpecReader, index: number): OverlayDirectory {
   const at: PathPart[] = ['directories', index];
   reader.keys(at, DIRECTORY_KEYS);
-  const directory: OverlayDirectory = { path: reader.string([...at, 'path'], true) as string };
-  const mode = reader.mode([...at, 'mode']);
-  if (mode !== undefined) directory.mode = mode;
-  const uid = reader.integer([...at, 'uid'], MAX_ID);
-  if (uid !== undefined) directory.uid = uid;
-  const gid = reader.integer([...at, 'gid'], MAX_ID);
-  if (gid !== undefined) directory.gid = gid;
-  return directory;
+  return { path: reader.string([...at, 'path'], true) as string, ...modeAndOwner(reader, at) };
 }
 
 function parseSymlink(reader: SpecReader, index: number): OverlaySymlink {
