@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { isSpecVersion, serializeConfig } from '@hostmirror/ignition';
+import { isSpecVersion, serializeConfig, specVersions } from '@hostmirror/ignition';
 import {
   type BootPlan,
   type BootSettingsInput,
@@ -106,7 +106,9 @@ async function run(context: CommandContext): Promise<number> {
   const format: Format = flag(values, 'json') ? 'json' : choice(values, 'format', FORMATS, 'text');
   const spec = optionalString(values, 'spec') ?? '3.2.0';
   if (!isSpecVersion(spec))
-    throw new UsageError(`--spec ${spec} is not an Ignition spec version (3.0.0 to 3.5.0).`);
+    throw new UsageError(
+      `--spec ${spec} is not an Ignition spec version; give one of ${specVersions.join(', ')}.`,
+    );
   const input = settingsFrom(values);
   const text =
     format === 'ignition'
