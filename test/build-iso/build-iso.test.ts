@@ -87,6 +87,21 @@ describe('build-iso --demo', () => {
       );
       assert.ok(registry !== undefined);
       assert.deepEqual(Buffer.from(registry), await readFile('/bin/busybox'));
+      // The overlay's digest is taken while it is built: it must match its bytes in the ISO,
+      // which start at the input initrd's end rounded up to 4.
+      const input = await CoreosIso.open(inputs.iso);
+      const baseSize = input.metadata.initrd?.size ?? 0;
+      await input.close();
+      const start = baseSize + ((4 - (baseSize % 4)) % 4);
+      const overlayBytes = (await iso.image.readFile(initrd)).subarray(
+        start,
+        start + result.report.overlay.size,
+      );
+      assert.equal(overlayBytes.length, result.report.overlay.size);
+      assert.equal(
+        (await import('node:crypto')).createHash('sha256').update(overlayBytes).digest('hex'),
+        result.report.overlay.sha256,
+      );
     } finally {
       await iso.close();
     }
@@ -95,6 +110,12 @@ describe('build-iso --demo', () => {
     assert.equal(pxe.segments.length, 3, 'base + overlay + Ignition archive');
     const written = JSON.parse(await readFile(join(work, 'kargs.json'), 'utf8'));
     assert.equal(written.outputs.iso.sha256, await sha256File(out));
+    // The PXE digests are taken while the files stream out: they must match the files.
+    for (const name of ['kernel', 'initrd', 'rootfs']) {
+      const file = written.outputs[`pxe-${name}`];
+      assert.equal(file.sha256, await sha256File(file.path), `pxe-${name}`);
+      assert.equal(file.size, (await stat(file.path)).size, `pxe-${name}`);
+    }
     assert.equal(written.inputs.iso.sha256, before);
     assert.ok(written.budget[0].checks.length >= 4);
   });

@@ -10,6 +10,7 @@ import { Readable } from 'node:stream';
 import { writeFileAtomic, writeStreamAtomic } from '@hostmirror/atomic-file';
 import type { CoreosIso, IsoEdit } from '@hostmirror/iso';
 import { BuildIsoError } from './errors.ts';
+import type { FileDigest } from './pipeline.ts';
 
 /** Newc archives start 4-aligned from the start of the initrd (coreos-iso.md §5). */
 const INITRD_ALIGNMENT = 4;
@@ -44,12 +45,31 @@ async function* fileWithPadding(path: string, size: number): AsyncGenerator<Buff
 }
 
 export interface PxeArtifacts {
-  kernel: string;
-  initrd: string;
-  rootfs: string;
-  ipxe: string | undefined;
+  kernel: FileDigest;
+  initrd: FileDigest;
+  rootfs: FileDigest;
+  ipxe: FileDigest | undefined;
   /** Kernel arguments for a PXE boot: the ISO's minus `coreos.liveiso=` (installer.md §1.5). */
   kargs: string;
+}
+
+/** Write `chunks` atomically to `path`, hashing them on the way: no second read of the file. */
+async function writeHashed(
+  path: string,
+  chunks: AsyncIterable<Buffer>,
+  write: { overwrite: boolean },
+): Promise<FileDigest> {
+  const hash = createHash('sha256');
+  let size = 0;
+  async function* tapped(): AsyncGenerator<Buffer> {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      size += chunk.length;
+      yield chunk;
+    }
+  }
+  await writeStreamAtomic(path, Readable.from(tapped()), write);
+  return { path, size, sha256: hash.digest('hex') };
 }
 
 /**
@@ -81,7 +101,7 @@ export async function writePxeArtifacts(options: {
     ipxe: options.baseUrl === undefined ? undefined : join(folder, `${stem}.ipxe`),
   };
   const write = { overwrite: options.overwrite };
-  await writeStreamAtomic(paths.kernel, Readable.from(iso.image.fileChunks(kernel)), write);
+  const kernelFile = await writeHashed(paths.kernel, iso.image.fileChunks(kernel), write);
   async function* initrdBytes() {
     yield* iso.image.fileChunks(initrd as NonNullable<typeof initrd>);
     const basePad = padFor((initrd as NonNullable<typeof initrd>).size);
@@ -89,8 +109,9 @@ export async function writePxeArtifacts(options: {
     yield* fileWithPadding(options.overlay.path, options.overlay.size);
     yield options.ignitionArchive;
   }
-  await writeStreamAtomic(paths.initrd, Readable.from(initrdBytes()), write);
-  await writeStreamAtomic(paths.rootfs, Readable.from(iso.image.fileChunks(rootfs)), write);
+  const initrdFile = await writeHashed(paths.initrd, initrdBytes(), write);
+  const rootfsFile = await writeHashed(paths.rootfs, iso.image.fileChunks(rootfs), write);
+  let ipxeFile: FileDigest | undefined;
   if (paths.ipxe !== undefined && options.baseUrl !== undefined) {
     const base = options.baseUrl.replace(/\/+$/, '');
     const script = [
@@ -101,8 +122,19 @@ export async function writePxeArtifacts(options: {
       '',
     ].join('\n');
     await writeFileAtomic(paths.ipxe, script, write);
+    ipxeFile = {
+      path: paths.ipxe,
+      size: Buffer.byteLength(script),
+      sha256: createHash('sha256').update(script).digest('hex'),
+    };
   }
-  return { ...paths, kargs: options.kargs };
+  return {
+    kernel: kernelFile,
+    initrd: initrdFile,
+    rootfs: rootfsFile,
+    ipxe: ipxeFile,
+    kargs: options.kargs,
+  };
 }
 
 /**

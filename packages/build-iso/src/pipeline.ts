@@ -5,6 +5,7 @@
  * live Ignition, overlay, budget); only then are outputs written, each whole or not at all,
  * the report last. The input ISO is only read.
  */
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,8 @@ import {
   IsoImage,
   ignitionAreaPatch,
   isEmptyArea,
+  LIVE_ISO_KARG,
+  withoutKarg,
 } from '@hostmirror/iso';
 import {
   type BootAssets,
@@ -529,11 +532,21 @@ async function buildVerifiedOverlay(
 ) {
   const path = join(context.work, 'hostmirror-overlay.img');
   context.progress.start(`building the initrd overlay (${compress})`);
+  // Hashed as it is written, so the overlay is read back once (to verify), not twice.
+  const hash = createHash('sha256');
+  let size = 0;
   await pipeline(
     buildOverlay(overlaySpec(registryBinary, compress), {
       baseDir: context.work,
       mtime: context.epoch ?? 0,
     }),
+    async function* (chunks: AsyncIterable<Buffer>) {
+      for await (const chunk of chunks) {
+        hash.update(chunk);
+        size += chunk.length;
+        yield chunk;
+      }
+    },
     createWriteStream(path),
   );
   const verdict = await verifyInitrd(path);
@@ -543,7 +556,7 @@ async function buildVerifiedOverlay(
       'OVERLAY_INVALID',
       `The initrd overlay breaks a kernel rule at byte ${fault.offset}: ${fault.message}`,
     );
-  const digest = await digestOf(path);
+  const digest: FileDigest = { path, size, sha256: hash.digest('hex') };
   context.progress.done();
   return { path, digest, verdict };
 }
@@ -662,14 +675,15 @@ async function writeCompanions(
       stem: stemOf(options.output),
       overlay: { path: overlay.path, size: overlay.digest.size },
       ignitionArchive: boot.embedArchive,
-      kargs: withoutLiveIsoKarg(resultKargs ?? ''),
+      // The ISO's kargs minus `coreos.liveiso=`: a PXE boot has no ISO to mount (installer.md §1.5).
+      kargs: withoutKarg(resultKargs ?? '', LIVE_ISO_KARG),
       baseUrl: options.pxeBaseUrl,
       overwrite,
     });
     progress.done();
     for (const name of ['kernel', 'initrd', 'rootfs', 'ipxe'] as const) {
-      const path = pxe[name];
-      if (path !== undefined) outputs[`pxe-${name}`] = await digestOf(path);
+      const file = pxe[name];
+      if (file !== undefined) outputs[`pxe-${name}`] = file;
     }
   }
   if (options.manifestsDir !== undefined) {
@@ -710,14 +724,6 @@ function pxePaths(options: BuildMirrorIsoOptions): string[] {
     `${stem}-rootfs.img`,
     ...(options.pxeBaseUrl === undefined ? [] : [`${stem}.ipxe`]),
   ];
-}
-
-/** The kargs for PXE: the ISO's minus `coreos.liveiso=` (installer.md §1.5). */
-function withoutLiveIsoKarg(kargs: string): string {
-  return kargs
-    .split(/\s+/)
-    .filter((karg) => karg !== '' && !karg.startsWith('coreos.liveiso='))
-    .join(' ');
 }
 
 function textDigest(path: string, text: string): FileDigest {
