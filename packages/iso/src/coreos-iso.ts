@@ -75,6 +75,22 @@ export class CoreosIso {
     return (await this.embeddedMembers()).get(IGNITION_MEMBER);
   }
 
+  /** The embedded Ignition config; NO_EMBEDDED_IGNITION (naming the ISO) when there is none. */
+  async requireEmbeddedIgnition(): Promise<Buffer> {
+    const config = await this.embeddedIgnition();
+    if (config === undefined) throw this.#noEmbeddedIgnition();
+    return config;
+  }
+
+  #noEmbeddedIgnition(): IsoError {
+    const { offset } = this.metadata.ignition;
+    return new IsoError(
+      'NO_EMBEDDED_IGNITION',
+      `No embedded Ignition config in ${this.path} (the embed area at byte ${offset} holds none); embed one first with \`iso embed\`.`,
+      offset,
+    );
+  }
+
   /** The embed area's members as one archive (what a PXE initrd appends); empty if none. */
   async embeddedArchive(): Promise<Buffer> {
     return encodeEmbedArea(await this.embeddedMembers());
@@ -100,8 +116,7 @@ export class CoreosIso {
   /** Remove the embedded config; an area left with no members is all zeros again. */
   async planRemoveIgnition(): Promise<IsoEdit> {
     const members = await this.embeddedMembers();
-    if (!members.delete(IGNITION_MEMBER))
-      throw new IsoError('NO_EMBEDDED_IGNITION', 'No embedded Ignition config.');
+    if (!members.delete(IGNITION_MEMBER)) throw this.#noEmbeddedIgnition();
     return this.#planMembers(members);
   }
 

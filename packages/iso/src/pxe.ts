@@ -47,11 +47,11 @@ export interface PxeArtifacts {
 const padding = (length: number) =>
   (ARCHIVE_ALIGNMENT - (length % ARCHIVE_ALIGNMENT)) % ARCHIVE_ALIGNMENT;
 
-function requireFile(entry: IsoEntry | undefined, name: string): IsoEntry {
+function requireFile(iso: CoreosIso, entry: IsoEntry | undefined, name: string): IsoEntry {
   if (entry === undefined)
     throw new IsoError(
       'NOT_COREOS',
-      `Unrecognized CoreOS ISO image: it has no ${name}, so it cannot give PXE artifacts.`,
+      `Unrecognized CoreOS ISO image ${iso.path}: it has no ${name}, so it cannot give PXE artifacts; pass a Fedora CoreOS or RHCOS live ISO.`,
     );
   return entry;
 }
@@ -69,9 +69,9 @@ export async function writePxeArtifacts(
   options: PxeOptions,
 ): Promise<PxeArtifacts> {
   const { metadata, image } = iso;
-  const kernel = requireFile(metadata.kernel, 'images/pxeboot/vmlinuz');
-  const initrd = requireFile(metadata.initrd, 'images/pxeboot/initrd.img');
-  const rootfs = requireFile(metadata.rootfs, 'images/pxeboot/rootfs.img');
+  const kernel = requireFile(iso, metadata.kernel, 'images/pxeboot/vmlinuz');
+  const initrd = requireFile(iso, metadata.initrd, 'images/pxeboot/initrd.img');
+  const rootfs = requireFile(iso, metadata.rootfs, 'images/pxeboot/rootfs.img');
   const prefix = options.prefix ?? 'hostmirror';
   const names = {
     kernel: `${prefix}-vmlinuz`,

@@ -183,10 +183,7 @@ const showIgnition: Command = {
   positionals: [1, 1],
   run: (context) =>
     withIso(context, async (iso) => {
-      const config = await iso.embeddedIgnition();
-      if (config === undefined)
-        throw new IsoError('NO_EMBEDDED_IGNITION', 'No embedded Ignition config.');
-      context.io.stdout.write(config);
+      context.io.stdout.write(await iso.requireEmbeddedIgnition());
       return 0;
     }),
 };
