@@ -10,6 +10,7 @@
  */
 import { gzipSync } from 'node:zlib';
 import { writeNewc } from '@hostmirror/cpio-stream';
+import { formatKargsArea } from '@hostmirror/iso';
 import { writeIso9660 } from './iso9660-writer.ts';
 
 export const DEMO_VOLUME_ID = 'fedora-coreos-hostmirror-demo';
@@ -25,8 +26,12 @@ const DEMO_ROOTFS_BYTES = 64 * 1024;
 
 export const demoDefaultKargs = `coreos.liveiso=${DEMO_VOLUME_ID} ignition.firstboot ignition.platform.id=metal`;
 
+/** The area's padding and end characters, as kargs.json records them (coreos-iso.md §1.4). */
+const KARGS_PAD = '#';
+const KARGS_END = '\n';
+
 function withKargsArea(before: string, after: string, kargs: string) {
-  const area = `${kargs}\n${'#'.repeat(KARGS_AREA_BYTES - Buffer.byteLength(kargs) - 1)}`;
+  const area = formatKargsArea(kargs, KARGS_AREA_BYTES, KARGS_PAD, KARGS_END).toString('utf8');
   return { text: `${before}${area}${KARGS_MARKER}${after}`, offset: Buffer.byteLength(before) };
 }
 
@@ -82,8 +87,8 @@ export async function makeDemoCoreosIso(mtime: number): Promise<Buffer> {
   const kargs = {
     default: demoDefaultKargs,
     files: [
-      { path: 'EFI/fedora/grub.cfg', offset: grub.offset, pad: '#', end: '\n' },
-      { path: 'isolinux/isolinux.cfg', offset: isolinux.offset, pad: '#', end: '\n' },
+      { path: 'EFI/fedora/grub.cfg', offset: grub.offset, pad: KARGS_PAD, end: KARGS_END },
+      { path: 'isolinux/isolinux.cfg', offset: isolinux.offset, pad: KARGS_PAD, end: KARGS_END },
     ],
     size: KARGS_AREA_BYTES,
   };
