@@ -10,7 +10,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { copyFile, link, mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { openAtomicOutput } from '@hostmirror/atomic-file';
@@ -119,7 +119,7 @@ export async function prepareVolumeImage(options: PrepareVolumeOptions): Promise
       output.stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
     );
     const staging = join(work, 'files');
-    await run('mkdir', [staging]);
+    await mkdir(staging);
     await stage(archives, staging);
     const filesystem = join(work, 'filesystem.img');
     await run(mkfs, [
@@ -133,7 +133,12 @@ export async function prepareVolumeImage(options: PrepareVolumeOptions): Promise
       'root_owner=0:0',
       filesystem,
       `${filesystemBytes / 1024}k`,
-    ]);
+    ]).catch((error: Error) => {
+      throw new BuildIsoError(
+        'VOLUME_TOOL_FAILED',
+        `mkfs.ext4 could not make the ${filesystemBytes}-byte filesystem labelled ${JSON.stringify(label)} for ${options.image}: ${error.message}; check the label (at most 16 bytes) and the free space in ${dirname(options.image)}.`,
+      );
+    });
     const imageBytes = PARTITION_START_BYTES + filesystemBytes + GPT_TAIL_BYTES;
     const handle = await open(output.temporaryPath, 'r+');
     await handle.truncate(imageBytes).finally(() => handle.close());
@@ -148,7 +153,7 @@ export async function prepareVolumeImage(options: PrepareVolumeOptions): Promise
             ? reject(
                 new BuildIsoError(
                   'VOLUME_TOOL_FAILED',
-                  `sfdisk could not write the GPT: ${error.message}`,
+                  `sfdisk could not write the GPT of ${options.image} (partition ${JSON.stringify(label)} at sector ${sectors.start}, ${sectors.size} sectors): ${error.message}; check that the label is a valid GPT partition name.`,
                 ),
               )
             : resolve(),
