@@ -109,6 +109,7 @@ test('noKargsArea: the s390x 2023-03 fixture refuses kargs edits (NO_KARGS_AREA)
 });
 
 test('areasFromTheRealTools: xorriso extents + the JSON metadata give our offsets', async () => {
+  let kargsJsonFixtures = 0;
   for (const facts of fixtureFacts) {
     const path = await fixtureFile(facts.name, dir.path);
     const files = await xorrisoFiles(path);
@@ -123,7 +124,12 @@ test('areasFromTheRealTools: xorriso extents + the JSON metadata give our offset
     assert.ok(ignitionLba !== undefined, facts.name);
     await edited(path, async (iso) => {
       assert.equal(iso.metadata.ignition.offset, ignitionLba * 2048 + (igninfo.offset ?? 0));
-      if (lbaOf('coreos/kargs.json') === undefined) return;
+      if (lbaOf('coreos/kargs.json') === undefined) {
+        // Without kargs.json our reader must not claim one (a coreKarg header or no areas).
+        assert.notEqual(iso.metadata.kargs?.origin, 'kargs.json', facts.name);
+        return;
+      }
+      kargsJsonFixtures++;
       const kargs = JSON.parse(await extract('coreos/kargs.json')) as {
         files: { path: string; offset: number }[];
         size: number;
@@ -139,4 +145,6 @@ test('areasFromTheRealTools: xorriso extents + the JSON metadata give our offset
       assert.equal(iso.metadata.kargs?.size, kargs.size);
     });
   }
+  // The kargs.json comparison must have run, or a listing failure would pass unnoticed.
+  assert.ok(kargsJsonFixtures > 0, 'no fixture listed coreos/kargs.json');
 });
