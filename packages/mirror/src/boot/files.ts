@@ -15,6 +15,7 @@ import {
   VOLUME_WAIT_SECONDS,
 } from './constants.ts';
 import { BootSequenceError } from './errors.ts';
+import { SHA256_DIGEST } from './plan.ts';
 import { STEP_SCRIPTS, scriptText } from './scripts.ts';
 import type {
   BootAssets,
@@ -29,7 +30,6 @@ import { gateDropins, stepUnits } from './units.ts';
 /** An archive's file name on the volume: one path component, no shell or sha256sum specials. */
 const ARCHIVE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
-const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 /** A repository as pods name it: a registry host, optional port, then path components. */
 const SOURCE_REPOSITORY = /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
@@ -76,7 +76,7 @@ export function renderManifest(assets: BootAssets): string {
     if (!SHA256_HEX.test(archive.sha256))
       throw new BootSequenceError(
         'BOOT_BAD_DIGEST',
-        `archives[${index}].sha256 for ${archive.name} is not 64 lower-case hex digits.`,
+        `archives[${index}].sha256 '${archive.sha256}' for ${archive.name} is not 64 lower-case hex digits (hash the archive again).`,
       );
     if (seen.has(archive.name))
       throw new BootSequenceError(

@@ -30,7 +30,8 @@ const HOST_NAME =
   /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 /** GPT partition names and filesystem labels we accept: the characters a udev link keeps as they are. */
 const VOLUME_LABEL = /^[A-Za-z0-9._-]{1,36}$/;
-const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
+/** A manifest digest as the boot scripts accept it: sha256 only (OCI image-spec "Digests"). */
+export const SHA256_DIGEST = /^sha256:[0-9a-f]{64}$/;
 /** A repository path inside the mirror (`openshift/release-images`). */
 const REPOSITORY_PATH = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
