@@ -111,7 +111,7 @@ export async function resolveBackend(
   if (codec === 'none') return 'passthrough';
   if (codec === 'gzip') {
     if (wants(backend, 'node')) return 'node:zlib';
-    throw unavailable(codec, backend, 'gzip runs on node:zlib only');
+    throw unavailable(codec, backend, 'gzip runs on node:zlib only; use backend node or auto');
   }
   if (codec === 'xz') {
     if (wants(backend, 'binding') && (await loadLiblzma()) !== undefined) return 'node-liblzma';

@@ -223,7 +223,7 @@ class Walker {
     if (other !== undefined) {
       return new InitrdError(
         'UNSUPPORTED_CODEC',
-        `Segment at byte ${offset} is ${other.name}-compressed; hostmirror reads gzip, xz, zstd and uncompressed segments only.`,
+        `Segment at byte ${offset} is ${other.name}-compressed; hostmirror reads gzip, xz, zstd and uncompressed segments only: recompress that segment with one of them (xz with --check=crc32).`,
         { offset },
       );
     }
