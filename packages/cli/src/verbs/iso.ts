@@ -13,6 +13,8 @@ import {
   type IsoOutput,
   type IsoReport,
   inspectIso,
+  readCurrentKargs,
+  requireKargs,
   writePxeArtifacts,
 } from '@hostmirror/iso';
 import {
@@ -300,14 +302,10 @@ const kargs: Command = {
       if (editing && flag(values, 'reset'))
         throw new UsageError('--reset cannot be combined with --append, --delete or --replace.');
       if (!editing && !flag(values, 'reset')) {
+        const areas = requireKargs(iso.metadata);
         const shown = flag(values, 'default')
-          ? iso.metadata.kargs?.default
-          : await iso.currentKargs();
-        if (shown === undefined)
-          throw new IsoError(
-            'NO_KARGS_AREA',
-            'This OS image does not support customizing live kernel arguments.',
-          );
+          ? areas.default
+          : await readCurrentKargs(iso.image, areas);
         if (flag(values, 'json')) context.printJson({ kargs: shown });
         else context.print(shown);
         return 0;
