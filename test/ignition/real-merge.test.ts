@@ -54,6 +54,11 @@ after(async () => {
 
 const cases = loadMergeCases();
 
+test('the offline stage judges most merge cases', () => {
+  const offline = cases.filter((testCase) => !needsNetwork(testCase)).length;
+  assert.ok(offline >= 10, `only ${offline} of ${cases.length} merge cases run offline`);
+});
+
 for (const [index, testCase] of cases.entries()) {
   if (needsNetwork(testCase)) continue;
   test(`Ignition merges like mergeSameSpec: ${testCase.name}`, async () => {
