@@ -183,6 +183,9 @@ test('an agent ISO keeps its embedded config: ours and the extra --ignition are 
     optionsFor(inputs, out, { iso: agentIso, ignition: [extra] }),
   );
   assert.equal(report.inputs.embeddedIgnition, 'merged');
+  assert.deepEqual(report.inputs.extraIgnition, [
+    { path: extra, size: (await stat(extra)).size, sha256: await sha256File(extra) },
+  ]);
   const iso = await CoreosIso.open(out);
   try {
     const area = await iso.ignitionAreaBytes();

@@ -72,6 +72,16 @@ async function writeHashed(
   return { path, size, sha256: hash.digest('hex') };
 }
 
+/** Where the PXE files of `stem` go in `folder`; the iPXE script only with a base URL. */
+export function pxeArtifactPaths(folder: string, stem: string, baseUrl: string | undefined) {
+  return {
+    kernel: join(folder, `${stem}-vmlinuz`),
+    initrd: join(folder, `${stem}-initrd.img`),
+    rootfs: join(folder, `${stem}-rootfs.img`),
+    ipxe: baseUrl === undefined ? undefined : join(folder, `${stem}.ipxe`),
+  };
+}
+
 /**
  * PXE files: the kernel and rootfs as in the ISO; the initrd as the ISO's, then our overlay,
  * then the Ignition archive, each 4-aligned (what `agentpxefiles.go` does, installer.md §1.5).
@@ -94,17 +104,13 @@ export async function writePxeArtifacts(options: {
       'INPUT_MISSING',
       `The ISO ${iso.path} lacks images/pxeboot/${kernel === undefined ? 'vmlinuz' : initrd === undefined ? 'initrd.img' : 'rootfs.img'}, so it has no PXE artifacts; build without --pxe-dir.`,
     );
-  const paths = {
-    kernel: join(folder, `${stem}-vmlinuz`),
-    initrd: join(folder, `${stem}-initrd.img`),
-    rootfs: join(folder, `${stem}-rootfs.img`),
-    ipxe: options.baseUrl === undefined ? undefined : join(folder, `${stem}.ipxe`),
-  };
+  const paths = pxeArtifactPaths(folder, stem, options.baseUrl);
   const write = { overwrite: options.overwrite };
   const kernelFile = await writeHashed(paths.kernel, iso.image.fileChunks(kernel), write);
+  const baseInitrd = initrd;
   async function* initrdBytes() {
-    yield* iso.image.fileChunks(initrd as NonNullable<typeof initrd>);
-    const basePad = padFor((initrd as NonNullable<typeof initrd>).size);
+    yield* iso.image.fileChunks(baseInitrd);
+    const basePad = padFor(baseInitrd.size);
     if (basePad > 0) yield Buffer.alloc(basePad);
     yield* fileWithPadding(options.overlay.path, options.overlay.size);
     yield options.ignitionArchive;

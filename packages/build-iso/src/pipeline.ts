@@ -77,6 +77,7 @@ import {
 import { clusterManifests, imageSetConfigText } from './manifests.ts';
 import {
   type PxeArtifacts,
+  pxeArtifactPaths,
   refuseExisting,
   writeFolderAtomic,
   writeIsoHashed,
@@ -239,8 +240,12 @@ async function digestOf(
 }
 
 async function readText(path: string, what: string): Promise<string> {
+  return (await readInput(path, what)).toString('utf8');
+}
+
+async function readInput(path: string, what: string): Promise<Buffer> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (error) {
     throw new BuildIsoError(
       'INPUT_MISSING',
@@ -464,8 +469,10 @@ async function fingerprintInputs(context: BuildContext, archivePaths: readonly s
   const extras: ExtraIgnition[] = [];
   const extraDigests: FileDigest[] = [];
   for (const path of options.ignition ?? []) {
-    extras.push({ origin: path, text: await readText(path, 'Ignition config') });
-    extraDigests.push(await digestOf(path));
+    // Read once: the digest is of the very bytes that are merged.
+    const bytes = await readInput(path, 'Ignition config');
+    extras.push({ origin: path, text: bytes.toString('utf8') });
+    extraDigests.push({ path, size: bytes.length, sha256: sha256Bytes(bytes) });
   }
   return { archives, registryBinary, registryDigest, extras, extraDigests };
 }
@@ -715,15 +722,11 @@ async function writeCompanions(
 }
 
 /** The PXE files a build will write (`<stem>-vmlinuz`…), to refuse existing ones up front. */
-function pxePaths(options: BuildMirrorIsoOptions): string[] {
+function pxePaths(options: BuildMirrorIsoOptions): (string | undefined)[] {
   if (options.pxeDir === undefined) return [];
-  const stem = join(options.pxeDir, stemOf(options.output));
-  return [
-    `${stem}-vmlinuz`,
-    `${stem}-initrd.img`,
-    `${stem}-rootfs.img`,
-    ...(options.pxeBaseUrl === undefined ? [] : [`${stem}.ipxe`]),
-  ];
+  return Object.values(
+    pxeArtifactPaths(options.pxeDir, stemOf(options.output), options.pxeBaseUrl),
+  );
 }
 
 function textDigest(path: string, text: string): FileDigest {
