@@ -6,7 +6,12 @@ import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { openAtomicOutput } from '@hostmirror/atomic-file';
 import { type Codec, createCompressor } from '@hostmirror/codecs';
-import { type NewcEntryInput, writeNewc } from '@hostmirror/cpio-stream';
+import {
+  DEFAULT_DIRECTORY_MODE,
+  DEFAULT_FILE_MODE,
+  type NewcEntryInput,
+  writeNewc,
+} from '@hostmirror/cpio-stream';
 import { InitrdError } from './errors.ts';
 import {
   compressedSegments,
@@ -57,7 +62,6 @@ const PARALLEL_BY_DEFAULT: ReadonlySet<Codec> = new Set<Codec>(['gzip']);
 /** Any execute bit: a source that is executable stays executable when the spec gives no mode. */
 const ANY_EXECUTE = 0o111;
 const EXECUTABLE_MODE = 0o755;
-const REGULAR_MODE = 0o644;
 
 async function sourceEntry(
   path: string,
@@ -76,7 +80,7 @@ async function sourceEntry(
   return {
     path,
     type: 'file',
-    mode: mode ?? (info.mode & ANY_EXECUTE ? EXECUTABLE_MODE : REGULAR_MODE),
+    mode: mode ?? (info.mode & ANY_EXECUTE ? EXECUTABLE_MODE : DEFAULT_FILE_MODE),
     size: info.size,
     stream: () => createReadStream(location, { highWaterMark: 1024 * 1024 }),
   };
@@ -91,7 +95,7 @@ export async function* overlayEntries(
     yield {
       path: directory.path,
       type: 'directory',
-      mode: directory.mode ?? EXECUTABLE_MODE,
+      mode: directory.mode ?? DEFAULT_DIRECTORY_MODE,
       uid: directory.uid ?? 0,
       gid: directory.gid ?? 0,
     };
@@ -104,7 +108,7 @@ export async function* overlayEntries(
       yield {
         path: file.path,
         type: 'file',
-        mode: file.mode ?? REGULAR_MODE,
+        mode: file.mode ?? DEFAULT_FILE_MODE,
         data: file.contents ?? '',
         ...owner,
       };
