@@ -9,16 +9,16 @@
  */
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
+import { RELEASE_IMAGES_REPOSITORY, RELEASE_SOURCE } from '../release.ts';
 import { type TarMember, tarArchive } from './tar-writer.ts';
 
 export const DEMO_RELEASE_VERSION = '4.14.3';
 export const DEMO_RELEASE_TAG = `${DEMO_RELEASE_VERSION}-x86_64`;
 /** Where OpenShift releases and their components come from (mirror.md §3.4). */
-export const DEMO_RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
-export const DEMO_COMPONENT_SOURCE = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev';
-/** oc-mirror's repositories for release content (mirror.md §3.4). */
-export const RELEASE_IMAGES_REPOSITORY = 'openshift/release-images';
-export const RELEASE_COMPONENTS_REPOSITORY = 'openshift/release';
+export const DEMO_RELEASE_SOURCE = RELEASE_SOURCE;
+const DEMO_COMPONENT_SOURCE = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev';
+/** oc-mirror's repository for release components (mirror.md §3.4); releases go to RELEASE_IMAGES_REPOSITORY. */
+const RELEASE_COMPONENTS_REPOSITORY = 'openshift/release';
 /** The destination oc-mirror was given; build-iso relocates it to the hosts' registry. */
 const IDMS_DESTINATION = 'registry.example.com:5000';
 const REGISTRY_TREE = 'docker/registry/v2';
