@@ -5,7 +5,8 @@
  * Real-tool tests FAIL (they never skip) when a tool is missing: CI installs every package in
  * `tools/install-system-deps.sh`, so a missing tool is a broken environment, not an optional one.
  */
-import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, isAbsolute, join } from 'node:path';
@@ -242,4 +243,22 @@ export async function runOk(
 /** Run a shell pipeline (`sh -c`), e.g. `find . | cpio -o -H newc`. */
 export function runShell(script: string, options: RunOptions): Promise<RunResult> {
   return runTool('/bin/sh', ['-c', script], options);
+}
+
+/**
+ * Feed `input` to a real tool and return its stdout, synchronously: for quick cross-checks in
+ * unit tests. Fails (never skips) naming the Debian package when the tool is missing, and
+ * fails with the tool's stderr when it exits non-zero.
+ */
+export function filterThroughTool(
+  command: string,
+  args: string[],
+  input: Uint8Array,
+  debianPackage: string,
+): Buffer {
+  const result = spawnSync(command, args, { input, maxBuffer: 64 * 1024 * 1024 });
+  if (result.error)
+    assert.fail(`${command} is missing: install the Debian package ${debianPackage}`);
+  assert.equal(result.status, 0, `${command} ${args.join(' ')}: ${result.stderr.toString()}`);
+  return result.stdout;
 }

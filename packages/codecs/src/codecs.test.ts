@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,6 +8,7 @@ import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
+import { filterThroughTool } from '../../../test/support/tools.ts';
 import {
   type Codec,
   type CodecBackend,
@@ -47,13 +47,8 @@ const matrix: [Exclude<Codec, 'none'>, CodecBackend][] = [
   ['zstd', 'command'],
 ];
 
-function tool(command: string, args: string[], data: Buffer, debianPackage: string): string {
-  const result = spawnSync(command, args, { input: data });
-  if (result.error)
-    assert.fail(`${command} is missing: install the Debian package ${debianPackage}`);
-  assert.equal(result.status, 0, result.stderr.toString());
-  return result.stdout.toString();
-}
+const tool = (command: string, args: string[], data: Buffer, debianPackage: string) =>
+  filterThroughTool(command, args, data, debianPackage).toString();
 
 describe('codecs', () => {
   for (const [codec, backend] of matrix) {

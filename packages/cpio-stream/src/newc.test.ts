@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readlink, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import { coreosInstallerFixtures } from '../../../test/support/paths.ts';
+import { filterThroughTool } from '../../../test/support/tools.ts';
 import {
   ByteReader,
   encodeNewcHeader,
@@ -354,13 +355,8 @@ describe('newc reader refuses broken input with offsets', () => {
 });
 
 describe('real tools read our archives', () => {
-  function tool(name: string, args: string[], input: Buffer, debianPackage: string): string {
-    const result = spawnSync(name, args, { input });
-    if (result.error)
-      assert.fail(`${name} is missing: install the Debian package ${debianPackage}`);
-    assert.equal(result.status, 0, result.stderr.toString());
-    return result.stdout.toString();
-  }
+  const tool = (name: string, args: string[], input: Buffer, debianPackage: string) =>
+    filterThroughTool(name, args, input, debianPackage).toString();
 
   it('cpioAndBsdtarList', async () => {
     const bytes = await archive(sample);

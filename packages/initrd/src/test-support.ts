@@ -1,6 +1,4 @@
 /** Helpers shared by this package's tests (not exported from index.ts). */
-import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,24 +18,12 @@ export async function newc(
   return buffer(writeNewc(entries, options));
 }
 
+export { filterThroughTool as tool } from '../../../test/support/tools.ts';
+
 export async function compress(codec: Codec, data: Uint8Array, level?: number): Promise<Buffer> {
   return buffer(
     Readable.from([data]).pipe(await createCompressor(codec, level === undefined ? {} : { level })),
   );
-}
-
-/** Run a real tool; fail (never skip) naming the Debian package when it is missing. */
-export function tool(
-  command: string,
-  args: string[],
-  input: Uint8Array,
-  debianPackage: string,
-): Buffer {
-  const result = spawnSync(command, args, { input, maxBuffer: 64 * 1024 * 1024 });
-  if (result.error)
-    assert.fail(`${command} is missing: install the Debian package ${debianPackage}`);
-  assert.equal(result.status, 0, `${command} ${args.join(' ')}: ${result.stderr.toString()}`);
-  return result.stdout;
 }
 
 export async function fileWith(
