@@ -117,6 +117,10 @@ describe('build-iso --demo', () => {
       assert.equal(file.size, (await stat(file.path)).size, `pxe-${name}`);
     }
     assert.equal(written.inputs.iso.sha256, before);
+    // Config digests are of the files' bytes, as sha256sum would give them.
+    for (const name of ['installConfig', 'agentConfig'] as const) {
+      assert.equal(written.inputs[name].sha256, await sha256File(inputs[name]), name);
+    }
     assert.ok(written.budget[0].checks.length >= 4);
   });
 });

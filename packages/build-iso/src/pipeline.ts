@@ -239,10 +239,6 @@ async function digestOf(
   return { path, size, sha256 };
 }
 
-async function readText(path: string, what: string): Promise<string> {
-  return (await readInput(path, what)).toString('utf8');
-}
-
 async function readInput(path: string, what: string): Promise<Buffer> {
   try {
     return await readFile(path);
@@ -363,14 +359,21 @@ interface BuildContext {
 
 async function readConfigs(options: BuildMirrorIsoOptions, progress: BuildProgress) {
   progress.start('reading install-config.yaml and agent-config.yaml');
-  const installText = await readText(options.installConfig, 'install-config');
-  const agentText = await readText(options.agentConfig, 'agent-config');
+  const installBytes = await readInput(options.installConfig, 'install-config');
+  const agentBytes = await readInput(options.agentConfig, 'agent-config');
+  const installText = installBytes.toString('utf8');
+  const agentText = agentBytes.toString('utf8');
   const cluster = readClusterConfig(
     { text: installText, file: options.installConfig },
     { text: agentText, file: options.agentConfig },
   );
   progress.done();
-  return { installText, agentText, cluster };
+  // The report's digests are of the files' bytes, not of the decoded text.
+  const configDigests = {
+    installConfig: contentDigest(options.installConfig, installBytes),
+    agentConfig: contentDigest(options.agentConfig, agentBytes),
+  };
+  return { installText, agentText, cluster, configDigests };
 }
 
 /** The kernel's architecture, and refusal of an ISO without a live initrd. */
@@ -703,7 +706,7 @@ async function writeCompanions(
     );
     await writeFolderAtomic(options.manifestsDir, files, overwrite);
     for (const file of files)
-      outputs[`manifests/${file.name}`] = textDigest(
+      outputs[`manifests/${file.name}`] = contentDigest(
         join(options.manifestsDir, file.name),
         file.text,
       );
@@ -716,7 +719,7 @@ async function writeCompanions(
         `The release ${mirror.release.reference} has no version in its release-metadata, so no ImageSetConfiguration can name it; build without --image-set-config.`,
       );
     await writeFileAtomic(options.imageSetConfig, text, { overwrite });
-    outputs.imageSetConfig = textDigest(options.imageSetConfig, text);
+    outputs.imageSetConfig = contentDigest(options.imageSetConfig, text);
   }
   return outputs;
 }
@@ -729,8 +732,8 @@ function pxePaths(options: BuildMirrorIsoOptions): (string | undefined)[] {
   );
 }
 
-function textDigest(path: string, text: string): FileDigest {
-  return { path, size: Buffer.byteLength(text), sha256: sha256Bytes(text) };
+function contentDigest(path: string, content: string | Uint8Array): FileDigest {
+  return { path, size: Buffer.byteLength(content), sha256: sha256Bytes(content) };
 }
 
 /** Build the mirror-mode ISO and its companions; returns the report (also written when asked). */
@@ -753,7 +756,7 @@ export async function buildMirrorIso(
     ],
     overwrite,
   );
-  const { installText, agentText, cluster } = await readConfigs(options, progress);
+  const { installText, agentText, cluster, configDigests } = await readConfigs(options, progress);
   timer.lap('configs');
   const iso = await CoreosIso.open(options.iso);
   const work = await mkdtemp(join(tmpdir(), 'hostmirror-build-'));
@@ -801,8 +804,7 @@ export async function buildMirrorIso(
           volumeId: iso.metadata.volumeId,
           architecture: kernelArch ?? null,
         },
-        installConfig: textDigest(options.installConfig, installText),
-        agentConfig: textDigest(options.agentConfig, agentText),
+        ...configDigests,
         archives: inputs.archives,
         registryProgram: inputs.registryDigest,
         extraIgnition: inputs.extraDigests,
