@@ -527,9 +527,10 @@ ${host.root}/usr/local/bin/hostmirror-preload.sh 2>&1 | grep -c 'already in cont
     const fixed = testAssets(['127.0.0.2']);
     const tlsDir = join(work, 'cli-tls');
     await mkdir(tlsDir, { recursive: true });
+    // The names writeMirrorTls writes (TLS_FILES).
     await writeFile(join(tlsDir, 'ca.crt'), fixed.caCertificate);
-    await writeFile(join(tlsDir, 'tls.crt'), fixed.tls.certificate);
-    await writeFile(join(tlsDir, 'tls.key'), fixed.tls.key);
+    await writeFile(join(tlsDir, 'server.crt'), fixed.tls.certificate);
+    await writeFile(join(tlsDir, 'server.key'), fixed.tls.key);
     const stdout = new PassThrough();
     const stderr = new PassThrough();
     const out: Buffer[] = [];

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { runCliCaptured } from '../capture.ts';
 
@@ -78,4 +81,19 @@ test('help', async () => {
   const run = await bootSequence(['--help']);
   assert.equal(run.code, 0);
   assert.match(run.stdout, /^usage: hostmirror boot-sequence --mode/);
+});
+
+test('tlsDirMissingFileNamesItAndTheFix', async () => {
+  const empty = await mkdtemp(join(tmpdir(), 'hostmirror-tls-dir-'));
+  const run = await bootSequence([
+    ...node0,
+    ...['--format', 'ignition', '--archive', join(empty, 'mirror_000001.tar')],
+    ...['--tls-dir', empty],
+  ]);
+  assert.equal(run.code, 1);
+  assert.match(
+    run.stderr,
+    /--tls-dir .*cannot read .*(ca\.crt|server\.crt|server\.key) \(ENOENT\)/,
+  );
+  assert.match(run.stderr, /ca\.crt, server\.crt, server\.key/);
 });

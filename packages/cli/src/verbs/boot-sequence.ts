@@ -17,6 +17,7 @@ import {
   renderBootSvg,
   renderBootText,
   renderLiveIgnition,
+  TLS_FILES,
   TOPOLOGIES,
 } from '@hostmirror/mirror';
 import {
@@ -62,11 +63,36 @@ function requireChoice<T extends string>(values: CommandContext['values'], name:
 }
 
 /** `ca.crt`, `tls.crt` and `tls.key` from a folder made earlier (the same CA as the rest of the build). */
+/** The TLS files `--tls-dir` must hold: the names the library's `writeMirrorTls` writes. */
+const TLS_DIR_FILES = [
+  TLS_FILES.caCertificate,
+  TLS_FILES.serverCertificate,
+  TLS_FILES.serverKey,
+] as const;
+
+/** A `--tls-dir` without one of its files: a user error (exit 1) naming the file and the fix. */
+class TlsDirError extends Error {
+  readonly code = 'TLS_DIR_INCOMPLETE';
+}
+
+async function readTlsFile(dir: string, name: string): Promise<string> {
+  const path = join(dir, name);
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new TlsDirError(
+      `--tls-dir ${dir}: cannot read ${path} (${(error as NodeJS.ErrnoException).code}); the folder must hold ${TLS_DIR_FILES.join(', ')}, or leave out --tls-dir to make a new CA.`,
+    );
+  }
+}
+
 async function readTlsDir(dir: string) {
-  const [caCertificate, certificate, key] = await Promise.all(
-    ['ca.crt', 'tls.crt', 'tls.key'].map((name) => readFile(join(dir, name), 'utf8')),
-  );
-  return { caCertificate: caCertificate ?? '', certificate: certificate ?? '', key: key ?? '' };
+  const [caCertificate, certificate, key] = await Promise.all([
+    readTlsFile(dir, TLS_FILES.caCertificate),
+    readTlsFile(dir, TLS_FILES.serverCertificate),
+    readTlsFile(dir, TLS_FILES.serverKey),
+  ]);
+  return { caCertificate, certificate, key };
 }
 
 async function liveIgnitionText(context: CommandContext, input: BootSettingsInput, spec: string) {
