@@ -8,6 +8,8 @@ import { describe, it } from 'node:test';
 import { createDecompressor } from '@hostmirror/codecs';
 import { encodeNewcHeader, type NewcHeaderFields } from '@hostmirror/cpio-stream';
 import { coreosInstallerFixtures } from '../../../test/support/paths.ts';
+// Test files stay out of the package build, so only they may reach into test/support.
+import { filterThroughTool as tool } from '../../../test/support/tools.ts';
 import {
   appendArchive,
   buildOverlay,
@@ -27,7 +29,6 @@ import {
   newc,
   peakRssGrowthMiB,
   scratch,
-  tool,
 } from './test-support.ts';
 
 async function unxzFixture(name: string): Promise<Buffer> {

@@ -18,8 +18,6 @@ export async function newc(
   return buffer(writeNewc(entries, options));
 }
 
-export { filterThroughTool as tool } from '../../../test/support/tools.ts';
-
 export async function compress(codec: Codec, data: Uint8Array, level?: number): Promise<Buffer> {
   return buffer(
     Readable.from([data]).pipe(await createCompressor(codec, level === undefined ? {} : { level })),
