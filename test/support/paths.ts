@@ -4,11 +4,7 @@ import { fileURLToPath } from 'node:url';
 /** The repository root. */
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/**
- * The shared folder beside the repository (`../shared`): DESIGN.md, research, upstream
- * fixtures and Ignition schemas. Tests read from it and never copy it into the project.
- */
-export const sharedDir = resolve(repoRoot, '..', 'shared');
-
-export const coreosInstallerFixtures = resolve(sharedDir, 'fixtures', 'coreos-installer');
-export const ignitionSchemasDir = resolve(sharedDir, 'ignition-schemas');
+/** coreos-installer's test fixtures, committed unchanged (provenance and license in its README). */
+export const coreosInstallerFixtures = resolve(repoRoot, 'test', 'fixtures', 'coreos-installer');
+/** Ignition's config schemas, committed unchanged beside their generator (README there). */
+export const ignitionSchemasDir = resolve(repoRoot, 'packages', 'ignition-config-types', 'schemas');
