@@ -65,7 +65,15 @@ function badMetadata(path: string, detail: string): IsoError {
   );
 }
 
+/** coreos/*.json files are a few hundred bytes; more is not CoreOS metadata. */
+const MAX_METADATA_BYTES = 1024 * 1024;
+
 async function readJson(image: IsoImage, entry: IsoEntry, path: string): Promise<unknown> {
+  if (entry.size > MAX_METADATA_BYTES)
+    throw badMetadata(
+      path,
+      `it is ${entry.size} bytes, more than the ${MAX_METADATA_BYTES}-byte limit`,
+    );
   const text = (await image.readFile(entry)).toString('utf8');
   try {
     return JSON.parse(text) as unknown;

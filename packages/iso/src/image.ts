@@ -262,6 +262,7 @@ export class IsoImage {
       const entry = await this.#entryFor(tree, directory, record, suspSkip);
       if (entry === undefined) continue;
       if (open !== undefined && open.path === entry.path) {
+        this.#checkMultiExtent(open, entry);
         open.extents.push(...entry.extents);
         open.recordOffsets.push(...entry.recordOffsets);
         open.size += entry.size;
@@ -323,6 +324,21 @@ export class IsoImage {
         from,
       );
     return { lba, length: self.dataLength };
+  }
+
+  /**
+   * A multi-extent file holds distinct bytes of the image, so its extents can neither add up
+   * to more than the image nor be more than the image's sectors: a crafted directory of
+   * records each covering the whole image would otherwise make one small file gigabytes long.
+   */
+  #checkMultiExtent(file: IsoEntry, next: IsoEntry): void {
+    const size = file.size + next.size;
+    if (size > this.source.size || file.extents.length >= Math.ceil(this.source.size / SECTOR_SIZE))
+      throw new IsoError(
+        'BAD_DIRECTORY_RECORD',
+        `${file.path}: its ${file.extents.length + 1} extents add up to ${size} bytes, more than the image's ${this.source.size} (the record at byte ${next.recordOffsets[0]} adds another); the ISO is corrupt.`,
+        next.recordOffsets[0],
+      );
   }
 
   #checkExtent(path: string, extent: IsoExtent): void {
