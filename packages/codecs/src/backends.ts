@@ -5,7 +5,7 @@
  * - zstd: node:zlib when the Node version has zstd (22.15+), else zstd-napi (optional), else
  *   the `zstd` command; always with a checksum and a window of at most 8 MiB.
  */
-import type { Transform } from 'node:stream';
+import { Transform, type TransformCallback } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { CommandTransform, commandAvailable } from './command-transform.ts';
 import { ZSTD_KERNEL_MAX_WINDOW_LOG } from './constants.ts';
@@ -183,7 +183,39 @@ function nodeZstdCompressor(level: number): Transform {
   };
   if (level >= ZSTD_LEVEL_NEEDING_WINDOW_CAP)
     params[ZSTD_c_windowLog as number] = ZSTD_KERNEL_MAX_WINDOW_LOG;
-  return zstd.createZstdCompress({ params });
+  return new OneWriteAtATime(zstd.createZstdCompress({ params }));
+}
+
+/**
+ * Feeds an inner compressor one chunk at a time and ends it only when it has taken every
+ * write. Node's zstd compressor appends an empty 13-byte frame when `end()` arrives while
+ * writes are still queued (nodejs/node#66078), so the same input could give two different
+ * outputs depending on timing; with nothing queued at `end()` the bytes are always the same.
+ */
+class OneWriteAtATime extends Transform {
+  readonly #inner: Transform;
+
+  constructor(inner: Transform) {
+    super();
+    this.#inner = inner;
+    inner.on('data', (chunk: Buffer) => this.push(chunk));
+    inner.on('error', (error: Error) => this.destroy(error));
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    // The inner write callback runs once the compressor has consumed the chunk.
+    this.#inner.write(chunk, (error) => callback(error ?? undefined));
+  }
+
+  override _flush(callback: TransformCallback): void {
+    this.#inner.once('end', () => callback());
+    this.#inner.end();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.#inner.destroy();
+    callback(error);
+  }
 }
 
 export async function decompressorFor(

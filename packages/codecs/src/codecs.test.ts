@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -111,6 +112,32 @@ describe('codecs', () => {
     assert.ok(
       (await run(await createDecompressor('zstd', { backend: 'node' }), compressed)).equals(input),
     );
+  });
+
+  it('zstdSameBytesWhenEndArrivesWithWritesQueued (nodejs/node#66078)', async () => {
+    const nodeHasZstd =
+      typeof (zlib as { createZstdCompress?: unknown }).createZstdCompress === 'function';
+    if (!nodeHasZstd) return; // Node 20 has no node:zlib zstd; CI runs these tests on Node 22 too.
+    const pieces = Array.from({ length: 64 }, (_, i) => input.subarray(i * 7000, i * 7000 + 7000));
+    const outputs = new Set<string>();
+    for (let round = 0; round < 12; round++) {
+      const compressor = await createCompressor('zstd', { backend: 'node' });
+      const collected = buffer(compressor as unknown as Readable);
+      // Every write is queued when end() arrives: the case that appended an empty frame.
+      for (const piece of pieces) compressor.write(piece);
+      compressor.end();
+      const bytes = await collected;
+      outputs.add(bytes.toString('hex'));
+      // One frame only: the frame's content decodes to the input and nothing follows it.
+      const decoded = await run(await createDecompressor('zstd', { backend: 'node' }), bytes);
+      assert.ok(decoded.equals(Buffer.concat(pieces)));
+      const file = join(await mkdtemp(join(tmpdir(), 'zstd-frames-')), 'out.zst');
+      await writeFile(file, bytes);
+      const listed = spawnSync('zstd', ['-lv', file], { encoding: 'utf8' });
+      assert.equal(listed.status, 0, `zstd -lv (Debian package zstd): ${listed.stderr}`);
+      assert.match(listed.stdout, /# Zstandard Frames: 1\b/);
+    }
+    assert.equal(outputs.size, 1, 'the same input gave different bytes');
   });
 
   it('sniffCodec', () => {

@@ -3,7 +3,7 @@
  * disk: an MBR (partition 1 from sector 0 over the image) and, with EFI, a GPT whose backup
  * sits at the end of the image. Extending the image moves those ends (iso-relocation.md).
  */
-import { crc32 } from 'node:zlib';
+import { crc32 } from '@hostmirror/codecs';
 import type { IsoPatch } from './edit.ts';
 import { IsoError } from './errors.ts';
 
