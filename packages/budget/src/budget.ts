@@ -1,5 +1,5 @@
 /**
- * The live host's memory budget (DESIGN.md §7). Every limit is checked as "need ≤ have":
+ * The live host's memory budget (docs/design.md#budget). Every limit is checked as "need ≤ have":
  *
  * 1. `ram-minimum`     the RAM is at least the agent flow's minimum for the role.
  * 2. `initramfs-tmpfs` everything the kernel unpacks (the base initrd, our archives, and the

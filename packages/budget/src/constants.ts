@@ -1,6 +1,6 @@
 /**
- * Facts the budget rests on. Sources: `../shared/research/coreos-iso.md` §6 and its design
- * implication 13, `../shared/research/installer.md` §6, DESIGN.md §7.
+ * Facts the budget rests on. Sources: docs/coreos-iso.md#live-memory,
+ * docs/installer.md#memory, docs/design.md#budget.
  */
 
 export type HostRole = 'master' | 'worker' | 'sno';
@@ -44,7 +44,7 @@ export const node0LivePullReserveBytes = 9_000_000_000;
 
 /**
  * Capacity of the Ignition embed area of a CoreOS live ISO: `images/ignition.img`, 256 KiB of
- * zeros on x86_64 and s390x (coreos-iso.md §2, design implication 2).
+ * zeros on x86_64 and s390x (docs/coreos-iso.md#ignition-area).
  */
 export const ignitionEmbedAreaBytes = 262_144;
 

@@ -1,5 +1,5 @@
 /**
- * Compressor and decompressor backends, chosen per codec (research/deps.md §3–5):
+ * Compressor and decompressor backends, chosen per codec (docs/deps.md#gzip, docs/deps.md#xz, docs/deps.md#zstd):
  * - gzip: node:zlib (writes header flags 0, which the kernel needs).
  * - xz: node-liblzma (optional dependency, prebuilt liblzma) with check CRC32, else `xz --check=crc32 -T1`.
  * - zstd: node:zlib when the Node version has zstd (22.15+), else zstd-napi (optional), else

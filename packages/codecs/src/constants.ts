@@ -1,7 +1,7 @@
 /**
  * Magic numbers and kernel limits of the compressed initramfs formats. Sources: RFC 1952 (gzip),
  * the .xz file format 1.2.1 (tukaani.org/xz/xz-file-format.txt), RFC 8878 (zstd), the kernel's
- * `lib/decompress*.c` and `Documentation/staging/xz.rst` (research/coreos-iso.md §5).
+ * `lib/decompress*.c` and `Documentation/staging/xz.rst` (docs/coreos-iso.md#kernel-initramfs-rules).
  */
 
 /** gzip member: ID1 ID2 (RFC 1952 §2.3.1). */

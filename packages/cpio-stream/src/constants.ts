@@ -1,7 +1,7 @@
 /**
  * newc ("new ASCII") cpio constants. Sources: the kernel's `Documentation/driver-api/early-userspace/
  * buffer-format.rst` and `init/initramfs.c`; coreos-installer `src/io/initrd.rs`
- * (research/coreos-iso.md §1.8, §5).
+ * (docs/coreos-iso.md#initrd-format, docs/coreos-iso.md#kernel-initramfs-rules).
  */
 
 /** Magic of the newc format (no checksum). */

@@ -1,7 +1,7 @@
 /**
  * @hostmirror/cpio-stream: newc cpio as streams. A reproducible writer (`writeNewc`), a
  * streaming reader (`readNewc`, `readNewcArchive` over a `ByteReader`), safe extraction
- * (`extractNewc`) and the header codec. Rules and sources: DESIGN.md §4, research/coreos-iso.md §1.8, §5.
+ * (`extractNewc`) and the header codec. Rules and sources: docs/design.md#byte-formats, docs/coreos-iso.md#initrd-format, docs/coreos-iso.md#kernel-initramfs-rules.
  */
 export { ByteReader } from './byte-reader.ts';
 export {

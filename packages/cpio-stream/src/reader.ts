@@ -1,7 +1,8 @@
 /**
- * Streaming newc reader. It accepts what coreos-installer's reader accepts (research/coreos-iso.md
- * §1.8): `070701` and `070702`, upper- or lower-case hex, names padded with extra NULs
- * (dracut-cpio), zeros between entries and between archives, several archives back to back.
+ * Streaming newc reader. It accepts what coreos-installer's reader accepts
+ * (docs/coreos-iso.md#initrd-format): `070701` and `070702`, upper- or lower-case hex, names
+ * padded with extra NULs (dracut-cpio), zeros between entries and between archives, several
+ * archives back to back.
  * Bodies are never buffered unless asked: each entry's body can be streamed, read into memory
  * or skipped, and whatever is left is skipped when the next entry is requested.
  */

@@ -3,9 +3,9 @@
  * from the options, SOURCE_DATE_EPOCH or 0; uid/gid 0 unless given; ino a running index;
  * nlink 1; entries sorted by their UTF-8 bytes unless `sort: false`). Missing parent
  * directories are written before their children, because the kernel silently drops a file
- * whose parent is missing (research/coreos-iso.md §5). Every piece is padded to 4 bytes and
+ * whose parent is missing (docs/coreos-iso.md#kernel-initramfs-rules). Every piece is padded to 4 bytes and
  * the trailer too, so another archive can follow directly (the npm `cpio-stream` bug,
- * research/deps.md §1).
+ * docs/deps.md#cpio).
  */
 import { Readable } from 'node:stream';
 import {

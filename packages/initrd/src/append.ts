@@ -35,7 +35,7 @@ async function* concatenated(
 
 /**
  * Append an archive to a (PXE) initrd: the original bytes unchanged, zeros to the next multiple
- * of 4 (DESIGN.md §4), then the archive. The result is verified with the kernel's rules before
+ * of 4 (docs/design.md#byte-formats), then the archive. The result is verified with the kernel's rules before
  * it is renamed into place; any fault refuses the output (VERIFY_FAILED), because the kernel
  * stops unpacking at the first broken segment and would never reach the appended archive.
  */

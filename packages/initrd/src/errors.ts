@@ -1,6 +1,6 @@
 /** Stable codes of InitrdError and of verifier faults. Tests branch on these. */
 export type InitrdErrorCode =
-  // Kernel-rule faults (research/coreos-iso.md §5)
+  // Kernel-rule faults (docs/coreos-iso.md#kernel-initramfs-rules)
   /** An uncompressed archive does not start 4-byte aligned from the start of the file. */
   | 'UNALIGNED_SEGMENT'
   /** After an uncompressed archive the next segment is not 4-aligned (kernel: "broken padding"). */

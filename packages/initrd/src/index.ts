@@ -1,7 +1,7 @@
 /**
  * @hostmirror/initrd: compose overlay archives from a YAML spec, read multi-segment initrds
  * (like `lsinitrd`), verify them against the kernel's initramfs rules, append archives to PXE
- * initrds. Facts: DESIGN.md §3–4, research/coreos-iso.md §5.
+ * initrds. Facts: docs/design.md#command, docs/design.md#byte-formats, docs/coreos-iso.md#kernel-initramfs-rules.
  */
 export { type AppendArchiveOptions, type AppendResult, appendArchive } from './append.ts';
 export {

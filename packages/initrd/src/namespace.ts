@@ -90,7 +90,7 @@ export class KernelTree {
   }
 
   /**
-   * What the kernel leaves at `path` (init/initramfs.c, research/coreos-iso.md §5): a directory
+   * What the kernel leaves at `path` (init/initramfs.c, docs/coreos-iso.md#kernel-initramfs-rules): a directory
    * entry is a mkdir whose EEXIST is ignored, so whatever was there stays; any other entry first
    * removes a different type (rmdir or unlink), and rmdir fails on a folder with contents.
    */

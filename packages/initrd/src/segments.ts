@@ -3,7 +3,7 @@
  * each group is written as a complete newc archive with its own trailer and compressed on its
  * own, and the compressed segments are concatenated in order. The kernel reads concatenated
  * compressed archives one after another, and each compressed stream must end right after a
- * trailer (research/coreos-iso.md §5, research/deps.md §3). Where the cuts fall depends only on
+ * trailer (docs/coreos-iso.md#kernel-initramfs-rules, docs/deps.md#gzip). Where the cuts fall depends only on
  * the entries' sizes, never on timing or on the number of cores, so the bytes are reproducible.
  */
 import { type Readable, Transform } from 'node:stream';

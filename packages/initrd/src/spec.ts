@@ -1,6 +1,6 @@
 /**
- * The overlay spec of `hostmirror initrd build` (DESIGN.md §3). YAML is read in 1.1 mode, as
- * openshift-install reads YAML, so `mode: 0755` is octal 493 (research/deps.md §9).
+ * The overlay spec of `hostmirror initrd build` (docs/design.md#initrd-spec). YAML is read in 1.1 mode, as
+ * openshift-install reads YAML, so `mode: 0755` is octal 493 (docs/deps.md#yaml).
  */
 import { CODECS, type Codec } from '@hostmirror/codecs';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
@@ -39,7 +39,7 @@ export interface OverlaySpec {
   symlinks: OverlaySymlink[];
 }
 
-/** Default codec: zstd is 4× gzip's speed and smaller (research/deps.md §5). */
+/** Default codec: zstd is 4× gzip's speed and smaller (docs/deps.md#zstd). */
 export const DEFAULT_OVERLAY_CODEC: Codec = 'zstd';
 const TOP_KEYS = ['compress', 'level', 'files', 'directories', 'symlinks'];
 const FILE_KEYS = ['path', 'source', 'contents', 'mode', 'uid', 'gid'];

@@ -1,7 +1,7 @@
 /**
  * Find where one compressed stream ends without decompressing it, by walking its structure,
  * and hand on exactly its bytes. The kernel decompresses one stream per segment and continues
- * after it (research/coreos-iso.md §5); decoders given trailing bytes either drop or loop on
+ * after it (docs/coreos-iso.md#kernel-initramfs-rules); decoders given trailing bytes either drop or loop on
  * them, so the reader feeds each decoder exactly one stream.
  * - xz: stream header, blocks (LZMA2 chunks when the block header has no compressed size),
  *   index, footer (https://tukaani.org/xz/xz-file-format.txt, lzma-file-format LZMA2 chunks).

@@ -19,7 +19,7 @@ export interface VerifyOptions {
 }
 
 /**
- * Apply the kernel's initramfs rules (research/coreos-iso.md §5) to a whole initrd: uncompressed
+ * Apply the kernel's initramfs rules (docs/coreos-iso.md#kernel-initramfs-rules) to a whole initrd: uncompressed
  * archives 4-aligned from the start of the file, gzip header flags the kernel can skip, xz check
  * CRC32 or none, zstd window ≤ 8 MiB, one stream per segment ending on an entry boundary,
  * trailers present, and every entry in a folder that exists (made by an earlier entry of any

@@ -1,5 +1,5 @@
 /**
- * Walk a whole initrd the way the kernel unpacks it (research/coreos-iso.md §5): zeros are
+ * Walk a whole initrd the way the kernel unpacks it (docs/coreos-iso.md#kernel-initramfs-rules): zeros are
  * skipped; an uncompressed newc archive must start 4-aligned from the start of the file; a
  * compressed segment is exactly one gzip member, xz stream or zstd frame whose content is one
  * or more newc archives ending on an entry boundary. Reading is as lenient as coreos-installer's
