@@ -11,12 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
-  serializeConfig,
-  translateConfig,
-  validateConfig,
-} from '../../packages/ignition/src/index.ts';
-import { buildOverlay, readInitrdFile, verifyInitrd } from '../../packages/initrd/src/index.ts';
-import {
   type BootAssets,
   type BootPhase,
   bootFileSet,
@@ -32,13 +26,19 @@ import {
   TLS_KEY_FILE,
   TOPOLOGIES,
   type Topology,
-} from '../../packages/mirror/src/boot/index.ts';
+} from '@hostmirror/boot-sequence';
+import {
+  serializeConfig,
+  translateConfig,
+  validateConfig,
+} from '../../packages/ignition/src/index.ts';
+import { buildOverlay, readInitrdFile, verifyInitrd } from '../../packages/initrd/src/index.ts';
 import { repoRoot } from '../support/paths.ts';
 import { requireTool, runTool } from '../support/tools.ts';
 import { testDir, writeFileSet } from './support.ts';
 
 /** The YAML reader the mirror package uses (the test folder has no dependencies of its own). */
-const { parse } = createRequire(join(repoRoot, 'packages/mirror/package.json'))('yaml') as {
+const { parse } = createRequire(join(repoRoot, 'packages/boot-sequence/package.json'))('yaml') as {
   parse(text: string, options: { version: '1.1' }): MachineConfigDocument;
 };
 

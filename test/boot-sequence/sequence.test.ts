@@ -21,8 +21,6 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
-import { runCli } from '../../packages/cli/src/run.ts';
-import { decodeDataUrl, validateConfig } from '../../packages/ignition/src/index.ts';
 import {
   type ArchiveDigest,
   type BootAssets,
@@ -35,7 +33,9 @@ import {
   planBootSequence,
   prepareBootSequence,
   scriptText,
-} from '../../packages/mirror/src/boot/index.ts';
+} from '@hostmirror/boot-sequence';
+import { runCli } from '../../packages/cli/src/run.ts';
+import { decodeDataUrl, validateConfig } from '../../packages/ignition/src/index.ts';
 import { requireTool, runTool } from '../support/tools.ts';
 import { inNamespace, stepsTable, testAssets, testDir, writeFileSet } from './support.ts';
 

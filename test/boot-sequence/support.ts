@@ -7,13 +7,13 @@ import {
   TLS_CERTIFICATE_FILE,
   TLS_KEY_FILE,
   VOLUME_MOUNT,
-} from '../../packages/mirror/src/boot/index.ts';
+} from '@hostmirror/boot-sequence';
 import {
   createMirrorTls,
   mirrorRulesFromPairs,
   renderRegistriesConf,
   renderRegistryConfig,
-} from '../../packages/mirror/src/formats/index.ts';
+} from '@hostmirror/host-config';
 import { repoRoot } from '../support/paths.ts';
 import { type RunResult, requireTool, runTool } from '../support/tools.ts';
 

@@ -11,13 +11,13 @@ import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { buildMirrorIso, sha256File } from '../../packages/build-iso/src/index.ts';
 import {
   INITRD_REGISTRY_BINARY,
   PRE_PIVOT_HOOK,
   PRE_PIVOT_HOOK_SCRIPT,
   scriptText,
-} from '../../packages/mirror/src/index.ts';
+} from '@hostmirror/boot-sequence';
+import { buildMirrorIso, sha256File } from '../../packages/build-iso/src/index.ts';
 import { makeCoreosIso } from '../../tools/make-coreos-iso.ts';
 import {
   assertCleanBoot,

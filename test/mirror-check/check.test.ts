@@ -9,17 +9,14 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCliCaptured } from '@hostmirror/cli';
-import { MirrorArchive } from '../../packages/mirror/src/formats/archive-index.ts';
-import {
-  mirrorRulesFromArchive,
-  renderRegistriesConf,
-} from '../../packages/mirror/src/formats/registries-conf-writer.ts';
+import { mirrorRulesFromArchive, renderRegistriesConf } from '@hostmirror/host-config';
+import { MirrorArchive } from '@hostmirror/oc-mirror-archive';
 import {
   checkMirror,
   formatCheckReport,
   MirrorCheckError,
   type MirrorCheckReport,
-} from '../../packages/mirror/src/index.ts';
+} from '@hostmirror/preflight';
 import { runOk } from '../support/tools.ts';
 import {
   ARM_ONLY_RELEASE_TAG,

@@ -16,7 +16,7 @@ import {
   loadRegistriesConf,
   type RegistriesConf,
   resolvePullSources,
-} from '../../packages/mirror/src/index.ts';
+} from '@hostmirror/host-config';
 import { requireTool, runOk } from '../support/tools.ts';
 import { OciLayout } from './oci-layout.ts';
 

@@ -10,8 +10,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { MirrorArchive } from '../../packages/mirror/src/formats/archive-index.ts';
-import { checkMirror, formatCheckReport } from '../../packages/mirror/src/index.ts';
+import { MirrorArchive } from '@hostmirror/oc-mirror-archive';
+import { checkMirror, formatCheckReport } from '@hostmirror/preflight';
 import { requireTool, runOk } from '../support/tools.ts';
 import { RegistryTree } from './registry-tree.ts';
 

@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MirrorArchive } from '../../packages/mirror/src/index.ts';
+import { MirrorArchive } from '@hostmirror/oc-mirror-archive';
 import { writeSparseArchive } from './support/sparse-archive.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'hostmirror-large-'));

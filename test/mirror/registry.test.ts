@@ -13,8 +13,6 @@ import { after, before, describe, it } from 'node:test';
 import {
   attemptedReferences,
   createMirrorTls,
-  extractMirrorArchive,
-  MirrorArchive,
   mirrorRulesFromArchive,
   mirrorRulesFromPairs,
   parseRegistriesConf,
@@ -23,7 +21,8 @@ import {
   resolvePullSources,
   validateRegistriesConf,
   writeMirrorTls,
-} from '../../packages/mirror/src/index.ts';
+} from '@hostmirror/host-config';
+import { extractMirrorArchive, MirrorArchive } from '@hostmirror/oc-mirror-archive';
 import { OciLayout } from '../mirror-check/oci-layout.ts';
 import { repoRoot } from '../support/paths.ts';
 import { requireTool, runTool } from '../support/tools.ts';

@@ -26,7 +26,7 @@ const runTimeoutMs = 30_000;
 
 interface WorkspacePackage {
   name: string;
-  /** Export subpaths, `.` first (`./formats`, `./check` for the mirror package). */
+  /** Export subpaths, `.` first (every package has only `.` today). */
   subpaths: string[];
 }
 
@@ -230,10 +230,10 @@ test('installedBinBuildsAnInitrd', async () => {
   }
 });
 
-test('installedMirrorReadsItsBootScripts', async () => {
+test('installedBootSequenceReadsItsBootScripts', async () => {
   // scriptText reads `scripts/<name>` beside the module (import.meta.url): dist must carry them.
   const script = `
-    const { PRE_PIVOT_HOOK_SCRIPT, STEP_SCRIPTS, scriptText } = await import('@hostmirror/mirror');
+    const { PRE_PIVOT_HOOK_SCRIPT, STEP_SCRIPTS, scriptText } = await import('@hostmirror/boot-sequence');
     const names = [...STEP_SCRIPTS, PRE_PIVOT_HOOK_SCRIPT];
     console.log(JSON.stringify(names.map((name) => [name, scriptText(name).length])));`;
   const run = await runOk(process.execPath, ['--input-type=module', '-e', script], {
@@ -242,7 +242,7 @@ test('installedMirrorReadsItsBootScripts', async () => {
     timeoutMs: runTimeoutMs,
   });
   const sizes = JSON.parse(run.stdout.toString('utf8')) as [string, number][];
-  assert.ok(sizes.length > 1, 'the mirror package lists its boot scripts');
+  assert.ok(sizes.length > 1, 'the boot-sequence package lists its boot scripts');
   for (const [name, length] of sizes) assert.ok(length > 0, `${name} is empty`);
 });
 

@@ -1,9 +1,17 @@
 /**
- * The boot sequence's renderings (`@hostmirror/mirror` boot part) put together for a build:
+ * The boot sequence's renderings (`@hostmirror/boot-sequence`) put together for a build:
  * the live Ignition (the sequence's fragment, merged into an Ignition config the ISO already
  * embeds, then the user's extra configs merged on top, as Ignition merges) and the initrd
  * overlay spec (the registry program and the dracut pre-pivot hook that installs it).
  */
+
+import {
+  type BootAssets,
+  type BootPlan,
+  INITRD_REGISTRY_BINARY,
+  renderInitrdOverlay,
+  renderLiveIgnition,
+} from '@hostmirror/boot-sequence';
 import {
   formatReport,
   type IgnitionConfig,
@@ -12,13 +20,6 @@ import {
   validateConfig,
 } from '@hostmirror/ignition';
 import type { OverlaySpec } from '@hostmirror/initrd';
-import {
-  type BootAssets,
-  type BootPlan,
-  INITRD_REGISTRY_BINARY,
-  renderInitrdOverlay,
-  renderLiveIgnition,
-} from '@hostmirror/mirror';
 import { BuildIsoError } from './errors.ts';
 
 /** An extra Ignition config to merge on top of ours, with the name it came from. */

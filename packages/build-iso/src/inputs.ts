@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { V1_CHUNK_NAME, V2_CHUNK_NAME } from '@hostmirror/mirror';
+import { V1_CHUNK_NAME, V2_CHUNK_NAME } from '@hostmirror/oc-mirror-archive';
 import { BuildIsoError } from './errors.ts';
 
 /** Debian's distribution registry (package docker-registry, research/mirror.md §5). */

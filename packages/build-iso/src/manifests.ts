@@ -7,13 +7,15 @@
 import {
   type BootAssets,
   type BootPlan,
+  renderClusterManifests,
+  renderMachineConfigs,
+} from '@hostmirror/boot-sequence';
+import type { MirrorRule } from '@hostmirror/host-config';
+import {
   buildImageSetConfig,
   type ClusterResources,
   type MirrorArchive,
-  type MirrorRule,
-  renderClusterManifests,
-  renderMachineConfigs,
-} from '@hostmirror/mirror';
+} from '@hostmirror/oc-mirror-archive';
 import { stringify } from 'yaml';
 
 /** config.openshift.io/v1 mirror sets (what oc-mirror v2 writes, mirror.md §3.3). */

@@ -13,6 +13,17 @@ import { basename, extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { writeFileAtomic } from '@hostmirror/atomic-file';
 import {
+  type BootAssets,
+  type BootPlan,
+  bootFileSet,
+  bootRegistryConfig,
+  type MirrorMode,
+  planBootSequence,
+  preloadImagesFromArchive,
+  renderBootText,
+  renderManifest,
+} from '@hostmirror/boot-sequence';
+import {
   assertWithinBudget,
   type BudgetInputs,
   type BudgetReport,
@@ -24,6 +35,13 @@ import {
   tmpfsPageBytes,
 } from '@hostmirror/budget';
 import type { Codec } from '@hostmirror/codecs';
+import {
+  createMirrorTls,
+  type MirrorRule,
+  mirrorRulesFromArchive,
+  mirrorRulesFromPairs,
+  renderRegistriesConf,
+} from '@hostmirror/host-config';
 import type { IgnitionConfig } from '@hostmirror/ignition';
 import { validateConfig } from '@hostmirror/ignition';
 import {
@@ -46,24 +64,10 @@ import {
   withoutKarg,
 } from '@hostmirror/iso';
 import {
-  type BootAssets,
-  type BootPlan,
-  bootFileSet,
-  bootRegistryConfig,
-  checkMirror,
-  createMirrorTls,
   type MirrorArchive,
   MirrorArchive as MirrorArchiveClass,
-  type MirrorMode,
-  type MirrorRule,
-  mirrorRulesFromArchive,
-  mirrorRulesFromPairs,
-  planBootSequence,
-  preloadImagesFromArchive,
-  renderBootText,
-  renderManifest,
-  renderRegistriesConf,
-} from '@hostmirror/mirror';
+} from '@hostmirror/oc-mirror-archive';
+import { checkMirror } from '@hostmirror/preflight';
 import { composeLiveIgnition, type ExtraIgnition, overlaySpec } from './boot-artifacts.ts';
 import { type ClusterConfig, readClusterConfig } from './cluster-config.ts';
 import { BuildIsoError } from './errors.ts';

@@ -3,7 +3,7 @@
  * openshift-install's (installer.md §1.1): `--release-image`, else the environment variable
  * `OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRIDE`, else the single release in the archive.
  */
-import { type MirrorArchive, parseImageReference } from '@hostmirror/mirror';
+import { type MirrorArchive, parseImageReference } from '@hostmirror/oc-mirror-archive';
 import { BuildIsoError } from './errors.ts';
 
 /** The variable openshift-install reads to install another release than its pinned one. */

@@ -14,7 +14,7 @@ import { copyFile, link, mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { openAtomicOutput } from '@hostmirror/atomic-file';
-import { DEFAULT_VOLUME_LABEL } from '@hostmirror/mirror';
+import { DEFAULT_VOLUME_LABEL } from '@hostmirror/boot-sequence';
 import { BuildIsoError } from './errors.ts';
 import { type OnBytes, resolveArchives, sha256File } from './inputs.ts';
 

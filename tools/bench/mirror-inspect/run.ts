@@ -14,7 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MirrorArchive } from '../../../packages/mirror/src/index.ts';
+import { MirrorArchive } from '@hostmirror/oc-mirror-archive';
 import { blobOf } from '../../../test/mirror/support/fake-archive.ts';
 import { TarBuilder } from '../../../test/mirror/support/tar-builder.ts';
 import { cliNodeArgs, cliStartupLabel } from '../cli-command.ts';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { IsoImage } from '@hostmirror/iso';
-import { readTarEntries } from '@hostmirror/mirror';
+import { readTarEntries } from '@hostmirror/oc-mirror-archive';
 import { writeIso9660 } from './iso9660-writer.ts';
 import { makeDemoArchive } from './mirror-archive.ts';
 import { tarArchive } from './tar-writer.ts';

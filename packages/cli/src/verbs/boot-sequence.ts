@@ -6,7 +6,6 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { isSpecVersion, serializeConfig, specVersions } from '@hostmirror/ignition';
 import {
   type BootPlan,
   type BootSettingsInput,
@@ -17,9 +16,10 @@ import {
   renderBootSvg,
   renderBootText,
   renderLiveIgnition,
-  TLS_FILES,
   TOPOLOGIES,
-} from '@hostmirror/mirror';
+} from '@hostmirror/boot-sequence';
+import { TLS_FILES } from '@hostmirror/host-config';
+import { isSpecVersion, serializeConfig, specVersions } from '@hostmirror/ignition';
 import {
   type Command,
   type CommandContext,

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { MIRROR_MODES, type MirrorMode } from '@hostmirror/boot-sequence';
 import { parseSize } from '@hostmirror/budget';
 import {
   type BuildMirrorIsoOptions,
@@ -13,7 +14,6 @@ import {
   runDemo,
 } from '@hostmirror/build-iso';
 import { CODECS, type Codec } from '@hostmirror/codecs';
-import { MIRROR_MODES, type MirrorMode } from '@hostmirror/mirror';
 import {
   type Command,
   type CommandContext,

@@ -1,11 +1,11 @@
 /**
  * `hostmirror mirror check ARCHIVE...`: prove offline that the archive serves every image the
- * cluster pulls (library: `checkMirror` in @hostmirror/mirror). Exit 0 when every reference is
+ * cluster pulls (library: `checkMirror` in @hostmirror/preflight). Exit 0 when every reference is
  * served, 1 when one is not (the report says which, why, and the fix) or on a user error.
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { MirrorArchive } from '@hostmirror/mirror/formats';
+import { MirrorArchive } from '@hostmirror/oc-mirror-archive';
 import { type Command, type CommandContext, flag, optionalString, stringList } from '../command.ts';
 
 const usage =
@@ -15,7 +15,7 @@ const usage =
 async function run(context: CommandContext): Promise<number> {
   // Loaded here, not at the top: the `mirror` group imports this module for its verb list, and
   // every other mirror verb should not pay for the preflight code (see the package README).
-  const { checkMirror, formatCheckReport } = await import('@hostmirror/mirror/check');
+  const { checkMirror, formatCheckReport } = await import('@hostmirror/preflight');
   const { values, io } = context;
   const archive = await MirrorArchive.open(
     context.positionals.map((path) => resolve(io.cwd, path)),

@@ -1,8 +1,17 @@
 /**
  * `hostmirror mirror …`: oc-mirror archives, ImageSetConfiguration and registries.conf
- * (DESIGN.md §3, §6). Parses options and calls `@hostmirror/mirror`; nothing else.
+ * (DESIGN.md §3, §6). Parses options and calls `@hostmirror/oc-mirror-archive` and `@hostmirror/host-config`; nothing else.
  */
 import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '@hostmirror/atomic-file';
+import {
+  type MirrorRule,
+  mirrorRulesFromArchive,
+  mirrorRulesFromPairs,
+  renderRegistriesConf,
+  validateRegistriesConf,
+  writeCertsD,
+} from '@hostmirror/host-config';
 import {
   type ArchiveSummary,
   buildImageSetConfig,
@@ -11,16 +20,9 @@ import {
   type ImageSetApiVersion,
   MirrorArchive,
   MirrorFormatError,
-  type MirrorRule,
-  mirrorRulesFromArchive,
-  mirrorRulesFromPairs,
   type OperatorSelection,
   parseReleaseInfo,
-  renderRegistriesConf,
-  validateRegistriesConf,
-  writeCertsD,
-  writeOutputFile,
-} from '@hostmirror/mirror/formats';
+} from '@hostmirror/oc-mirror-archive';
 import {
   type Command,
   type CommandContext,
@@ -43,7 +45,7 @@ async function emit(context: CommandContext, text: string, mode?: number): Promi
   const output = optionalString(context.values, 'output');
   if (output === undefined || output === '-') context.io.stdout.write(text);
   else
-    await writeOutputFile(output, text, {
+    await writeFileAtomic(output, text, {
       overwrite: flag(context.values, 'force'),
       ...(mode === undefined ? {} : { mode }),
     });

@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import {
+  createMirrorTls,
+  mirrorRulesFromArchive,
+  relocateMirror,
+  renderRegistriesConf,
+  renderRegistryConfig,
+} from '@hostmirror/host-config';
+import { type ClusterResources, MirrorArchive } from '@hostmirror/oc-mirror-archive';
+import { TLS_CERTIFICATE_FILE, TLS_KEY_FILE, VOLUME_MOUNT } from './constants.ts';
+import { type ClusterManifestReport, renderClusterManifests } from './manifests.ts';
+import { planBootSequence } from './plan.ts';
+import type {
+  ArchiveDigest,
+  BootAssets,
+  BootPlan,
+  BootSettings,
+  BootSettingsInput,
+  PreloadImage,
+} from './types.ts';
+
+/** oc-mirror puts the release images here (mirror.md §3.4). */
+export const RELEASE_REPOSITORY = 'openshift/release-images';
+/** Where the unpack step puts the storage tree: `<volume>/hostmirror/registry`. */
+export const REGISTRY_ROOT = `${VOLUME_MOUNT}/hostmirror/registry`;
+
+/** The sha256 of each archive, read as a stream (an 18 GB archive needs no more memory than a small one). */
+export async function hashArchives(paths: readonly string[]): Promise<ArchiveDigest[]> {
+  const digests: ArchiveDigest[] = [];
+  for (const path of paths) {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    digests.push({ name: basename(path), sha256: hash.digest('hex') });
+  }
+  return digests;
+}
+
+/**
+ * distribution's config.yml for our registry: read-only over the tree on the volume, TLS.
+ * The serve step sets the same values through REGISTRY_* variables, so the file stays right
+ * wherever the volume is mounted.
+ */
+export function bootRegistryConfig(settings: BootSettings): string {
+  // node0 mode: every address, IPv4 and IPv6 (Go's wildcard is an empty host).
+  const address = settings.mode === 'node0' ? '' : '127.0.0.1';
+  return renderRegistryConfig({
+    rootDirectory: REGISTRY_ROOT,
+    listenAddress: `${address}:${settings.registryPort}`,
+    tls: { certificate: TLS_CERTIFICATE_FILE, key: TLS_KEY_FILE },
+    readOnly: true,
+  });
+}
+
+/** The registries.conf drop-in from the archive's own IDMS/ITMS, pointed at `<name>:<port>`. */
+export function bootRegistriesConf(
+  settings: BootSettings,
+  archive: Pick<MirrorArchive, 'repositories'>,
+  resources: ClusterResources,
+): string {
+  const host = `${settings.registryName}:${settings.registryPort}`;
+  return renderRegistriesConf({
+    rules: mirrorRulesFromArchive(resources, archive, { host }),
+    comment: `hostmirror: the sources of the archive's IDMS/ITMS, served by ${host}`,
+  });
+}
+
+/** The release image in the archive: the one manifest of `openshift/release-images`, if there is exactly one. */
+export function releaseInArchive(
+  archive: Pick<MirrorArchive, 'manifests'>,
+): { repository: string; digest: string } | null {
+  const manifests = archive.manifests(RELEASE_REPOSITORY);
+  const [digest] = manifests;
+  return manifests.length === 1 && digest !== undefined
+    ? { repository: RELEASE_REPOSITORY, digest }
+    : null;
+}
+
+/**
+ * Mode `preload`: every manifest of every mirrored repository, named by its source (as pods
+ * pull it), with the tags that point at it. Sources come from the archive's IDMS/ITMS.
+ */
+export function preloadImagesFromArchive(
+  archive: Pick<MirrorArchive, 'repositories' | 'manifests' | 'tags'>,
+  resources: ClusterResources,
+): PreloadImage[] {
+  const repositories = new Set(archive.repositories());
+  const images = new Map<string, PreloadImage>();
+  for (const entry of [...resources.imageDigestMirrors, ...resources.imageTagMirrors]) {
+    for (const mirror of entry.mirrors) {
+      // The host is only a placeholder here: what counts is the repository it finds.
+      const repository = relocateMirror(mirror, 'mirror', [...repositories])?.slice(
+        'mirror/'.length,
+      );
+      if (repository === undefined || !repositories.has(repository)) continue;
+      const tagsByDigest = new Map(archive.tags(repository).map((tag) => [tag.digest, tag.tag]));
+      for (const digest of archive.manifests(repository)) {
+        const tag = tagsByDigest.get(digest);
+        images.set(`${entry.source}@${digest}`, {
+          repository: entry.source,
+          digest,
+          ...(tag === undefined ? {} : { tag }),
+        });
+      }
+    }
+  }
+  return [...images.values()].sort((a, b) =>
+    `${a.repository}@${a.digest}` < `${b.repository}@${b.digest}` ? -1 : 1,
+  );
+}
+
+/** What `prepareBootSequence` reads besides the settings. */
+export interface BootSourceFiles {
+  /** The oc-mirror v2 archive chunks (`mirror_00000N.tar`), as they will sit on the volume. */
+  archives: readonly string[];
+  /** A CA and server pair made earlier; a new CA is made when absent. */
+  tls?: { caCertificate: string; certificate: string; key: string };
+  /** A registries.conf drop-in to use instead of the one made from the archive's IDMS/ITMS. */
+  registriesConf?: string;
+}
+
+/**
+ * Everything the sequence needs from the archives: their sha256 manifest, the release image
+ * (the one manifest of openshift/release-images) unless the settings name one, the
+ * registries.conf drop-in from the archive's IDMS/ITMS, the preload list (mode preload), the
+ * registry config, a TLS pair for `<registryName>` (and the rendezvous IP), and the cluster
+ * manifests (IDMS/ITMS/CatalogSources moved to our registry, signature ConfigMaps).
+ */
+export async function prepareBootSequence(
+  input: BootSettingsInput,
+  sources: BootSourceFiles,
+): Promise<{ plan: BootPlan; assets: BootAssets; manifests: ClusterManifestReport }> {
+  const paths = [...sources.archives].sort((a, b) =>
+    basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0,
+  );
+  const archive = await MirrorArchive.open(paths);
+  const resources = await archive.readClusterResources();
+  const release = input.release ?? releaseInArchive(archive) ?? undefined;
+  const plan = planBootSequence({ ...input, ...(release === undefined ? {} : { release }) });
+  const { settings } = plan;
+  const tls =
+    sources.tls ??
+    (() => {
+      const made = createMirrorTls({
+        hosts: [
+          settings.registryName,
+          ...(settings.rendezvousIP === null ? [] : [settings.rendezvousIP]),
+        ],
+      });
+      return {
+        caCertificate: made.caCertificatePem,
+        certificate: made.serverCertificatePem,
+        key: made.serverKeyPem,
+      };
+    })();
+  const assets: BootAssets = {
+    archives: await hashArchives(paths),
+    registriesConf: sources.registriesConf ?? bootRegistriesConf(settings, archive, resources),
+    registryConfig: bootRegistryConfig(settings),
+    caCertificate: tls.caCertificate,
+    tls: { certificate: tls.certificate, key: tls.key },
+    ...(settings.mode === 'preload'
+      ? { preload: preloadImagesFromArchive(archive, resources) }
+      : {}),
+  };
+  return { plan, assets, manifests: renderClusterManifests(settings, archive, resources) };
+}

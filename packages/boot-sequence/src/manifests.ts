@@ -1,0 +1,130 @@
+import { relocateMirror } from '@hostmirror/host-config';
+import {
+  type ClusterResourceDocument,
+  type ClusterResources,
+  type MirrorArchive,
+  SIGNATURE_CONFIGMAP_LABEL,
+} from '@hostmirror/oc-mirror-archive';
+import { stringify } from 'yaml';
+import type { BootSettings } from './types.ts';
+
+/** A manifest for the installer's `openshift/` folder (extra manifests of the agent install). */
+export interface ClusterManifest {
+  fileName: string;
+  kind: string;
+  name: string;
+  yaml: string;
+}
+
+/** What was left out, and why: so a build can report it. */
+export interface ClusterManifestReport {
+  manifests: ClusterManifest[];
+  skipped: { file: string; kind: string; name: string; reason: string }[];
+}
+
+type Json = Record<string, unknown>;
+
+function record(value: unknown): Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Json)
+    : {};
+}
+
+/** The mirror sets' lists and the key of each list's mirrors. */
+const MIRROR_LISTS: Record<string, { list: string; mirrors: string }> = {
+  ImageDigestMirrorSet: { list: 'imageDigestMirrors', mirrors: 'mirrors' },
+  ImageTagMirrorSet: { list: 'imageTagMirrors', mirrors: 'mirrors' },
+  ImageContentSourcePolicy: { list: 'repositoryDigestMirrors', mirrors: 'mirrors' },
+};
+
+/** `host/path[:tag|@digest]` with the repository moved to our registry, or undefined. */
+function relocateImage(image: string, host: string, repositories: readonly string[]) {
+  const at = image.indexOf('@');
+  const colon = image.lastIndexOf(':');
+  const cut = at !== -1 ? at : colon > image.lastIndexOf('/') ? colon : image.length;
+  const moved = relocateMirror(image.slice(0, cut), host, repositories);
+  return moved === undefined ? undefined : `${moved}${image.slice(cut)}`;
+}
+
+/** A mirror set with every mirror moved to our registry; mirrors the archive lacks are dropped. */
+function relocateMirrorSet(
+  doc: ClusterResourceDocument,
+  host: string,
+  repositories: readonly string[],
+): Json | undefined {
+  const shape = MIRROR_LISTS[doc.kind];
+  if (shape === undefined) return undefined;
+  const document = structuredClone(doc.document);
+  const spec = record(document.spec);
+  const entries = Array.isArray(spec[shape.list]) ? (spec[shape.list] as unknown[]) : [];
+  const kept = entries
+    .map((entry) => {
+      const copy = { ...record(entry) };
+      const mirrors = Array.isArray(copy[shape.mirrors]) ? (copy[shape.mirrors] as unknown[]) : [];
+      const moved = mirrors
+        .filter((mirror): mirror is string => typeof mirror === 'string')
+        .map((mirror) => relocateMirror(mirror, host, repositories))
+        .filter((mirror): mirror is string => mirror !== undefined);
+      copy[shape.mirrors] = [...new Set(moved)];
+      return copy;
+    })
+    .filter((entry) => (entry[shape.mirrors] as string[]).length > 0);
+  if (kept.length === 0) return undefined;
+  spec[shape.list] = kept;
+  document.spec = spec;
+  return document;
+}
+
+function manifestFile(kind: string, name: string): string {
+  return `99-hostmirror-${kind.toLowerCase()}-${name.replace(/[^A-Za-z0-9.-]/g, '-')}.yaml`;
+}
+
+/**
+ * The cluster's mirror configuration from the archive's `working-dir/cluster-resources/`
+ * (DESIGN.md §6, installer.md design implication 12): IDMS, ITMS and ICSP with every mirror
+ * moved to `<registryName>:<port>`, CatalogSources whose image moves there too, and the
+ * release signature ConfigMaps unchanged. MCO renders the mirror sets into each node's
+ * registries.conf, so the installed nodes pull from the mirror as the live ISO did. Other
+ * kinds (ClusterCatalog, UpdateService) are reported as skipped.
+ */
+export function renderClusterManifests(
+  settings: BootSettings,
+  archive: Pick<MirrorArchive, 'repositories'>,
+  resources: ClusterResources,
+): ClusterManifestReport {
+  const host = `${settings.registryName}:${settings.registryPort}`;
+  const repositories = archive.repositories();
+  const report: ClusterManifestReport = { manifests: [], skipped: [] };
+  const skip = (doc: ClusterResourceDocument, reason: string) =>
+    report.skipped.push({ file: doc.file, kind: doc.kind, name: doc.name, reason });
+  for (const doc of resources.documents) {
+    let document: Json | undefined;
+    if (doc.kind in MIRROR_LISTS) {
+      document = relocateMirrorSet(doc, host, repositories);
+      if (document === undefined) skip(doc, 'none of its mirrors is in the archive');
+    } else if (doc.kind === 'CatalogSource') {
+      document = structuredClone(doc.document);
+      const spec = record(document.spec);
+      const image =
+        typeof spec.image === 'string' ? relocateImage(spec.image, host, repositories) : undefined;
+      if (image === undefined) {
+        skip(doc, 'its index image is not in the archive');
+        document = undefined;
+      } else document.spec = { ...spec, image };
+    } else if (
+      doc.kind === 'ConfigMap' &&
+      SIGNATURE_CONFIGMAP_LABEL in record(record(doc.document.metadata).labels)
+    )
+      document = doc.document;
+    else skip(doc, `${doc.kind} is not part of the mirror configuration`);
+    if (document !== undefined)
+      report.manifests.push({
+        fileName: manifestFile(doc.kind, doc.name),
+        kind: doc.kind,
+        name: doc.name,
+        yaml: stringify(document, { version: '1.1', lineWidth: 0 }),
+      });
+  }
+  report.manifests.sort((a, b) => (a.fileName < b.fileName ? -1 : 1));
+  return report;
+}

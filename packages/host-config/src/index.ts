@@ -1,0 +1,66 @@
+// @hostmirror/host-config: the configuration a host needs to pull from a mirror: registries.conf
+// (reader with containers/image's rules, strict validator, writer, pull-source resolution),
+// storage.conf, the registry's config.yml, certs.d and the mirror's TLS certificate and CA.
+// Builds on @hostmirror/oc-mirror-archive (image references, the archive's repositories); knows
+// nothing of mirror modes or the boot sequence.
+
+export {
+  CERTS_D_CA_FILE,
+  CERTS_D_DIR,
+  certsDPath,
+  PRIVATE_KEY_MODE,
+  TLS_FILES,
+  writeCertsD,
+  writeMirrorTls,
+} from './certs-d.ts';
+export {
+  attemptedReferences,
+  findRegistry,
+  type PullSource,
+  type PullSourceStatus,
+  resolvePullSources,
+} from './pull-sources.ts';
+export {
+  type LoadRegistriesConfOptions,
+  loadRegistriesConf,
+  type MirrorEndpoint,
+  mergeRegistriesConfs,
+  PULL_FROM_MIRROR_VALUES,
+  type PullFromMirror,
+  REGISTRIES_CONF_DROP_IN_DIR,
+  REGISTRIES_CONF_DROP_IN_NAME,
+  type RegistriesConf,
+  type RegistryEndpoint,
+  type RegistryTable,
+} from './registries-conf.ts';
+export {
+  parseRegistriesConf,
+  type RegistriesConfIssue,
+  type RegistriesConfReport,
+  validateRegistriesConf,
+} from './registries-conf-strict.ts';
+export {
+  type MirrorRule,
+  type MirrorRuleEndpoint,
+  mirrorRulesFromArchive,
+  mirrorRulesFromPairs,
+  type RegistriesConfWriteOptions,
+  type RulesFromArchiveOptions,
+  relocateMirror,
+  renderRegistriesConf,
+  type TagPolicy,
+} from './registries-conf-writer.ts';
+export {
+  DEFAULT_REGISTRY_ROOT,
+  type RegistryConfigOptions,
+  registryConfigDocument,
+  renderRegistryConfig,
+} from './registry-config.ts';
+export { renderStorageConf, STORAGE_CONF_PATH, type StorageConfOptions } from './storage-conf.ts';
+export {
+  createMirrorTls,
+  DEFAULT_VALIDITY_DAYS,
+  type MirrorTls,
+  type MirrorTlsOptions,
+  RSA_KEY_BITS,
+} from './tls.ts';

@@ -1,0 +1,100 @@
+// @hostmirror/oc-mirror-archive: the oc-mirror v2 archive and the formats inside it: tar chunks
+// (reader and header codec), the archive index, layout and extraction, image manifests, image
+// references, ImageSetConfiguration and the cluster resources oc-mirror writes. Knows nothing of
+// mirror modes, host configuration or the boot sequence.
+
+export {
+  type ExtractOptions,
+  type ExtractReport,
+  extractMirrorArchive,
+} from './archive-extract.ts';
+export {
+  type ArchiveChunk,
+  type ArchiveKind,
+  type ArchiveKindReport,
+  type ArchiveSummary,
+  type BlobLocation,
+  type ByteRange,
+  type CompletenessProblem,
+  type CompletenessReport,
+  detectArchiveKind,
+  type ImageSetConfigCopy,
+  MirrorArchive,
+  type NeededBy,
+  OC_MIRROR_V1_ADVICE,
+  type RepositorySummary,
+  type TagInfo,
+} from './archive-index.ts';
+export {
+  CLUSTER_RESOURCES_PREFIX,
+  ISC_COPY_PREFIX,
+  REGISTRY_TREE_PREFIX,
+  SIGNATURES_PREFIX,
+  V1_CHUNK_NAME,
+  V2_CHUNK_NAME,
+  WORKING_DIR_PREFIX,
+} from './archive-layout.ts';
+export {
+  type ClusterResourceDocument,
+  type ClusterResources,
+  collectClusterResources,
+  type ImageMirrorSetEntry,
+  type MirrorSourcePolicy,
+  parseClusterResourceFile,
+  SIGNATURE_CONFIGMAP_LABEL,
+} from './cluster-resources.ts';
+export { isDigest } from './digest.ts';
+export { MirrorFormatError, type MirrorFormatErrorCode } from './errors.ts';
+export {
+  DEFAULT_TAG,
+  formatImageReference,
+  type ImageReference,
+  isSha256Digest,
+  isValidHost,
+  isValidRepositoryPath,
+  parseImageReference,
+  referenceName,
+} from './image-reference.ts';
+export {
+  BOOTSTRAP_COMPONENTS,
+  bootstrapBlockedImages,
+  buildImageSetConfig,
+  IMAGE_SET_API_VERSIONS,
+  type ImageSetApiVersion,
+  type ImageSetConfig,
+  type ImageSetConfigOptions,
+  NOMINAL_RELEASE_BYTES,
+  type OperatorSelection,
+  parseReleaseInfo,
+  type ReleaseComponent,
+  type SizeEstimate,
+} from './image-set-config.ts';
+export { type ArchiveSizeEstimate, estimateSizesFromArchive } from './image-set-size.ts';
+export {
+  type BlobDescriptor,
+  type ChildManifest,
+  type ImageManifest,
+  MAX_MANIFEST_BYTES,
+  type ManifestKind,
+  type ManifestReference,
+  manifestReferences,
+  type ParsedManifest,
+  type Platform,
+  parseImageManifest,
+  parseManifest,
+} from './manifest.ts';
+export {
+  decodeHeader,
+  isZeroBlock,
+  paddedSize,
+  parsePaxRecords,
+  TAR_BLOCK_SIZE,
+  type TarEntryKind,
+  typeflags,
+} from './tar-header.ts';
+export {
+  type ReadTarOptions,
+  readTarEntries,
+  readTarEntriesSync,
+  type TarEntry,
+} from './tar-reader.ts';
