@@ -2,7 +2,7 @@ import { clearLine, cursorTo } from 'node:readline';
 
 /**
  * Progress of one long step. On a TTY a single line is redrawn at most 10 times a second;
- * elsewhere (CI, logs) one plain line is printed per 10% (DESIGN.md §3).
+ * elsewhere (CI, logs) one plain line is printed per 10% (docs/design.md#command).
  */
 export interface Progress {
   start(step: string, totalBytes?: number): void;

@@ -1,7 +1,7 @@
 import type { Command } from './command.ts';
 
 /**
- * The verb groups of `hostmirror` (DESIGN.md §3). Each module is loaded only when its group
+ * The verb groups of `hostmirror` (docs/design.md#command). Each module is loaded only when its group
  * is used, so `hostmirror initrd ls` does not load the ISO or mirror code. A group module
  * exports `commands`: its verbs by name; a group that is a single verb (`budget`,
  * `build-iso`, `boot-sequence`) exports one command under the name `''`.

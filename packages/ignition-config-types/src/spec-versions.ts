@@ -1,6 +1,8 @@
 /**
  * The Ignition config spec versions and which Ignition releases accept them
- * (`../shared/research/ignition.md` §2, from upstream `docs/specs.md` and release notes).
+ * (docs/ignition.md#versions, from upstream
+ * https://github.com/coreos/ignition/blob/a5d574a8d2ad42a6f5702c6982d7c5f67ec05107/docs/specs.md
+ * and the release notes).
  * A release accepts every stable 3.x spec up to its newest one plus exactly one experimental
  * spec (the next); it refuses older experimental strings and all 1.x/2.x configs.
  */
@@ -27,7 +29,7 @@ export const stableSpecVersions = specVersions.filter(
 /** The newest stable spec. */
 export const latestStableSpecVersion = '3.6.0' satisfies SpecVersion;
 
-/** OpenShift's installer emits 3.2.0 (DESIGN.md §5). */
+/** OpenShift's installer emits 3.2.0 (docs/design.md#ignition). */
 export const openshiftSpecVersion = '3.2.0' satisfies SpecVersion;
 
 /** The first Ignition release that accepts each stable spec, and its experimental spec. */

@@ -78,7 +78,7 @@ function* subschemas(node: unknown): Generator<Schema> {
  * own messages. So `required` is dropped (a missing `path` is `path not specified` later, not a
  * shape error), and unknown keys become findable: `unevaluatedProperties: false` on `allOf`
  * parents (a file is `allOf: [node, {mode, contents, append}]`), `additionalProperties: false`
- * on every other object schema that is not itself an `allOf` branch (deps.md §8).
+ * on every other object schema that is not itself an `allOf` branch (docs/deps.md#ignition-schemas).
  */
 export function strictSchema(original: Schema): Schema {
   const schema = structuredClone(original);

@@ -1,7 +1,7 @@
 /**
  * Compose a config from files, directories, links, systemd units and drop-ins, with every
  * file inlined as a data URL (shortest of percent-encoding, base64 and gzip+base64, with
- * `compression` always written, research/ignition.md §7 and §9.7). Each value is checked with
+ * `compression` always written, docs/ignition.md#data-urls, docs/ignition.md#merge). Each value is checked with
  * Ignition's rules when it is added, so a mistake is reported at the call that made it;
  * `build()` validates the whole config. Output does not depend on the order of the calls:
  * entries are sorted by path (units by name) and serialised with sorted keys.

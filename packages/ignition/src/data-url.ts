@@ -2,7 +2,7 @@
  * RFC 2397 data URLs the way Ignition reads them (vincent-petithory/dataurl, which Ignition's
  * `validateURL` and fetcher use), and the way Butane writes them (`MakeDataURL`): percent-encoded
  * with RFC 2396 "unreserved" characters kept, or standard base64, whichever is shorter, and
- * gzip when that is shorter still (research/ignition.md §3.2, §7).
+ * gzip when that is shorter still (docs/ignition.md#resources, docs/ignition.md#data-urls).
  */
 import { gzipSync, constants as zlibConstants } from 'node:zlib';
 import { IgnitionError } from './errors.ts';

@@ -1,6 +1,6 @@
 /**
  * Merge a child config into a parent exactly as Ignition's `config/merge` does
- * (research/ignition.md §4). Both must be of the same spec; Ignition translates both to its
+ * (docs/ignition.md#merge). Both must be of the same spec; Ignition translates both to its
  * newest spec first (`mergeConfigs` does the same with `translateConfig`). The rules:
  *
  *  1. Objects (Go structs) merge member by member, recursively; an object missing on one side

@@ -1,6 +1,6 @@
 /**
  * Resolve `ignition.config.replace` and `ignition.config.merge` whose sources are data URLs,
- * the way Ignition's engine renders a config (research/ignition.md §4): `replace` first (the
+ * the way Ignition's engine renders a config (docs/ignition.md#merge): `replace` first (the
  * replacement is rendered in place of the whole config), else each `merge` entry in order,
  * rendered recursively and merged as the child. The result has no references left.
  */

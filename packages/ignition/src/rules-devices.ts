@@ -1,4 +1,4 @@
-/** Ignition's rules for disks, partitions, filesystems, RAID and LUKS (research/ignition.md §3.7–3.8). */
+/** Ignition's rules for disks, partitions, filesystems, RAID and LUKS (docs/ignition.md#storage-devices). */
 import type { Disk, Filesystem, Luks, Partition, Raid, Storage } from './config.ts';
 import { checkDuplicates, type FindingCollector, type JsonPath } from './findings.ts';
 import { pathProblem } from './paths.ts';

@@ -1,6 +1,6 @@
 /**
  * Ignition's `Validate()` rules beyond the schema, with its messages and JSON paths
- * (research/ignition.md §3; messages from coreos/ignition `config/shared/errors`).
+ * (docs/ignition.md#rules; messages from coreos/ignition `config/shared/errors`).
  * `checkConfig` runs them on a decoded config of a known spec.
  */
 import type {

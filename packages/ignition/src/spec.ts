@@ -1,7 +1,7 @@
 import { type SpecVersion, specVersions } from '@hostmirror/ignition-config-types';
 
 /**
- * What differs between spec versions beyond the schema (research/ignition.md §3 and §9.3).
+ * What differs between spec versions beyond the schema (docs/ignition.md#rules, docs/ignition.md#spec-table).
  * A config is judged by the rules of its own version, as Ignition does before upgrading it.
  */
 export interface SpecRules {

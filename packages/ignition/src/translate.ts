@@ -1,5 +1,5 @@
 /**
- * Translate a config between specs (research/ignition.md §5). Upward is what Ignition does
+ * Translate a config between specs (docs/ignition.md#translate). Upward is what Ignition does
  * step by step: every step copies the fields and sets `ignition.version`; the only change of
  * meaning is 3.5→3.6, where `mode &^ 07000` strips setuid/setgid/sticky bits from files and
  * directories, because Ignition before 3.6 ignored them. Ignition has no downward translation:

@@ -2,7 +2,7 @@
  * A reader for systemd unit text that fails exactly where go-systemd's `unit.Deserialize`
  * (which Ignition's unit and drop-in `Validate()` call) fails, with its messages. It reads
  * through an emulation of Go's `bufio.Reader`, because the line-length check depends on how
- * much input that reader has buffered (research/ignition.md §3.4).
+ * much input that reader has buffered (docs/ignition.md#systemd).
  */
 import { isGoSpace } from './data-url.ts';
 

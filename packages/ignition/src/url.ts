@@ -1,5 +1,5 @@
 /**
- * Ignition's `validateURL` (research/ignition.md §3.2): Go's `net/url` parse, the scheme list
+ * Ignition's `validateURL` (docs/ignition.md#resources): Go's `net/url` parse, the scheme list
  * of the config's spec, the S3 `versionId` and ARN checks, and the data URL lexer.
  */
 import { tryDecodeDataUrl } from './data-url.ts';

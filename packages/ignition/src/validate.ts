@@ -1,5 +1,5 @@
 /**
- * Read and validate a config the way Ignition's `config.Parse` does (research/ignition.md §2):
+ * Read and validate a config the way Ignition's `config.Parse` does (docs/ignition.md#parse):
  * empty → not a config; JSON; the version stub; an exact supported version; decode into the
  * version's shapes (Go's decoder: `null` members are absent, unknown keys are warnings); then
  * the `Validate()` rules. The result is a report, never an exception.

@@ -27,12 +27,12 @@ export const DEFAULT_KARGS_END = '\n';
  * Legacy `coreKarg` header (2021-01..2021-12 ISOs), read only when kargs.json is absent:
  * 72 bytes at 32672 = 32768 - 24 - 72, in the system area before the legacy `coreiso+` slot.
  * Magic (8), u64 LE area length, u64 LE offset of the default kargs, then up to six u64 LE
- * area offsets, 0 ending the list (coreos-iso.md §1.4).
+ * area offsets, 0 ending the list (docs/coreos-iso.md#kargs-areas).
  */
 export const LEGACY_KARGS_HEADER_OFFSET = 32672;
 export const LEGACY_KARGS_MAGIC = 'coreKarg';
 export const LEGACY_KARGS_MAX_AREAS = 6;
 export const LEGACY_KARGS_HEADER_SIZE = 72;
 
-/** The karg naming the ISO's volume id; PXE boots must not carry it (installer.md §1.5). */
+/** The karg naming the ISO's volume id; PXE boots must not carry it (docs/installer.md#pxe-artifacts). */
 export const LIVE_ISO_KARG = 'coreos.liveiso';

@@ -1,6 +1,7 @@
 /**
- * CoreOS live ISO metadata (coreos-iso.md §1.2–1.5): the Ignition embed area, the kernel-argument
- * areas, features.json and the volume id, found the way coreos-installer finds them.
+ * CoreOS live ISO metadata (docs/coreos-iso.md#ignition-area, docs/coreos-iso.md#coreiso-header,
+ * docs/coreos-iso.md#kargs-areas, docs/coreos-iso.md#metadata-files): the Ignition embed area,
+ * the kernel-argument areas, features.json and the volume id, found the way coreos-installer finds them.
  */
 import {
   DEFAULT_KARGS_END,

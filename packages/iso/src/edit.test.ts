@@ -175,7 +175,7 @@ test('removeIgnitionKeepsOtherMembers: a keyfile stays; removing the last member
     await iso.write(await iso.planRemoveIgnition(), { kind: 'in-place' });
     assert.equal(await iso.embeddedIgnition(), undefined);
     assert.equal(await sha(target), original);
-    // coreos-installer keeps network keyfiles beside config.ign (coreos-iso.md §1.7).
+    // coreos-installer keeps network keyfiles beside config.ign (docs/coreos-iso.md#embed-commands).
     const keyfile = 'etc/coreos-firstboot-network/eth0.nmconnection';
     const both = new Map([
       ['config.ign', Buffer.from('{}')],

@@ -1,7 +1,7 @@
 /**
  * An edit of an image: byte ranges overwritten inside it (patches) and byte ranges added after
  * its end (appendices, streamed). One edit is written in three ways with identical results
- * (coreos-iso.md §1.6): in place, to a new file (atomically), or to a stream. Memory stays
+ * (docs/coreos-iso.md#writing-modes): in place, to a new file (atomically), or to a stream. Memory stays
  * bounded by the chunk size whatever the image size.
  */
 import { copyFile, open, realpath } from 'node:fs/promises';

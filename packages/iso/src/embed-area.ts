@@ -1,6 +1,7 @@
 /**
- * The Ignition embed area's contents (coreos-iso.md §1.2, §1.7–1.8): one xz (check CRC32)
- * newc archive of regular files, `config.ign` mode 0600, parents 0755, mtime 0, as
+ * The Ignition embed area's contents (docs/coreos-iso.md#ignition-area,
+ * docs/coreos-iso.md#embed-commands, docs/coreos-iso.md#initrd-format): one xz (check CRC32) newc
+ * archive of regular files, `config.ign` mode 0600, parents 0755, mtime 0, as
  * coreos-installer's `Initrd::to_bytes`; an empty set of members is an empty area (all zeros).
  */
 import { createCompressor } from '@hostmirror/codecs';
@@ -71,7 +72,7 @@ export async function decodeEmbedArea(
 
 /**
  * Refuse an archive (bytes, or a file path) the kernel would not unpack completely
- * (DESIGN.md §4: every archive is verified with the kernel's rules before it is placed).
+ * (docs/design.md#byte-formats: every archive is verified with the kernel's rules before it is placed).
  */
 export async function checkKernelRules(archive: Uint8Array | string, what: string): Promise<void> {
   if (typeof archive !== 'string' && archive.length === 0) return;

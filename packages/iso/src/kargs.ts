@@ -1,5 +1,5 @@
 /**
- * Kernel-argument embed areas (coreos-iso.md §1.4). Each area is the kargs, one `end`
+ * Kernel-argument embed areas (docs/coreos-iso.md#kargs-areas). Each area is the kargs, one `end`
  * character, then `pad` to exactly `size` bytes; every area holds the same bytes. Parsing
  * strips the pad run, then the end characters, then whitespace.
  */

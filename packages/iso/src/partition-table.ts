@@ -1,7 +1,7 @@
 /**
  * The partition tables an isohybrid ISO carries in its system area, so it also boots from a
  * disk: an MBR (partition 1 from sector 0 over the image) and, with EFI, a GPT whose backup
- * sits at the end of the image. Extending the image moves those ends (iso-relocation.md).
+ * sits at the end of the image. Extending the image moves those ends (docs/iso-relocation.md#fields).
  */
 import { crc32 } from '@hostmirror/codecs';
 import type { IsoPatch } from './edit.ts';

@@ -4,7 +4,7 @@ import type { IsoPatch } from './edit.ts';
 import { IsoError } from './errors.ts';
 import { formatKargsArea, type KargsAreas } from './kargs.ts';
 
-/** The whole Ignition area: `content`, then zeros to the end (coreos-iso.md §1.2). */
+/** The whole Ignition area: `content`, then zeros to the end (docs/coreos-iso.md#ignition-area). */
 export function ignitionAreaPatch(area: IgnitionArea, content: Uint8Array): IsoPatch {
   if (content.length > area.length)
     throw new IsoError(
@@ -17,7 +17,7 @@ export function ignitionAreaPatch(area: IgnitionArea, content: Uint8Array): IsoP
   return { offset: area.offset, bytes, what: `Ignition area in ${area.file}` };
 }
 
-/** Every kargs area holding `kargs`, byte-identical (coreos-iso.md §1.4). */
+/** Every kargs area holding `kargs`, byte-identical (docs/coreos-iso.md#kargs-areas). */
 export function kargsPatches(kargs: KargsAreas, value: string): IsoPatch[] {
   return kargs.areas.map((area) => ({
     offset: area.offset,

@@ -1,5 +1,5 @@
 /**
- * PXE artifacts from a CoreOS live ISO (installer.md §1.5, coreos-iso.md §3): the kernel, the
+ * PXE artifacts from a CoreOS live ISO (docs/installer.md#pxe-artifacts, docs/coreos-iso.md#pxe): the kernel, the
  * initrd with our archives appended (original bytes, zeros to 4, each archive padded to 4),
  * the rootfs, and an iPXE script whose kargs are kargs.json's default minus `coreos.liveiso=`
  * (a PXE boot has no ISO to mount) plus ours. Every file is streamed and written atomically.
@@ -15,7 +15,7 @@ import { IsoError } from './errors.ts';
 import type { IsoEntry } from './image.ts';
 import { withoutKarg } from './kargs.ts';
 
-/** Newc archives start 4-aligned from the start of the initrd (coreos-iso.md §5). */
+/** Newc archives start 4-aligned from the start of the initrd (docs/coreos-iso.md#kernel-initramfs-rules). */
 const ARCHIVE_ALIGNMENT = 4;
 /** Live PXE boots fetch the rootfs from this karg (fedora-coreos-docs live-reference). */
 const ROOTFS_URL_KARG = 'coreos.live.rootfs_url';

@@ -1,5 +1,5 @@
 /**
- * Extend a file inside the ISO without rebuilding it (DESIGN.md §4, iso-relocation.md): its
+ * Extend a file inside the ISO without rebuilding it (docs/design.md#byte-formats, docs/iso-relocation.md): its
  * bytes plus our 4-aligned archives go into a new extent after everything in the image; the
  * directory records pointing at the old extent (primary and Joliet trees) get the new extent
  * and size, every volume descriptor the new volume space size, and an isohybrid MBR/GPT the
@@ -51,7 +51,7 @@ export interface Relocation {
 
 /** ISO 9660 data lengths are u32 (ECMA-119 §9.1.4); a longer file needs several extents. */
 const MAX_EXTENT_LENGTH = 0xffff_ffff;
-/** Newc archives start 4-aligned from the start of the initrd (coreos-iso.md §5). */
+/** Newc archives start 4-aligned from the start of the initrd (docs/coreos-iso.md#kernel-initramfs-rules). */
 const ARCHIVE_ALIGNMENT = 4;
 
 const alignUp = (value: number, unit: number) => Math.ceil(value / unit) * unit;

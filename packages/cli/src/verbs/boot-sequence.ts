@@ -1,6 +1,6 @@
 /**
  * `hostmirror boot-sequence`: the mirror-mode boot sequence of a mode and topology, as text,
- * Mermaid, SVG, JSON (the plan as data) or the live Ignition config itself (DESIGN.md §3, §6).
+ * Mermaid, SVG, JSON (the plan as data) or the live Ignition config itself (docs/design.md#command, docs/design.md#mirror-mode).
  * The Ignition form needs the archives: their sha256 manifest, IDMS/ITMS and release come
  * from them.
  */

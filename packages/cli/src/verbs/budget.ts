@@ -1,5 +1,5 @@
 /**
- * `hostmirror budget`: the live host's RAM / tmpfs / embed-area budget (DESIGN.md §7).
+ * `hostmirror budget`: the live host's RAM / tmpfs / embed-area budget (docs/design.md#budget).
  * Parses options, measures the given files with `@hostmirror/budget`, prints the report, and
  * exits 1 with `… > limit; what to change` when a limit is exceeded.
  */

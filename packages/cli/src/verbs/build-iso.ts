@@ -1,5 +1,5 @@
 /**
- * `hostmirror build-iso`: the job users run (DESIGN.md §3). Parses options and calls
+ * `hostmirror build-iso`: the job users run (docs/design.md#command). Parses options and calls
  * `buildMirrorIso` (or `runDemo` for `--demo -o DIR`); prints the budget table, the boot
  * diagram and where the outputs went, or only the report with `--json`.
  */

@@ -1,5 +1,5 @@
 /**
- * `hostmirror ignition validate | merge | translate` (DESIGN.md §3). Parses options and calls
+ * `hostmirror ignition validate | merge | translate` (docs/design.md#command). Parses options and calls
  * `@hostmirror/ignition`; nothing else.
  */
 import { readFile } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 /**
- * `hostmirror initrd build | append | ls | verify` (DESIGN.md §3). Parses options and calls
+ * `hostmirror initrd build | append | ls | verify` (docs/design.md#command). Parses options and calls
  * `@hostmirror/initrd`; nothing else.
  */
 import { resolve } from 'node:path';

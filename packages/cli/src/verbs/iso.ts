@@ -1,5 +1,5 @@
 /**
- * `hostmirror iso …` (DESIGN.md §3): inspect a CoreOS live ISO, embed Ignition and kargs,
+ * `hostmirror iso …` (docs/design.md#command): inspect a CoreOS live ISO, embed Ignition and kargs,
  * show or reset them, extend the initrd, write PXE artifacts. Logic lives in `@hostmirror/iso`;
  * this file parses options and picks the output: `-o FILE`, `-o -` (stdout) or `--in-place`.
  */

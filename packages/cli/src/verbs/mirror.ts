@@ -1,6 +1,7 @@
 /**
  * `hostmirror mirror …`: oc-mirror archives, ImageSetConfiguration and registries.conf
- * (DESIGN.md §3, §6). Parses options and calls `@hostmirror/oc-mirror-archive` and `@hostmirror/host-config`; nothing else.
+ * (docs/design.md#command, docs/design.md#mirror-mode). Parses options and calls
+ * `@hostmirror/oc-mirror-archive` and `@hostmirror/host-config`; nothing else.
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '@hostmirror/atomic-file';
