@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Make pnpm available without corepack (corepack fails on this registry: it serves no
-# signatures; research/deps.md §11). pnpm is installed once into .tools/ with plain npm,
+# signatures; docs/deps.md#tooling). pnpm is installed once into .tools/ with plain npm,
 # pinned to the version in package.json "packageManager", and its bin folder is printed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

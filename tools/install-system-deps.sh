@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install the Debian packages the real-system tests use (DESIGN.md §8), only those missing,
+# Install the Debian packages the real-system tests use (docs/design.md#testing), only those missing,
 # and only when running as root with apt-get. Otherwise say what is missing and go on: the
 # tests that need a missing tool then fail with a message naming its package.
 # Recommended packages are installed too, as on the machines where the tests were written.

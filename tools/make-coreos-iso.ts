@@ -4,7 +4,7 @@
  * rootfs.img}`, a 256 KiB all-zero `images/ignition.img`, `coreos/igninfo.json`,
  * `coreos/kargs.json` (kargs areas in `isolinux/isolinux.cfg` and `EFI/fedora/grub.cfg`, with
  * `pad`/`end`), `coreos/features.json`, and a volume id equal to the `coreos.liveiso=` karg.
- * Built with xorriso as an isohybrid image (MBR, and GPT when EFI is on), as boot.md §3 does.
+ * Built with xorriso as an isohybrid image (MBR, and GPT when EFI is on), as docs/boot.md#iso-boot does.
  *
  *   node --import tsx tools/make-coreos-iso.ts -o OUT.iso [--kernel F] [--initrd F]
  *        [--volume-id ID] [--karg K]... [--rootfs-size BYTES] [--no-efi] [--busybox]
@@ -58,9 +58,9 @@ async function run(
 export const ISOLINUX_BIN = '/usr/lib/ISOLINUX/isolinux.bin';
 export const ISOHYBRID_MBR = '/usr/lib/ISOLINUX/isohdpfx.bin';
 export const LDLINUX_C32 = '/usr/lib/syslinux/modules/bios/ldlinux.c32';
-/** The embed area of current CoreOS ISOs: 256 KiB (coreos-iso.md §1.2). */
+/** The embed area of current CoreOS ISOs: 256 KiB (docs/coreos-iso.md#ignition-area). */
 export const IGNITION_AREA_SIZE = 262144;
-/** The kargs area size of the 2021-09..2023-07 x86_64 fixtures (coreos-iso.md §1.4). */
+/** The kargs area size of the 2021-09..2023-07 x86_64 fixtures (docs/coreos-iso.md#kargs-areas). */
 export const KARGS_AREA_SIZE = 1139;
 /** The text right after each kargs area in CoreOS boot configs. */
 export const KARGS_MARKER = '# COREOS_KARG_EMBED_AREA\n';
@@ -89,7 +89,7 @@ export interface MakeCoreosIsoOptions {
   /** UEFI boot (GRUB in images/efiboot.img, GPT); default true. */
   efi?: boolean;
   /**
-   * `xorriso` (default; boot.md §3) or `genisoimage`, then syslinux's `isohybrid --uefi`, the
+   * `xorriso` (default; docs/boot.md#iso-boot) or `genisoimage`, then syslinux's `isohybrid --uefi`, the
    * way coreos-assembler builds CoreOS ISOs: the ISO volume then ends before the MBR padding
    * and the backup GPT (iso-relocation.md).
    */

@@ -1,6 +1,6 @@
 /**
  * The boot-sequence scripts run for real against temporary roots, with Debian's
- * docker-registry and skopeo, in private network and mount namespaces (DESIGN.md §8).
+ * docker-registry and skopeo, in private network and mount namespaces (docs/design.md#testing).
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';

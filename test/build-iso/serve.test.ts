@@ -1,5 +1,5 @@
 /**
- * The emitted live Ignition does what it says, with the real consumers (DESIGN.md §8): it is
+ * The emitted live Ignition does what it says, with the real consumers (docs/design.md#testing): it is
  * read back from the built ISO's embed area; Debian's `ignition-validate` accepts it;
  * `ignition-apply` writes its files and units into a temporary root; the pre-pivot hook from
  * the ISO's extended initrd installs the registry program (Debian's docker-registry) there;
@@ -20,7 +20,7 @@ import { inNamespace, stepsTable } from '../boot-sequence/support.ts';
 import { requireFile, requireTool, runTool } from '../support/tools.ts';
 import { demoInputs, optionsFor } from './support.ts';
 
-/** Debian's Ignition binary is multi-call; as `ignition-apply` it writes a config into a root (ignition.md §8). */
+/** Debian's Ignition binary is multi-call; as `ignition-apply` it writes a config into a root (docs/ignition.md#real-binaries). */
 const IGNITION_BINARY = '/usr/lib/dracut/modules.d/30ignition/ignition';
 const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
 

@@ -1,6 +1,6 @@
 /**
  * `hostmirror initrd verify` against the kernel itself: for initrds broken the ways the kernel
- * refuses (boot.md §2), both must see the fault, at the same segment. Each initrd is the base
+ * refuses (docs/boot.md#appended-archives), both must see the fault, at the same segment. Each initrd is the base
  * busybox initrd plus one tail made with system tools only (cpio, gzip, zstd, head, cat).
  */
 import assert from 'node:assert/strict';

@@ -96,7 +96,7 @@ describe('the kernel unpacks an appended overlay', { concurrency: 2 }, () => {
         segments.map((segment) => segment.codec),
         ['gzip', codec],
       );
-      // An uncompressed archive must start 4-aligned from the start of the initrd (boot.md §2).
+      // An uncompressed archive must start 4-aligned from the start of the initrd (docs/boot.md#appended-archives).
       if (codec === 'none') assert.equal((segments[1]?.offset ?? 1) % 4, 0);
 
       const boot = await bootKernel({ kernel, initrd, timeoutMs: 90_000 });

@@ -10,7 +10,7 @@
  * Each must be refused with a spec error (exit 1, no output file).
  *
  * And `hostmirror initrd verify` passes a whole initrd in which a file's folder has no entry in
- * any segment: the kernel drops that file without a message (boot.md §2; the boot below shows
+ * any segment: the kernel drops that file without a message (docs/boot.md#appended-archives; the boot below shows
  * it), so the verifier must report it, with the entry's offset.
  */
 import assert from 'node:assert/strict';

@@ -2,7 +2,7 @@
  * A small overlay that exercises what the kernel and the classic tools care about: an
  * executable, a real binary, nested new folders, a symlink, an empty file, a UTF-8 name,
  * names and bodies of every length mod 4 (padding), a file given inline, and a file that
- * overrides one of the base initrd's. Written as the DESIGN.md §3 spec, YAML 1.1 octal modes.
+ * overrides one of the base initrd's. Written as the docs/design.md#initrd-spec spec, YAML 1.1 octal modes.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';

@@ -4,7 +4,7 @@ import { access, constants } from 'node:fs/promises';
 /** Debian package `ignition` (bookworm 2.14.0): the validator and the multi-call binary. */
 export const ignitionValidatePath = '/usr/bin/ignition-validate';
 export const ignitionBinaryPath = '/usr/lib/dracut/modules.d/30ignition/ignition';
-/** Specs Debian's 2.14 accepts (research/ignition.md §2). */
+/** Specs Debian's 2.14 accepts (docs/ignition.md#versions). */
 export const debianIgnitionSpecs = ['3.0.0', '3.1.0', '3.2.0', '3.3.0', '3.4.0-experimental'];
 
 /** Fail (never skip) when the Debian package is missing: CI installs it. */

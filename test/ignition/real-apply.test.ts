@@ -1,6 +1,6 @@
 /**
  * Configs made by our builder are applied by the real Ignition (Debian's 2.14 binary run as
- * `ignition-apply`, research/ignition.md §8) into a temporary root, and what it writes is what
+ * `ignition-apply`, docs/ignition.md#real-binaries) into a temporary root, and what it writes is what
  * we asked for. Merge and replace of data-URL children are cross-checked the same way: the
  * tree Ignition makes from the parent equals the tree it makes from our rendered config.
  */

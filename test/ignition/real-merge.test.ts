@@ -1,7 +1,7 @@
 /**
  * Merge cross-check with the real Ignition: each merge conformance case that needs no network
  * is turned into a 3.3.0 parent referencing its child through a data URL, and Ignition's
- * fetch-offline stage writes the merged config to its cache (research/ignition.md §8). That
+ * fetch-offline stage writes the merged config to its cache (docs/ignition.md#real-binaries). That
  * config, with empty members removed, must equal our merge.
  */
 import assert from 'node:assert/strict';

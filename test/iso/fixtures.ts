@@ -1,6 +1,6 @@
 /**
- * The coreos-installer fixture ISOs (../shared/fixtures/coreos-installer, xz-compressed) and
- * what coreos-installer reports for each (research/coreos-iso.md §2 and its embed.rs tests):
+ * The coreos-installer fixture ISOs (test/fixtures/coreos-installer, xz-compressed) and
+ * what coreos-installer reports for each (docs/coreos-iso.md#fixtures and its embed.rs tests):
  * the Ignition embed area and the kargs areas. Offsets are bytes in the decompressed ISO.
  */
 import { createReadStream } from 'node:fs';

@@ -27,7 +27,7 @@ export const IDMS_DESTINATION = 'registry.example:5000';
 const REGISTRY_TREE = 'docker/registry/v2';
 export const CATALOG_REPOSITORY = 'redhat/redhat-operator-index';
 export const CATALOG_TAG = 'v4.14';
-/** Operator content keeps its path in the mirror (mirror.md §3.4): source host + this path. */
+/** Operator content keeps its path in the mirror (docs/mirror.md#naming): source host + this path. */
 export const OPERATOR_SOURCE_HOST = 'registry.example.com';
 export const BUNDLE_REPOSITORY = 'foo/foo-operator-bundle';
 export const OPERATOR_REPOSITORY = 'foo/foo-operator';

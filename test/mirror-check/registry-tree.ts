@@ -1,6 +1,6 @@
 /**
  * Write a distribution registry storage tree directly (the layout docker-registry wrote in
- * fixture.ts, mirror.md §6.2), for archives too large to push one image at a time: the timing
+ * fixture.ts, docs/mirror.md#registry-layout), for archives too large to push one image at a time: the timing
  * test's release of ~200 components. Blobs under `blobs/sha256/<2>/<hex>/data`, repositories'
  * `_manifests/revisions`, `_manifests/tags/<tag>/{current,index}` and `_layers` link files.
  */

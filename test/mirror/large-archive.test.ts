@@ -1,5 +1,5 @@
 /**
- * Indexing reads headers only (DESIGN.md §6): a generated 20 GiB sparse archive, with blobs
+ * Indexing reads headers only (docs/design.md#mirror-mode): a generated 20 GiB sparse archive, with blobs
  * over 8 GiB (PAX sizes) and GNU base-256 sizes, is indexed in milliseconds, reading a few
  * hundred KiB (counted by the kernel in /proc/self/io) with flat memory.
  */

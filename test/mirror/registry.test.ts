@@ -46,7 +46,7 @@ interface LayoutImage {
   layers: Record<string, string>[];
 }
 
-/** An OCI image layout with gzip layers, made without network (mirror.md §6.1); ref → manifest digest. */
+/** An OCI image layout with gzip layers, made without network (docs/mirror.md#registry-layout); ref → manifest digest. */
 async function writeOciLayout(dir: string, images: LayoutImage[]): Promise<Map<string, string>> {
   const layout = new OciLayout(dir);
   const digests = new Map<string, string>();

@@ -84,7 +84,7 @@ test('one boot sees a good appended archive and reports a CRC64 xz one', async (
   await writeFile(join(tree, 'harness/bad.txt'), 'bad-archive\n');
   const initrd = join(work, 'initrd.img');
   // Good: gzip of harness/ + harness/good.txt. Bad: xz with liblzma's default CRC64 check,
-  // which the kernel refuses (boot.md §2).
+  // which the kernel refuses (docs/boot.md#appended-archives).
   await runShell(
     [
       'set -e',

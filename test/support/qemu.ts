@@ -1,7 +1,7 @@
 /**
  * Boot Debian's kernel (and CoreOS-layout ISOs) under qemu for real-system tests.
  *
- * Facts from `../shared/research/boot.md`, measured on these machines:
+ * Facts from `docs/boot.md`, measured on these machines:
  * - `/dev/kvm` is kvm_pvm and cannot boot a stock kernel, so qemu runs under TCG; a kernel +
  *   busybox initrd boot takes ~5 s on one core, and two boots in parallel do not slow each other.
  * - A broken initrd segment does not stop the boot: the kernel prints
@@ -47,14 +47,14 @@ export const ovmfVars = '/usr/share/OVMF/OVMF_VARS_4M.fd';
 /** The kernel command line that puts the console on the first serial port and makes a panic exit. */
 export const serialConsoleAppend = 'console=ttyS0 panic=-1';
 
-/** Guest memory: enough for a busybox initrd plus ~100 MiB of appended archives (boot.md §1). */
+/** Guest memory: enough for a busybox initrd plus ~100 MiB of appended archives (docs/boot.md#kvm). */
 export const defaultMemoryMiB = 256;
-/** GRUB under OVMF runs out of memory with 256 MiB (boot.md §3). */
+/** GRUB under OVMF runs out of memory with 256 MiB (docs/boot.md#iso-boot). */
 export const uefiMemoryMiB = 512;
 /** A TCG boot takes 5–10 s here; this bound leaves room for a loaded machine. */
 export const defaultBootTimeoutMs = 120_000;
 
-/** At most this many qemu processes at once on the machine (2 cores; boot.md §1). */
+/** At most this many qemu processes at once on the machine (2 cores; docs/boot.md#kvm). */
 export const maxParallelBoots = 2;
 
 /** Console markers printed by the base initrd's `/init`. */
@@ -85,7 +85,7 @@ export interface DebianKernel {
 
 /**
  * The kernel that `linux-image-amd64` currently depends on. The ABI number changes with security
- * updates, so it is resolved from the installed meta package each time (boot.md §0).
+ * updates, so it is resolved from the installed meta package each time (docs/boot.md#environment).
  */
 export async function findDebianKernel(): Promise<DebianKernel> {
   const dpkgQuery = await requireTool('dpkg-query');
@@ -478,7 +478,7 @@ export interface IsoBootOptions {
 /**
  * Boot an ISO as a CD-ROM through SeaBIOS and its El Torito image (isolinux in a CoreOS-layout
  * ISO). The kernel command line comes from the ISO's boot config and must put the console on
- * ttyS0. boot.md §3: ~6 s.
+ * ttyS0. docs/boot.md#iso-boot: ~6 s.
  */
 export function bootIsoCdrom(
   iso: string,
@@ -493,7 +493,7 @@ export function bootIsoCdrom(
 
 /**
  * Boot an ISO as a CD-ROM under UEFI (OVMF, then the ISO's EFI image, GRUB in a CoreOS-layout
- * ISO), with a private copy of the firmware variables. boot.md §3: ~10 s, needs `-m 512`.
+ * ISO), with a private copy of the firmware variables. docs/boot.md#iso-boot: ~10 s, needs `-m 512`.
  */
 export async function bootIsoUefi(iso: string, options: IsoBootOptions = {}): Promise<BootResult> {
   await requireFile(ovmfCode, 'ovmf');
@@ -519,7 +519,7 @@ export async function bootIsoUefi(iso: string, options: IsoBootOptions = {}): Pr
   }
 }
 
-/** Boot an isohybrid ISO as a hard disk through SeaBIOS and its MBR (boot.md §3: ~6.6 s). */
+/** Boot an isohybrid ISO as a hard disk through SeaBIOS and its MBR (docs/boot.md#iso-boot: ~6.6 s). */
 export function bootIsoHybridDisk(iso: string, options: IsoBootOptions = {}): Promise<BootResult> {
   return runQemu({
     qemuArgs: ['-drive', `file=${iso},format=raw,if=ide,snapshot=on`],

@@ -13,7 +13,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 
 /**
  * The Debian package (bookworm) that provides each command the tests use
- * (`dpkg -S` on the test machine; DESIGN.md §8 lists the set).
+ * (`dpkg -S` on the test machine; docs/design.md#testing lists the set).
  */
 export const debianPackageOf = {
   'qemu-system-x86_64': 'qemu-system-x86',

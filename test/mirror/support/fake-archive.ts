@@ -3,7 +3,7 @@ import { TarBuilder, type TarFormat } from './tar-builder.ts';
 
 /**
  * Synthetic oc-mirror v2 chunks for unit tests: the distribution storage layout
- * (mirror.md §6.2) written member by member. The real-registry test in
+ * (docs/mirror.md#registry-layout) written member by member. The real-registry test in
  * test/mirror/registry.test.ts makes the genuine article with docker-registry and skopeo.
  */
 export interface FakeImage {

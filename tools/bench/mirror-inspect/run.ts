@@ -1,6 +1,6 @@
 /**
  * Benchmark (not a test): `hostmirror mirror inspect` against `tar -tf` on the same generated
- * oc-mirror v2 archive, shaped like a release (DESIGN.md §6: "an 18 GB archive lists in
+ * oc-mirror v2 archive, shaped like a release (docs/design.md#mirror-mode: "an 18 GB archive lists in
  * milliseconds"): 190 component images of 4 sparse layers each plus one 8.25 GiB layer (a
  * PAX size), ~1 000 blobs and ~1 700 link files, ≈ 17 GiB on paper, a few MiB on disk.
  *
