@@ -21,7 +21,7 @@ import type {
   PreloadImage,
 } from './types.ts';
 
-/** oc-mirror puts the release images here (mirror.md §3.4). */
+/** oc-mirror puts the release images here (docs/mirror.md#naming). */
 export const RELEASE_REPOSITORY = 'openshift/release-images';
 /** Where the unpack step puts the storage tree: `<volume>/hostmirror/registry`. */
 export const REGISTRY_ROOT = `${VOLUME_MOUNT}/hostmirror/registry`;

@@ -1,9 +1,9 @@
 /**
- * Names and on-disk paths of the mirror-mode boot sequence (DESIGN.md §6). The scripts in
+ * Names and on-disk paths of the mirror-mode boot sequence (docs/design.md#mirror-mode). The scripts in
  * `scripts/` use the same paths; `hostmirror-lib.sh` is the other place they are written.
  */
 
-/** Where our step scripts are installed; upstream's agent scripts live there too (installer.md §1.2). */
+/** Where our step scripts are installed; upstream's agent scripts live there too (docs/installer.md#agent-ignition). */
 export const SCRIPT_DIR = '/usr/local/bin';
 /** The shared helpers every step script sources from its own folder. */
 export const SCRIPT_LIBRARY = 'hostmirror-lib.sh';
@@ -26,12 +26,12 @@ export const PRELOAD_LIST_FILE = '/etc/hostmirror/preload.list';
 export const STATE_DIR = '/run/hostmirror';
 /**
  * Where the data volume is mounted. `/var/mnt` is where telco-ran-tools mounts its `data`
- * partition (installer.md §3.4); only the mount point is on the RAM-backed live `/var`.
+ * partition (docs/installer.md#telco-precaching); only the mount point is on the RAM-backed live `/var`.
  */
 export const VOLUME_MOUNT = '/var/mnt/hostmirror';
 /**
  * The volume's partition or filesystem label: `data`, as telco-ran-tools partitions it and
- * as `coreos-installer --save-partlabel data` keeps it across the install (installer.md §3.4).
+ * as `coreos-installer --save-partlabel data` keeps it across the install (docs/installer.md#telco-precaching).
  */
 export const DEFAULT_VOLUME_LABEL = 'data';
 /** The registry program on the booted system (the pre-pivot hook or the restore step puts it there). */
@@ -40,7 +40,7 @@ export const REGISTRY_BINARY = '/usr/local/bin/hostmirror-registry';
 export const INITRD_REGISTRY_BINARY = '/usr/lib/hostmirror/registry';
 /**
  * dracut runs (sources) `/usr/lib/dracut/hooks/pre-pivot/*.sh` before switch-root, where
- * openshift/installer puts its agent copy hook (installer.md §1.3).
+ * openshift/installer puts its agent copy hook (docs/installer.md#agent-cpio).
  */
 export const PRE_PIVOT_HOOK = '/usr/lib/dracut/hooks/pre-pivot/90-hostmirror-registry.sh';
 /**
@@ -50,8 +50,8 @@ export const PRE_PIVOT_HOOK = '/usr/lib/dracut/hooks/pre-pivot/90-hostmirror-reg
  */
 export const DEFAULT_REGISTRY_NAME = 'registry.hostmirror.internal';
 /**
- * The registry's port: distribution's default (mirror.md §5). Not 22625, which OpenShift's
- * own internal release image registry takes on control-plane nodes (installer.md §3.3).
+ * The registry's port: distribution's default (docs/mirror.md#registry). Not 22625, which OpenShift's
+ * own internal release image registry takes on control-plane nodes (docs/installer.md#registry-less-design).
  */
 export const DEFAULT_REGISTRY_PORT = 5000;
 /** How long a host waits for the registry: node0 may still be unpacking an 18 GB archive set. */
@@ -60,8 +60,8 @@ export const DEFAULT_READY_TIMEOUT_SECONDS = { live: 3600, installed: 600 } as c
 export const VOLUME_WAIT_SECONDS = 15;
 
 /**
- * The live-ISO services that must not start before the mirror answers (DESIGN.md §6;
- * `assisted-service*.service` are the three units the agent ISO enables, installer.md §1.2).
+ * The live-ISO services that must not start before the mirror answers (docs/design.md#mirror-mode;
+ * `assisted-service*.service` are the three units the agent ISO enables, docs/installer.md#agent-ignition).
  * Our units are `Before=` them, and each gets a drop-in with `Requires=`, so a failed mirror
  * stops the install at once with "Dependency failed" instead of letting pulls time out.
  */
@@ -77,7 +77,7 @@ export const LIVE_GATED_UNITS = [
 
 /**
  * The installed system's services that pull images at first boot (telco-ran-tools orders its
- * precache unit before the MCD pull, installer.md §3.4). Here the drop-in only `Wants=`: a
+ * precache unit before the MCD pull, docs/installer.md#telco-precaching). Here the drop-in only `Wants=`: a
  * node whose mirror fails still boots, and node0's registry is no longer needed once the
  * cluster runs.
  */
@@ -94,5 +94,5 @@ export const GATE_DROPIN = '10-hostmirror.conf';
 /** MachineConfig API (machineconfiguration.openshift.io/v1) and the role label MCO pools select. */
 export const MACHINE_CONFIG_API_VERSION = 'machineconfiguration.openshift.io/v1';
 export const MACHINE_CONFIG_ROLE_LABEL = 'machineconfiguration.openshift.io/role';
-/** OpenShift renders MachineConfigs at Ignition spec 3.2.0 (installer.md §1.2). */
+/** OpenShift renders MachineConfigs at Ignition spec 3.2.0 (docs/installer.md#agent-ignition). */
 export const DEFAULT_IGNITION_SPEC = '3.2.0';

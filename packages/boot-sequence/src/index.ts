@@ -1,4 +1,4 @@
-// @hostmirror/boot-sequence: the mirror-mode boot sequence (DESIGN.md §6): the steps as data, their units and scripts,
+// @hostmirror/boot-sequence: the mirror-mode boot sequence (docs/design.md#mirror-mode): the steps as data, their units and scripts,
 // and what they become: live Ignition, the initrd overlay, MachineConfigs, a diagram.
 
 export {

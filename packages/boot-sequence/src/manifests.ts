@@ -81,7 +81,7 @@ function manifestFile(kind: string, name: string): string {
 
 /**
  * The cluster's mirror configuration from the archive's `working-dir/cluster-resources/`
- * (DESIGN.md §6, installer.md design implication 12): IDMS, ITMS and ICSP with every mirror
+ * (docs/design.md#mirror-mode, docs/installer.md#cluster-mirror-config): IDMS, ITMS and ICSP with every mirror
  * moved to `<registryName>:<port>`, CatalogSources whose image moves there too, and the
  * release signature ConfigMaps unchanged. MCO renders the mirror sets into each node's
  * registries.conf, so the installed nodes pull from the mirror as the live ISO did. Other

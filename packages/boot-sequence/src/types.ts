@@ -1,4 +1,4 @@
-/** Where the hosts get their images from (DESIGN.md §6). */
+/** Where the hosts get their images from (docs/design.md#mirror-mode). */
 export type MirrorMode = 'node0' | 'every-node' | 'preload';
 export const MIRROR_MODES: readonly MirrorMode[] = ['node0', 'every-node', 'preload'];
 

@@ -5,7 +5,7 @@ import { BuildIsoError } from './errors.ts';
 /**
  * The facts build-iso needs from `install-config.yaml` and `agent-config.yaml`, read the way
  * openshift-install reads them: YAML 1.1 (sigs.k8s.io/yaml on go-yaml v2), so `no` is false
- * and `0644` is octal (research/deps.md §9).
+ * and `0644` is octal (docs/deps.md#yaml).
  */
 export type Topology = 'sno' | 'compact' | 'ha';
 

@@ -6,7 +6,7 @@ import { basename, join } from 'node:path';
 import { V1_CHUNK_NAME, V2_CHUNK_NAME } from '@hostmirror/oc-mirror-archive';
 import { BuildIsoError } from './errors.ts';
 
-/** Debian's distribution registry (package docker-registry, research/mirror.md §5). */
+/** Debian's distribution registry (package docker-registry, docs/mirror.md#registry). */
 export const DEFAULT_REGISTRY_BINARY = '/usr/bin/docker-registry';
 const HASH_CHUNK = 1024 * 1024;
 

@@ -18,7 +18,7 @@ import {
 } from '@hostmirror/oc-mirror-archive';
 import { stringify } from 'yaml';
 
-/** config.openshift.io/v1 mirror sets (what oc-mirror v2 writes, mirror.md §3.3). */
+/** config.openshift.io/v1 mirror sets (what oc-mirror v2 writes, docs/mirror.md#cluster-resources). */
 const MIRROR_SET_API_VERSION = 'config.openshift.io/v1';
 const MIRROR_SET_KINDS = new Set([
   'ImageDigestMirrorSet',

@@ -12,7 +12,7 @@ import type { CoreosIso, IsoEdit } from '@hostmirror/iso';
 import { BuildIsoError } from './errors.ts';
 import type { FileDigest } from './pipeline.ts';
 
-/** Newc archives start 4-aligned from the start of the initrd (coreos-iso.md §5). */
+/** Newc archives start 4-aligned from the start of the initrd (docs/coreos-iso.md#kernel-initramfs-rules). */
 const INITRD_ALIGNMENT = 4;
 const padFor = (size: number) => (INITRD_ALIGNMENT - (size % INITRD_ALIGNMENT)) % INITRD_ALIGNMENT;
 
@@ -49,7 +49,7 @@ export interface PxeArtifacts {
   initrd: FileDigest;
   rootfs: FileDigest;
   ipxe: FileDigest | undefined;
-  /** Kernel arguments for a PXE boot: the ISO's minus `coreos.liveiso=` (installer.md §1.5). */
+  /** Kernel arguments for a PXE boot: the ISO's minus `coreos.liveiso=` (docs/installer.md#pxe-artifacts). */
   kargs: string;
 }
 
@@ -84,7 +84,7 @@ export function pxeArtifactPaths(folder: string, stem: string, baseUrl: string |
 
 /**
  * PXE files: the kernel and rootfs as in the ISO; the initrd as the ISO's, then our overlay,
- * then the Ignition archive, each 4-aligned (what `agentpxefiles.go` does, installer.md §1.5).
+ * then the Ignition archive, each 4-aligned (what `agentpxefiles.go` does, docs/installer.md#pxe-artifacts).
  * With a base URL, an iPXE script too (rootfs_url must be absolute: dracut fetches it).
  */
 export async function writePxeArtifacts(options: {

@@ -1,6 +1,6 @@
 /**
  * `buildMirrorIso`: from a CoreOS live ISO, install-config.yaml + agent-config.yaml, oc-mirror
- * archive(s) and a registry program to a mirror-mode ISO (DESIGN.md §3, §6, §7). Everything is
+ * archive(s) and a registry program to a mirror-mode ISO (docs/design.md#command, docs/design.md#mirror-mode, docs/design.md#budget). Everything is
  * read, composed and checked first (configs, archive index, release, mirror check, manifest,
  * live Ignition, overlay, budget); only then are outputs written, each whole or not at all,
  * the report last. The input ISO is only read.
@@ -99,7 +99,7 @@ export interface BuildProgress {
 /** Enough of the kernel to read its boot header magic. */
 const KERNEL_HEAD_BYTES = 4096;
 
-/** The mirror mode when none is given (DESIGN.md §6: node0 serves, the others pull from it). */
+/** The mirror mode when none is given (docs/design.md#mirror-mode: node0 serves, the others pull from it). */
 const DEFAULT_MODE: MirrorMode = 'node0';
 
 const silentProgress: BuildProgress = { start() {}, advance() {}, done() {} };
@@ -293,7 +293,7 @@ function mirrorRules(
 ): MirrorRule[] {
   if (resources.imageDigestMirrors.length + resources.imageTagMirrors.length > 0)
     return mirrorRulesFromArchive(resources, archive, { host, neverContactSource: true });
-  // No IDMS/ITMS in the archive: oc-mirror's release naming (mirror.md §3.4).
+  // No IDMS/ITMS in the archive: oc-mirror's release naming (docs/mirror.md#naming).
   return mirrorRulesFromPairs(
     [
       { source: RELEASE_SOURCE, mirror: `${host}/openshift/release-images` },
@@ -689,7 +689,7 @@ async function writeCompanions(
       stem: stemOf(options.output),
       overlay: { path: overlay.path, size: overlay.digest.size },
       ignitionArchive: boot.embedArchive,
-      // The ISO's kargs minus `coreos.liveiso=`: a PXE boot has no ISO to mount (installer.md §1.5).
+      // The ISO's kargs minus `coreos.liveiso=`: a PXE boot has no ISO to mount (docs/installer.md#pxe-artifacts).
       kargs: withoutKarg(resultKargs ?? '', LIVE_ISO_KARG),
       baseUrl: options.pxeBaseUrl,
       overwrite,

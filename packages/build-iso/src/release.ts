@@ -1,6 +1,6 @@
 /**
  * Which release image the cluster installs, and proof that the archive holds it. The order is
- * openshift-install's (installer.md §1.1): `--release-image`, else the environment variable
+ * openshift-install's (docs/installer.md#agent-iso): `--release-image`, else the environment variable
  * `OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRIDE`, else the single release in the archive.
  */
 import { type MirrorArchive, parseImageReference } from '@hostmirror/oc-mirror-archive';
@@ -8,7 +8,7 @@ import { BuildIsoError } from './errors.ts';
 
 /** The variable openshift-install reads to install another release than its pinned one. */
 export const RELEASE_OVERRIDE_VARIABLE = 'OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRIDE';
-/** oc-mirror's repository for release images, and their source (mirror.md §3.4). */
+/** oc-mirror's repository for release images, and their source (docs/mirror.md#naming). */
 export const RELEASE_IMAGES_REPOSITORY = 'openshift/release-images';
 export const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
 

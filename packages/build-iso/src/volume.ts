@@ -1,6 +1,6 @@
 /**
  * `hostmirror volume prepare`: a disk image holding the mirror volume the boot sequence looks
- * for (DESIGN.md §6): a GPT whose one partition is named `data`, with an ext4 filesystem
+ * for (docs/design.md#mirror-mode): a GPT whose one partition is named `data`, with an ext4 filesystem
  * labelled `data` holding the archives in its top folder (the names of the sha256 manifest).
  * Write it to the host's second disk (`dd if=volume.img of=/dev/sdb bs=4M conv=fsync`) or
  * attach it as a virtual disk. Made without root: `mkfs.ext4 -d` fills the filesystem from a

@@ -22,7 +22,7 @@ import {
  * The strict registries.conf validator: for what hostmirror writes and what it accepts from
  * users. c/image (registries-conf.ts has its loading rules) ignores unknown keys silently and
  * keeps the first of two tables with one prefix without a word, so a typo like
- * `mirror-by-digest` or a duplicated table changes behaviour unnoticed (mirror.md §1.3). Here
+ * `mirror-by-digest` or a duplicated table changes behaviour unnoticed (docs/mirror.md#registries-conf). Here
  * those are errors, with their place; a file that passes is then loaded with c/image's rules,
  * so `config` is the same model the resolver uses.
  */
@@ -215,7 +215,7 @@ function checkPrefix(
       checker.error(
         'bad-prefix',
         `${path}.prefix`,
-        `Prefix ${JSON.stringify(prefix)} names a tag or digest; containers/image does not match tag pulls against it (mirror.md §1.3). Use the repository only.`,
+        `Prefix ${JSON.stringify(prefix)} names a tag or digest; containers/image does not match tag pulls against it (containers-registries.conf(5), tested with containers/image 5.23). Use the repository only.`,
       );
     } else if (!isRepositoryScope(prefix)) {
       checker.error(
@@ -323,7 +323,7 @@ function crossChecks(checker: Checker, registries: (WrittenTable | undefined)[])
         checker.warn(
           'insecure-not-on-mirror',
           `registry[${index}].mirror[${mirrorIndex}].insecure`,
-          `${hostOf(mirror.location)} is insecure in its own [[registry]], but that does not reach mirror endpoints (mirror.md §1.2): set insecure = true on this mirror table too, or use TLS with a certs.d CA.`,
+          `${hostOf(mirror.location)} is insecure in its own [[registry]], but that does not reach mirror endpoints (containers-registries.conf(5): a mirror inherits nothing from another table): set insecure = true on this mirror table too, or use TLS with a certs.d CA.`,
         );
     });
   });

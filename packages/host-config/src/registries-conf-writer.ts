@@ -9,8 +9,8 @@ import type { PullFromMirror } from './registries-conf.ts';
 import { isRepositoryScope, validateRegistriesConf } from './registries-conf-strict.ts';
 
 /**
- * Write the registries.conf v2 drop-in for a mirror exactly as DESIGN.md §6 says, which is how
- * the machine-config-operator renders IDMS/ITMS (mirror.md §1.4): one `[[registry]]` per
+ * Write the registries.conf v2 drop-in for a mirror exactly as docs/design.md#mirror-mode says, which is how
+ * the machine-config-operator renders IDMS/ITMS (docs/mirror.md#registries-conf): one `[[registry]]` per
  * source with `prefix = ""` and `location = source`; each mirror with its own
  * `pull-from-mirror` ("digest-only" from IDMS/ICSP, "tag-only" from ITMS); `blocked = true`
  * when the source must never be contacted; never `mirror-by-digest-only` (with
@@ -94,7 +94,7 @@ function splitScope(scope: string): { host: string; path: string } {
  * Where a mirror set's mirror lives in this archive. oc-mirror names mirrors
  * `<destination>/<path>`; unpacked, the archive's repositories sit at the registry root, so
  * the destination host (and any namespace it added) is dropped until the rest names
- * repositories the archive holds (mirror.md §3.4).
+ * repositories the archive holds (docs/mirror.md#naming).
  */
 export function relocateMirror(
   mirror: string,

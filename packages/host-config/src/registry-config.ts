@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 
 /**
  * The distribution registry's `config.yml` (Debian docker-registry 2.8.2,
- * `configuration.md`; mirror.md §5): filesystem root on disk (the tree lands at
+ * `configuration.md`; docs/mirror.md#registry): filesystem root on disk (the tree lands at
  * `<root>/docker/registry/v2`), read-only maintenance mode (pushes get 405), deletes off,
  * upload purging off (it would write to a read-only tree), TLS, a debug address serving
  * `/debug/health`, and the storage health check.
@@ -11,7 +11,7 @@ import { stringify } from 'yaml';
 
 /** The registry config format version ("version: 0.1" is the only one). */
 const REGISTRY_CONFIG_VERSION = '0.1';
-/** Where the tree lives when the registry runs on a host (DESIGN.md §6: on disk, never the RAM-backed /var of the live ISO). */
+/** Where the tree lives when the registry runs on a host (docs/design.md#mirror-mode: on disk, never the RAM-backed /var of the live ISO). */
 export const DEFAULT_REGISTRY_ROOT = '/var/lib/hostmirror/registry';
 
 export interface RegistryConfigOptions {

@@ -1,5 +1,5 @@
 /**
- * containers-storage.conf(5) with read-only additional image stores (mirror.md §2). The
+ * containers-storage.conf(5) with read-only additional image stores (docs/mirror.md#storage-conf). The
  * highest-precedence file wins whole (files are not merged), so this writes a complete file:
  * driver and graph root must match the host's (overlay on RHCOS), which the caller passes.
  */

@@ -6,7 +6,7 @@ import type Forge from 'node-forge';
 import { seededRsaKey } from './seeded-rsa.ts';
 
 /**
- * A CA and a server certificate for the mirror registry, made at build time (DESIGN.md §6):
+ * A CA and a server certificate for the mirror registry, made at build time (docs/design.md#mirror-mode):
  * the hosts trust the CA through `/etc/containers/certs.d/<host:port>/ca.crt`, so no mirror
  * needs `insecure`. RSA 2048 with SHA-256 signatures: every TLS client accepts them, and
  * PKCS#1 v1.5 signatures are deterministic, so with a seed the same inputs give the same
@@ -26,7 +26,7 @@ function loadForge(): typeof Forge {
 const rsaPublicExponent = 0x10001;
 /** Ten years: the mirror lives as long as the cluster's first install media. */
 export const DEFAULT_VALIDITY_DAYS = 3650;
-/** Names always in the server certificate, so node0 can reach itself (DESIGN.md §6 modes). */
+/** Names always in the server certificate, so node0 can reach itself (docs/design.md#mirror-mode modes). */
 const ALWAYS_TRUSTED_NAMES = ['localhost', '127.0.0.1'] as const;
 /** Serial numbers: 16 random bytes, positive (RFC 5280 §4.1.2.2 allows up to 20 octets). */
 const serialBytes = 16;

@@ -26,7 +26,7 @@ import {
 import { readTarEntries, readTarEntriesSync, type TarEntry } from './tar-reader.ts';
 
 /**
- * An index of one or more oc-mirror v2 archives (mirror.md §3.2), built from tar headers
+ * An index of one or more oc-mirror v2 archives (docs/mirror.md#v2-archives), built from tar headers
  * alone. Chunks are read in order (`mirror_000001.tar`, `mirror_000002.tar`, … per folder, the
  * folders in the order given), a later chunk's member replacing an earlier one as unpacking
  * would. Blobs are found across all chunks, so a differential archive given after its base

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 
 /**
- * Where things sit inside oc-mirror archives (mirror.md §3; oc-mirror
+ * Where things sit inside oc-mirror archives (docs/mirror.md#v2-archives; oc-mirror
  * `v2/internal/pkg/archive/const.go`, `pkg/config/metadata.go`).
  */
 

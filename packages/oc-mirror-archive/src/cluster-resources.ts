@@ -2,11 +2,11 @@ import { parseAllDocuments } from 'yaml';
 import { MirrorFormatError } from './errors.ts';
 
 /**
- * The resources oc-mirror v2 writes to `working-dir/cluster-resources/` (mirror.md §3.3;
+ * The resources oc-mirror v2 writes to `working-dir/cluster-resources/` (docs/mirror.md#cluster-resources;
  * oc-mirror `v2/internal/pkg/clusterresources`): ImageDigestMirrorSet, ImageTagMirrorSet,
  * CatalogSource, ClusterCatalog, signature ConfigMaps, UpdateService. Older tools' ICSP
  * (`ImageContentSourcePolicy`) is read too. YAML is read as YAML 1.1, as oc and
- * openshift-install read it (DESIGN.md §2).
+ * openshift-install read it (docs/design.md#packages).
  */
 
 export type MirrorSourcePolicy = 'AllowContactingSource' | 'NeverContactSource';

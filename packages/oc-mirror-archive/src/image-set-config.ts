@@ -2,7 +2,7 @@ import { stringify } from 'yaml';
 import { MirrorFormatError } from './errors.ts';
 
 /**
- * oc-mirror's ImageSetConfiguration (mirror.md §4: oc-mirror `v2/internal/pkg/api/v2alpha1`
+ * oc-mirror's ImageSetConfiguration (docs/mirror.md#image-set-config: oc-mirror `v2/internal/pkg/api/v2alpha1`
  * and `pkg/api/v1alpha2`). v2alpha1 is the default; v1alpha2 adds the metadata backend
  * (`storageConfig`) it requires. A release is pinned with channel min = max version; there
  * is no by-digest field for platform content.
@@ -21,7 +21,7 @@ const architectureAliases: Record<string, string> = { x86_64: 'amd64', aarch64: 
 
 /**
  * Release components the bootstrap needs: the allow-list of the host-based mirror proof of
- * concept (dev-scripts `agent/node_registry.sh`, installer.md §2). Every other component is
+ * concept (dev-scripts `agent/node_registry.sh`, docs/installer.md#host-based-mirror-proof-of-concept). Every other component is
  * blocked by `--bootstrap-only`.
  */
 export const BOOTSTRAP_COMPONENTS = [
@@ -51,7 +51,7 @@ export const BOOTSTRAP_COMPONENTS = [
 
 /**
  * "A tarfile containing all of the container images for a release is on the order of 18GB"
- * (openshift/enhancements host-based-mirror.md, installer.md §2.1). Used when no archive
+ * (openshift/enhancements host-based-mirror.md, docs/installer.md#host-based-mirror-proof-of-concept). Used when no archive
  * gives real sizes.
  */
 export const NOMINAL_RELEASE_BYTES = 18e9;

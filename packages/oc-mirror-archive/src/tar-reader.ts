@@ -14,7 +14,7 @@ import {
 
 /**
  * A positional tar reader: it reads each header with `pread` at its offset and seeks past
- * the data, so listing an 18 GB archive reads a few hundred kilobytes (deps.md §6). It
+ * the data, so listing an 18 GB archive reads a few hundred kilobytes (docs/deps.md#tar). It
  * understands ustar, PAX `x`/`g` headers (long names, sizes of 8 GiB and more) and GNU `L`/`K`
  * long names and base-256 sizes.
  */

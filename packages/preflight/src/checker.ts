@@ -97,10 +97,10 @@ export interface CheckMirrorOptions {
   requireReleaseSignature?: boolean;
 }
 
-/** oc-mirror's names for release content in the mirror (mirror.md §3.4). */
+/** oc-mirror's names for release content in the mirror (docs/mirror.md#naming). */
 export const RELEASE_IMAGES_REPOSITORY = 'openshift/release-images';
 export const RELEASE_COMPONENTS_REPOSITORY = 'openshift/release';
-/** Where OpenShift release payloads come from (mirror.md §1.5). */
+/** Where OpenShift release payloads come from (docs/mirror.md#registries-conf). */
 const DEFAULT_RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
 const DEFAULT_COMPONENT_SOURCE = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev';
 /** The host:port used for a generated registries.conf when none is given. */

@@ -3,9 +3,9 @@ import { parse as parseYaml } from 'yaml';
 
 /**
  * The ImageSetConfiguration copy oc-mirror v2 puts in its archive (`isc_<RFC3339 time>` at the
- * top level, mirror.md §3.2; the archive index keeps where each copy is): its
+ * top level, docs/mirror.md#v2-archives; the archive index keeps where each copy is): its
  * `mirror.additionalImages[].name` are images the cluster may pull that neither the release nor
- * a catalog names; `mirror.blockedImages[].name` were left out on purpose. Read as YAML 1.1, as oc-mirror's users write it (DESIGN.md §2).
+ * a catalog names; `mirror.blockedImages[].name` were left out on purpose. Read as YAML 1.1, as oc-mirror's users write it (docs/design.md#packages).
  */
 
 export interface ArchiveImageSetConfig {

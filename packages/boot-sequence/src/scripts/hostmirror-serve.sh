@@ -21,7 +21,7 @@ main() {
   address=127.0.0.1
   [ "$HOSTMIRROR_MODE" != node0 ] || address=
   export REGISTRY_HTTP_ADDR="$address:$HOSTMIRROR_REGISTRY_PORT"
-  # distribution reads REGISTRY_<PATH> variables over its config file (mirror.md §5); these
+  # distribution reads REGISTRY_<PATH> variables over its config file (docs/mirror.md#registry); these
   # carry the paths that depend on where the volume is mounted. (Read-only mode stays in the
   # config file: distribution ignores variables for the maintenance map.)
   export REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="$data/registry"

@@ -11,7 +11,7 @@ set -euo pipefail
 . "$(dirname "$0")/hostmirror-lib.sh"
 hm_load_config
 
-# oc-mirror v2 archives keep the registry storage under this prefix (DESIGN.md §6).
+# oc-mirror v2 archives keep the registry storage under this prefix (docs/design.md#mirror-mode).
 readonly STORAGE_PREFIX=docker/registry/v2
 
 # Refuse an archive that could write outside the storage root: absolute names or ".."

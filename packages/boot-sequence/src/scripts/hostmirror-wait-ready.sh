@@ -8,7 +8,7 @@ set -euo pipefail
 hm_load_config
 
 : "${HOSTMIRROR_READY_TIMEOUT:=600}"
-# A host's own registry answers within a second of starting (mirror.md §5); waiting longer
+# A host's own registry answers within a second of starting (docs/mirror.md#registry); waiting longer
 # only delays the failure. The long wait is for node0's, which may still be unpacking.
 : "${HOSTMIRROR_LOCAL_READY_TIMEOUT:=120}"
 # Both manifest kinds a release can be published as: a single manifest or a list.

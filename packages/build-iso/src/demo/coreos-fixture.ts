@@ -1,6 +1,6 @@
 /**
  * The demo's CoreOS-layout live ISO, in TypeScript (no xorriso): the files and metadata of
- * the coreos-installer fixture `embed-areas-2023-07.x86_64` (research/coreos-iso.md §1):
+ * the coreos-installer fixture `embed-areas-2023-07.x86_64` (docs/coreos-iso.md#ignition-area):
  * `coreos/igninfo.json` naming a 256 KiB all-zero `images/ignition.img`, `coreos/kargs.json`
  * with real kargs areas (kargs, `\n`, `#` padding, then `# COREOS_KARG_EMBED_AREA`) in
  * `isolinux/isolinux.cfg` and `EFI/fedora/grub.cfg`, `coreos/features.json`, and
@@ -14,9 +14,9 @@ import { formatKargsArea } from '@hostmirror/iso';
 import { writeIso9660 } from './iso9660-writer.ts';
 
 export const DEMO_VOLUME_ID = 'fedora-coreos-hostmirror-demo';
-/** Current CoreOS ISOs' Ignition embed area (coreos-iso.md §1.2). */
+/** Current CoreOS ISOs' Ignition embed area (docs/coreos-iso.md#ignition-area). */
 const IGNITION_AREA_BYTES = 256 * 1024;
-/** The kargs area size of the 2021-09..2023-07 x86_64 fixtures (coreos-iso.md §1.4). */
+/** The kargs area size of the 2021-09..2023-07 x86_64 fixtures (docs/coreos-iso.md#kargs-areas). */
 const KARGS_AREA_BYTES = 1139;
 const KARGS_MARKER = '# COREOS_KARG_EMBED_AREA\n';
 /** The Linux/x86 boot protocol header magic `HdrS` at byte 0x202 (Documentation/x86/boot.rst). */
@@ -26,7 +26,7 @@ const DEMO_ROOTFS_BYTES = 64 * 1024;
 
 export const demoDefaultKargs = `coreos.liveiso=${DEMO_VOLUME_ID} ignition.firstboot ignition.platform.id=metal`;
 
-/** The area's padding and end characters, as kargs.json records them (coreos-iso.md §1.4). */
+/** The area's padding and end characters, as kargs.json records them (docs/coreos-iso.md#kargs-areas). */
 const KARGS_PAD = '#';
 const KARGS_END = '\n';
 

@@ -4,7 +4,7 @@
  * (ECMA-119): the system area (16 zero sectors), a primary volume descriptor, the set
  * terminator, L and M path tables, one sector per directory, and each file in one extent.
  * Identifiers are upper-case `NAME.EXT;1` (level 1 style: coreos-installer looks files up by
- * these, research/coreos-iso.md §1.1). No Rock Ridge, Joliet or El Torito: the fixture is
+ * these, docs/coreos-iso.md#iso-lookup). No Rock Ridge, Joliet or El Torito: the fixture is
  * for the pipeline, not for booting (`tools/make-coreos-iso.ts` makes bootable ones).
  */
 

@@ -2,9 +2,9 @@
  * The demo's oc-mirror v2 archive, made in TypeScript: a tiny OpenShift-shaped release (a
  * release image whose last layer holds `release-manifests/image-references` naming two
  * component images), stored the way distribution's filesystem driver stores pushed images
- * (research/mirror.md §6.2: `docker/registry/v2/blobs/sha256/<2hex>/<hex>/data` and the
+ * (docs/mirror.md#registry-layout: `docker/registry/v2/blobs/sha256/<2hex>/<hex>/data` and the
  * repositories' `link` files), plus `working-dir/cluster-resources/` with an IDMS and a release
- * signature ConfigMap as oc-mirror v2 writes them (mirror.md §3.2–3.3). docker-registry serves
+ * signature ConfigMap as oc-mirror v2 writes them (docs/mirror.md#v2-archives, docs/mirror.md#cluster-resources). docker-registry serves
  * the unpacked tree as it is.
  */
 import { createHash } from 'node:crypto';
@@ -14,10 +14,10 @@ import { type TarMember, tarArchive } from './tar-writer.ts';
 
 export const DEMO_RELEASE_VERSION = '4.14.3';
 export const DEMO_RELEASE_TAG = `${DEMO_RELEASE_VERSION}-x86_64`;
-/** Where OpenShift releases and their components come from (mirror.md §3.4). */
+/** Where OpenShift releases and their components come from (docs/mirror.md#naming). */
 export const DEMO_RELEASE_SOURCE = RELEASE_SOURCE;
 const DEMO_COMPONENT_SOURCE = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev';
-/** oc-mirror's repository for release components (mirror.md §3.4); releases go to RELEASE_IMAGES_REPOSITORY. */
+/** oc-mirror's repository for release components (docs/mirror.md#naming); releases go to RELEASE_IMAGES_REPOSITORY. */
 const RELEASE_COMPONENTS_REPOSITORY = 'openshift/release';
 /** The destination oc-mirror was given; build-iso relocates it to the hosts' registry. */
 const IDMS_DESTINATION = 'registry.example.com:5000';
