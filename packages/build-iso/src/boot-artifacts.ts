@@ -67,12 +67,22 @@ export function composeLiveIgnition(
 export function overlaySpec(
   registryBinary: string | undefined,
   compress: OverlaySpec['compress'],
+  liveConfig?: string,
 ): OverlaySpec {
   // The path is only read when the file is written; without a program that file is dropped.
   const spec = renderInitrdOverlay({
     registryBinary: registryBinary ?? INITRD_REGISTRY_BINARY,
     compress,
   });
-  if (registryBinary !== undefined) return spec;
-  return { ...spec, files: spec.files.filter((file) => file.path !== INITRD_REGISTRY_BINARY) };
+  const files =
+    registryBinary !== undefined
+      ? spec.files
+      : spec.files.filter((file) => file.path !== INITRD_REGISTRY_BINARY);
+  // A live config too large for the embed area rides as the initramfs's /config.ign.
+  if (liveConfig !== undefined)
+    files.push({ path: LIVE_CONFIG_IN_INITRD, contents: liveConfig, mode: 0o644 });
+  return { ...spec, files };
 }
+
+/** Where the live initramfs looks for an appended Ignition config (pipeline.ts cites it). */
+export const LIVE_CONFIG_IN_INITRD = '/config.ign';

@@ -15,7 +15,10 @@ export type BuildIsoErrorCode =
   | 'OUTPUT_INVALID'
   | 'VOLUME_TOOL_MISSING'
   | 'VOLUME_TOOL_FAILED'
-  | 'VOLUME_TOO_SMALL';
+  | 'VOLUME_TOO_SMALL'
+  | 'AGENT_ISO_INVALID'
+  | 'AGENT_RELEASE_NOT_IN_ARCHIVE'
+  | 'INSTALL_CONFIG_MIRROR_INVALID';
 
 /** A typed build error: callers branch on `code`; the message says what, where and the fix. */
 export class BuildIsoError extends Error {

@@ -17,6 +17,7 @@ import {
   type BootPlan,
   bootFileSet,
   bootRegistryConfig,
+  DEFAULT_IGNITION_SPEC,
   type MirrorMode,
   planBootSequence,
   preloadImagesFromArchive,
@@ -43,7 +44,7 @@ import {
   renderRegistriesConf,
 } from '@hostmirror/host-config';
 import type { IgnitionConfig } from '@hostmirror/ignition';
-import { validateConfig } from '@hostmirror/ignition';
+import { mergeConfigs, validateConfig } from '@hostmirror/ignition';
 import {
   buildOverlay,
   DEFAULT_OVERLAY_CODEC,
@@ -68,6 +69,13 @@ import {
   MirrorArchive as MirrorArchiveClass,
 } from '@hostmirror/oc-mirror-archive';
 import { checkMirror } from '@hostmirror/preflight';
+import {
+  type AgentRelease,
+  agentMirrorFragment,
+  agentReleaseImage,
+  chooseAgentRelease,
+  isAgentConfig,
+} from './agent-iso.ts';
 import { composeLiveIgnition, type ExtraIgnition, overlaySpec } from './boot-artifacts.ts';
 import { type ClusterConfig, readClusterConfig } from './cluster-config.ts';
 import { BuildIsoError } from './errors.ts';
@@ -78,7 +86,8 @@ import {
   sha256Bytes,
   sha256File,
 } from './inputs.ts';
-import { clusterManifests, imageSetConfigText } from './manifests.ts';
+import { checkDigestSources } from './install-config.ts';
+import { clusterManifests, imageSetConfigText, type ManifestFile } from './manifests.ts';
 import {
   type PxeArtifacts,
   pxeArtifactPaths,
@@ -87,7 +96,12 @@ import {
   writeIsoHashed,
   writePxeArtifacts,
 } from './outputs.ts';
-import { chooseRelease, RELEASE_SOURCE, type ReleaseChoice } from './release.ts';
+import {
+  chooseRelease,
+  RELEASE_OVERRIDE_VARIABLE,
+  RELEASE_SOURCE,
+  type ReleaseChoice,
+} from './release.ts';
 
 /** Progress of the long steps; the CLI's progress bar has this shape. */
 export interface BuildProgress {
@@ -173,6 +187,11 @@ export interface BuildReport {
     extraIgnition: FileDigest[];
     embeddedIgnition: 'none' | 'merged';
   };
+  /**
+   * An agent ISO (openshift-install agent create image): the release its Ignition names, and
+   * what this build wrote into that Ignition (extra manifests, registries.conf, CA, units).
+   */
+  agent: { release: string | null; places: string[]; changes: string[] } | null;
   cluster: Pick<ClusterConfig, 'clusterName' | 'baseDomain' | 'topology' | 'rendezvousIP'> & {
     architecture: string;
   };
@@ -194,7 +213,17 @@ export interface BuildReport {
   };
   kargs: { appended: string[]; result: string | null };
   overlay: { codec: Codec; size: number; sha256: string; entries: string[] };
-  ignition: { size: number; sha256: string; embedArchiveBytes: number; embedAreaBytes: number };
+  ignition: {
+    size: number;
+    sha256: string;
+    embedArchiveBytes: number;
+    embedAreaBytes: number;
+    /**
+     * Where the live config rides: the ISO's Ignition embed area, or (too large for it)
+     * `/config.ign` in the initrd overlay, with the embed area left empty.
+     */
+    carrier: 'embed-area' | 'initrd';
+  };
   budget: BudgetReport[];
   bootPlan: BootPlan;
   outputs: Record<string, FileDigest>;
@@ -331,20 +360,6 @@ function stemOf(output: string): string {
   return extname(name) === '.iso' ? name.slice(0, -4) : name;
 }
 
-function warnAboutDigestSources(cluster: ClusterConfig, host: string, warnings: string[]): void {
-  const elsewhere = cluster.imageDigestSources
-    .flatMap((entry) => entry.mirrors)
-    .filter((mirror) => !mirror.startsWith(`${host}/`));
-  if (cluster.imageDigestSources.length === 0)
-    warnings.push(
-      `install-config.yaml has no imageDigestSources: openshift-install will not point the agent at the mirror; add imageDigestSources with mirrors under ${host}/ (the manifests folder's IDMS lists them).`,
-    );
-  else if (elsewhere.length > 0)
-    warnings.push(
-      `install-config.yaml imageDigestSources name mirrors not served by hostmirror (${elsewhere.join(', ')}); use ${host}/… so the agent pulls from the hosts' own mirror.`,
-    );
-}
-
 /** What the build knows once its inputs are read (steps 1–3). */
 interface BuildContext {
   options: BuildMirrorIsoOptions;
@@ -359,6 +374,10 @@ interface BuildContext {
   iso: CoreosIso;
   kernelArch: string | undefined;
   work: string;
+  /** The Ignition config the input ISO embeds (an agent ISO's), if any. */
+  embedded: IgnitionConfig | undefined;
+  /** Set when `embedded` is an agent ISO's: the release it installs (if it names one). */
+  agent: { release: AgentRelease | undefined } | undefined;
 }
 
 async function readConfigs(options: BuildMirrorIsoOptions, progress: BuildProgress) {
@@ -408,7 +427,17 @@ async function checkTheMirror(context: BuildContext) {
   const archive = await MirrorArchiveClass.open(archivePaths);
   const resources = await archive.readClusterResources();
   progress.done();
-  const release = chooseRelease(archive, options.releaseImage, context.env);
+  // An agent ISO installs the release its Ignition names, whatever else is asked for; a
+  // --release-image or OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRIDE must then name the same one.
+  const agentRelease = context.agent?.release;
+  const asked =
+    (options.releaseImage ?? context.env[RELEASE_OVERRIDE_VARIABLE] ?? '') === ''
+      ? undefined
+      : chooseRelease(archive, options.releaseImage, context.env);
+  const release =
+    agentRelease === undefined
+      ? (asked ?? chooseRelease(archive, undefined, context.env))
+      : chooseAgentRelease(archive, agentRelease, options.iso, asked);
   const { settings } = planBootSequence({
     mode: options.mode ?? DEFAULT_MODE,
     topology: cluster.topology,
@@ -450,7 +479,15 @@ async function checkTheMirror(context: BuildContext) {
       `The mirror check failed for ${check.counts.failed} images and was overridden (--ignore-mirror-check).`,
     );
   warnings.push(...check.warnings.map((warning) => warning.message));
-  warnAboutDigestSources(cluster, host, warnings);
+  warnings.push(
+    ...checkDigestSources(cluster.imageDigestSources, {
+      host,
+      repositories: archive.repositories(),
+      rules,
+      file: options.installConfig,
+      archive: archivePaths.join(' '),
+    }),
+  );
   return { archivePaths, archive, resources, release, host, rules, registriesConf, check };
 }
 
@@ -532,10 +569,40 @@ async function composeBoot(
       : {}),
   };
   renderManifest(assets);
-  const base = await embeddedConfig(iso);
+  // One list of manifests for the agent ISO's extra-manifests and for --manifests-dir.
+  const manifests = clusterManifests(plan, assets, mirror.archive, mirror.resources, mirror.rules);
+  let base = context.embedded;
+  let agentChanges: string[] = [];
+  if (base !== undefined && context.agent !== undefined) {
+    const agent = agentMirrorFragment(base, {
+      rules: mirror.rules,
+      caCertificate: assets.caCertificate,
+      manifests,
+      iso: options.iso,
+      spec: DEFAULT_IGNITION_SPEC,
+    });
+    base = mergeConfigs(agent.base, agent.fragment);
+    agentChanges = agent.changes;
+    context.warnings.push(...agent.warnings);
+  }
   const live = composeLiveIgnition(plan, assets, inputs.extras, base);
-  const embedArchive = await encodeEmbedArea(new Map([[IGNITION_MEMBER, Buffer.from(live.text)]]));
-  return { plan, assets, seed, base, live, embedArchive };
+  let embedArchive = await encodeEmbedArea(new Map([[IGNITION_MEMBER, Buffer.from(live.text)]]));
+  // Too large for the embed area (agent installs with many manifests get there,
+  // fedora-coreos-tracker#1595, OCPBUGS-20177): carry config.ign in the initrd overlay instead.
+  // On a live boot coreos/fedora-coreos-config overlay.d/05core/usr/lib/dracut/modules.d/
+  // 35coreos-ignition/coreos-ignition-setup-user.sh (@04146467) copies `/config.ign` of the
+  // initramfs to /usr/lib/ignition/user.ign ("a config.ign via an appended initrd"). The embed
+  // area (images/ignition.img, loaded after initrd.img, so its config.ign would win) is left
+  // all zeros, as `coreos-installer iso ignition remove` leaves it.
+  let carrier: 'embed-area' | 'initrd' = 'embed-area';
+  if (embedArchive.length > iso.metadata.ignition.length) {
+    context.warnings.push(
+      `The live Ignition config (${embedArchive.length} bytes compressed) does not fit the ISO's ${iso.metadata.ignition.length}-byte Ignition embed area: it is carried as /config.ign in the initrd overlay (read by the live initramfs as an appended config) and the embed area is left empty.`,
+    );
+    embedArchive = Buffer.alloc(0);
+    carrier = 'initrd';
+  }
+  return { plan, assets, seed, base, live, embedArchive, carrier, manifests, agentChanges };
 }
 
 /** Step 7: the initrd overlay, written to the work folder and verified with the kernel's rules. */
@@ -543,6 +610,7 @@ async function buildVerifiedOverlay(
   context: BuildContext,
   registryBinary: string | undefined,
   compress: Codec,
+  liveConfig: string | undefined,
 ) {
   const path = join(context.work, 'hostmirror-overlay.img');
   context.progress.start(`building the initrd overlay (${compress})`);
@@ -550,7 +618,7 @@ async function buildVerifiedOverlay(
   const hash = createHash('sha256');
   let size = 0;
   await pipeline(
-    buildOverlay(overlaySpec(registryBinary, compress), {
+    buildOverlay(overlaySpec(registryBinary, compress, liveConfig), {
       baseDir: context.work,
       mtime: context.epoch ?? 0,
     }),
@@ -701,13 +769,7 @@ async function writeCompanions(
     }
   }
   if (options.manifestsDir !== undefined) {
-    const files = clusterManifests(
-      boot.plan,
-      boot.assets,
-      mirror.archive,
-      mirror.resources,
-      mirror.rules,
-    );
+    const files: readonly ManifestFile[] = boot.manifests;
     await writeFolderAtomic(options.manifestsDir, files, overwrite);
     for (const file of files)
       outputs[`manifests/${file.name}`] = contentDigest(
@@ -766,6 +828,11 @@ export async function buildMirrorIso(
   const work = await mkdtemp(join(tmpdir(), 'hostmirror-build-'));
   try {
     const { kernelArch, initrd } = await inspectIso(iso, options.iso, cluster);
+    const embedded = await embeddedConfig(iso);
+    const agent =
+      embedded !== undefined && isAgentConfig(embedded)
+        ? { release: agentReleaseImage(embedded, options.iso) }
+        : undefined;
     const context: BuildContext = {
       options,
       env,
@@ -779,6 +846,8 @@ export async function buildMirrorIso(
       iso,
       kernelArch,
       work,
+      embedded,
+      agent,
     };
     timer.lap('iso');
     const mirror = await checkTheMirror(context);
@@ -787,7 +856,12 @@ export async function buildMirrorIso(
     timer.lap('input digests');
     const boot = await composeBoot(context, mirror, inputs);
     timer.lap('ignition');
-    const overlay = await buildVerifiedOverlay(context, inputs.registryBinary, compress);
+    const overlay = await buildVerifiedOverlay(
+      context,
+      inputs.registryBinary,
+      compress,
+      boot.carrier === 'initrd' ? boot.live.text : undefined,
+    );
     timer.lap('overlay');
     const budgets = await checkBudgets(context, initrd, boot, overlay, inputs.registryDigest);
     timer.lap('budget');
@@ -814,6 +888,14 @@ export async function buildMirrorIso(
         extraIgnition: inputs.extraDigests,
         embeddedIgnition: boot.base === undefined ? 'none' : 'merged',
       },
+      agent:
+        context.agent === undefined
+          ? null
+          : {
+              release: context.agent.release?.reference ?? null,
+              places: context.agent.release?.places ?? [],
+              changes: boot.agentChanges,
+            },
       cluster: {
         clusterName: cluster.clusterName,
         baseDomain: cluster.baseDomain,
@@ -856,6 +938,7 @@ export async function buildMirrorIso(
         sha256: sha256Bytes(boot.live.text),
         embedArchiveBytes: boot.embedArchive.length,
         embedAreaBytes: iso.metadata.ignition.length,
+        carrier: boot.carrier,
       },
       budget: budgets,
       bootPlan: boot.plan,

@@ -12,7 +12,8 @@ export const RELEASE_OVERRIDE_VARIABLE = 'OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRI
 export const RELEASE_IMAGES_REPOSITORY = 'openshift/release-images';
 export const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
 
-export type ReleaseOrigin = 'option' | 'environment' | 'archive';
+/** `agent-iso`: the release the agent ISO's own Ignition names (agent-iso.ts). */
+export type ReleaseOrigin = 'option' | 'environment' | 'archive' | 'agent-iso';
 
 export interface ReleaseChoice {
   /** The source pull spec the cluster uses, by digest. */

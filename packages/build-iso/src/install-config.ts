@@ -1,0 +1,173 @@
+/**
+ * install-config.yaml and the hosts' mirror: `imageDigestSources` and `additionalTrustBundle`
+ * as openshift-install reads them (types/installconfig: `imageDigestSources[].source`,
+ * `.mirrors[]`, optional `.sourcePolicy`; the deprecated `imageContentSources` cannot be set
+ * beside it). Two uses:
+ *
+ * - `checkDigestSources`: build-iso refuses an install-config whose entries would send the
+ *   installer to repositories the archive does not hold, or leave a source the archive mirrors
+ *   without the hosts' mirror;
+ * - `installConfigWithMirror`: `hostmirror install-config` writes/merges the entries and the CA
+ *   for users who run `openshift-install agent create image` after, keeping the file's comments
+ *   and key order (the `yaml` library's Document API edits the parsed tree in place).
+ */
+import { type MirrorRule, relocateMirror } from '@hostmirror/host-config';
+import { isMap, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
+import type { DigestMirrorSource } from './cluster-config.ts';
+import { BuildIsoError } from './errors.ts';
+
+/** What `hostmirror install-config` puts in `imageDigestSources`: the rules' digest mirrors. */
+export function digestSourcesFor(rules: readonly MirrorRule[]): DigestMirrorSource[] {
+  return rules
+    .map((rule) => ({
+      source: rule.source,
+      mirrors: rule.mirrors
+        .filter((mirror) => mirror.pullFromMirror !== 'tag-only')
+        .map((mirror) => mirror.location),
+    }))
+    .filter((entry) => entry.mirrors.length > 0);
+}
+
+/** Whether `mirror` is `host` itself or `host/<repository or namespace the archive holds>`. */
+function servedByArchive(mirror: string, host: string, repositories: readonly string[]): boolean {
+  if (mirror === host) return repositories.length > 0;
+  if (!mirror.startsWith(`${host}/`)) return false;
+  return relocateMirror(mirror, host, repositories) === mirror;
+}
+
+/**
+ * Refuse install-config mirror entries the hosts' mirror cannot serve: a mirror under the
+ * hosts' registry naming a repository the archive lacks, or a source the archive mirrors
+ * whose entry lists no mirror of the hosts' registry. Entries for other sources and other
+ * registries are the user's own and pass. Returns warnings (no entries at all).
+ */
+export function checkDigestSources(
+  sources: readonly DigestMirrorSource[],
+  options: {
+    host: string;
+    repositories: readonly string[];
+    rules: readonly MirrorRule[];
+    file: string;
+    archive: string;
+  },
+): string[] {
+  const { host, repositories, rules, file } = options;
+  const fix = `write them with \`hostmirror install-config ${options.archive} --host ${host} -i ${file} -o ${file}.new\` (or list the mirrors of the manifests folder's IDMS)`;
+  if (sources.length === 0)
+    return [
+      `${file} has no imageDigestSources: an agent ISO made from it does not send the installer to the mirror by itself; build-iso writes the mirror into the agent ISO's Ignition, and for an ISO made later ${fix}.`,
+    ];
+  for (const [index, entry] of sources.entries())
+    for (const [at, mirror] of entry.mirrors.entries())
+      if (
+        (mirror === host || mirror.startsWith(`${host}/`)) &&
+        !servedByArchive(mirror, host, repositories)
+      )
+        throw new BuildIsoError(
+          'INSTALL_CONFIG_MIRROR_INVALID',
+          `${file}: imageDigestSources[${index}].mirrors[${at}] ${mirror} (for ${entry.source}) is not a repository the archive holds (it holds ${repositories.join(', ') || 'nothing'}); ${fix}.`,
+        );
+  for (const rule of rules) {
+    const index = sources.findIndex((entry) => entry.source === rule.source);
+    if (index === -1) continue;
+    const entry = sources[index] as DigestMirrorSource;
+    if (!entry.mirrors.some((mirror) => mirror === host || mirror.startsWith(`${host}/`)))
+      throw new BuildIsoError(
+        'INSTALL_CONFIG_MIRROR_INVALID',
+        `${file}: imageDigestSources[${index}] sends ${entry.source} to ${entry.mirrors.join(', ') || 'no mirror'}, not to the hosts' mirror ${rule.mirrors.map((mirror) => mirror.location).join(', ')}; ${fix}.`,
+      );
+  }
+  return [];
+}
+
+export interface InstallConfigEdit {
+  text: string;
+  changes: string[];
+}
+
+function stringItems(node: unknown): string[] {
+  return isSeq(node)
+    ? node.items.map((item) => (item instanceof Scalar ? String(item.value) : String(item)))
+    : [];
+}
+
+/**
+ * install-config.yaml text with `imageDigestSources` holding the hosts' mirror for every
+ * source the rules name (ours first, the file's own mirrors kept after them, other entries
+ * untouched) and the CA appended to `additionalTrustBundle` (kept once, never replacing the
+ * bundle there). A deprecated `imageContentSources` list is moved into `imageDigestSources`,
+ * since openshift-install refuses both. Comments and key order survive.
+ */
+export function installConfigWithMirror(
+  text: string,
+  file: string,
+  input: { rules: readonly MirrorRule[]; caPem?: string },
+): InstallConfigEdit {
+  const document = parseDocument(text, { version: '1.1', keepSourceTokens: false });
+  const [error] = document.errors;
+  if (error !== undefined)
+    throw new BuildIsoError(
+      'CONFIG_PARSE',
+      `${file}: ${error.message.split('\n')[0]}; fix the YAML syntax there.`,
+    );
+  if (!isMap(document.contents))
+    throw new BuildIsoError(
+      'CONFIG_INVALID',
+      `${file} is not a YAML mapping; give an install-config.yaml.`,
+    );
+  const changes: string[] = [];
+  const root = document.contents as unknown as YAMLMap<unknown, unknown>;
+  let list: unknown = root.get('imageDigestSources', true);
+  const legacy: unknown = root.get('imageContentSources', true);
+  if (isSeq(legacy) && legacy.items.length > 0) {
+    if (isSeq(list) && list.items.length > 0)
+      throw new BuildIsoError(
+        'CONFIG_INVALID',
+        `${file}: both imageDigestSources and imageContentSources are set; openshift-install refuses that, keep only imageDigestSources.`,
+      );
+    list = legacy;
+    root.delete('imageContentSources');
+    root.set('imageDigestSources', legacy);
+    changes.push('imageContentSources (deprecated) moved to imageDigestSources');
+  }
+  if (!isSeq(list)) {
+    list = new YAMLSeq();
+    root.set('imageDigestSources', list);
+  }
+  const sequence = list as YAMLSeq;
+  for (const wanted of digestSourcesFor(input.rules)) {
+    const entry = sequence.items.find(
+      (item) => isMap(item) && String(item.get('source')) === wanted.source,
+    ) as YAMLMap | undefined;
+    if (entry === undefined) {
+      sequence.add(document.createNode({ source: wanted.source, mirrors: wanted.mirrors }));
+      changes.push(`imageDigestSources: ${wanted.source} → ${wanted.mirrors.join(', ')} added`);
+      continue;
+    }
+    const theirs = stringItems(entry.get('mirrors', true));
+    const mirrors = [
+      ...wanted.mirrors,
+      ...theirs.filter((mirror) => !wanted.mirrors.includes(mirror)),
+    ];
+    if (mirrors.join('\n') === theirs.join('\n')) continue;
+    entry.set('mirrors', document.createNode(mirrors));
+    changes.push(`imageDigestSources: ${wanted.source} mirrors now ${mirrors.join(', ')}`);
+  }
+  if (input.caPem !== undefined) {
+    const ca = input.caPem.trim();
+    const current = root.get('additionalTrustBundle');
+    const bundle = typeof current === 'string' ? current : '';
+    if (!bundle.includes(ca)) {
+      const merged = bundle.trim() === '' ? `${ca}\n` : `${bundle.replace(/\n*$/, '\n')}${ca}\n`;
+      const node = new Scalar(merged);
+      node.type = Scalar.BLOCK_LITERAL;
+      root.set('additionalTrustBundle', node);
+      changes.push(
+        bundle === ''
+          ? 'additionalTrustBundle: the registry CA'
+          : 'additionalTrustBundle: the registry CA appended',
+      );
+    }
+  }
+  return { text: document.toString({ lineWidth: 0 }), changes };
+}
