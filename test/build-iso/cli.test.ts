@@ -81,3 +81,60 @@ test('exit 1 with one line for a user error, 2 for bad usage', async () => {
   assert.equal(help.exitCode, 0);
   assert.match(help.stdoutText, /--demo -o OUT-DIR/);
 });
+
+test('install-config writes imageDigestSources and the CA into a new file; the input is never modified', async () => {
+  const { createHash } = await import('node:crypto');
+  const { readFile, writeFile } = await import('node:fs/promises');
+  const { createMirrorTls } = await import('@hostmirror/host-config');
+  const { parseYaml11 } = await import('../../packages/build-iso/src/index.ts');
+  const input = join(work, 'ic-input.yaml');
+  // The user's install-config without mirrors, with a comment to keep.
+  await writeFile(
+    input,
+    (await readFile(inputs.installConfig, 'utf8')).replace(
+      /imageDigestSources:[\s\S]*?(?=pullSecret)/,
+      '',
+    ),
+  );
+  const ca = join(work, 'ca.crt');
+  await writeFile(
+    ca,
+    createMirrorTls({ hosts: ['registry.hostmirror.internal'] }).caCertificatePem,
+  );
+  const sha = async (path: string) =>
+    createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
+  const before = await sha(input);
+  const out = join(work, 'ic-output.yaml');
+  const result = await hostmirror([
+    'install-config',
+    inputs.archive,
+    '-i',
+    input,
+    '-o',
+    out,
+    '--ca',
+    ca,
+  ]);
+  assert.equal(result.exitCode, 0, result.stderrText);
+  assert.equal(await sha(input), before, 'the input is unchanged');
+  const text = await readFile(out, 'utf8');
+  assert.ok(text.startsWith('# hostmirror demo'), 'comments kept');
+  const config = parseYaml11(text, out) as {
+    imageDigestSources: { source: string; mirrors: string[] }[];
+    additionalTrustBundle: string;
+  };
+  assert.deepEqual(
+    config.imageDigestSources.find((entry) => entry.source.endsWith('/ocp-release'))?.mirrors,
+    ['registry.hostmirror.internal:5000/openshift/release-images'],
+  );
+  assert.equal(config.additionalTrustBundle, (await readFile(ca, 'utf8')).replace(/\r\n/g, '\n'));
+  assert.match(text, /^additionalTrustBundle: \|\n {2}-----BEGIN CERTIFICATE-----$/m);
+  const same = await hostmirror(['install-config', inputs.archive, '-i', input, '-o', input]);
+  assert.equal(same.exitCode, 1);
+  assert.match(same.stderrText, /is the input install-config/);
+  assert.equal(await sha(input), before);
+  const exists = await hostmirror(['install-config', inputs.archive, '-i', input, '-o', out]);
+  assert.equal(exists.exitCode, 1, 'an existing output needs -f');
+});

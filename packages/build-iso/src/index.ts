@@ -2,6 +2,14 @@
  * @hostmirror/build-iso: the build-iso pipeline, from a CoreOS live ISO, install-config.yaml +
  * agent-config.yaml and oc-mirror archives to a mirror-mode ISO, and the demo. See README.md.
  */
+
+export {
+  AGENT_CA_BUNDLE,
+  AGENT_CLUSTER_IMAGE_SET,
+  AGENT_EXTRA_MANIFESTS_DIR,
+  AGENT_INSTALLER_ENV,
+  MAIN_REGISTRIES_CONF,
+} from './agent-iso.ts';
 export { composeLiveIgnition, type ExtraIgnition, overlaySpec } from './boot-artifacts.ts';
 export {
   type ClusterConfig,
@@ -20,6 +28,16 @@ export {
   resolveArchives,
   sha256File,
 } from './inputs.ts';
+export {
+  checkDigestSources,
+  DEFAULT_MIRROR_HOST,
+  digestSourcesFor,
+  hostMirrorRules,
+  installConfigWithMirror,
+  type WriteInstallConfigOptions,
+  type WrittenInstallConfig,
+  writeInstallConfig,
+} from './install-config.ts';
 export {
   clusterManifests,
   imageSetConfigText,

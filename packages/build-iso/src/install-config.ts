@@ -11,10 +11,50 @@
  *   for users who run `openshift-install agent create image` after, keeping the file's comments
  *   and key order (the `yaml` library's Document API edits the parsed tree in place).
  */
-import { type MirrorRule, relocateMirror } from '@hostmirror/host-config';
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { writeFileAtomic } from '@hostmirror/atomic-file';
+import { DEFAULT_REGISTRY_NAME, DEFAULT_REGISTRY_PORT } from '@hostmirror/boot-sequence';
+import {
+  type MirrorRule,
+  mirrorRulesFromArchive,
+  mirrorRulesFromPairs,
+  relocateMirror,
+} from '@hostmirror/host-config';
+import { type ClusterResources, MirrorArchive } from '@hostmirror/oc-mirror-archive';
 import { isMap, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
 import type { DigestMirrorSource } from './cluster-config.ts';
 import { BuildIsoError } from './errors.ts';
+import { resolveArchives, sha256Bytes } from './inputs.ts';
+import { RELEASE_SOURCE } from './release.ts';
+
+/** The registry the hosts serve by default (build-iso's default mode and settings). */
+export const DEFAULT_MIRROR_HOST = `${DEFAULT_REGISTRY_NAME}:${DEFAULT_REGISTRY_PORT}`;
+
+/**
+ * The mirror rules of the hosts' registry: the archive's IDMS/ITMS moved to `host`, or, for
+ * an archive without them (oc-mirror mirror-to-disk), oc-mirror's release naming
+ * (docs/mirror.md#naming). Every source blocked: the hosts never contact it in mirror mode.
+ * build-iso and `hostmirror install-config` both take their rules from here.
+ */
+export function hostMirrorRules(
+  archive: Pick<MirrorArchive, 'repositories'>,
+  resources: ClusterResources,
+  host: string,
+): MirrorRule[] {
+  if (resources.imageDigestMirrors.length + resources.imageTagMirrors.length > 0)
+    return mirrorRulesFromArchive(resources, archive, { host, neverContactSource: true });
+  return mirrorRulesFromPairs(
+    [
+      { source: RELEASE_SOURCE, mirror: `${host}/openshift/release-images` },
+      {
+        source: 'quay.io/openshift-release-dev/ocp-v4.0-art-dev',
+        mirror: `${host}/openshift/release`,
+      },
+    ],
+    { pullFromMirror: 'digest-only', neverContactSource: true },
+  );
+}
 
 /** What `hostmirror install-config` puts in `imageDigestSources`: the rules' digest mirrors. */
 export function digestSourcesFor(rules: readonly MirrorRule[]): DigestMirrorSource[] {
@@ -154,7 +194,8 @@ export function installConfigWithMirror(
     changes.push(`imageDigestSources: ${wanted.source} mirrors now ${mirrors.join(', ')}`);
   }
   if (input.caPem !== undefined) {
-    const ca = input.caPem.trim();
+    // LF line ends, as install-configs are written (node-forge's PEM has CRLF).
+    const ca = input.caPem.replace(/\r\n/g, '\n').trim();
     const current = root.get('additionalTrustBundle');
     const bundle = typeof current === 'string' ? current : '';
     if (!bundle.includes(ca)) {
@@ -170,4 +211,79 @@ export function installConfigWithMirror(
     }
   }
   return { text: document.toString({ lineWidth: 0 }), changes };
+}
+
+export interface WriteInstallConfigOptions {
+  /** oc-mirror v2 archive chunks, or folders holding them. */
+  archives: string[];
+  /** The install-config.yaml to read (never written). */
+  input: string;
+  output: string;
+  /** The hosts' registry `host:port` (default build-iso's: registry.hostmirror.internal:5000). */
+  host?: string;
+  /** A PEM file with the registry's CA (build-iso --tls-dir writes it) for additionalTrustBundle. */
+  ca?: string;
+  overwrite?: boolean;
+}
+
+export interface WrittenInstallConfig {
+  output: { path: string; size: number; sha256: string };
+  host: string;
+  changes: string[];
+}
+
+/**
+ * `hostmirror install-config`: the input install-config.yaml with the hosts' mirror in
+ * `imageDigestSources` (and the CA in `additionalTrustBundle` when given), written whole to
+ * `output`; the input is only read.
+ */
+export async function writeInstallConfig(
+  options: WriteInstallConfigOptions,
+): Promise<WrittenInstallConfig> {
+  if (resolve(options.input) === resolve(options.output))
+    throw new BuildIsoError(
+      'OUTPUT_INVALID',
+      `The output ${options.output} is the input install-config; write to another file (openshift-install consumes install-config.yaml, so keep the original).`,
+    );
+  const host = options.host ?? DEFAULT_MIRROR_HOST;
+  const archive = await MirrorArchive.open(await resolveArchives(options.archives));
+  const rules = hostMirrorRules(archive, await archive.readClusterResources(), host);
+  let text: string;
+  try {
+    text = await readFile(options.input, 'utf8');
+  } catch (error) {
+    throw new BuildIsoError(
+      'INPUT_MISSING',
+      `Cannot read the install-config ${options.input} (${(error as NodeJS.ErrnoException).code}); check the path.`,
+    );
+  }
+  let caPem: string | undefined;
+  if (options.ca !== undefined) {
+    const caPath = options.ca;
+    caPem = await readFile(caPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      throw new BuildIsoError(
+        'INPUT_MISSING',
+        `Cannot read the CA ${caPath} (${error.code}); give the PEM file with the registry's CA.`,
+      );
+    });
+    if (!/-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----/.test(caPem))
+      throw new BuildIsoError(
+        'CONFIG_INVALID',
+        `${options.ca} holds no PEM certificate; give the registry's CA (ca.crt of build-iso --tls-dir).`,
+      );
+  }
+  const edit = installConfigWithMirror(text, options.input, {
+    rules,
+    ...(caPem === undefined ? {} : { caPem }),
+  });
+  await writeFileAtomic(options.output, edit.text, { overwrite: options.overwrite ?? false });
+  return {
+    output: {
+      path: options.output,
+      size: Buffer.byteLength(edit.text),
+      sha256: sha256Bytes(edit.text),
+    },
+    host,
+    changes: edit.changes,
+  };
 }

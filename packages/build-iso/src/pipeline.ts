@@ -36,13 +36,7 @@ import {
   tmpfsPageBytes,
 } from '@hostmirror/budget';
 import type { Codec } from '@hostmirror/codecs';
-import {
-  createMirrorTls,
-  type MirrorRule,
-  mirrorRulesFromArchive,
-  mirrorRulesFromPairs,
-  renderRegistriesConf,
-} from '@hostmirror/host-config';
+import { createMirrorTls, renderRegistriesConf } from '@hostmirror/host-config';
 import type { IgnitionConfig } from '@hostmirror/ignition';
 import { mergeConfigs, validateConfig } from '@hostmirror/ignition';
 import {
@@ -64,10 +58,7 @@ import {
   LIVE_ISO_KARG,
   withoutKarg,
 } from '@hostmirror/iso';
-import {
-  type MirrorArchive,
-  MirrorArchive as MirrorArchiveClass,
-} from '@hostmirror/oc-mirror-archive';
+import { MirrorArchive as MirrorArchiveClass } from '@hostmirror/oc-mirror-archive';
 import { checkMirror } from '@hostmirror/preflight';
 import {
   type AgentRelease,
@@ -86,7 +77,7 @@ import {
   sha256Bytes,
   sha256File,
 } from './inputs.ts';
-import { checkDigestSources } from './install-config.ts';
+import { checkDigestSources, hostMirrorRules } from './install-config.ts';
 import { clusterManifests, imageSetConfigText, type ManifestFile } from './manifests.ts';
 import {
   type PxeArtifacts,
@@ -96,12 +87,7 @@ import {
   writeIsoHashed,
   writePxeArtifacts,
 } from './outputs.ts';
-import {
-  chooseRelease,
-  RELEASE_OVERRIDE_VARIABLE,
-  RELEASE_SOURCE,
-  type ReleaseChoice,
-} from './release.ts';
+import { chooseRelease, RELEASE_OVERRIDE_VARIABLE, type ReleaseChoice } from './release.ts';
 
 /** Progress of the long steps; the CLI's progress bar has this shape. */
 export interface BuildProgress {
@@ -315,26 +301,6 @@ function checkArchitecture(
   }
 }
 
-function mirrorRules(
-  archive: MirrorArchive,
-  resources: Awaited<ReturnType<MirrorArchive['readClusterResources']>>,
-  host: string,
-): MirrorRule[] {
-  if (resources.imageDigestMirrors.length + resources.imageTagMirrors.length > 0)
-    return mirrorRulesFromArchive(resources, archive, { host, neverContactSource: true });
-  // No IDMS/ITMS in the archive: oc-mirror's release naming (docs/mirror.md#naming).
-  return mirrorRulesFromPairs(
-    [
-      { source: RELEASE_SOURCE, mirror: `${host}/openshift/release-images` },
-      {
-        source: 'quay.io/openshift-release-dev/ocp-v4.0-art-dev',
-        mirror: `${host}/openshift/release`,
-      },
-    ],
-    { pullFromMirror: 'digest-only', neverContactSource: true },
-  );
-}
-
 /** An Ignition config already embedded in the ISO (an agent ISO), to keep as the parent. */
 async function embeddedConfig(iso: CoreosIso): Promise<IgnitionConfig | undefined> {
   const area = await iso.ignitionAreaBytes();
@@ -444,7 +410,7 @@ async function checkTheMirror(context: BuildContext) {
     rendezvousIP: cluster.rendezvousIP,
   });
   const host = `${settings.registryName}:${settings.registryPort}`;
-  const rules = mirrorRules(archive, resources, host);
+  const rules = hostMirrorRules(archive, resources, host);
   const registriesConf = renderRegistriesConf({
     rules,
     comment: `hostmirror: mirror for ${release.reference}`,

@@ -21,6 +21,11 @@ export const verbGroups: Record<string, VerbGroup> = {
       'build a mirror-mode ISO from a CoreOS ISO, cluster configs and oc-mirror archives (--demo)',
     load: () => import('./verbs/build-iso.ts'),
   },
+  'install-config': {
+    summary:
+      "write install-config.yaml with the hosts' mirror (imageDigestSources, additionalTrustBundle)",
+    load: () => import('./verbs/install-config.ts'),
+  },
   initrd: {
     summary: 'build, append, list and verify initrd archives',
     load: () => import('./verbs/initrd.ts'),
