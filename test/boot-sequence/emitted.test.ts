@@ -84,6 +84,8 @@ function planFor(mode: MirrorMode, topology: Topology) {
 
 /** The units the live ISO or the installed system has and that our units name (stubbed). */
 const STUB_UNITS = [
+  'agent-interactive-console.service',
+  'agent-interactive-console-serial@.service',
   'agent.service',
   'node-zero.service',
   'assisted-service.service',

@@ -37,6 +37,7 @@ import {
 import { runCli } from '../../packages/cli/src/run.ts';
 import { decodeDataUrl, validateConfig } from '../../packages/ignition/src/index.ts';
 import { requireTool, runTool } from '../support/tools.ts';
+import { enableUnits, makeContainerRoot, nspawnBootArguments } from './container.ts';
 import { inNamespace, stepsTable, testAssets, testDir, writeFileSet } from './support.ts';
 
 const ARCHIVES = ['mirror_000001.tar', 'mirror_000002.tar'];
@@ -455,6 +456,30 @@ ${pullChecks(client)}
       assert.ok(out.includes('PULL copy ok'), explain(result));
     });
 
+  test('node0WithVolumeOnly: in mode node0 the volume decides, not the address; node0 without its volume fails the wait at once, naming the fix', async () => {
+    const settings = { mode: 'node0', topology: 'compact', rendezvousIP: '127.0.0.2' } as const;
+    const bare = await makeHost('node0-bare', settings);
+    const result = await inNamespace(
+      `${hostEnv(bare, { HOSTMIRROR_HOST_ADDRESSES: '127.0.0.2 10.0.0.1' })}
+hm_run_steps ${bare.root} ${bare.steps} || echo "BARE stopped"
+ls ${bare.root}/run/hostmirror | sed 's/^/MARKER /'
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    assert.equal(result.exitCode, 0, explain(result));
+    // Decided without the network: no volume in mode node0 means "pull from node0".
+    assert.match(out, /^STEP hostmirror-volume\.service ok$/m, out);
+    assert.match(out, /^MARKER mirror$/m, out);
+    assert.doesNotMatch(out, /^MARKER serve$/m, out);
+    // Once online, the ready step sees it holds the rendezvous IP and stops at once.
+    assert.match(out, /^STEP hostmirror-ready\.service failed$/m, out);
+    assert.match(
+      result.stderr.toString('utf8'),
+      /holds the rendezvous IP 127\.0\.0\.2, so it is node0, but it has no mirror volume labelled 'data'/,
+    );
+  });
+
   test('acrossTheReboot: the installed system (MachineConfig file set) restores the registry from the volume and serves again', async () => {
     const settings = { mode: 'every-node', topology: 'sno' } as const;
     const live = await makeHost('reboot-live', settings);
@@ -572,14 +597,11 @@ ${host.root}/usr/local/bin/hostmirror-preload.sh 2>&1 | grep -c 'already in cont
   });
 });
 
-/** The host folders a container of this machine's own systemd borrows, read-only (all of /usr but /usr/local). */
-const HOST_USR = ['bin', 'sbin', 'lib', 'lib64', 'libexec', 'share'];
-
 /**
- * Make `host.root` bootable by systemd-nspawn with this machine's systemd: /usr comes from the
- * host (bound read-only, /usr/local stays the root's own), our units are enabled as Ignition's
- * presets would, and two stubs stand for the live ISO: `agent.service` pulls the release by
- * digest, `end.service` records what happened and powers off.
+ * Make `host.root` bootable by systemd-nspawn with this machine's systemd (`container.ts`):
+ * our units are enabled as Ignition's presets would, and two stubs stand for the live ISO:
+ * `agent.service` pulls the release by digest, `end.service` records what happened and
+ * powers off.
  */
 async function makeBootable(
   host: HostRoot,
@@ -587,21 +609,7 @@ async function makeBootable(
   options: { hook?: boolean } = {},
 ): Promise<void> {
   const { root } = host;
-  for (const folder of [
-    'etc/systemd/system/multi-user.target.wants',
-    'root',
-    'srv',
-    'var/tmp',
-    'tmp',
-  ])
-    await mkdir(join(root, folder), { recursive: true });
-  for (const name of ['bin', 'sbin', 'lib', 'lib64'])
-    await symlink(`usr/${name}`, join(root, name));
-  await writeFile(join(root, 'etc/machine-id'), '');
-  for (const file of ['passwd', 'group', 'os-release'])
-    await writeFile(join(root, 'etc', file), await readFile(join('/etc', file)));
-  await mkdir(join(root, 'etc/containers'), { recursive: true });
-  await copyFile('/etc/containers/policy.json', join(root, 'etc/containers/policy.json'));
+  await makeContainerRoot(root);
   await appendFile(
     join(root, 'etc/hostmirror/hostmirror.env'),
     Object.entries(env)
@@ -637,11 +645,7 @@ WantedBy=multi-user.target
       name.endsWith('.service') &&
       (name.startsWith('hostmirror-') || name === 'agent.service' || name === 'end.service'),
   );
-  for (const unit of units)
-    await symlink(
-      `/etc/systemd/system/${unit}`,
-      join(root, 'etc/systemd/system/multi-user.target.wants', unit),
-    );
+  await enableUnits(root, 'multi-user.target', units);
   if (options.hook === false) return;
   const hook = await runTool('sh', ['-c', `. ${host.initrd}/hook.sh`], {
     timeoutMs: 10_000,
@@ -653,22 +657,9 @@ WantedBy=multi-user.target
 /** Boot the root in a container with only loopback; returns what end.service recorded. */
 async function bootRoot(root: string): Promise<string> {
   const nspawn = await requireTool('systemd-nspawn', 'systemd-container');
-  const result = await runTool(
-    nspawn,
-    [
-      '-q',
-      '-D',
-      root,
-      ...HOST_USR.map((folder) => `--bind-ro=/usr/${folder}`),
-      '--register=no',
-      '--keep-unit',
-      '--private-network',
-      '--boot',
-      '--console=pipe',
-      'systemd.unit=multi-user.target',
-    ],
-    { timeoutMs: 120_000 },
-  );
+  const result = await runTool(nspawn, nspawnBootArguments(root, ['--private-network']), {
+    timeoutMs: 120_000,
+  });
   assert.equal(result.timedOut, false, `the container did not power off: ${result.stderr}`);
   return readFile(join(root, 'root/end'), 'utf8').catch(
     () => `no record: ${result.stdout}${result.stderr}`,

@@ -96,3 +96,17 @@ export const MACHINE_CONFIG_API_VERSION = 'machineconfiguration.openshift.io/v1'
 export const MACHINE_CONFIG_ROLE_LABEL = 'machineconfiguration.openshift.io/role';
 /** OpenShift renders MachineConfigs at Ignition spec 3.2.0 (docs/installer.md#agent-ignition). */
 export const DEFAULT_IGNITION_SPEC = '3.2.0';
+
+/**
+ * The agent console: agent-tui pulls the release every 5 s and holds `network.target`,
+ * `NetworkManager-wait-online.service` (so `network-online.target`), `agent.service` and
+ * `node-zero.service` until that pull passes, with no timeout (openshift/installer
+ * data/data/agent/systemd/units/agent-interactive-console.service and
+ * agent-interactive-console-serial@.service at 0002b772756c7394b69467abf14629118fd724ca;
+ * openshift/agent-installer-utils tools/agent_tui/checks/engine.go at c031572). The serial one
+ * is a template: a drop-in on `agent-interactive-console-serial@.service` reaches every instance.
+ */
+export const CONSOLE_UNITS = [
+  'agent-interactive-console.service',
+  'agent-interactive-console-serial@.service',
+] as const;

@@ -42,6 +42,11 @@ function phaseLines(phase: PhasePlan): string[] {
     `  gate: ${phase.gate.units.join(', ')}`,
     `        get After= and ${relation} ${phase.gate.steps.join(' ')} (drop-in)`,
   );
+  if (phase.console !== null)
+    lines.push(
+      `  console: ${phase.console.units.join(', ')}`,
+      `        get After= ${phase.console.after.join(' ')} (drop-in; ordering only)`,
+    );
   return lines;
 }
 
@@ -60,7 +65,9 @@ export function renderBootText(plan: BootPlan): string {
       lines.push(`    ${phase}: ${role.units[phase].map(localName).join(' → ')}`);
   }
   lines.push(
-    '  any host without its volume (or, in mode node0, node0 without it) runs only "volume": normal mode.',
+    plan.settings.mode === 'node0'
+      ? '  the volume decides: a host with it serves, one without it pulls from node0 (node0 without it fails "ready").'
+      : '  any host without its volume runs only "volume": normal mode.',
   );
   return `${lines.join('\n')}\n`;
 }

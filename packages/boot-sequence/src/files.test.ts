@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { ENV_FILE, MANIFEST_FILE, PRE_PIVOT_HOOK, TLS_KEY_FILE } from './constants.ts';
+import {
+  CONSOLE_UNITS,
+  ENV_FILE,
+  MANIFEST_FILE,
+  PRE_PIVOT_HOOK,
+  TLS_KEY_FILE,
+} from './constants.ts';
 import { BootSequenceError } from './errors.ts';
 import { bootFileSet, renderEnvFile, renderManifest, renderPreloadList } from './files.ts';
 import { renderInitrdOverlay } from './overlay.ts';
@@ -104,7 +110,20 @@ describe('file sets', () => {
     assert.equal(byPath.get('/usr/local/bin/hostmirror-lib.sh')?.mode, 0o644);
     assert.ok(byPath.has(ENV_FILE) && byPath.has(MANIFEST_FILE));
     assert.equal(set.units.length, plan.phases.live.steps.length);
-    assert.equal(set.dropins.length, plan.phases.live.gate.units.length);
+    assert.deepEqual(
+      set.dropins.map((dropin) => dropin.unit),
+      [...plan.phases.live.gate.units, ...CONSOLE_UNITS],
+    );
+    for (const dropin of set.dropins.filter((d) => d.unit.startsWith('agent-interactive-console')))
+      assert.equal(
+        dropin.contents.split('\n').filter((line) => /^(Requires|Wants|Before)=/.test(line)).length,
+        0,
+        'the console is only ordered, never made to depend on the mirror',
+      );
+    assert.equal(
+      bootFileSet(plan, 'installed', assets).dropins.length,
+      plan.phases.installed.gate.units.length,
+    );
   });
 
   test('installed: no TLS pair (it comes from the volume), the settings say installed', () => {

@@ -25,7 +25,7 @@ import type {
   BootPlan,
   BootSettings,
 } from './types.ts';
-import { gateDropins, stepUnits } from './units.ts';
+import { consoleDropins, gateDropins, stepUnits } from './units.ts';
 
 /** An archive's file name on the volume: one path component, no shell or sha256sum specials. */
 const ARCHIVE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
@@ -177,6 +177,6 @@ export function bootFileSet(plan: BootPlan, phase: BootPhase, assets: BootAssets
     phase,
     files,
     units: stepUnits(phasePlan.steps),
-    dropins: gateDropins(phasePlan.gate),
+    dropins: [...gateDropins(phasePlan.gate), ...consoleDropins(phasePlan.console)],
   };
 }

@@ -75,6 +75,7 @@ export {
   type BootFile,
   type BootFileSet,
   type BootGate,
+  type BootOrdering,
   type BootPhase,
   type BootPlan,
   type BootSettings,
@@ -92,4 +93,4 @@ export {
   TOPOLOGIES,
   type Topology,
 } from './types.ts';
-export { execStart, renderGateDropin, renderStepUnit } from './units.ts';
+export { execStart, renderConsoleDropin, renderGateDropin, renderStepUnit } from './units.ts';

@@ -93,11 +93,44 @@ describe('step graph', () => {
     assert.ok(ids('preload', 'installed').includes('preload'));
   });
 
-  test('network: the volume step waits for the network only when node0 is told by its address', () => {
-    const volume = (mode: (typeof MIRROR_MODES)[number]) =>
-      planBootSequence({ ...base, mode }).phases.live.steps[0];
-    assert.deepEqual(volume('node0')?.after, ['network-online.target']);
-    assert.deepEqual(volume('every-node')?.after, []);
+  test('network: nothing the console waits for is after network-online.target (the console holds that target)', () => {
+    for (const mode of MIRROR_MODES) {
+      const { live } = planBootSequence({ ...base, mode }).phases;
+      assert.deepEqual(live.console?.after, [
+        'hostmirror-configure.service',
+        'hostmirror-registry.service',
+      ]);
+      // Everything the console's units are after, and what those need in turn.
+      const byUnit = new Map(live.steps.map((step) => [step.unit, step]));
+      const pending = [...(live.console?.after ?? [])];
+      const seen = new Set<string>();
+      while (pending.length > 0) {
+        const unit = pending.pop() as string;
+        if (seen.has(unit)) continue;
+        seen.add(unit);
+        const step = byUnit.get(unit);
+        assert.ok(step, `${mode}: ${unit} is a step`);
+        assert.ok(
+          !step.after.includes('network-online.target'),
+          `${mode}: ${unit} waits for the network`,
+        );
+        assert.ok(
+          !step.wants.includes('network-online.target'),
+          `${mode}: ${unit} wants the network`,
+        );
+        pending.push(...step.requires, ...step.wants);
+      }
+      assert.ok(
+        seen.has('hostmirror-volume.service') && seen.has('hostmirror-unpack.service'),
+        mode,
+      );
+      // The readiness wait does need the network (node0's registry is remote for a client).
+      assert.deepEqual(
+        byUnit.get('hostmirror-ready.service')?.after.includes('network-online.target'),
+        true,
+      );
+    }
+    assert.equal(planBootSequence(base).phases.installed.console, null);
   });
 
   test('conditions: a normal host runs only the volume step, a client no serving step', () => {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import {
+  CONSOLE_UNITS,
   DEFAULT_READY_TIMEOUT_SECONDS,
   DEFAULT_REGISTRY_NAME,
   DEFAULT_REGISTRY_PORT,
@@ -157,8 +158,9 @@ function phaseSteps(settings: BootSettings, phase: BootPhase): StepShape[] {
       id: 'volume',
       description: 'hostmirror: find the mirror volume and decide what this host does',
       script: 'hostmirror-volume.sh',
-      // node0 is known by its address, so the network must be up before deciding.
-      network: settings.mode === 'node0',
+      // Never after network-online.target: the agent console holds that target until its
+      // release pull passes (CONSOLE_UNITS), so what the pull needs must not wait for it.
+      // A host's part is decided by the volume it carries, not by its address.
       condition: null,
     },
     {
@@ -244,6 +246,13 @@ function phasePlan(settings: BootSettings, phase: BootPhase): PhasePlan {
       relation: phase === 'live' ? 'requires' : 'wants',
       steps: gateSteps.map((id) => unitOf(id as StepId)),
     },
+    // The console's first pull then goes to the mirror: the registries.conf drop-in, CA and
+    // alias are in place, and a host that serves has started its registry (the registry
+    // step is skipped, and so orders nothing, on a host that does not serve).
+    console:
+      phase === 'live'
+        ? { units: CONSOLE_UNITS, after: [unitOf('configure'), unitOf('registry')] }
+        : null,
   };
 }
 

@@ -60,10 +60,22 @@ export interface BootGate {
   steps: readonly string[];
 }
 
+/**
+ * Units we do not own that must only be ordered after some steps, without depending on them:
+ * the agent console, whose release pull must find this host pointed at the mirror.
+ */
+export interface BootOrdering {
+  units: readonly string[];
+  /** `After=` these step units. */
+  after: readonly string[];
+}
+
 export interface PhasePlan {
   phase: BootPhase;
   steps: readonly BootStep[];
   gate: BootGate;
+  /** The live phase's console ordering; none on the installed system (no agent console there). */
+  console: BootOrdering | null;
 }
 
 /** A kind of host in a topology, and what it does in each mode. */

@@ -1,5 +1,5 @@
 import { GATE_DROPIN, SCRIPT_DIR, STATE_DIR } from './constants.ts';
-import type { BootDropin, BootGate, BootStep, BootUnit } from './types.ts';
+import type { BootDropin, BootGate, BootOrdering, BootStep, BootUnit } from './types.ts';
 
 /** The target our units are enabled into: both the live ISO and the installed system boot to it. */
 const INSTALL_TARGET = 'multi-user.target';
@@ -72,4 +72,25 @@ export function stepUnits(steps: readonly BootStep[]): BootUnit[] {
 export function gateDropins(gate: BootGate): BootDropin[] {
   const contents = renderGateDropin(gate);
   return gate.units.map((unit) => ({ unit, name: GATE_DROPIN, contents }));
+}
+
+/**
+ * The drop-in that orders the agent console after the steps its release pull needs. Ordering
+ * only: the console still runs when the mirror fails (and then shows the failing pull, as it
+ * does without hostmirror). The reverse can never hold: the steps the console waits for are
+ * never after network-online.target, which waits for the console.
+ */
+export function renderConsoleDropin(ordering: BootOrdering): string {
+  return `${[
+    '# hostmirror: the console pulls the release until that pull passes, and network-online.target waits',
+    '# for it; start it once this host points at the mirror and, if it serves, its registry runs.',
+    '[Unit]',
+    `After=${ordering.after.join(' ')}`,
+  ].join('\n')}\n`;
+}
+
+export function consoleDropins(ordering: BootOrdering | null): BootDropin[] {
+  if (ordering === null) return [];
+  const contents = renderConsoleDropin(ordering);
+  return ordering.units.map((unit) => ({ unit, name: GATE_DROPIN, contents }));
 }

@@ -105,6 +105,26 @@ hm_install_file() {
   hm_fix_label "$target" system_u:object_r:etc_t:s0
 }
 
+# This host's addresses, one a line (HOSTMIRROR_HOST_ADDRESSES instead of `ip`, for tests).
+hm_host_addresses() {
+  local _index _name _family address _rest
+  if [ -n "${HOSTMIRROR_HOST_ADDRESSES:-}" ]; then
+    tr -s ' ' '\n' <<<"$HOSTMIRROR_HOST_ADDRESSES"
+  else
+    # ip -o address: "2: eth0    inet 10.0.0.5/24 brd ..." (the address is the fourth field).
+    ip -o address show | while read -r _index _name _family address _rest; do
+      printf '%s\n' "${address%%/*}"
+    done
+  fi
+}
+
+# Does this host hold the rendezvous IP (is it node0)? Only meaningful once the network is up.
+hm_holds_rendezvous_ip() {
+  [ -n "${HOSTMIRROR_RENDEZVOUS_IP:-}" ] || return 1
+  # Not a pipe: with pipefail, grep -q leaving early could fail the writer and so the test.
+  grep -qxF "$HOSTMIRROR_RENDEZVOUS_IP" < <(hm_host_addresses)
+}
+
 # The address this host reaches the registry at: itself when it serves, else node0.
 hm_registry_address() {
   if [ -e "$(hm_state serve)" ]; then

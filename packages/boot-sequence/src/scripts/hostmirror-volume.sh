@@ -1,11 +1,13 @@
 #!/bin/bash
 # hostmirror step "volume": decide this host's part in the mirror for this boot and mount
 # the data volume. Writes the decision under HOSTMIRROR_STATE_DIR for the later steps:
-#   node0   this host holds the rendezvous IP
 #   mirror  this host pulls through the mirror (it serves, or node0 serves it)
 #   serve   this host serves the mirror from its own volume
 #   volume  the folder of the mounted volume
-# No volume, or a volume without any archive of the manifest: normal mode, nothing else runs.
+# The part follows from the volume alone, never from the network: this step runs before
+# network-online.target, which the agent console holds until its release pull passes.
+# A host with the volume serves; without it, in mode node0 it pulls from the rendezvous IP,
+# in the other modes it stays in normal mode and nothing else runs.
 set -euo pipefail
 # shellcheck source=hostmirror-lib.sh
 . "$(dirname "$0")/hostmirror-lib.sh"
@@ -14,19 +16,6 @@ hm_load_config
 : "${HOSTMIRROR_VOLUME_LABEL:=data}"
 : "${HOSTMIRROR_VOLUME_MATCH:=partlabel,label}"
 : "${HOSTMIRROR_VOLUME_WAIT:=15}"
-
-host_addresses() {
-  if [ -n "${HOSTMIRROR_HOST_ADDRESSES:-}" ]; then
-    tr -s ' ' '\n' <<<"$HOSTMIRROR_HOST_ADDRESSES"
-  else
-    ip -o address show | awk '{ split($4, a, "/"); print a[1] }'
-  fi
-}
-
-is_node0() {
-  [ -n "${HOSTMIRROR_RENDEZVOUS_IP:-}" ] || return 1
-  host_addresses | grep -qxF "$HOSTMIRROR_RENDEZVOUS_IP"
-}
 
 # The block device whose partition label or filesystem label is HOSTMIRROR_VOLUME_LABEL.
 find_device() {
@@ -86,15 +75,6 @@ main() {
   state=$(hm_path "$HOSTMIRROR_STATE_DIR")
   rm -rf "$state"
   mkdir -p "$state"
-  if is_node0; then
-    touch "$state/node0"
-    hm_log "this host has the rendezvous IP $HOSTMIRROR_RENDEZVOUS_IP: it is node0"
-  fi
-  if [ "$HOSTMIRROR_MODE" = node0 ] && [ ! -e "$state/node0" ]; then
-    touch "$state/mirror"
-    hm_log "mode node0: this host pulls from node0's registry at $HOSTMIRROR_RENDEZVOUS_IP:$HOSTMIRROR_REGISTRY_PORT"
-    return 0
-  fi
   if [ -n "${HOSTMIRROR_VOLUME_DIR:-}" ]; then
     folder=$(hm_path "$HOSTMIRROR_VOLUME_DIR")
     [ -d "$folder" ] || folder=
@@ -107,16 +87,19 @@ main() {
     done
     if [ -n "${device:-}" ]; then folder=$(mount_volume "$device"); fi
   fi
-  if [ -z "$folder" ]; then
-    hm_log "no volume labelled '$HOSTMIRROR_VOLUME_LABEL' (${HOSTMIRROR_VOLUME_MATCH}): normal mode, the mirror is not used"
-    [ "$HOSTMIRROR_MODE" = node0 ] && hm_warn "this is node0 and has no mirror volume: the other hosts will wait for a registry that never starts"
-    touch "$state/normal"
-    return 0
-  fi
-  if ! has_mirror "$folder"; then
-    hm_log "the volume at $folder holds none of the archives of $HM_MANIFEST: normal mode, the mirror is not used"
+  if [ -n "$folder" ] && ! has_mirror "$folder"; then
+    hm_log "the volume at $folder holds none of the archives of $HM_MANIFEST"
     [ -z "${device:-}" ] || umount "$folder" || true
-    touch "$state/normal"
+    folder=
+  fi
+  if [ -z "$folder" ]; then
+    if [ "$HOSTMIRROR_MODE" = node0 ]; then
+      touch "$state/mirror"
+      hm_log "mode node0, no mirror volume labelled '$HOSTMIRROR_VOLUME_LABEL' here: this host pulls from node0's registry at $HOSTMIRROR_RENDEZVOUS_IP:$HOSTMIRROR_REGISTRY_PORT"
+    else
+      touch "$state/normal"
+      hm_log "no mirror volume labelled '$HOSTMIRROR_VOLUME_LABEL' (${HOSTMIRROR_VOLUME_MATCH}): normal mode, the mirror is not used"
+    fi
     return 0
   fi
   printf '%s\n' "$folder" >"$state/volume"

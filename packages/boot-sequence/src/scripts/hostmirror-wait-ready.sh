@@ -26,6 +26,11 @@ probe() {
 main() {
   local address base timeout deadline last=''
   [ -e "$(hm_state mirror)" ] || { hm_log "normal mode: no registry to wait for"; return 0; }
+  # The volume step decides without the network; now that it is online, a host that pulls
+  # from node0 but holds the rendezvous IP is node0 itself, without its volume: no one serves.
+  if [ ! -e "$(hm_state serve)" ] && hm_holds_rendezvous_ip; then
+    hm_die "this host holds the rendezvous IP $HOSTMIRROR_RENDEZVOUS_IP, so it is node0, but it has no mirror volume labelled '${HOSTMIRROR_VOLUME_LABEL:-data}': no host serves the mirror. Attach the volume to this host (hostmirror volume prepare) and boot it again."
+  fi
   address=$(hm_registry_address)
   base=https://$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT
   timeout=$HOSTMIRROR_READY_TIMEOUT
