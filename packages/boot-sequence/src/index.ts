@@ -14,6 +14,7 @@ export {
 } from './assets.ts';
 export {
   CA_FILE,
+  CONSOLE_UNITS,
   DEFAULT_IGNITION_SPEC,
   DEFAULT_READY_TIMEOUT_SECONDS,
   DEFAULT_REGISTRY_NAME,
