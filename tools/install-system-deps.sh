@@ -15,6 +15,7 @@ packages=(
   systemd iproute2 util-linux openssl                  # systemd-analyze verify, netns, unshare
   shellcheck fdisk curl systemd-container              # boot-sequence: lint, GPT volumes, readiness probe, nspawn
   time                                                 # /usr/bin/time for the benchmarks in tools/bench
+  strace                                               # fault injection at every write of in-place ISO edits
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -42,6 +42,7 @@ export const debianPackageOf = {
   time: 'time',
   timeout: 'coreutils',
   flock: 'util-linux',
+  strace: 'strace',
   'dpkg-query': 'dpkg',
 } as const satisfies Record<string, string>;
 

@@ -60,7 +60,7 @@ test('streamedEqualsNewFileEqualsInPlace: kargs edit', async () => {
   const iso = await CoreosIso.open(edited);
   try {
     assert.match((await iso.currentKargs()) ?? '', / hostmirror=1$/);
-    await iso.write(iso.planReset(), { kind: 'in-place' });
+    await iso.write(await iso.planReset(), { kind: 'in-place' });
   } finally {
     await iso.close();
   }
@@ -150,7 +150,7 @@ test('outputIsInput: writing a new file over the input is refused', async () => 
   const iso = await CoreosIso.open(target);
   try {
     await assert.rejects(
-      iso.write(iso.planReset(), { kind: 'file', path: target, overwrite: true }),
+      iso.write(await iso.planReset(), { kind: 'file', path: target, overwrite: true }),
       (error) => error instanceof IsoError && error.code === 'OUTPUT_IS_INPUT',
     );
   } finally {
@@ -192,7 +192,7 @@ test('removeIgnitionKeepsOtherMembers: a keyfile stays; removing the last member
     );
     await iso.write(await iso.planRemoveIgnition(), { kind: 'in-place' });
     assert.deepEqual([...(await iso.embeddedMembers()).keys()], [keyfile]);
-    await iso.write(iso.planReset(), { kind: 'in-place' });
+    await iso.write(await iso.planReset(), { kind: 'in-place' });
     assert.equal(await sha(target), original);
   } finally {
     await iso.close();
@@ -219,7 +219,7 @@ test('garbageInEmbedArea: BAD_EMBED_AREA on read, reset still restores the prist
     const bad = (error: unknown) => error instanceof IsoError && error.code === 'BAD_EMBED_AREA';
     await assert.rejects(iso.embeddedIgnition(), bad);
     await assert.rejects(iso.planEmbedIgnition(Buffer.from('{}'), { force: true }), bad);
-    await iso.write(iso.planReset(), { kind: 'in-place' });
+    await iso.write(await iso.planReset(), { kind: 'in-place' });
     assert.equal(await sha(target), original);
   } finally {
     await iso.close();
@@ -230,7 +230,7 @@ test('isoChangedBetweenPlanAndWrite: ISO_CHANGED, and the changed file is left a
   const target = await copyOf('changed.iso');
   const iso = await CoreosIso.open(target);
   try {
-    const edit = iso.planReset();
+    const edit = await iso.planReset();
     await appendFile(target, Buffer.from('more'));
     const grown = await sha(target);
     await assert.rejects(

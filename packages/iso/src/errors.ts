@@ -28,7 +28,13 @@ export type IsoErrorCode =
   | 'BAD_PARTITION_TABLE'
   | 'OUTPUT_IS_INPUT'
   | 'ISO_CHANGED'
-  | 'TTY_OUTPUT';
+  | 'TTY_OUTPUT'
+  | 'ISO_LOCKED'
+  | 'LOCK_UNAVAILABLE'
+  | 'ISO_TORN'
+  | 'JOURNAL_MISMATCH'
+  | 'WRITE_FAILED'
+  | 'UNSAFE_AREA';
 
 export class IsoError extends Error {
   readonly code: IsoErrorCode;

@@ -1,24 +1,28 @@
 /**
- * Apply an edit to the image file itself. The order keeps the original bytes recoverable:
- * 1. appendices are written after the original end (nothing original is touched yet) and synced;
- * 2. the bytes under each patch are saved, then the patches are written and synced.
- * On any error the written patches are put back from the saved bytes and the file is truncated
- * to its original size, so a failed write leaves the original image. (A power cut between the
- * steps is not covered: use a new file for that, as iso-relocation.md advises.)
+ * Apply an edit to the image file itself, so that a kill at any point leaves the old ISO, the
+ * new ISO, or a journal that rolls back to the old one (journal.ts):
+ * 1. the original bytes under each patch are read and the undo journal is written durably;
+ * 2. appendices are written after the original end (nothing original is touched yet), the file
+ *    is cut to its new size and synced;
+ * 3. the patches are written and synced; 4. the journal is removed durably.
+ * On an error the writer rolls back itself; when even that fails the journal stays, `iso
+ * inspect` reports the ISO torn and `iso repair` (or the same command again) restores it.
+ * The caller holds the ISO's lock (lock.ts) from planning to here.
  */
 import { type FileHandle, open } from 'node:fs/promises';
 import type { IsoEdit, WriteOptions } from './edit.ts';
 import { runChecks, tapOriginalRegion, tapZeros, validateEdit } from './edit.ts';
 import { IsoError } from './errors.ts';
+import {
+  JOURNAL_FORMAT,
+  type Journal,
+  journalPath,
+  removeJournal,
+  rollBackWith,
+  writeAll,
+  writeJournal,
+} from './journal.ts';
 import { FileSource } from './source.ts';
-
-async function writeAll(handle: FileHandle, bytes: Buffer, offset: number): Promise<void> {
-  let done = 0;
-  while (done < bytes.length) {
-    const { bytesWritten } = await handle.write(bytes, done, bytes.length - done, offset + done);
-    done += bytesWritten;
-  }
-}
 
 async function readExact(handle: FileHandle, offset: number, length: number): Promise<Buffer> {
   const bytes = Buffer.alloc(length);
@@ -43,9 +47,27 @@ export interface InPlaceHooks {
 export function applyEditInPlace(
   path: string,
   edit: IsoEdit,
-  options: WriteOptions & InPlaceHooks = {},
+  options: WriteOptions & InPlaceHooks & JournalOptions = {},
 ): Promise<void> {
-  return applyEdit(path, edit, options, 'all');
+  return applyEdit(path, edit, { ...options, journal: options.journal ?? true }, 'all');
+}
+
+export interface JournalOptions {
+  /** Keep an undo journal beside the file (in place: yes; a private temporary copy: no). */
+  journal?: boolean;
+  /** The command recorded in the journal and the lock note. */
+  command?: string;
+  /** The file's identity and modification time when it was planned: a change is ISO_CHANGED. */
+  expected?: { device: number; inode: number; mtimeMs: number };
+}
+
+/** An I/O failure while writing, as a typed error saying what was being written and where. */
+function writeFailed(path: string, doing: string, error: unknown, after: string): IsoError {
+  const cause = error as NodeJS.ErrnoException;
+  return new IsoError(
+    'WRITE_FAILED',
+    `Writing ${doing} to ${path} failed (${cause.code ?? cause.message}); ${after}`,
+  );
 }
 
 /** Read the file's original region once, for the taps, before it is changed. */
@@ -66,28 +88,57 @@ async function tapOriginal(path: string, edit: IsoEdit, options: WriteOptions): 
 export async function applyEdit(
   path: string,
   edit: IsoEdit,
-  options: WriteOptions & InPlaceHooks,
+  options: WriteOptions & InPlaceHooks & JournalOptions,
   tapped: 'all' | 'tail',
 ): Promise<void> {
   const valid = validateEdit(edit);
   const { patches, appendices } = valid;
   const handle = await open(path, 'r+');
-  const saved: { offset: number; bytes: Buffer }[] = [];
-  let mutating = false;
+  let journal: Journal | undefined;
+  let doing = 'the edit';
   try {
-    const { size } = await handle.stat();
-    if (size !== edit.originalSize)
+    const stat = await handle.stat();
+    const { expected } = options;
+    if (
+      stat.size !== edit.originalSize ||
+      (expected !== undefined &&
+        (expected.inode !== stat.ino ||
+          expected.device !== stat.dev ||
+          expected.mtimeMs !== stat.mtimeMs))
+    )
       throw new IsoError(
         'ISO_CHANGED',
-        `${path} is ${size} bytes but the edit was planned for ${edit.originalSize}; it changed meanwhile.`,
+        `${path} changed after the edit was planned (it is ${stat.size} bytes, planned for ${edit.originalSize}; or its inode or modification time differ); run the command again.`,
       );
     await runChecks(edit);
     if (tapped === 'all') await tapOriginal(path, valid, options);
-    mutating = true;
+    if (options.journal === true) {
+      const originals: Journal['patches'] = [];
+      for (const patch of patches)
+        originals.push({
+          offset: patch.offset,
+          what: patch.what,
+          original: (await readExact(handle, patch.offset, patch.bytes.length)).toString('base64'),
+        });
+      journal = {
+        format: JOURNAL_FORMAT,
+        command: options.command ?? 'iso (library)',
+        pid: process.pid,
+        started: new Date().toISOString(),
+        device: stat.dev,
+        inode: stat.ino,
+        originalSize: edit.originalSize,
+        size: edit.size,
+        patches: originals,
+      };
+      doing = `the undo journal ${journalPath(path)}`;
+      await writeJournal(path, journal);
+    }
     const total = edit.size - edit.originalSize + patches.reduce((n, p) => n + p.bytes.length, 0);
     let written = 0;
     let end = edit.originalSize;
     for (const appendix of appendices) {
+      doing = appendix.what;
       tapZeros(options.onOutputChunk, appendix.offset - end);
       let position = appendix.offset;
       for await (const chunk of appendix.chunks()) {
@@ -106,26 +157,51 @@ export async function applyEdit(
       end = position;
     }
     tapZeros(options.onOutputChunk, edit.size - end);
+    doing = 'the grown image';
     if (edit.size !== edit.originalSize) await handle.truncate(edit.size);
     await handle.sync();
     for (const patch of patches) {
+      doing = patch.what;
       await options.beforeWrite?.(patch.what);
-      saved.push({
-        offset: patch.offset,
-        bytes: await readExact(handle, patch.offset, patch.bytes.length),
-      });
       await writeAll(handle, patch.bytes, patch.offset);
       written += patch.bytes.length;
       options.onProgress?.(written, total);
     }
+    doing = 'the edited image';
     await handle.sync();
+    if (journal !== undefined) {
+      doing = `the removal of the undo journal ${journalPath(path)}`;
+      await removeJournal(path);
+    }
   } catch (error) {
-    if (!mutating) throw error;
-    for (const original of saved.reverse()) await writeAll(handle, original.bytes, original.offset);
-    await handle.truncate(edit.originalSize);
-    await handle.sync();
-    throw error;
+    if (journal === undefined) {
+      if (tapped === 'tail' || !isIoError(error)) throw error;
+      throw writeFailed(path, doing, error, 'the ISO was not changed.');
+    }
+    try {
+      await rollBackWith(handle, path, journal);
+    } catch (rollBackError) {
+      throw new IsoError(
+        'ISO_TORN',
+        `Writing ${doing} to ${path} failed (${describe(error)}) and restoring the original failed too (${describe(rollBackError)}); the undo journal ${journalPath(path)} is kept: run \`hostmirror iso repair ${path}\` or the same command again.`,
+      );
+    }
+    if (!isIoError(error)) throw error;
+    throw writeFailed(path, doing, error, 'the ISO was restored to its state before the edit.');
   } finally {
     await handle.close();
   }
+}
+
+function isIoError(error: unknown): error is NodeJS.ErrnoException {
+  return (
+    error instanceof Error &&
+    !(error instanceof IsoError) &&
+    typeof (error as NodeJS.ErrnoException).syscall === 'string'
+  );
+}
+
+function describe(error: unknown): string {
+  const cause = error as NodeJS.ErrnoException;
+  return cause.code ?? cause.message;
 }

@@ -10,7 +10,7 @@ export {
   readCurrentKargs,
   requireKargs,
 } from './coreos.ts';
-export { CoreosIso } from './coreos-iso.ts';
+export { CoreosIso, type OpenOptions } from './coreos-iso.ts';
 export * from './coreos-paths.ts';
 export {
   combineEdits,
@@ -35,9 +35,10 @@ export {
 } from './embed-area.ts';
 export { IsoError, type IsoErrorCode } from './errors.ts';
 export { type IsoEntry, type IsoExtent, IsoImage, type IsoTree } from './image.ts';
-export { applyEditInPlace, type InPlaceHooks } from './in-place.ts';
+export { applyEditInPlace, type InPlaceHooks, type JournalOptions } from './in-place.ts';
 export { type IsoReport, inspectIso } from './inspect.ts';
 export { SECTOR_SIZE } from './iso9660.ts';
+export { type Journal, journalPath, readJournal } from './journal.ts';
 export {
   editKargs,
   formatKargsArea,
@@ -47,6 +48,14 @@ export {
   parseKargsArea,
   withoutKarg,
 } from './kargs.ts';
+export { checkLayout, checkPlacement, protectedRegions, type Region } from './layout.ts';
+export {
+  DEFAULT_LOCK_WAIT_SECONDS,
+  type IsoLock,
+  type LockOptions,
+  lockIso,
+  lockNotePath,
+} from './lock.ts';
 export { type IsoOutput, writeIso } from './output.ts';
 export { ignitionAreaPatch, kargsPatches, resetPatches } from './plans.ts';
 export { type PxeArtifacts, type PxeOptions, pxeKargs, writePxeArtifacts } from './pxe.ts';

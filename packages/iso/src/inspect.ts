@@ -3,10 +3,19 @@ import { InitrdError, readInitrd } from '@hostmirror/initrd';
 import type { CoreosFeatures } from './coreos.ts';
 import type { CoreosIso } from './coreos-iso.ts';
 import { isEmptyArea } from './embed-area.ts';
+import { IsoError } from './errors.ts';
 import type { IsoEntry } from './image.ts';
 import { SECTOR_SIZE } from './iso9660.ts';
+import { journalPath } from './journal.ts';
 
 export interface IsoReport {
+  /**
+   * An in-place edit was interrupted (its undo journal is beside the ISO): what it was, and
+   * what to run. The rest of the report describes the torn bytes.
+   */
+  torn?: { command: string; pid: number; started: string; journal: string };
+  /** Where the image's structures disagree (volume descriptors, trees, MBR, GPT); empty if none. */
+  problems: string[];
   size: number;
   volumeId: string;
   /** Bytes the primary volume descriptor says the volume spans. */
@@ -53,9 +62,15 @@ export async function inspectIso(iso: CoreosIso): Promise<IsoReport> {
       size: entry.size,
     }));
   const catalog = await image.bootCatalog();
+  const problems = await iso.checkLayout();
   const area = await iso.ignitionAreaBytes();
-  const members = await iso.embeddedMembers();
+  // An unreadable area or disagreeing kargs areas are findings of the report, not its end.
+  const members = await iso.embeddedMembers().catch((error: unknown) => {
+    problems.push(reportable(error));
+    return new Map<string, Buffer>();
+  });
   const report: IsoReport = {
+    problems,
     size: image.size,
     volumeId: metadata.volumeId,
     volumeBytes: image.primary.volumeSpaceSize * SECTOR_SIZE,
@@ -73,9 +88,19 @@ export async function inspectIso(iso: CoreosIso): Promise<IsoReport> {
     },
     features: metadata.features,
   };
+  if (iso.torn !== undefined) {
+    const { command, pid, started } = iso.torn;
+    report.torn = { command, pid, started, journal: journalPath(iso.path) };
+  }
   if (metadata.kargs !== undefined)
     report.kargs = {
-      current: (await iso.currentKargs()) ?? metadata.kargs.default,
+      current: await iso.currentKargs().then(
+        (current) => current ?? metadata.kargs?.default ?? '',
+        (error: unknown) => {
+          problems.push(reportable(error));
+          return '(the kargs areas disagree)';
+        },
+      ),
       default: metadata.kargs.default,
       size: metadata.kargs.size,
       origin: metadata.kargs.origin,
@@ -83,6 +108,11 @@ export async function inspectIso(iso: CoreosIso): Promise<IsoReport> {
     };
   if (metadata.initrd !== undefined) report.initrd = await initrdSegments(iso, metadata.initrd);
   return report;
+}
+
+function reportable(error: unknown): string {
+  if (error instanceof IsoError) return error.message;
+  throw error;
 }
 
 async function initrdSegments(iso: CoreosIso, initrd: IsoEntry): Promise<IsoReport['initrd']> {

@@ -26,6 +26,7 @@ test('editOrder: delete, replace, then append; misses are KARG_NOT_FOUND', () =>
     editKargs(base, { delete: ['quiet'], replace: ['console=ttyS0=tty0'], append: ['x y'] }),
     'a=1 console=tty0 x y',
   );
+  assert.equal(editKargs(base, { append: ['quiet', 'x=1 x=1'] }), 'a=1 console=ttyS0 quiet x=1');
   assert.throws(() => editKargs(base, { delete: ['nope'] }), code('KARG_NOT_FOUND'));
   assert.throws(() => editKargs(base, { replace: ['a=2=3'] }), code('KARG_NOT_FOUND'));
   assert.equal(withoutKarg('coreos.liveiso=X a coreos.liveiso b', 'coreos.liveiso'), 'a b');

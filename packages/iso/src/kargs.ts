@@ -76,7 +76,10 @@ function splitKargs(kargs: string): string[] {
   return kargs.split(/\s+/).filter((karg) => karg !== '');
 }
 
-/** Apply deletions, then replacements, then appends; a delete or replace must match. */
+/**
+ * Apply deletions, then replacements, then appends; a delete or replace must match, an append
+ * already present is kept once.
+ */
 export function editKargs(kargs: string, edits: KargsEdits): string {
   let list = splitKargs(kargs);
   for (const karg of edits.delete ?? []) {
@@ -103,7 +106,10 @@ export function editKargs(kargs: string, edits: KargsEdits): string {
       );
     list = list.map((item) => (item === from ? `${key}=${newValue}` : item));
   }
-  list.push(...(edits.append ?? []).flatMap(splitKargs));
+  // An argument the kargs already hold is not added twice: the same command run again (after
+  // an interrupted in-place edit) leaves the kargs as one run does.
+  for (const karg of (edits.append ?? []).flatMap(splitKargs))
+    if (!list.includes(karg)) list.push(karg);
   return list.join(' ');
 }
 

@@ -1,7 +1,7 @@
 /** Where an edited ISO goes: the input itself, a new file, or a stream (`-o -`). */
 import type { Writable } from 'node:stream';
 import { type IsoEdit, type WriteOptions, writeEditedFile, writeEditedStream } from './edit.ts';
-import { applyEditInPlace, type InPlaceHooks } from './in-place.ts';
+import { applyEditInPlace, type InPlaceHooks, type JournalOptions } from './in-place.ts';
 import type { FileSource } from './source.ts';
 
 export type IsoOutput =
@@ -17,7 +17,7 @@ export async function writeIso(
   source: FileSource,
   edit: IsoEdit,
   output: IsoOutput,
-  options: WriteOptions & InPlaceHooks = {},
+  options: WriteOptions & InPlaceHooks & JournalOptions = {},
 ): Promise<void> {
   if (output.kind === 'in-place') return applyEditInPlace(source.path, edit, options);
   if (output.kind === 'stream') return writeEditedStream(source, edit, output.stream, options);

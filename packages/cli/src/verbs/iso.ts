@@ -8,12 +8,15 @@ import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
   CoreosIso,
+  DEFAULT_LOCK_WAIT_SECONDS,
   type IsoEdit,
   IsoError,
   type IsoOutput,
   type IsoReport,
   inspectIso,
+  journalPath,
   readCurrentKargs,
+  readJournal,
   requireKargs,
   writePxeArtifacts,
 } from '@hostmirror/iso';
@@ -30,9 +33,22 @@ import {
 const outputOptions = {
   output: { type: 'string', short: 'o' },
   'in-place': { type: 'boolean' },
+  'lock-wait': { type: 'string' },
   force: { type: 'boolean', short: 'f' },
 } as const;
-const outputUsage = '(-o OUT | -o - | --in-place) [-f]';
+const outputUsage = '(-o OUT | -o - | --in-place [--lock-wait SECONDS]) [-f]';
+
+/** Seconds an in-place edit waits for another editor of the same ISO (`--lock-wait`). */
+function lockWait(context: CommandContext): number {
+  const text = optionalString(context.values, 'lock-wait');
+  if (text === undefined) return DEFAULT_LOCK_WAIT_SECONDS;
+  const seconds = Number(text);
+  if (!/^\d+(\.\d+)?$/.test(text) || !Number.isFinite(seconds))
+    throw new UsageError(
+      `--lock-wait takes a number of seconds (0 refuses at once), not '${text}'.`,
+    );
+  return seconds;
+}
 
 /** Where the edited ISO goes; `-o -` is refused on a terminal (binary on a TTY). */
 function outputOf(context: CommandContext): IsoOutput {
@@ -60,11 +76,25 @@ function outputOf(context: CommandContext): IsoOutput {
   };
 }
 
+/**
+ * Open the ISO named on the command line. An in-place edit (`verb` given) locks it first, so
+ * it is planned and written under one lock, and rolls back an interrupted earlier edit.
+ */
 async function withIso<T>(
   context: CommandContext,
   work: (iso: CoreosIso) => Promise<T>,
+  verb?: string,
 ): Promise<T> {
-  const iso = await CoreosIso.open(resolve(context.io.cwd, context.positionals[0] as string));
+  const path = resolve(context.io.cwd, context.positionals[0] as string);
+  const inPlace = verb !== undefined && flag(context.values, 'in-place');
+  const iso = await CoreosIso.open(
+    path,
+    inPlace ? { lock: { waitSeconds: lockWait(context), command: `iso ${verb}` } } : {},
+  );
+  if (iso.recovered !== undefined)
+    context.io.stderr.write(
+      `note: rolled back the interrupted \`hostmirror ${iso.recovered.command}\` of ${iso.recovered.started} before this edit.\n`,
+    );
   try {
     return await work(iso);
   } finally {
@@ -79,6 +109,7 @@ async function writeEdit(context: CommandContext, iso: CoreosIso, edit: IsoEdit,
   context.progress.start(step, output.kind === 'in-place' ? total : edit.size);
   let reported = 0;
   await iso.write(edit, output, {
+    command: `iso ${step}`,
     onProgress: (written) => {
       context.progress.advance(written - reported);
       reported = written;
@@ -94,11 +125,21 @@ function describeOutput(output: IsoOutput, iso: CoreosIso): string {
 }
 
 function formatReport(report: IsoReport): string {
-  const lines = [
+  const lines: string[] = [];
+  if (report.torn !== undefined)
+    lines.push(
+      `TORN:           \`hostmirror ${report.torn.command}\` (pid ${report.torn.pid}, ${report.torn.started}) was interrupted; run \`hostmirror iso repair\` or the same command again (journal ${report.torn.journal})`,
+    );
+  lines.push(
+    report.problems.length === 0
+      ? 'Consistency:    volume descriptors, primary and Joliet trees, MBR and GPT agree'
+      : `INCONSISTENT:   ${report.problems.join('\n                ')}`,
+  );
+  lines.push(
     `Volume id:      ${report.volumeId}`,
     `Size:           ${report.size} bytes (volume ${report.volumeBytes})`,
     `Ignition area:  ${report.ignition.file}, byte ${report.ignition.offset}, ${report.ignition.length} bytes, ${report.ignition.empty ? 'empty' : `holds ${report.ignition.members.map((m) => `${m.path} (${m.size} B)`).join(', ')}`}`,
-  ];
+  );
   if (report.kargs === undefined) lines.push('Kargs:          no kargs areas');
   else {
     lines.push(`Kargs:          ${report.kargs.current}`);
@@ -127,17 +168,63 @@ function formatReport(report: IsoReport): string {
 
 const inspect: Command = {
   name: 'inspect',
-  summary: 'Volume id, files, embed areas (byte offset, length), kargs, initrd segments',
+  summary:
+    'Volume id, files, embed areas (byte offset, length), kargs, initrd segments; exit 1 if torn or inconsistent',
   usage: 'hostmirror iso inspect ISO [--json]',
   options: {},
   positionals: [1, 1],
-  run: (context) =>
-    withIso(context, async (iso) => {
-      const report = await inspectIso(iso);
-      if (flag(context.values, 'json')) context.printJson(report);
-      else context.print(formatReport(report));
-      return 0;
-    }),
+  run: async (context) => {
+    const path = resolve(context.io.cwd, context.positionals[0] as string);
+    let report: IsoReport;
+    try {
+      const iso = await CoreosIso.open(path, { allowTorn: true });
+      try {
+        report = await inspectIso(iso);
+      } finally {
+        await iso.close();
+      }
+    } catch (error) {
+      // A torn ISO may not even parse: say it is torn before why it cannot be read.
+      const journal = await readJournal(path, { cleanup: false }).catch(() => undefined);
+      if (journal === undefined || !(error instanceof Error)) throw error;
+      throw new IsoError(
+        'ISO_TORN',
+        `${path} is torn: \`hostmirror ${journal.command}\` (${journal.started}) was interrupted (journal ${journalPath(path)}), and it cannot be read (${error.message}). Run \`hostmirror iso repair ${path}\`.`,
+      );
+    }
+    if (flag(context.values, 'json')) context.printJson(report);
+    else context.print(formatReport(report));
+    return report.torn === undefined && report.problems.length === 0 ? 0 : 1;
+  },
+};
+
+const repair: Command = {
+  name: 'repair',
+  summary: 'Roll back an in-place edit that was interrupted (its journal), then check the ISO',
+  usage: 'hostmirror iso repair ISO [--lock-wait SECONDS]',
+  options: { 'lock-wait': { type: 'string' } },
+  positionals: [1, 1],
+  run: async (context) => {
+    const path = resolve(context.io.cwd, context.positionals[0] as string);
+    const { rolledBack, problems } = await CoreosIso.repair(path, {
+      waitSeconds: lockWait(context),
+    });
+    if (flag(context.values, 'json'))
+      context.printJson({ rolledBack: rolledBack ?? null, problems });
+    else {
+      context.print(
+        rolledBack === undefined
+          ? `${path}: no interrupted edit to roll back.`
+          : `${path}: rolled back the interrupted \`hostmirror ${rolledBack.command}\` of ${rolledBack.started}; the ISO is as it was before it. Run that command again to make the edit.`,
+      );
+      for (const problem of problems) context.print(`INCONSISTENT: ${problem}`);
+      if (problems.length > 0)
+        context.print(
+          'These disagreements were not made by an interrupted hostmirror edit (no journal covers them); rebuild the ISO or start from a fresh copy.',
+        );
+    }
+    return problems.length === 0 ? 0 : 1;
+  },
 };
 
 const embed: Command = {
@@ -153,28 +240,32 @@ const embed: Command = {
   },
   positionals: [1, 1],
   run: (context) =>
-    withIso(context, async (iso) => {
-      const { values } = context;
-      const config = await readFile(resolve(context.io.cwd, requireString(values, 'ignition')));
-      const edits = [await iso.planEmbedIgnition(config, { force: flag(values, 'force') })];
-      const kargsEdits = {
-        append: stringList(values, 'kargs-append'),
-        delete: stringList(values, 'kargs-delete'),
-        replace: stringList(values, 'kargs-replace'),
-      };
-      if (Object.values(kargsEdits).some((list) => list.length > 0))
-        edits.push(await iso.planKargs(kargsEdits));
-      const output = await writeEdit(context, iso, iso.combine(...edits), 'embed');
-      if (output.kind !== 'stream') {
-        const summary = { output: describeOutput(output, iso), ignitionBytes: config.length };
-        if (flag(values, 'json')) context.printJson(summary);
-        else
-          context.io.stderr.write(
-            `Embedded ${config.length} bytes of Ignition in ${summary.output}\n`,
-          );
-      }
-      return 0;
-    }),
+    withIso(
+      context,
+      async (iso) => {
+        const { values } = context;
+        const config = await readFile(resolve(context.io.cwd, requireString(values, 'ignition')));
+        const edits = [await iso.planEmbedIgnition(config, { force: flag(values, 'force') })];
+        const kargsEdits = {
+          append: stringList(values, 'kargs-append'),
+          delete: stringList(values, 'kargs-delete'),
+          replace: stringList(values, 'kargs-replace'),
+        };
+        if (Object.values(kargsEdits).some((list) => list.length > 0))
+          edits.push(await iso.planKargs(kargsEdits));
+        const output = await writeEdit(context, iso, iso.combine(...edits), 'embed');
+        if (output.kind !== 'stream') {
+          const summary = { output: describeOutput(output, iso), ignitionBytes: config.length };
+          if (flag(values, 'json')) context.printJson(summary);
+          else
+            context.io.stderr.write(
+              `Embedded ${config.length} bytes of Ignition in ${summary.output}\n`,
+            );
+        }
+        return 0;
+      },
+      'embed',
+    ),
 };
 
 const showIgnition: Command = {
@@ -197,12 +288,16 @@ const reset: Command = {
   options: { ...outputOptions },
   positionals: [1, 1],
   run: (context) =>
-    withIso(context, async (iso) => {
-      const output = await writeEdit(context, iso, iso.planReset(), 'reset');
-      if (output.kind !== 'stream' && !flag(context.values, 'json'))
-        context.io.stderr.write(`Reset ${describeOutput(output, iso)}\n`);
-      return 0;
-    }),
+    withIso(
+      context,
+      async (iso) => {
+        const output = await writeEdit(context, iso, await iso.planReset(), 'reset');
+        if (output.kind !== 'stream' && !flag(context.values, 'json'))
+          context.io.stderr.write(`Reset ${describeOutput(output, iso)}\n`);
+        return 0;
+      },
+      'reset',
+    ),
 };
 
 const appendInitrd: Command = {
@@ -212,32 +307,42 @@ const appendInitrd: Command = {
   options: { archive: { type: 'string', multiple: true }, ...outputOptions },
   positionals: [1, 1],
   run: (context) =>
-    withIso(context, async (iso) => {
-      const archives = stringList(context.values, 'archive').map((path) =>
-        resolve(context.io.cwd, path),
-      );
-      if (archives.length === 0) throw new UsageError('--archive is required.');
-      const { edit, relocation } = await iso.planAppendInitrd(archives);
-      const output = await writeEdit(context, iso, edit, 'append-initrd');
-      if (iso.metadata.hasMinisoData)
-        context.io.stderr.write(
-          'note: coreos/miniso.dat describes the original layout, so `coreos-installer iso extract minimal-iso` will refuse this ISO.\n',
+    withIso(
+      context,
+      async (iso) => {
+        const archives = stringList(context.values, 'archive').map((path) =>
+          resolve(context.io.cwd, path),
         );
-      if (output.kind === 'stream') return 0;
-      const summary = {
-        output: describeOutput(output, iso),
-        initrdOffset: relocation.newExtent.lba * 2048,
-        initrdSize: relocation.newExtent.length,
-        archiveOffsets: relocation.archiveOffsets,
-        isoSize: edit.size,
-      };
-      if (flag(context.values, 'json')) context.printJson(summary);
-      else
-        context.io.stderr.write(
-          `initrd.img is now ${summary.initrdSize} bytes at byte ${summary.initrdOffset}; ISO ${summary.isoSize} bytes: ${summary.output}\n`,
-        );
-      return 0;
-    }),
+        if (archives.length === 0) throw new UsageError('--archive is required.');
+        const { edit, relocation, appended } = await iso.planAppendInitrd(archives, {
+          skipIfAppended: true,
+        });
+        if (!appended)
+          context.io.stderr.write(
+            'initrd.img already ends with exactly these archives (an earlier run appended them): nothing appended again.\n',
+          );
+        const output = await writeEdit(context, iso, edit, 'append-initrd');
+        if (iso.metadata.hasMinisoData)
+          context.io.stderr.write(
+            'note: coreos/miniso.dat describes the original layout, so `coreos-installer iso extract minimal-iso` will refuse this ISO.\n',
+          );
+        if (output.kind === 'stream') return 0;
+        const summary = {
+          output: describeOutput(output, iso),
+          initrdOffset: relocation.newExtent.lba * 2048,
+          initrdSize: relocation.newExtent.length,
+          archiveOffsets: relocation.archiveOffsets,
+          isoSize: edit.size,
+        };
+        if (flag(context.values, 'json')) context.printJson(summary);
+        else
+          context.io.stderr.write(
+            `initrd.img is now ${summary.initrdSize} bytes at byte ${summary.initrdOffset}; ISO ${summary.isoSize} bytes: ${summary.output}\n`,
+          );
+        return 0;
+      },
+      'append-initrd',
+    ),
 };
 
 const pxe: Command = {
@@ -291,29 +396,35 @@ const kargs: Command = {
   },
   positionals: [1, 1],
   run: (context) =>
-    withIso(context, async (iso) => {
-      const { values } = context;
-      const edits = {
-        append: stringList(values, 'append'),
-        delete: stringList(values, 'delete'),
-        replace: stringList(values, 'replace'),
-      };
-      const editing = Object.values(edits).some((list) => list.length > 0);
-      if (editing && flag(values, 'reset'))
-        throw new UsageError('--reset cannot be combined with --append, --delete or --replace.');
-      if (!editing && !flag(values, 'reset')) {
-        const areas = requireKargs(iso.metadata);
-        const shown = flag(values, 'default')
-          ? areas.default
-          : await readCurrentKargs(iso.image, areas);
-        if (flag(values, 'json')) context.printJson({ kargs: shown });
-        else context.print(shown);
+    withIso(
+      context,
+      async (iso) => {
+        const { values } = context;
+        const edits = {
+          append: stringList(values, 'append'),
+          delete: stringList(values, 'delete'),
+          replace: stringList(values, 'replace'),
+        };
+        const editing = Object.values(edits).some((list) => list.length > 0);
+        if (editing && flag(values, 'reset'))
+          throw new UsageError('--reset cannot be combined with --append, --delete or --replace.');
+        if (!editing && !flag(values, 'reset')) {
+          const areas = requireKargs(iso.metadata);
+          const shown = flag(values, 'default')
+            ? areas.default
+            : await readCurrentKargs(iso.image, areas);
+          if (flag(values, 'json')) context.printJson({ kargs: shown });
+          else context.print(shown);
+          return 0;
+        }
+        const edit = flag(values, 'reset')
+          ? await iso.planKargsReset()
+          : await iso.planKargs(edits);
+        await writeEdit(context, iso, edit, 'kargs');
         return 0;
-      }
-      const edit = flag(values, 'reset') ? iso.planKargsReset() : await iso.planKargs(edits);
-      await writeEdit(context, iso, edit, 'kargs');
-      return 0;
-    }),
+      },
+      'kargs',
+    ),
 };
 
 export const commands: Record<string, Command> = {
@@ -323,5 +434,6 @@ export const commands: Record<string, Command> = {
   'show-ignition': showIgnition,
   reset,
   'append-initrd': appendInitrd,
+  repair,
   pxe,
 };
