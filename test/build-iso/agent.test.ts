@@ -36,6 +36,7 @@ const EXTRA = '/etc/assisted/extra-manifests';
 const REGISTRIES_CONF = '/etc/containers/registries.conf';
 const CA_BUNDLE = '/etc/pki/ca-trust/source/anchors/domain.crt';
 const HOST = 'registry.hostmirror.internal:5000';
+const SERVICE_ENV = '/usr/local/share/assisted-service/assisted-service.env';
 
 let work: string;
 let inputs: Awaited<ReturnType<typeof demoInputs>>['inputs'];
@@ -65,6 +66,7 @@ WantedBy=multi-user.target
 const REGISTER_CLUSTER = `[Unit]
 Description=Service that registers the cluster
 [Service]
+Environment=OPENSHIFT_INSTALL_RELEASE_IMAGE_MIRROR=
 ExecStart=podman run --net host --rm --name=agent-register-cluster -v /etc/assisted/manifests:/manifests -v /etc/assisted/extra-manifests:/extra-manifests  -v /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem:/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem:z --env SERVICE_BASE_URL $SERVICE_IMAGE /usr/local/bin/agent-installer-client registerCluster
 Type=oneshot
 [Install]
@@ -100,6 +102,10 @@ function agentIgnition(release: string): string {
       ].join('\n'),
     )
     .addFile(CA_BUNDLE, userCa, { mode: 0o600 })
+    .addFile(
+      SERVICE_ENV,
+      'PUBLIC_CONTAINER_REGISTRIES=quay.io\nOPENSHIFT_INSTALL_RELEASE_IMAGE_MIRROR=\nSTORAGE=filesystem\n',
+    )
     .addFile(`${EXTRA}/user-manifest-0.yaml`, 'kind: ConfigMap\nmetadata:\n  name: mine\n')
     .addUnit('agent.service', {
       contents:
@@ -227,6 +233,20 @@ describe('build-iso once on an agent ISO', () => {
       );
       assert.equal(unit?.enabled, true, `${name} stays enabled`);
     }
+    // The release mirror openshift-install would have set (GetMirrorFromRelease).
+    const releaseMirror = `${HOST}/openshift/release-images@${inputs.release.digest}`;
+    assert.match(
+      fileOf(live.config, SERVICE_ENV).toString(),
+      new RegExp(`^OPENSHIFT_INSTALL_RELEASE_IMAGE_MIRROR=${releaseMirror}$`, 'm'),
+    );
+    const register = live.config.systemd?.units?.find(
+      (entry) => entry.name === 'agent-register-cluster.service',
+    );
+    assert.ok(
+      register?.contents?.includes(
+        `Environment=OPENSHIFT_INSTALL_RELEASE_IMAGE_MIRROR=${releaseMirror}\n`,
+      ),
+    );
     assert.ok(
       report.agent !== null && report.agent.changes.length >= 4,
       report.agent?.changes.join('\n'),
@@ -283,6 +303,7 @@ for _ in $(seq 100); do curl -sf --cacert ${root}/domain.crt https://registry.ho
 skopeo inspect --no-tags ${ref} >/dev/null 2>&1 && echo "TRUST system-only accepted" || echo "TRUST system-only refused"
 SSL_CERT_FILE=${root}/domain.crt skopeo inspect --no-tags ${ref} >/dev/null && echo "PULL inspect ok"
 SSL_CERT_FILE=${root}/domain.crt skopeo copy -q ${ref} dir:${root}/pulled && echo "PULL copy ok"
+SSL_CERT_FILE=${root}/domain.crt skopeo inspect --no-tags docker://${HOST}/openshift/release-images@${report.release.digest} >/dev/null && echo "PULL release mirror ok"
 `,
       {},
     );
@@ -293,6 +314,7 @@ SSL_CERT_FILE=${root}/domain.crt skopeo copy -q ${ref} dir:${root}/pulled && ech
     assert.ok(output.includes('TRUST system-only refused'), explain);
     assert.ok(output.includes('PULL inspect ok'), explain);
     assert.ok(output.includes('PULL copy ok'), explain);
+    assert.ok(output.includes('PULL release mirror ok'), explain);
     assert.ok((await stat(join(root, 'pulled', 'manifest.json'))).size > 0);
   });
 });

@@ -101,3 +101,48 @@ test('the built ISO boots: the kernel gets the extended initrd, the embedded Ign
   check(uefi, 'UEFI GRUB');
   assert.equal(report.kargs.result, `${base.defaultKargs} hostmirror.check=boot`);
 });
+
+test('a live config too large for the embed area boots as /config.ign from the extended initrd, the zeroed ignition.img loaded after it', async () => {
+  await requireTool('xorriso');
+  const kernel = await findDebianKernel();
+  const initrd = await buildBaseInitrd({ outPath: join(work, 'base-initrd-2.img'), checks });
+  const base = await makeCoreosIso({
+    output: join(work, 'base-overflow.iso'),
+    kernel: kernel.path,
+    initrd,
+    kargs: ['console=ttyS0', 'panic=-1'],
+  });
+  const { randomBytes } = await import('node:crypto');
+  const { writeFile } = await import('node:fs/promises');
+  const big = join(work, 'big.ign');
+  await writeFile(
+    big,
+    JSON.stringify({
+      ignition: { version: '3.2.0' },
+      storage: {
+        files: [
+          {
+            path: '/etc/noise',
+            contents: { source: `data:;base64,${randomBytes(300_000).toString('base64')}` },
+          },
+        ],
+      },
+    }),
+  );
+  const output = join(work, 'overflow.iso');
+  const { report } = await buildMirrorIso(
+    optionsFor(inputs, output, {
+      iso: base.path,
+      registryBinary: await requireTool('busybox'),
+      ignition: [big],
+    }),
+  );
+  assert.equal(report.ignition.carrier, 'initrd');
+  const result = await bootIsoCdrom(output, { bios: 'isolinux', memoryMiB: 512 });
+  assertCleanBoot(result);
+  assert.deepEqual(
+    markerValues(result.console, 'HM-BUILD-CONFIG'),
+    [report.ignition.sha256],
+    result.console,
+  );
+});

@@ -16,7 +16,9 @@ import {
   MAIN_REGISTRIES_CONF,
   mergeCaBundle,
   mergeMainRegistriesConf,
+  releaseMirrorOf,
   withContainersMount,
+  withEnvValue,
 } from './agent-iso.ts';
 
 const HOST = 'registry.hostmirror.internal:5000';
@@ -279,4 +281,33 @@ test('the agent fragment: extra manifests, registries.conf, CA and units; stale 
   );
   assert.ok(unit?.contents?.includes(CONTAINERS_MOUNT));
   assert.equal(unit?.enabled, undefined, 'the agent ISO decides whether it is enabled');
+});
+
+test('the release mirror: the release by digest at its source’s first mirror, set where openshift-install sets it', () => {
+  assert.equal(
+    releaseMirrorOf(`${RELEASE}:4.14.3-x86_64`, DIGEST_A, rules),
+    `${HOST}/openshift/release-images@${DIGEST_A}`,
+  );
+  assert.equal(
+    releaseMirrorOf(`registry.example.com/ocp/release@${DIGEST_A}`, DIGEST_A, rules),
+    undefined,
+  );
+  const env =
+    'PUBLIC_CONTAINER_REGISTRIES=quay.io\nOPENSHIFT_INSTALL_RELEASE_IMAGE_MIRROR=\nSTORAGE=filesystem\n';
+  assert.equal(
+    withEnvValue(env, 'OPENSHIFT_INSTALL_RELEASE_IMAGE_MIRROR', 'm@d', false),
+    'PUBLIC_CONTAINER_REGISTRIES=quay.io\nOPENSHIFT_INSTALL_RELEASE_IMAGE_MIRROR=m@d\nSTORAGE=filesystem\n',
+  );
+  assert.equal(withEnvValue('A=1', 'B', '2', false), 'A=1\nB=2\n');
+  const unit =
+    '[Service]\nEnvironment=OPENSHIFT_INSTALL_RELEASE_IMAGE_MIRROR=\nExecStart=podman run x\n';
+  assert.equal(
+    withEnvValue(unit, 'OPENSHIFT_INSTALL_RELEASE_IMAGE_MIRROR', 'm@d', true),
+    '[Service]\nEnvironment=OPENSHIFT_INSTALL_RELEASE_IMAGE_MIRROR=m@d\nExecStart=podman run x\n',
+  );
+  assert.equal(
+    withEnvValue('[Service]\n', 'X', 'y', true),
+    '[Service]\n',
+    'a unit without the line is left alone',
+  );
 });

@@ -63,6 +63,16 @@ export const AGENT_MIRROR_UNITS = [
   'agent-register-cluster.service',
   'agent-import-cluster.service',
 ] as const;
+/**
+ * assisted-service's settings file; openshift-install renders `OPENSHIFT_INSTALL_RELEASE_IMAGE_MIRROR=
+ * {{.ReleaseImageMirror}}` into it (data/data/agent/files/usr/local/share/assisted-service/
+ * assisted-service.env.template @006d4573) and into `Environment=` of agent-register-cluster
+ * and agent-import-cluster: the release by digest at the first mirror of its source
+ * (pkg/asset/agent/mirror `GetMirrorFromRelease`). assisted-service then runs
+ * `oc adm release info` on that pull spec (internal/oc/release.go `releaseImageMirror`).
+ */
+export const ASSISTED_SERVICE_ENV = '/usr/local/share/assisted-service/assisted-service.env';
+export const RELEASE_MIRROR_VARIABLE = 'OPENSHIFT_INSTALL_RELEASE_IMAGE_MIRROR';
 /** The mount openshift-install adds to those units when install-config has mirrors. */
 export const CONTAINERS_MOUNT = '-v /etc/containers:/etc/containers';
 /** Units and files only an agent ISO's Ignition has: how an agent ISO is recognised. */
@@ -298,6 +308,33 @@ export function withContainersMount(contents: string): string {
   );
 }
 
+/**
+ * The release by digest at the first mirror of the longest source that covers it, as
+ * openshift-install's `GetMirrorFromRelease` picks `mirrors[0]`; undefined when none does.
+ */
+export function releaseMirrorOf(
+  reference: string,
+  digest: string,
+  rules: readonly MirrorRule[],
+): string | undefined {
+  const name = parseImageReference(reference).name;
+  const rule = rules
+    .filter((entry) => name === entry.source || name.startsWith(`${entry.source}/`))
+    .sort((a, b) => b.source.length - a.source.length)[0];
+  const first = rule?.mirrors.find((mirror) => mirror.pullFromMirror !== 'tag-only');
+  if (rule === undefined || first === undefined) return undefined;
+  return `${first.location}${name.slice(rule.source.length)}@${digest}`;
+}
+
+/** `text` with `KEY=value` (or `Environment=KEY=value` in a unit) set to `value`. */
+export function withEnvValue(text: string, key: string, value: string, unit: boolean): string {
+  const prefix = unit ? `Environment=${key}=` : `${key}=`;
+  const line = new RegExp(`^${prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*$`, 'm');
+  if (line.test(text)) return text.replace(line, `${prefix}${value}`);
+  if (unit) return text;
+  return `${text}${text === '' || text.endsWith('\n') ? '' : '\n'}${prefix}${value}\n`;
+}
+
 /** The object a manifest file defines, as `Kind/name`. */
 function objectKey(text: string): string | undefined {
   try {
@@ -319,6 +356,8 @@ export interface AgentMirrorInput {
   iso: string;
   /** Ignition spec of the fragment. */
   spec: string;
+  /** The release at its first mirror, by digest (what openshift-install sets as the release mirror). */
+  releaseMirror?: string;
 }
 
 export interface AgentMirrorResult {
@@ -389,20 +428,35 @@ export function agentMirrorFragment(
     `${AGENT_CA_BUNDLE}: the registry CA ${existingCa === undefined ? 'written' : 'appended to the ISO’s bundle'}`,
   );
 
+  const releaseMirror = input.releaseMirror;
+  const serviceEnv = ignitionFile(cleaned, ASSISTED_SERVICE_ENV);
+  if (releaseMirror !== undefined && serviceEnv !== undefined) {
+    const file = (cleaned.storage?.files ?? []).find(
+      (entry) => entry.path === ASSISTED_SERVICE_ENV,
+    );
+    builder.addFile(
+      ASSISTED_SERVICE_ENV,
+      withEnvValue(serviceEnv.toString('utf8'), RELEASE_MIRROR_VARIABLE, releaseMirror, false),
+      { mode: file?.mode ?? 0o644, overwrite: true },
+    );
+    changes.push(`${ASSISTED_SERVICE_ENV}: ${RELEASE_MIRROR_VARIABLE}=${releaseMirror}`);
+  }
   for (const name of AGENT_MIRROR_UNITS) {
     const unit = (cleaned.systemd?.units ?? []).find((entry) => entry.name === name);
     const contents = unit?.contents ?? undefined;
     if (contents === undefined || contents === null) continue;
-    const mounted = withContainersMount(contents);
-    if (mounted === contents) {
-      if (!contents.includes(CONTAINERS_MOUNT))
-        warnings.push(
-          `${name} in the agent ISO has no 'ExecStart=… podman run' line to mount /etc/containers into; assisted-service may not see the mirror's registries.conf.`,
-        );
-      continue;
-    }
-    builder.addUnit(name, { contents: mounted });
-    changes.push(`${name}: ${CONTAINERS_MOUNT} added (as with imageDigestSources)`);
+    if (!/^ExecStart=\s*\S*podman run\s/m.test(contents) && !contents.includes(CONTAINERS_MOUNT))
+      warnings.push(
+        `${name} in the agent ISO has no 'ExecStart=… podman run' line to mount /etc/containers into; assisted-service may not see the mirror's registries.conf.`,
+      );
+    let edited = withContainersMount(contents);
+    if (releaseMirror !== undefined)
+      edited = withEnvValue(edited, RELEASE_MIRROR_VARIABLE, releaseMirror, true);
+    if (edited === contents) continue;
+    builder.addUnit(name, { contents: edited });
+    changes.push(
+      `${name}: ${CONTAINERS_MOUNT} and the release mirror (as with imageDigestSources)`,
+    );
   }
   return { base: cleaned, fragment: builder.build(), changes, warnings };
 }

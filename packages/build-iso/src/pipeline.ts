@@ -66,6 +66,7 @@ import {
   agentReleaseImage,
   chooseAgentRelease,
   isAgentConfig,
+  releaseMirrorOf,
 } from './agent-iso.ts';
 import { composeLiveIgnition, type ExtraIgnition, overlaySpec } from './boot-artifacts.ts';
 import { type ClusterConfig, readClusterConfig } from './cluster-config.ts';
@@ -546,6 +547,7 @@ async function composeBoot(
       manifests,
       iso: options.iso,
       spec: DEFAULT_IGNITION_SPEC,
+      releaseMirror: releaseMirrorOf(mirror.release.reference, mirror.release.digest, mirror.rules),
     });
     base = mergeConfigs(agent.base, agent.fragment);
     agentChanges = agent.changes;

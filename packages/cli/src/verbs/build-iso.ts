@@ -106,6 +106,16 @@ function printResult(context: CommandContext, result: BuildResult, demo: boolean
       : 'registry program: NONE - this ISO carries the boot sequence but cannot serve the mirror (pass --registry-binary)',
   );
   context.print(`kargs: ${report.kargs.result ?? '(the ISO has no kargs areas)'}`);
+  if (report.ignition.carrier === 'initrd')
+    context.print(
+      `ignition: ${report.ignition.size} bytes, too large for the embed area: carried as /config.ign in the initrd overlay`,
+    );
+  if (report.agent !== null) {
+    context.print(
+      `agent ISO: installs ${report.agent.release ?? '(no release named)'}; written into its Ignition:`,
+    );
+    for (const change of report.agent.changes) context.print(`  ${change}`);
+  }
   context.print('outputs:');
   const outputs = Object.entries(report.outputs);
   const nameWidth = Math.max(...outputs.map(([name]) => name.length));
