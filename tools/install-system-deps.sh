@@ -16,6 +16,7 @@ packages=(
   shellcheck fdisk curl systemd-container              # boot-sequence: lint, GPT volumes, readiness probe, nspawn
   time                                                 # /usr/bin/time for the benchmarks in tools/bench
   strace                                               # fault injection at every write of in-place ISO edits
+  gawk                                                 # RHCOS's awk: the boot-time archive member rule runs under it
 )
 missing=()
 for package in "${packages[@]}"; do

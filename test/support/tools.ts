@@ -44,6 +44,9 @@ export const debianPackageOf = {
   flock: 'util-linux',
   strace: 'strace',
   'dpkg-query': 'dpkg',
+  gawk: 'gawk',
+  tar: 'tar',
+  bash: 'bash',
 } as const satisfies Record<string, string>;
 
 export type KnownTool = keyof typeof debianPackageOf;

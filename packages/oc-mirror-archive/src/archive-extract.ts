@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { MirrorArchive } from './archive-index.ts';
+import { judgedName, type MirrorArchive } from './archive-index.ts';
 import { REGISTRY_TREE_PREFIX, WORKING_DIR_PREFIX } from './archive-layout.ts';
 import { readTarEntries } from './tar-reader.ts';
 
@@ -10,9 +10,10 @@ import { readTarEntries } from './tar-reader.ts';
  * Unpack an indexed archive the way a registry needs it (mirror.md "Design implications" 8):
  * the `docker/registry/v2/` members under `registryRoot` (the registry's
  * `storage.filesystem.rootdirectory`), `working-dir/` under `workingDir` when given, nothing
- * else. Chunks in order, so a differential archive lands on its base. Paths were checked
- * when the archive was indexed (no absolute paths, no `..`, only files and folders under the
- * registry tree). Re-running converges: each file is written to a temporary name and renamed,
+ * else. Chunks in order, so a differential archive lands on its base. Every member is judged
+ * again by the one member rule (archive-member.ts: no absolute names, no `..`, no links or
+ * special files), since the files may have changed since indexing; only regular files and
+ * folders are ever written. Re-running converges: each file is written to a temporary name and renamed,
  * and a file already there with the right size is kept.
  */
 export interface ExtractOptions {
@@ -52,11 +53,11 @@ export async function extractMirrorArchive(
   options: ExtractOptions,
 ): Promise<ExtractReport> {
   const report: ExtractReport = { files: 0, bytes: 0, skipped: 0 };
-  for (const chunk of archive.chunks) {
+  for (const [index, chunk] of archive.chunks.entries()) {
     const handle = await open(chunk.path, 'r');
     try {
       for await (const entry of readTarEntries(handle, chunk.path)) {
-        const target = targetFor(entry.name, options);
+        const target = targetFor(judgedName(entry, chunk.path, index + 1), options);
         if (target === undefined) continue;
         if (entry.kind === 'directory') {
           await mkdir(target, { recursive: true, mode: directoryMode });
@@ -64,7 +65,7 @@ export async function extractMirrorArchive(
         }
         if (entry.kind !== 'file') continue;
         await mkdir(dirname(target), { recursive: true, mode: directoryMode });
-        if ((await sizeOf(target)) === entry.size && entry.name.endsWith('/data')) {
+        if ((await sizeOf(target)) === entry.size && target.endsWith('/data')) {
           report.skipped++;
           continue;
         }

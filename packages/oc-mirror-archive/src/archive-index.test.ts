@@ -196,16 +196,38 @@ describe('MirrorArchive', () => {
     assert.equal(archive.summary().workingDirMembers, 3);
   });
 
-  it('symlinkInRegistryTreeRefused', async () => {
-    const path = join(work, 'symlink.tar');
-    const tar = await TarBuilder.create(path);
-    await tar.entry('docker/registry/v2/blobs/sha256/aa/x', {
-      typeflag: '2',
-      linkName: '/etc/shadow',
+  for (const [name, options, rule] of [
+    [
+      'docker/registry/v2/blobs/sha256/aa/x',
+      { typeflag: '2', linkName: '/etc/shadow' },
+      'link-on-registry-path',
+    ],
+    ['docker/registry/v2', { typeflag: '2', linkName: '/tmp' }, 'link-on-registry-path'],
+    ['working-dir/x', { typeflag: '1', linkName: 'isc_x' }, 'link'],
+    ['working-dir/fifo', { typeflag: '6' }, 'special-file'],
+    ['../etc/passwd', {}, 'parent-reference'],
+    ['/etc/passwd', {}, 'absolute-name'],
+    ['docker/registry/v2/a/./../../../../b', {}, 'parent-reference'],
+  ] as const) {
+    it(`unsafeMemberRefused ${name} (${rule})`, async () => {
+      const path = join(work, 'unsafe.tar');
+      const tar = await TarBuilder.create(path);
+      await tar.file('docker/registry/v2/blobs/sha256/aa/ok/data', 'ok');
+      const offset = tar.offset;
+      await tar.entry(name, options);
+      await tar.end();
+      await assert.rejects(MirrorArchive.open([path]), (error: unknown) => {
+        assert.ok(error instanceof MirrorFormatError, String(error));
+        assert.equal(error.code, 'ARCHIVE_UNSAFE_MEMBER');
+        assert.equal(error.value, name);
+        assert.equal(error.offset, offset);
+        assert.equal(error.path, path);
+        assert.ok(error.message.includes(`(${rule})`), error.message);
+        assert.ok(error.message.includes('of chunk 1 ('), error.message);
+        return true;
+      });
     });
-    await tar.end();
-    assert.equal(await code(MirrorArchive.open([path])), 'TAR_UNSUPPORTED_ENTRY');
-  });
+  }
 
   it('damagedBlobDetected', async () => {
     const path = join(work, 'damaged.tar');

@@ -10,6 +10,7 @@ import {
   REGISTRY_TREE_PREFIX,
   v2ChunkNumber,
 } from './archive-layout.ts';
+import { ARCHIVE_MEMBER_FIX, judgeArchiveMember, memberTypeOf } from './archive-member.ts';
 import {
   type ClusterResources,
   collectClusterResources,
@@ -474,6 +475,25 @@ function readManifestReferences(
   }
 }
 
+/**
+ * The member's name as unpacking resolves it, after judging it by the one member rule
+ * (archive-member.ts); throws `ARCHIVE_UNSAFE_MEMBER` naming the member, the chunk and the
+ * rule when it is refused.
+ */
+export function judgedName(entry: TarEntry, chunk: string, chunkNumber: number): string {
+  const verdict = judgeArchiveMember({
+    storedName: entry.storedName,
+    type: memberTypeOf(entry.kind),
+    linkName: entry.linkName,
+  });
+  if (verdict.verdict !== 'refuse') return verdict.path;
+  throw new MirrorFormatError(
+    'ARCHIVE_UNSAFE_MEMBER',
+    `The member ${JSON.stringify(entry.storedName)} at byte ${entry.headerOffset} of chunk ${chunkNumber} (${chunk}) is refused (${verdict.rule}): ${verdict.why}. Fix: ${ARCHIVE_MEMBER_FIX}.`,
+    { path: chunk, offset: entry.headerOffset, value: entry.storedName, fix: ARCHIVE_MEMBER_FIX },
+  );
+}
+
 /** Collects the index while chunks are read. */
 class IndexBuilder {
   readonly chunks: ArchiveChunk[] = [];
@@ -497,6 +517,7 @@ class IndexBuilder {
     const handle: FileHandle = await open(path, 'r');
     let registryMembers = 0;
     let members = 0;
+    const chunkNumber = this.chunks.length + 1;
     try {
       const { size } = await handle.stat();
       const entries = readTarEntriesSync(handle.fd, size, path, {
@@ -505,8 +526,9 @@ class IndexBuilder {
       });
       for (const entry of entries) {
         members++;
-        if (entry.name.startsWith(REGISTRY_TREE_PREFIX)) registryMembers++;
-        this.#add(path, entry);
+        const name = judgedName(entry, path, chunkNumber);
+        if (name.startsWith(REGISTRY_TREE_PREFIX)) registryMembers++;
+        this.#add(path, entry, name);
       }
       if (registryMembers === 0) {
         throw new MirrorFormatError(
@@ -521,20 +543,9 @@ class IndexBuilder {
     }
   }
 
-  #add(chunk: string, entry: TarEntry): void {
-    const role = classifyMember(entry.name);
+  #add(chunk: string, entry: TarEntry, name: string): void {
+    const role = classifyMember(name);
     if (role.role === 'v1-content') throw v1Error(chunk, `it has the member ${entry.name}`);
-    if (
-      entry.name.startsWith(REGISTRY_TREE_PREFIX) &&
-      entry.kind !== 'file' &&
-      entry.kind !== 'directory'
-    ) {
-      throw new MirrorFormatError(
-        'TAR_UNSUPPORTED_ENTRY',
-        `The member ${entry.name} at byte ${entry.headerOffset} of ${chunk} is a ${entry.kind} (type ${JSON.stringify(entry.typeflag)}); a registry tree holds only files and folders, so the archive is refused.`,
-        { path: chunk, offset: entry.headerOffset },
-      );
-    }
     if (entry.kind !== 'file') return;
     const range = { chunk, offset: entry.dataOffset, size: entry.size };
     switch (role.role) {

@@ -8,9 +8,8 @@ export type MirrorFormatErrorCode =
   | 'TAR_BAD_CHECKSUM'
   | 'TAR_BAD_HEADER'
   | 'TAR_ABSURD_SIZE'
-  | 'TAR_UNSAFE_PATH'
-  | 'TAR_UNSUPPORTED_ENTRY'
-  // archive index (archive-index.ts)
+  // archive index (archive-index.ts) and the member rule (archive-member.ts)
+  | 'ARCHIVE_UNSAFE_MEMBER'
   | 'ARCHIVE_V1'
   | 'ARCHIVE_NOT_OC_MIRROR'
   | 'ARCHIVE_NONE'
@@ -39,16 +38,22 @@ export class MirrorFormatError extends Error {
   readonly path: string | undefined;
   /** Byte offset in `path`, for binary formats. */
   readonly offset: number | undefined;
+  /** The offending value (an archive member's name), when the message names one. */
+  readonly value: string | undefined;
+  /** What to do about it, also at the end of the message. */
+  readonly fix: string | undefined;
 
   constructor(
     code: MirrorFormatErrorCode,
     message: string,
-    where: { path?: string; offset?: number } = {},
+    where: { path?: string; offset?: number; value?: string; fix?: string } = {},
   ) {
     super(message);
     this.name = 'MirrorFormatError';
     this.code = code;
     this.path = where.path;
     this.offset = where.offset;
+    this.value = where.value;
+    this.fix = where.fix;
   }
 }

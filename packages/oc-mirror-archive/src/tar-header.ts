@@ -48,6 +48,7 @@ export const typeflags = {
   paxGlobal: 'g',
   gnuLongName: 'L',
   gnuLongLink: 'K',
+  gnuSparse: 'S',
 } as const;
 
 interface TarHeader {

@@ -34,6 +34,8 @@ const maxPlausibleMemberBytes = 2 ** 40;
 export interface TarEntry {
   /** The member's path: PAX/GNU long name applied, `./` and a trailing `/` removed. */
   name: string;
+  /** The name exactly as stored (PAX/GNU long name applied): what `tar -t` lists. */
+  storedName: string;
   kind: TarEntryKind;
   typeflag: string;
   mode: number;
@@ -45,6 +47,11 @@ export interface TarEntry {
   headerOffset: number;
   /** Byte offset of the member's data in the archive file. */
   dataOffset: number;
+  /**
+   * GNU sparse (typeflag `S`, or PAX `GNU.sparse.*` records): its data is a sparse map, not
+   * the file, and its kind is `other`.
+   */
+  sparse?: boolean;
   /** The data, for members `readTarEntries` was asked to inline. */
   data?: Buffer;
 }
@@ -114,32 +121,15 @@ class WindowedReader {
   }
 }
 
-/** Reject names that would land outside the extraction root (oc-mirror's sanitizeArchivePath). */
-function checkMemberPath(name: string, where: { path: string; offset: number }): string {
-  // Fast path for the common, clean name (most members of a registry tree).
-  if (
-    name !== '' &&
-    !name.startsWith('/') &&
-    !name.startsWith('./') &&
-    !name.endsWith('/') &&
-    !name.includes('..') &&
-    !name.includes('\0')
-  )
-    return name;
-  const cleaned = name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
-  const unsafe =
-    name.startsWith('/') ||
-    name.includes('\0') ||
-    cleaned.split('/').some((part) => part === '..') ||
-    cleaned === '';
-  if (unsafe && name !== './') {
-    throw new MirrorFormatError(
-      'TAR_UNSAFE_PATH',
-      `The archive member ${JSON.stringify(name)} at byte ${where.offset} of ${where.path} is absolute, empty or climbs out with "..": refusing the archive (it could write outside the registry root).`,
-      where,
-    );
-  }
-  return cleaned;
+/**
+ * The member's name without leading `./` and trailing `/`. Names are not judged here: a
+ * name may be absolute or climb out with `..`; `judgeArchiveMember` (archive-member.ts) is
+ * the one place that decides what a member may be, and every reader of archive members
+ * calls it.
+ */
+function cleanMemberName(name: string): string {
+  if (!name.startsWith('./') && !name.endsWith('/')) return name;
+  return name.replace(/^(\.\/)+/, '').replace(/\/+$/, '');
 }
 
 function checkFits(
@@ -167,6 +157,7 @@ function checkFits(
 
 interface PendingMeta {
   start: number | undefined;
+  sparse?: boolean;
   path?: string;
   linkPath?: string;
   size?: number;
@@ -238,10 +229,12 @@ export function* readTarEntriesSync(
       continue;
     }
     const size = meta.size ?? numberFromRecord(globals.get('size'), where) ?? header.size;
-    const rawName = meta.path ?? globals.get('path') ?? header.name;
+    const storedName = meta.path ?? globals.get('path') ?? header.name;
+    const sparse = meta.sparse === true || header.typeflag === typeflags.gnuSparse;
     const entry: TarEntry = {
-      name: checkMemberPath(rawName, where),
-      kind: kindOf(header.typeflag),
+      name: cleanMemberName(storedName),
+      storedName,
+      kind: sparse ? 'other' : kindOfNamed(header.typeflag, storedName),
       typeflag: header.typeflag,
       mode: header.mode,
       mtime: header.mtime,
@@ -249,6 +242,7 @@ export function* readTarEntriesSync(
       linkName: meta.linkPath ?? header.linkName,
       headerOffset: meta.start ?? offset,
       dataOffset,
+      ...(sparse ? { sparse } : {}),
     };
     checkFits(`member ${JSON.stringify(entry.name)}`, entry.size, dataOffset, reader, where);
     if (entry.size <= maxInline && options.inline?.(entry)) {
@@ -258,6 +252,17 @@ export function* readTarEntriesSync(
     meta = { start: undefined };
     offset = dataOffset + paddedSize(entry.size);
   }
+}
+
+/**
+ * GNU tar extracts a regular-file header whose name ends in `/` as a directory (old V7
+ * archives wrote directories that way), so it is one.
+ */
+function kindOfNamed(typeflag: string, storedName: string): TarEntryKind {
+  const kind = kindOf(typeflag);
+  return kind === 'file' && typeflag !== typeflags.contiguous && storedName.endsWith('/')
+    ? 'directory'
+    : kind;
 }
 
 function isMetaHeader(typeflag: string): boolean {
@@ -322,6 +327,7 @@ function applyMeta(
       if (path !== undefined) meta.path = path;
       if (linkPath !== undefined) meta.linkPath = linkPath;
       if (size !== undefined) meta.size = size;
+      for (const key of records.keys()) if (key.startsWith('GNU.sparse.')) meta.sparse = true;
     }
   }
 }

@@ -134,3 +134,64 @@ hm_registry_address() {
     printf '%s' "$HOSTMIRROR_RENDEZVOUS_IP"
   fi
 }
+
+# The one archive-member rule, mirrored line for line from the build-time judgment
+# (packages/oc-mirror-archive/src/archive-member.ts judgeArchiveMember; a test runs both on the
+# same archive of cases through this machine's GNU tar and checks they agree). The unpack is
+# GNU tar, one archive after another into one registry root, selecting members by the name
+# $HM_REGISTRY_TREE: a link on the path to that root or inside it would make a later member
+# land wherever it points, so links and special files are refused everywhere (oc-mirror
+# writes regular files only), and so are absolute names and "..". awk, not a bash loop: a
+# release archive has tens of thousands of members.
+HM_REGISTRY_TREE=docker/registry/v2
+# shellcheck disable=SC2016 # an awk program: its $0 is awk's
+HM_JUDGE_AWK='
+function judge(type, stored,    path, n, parts, i) {
+  if (substr(stored, 1, 1) == "/") return "refuse absolute-name"
+  if (stored ~ /\.\./ || stored == "." || stored ~ /^\.\// || stored ~ /\/\.$/ || stored ~ /\/\.\// || stored ~ /\/\//) {
+    n = split(stored, parts, "/")
+    path = ""
+    for (i = 1; i <= n; i++) {
+      if (parts[i] == "" || parts[i] == ".") continue
+      if (parts[i] == "..") return "refuse parent-reference"
+      path = (path == "") ? parts[i] : path "/" parts[i]
+    }
+  } else {
+    path = stored
+    sub(/\/$/, "", path)
+  }
+  if (path == "") return (type == "directory") ? "skip" : "refuse empty-name"
+  on_path = (path == "docker" || path == "docker/registry" || path == root)
+  in_tree = (path == root || substr(path, 1, length(root) + 1) == root "/")
+  if (type == "symlink" || type == "hardlink")
+    return (on_path || in_tree) ? "refuse link-on-registry-path" : "refuse link"
+  if (type == "special") return "refuse special-file"
+  if (type == "file" && on_path) return "refuse not-a-directory-on-registry-path"
+  if (!in_tree) return "skip"
+  if (stored == root || substr(stored, 1, length(root) + 1) == root "/") return "unpack"
+  return "refuse registry-name-not-unpacked"
+}
+# A line of `tar -tv --numeric-owner --quoting-style=c`: MODE UID/GID SIZE DATE TIME "NAME"
+# [-> "TARGET" | link to "TARGET"]. The name starts after the first double quote (numeric
+# owners, sizes and dates hold none) and ends at the first unescaped one.
+{
+  q = index($0, "\"")
+  rest = substr($0, q + 1)
+  if (q == 0 || !match(rest, /^([^\\"]|\\.)*"/)) { print "refuse unreadable-name\t" $0; next }
+  name = substr(rest, 1, RLENGTH - 1)
+  c = substr($0, 1, 1)
+  if (c == "-" || c == "C") type = "file"
+  else if (c == "d") type = "directory"
+  else if (c == "l") type = "symlink"
+  else if (c == "h") type = "hardlink"
+  else type = "special"
+  print judge(type, name) "\t" name
+}'
+
+# hm_judge_archive ARCHIVE: judge every member as GNU tar itself lists it (so PAX and GNU long
+# names are read by the code that extracts them). Prints "VERDICT<TAB>NAME" a line, VERDICT
+# "unpack", "skip" or "refuse RULE", NAME C-quoted as tar prints it; fails when tar cannot
+# list the archive (callers set pipefail).
+hm_judge_archive() {
+  tar -tv --numeric-owner --quoting-style=c -f "$1" | awk -v root="$HM_REGISTRY_TREE" "$HM_JUDGE_AWK"
+}

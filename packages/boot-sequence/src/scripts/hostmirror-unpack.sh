@@ -12,22 +12,45 @@ set -euo pipefail
 hm_load_config
 
 # oc-mirror v2 archives keep the registry storage under this prefix (docs/design.md#mirror-mode).
-readonly STORAGE_PREFIX=docker/registry/v2
+readonly STORAGE_PREFIX=$HM_REGISTRY_TREE
 
-# Refuse an archive that could write outside the storage root: absolute names or ".."
-# anywhere, and anything but regular files and folders under the storage prefix.
-check_members() {
-  local archive=$1 bad
-  bad=$(tar -tf "$archive" | grep -m1 -E '^/|(^|/)\.\.(/|$)' || true)
-  [ -z "$bad" ] || hm_die "archive $archive has the member '$bad', which points outside the folder it unpacks into; refusing to unpack it."
-  bad=$(tar -tvf "$archive" | grep -m1 -E "^[^-d].* $STORAGE_PREFIX/" || true)
-  [ -z "$bad" ] || hm_die "archive $archive has a link or special file in the registry storage ('$bad'); refusing to unpack it."
+# Why each rule of the member judgment (hm_judge_archive) refuses a member.
+refusal_reason() {
+  case $1 in
+    absolute-name | parent-reference) echo "its name points outside the folder it unpacks into" ;;
+    link-on-registry-path) echo "it is a link on the path to or inside the registry storage, so the files of this and every later archive would be written wherever it points" ;;
+    link) echo "it is a link, and oc-mirror archives hold regular files only" ;;
+    special-file) echo "it is a device, fifo or unknown-type member" ;;
+    not-a-directory-on-registry-path) echo "it is a file where the registry storage needs a folder" ;;
+    registry-name-not-unpacked) echo "it is registry storage under a name the unpack does not select, so the registry would lack it" ;;
+    *) echo "its name cannot be read" ;;
+  esac
 }
 
-# grep reads the whole listing (no -q): an early exit would kill tar with SIGPIPE, and
-# pipefail would turn that into "no storage".
-has_storage() {
-  [ "$(tar -tf "$1" | grep -c -E "^$STORAGE_PREFIX(/|$)")" -gt 0 ]
+# Judge every member of the archive before anything of it is written (the one member rule,
+# hm_judge_archive); prints how many members are unpacked.
+check_members() {
+  local archive=$1 verdicts refused rule
+  verdicts=$(hm_judge_archive "$archive") ||
+    hm_die "tar cannot list $archive; it is damaged. Refusing to unpack it."
+  refused=$(printf '%s\n' "$verdicts" | grep -m1 '^refuse ' || true)
+  if [ -n "$refused" ]; then
+    rule=${refused%%$'\t'*}
+    rule=${rule#refuse }
+    hm_die "archive $archive has the member \"${refused#*$'\t'}\", refused ($rule): $(refusal_reason "$rule"); refusing to unpack it. Make the archive again with oc-mirror and never re-pack it by hand."
+  fi
+  printf '%s\n' "$verdicts" | grep -c '^unpack' || true
+}
+
+# Nothing we write into may be a link: not the folders on the volume (a link there would
+# send rm -rf and tar elsewhere), nor anything already in a storage tree being resumed.
+check_no_links() {
+  local path found
+  for path in "$@"; do
+    [ ! -L "$path" ] || hm_die "$path is a symbolic link; the unpack writes only into real folders. Remove it and reboot."
+  done
+  found=$(find "$@" -type l -print -quit 2>/dev/null || true)
+  [ -z "$found" ] || hm_die "$found is a symbolic link inside the storage being unpacked; remove $1 and reboot to start over."
 }
 
 # Every blob a repository links to must be in the tree, or a pull fails half-way through
@@ -47,7 +70,7 @@ check_blobs() {
 }
 
 main() {
-  local id volume data root state name archive
+  local id volume data root state name archive unpacked
   [ -e "$(hm_state serve)" ] || { hm_log "this host does not serve the mirror: nothing to unpack"; return 0; }
   id=$(hm_manifest_id)
   volume=$(hm_volume_dir)
@@ -60,6 +83,7 @@ main() {
   fi
   [ "$(cat "$(hm_state verified)" 2>/dev/null)" = "$id" ] ||
     hm_die "the archives were not verified in this boot; run hostmirror-verify first. Refusing to unpack."
+  check_no_links "$data" "$root" "$state"
   if [ "$(cat "$state/in-progress" 2>/dev/null)" != "$id" ]; then
     hm_log "starting a fresh storage tree in $root"
     rm -rf "$root" "$state"
@@ -72,10 +96,17 @@ main() {
       hm_log "$archive: already unpacked"
       continue
     fi
-    check_members "$archive"
-    if has_storage "$archive"; then
-      hm_log "unpacking $STORAGE_PREFIX of $archive into $root"
-      tar -xf "$archive" -C "$root" --no-same-owner --no-same-permissions "$STORAGE_PREFIX" ||
+    unpacked=$(check_members "$archive") || exit 1
+    if [ "$unpacked" -gt 0 ]; then
+      hm_log "unpacking $STORAGE_PREFIX of $archive into $root ($unpacked members)"
+      # GNU tar's own protections on top of the judgment: files owned by root with our umask
+      # (no owners or modes from the archive), existing folders' metadata kept, no xattrs,
+      # ACLs or SELinux labels from the archive; leading "/" and ".." members are never
+      # written (tar's default). RHCOS ships GNU tar and bsdtar (openshift/os includes
+      # coreos/fedora-coreos-config manifests/user-experience.yaml: "tar", "bsdtar"); GNU tar
+      # both lists (hm_judge_archive) and extracts, so what is judged is what is written.
+      tar -xf "$archive" -C "$root" --no-same-owner --no-same-permissions --no-overwrite-dir \
+        --no-xattrs --no-acls --no-selinux "$STORAGE_PREFIX" ||
         hm_die "unpacking $archive into $root failed (is the volume full or read-only?); a rerun continues with this archive."
     else
       hm_log "$archive holds no registry storage ($STORAGE_PREFIX): skipped"
