@@ -1,5 +1,5 @@
 /**
- * A full build on a CoreOS-layout ISO with a real kernel (tools/make-coreos-iso.ts with the
+ * A full build on a CoreOS-layout ISO with a real kernel (packages/fixtures/src/coreos-iso.ts with the
  * Debian kernel and a busybox initrd), booted under qemu through isolinux (BIOS) and GRUB
  * (UEFI, OVMF): the init program
  * sees the files of our extended initrd (the registry program, the pre-pivot hook) and the
@@ -17,8 +17,8 @@ import {
   PRE_PIVOT_HOOK_SCRIPT,
   scriptText,
 } from '@hostmirror/boot-sequence';
+import { makeCoreosIso } from '@hostmirror/fixtures';
 import { buildMirrorIso, sha256File } from '../../packages/build-iso/src/index.ts';
-import { makeCoreosIso } from '../../tools/make-coreos-iso.ts';
 import {
   assertCleanBoot,
   type BootResult,

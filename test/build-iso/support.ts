@@ -2,11 +2,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  type BuildMirrorIsoOptions,
-  type DemoInputs,
-  writeDemoInputs,
-} from '../../packages/build-iso/src/index.ts';
+import type { BuildMirrorIsoOptions } from '@hostmirror/build-iso';
+import { type DemoInputs, writeDemoInputs } from '@hostmirror/fixtures';
 
 export const FIXED_EPOCH = 1_700_000_000;
 

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeCoreosIso } from '../../tools/make-coreos-iso.ts';
+import { makeCoreosIso } from '@hostmirror/fixtures';
 import { hostmirrorOk } from '../foundation/hostmirror-cli.ts';
 import {
   assertCleanBoot,

@@ -1,14 +1,14 @@
 /**
- * tools/make-coreos-iso.ts gives the CoreOS live layout the coreos-installer fixtures have:
+ * packages/fixtures/src/coreos-iso.ts gives the CoreOS live layout the coreos-installer fixtures have:
  * the same metadata files and areas, kargs areas right before `# COREOS_KARG_EMBED_AREA`,
  * El Torito entries for isolinux and EFI; `busybox: true` puts a real busybox initrd in it.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { KARGS_MARKER, makeCoreosIso } from '@hostmirror/fixtures';
 import { readInitrd } from '../../packages/initrd/src/index.ts';
 import { BootPlatform, CoreosIso } from '../../packages/iso/src/index.ts';
-import { KARGS_MARKER, makeCoreosIso } from '../../tools/make-coreos-iso.ts';
 import { fixtureFile, scratchDir } from './fixtures.ts';
 
 let dir: { path: string; dispose: () => Promise<void> };

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { makeCoreosIso } from '@hostmirror/fixtures';
 import { CoreosIso } from '../../packages/iso/src/index.ts';
-import { makeCoreosIso } from '../../tools/make-coreos-iso.ts';
 import { requireTool, runShell } from '../support/tools.ts';
 import { scratchDir } from './fixtures.ts';
 

@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { makeCoreosIso } from '@hostmirror/fixtures';
 import { CoreosIso, type IsoEntry, IsoError, IsoImage } from '../../packages/iso/src/index.ts';
-import { makeCoreosIso } from '../../tools/make-coreos-iso.ts';
 import { requireTool, runShell } from '../support/tools.ts';
 import { fixtureFile, scratchDir } from './fixtures.ts';
 import {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { tarHeaderBlock } from '../mirror/support/tar-builder.ts';
+import { tarHeaderBlock } from '@hostmirror/fixtures';
 
 const BLOCK = 512;
 const MEDIA = {

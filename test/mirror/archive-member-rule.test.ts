@@ -24,6 +24,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { makeImage, tarHeaderBlock, writeChunk } from '@hostmirror/fixtures';
 import { buildMirrorIso } from '../../packages/build-iso/src/index.ts';
 import {
   judgeArchiveMember,
@@ -36,8 +37,6 @@ import { demoInputs, optionsFor } from '../build-iso/support.ts';
 import { hostmirror } from '../foundation/hostmirror-cli.ts';
 import { repoRoot } from '../support/paths.ts';
 import { requireTool, runTool } from '../support/tools.ts';
-import { makeImage, writeChunk } from './support/fake-archive.ts';
-import { tarHeaderBlock } from './support/tar-builder.ts';
 
 const lib = join(repoRoot, 'packages/boot-sequence/src/scripts/hostmirror-lib.sh');
 const unpackScript = join(repoRoot, 'packages/boot-sequence/src/scripts/hostmirror-unpack.sh');

@@ -8,8 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { writeSparseArchive } from '@hostmirror/fixtures';
 import { MirrorArchive } from '@hostmirror/oc-mirror-archive';
-import { writeSparseArchive } from './support/sparse-archive.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'hostmirror-large-'));
 after(() => rmSync(work, { recursive: true, force: true }));

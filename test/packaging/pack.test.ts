@@ -7,14 +7,14 @@
  * Third-party dependencies (yaml, smol-toml, node-forge) come from the npm cache when it has them
  * (`--prefer-offline`), else from the registry. Optional native codecs (node-liblzma, zstd-napi)
  * are left out (`--omit=optional`): they build from source, and the codecs fall back without them.
- * The ISO case needs xorriso (tools/make-coreos-iso.ts names the Debian package when missing).
+ * The ISO case needs xorriso (packages/fixtures/src/coreos-iso.ts names the Debian package when missing).
  */
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeCoreosIso } from '../../tools/make-coreos-iso.ts';
+import { makeCoreosIso } from '@hostmirror/fixtures';
 import { repoRoot } from '../support/paths.ts';
 import { requireTool, runOk, runTool } from '../support/tools.ts';
 
@@ -24,8 +24,10 @@ const packTimeoutMs = 60_000;
 const npmInstallTimeoutMs = 120_000;
 const runTimeoutMs = 30_000;
 
+/** A package npm users get; private ones (`@hostmirror/fixtures`) are neither packed nor checked. */
 interface WorkspacePackage {
   name: string;
+  private: boolean;
   /** Export subpaths, `.` first (every package has only `.` today). */
   subpaths: string[];
 }
@@ -54,10 +56,14 @@ async function readWorkspacePackages(): Promise<WorkspacePackage[]> {
     dirs.map(async (dir) => {
       const manifest = JSON.parse(
         await readFile(join(repoRoot, 'packages', dir, 'package.json'), 'utf8'),
-      ) as { name: string; exports: Record<string, unknown> };
-      return { name: manifest.name, subpaths: Object.keys(manifest.exports) };
+      ) as { name: string; private?: boolean; exports: Record<string, unknown> };
+      return {
+        name: manifest.name,
+        private: manifest.private === true,
+        subpaths: Object.keys(manifest.exports),
+      };
     }),
-  );
+  ).then((all) => all.filter((found) => !found.private));
 }
 
 function specifiers(): string[] {
@@ -87,7 +93,8 @@ before(async () => {
     cwd: repoRoot,
     timeoutMs: buildTimeoutMs,
   });
-  await runOk(pnpm, ['-r', '--silent', 'pack', '--pack-destination', tarballs], {
+  const only = packages.flatMap(({ name }) => ['--filter', name]);
+  await runOk(pnpm, ['-r', ...only, '--silent', 'pack', '--pack-destination', tarballs], {
     cwd: repoRoot,
     timeoutMs: packTimeoutMs,
   });
@@ -126,6 +133,7 @@ test('packedManifestsPointAtDist', async () => {
     assert.match(manifest.types, /^\.\/dist\//, `${name} types`);
     for (const [dep, range] of Object.entries(manifest.dependencies ?? {})) {
       assert.doesNotMatch(range, /^workspace:/, `${name} depends on ${dep}@${range}`);
+      assert.notEqual(dep, '@hostmirror/fixtures', `${name}: the private fixtures are not shipped`);
     }
     for (const bin of Object.values(manifest.bin ?? {})) assert.match(bin, /^\.\/dist\//);
     const shipped = await readdir(folder);

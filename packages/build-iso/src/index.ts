@@ -1,6 +1,6 @@
 /**
  * @hostmirror/build-iso: the build-iso pipeline, from a CoreOS live ISO, install-config.yaml +
- * agent-config.yaml and oc-mirror archives to a mirror-mode ISO, and the demo. See README.md.
+ * agent-config.yaml and oc-mirror archives to a mirror-mode ISO. The demo's inputs are made by the private @hostmirror/fixtures. See README.md.
  */
 
 export {
@@ -19,8 +19,6 @@ export {
   readClusterConfig,
   type Topology,
 } from './cluster-config.ts';
-export { type DemoInputs, writeDemoInputs } from './demo/index.ts';
-export { DEMO_PXE_BASE_URL, type DemoOptions, demoPaths, runDemo } from './demo-build.ts';
 export { BuildIsoError, type BuildIsoErrorCode } from './errors.ts';
 export {
   DEFAULT_REGISTRY_BINARY,
@@ -53,5 +51,11 @@ export {
   type FileDigest,
   sourceDateEpoch,
 } from './pipeline.ts';
-export { chooseRelease, RELEASE_OVERRIDE_VARIABLE, type ReleaseChoice } from './release.ts';
+export {
+  chooseRelease,
+  RELEASE_IMAGES_REPOSITORY,
+  RELEASE_OVERRIDE_VARIABLE,
+  RELEASE_SOURCE,
+  type ReleaseChoice,
+} from './release.ts';
 export { type PreparedVolume, type PrepareVolumeOptions, prepareVolumeImage } from './volume.ts';

@@ -3,13 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import {
-  blobOf,
-  makeImage,
-  releaseIdms,
-  writeChunk,
-} from '../../../test/mirror/support/fake-archive.ts';
-import { TarBuilder } from '../../../test/mirror/support/tar-builder.ts';
+import { blobOf, makeImage, releaseIdms, TarBuilder, writeChunk } from '@hostmirror/fixtures';
 import { extractMirrorArchive } from './archive-extract.ts';
 import { detectArchiveKind, type ImageSetConfigCopy, MirrorArchive } from './archive-index.ts';
 import { MirrorFormatError } from './errors.ts';

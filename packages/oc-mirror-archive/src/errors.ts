@@ -8,6 +8,8 @@ export type MirrorFormatErrorCode =
   | 'TAR_BAD_CHECKSUM'
   | 'TAR_BAD_HEADER'
   | 'TAR_ABSURD_SIZE'
+  // tar header encoder (tar-header.ts)
+  | 'TAR_FIELD_TOO_LARGE'
   // archive index (archive-index.ts) and the member rule (archive-member.ts)
   | 'ARCHIVE_UNSAFE_MEMBER'
   | 'ARCHIVE_V1'

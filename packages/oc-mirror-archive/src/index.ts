@@ -85,11 +85,15 @@ export {
 } from './manifest.ts';
 export {
   decodeHeader,
+  encodeHeader,
   isZeroBlock,
   paddedSize,
   parsePaxRecords,
   TAR_BLOCK_SIZE,
   type TarEntryKind,
+  type TarHeader,
+  type TarHeaderFields,
+  type TarHeaderFormat,
   typeflags,
 } from './tar-header.ts';
 export {

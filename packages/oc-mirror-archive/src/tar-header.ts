@@ -1,7 +1,7 @@
 import { MirrorFormatError } from './errors.ts';
 
 /**
- * One 512-byte tar header block, decoded. Field places from POSIX.1-2001 "pax" (ustar
+ * One 512-byte tar header block, decoded and encoded. Field places from POSIX.1-2001 "pax" (ustar
  * header) and the GNU tar manual, "Basic Tar Format"; the same layout Go's archive/tar
  * (which oc-mirror uses) reads and writes.
  */
@@ -15,18 +15,28 @@ export function paddedSize(size: number): number {
 const field = {
   name: [0, 100],
   mode: [100, 108],
-  mtime: [136, 148],
+  uid: [108, 116],
+  gid: [116, 124],
   size: [124, 136],
+  mtime: [136, 148],
   checksum: [148, 156],
   typeflag: [156, 157],
   linkName: [157, 257],
   magic: [257, 263],
+  version: [263, 265],
+  uname: [265, 297],
+  gname: [297, 329],
+  devMajor: [329, 337],
+  devMinor: [337, 345],
   prefix: [345, 500],
 } as const satisfies Record<string, readonly [number, number]>;
 
 /** `ustar\0` + version `00` is POSIX; GNU writes `ustar  \0` and has no prefix field there. */
 const posixMagic = 'ustar\0';
+const posixVersion = '00';
 const gnuMagic = 'ustar ';
+/** GNU's magic and version together: `ustar` two spaces NUL (GNU tar manual, "Basic Tar Format"). */
+const gnuMagicAndVersion = 'ustar  \0';
 
 /** The high bit of a numeric field's first byte marks GNU base-256 (sizes of 8 GiB and more). */
 const base256Marker = 0x80;
@@ -51,7 +61,8 @@ export const typeflags = {
   gnuSparse: 'S',
 } as const;
 
-interface TarHeader {
+/** What the reader needs from a header (`decodeHeader`). */
+export interface TarHeader {
   name: string;
   mode: number;
   mtime: number;
@@ -59,6 +70,21 @@ interface TarHeader {
   typeflag: string;
   linkName: string;
 }
+
+/** Everything `encodeHeader` writes: the decoded fields plus owner and device numbers. */
+export interface TarHeaderFields extends Omit<TarHeader, 'linkName'> {
+  linkName?: string;
+  uid?: number;
+  gid?: number;
+  uname?: string;
+  gname?: string;
+  /** Written (as octal) only when given: GNU tar writes zeros in ustar headers, nothing in GNU ones. */
+  devMajor?: number;
+  devMinor?: number;
+}
+
+/** `posix`: ustar magic, long names split into `prefix`; `gnu`: GNU magic, base-256 for big numbers. */
+export type TarHeaderFormat = 'posix' | 'gnu';
 
 function cString(block: Buffer, [start, end]: readonly [number, number]): string {
   const nul = block.indexOf(0, start);
@@ -256,4 +282,116 @@ export function parsePaxRecords(
     position = end;
   }
   return records;
+}
+
+/**
+ * Encode one header block, the inverse of `decodeHeader`: numeric fields as zero-padded octal
+ * followed by NUL, the checksum as six octal digits, NUL, space (as GNU tar writes them). A name
+ * longer than 100 bytes is split into ustar's `prefix` and `name` at a slash (posix only). A
+ * value that does not fit throws `TAR_FIELD_TOO_LARGE`: writers put long names, link names and
+ * sizes of 8 GiB and more in PAX records or GNU `L`/`K` members first and pass a header that
+ * fits (sizes too large for octal are written base-256 in the `gnu` format).
+ */
+export function encodeHeader(fields: TarHeaderFields, format: TarHeaderFormat = 'posix'): Buffer {
+  const block = Buffer.alloc(TAR_BLOCK_SIZE);
+  const { name, prefix } = splitName(fields.name, format);
+  putString(block, field.name, name, 'name', fields.name);
+  putOctal(block, field.mode, fields.mode, 'mode', fields.name);
+  putOctal(block, field.uid, fields.uid ?? 0, 'uid', fields.name);
+  putOctal(block, field.gid, fields.gid ?? 0, 'gid', fields.name);
+  putNumber(block, field.size, fields.size, 'size', fields.name, format);
+  putNumber(block, field.mtime, fields.mtime, 'mtime', fields.name, format);
+  if (fields.typeflag.length !== 1)
+    throw tooLarge('typeflag', JSON.stringify(fields.typeflag), fields.name, 'one character');
+  block.write(fields.typeflag, field.typeflag[0], 'latin1');
+  putString(block, field.linkName, fields.linkName ?? '', 'linkname', fields.name);
+  if (format === 'posix') {
+    block.write(posixMagic, field.magic[0], 'latin1');
+    block.write(posixVersion, field.version[0], 'latin1');
+  } else {
+    block.write(gnuMagicAndVersion, field.magic[0], 'latin1');
+  }
+  putString(block, field.uname, fields.uname ?? '', 'uname', fields.name);
+  putString(block, field.gname, fields.gname ?? '', 'gname', fields.name);
+  if (fields.devMajor !== undefined)
+    putOctal(block, field.devMajor, fields.devMajor, 'devmajor', fields.name);
+  if (fields.devMinor !== undefined)
+    putOctal(block, field.devMinor, fields.devMinor, 'devminor', fields.name);
+  putString(block, field.prefix, prefix, 'prefix', fields.name);
+  block.fill(space, field.checksum[0], field.checksum[1]);
+  let sum = 0;
+  for (const byte of block) sum += byte;
+  block.write(`${sum.toString(8).padStart(6, '0')}\0 `, field.checksum[0], 'latin1');
+  return block;
+}
+
+function tooLarge(what: string, value: string, member: string, limit: string): MirrorFormatError {
+  return new MirrorFormatError(
+    'TAR_FIELD_TOO_LARGE',
+    `The tar ${what} ${value} of ${JSON.stringify(member)} does not fit a header (${limit}); write it in a PAX record (or a GNU long-name member) and pass a header value that fits.`,
+    { path: member },
+  );
+}
+
+const nameLength = field.name[1] - field.name[0];
+const prefixLength = field.prefix[1] - field.prefix[0];
+
+/** ustar's split: the longest prefix ending before a slash such that both halves fit. */
+function splitName(path: string, format: TarHeaderFormat): { name: string; prefix: string } {
+  if (Buffer.byteLength(path) <= nameLength || format === 'gnu') return { name: path, prefix: '' };
+  for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) {
+    const prefix = path.slice(0, cut);
+    const name = path.slice(cut + 1);
+    if (Buffer.byteLength(name) > nameLength) break;
+    if (Buffer.byteLength(prefix) <= prefixLength && name !== '') return { name, prefix };
+  }
+  return { name: path, prefix: '' }; // putString refuses it with the field's limit
+}
+
+function putString(
+  block: Buffer,
+  [start, end]: readonly [number, number],
+  text: string,
+  what: string,
+  member: string,
+): void {
+  const bytes = Buffer.from(text, 'utf8');
+  if (bytes.length > end - start)
+    throw tooLarge(what, JSON.stringify(text), member, `at most ${end - start} bytes`);
+  bytes.copy(block, start);
+}
+
+function putOctal(
+  block: Buffer,
+  [start, end]: readonly [number, number],
+  value: number,
+  what: string,
+  member: string,
+): void {
+  const digits = end - start - 1;
+  if (!Number.isSafeInteger(value) || value < 0 || value >= 8 ** digits)
+    throw tooLarge(what, String(value), member, `0..${8 ** digits - 1}, ${digits} octal digits`);
+  block.write(`${value.toString(8).padStart(digits, '0')}\0`, start, 'latin1');
+}
+
+/** Octal when it fits; GNU base-256 (marker byte, then big-endian) otherwise in the gnu format. */
+function putNumber(
+  block: Buffer,
+  range: readonly [number, number],
+  value: number,
+  what: string,
+  member: string,
+  format: TarHeaderFormat,
+): void {
+  const [start, end] = range;
+  if (format === 'posix' || !Number.isSafeInteger(value) || value < 8 ** (end - start - 1)) {
+    putOctal(block, range, value, what, member);
+    return;
+  }
+  block[start] = base256Marker;
+  let rest = BigInt(value);
+  for (let index = end - 1; index > start; index--) {
+    block[index] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
 }

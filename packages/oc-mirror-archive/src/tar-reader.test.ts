@@ -5,7 +5,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { TarBuilder, tarHeaderBlock } from '../../../test/mirror/support/tar-builder.ts';
+import { TarBuilder, tarHeaderBlock } from '@hostmirror/fixtures';
 import { MirrorFormatError } from './errors.ts';
 import { readTarEntries, type TarEntry } from './tar-reader.ts';
 

@@ -5,7 +5,7 @@
  *
  *   node --import tsx tools/bench/build-iso/run.ts [--iso-mib 1024] [--program-mib 30] [--runs 3]
  *
- * The ISO comes from tools/make-coreos-iso.ts (isohybrid MBR + GPT, rootfs.img filling it up);
+ * The ISO comes from packages/fixtures/src/coreos-iso.ts (isohybrid MBR + GPT, rootfs.img filling it up);
  * the program is Debian's docker-registry followed by skopeo, cut to size (real machine code,
  * so it compresses as a registry binary does); configs and archive are the demo's. Runs are
  * the CLI as `pnpm hostmirror` starts it (node + tsx), without SOURCE_DATE_EPOCH (random TLS
@@ -17,10 +17,9 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeDemoInputs } from '../../../packages/build-iso/src/index.ts';
+import { makeCoreosIso, writeDemoInputs } from '@hostmirror/fixtures';
 import { repoRoot } from '../../../test/support/paths.ts';
 import { requireTool, runOk } from '../../../test/support/tools.ts';
-import { makeCoreosIso } from '../../make-coreos-iso.ts';
 import { cliNodeArgs } from '../cli-command.ts';
 
 const MiB = 1024 * 1024;

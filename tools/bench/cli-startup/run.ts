@@ -7,15 +7,15 @@
  * Each command runs `--runs` times, the variants interleaved so that the machine's load falls on
  * both alike (and a bare `node -e ""` beside them); the figure is the median wall time of the
  * whole process, spawn to exit.
- * `iso inspect` reads a small CoreOS-layout ISO made by tools/make-coreos-iso.ts (xorriso).
+ * `iso inspect` reads a small CoreOS-layout ISO made by packages/fixtures/src/coreos-iso.ts (xorriso).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { makeCoreosIso } from '@hostmirror/fixtures';
 import { repoRoot } from '../../../test/support/paths.ts';
-import { makeCoreosIso } from '../../make-coreos-iso.ts';
 import { type CliVariant, cliNodeArgs } from '../cli-command.ts';
 
 const variants: CliVariant[] = ['tsx', 'built'];

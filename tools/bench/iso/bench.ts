@@ -4,7 +4,7 @@
  *
  *   node --import tsx tools/bench/iso/bench.ts [--iso-mib 1024] [--archive-mib 64] [--runs 3] [--keep]
  *
- * The ISO comes from tools/make-coreos-iso.ts (isohybrid MBR + GPT, rootfs.img filling it up);
+ * The ISO comes from packages/fixtures/src/coreos-iso.ts (isohybrid MBR + GPT, rootfs.img filling it up);
  * the archive is a newc cpio (system cpio) of random bytes, zstd-compressed. Every output is
  * synced to disk: `cp` is followed by `sync FILE`, ours fsyncs before the rename. The hostmirror
  * runs are `node --import tsx packages/cli/src/main.ts …`, the process `pnpm hostmirror` starts;
@@ -15,10 +15,10 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { makeCoreosIso } from '@hostmirror/fixtures';
 import { CoreosIso } from '../../../packages/iso/src/index.ts';
 import { repoRoot } from '../../../test/support/paths.ts';
 import { requireTool, runOk } from '../../../test/support/tools.ts';
-import { makeCoreosIso } from '../../make-coreos-iso.ts';
 import { cliNodeArgs, cliStartupLabel } from '../cli-command.ts';
 
 const MiB = 1024 * 1024;

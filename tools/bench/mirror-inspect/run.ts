@@ -14,9 +14,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { blobOf, TarBuilder } from '@hostmirror/fixtures';
 import { MirrorArchive } from '@hostmirror/oc-mirror-archive';
-import { blobOf } from '../../../test/mirror/support/fake-archive.ts';
-import { TarBuilder } from '../../../test/mirror/support/tar-builder.ts';
 import { cliNodeArgs, cliStartupLabel } from '../cli-command.ts';
 
 const GiB = 1024 ** 3;

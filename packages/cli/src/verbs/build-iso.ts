@@ -1,6 +1,6 @@
 /**
  * `hostmirror build-iso`: the job users run (docs/design.md#command). Parses options and calls
- * `buildMirrorIso` (or `runDemo` for `--demo -o DIR`); prints the budget table, the boot
+ * `buildMirrorIso` (or the private @hostmirror/fixtures' `runDemo` for `--demo -o DIR`); prints the budget table, the boot
  * diagram and where the outputs went, or only the report with `--json`.
  */
 import { readFile } from 'node:fs/promises';
@@ -11,7 +11,6 @@ import {
   type BuildMirrorIsoOptions,
   type BuildResult,
   buildMirrorIso,
-  runDemo,
 } from '@hostmirror/build-iso';
 import { CODECS, type Codec } from '@hostmirror/codecs';
 import {
@@ -163,6 +162,7 @@ export const command: Command = {
     if (flag(values, 'demo')) {
       const folder = relative(io.cwd, requireString(values, 'output')) as string;
       const registryBinary = relative(io.cwd, optionalString(values, 'registry-binary'));
+      const runDemo = await loadDemo();
       const result = await runDemo(
         {
           folder,
@@ -182,3 +182,18 @@ export const command: Command = {
 };
 
 export const commands: Record<string, Command> = { '': command };
+
+/**
+ * The demo's input generators are the workspace's private `@hostmirror/fixtures` (a development
+ * dependency, never published): a clone of the repository has them, an installed CLI does not.
+ */
+async function loadDemo() {
+  try {
+    return (await import('@hostmirror/fixtures')).runDemo;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    throw new UsageError(
+      '--demo generates its inputs with @hostmirror/fixtures, which is only in a clone of the hostmirror repository; run `bash tools/demo.sh` there, or give real inputs (--iso, --install-config, --agent-config, --mirror).',
+    );
+  }
+}

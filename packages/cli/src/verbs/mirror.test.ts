@@ -3,12 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import {
-  makeImage,
-  releaseIdms,
-  writeChunk,
-} from '../../../../test/mirror/support/fake-archive.ts';
-import { TarBuilder } from '../../../../test/mirror/support/tar-builder.ts';
+import { makeImage, releaseIdms, TarBuilder, writeChunk } from '@hostmirror/fixtures';
 import { runCliCaptured } from '../capture.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'hostmirror-cli-mirror-'));
