@@ -231,6 +231,12 @@ describe('build-iso once on an agent ISO', () => {
         /podman run -v \/etc\/containers:\/etc\/containers /,
         name,
       );
+      assert.ok(
+        unit?.contents?.includes(
+          '-v /etc/pki/ca-trust/source/anchors/domain.crt:/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem:z',
+        ),
+        `${name} mounts domain.crt as the containers' CA bundle`,
+      );
       assert.equal(unit?.enabled, true, `${name} stays enabled`);
     }
     // The release mirror openshift-install would have set (GetMirrorFromRelease).

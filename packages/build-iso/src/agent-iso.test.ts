@@ -217,18 +217,21 @@ test('the CA bundle gets our CA appended once, the user’s bundle kept', () => 
   assert.equal(mergeCaBundle(undefined, CA), CA);
 });
 
-test('the assisted-service units get /etc/containers mounted, once', () => {
+test('the assisted-service units get /etc/containers and domain.crt mounted, once', () => {
   const mounted = withContainersMount(SERVICE_UNIT);
   assert.match(
     mounted,
     /^ExecStart=\/usr\/bin\/podman run -v \/etc\/containers:\/etc\/containers --net host/m,
   );
-  assert.equal(withContainersMount(mounted), mounted);
   assert.ok(
-    !withContainersMount(SERVICE_UNIT).includes(
-      `ExecStop=/usr/bin/podman stop ${CONTAINERS_MOUNT}`,
+    mounted.includes(
+      ' -v /etc/pki/ca-trust/source/anchors/domain.crt:/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem:z ',
     ),
+    mounted,
   );
+  assert.ok(!mounted.includes('-v /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem:'));
+  assert.equal(withContainersMount(mounted), mounted);
+  assert.ok(!mounted.includes(`ExecStop=/usr/bin/podman stop ${CONTAINERS_MOUNT}`));
 });
 
 test('the agent fragment: extra manifests, registries.conf, CA and units; stale copies of our manifests replaced', () => {

@@ -299,13 +299,29 @@ export function mergeCaBundle(existing: Buffer | undefined, caPem: string): stri
   return `${before}${before.endsWith('\n') ? '' : '\n'}${ca}`;
 }
 
-/** A unit's text with `-v /etc/containers:/etc/containers` on its `podman run` ExecStart. */
+/** The containers' CA bundle, as openshift-install mounts it (`defineCABundleMount`). */
+const CONTAINER_CA_BUNDLE = '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem';
+/** The mount without mirrors: the host's whole extracted bundle. */
+const HOST_BUNDLE_MOUNT = `-v ${CONTAINER_CA_BUNDLE}:${CONTAINER_CA_BUNDLE}:z`;
+/** The mount with mirrors and a bundle: domain.crt only. */
+export const AGENT_CA_BUNDLE_MOUNT = `-v ${AGENT_CA_BUNDLE}:${CONTAINER_CA_BUNDLE}:z`;
+
+/**
+ * A unit's text with the mounts openshift-install renders when install-config has mirrors and
+ * a trust bundle: `-v /etc/containers:/etc/containers` on its `podman run` ExecStart, and
+ * domain.crt (which holds the registry CA) instead of the host's extracted bundle as the
+ * container's tls-ca-bundle.pem. assisted-service puts that bundle into the cluster's
+ * install-config `additionalTrustBundle` (internal/installcfg `getCAContents`), so the
+ * cluster gets the user's CAs and ours, not every public root.
+ */
 export function withContainersMount(contents: string): string {
-  if (contents.includes(CONTAINERS_MOUNT)) return contents;
-  return contents.replace(
-    /^(ExecStart=\s*\S*podman run)(?=\s)/m,
-    (start) => `${start} ${CONTAINERS_MOUNT}`,
-  );
+  let text = contents.replaceAll(HOST_BUNDLE_MOUNT, AGENT_CA_BUNDLE_MOUNT);
+  if (!text.includes(CONTAINERS_MOUNT))
+    text = text.replace(
+      /^(ExecStart=\s*\S*podman run)(?=\s)/m,
+      (start) => `${start} ${CONTAINERS_MOUNT}`,
+    );
+  return text;
 }
 
 /**
@@ -455,7 +471,7 @@ export function agentMirrorFragment(
     if (edited === contents) continue;
     builder.addUnit(name, { contents: edited });
     changes.push(
-      `${name}: ${CONTAINERS_MOUNT} and the release mirror (as with imageDigestSources)`,
+      `${name}: ${CONTAINERS_MOUNT}, domain.crt as the containers' CA bundle and the release mirror (as with imageDigestSources and additionalTrustBundle)`,
     );
   }
   return { base: cleaned, fragment: builder.build(), changes, warnings };
