@@ -17,6 +17,7 @@ packages=(
   time                                                 # /usr/bin/time for the benchmarks in tools/bench
   strace                                               # fault injection at every write of in-place ISO edits
   gawk                                                 # RHCOS's awk: the boot-time archive member rule runs under it
+  binutils                                             # objdump: judge our ELF reader (registry program vetting)
 )
 missing=()
 for package in "${packages[@]}"; do

@@ -396,6 +396,16 @@ describe('build-iso refuses, before writing anything', () => {
     );
   });
 
+  test('a registry program that is a script (not an ELF program)', async () => {
+    const script = join(work, 'registry-wrapper.sh');
+    await writeFile(script, '#!/bin/sh\nexec /usr/bin/docker-registry "$@"\n', { mode: 0o755 });
+    await refusal('script', { registryBinary: script }, 'REGISTRY_BINARY_UNFIT');
+    await assert.rejects(
+      buildMirrorIso(optionsFor(inputs, join(work, 'script2.iso'), { registryBinary: script })),
+      /registry-wrapper\.sh is not an ELF program/,
+    );
+  });
+
   test('a budget over the host RAM', async () => {
     await refusal('budget', { ramBytes: 16 * 1024 * 1024 }, 'BUDGET_EXCEEDED');
   });

@@ -47,6 +47,7 @@ export const debianPackageOf = {
   gawk: 'gawk',
   tar: 'tar',
   bash: 'bash',
+  objdump: 'binutils',
 } as const satisfies Record<string, string>;
 
 export type KnownTool = keyof typeof debianPackageOf;

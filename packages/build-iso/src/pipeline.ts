@@ -88,6 +88,11 @@ import {
   writeIsoHashed,
   writePxeArtifacts,
 } from './outputs.ts';
+import {
+  type RegistryVetting,
+  targetOsFromVolumeId,
+  vetRegistryProgram,
+} from './registry-program.ts';
 import { chooseRelease, RELEASE_OVERRIDE_VARIABLE, type ReleaseChoice } from './release.ts';
 
 /** Progress of the long steps; the CLI's progress bar has this shape. */
@@ -195,6 +200,8 @@ export interface BuildReport {
     canServe: boolean;
     host: string;
     program: string | null;
+    /** What was checked of the program: architecture, linkage, glibc against the ISO's OS. */
+    vetting: RegistryVetting | null;
     reason: string | null;
     tlsReproducible: boolean;
   };
@@ -472,6 +479,7 @@ async function fingerprintInputs(context: BuildContext, archivePaths: readonly s
       'REGISTRY_BINARY_MISSING',
       'No registry program: /usr/bin/docker-registry is not installed and --registry-binary was not given. Install it (apt-get install docker-registry) or pass --registry-binary PATH to a distribution registry binary.',
     );
+  const vetting = registryBinary === undefined ? null : await vetRegistry(context, registryBinary);
   const registryDigest = registryBinary === undefined ? null : await digestOf(registryBinary);
   if (registryBinary === undefined)
     warnings.push(
@@ -485,7 +493,19 @@ async function fingerprintInputs(context: BuildContext, archivePaths: readonly s
     extras.push({ origin: path, text: bytes.toString('utf8') });
     extraDigests.push({ path, size: bytes.length, sha256: sha256Bytes(bytes) });
   }
-  return { archives, registryBinary, registryDigest, extras, extraDigests };
+  return { archives, registryBinary, registryDigest, vetting, extras, extraDigests };
+}
+
+/** The registry program must run on the ISO's hosts: refused here, before anything is written. */
+async function vetRegistry(context: BuildContext, path: string): Promise<RegistryVetting> {
+  const os = targetOsFromVolumeId(context.iso.metadata.volumeId);
+  const architecture = context.kernelArch ?? context.cluster.architecture;
+  const vetting = await vetRegistryProgram(path, architecture, os);
+  if (!vetting.glibcChecked)
+    context.warnings.push(
+      `The registry program ${path} is dynamically linked (glibc ${vetting.glibcNeeded ?? 'unversioned'}), and the ISO's volume id ${os.volumeId} names no CoreOS release whose glibc is known: whether it starts on the hosts was not checked. A static registry program runs on any of them.`,
+    );
+  return vetting;
 }
 
 /**
@@ -886,6 +906,7 @@ export async function buildMirrorIso(
         canServe: inputs.registryDigest !== null,
         host: mirror.host,
         program: inputs.registryBinary ?? null,
+        vetting: inputs.vetting,
         reason:
           inputs.registryDigest === null
             ? 'no registry program was given or found; the hosts cannot serve the mirror'
