@@ -29,6 +29,10 @@
  *   `RegisterExtraManifests`: every `*.y*ml` in `/extra-manifests` (the host's
  *   `/etc/assisted/extra-manifests`, mounted by agent-register-cluster) is uploaded with
  *   `V2CreateClusterManifest` into the cluster's `openshift` manifests folder.
+ * - openshift/appliance pkg/asset/ignition/bootstrap_ignition.go @8dc40fc5 does the same for its
+ *   appliance: `extraManifestsPath = "/etc/assisted/extra-manifests"`, oc-mirror's
+ *   cluster-resources (IDMS, CatalogSources) and its own MachineConfigs written there (0644),
+ *   next to its own `/etc/containers/registries.conf`.
  * - openshift/assisted-service pkg/mirrorregistries/generator.go @478cd74e and
  *   internal/common `MirrorRegistriesConfigPath = "/etc/containers/registries.conf"`,
  *   `MirrorRegistriesCertificatePath = "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem"`:
