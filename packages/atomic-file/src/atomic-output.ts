@@ -38,8 +38,8 @@ async function exists(path: string): Promise<boolean> {
 function outputExists(path: string): AtomicFileError {
   return new AtomicFileError(
     'OUTPUT_EXISTS',
-    path,
     `${path} already exists; use -f to replace it or choose another output path.`,
+    { path },
   );
 }
 
@@ -49,8 +49,8 @@ async function checkTarget(path: string, overwrite: boolean): Promise<void> {
   if (!folderStat?.isDirectory()) {
     throw new AtomicFileError(
       'OUTPUT_DIR_MISSING',
-      path,
       `Cannot write ${path}: the folder ${folder} does not exist; create it first.`,
+      { path },
     );
   }
   if (!overwrite && (await exists(path))) {

@@ -1,14 +1,16 @@
+import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
 export type AtomicFileErrorCode = 'OUTPUT_EXISTS' | 'OUTPUT_DIR_MISSING';
 
 /** A typed error: tests and callers branch on `code`, never on the wording. */
-export class AtomicFileError extends Error {
-  readonly code: AtomicFileErrorCode;
-  readonly path: string;
+export class AtomicFileError extends HostmirrorError<AtomicFileErrorCode> {
+  /** The output path concerned (always set). */
+  declare readonly path: string;
 
-  constructor(code: AtomicFileErrorCode, path: string, message: string) {
-    super(message);
-    this.name = 'AtomicFileError';
-    this.code = code;
-    this.path = path;
+  constructor(
+    code: AtomicFileErrorCode,
+    message: string,
+    details: ErrorDetails & { path: string },
+  ) {
+    super(code, message, details);
   }
 }

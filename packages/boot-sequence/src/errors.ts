@@ -1,3 +1,4 @@
+import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
 /** Stable codes of the boot-sequence errors; tests and callers branch on these. */
 export type BootSequenceErrorCode =
   | 'BOOT_BAD_MODE'
@@ -13,11 +14,8 @@ export type BootSequenceErrorCode =
   | 'BOOT_BAD_SPEC';
 
 /** A setting or asset of the boot sequence is wrong; the message names it and the fix. */
-export class BootSequenceError extends Error {
-  readonly code: BootSequenceErrorCode;
-  constructor(code: BootSequenceErrorCode, message: string) {
-    super(message);
-    this.name = 'BootSequenceError';
-    this.code = code;
+export class BootSequenceError extends HostmirrorError<BootSequenceErrorCode> {
+  constructor(code: BootSequenceErrorCode, message: string, details: ErrorDetails = {}) {
+    super(code, message, details);
   }
 }

@@ -1,4 +1,6 @@
 /** Stable codes of the budget's errors; callers and tests branch on these, never on wording. */
+import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
+
 export type BudgetErrorCode =
   /** A size could not be parsed. */
   | 'BAD_SIZE'
@@ -8,13 +10,9 @@ export type BudgetErrorCode =
   | 'BUDGET_EXCEEDED';
 
 /** A budget input is wrong: the message names it and the fix. */
-export class BudgetInputError extends Error {
-  readonly code: 'BAD_SIZE' | 'BAD_INPUT';
-
-  constructor(code: 'BAD_SIZE' | 'BAD_INPUT', message: string) {
-    super(message);
-    this.name = 'BudgetInputError';
-    this.code = code;
+export class BudgetInputError extends HostmirrorError<'BAD_SIZE' | 'BAD_INPUT'> {
+  constructor(code: 'BAD_SIZE' | 'BAD_INPUT', message: string, details: ErrorDetails = {}) {
+    super(code, message, details);
   }
 }
 
@@ -32,13 +30,14 @@ export interface ExceededLimit {
  * One or more budget limits are exceeded. The message has one sentence per failed check:
  * `<what>: <need> > <limit> bytes (…); <what to change>.`
  */
-export class BudgetExceededError extends Error {
-  readonly code = 'BUDGET_EXCEEDED';
+export class BudgetExceededError extends HostmirrorError<'BUDGET_EXCEEDED'> {
   readonly exceeded: ExceededLimit[];
 
+  /** The code is fixed; `fix` joins the fix of every exceeded limit. */
   constructor(exceeded: ExceededLimit[], describe: (limit: ExceededLimit) => string) {
-    super(exceeded.map(describe).join('\n'));
-    this.name = 'BudgetExceededError';
+    super('BUDGET_EXCEEDED', exceeded.map(describe).join('\n'), {
+      fix: exceeded.map((limit) => limit.fix).join(' '),
+    });
     this.exceeded = exceeded;
   }
 }

@@ -1,3 +1,4 @@
+import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
 export type BuildIsoErrorCode =
   | 'CONFIG_PARSE'
   | 'CONFIG_INVALID'
@@ -22,12 +23,8 @@ export type BuildIsoErrorCode =
   | 'INSTALL_CONFIG_MIRROR_INVALID';
 
 /** A typed build error: callers branch on `code`; the message says what, where and the fix. */
-export class BuildIsoError extends Error {
-  readonly code: BuildIsoErrorCode;
-
-  constructor(code: BuildIsoErrorCode, message: string) {
-    super(message);
-    this.name = 'BuildIsoError';
-    this.code = code;
+export class BuildIsoError extends HostmirrorError<BuildIsoErrorCode> {
+  constructor(code: BuildIsoErrorCode, message: string, details: ErrorDetails = {}) {
+    super(code, message, details);
   }
 }

@@ -1,4 +1,5 @@
 import type { ParseArgsConfig } from 'node:util';
+import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
 import type { Progress } from './progress.ts';
 
 /** Where a command writes. Tests pass their own; `main.ts` passes the process's. */
@@ -38,11 +39,10 @@ export interface Command {
 }
 
 /** Bad usage: exit 2 with the usage text. */
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
+export class UsageError extends HostmirrorError<'USAGE'> {
+  /** The code is fixed: bad usage always exits 2 with the usage text. */
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('USAGE', message, details);
   }
 }
 

@@ -44,8 +44,8 @@ export function checkLevel(codec: Exclude<Codec, 'none'>, level: number | undefi
   if (!Number.isInteger(value) || value < range.min || value > range.max) {
     throw new CodecError(
       'BAD_OPTION',
-      codec,
       `${codec} level ${String(level)} is out of range; use ${range.min}–${range.max}.`,
+      { codec },
     );
   }
   return value;
@@ -89,8 +89,8 @@ function nodeZstd(): NodeZstd | undefined {
 function unavailable(codec: Codec, backend: CodecBackend, what: string): CodecError {
   return new CodecError(
     'CODEC_UNAVAILABLE',
-    codec,
     `No ${codec} backend${backend === 'auto' ? '' : ` of kind ${backend}`} is available: ${what}.`,
+    { codec },
   );
 }
 
@@ -166,11 +166,9 @@ export async function compressorFor(
         '-c',
       ]);
     default:
-      throw new CodecError(
-        'CODEC_UNAVAILABLE',
+      throw new CodecError('CODEC_UNAVAILABLE', `Backend ${backend} cannot compress ${codec}.`, {
         codec,
-        `Backend ${backend} cannot compress ${codec}.`,
-      );
+      });
   }
 }
 
@@ -236,10 +234,8 @@ export async function decompressorFor(
     case 'zstd command':
       return new CommandTransform('zstd', 'zstd', ['-d', '-c', '-q']);
     default:
-      throw new CodecError(
-        'CODEC_UNAVAILABLE',
+      throw new CodecError('CODEC_UNAVAILABLE', `Backend ${backend} cannot decompress ${codec}.`, {
         codec,
-        `Backend ${backend} cannot decompress ${codec}.`,
-      );
+      });
   }
 }

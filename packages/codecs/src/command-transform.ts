@@ -39,12 +39,10 @@ export class CommandTransform extends Transform {
       this.child.once('close', (code) => resolve(code));
       this.child.once('error', (error) => {
         this.destroy(
-          new CodecError(
-            'CODEC_UNAVAILABLE',
+          new CodecError('CODEC_UNAVAILABLE', `Cannot run ${this.commandLine}: ${error.message}.`, {
             codec,
-            `Cannot run ${this.commandLine}: ${error.message}.`,
-            { cause: error },
-          ),
+            cause: error,
+          }),
         );
         resolve(null);
       });
@@ -80,8 +78,8 @@ export class CommandTransform extends Transform {
         callback(
           new CodecError(
             'CODEC_FAILED',
-            this.codec,
             `${this.commandLine} failed (exit ${String(code)}): ${this.stderrText.trim() || 'no message'}.`,
+            { codec: this.codec },
           ),
         );
     });

@@ -1,3 +1,4 @@
+import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
 export type CodecErrorCode =
   /** No backend for the codec: neither the optional binding nor the command is available. */
   | 'CODEC_UNAVAILABLE'
@@ -6,15 +7,12 @@ export type CodecErrorCode =
   /** An option is out of range (a compression level). */
   | 'BAD_OPTION';
 
-/** A typed codec error; `codec` names the codec concerned. */
-export class CodecError extends Error {
-  readonly code: CodecErrorCode;
+/** A typed codec error; `codec` (also `subject`) names the codec concerned. */
+export class CodecError extends HostmirrorError<CodecErrorCode> {
   readonly codec: string;
 
-  constructor(code: CodecErrorCode, codec: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CodecError';
-    this.code = code;
-    this.codec = codec;
+  constructor(code: CodecErrorCode, message: string, details: ErrorDetails & { codec: string }) {
+    super(code, message, { subject: details.codec, ...details });
+    this.codec = details.codec;
   }
 }

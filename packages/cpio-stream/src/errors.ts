@@ -1,3 +1,4 @@
+import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
 /** Stable codes of NewcError; callers and tests branch on these, never on the message. */
 export type NewcErrorCode =
   /** The bytes at `offset` are not `070701`/`070702`. */
@@ -33,20 +34,8 @@ export type NewcErrorCode =
  * A typed error of the newc reader or writer. `offset` is the byte offset in the stream being
  * read (the header's offset for header faults) when there is one; `path` the entry concerned.
  */
-export class NewcError extends Error {
-  readonly code: NewcErrorCode;
-  readonly offset: number | undefined;
-  readonly path: string | undefined;
-
-  constructor(
-    code: NewcErrorCode,
-    message: string,
-    details: { offset?: number | undefined; path?: string | undefined } = {},
-  ) {
-    super(message);
-    this.name = 'NewcError';
-    this.code = code;
-    this.offset = details.offset;
-    this.path = details.path;
+export class NewcError extends HostmirrorError<NewcErrorCode> {
+  constructor(code: NewcErrorCode, message: string, details: ErrorDetails = {}) {
+    super(code, message, details);
   }
 }

@@ -281,7 +281,7 @@ export class ConfigBuilder {
       throw new IgnitionError(
         'CONFIG_INVALID',
         `The built config is not valid:\n${formatReport(report)}`,
-        report,
+        { report },
       );
     return config;
   }

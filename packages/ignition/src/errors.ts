@@ -1,3 +1,4 @@
+import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
 import type { ValidationReport } from './report.ts';
 
 export type IgnitionErrorCode =
@@ -17,15 +18,16 @@ export type IgnitionErrorCode =
   | 'HASH_MISMATCH';
 
 /** Every error this package throws: a stable `code` and a sentence naming the value and the fix. */
-export class IgnitionError extends Error {
-  readonly code: IgnitionErrorCode;
+export class IgnitionError extends HostmirrorError<IgnitionErrorCode> {
   /** The validation report behind a `CONFIG_INVALID` error. */
   readonly report: ValidationReport | undefined;
 
-  constructor(code: IgnitionErrorCode, message: string, report?: ValidationReport) {
-    super(message);
-    this.name = 'IgnitionError';
-    this.code = code;
-    this.report = report;
+  constructor(
+    code: IgnitionErrorCode,
+    message: string,
+    details: ErrorDetails & { report?: ValidationReport | undefined } = {},
+  ) {
+    super(code, message, details);
+    this.report = details.report;
   }
 }

@@ -20,7 +20,7 @@ export async function loadConfigFile(
     throw new IgnitionError(
       'CONFIG_INVALID',
       `${path} is not a valid Ignition config:\n${formatReport(report)}`,
-      report,
+      { report },
     );
   return report.config;
 }

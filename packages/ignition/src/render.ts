@@ -22,7 +22,7 @@ function referencedConfig(resource: Resource, where: string): IgnitionConfig {
     throw new IgnitionError(
       'CONFIG_INVALID',
       `The config referenced by ${where} is not valid:\n${formatReport(report)}`,
-      report,
+      { report },
     );
   return report.config;
 }

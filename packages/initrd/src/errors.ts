@@ -1,4 +1,6 @@
 /** Stable codes of InitrdError and of verifier faults. Tests branch on these. */
+import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
+
 export type InitrdErrorCode =
   // Kernel-rule faults (docs/coreos-iso.md#kernel-initramfs-rules)
   /** An uncompressed archive does not start 4-byte aligned from the start of the file. */
@@ -48,33 +50,21 @@ export type InitrdErrorCode =
   | 'VERIFY_FAILED';
 
 /** A typed initrd error: `offset` is a byte offset in the file read, `file`/`line`/`column` a spec place. */
-export class InitrdError extends Error {
-  readonly code: InitrdErrorCode;
-  readonly offset: number | undefined;
-  readonly file: string | undefined;
-  readonly line: number | undefined;
-  readonly column: number | undefined;
+export class InitrdError extends HostmirrorError<InitrdErrorCode> {
+  /** The `NewcError` code behind a `NEWC` error. */
   readonly newcCode: string | undefined;
 
   constructor(
     code: InitrdErrorCode,
     message: string,
-    details: {
-      offset?: number;
-      file?: string;
-      line?: number;
-      column?: number;
-      newcCode?: string;
-      cause?: unknown;
-    } = {},
+    details: ErrorDetails & { file?: string | undefined; newcCode?: string | undefined } = {},
   ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.name = 'InitrdError';
-    this.code = code;
-    this.offset = details.offset;
-    this.file = details.file;
-    this.line = details.line;
-    this.column = details.column;
+    super(code, message, { ...details, path: details.path ?? details.file });
     this.newcCode = details.newcCode;
+  }
+
+  /** The spec file a `SPEC_*` error is about: the same as `path`. */
+  get file(): string | undefined {
+    return this.path;
   }
 }

@@ -202,7 +202,7 @@ export class CoreosIso {
     return new IsoError(
       'NO_EMBEDDED_IGNITION',
       `No embedded Ignition config in ${this.path} (the embed area at byte ${offset} holds none); embed one first with \`iso embed\`.`,
-      offset,
+      { offset },
     );
   }
 
@@ -224,7 +224,7 @@ export class CoreosIso {
       throw new IsoError(
         'IGNITION_EXISTS',
         'This ISO image already has an embedded Ignition config; use -f to force.',
-        this.metadata.ignition.offset,
+        { offset: this.metadata.ignition.offset },
       );
     members.set(IGNITION_MEMBER, Buffer.from(config));
     return this.#planMembers(members);

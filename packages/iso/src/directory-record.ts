@@ -38,14 +38,14 @@ export function decodeRecord(
     throw new IsoError(
       'BAD_DIRECTORY_RECORD',
       `The directory record at byte ${where} is ${length} bytes long, shorter than the ${RECORD_FIXED_SIZE + 1}-byte minimum; the ISO is corrupt.`,
-      where,
+      { offset: where },
     );
   const sectorEnd = (Math.floor(position / SECTOR_SIZE) + 1) * SECTOR_SIZE;
   if (position + length > Math.min(sectorEnd, bytes.length))
     throw new IsoError(
       'RECORD_CROSSES_SECTOR',
       `The directory record at byte ${where} (${length} bytes) crosses a sector boundary, which ECMA-119 §6.8.1.1 forbids; the ISO is corrupt.`,
-      where,
+      { offset: where },
     );
   const record = bytes.subarray(position, position + length);
   const nameLength = record[RecordField.nameLength] ?? 0;
@@ -53,7 +53,7 @@ export function decodeRecord(
     throw new IsoError(
       'BAD_DIRECTORY_RECORD',
       `The directory record at byte ${where} has a ${nameLength}-byte name that does not fit in its ${length} bytes; the ISO is corrupt.`,
-      where,
+      { offset: where },
     );
   // The name is followed by a pad byte when its length is even (§9.1.12).
   const systemUseStart = RECORD_FIXED_SIZE + nameLength + (nameLength % 2 === 0 ? 1 : 0);

@@ -59,7 +59,7 @@ function checkValidation(validation: Buffer, lba: number): void {
     throw new IsoError(
       'BAD_BOOT_CATALOG',
       `The El Torito validation entry at sector ${lba} (byte ${lba * SECTOR_SIZE}) has a bad header, key or checksum; the boot catalog is corrupt.`,
-      lba * SECTOR_SIZE,
+      { offset: lba * SECTOR_SIZE },
     );
 }
 

@@ -65,7 +65,7 @@ export async function decodeEmbedArea(
     throw new IsoError(
       'BAD_EMBED_AREA',
       `The Ignition embed area at byte ${areaOffset} cannot be read (${fatal.message}); run \`iso reset\` to empty it.`,
-      areaOffset + fatal.offset,
+      { offset: areaOffset + fatal.offset },
     );
   return members;
 }

@@ -2,6 +2,7 @@
  * Every way reading or editing an ISO can fail. Callers and tests branch on `code`; the
  * message is a sentence naming the value, its place (path or byte offset) and the fix.
  */
+import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
 export type IsoErrorCode =
   | 'ISO_TRUNCATED'
   | 'NOT_ISO9660'
@@ -36,15 +37,9 @@ export type IsoErrorCode =
   | 'WRITE_FAILED'
   | 'UNSAFE_AREA';
 
-export class IsoError extends Error {
-  readonly code: IsoErrorCode;
-  /** Byte offset in the image the error is about, when there is one. */
-  readonly offset: number | undefined;
-
-  constructor(code: IsoErrorCode, message: string, offset?: number) {
-    super(message);
-    this.name = 'IsoError';
-    this.code = code;
-    this.offset = offset;
+/** `offset` is the byte offset in the image the error is about, when there is one. */
+export class IsoError extends HostmirrorError<IsoErrorCode> {
+  constructor(code: IsoErrorCode, message: string, details: ErrorDetails = {}) {
+    super(code, message, details);
   }
 }

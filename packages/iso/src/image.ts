@@ -86,14 +86,14 @@ export class IsoImage {
       throw new IsoError(
         'NOT_ISO9660',
         'The image has no primary volume descriptor; it is not an ISO 9660 image.',
-        16 * SECTOR_SIZE,
+        { offset: 16 * SECTOR_SIZE },
       );
     // coreos-installer's sanity check (src/iso9660.rs): the volume must fit in the file.
     if (primary.volumeSpaceSize * SECTOR_SIZE > source.size)
       throw new IsoError(
         'ISO_TRUNCATED',
         `The volume is ${primary.volumeSpaceSize} sectors (${primary.volumeSpaceSize * SECTOR_SIZE} bytes) but the image holds only ${source.size} bytes; the ISO is truncated.`,
-        primary.sector * SECTOR_SIZE + 80,
+        { offset: primary.sector * SECTOR_SIZE + 80 },
       );
     return new IsoImage(source, descriptors);
   }
@@ -232,7 +232,7 @@ export class IsoImage {
           throw new IsoError(
             'DIRECTORY_LOOP',
             `The directory ${entry.path} points back at sector ${extent.lba}, which is already on the walk (a directory loop); the ISO is corrupt.`,
-            entry.recordOffsets[0],
+            { offset: entry.recordOffsets[0] },
           );
         visited.add(extent.lba);
         pending.push({ ...extent, path: entry.path, identifierPath: entry.identifierPath });
@@ -252,7 +252,7 @@ export class IsoImage {
       throw new IsoError(
         'BAD_DIRECTORY_RECORD',
         `The directory ${directory.path || '/'} claims ${directory.length} bytes, more than the ${MAX_DIRECTORY_BYTES}-byte limit; the ISO is corrupt.`,
-        offset,
+        { offset },
       );
     const bytes = await this.source.read(offset, directory.length);
     const entries: IsoEntry[] = [];
@@ -321,7 +321,7 @@ export class IsoImage {
       throw new IsoError(
         'BAD_DIRECTORY_RECORD',
         `The Rock Ridge child link in the record at byte ${from} points at sector ${lba}, which does not start a directory; the ISO is corrupt.`,
-        from,
+        { offset: from },
       );
     return { lba, length: self.dataLength };
   }
@@ -337,7 +337,7 @@ export class IsoImage {
       throw new IsoError(
         'BAD_DIRECTORY_RECORD',
         `${file.path}: its ${file.extents.length + 1} extents add up to ${size} bytes, more than the image's ${this.source.size} (the record at byte ${next.recordOffsets[0]} adds another); the ISO is corrupt.`,
-        next.recordOffsets[0],
+        { offset: next.recordOffsets[0] },
       );
   }
 
@@ -347,7 +347,7 @@ export class IsoImage {
       throw new IsoError(
         'EXTENT_PAST_END',
         `${path}: its extent (sector ${extent.lba}, ${extent.length} bytes) ends at byte ${end}, past the end of the image (${this.source.size} bytes); the ISO is truncated or corrupt.`,
-        extent.lba * SECTOR_SIZE,
+        { offset: extent.lba * SECTOR_SIZE },
       );
   }
 }

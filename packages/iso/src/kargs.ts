@@ -58,7 +58,7 @@ export function agreeingKargs(areas: KargsArea[], contents: Buffer[]): string {
       throw new IsoError(
         'KARGS_MISMATCH',
         `kargs don't match at all offsets! (expected '${expected}', but offset ${area.offset} has: '${parsed}'); run \`iso reset\` to restore the defaults.`,
-        area.offset,
+        { offset: area.offset },
       );
   });
   return expected ?? '';

@@ -119,7 +119,7 @@ export async function checkPlacement(
       throw new IsoError(
         'UNSAFE_AREA',
         `The ${area.what} (bytes ${area.offset}–${end}) overlaps ${hit.what} (bytes ${hit.start}–${hit.end}); writing it would corrupt the ISO, so nothing was written. The ISO's CoreOS metadata is corrupt: use a fresh copy of the live ISO.`,
-        area.offset,
+        { offset: area.offset },
       );
   }
 }

@@ -91,7 +91,7 @@ function badGpt(detail: string): IsoError {
   return new IsoError(
     'BAD_PARTITION_TABLE',
     `The ISO's GPT is inconsistent: ${detail}; rebuild the ISO or remove its GPT.`,
-    DISK_SECTOR,
+    { offset: DISK_SECTOR },
   );
 }
 

@@ -10,7 +10,7 @@ export function ignitionAreaPatch(area: IgnitionArea, content: Uint8Array): IsoP
     throw new IsoError(
       'EMBED_TOO_LARGE',
       `Compressed initramfs is too large: ${content.length} > ${area.length}; shrink the Ignition config or move large files into the initrd with \`iso append-initrd\`.`,
-      area.offset,
+      { offset: area.offset },
     );
   const bytes = Buffer.alloc(area.length);
   bytes.set(content, 0);

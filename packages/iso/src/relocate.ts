@@ -65,7 +65,7 @@ function checkRelocatable(file: IsoEntry): void {
     throw new IsoError(
       'UNSUPPORTED_FILE',
       `${file.path} is ${file.transformed ? `stored with Rock Ridge ${file.transformed}` : `split into ${file.extents.length} extents`}; only a plain single-extent file can be extended.`,
-      file.recordOffsets[0],
+      { offset: file.recordOffsets[0] },
     );
 }
 

@@ -19,7 +19,7 @@ function truncated(offset: number, length: number, size: number, what: string): 
   return new IsoError(
     'ISO_TRUNCATED',
     `${what}: reading ${length} bytes at byte ${offset} goes past the end of the image (${size} bytes); the ISO is truncated or corrupt.`,
-    offset,
+    { offset },
   );
 }
 

@@ -48,7 +48,7 @@ function badEntry(where: number, detail: string): IsoError {
   return new IsoError(
     'BAD_SYSTEM_USE',
     `Malformed Rock Ridge/SUSP entry at byte ${where}: ${detail}; the ISO is corrupt.`,
-    where,
+    { offset: where },
   );
 }
 
@@ -125,7 +125,7 @@ export async function readSystemUse(
       throw new IsoError(
         'EXTENT_PAST_END',
         `A Rock Ridge continuation area (CE at byte ${areaOffset}) points at bytes ${offset}..${offset + next.length}, past the end of the image (${source.size} bytes); the ISO is truncated or corrupt.`,
-        areaOffset,
+        { offset: areaOffset },
       );
     const continued = await source.read(offset, next.length);
     next = parseArea(continued, offset, result, nameParts);

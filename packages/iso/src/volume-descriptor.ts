@@ -70,7 +70,7 @@ function decode(bytes: Buffer, sector: number, kind: DescriptorKind): VolumeDesc
     throw new IsoError(
       'NOT_ISO9660',
       `The volume descriptor at sector ${sector} has a logical block size of ${blockSize}; only ${SECTOR_SIZE} is supported.`,
-      sector * SECTOR_SIZE,
+      { offset: sector * SECTOR_SIZE },
     );
   const root = bytes.subarray(
     VolumeDescriptorField.rootDirectoryRecord,
@@ -95,7 +95,7 @@ export async function readVolumeDescriptors(source: ByteSource): Promise<VolumeD
     throw new IsoError(
       'ISO_TRUNCATED',
       `The image is ${source.size} bytes, too short to hold the volume descriptor at byte ${firstOffset}; it is not an ISO 9660 image or it is truncated.`,
-      0,
+      { offset: 0 },
     );
   const descriptors: VolumeDescriptor[] = [];
   for (let index = 0; index < MAX_DESCRIPTORS; index++) {
@@ -105,7 +105,7 @@ export async function readVolumeDescriptors(source: ByteSource): Promise<VolumeD
       throw new IsoError(
         'NOT_ISO9660',
         `No ISO 9660 volume descriptor at sector ${sector} (byte ${sector * SECTOR_SIZE}): expected '${STANDARD_IDENTIFIER}'; this is not an ISO 9660 image.`,
-        sector * SECTOR_SIZE,
+        { offset: sector * SECTOR_SIZE },
       );
     const type = bytes[VolumeDescriptorField.type] ?? 0;
     if (type === DescriptorType.terminator) return descriptors;
@@ -115,6 +115,6 @@ export async function readVolumeDescriptors(source: ByteSource): Promise<VolumeD
   throw new IsoError(
     'NOT_ISO9660',
     `No volume descriptor set terminator in the first ${MAX_DESCRIPTORS} descriptors; the ISO is corrupt.`,
-    FIRST_DESCRIPTOR_SECTOR * SECTOR_SIZE,
+    { offset: FIRST_DESCRIPTOR_SECTOR * SECTOR_SIZE },
   );
 }

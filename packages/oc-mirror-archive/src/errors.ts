@@ -2,6 +2,7 @@
  * Every failure of the mirror formats has a stable `code` (tests and callers branch on it)
  * and a message that names the offending value, where it is, and what to do.
  */
+import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
 export type MirrorFormatErrorCode =
   // tar reader (tar-reader.ts)
   | 'TAR_TRUNCATED'
@@ -34,28 +35,22 @@ export type MirrorFormatErrorCode =
   | 'BAD_TLS_OPTIONS'
   | 'BAD_REGISTRY_OPTIONS';
 
-export class MirrorFormatError extends Error {
-  readonly code: MirrorFormatErrorCode;
-  /** The file (or other place) the error is about, when there is one. */
-  readonly path: string | undefined;
-  /** Byte offset in `path`, for binary formats. */
-  readonly offset: number | undefined;
-  /** The offending value (an archive member's name), when the message names one. */
-  readonly value: string | undefined;
-  /** What to do about it, also at the end of the message. */
-  readonly fix: string | undefined;
-
+/**
+ * `path` is the file (or other place) the error is about, `offset` a byte offset in it; `value`
+ * (the same as `subject`) the offending value, such as an archive member's name; `fix` what to do
+ * about it, also at the end of the message.
+ */
+export class MirrorFormatError extends HostmirrorError<MirrorFormatErrorCode> {
   constructor(
     code: MirrorFormatErrorCode,
     message: string,
-    where: { path?: string; offset?: number; value?: string; fix?: string } = {},
+    details: ErrorDetails & { value?: string | undefined } = {},
   ) {
-    super(message);
-    this.name = 'MirrorFormatError';
-    this.code = code;
-    this.path = where.path;
-    this.offset = where.offset;
-    this.value = where.value;
-    this.fix = where.fix;
+    super(code, message, { ...details, subject: details.subject ?? details.value });
+  }
+
+  /** The offending value (an archive member's name), when the message names one. */
+  get value(): string | undefined {
+    return this.subject;
   }
 }

@@ -67,7 +67,7 @@ function invalidCatalog(file: string, problem: string): MirrorCheckError {
   return new MirrorCheckError(
     'CATALOG_INVALID',
     `Catalog file ${file} is not a valid file-based catalog: ${problem}.`,
-    file,
+    { subject: file },
   );
 }
 

@@ -508,7 +508,7 @@ async function readCatalogBundles(
       throw new MirrorCheckError(
         'BLOB_MISSING',
         `The ${label} is in no archive chunk; ${REMIRROR_FIX}`,
-        layer.digest,
+        { subject: layer.digest },
       );
     const files = await readMatchingFilesFromLayer(
       lookup.archive.openBlob(layer.digest),
@@ -665,13 +665,13 @@ function locateRelease(
       release === undefined
         ? `The archive holds no release image (no tags in a ${RELEASE_IMAGES_REPOSITORY} repository); give the release with --release <pull spec>.`
         : `The archive has no release tagged ${JSON.stringify(release)}; its release tags: ${candidates.map(({ tag }) => tag).join(', ') || 'none'}.`,
-      release ?? RELEASE_IMAGES_REPOSITORY,
+      { subject: release ?? RELEASE_IMAGES_REPOSITORY },
     );
   if (digests.length > 1)
     throw new MirrorCheckError(
       'RELEASE_AMBIGUOUS',
       `The archive holds ${digests.length} releases (${matching.map(({ repository, tag }) => `${repository}:${tag}`).join(', ')}); choose one with --release <tag or pull spec>.`,
-      RELEASE_IMAGES_REPOSITORY,
+      { subject: RELEASE_IMAGES_REPOSITORY },
     );
   const chosen = matching[0] as { repository: string; digest: string };
   // The source the cluster pulls: the registries.conf source mirrored to this repository.
@@ -708,7 +708,7 @@ async function readReleasePayload(
       throw new MirrorCheckError(
         'PLATFORM_MISSING',
         `The ${where} is a manifest list without a linux/${missing.join(', ')} image (it has ${manifest.children.map((child) => formatPlatform(child.platform)).join(', ')}); mirror the release for the cluster's architecture or pass --arch.`,
-        `${repository}@${digest}`,
+        { subject: `${repository}@${digest}` },
       );
     imageDigest = selected[0].digest;
     manifest = parseManifestForCheck(
@@ -720,7 +720,7 @@ async function readReleasePayload(
     throw new MirrorCheckError(
       'MANIFEST_INVALID',
       `The ${where} is a ${manifest.kind} manifest; a release payload is an OCI or Docker schema 2 image.`,
-      `${repository}@${imageDigest}`,
+      { subject: `${repository}@${imageDigest}` },
     );
   const config = parseConfig(
     await readRequiredBlob(lookup, manifest.config.digest, `config of ${where}`),
@@ -731,7 +731,7 @@ async function readReleasePayload(
       throw new MirrorCheckError(
         'BLOB_MISSING',
         `The ${label} is in no archive chunk, so the release payload cannot be read; ${REMIRROR_FIX}`,
-        layer.digest,
+        { subject: layer.digest },
       );
     const files = await readFilesFromLayer(
       lookup.archive.openBlob(layer.digest),
@@ -753,7 +753,7 @@ async function readReleasePayload(
   throw new MirrorCheckError(
     'IMAGE_REFERENCES_MISSING',
     `None of the ${manifest.layers.length} layers of the ${where} holds ${IMAGE_REFERENCES_PATH}; this is not an OpenShift release payload.`,
-    `${repository}@${digest}`,
+    { subject: `${repository}@${digest}` },
   );
 }
 
@@ -766,7 +766,7 @@ async function readRequiredBlob(
     throw new MirrorCheckError(
       'BLOB_MISSING',
       `The ${what} (${digest}) is in no archive chunk; ${REMIRROR_FIX}`,
-      digest,
+      { subject: digest },
     );
   return lookup.archive.readBlob(digest);
 }

@@ -1,3 +1,4 @@
+import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
 import { MirrorFormatError, type MirrorFormatErrorCode } from '@hostmirror/oc-mirror-archive';
 
 /**
@@ -34,16 +35,10 @@ export type MirrorCheckErrorCode =
   | 'RELEASE_SIGNATURE_MISSING'
   | 'SIGNATURE_CONFIGMAP_INVALID';
 
-export class MirrorCheckError extends Error {
-  readonly code: MirrorCheckErrorCode;
-  /** The object the error is about: an image reference, a digest, a file or a JSON path. */
-  readonly subject: string | undefined;
-
-  constructor(code: MirrorCheckErrorCode, message: string, subject?: string) {
-    super(message);
-    this.name = 'MirrorCheckError';
-    this.code = code;
-    this.subject = subject;
+/** `subject` is the object the error is about: an image reference, a digest, a file or a JSON path. */
+export class MirrorCheckError extends HostmirrorError<MirrorCheckErrorCode> {
+  constructor(code: MirrorCheckErrorCode, message: string, details: ErrorDetails = {}) {
+    super(code, message, details);
   }
 }
 
@@ -56,7 +51,9 @@ export function asCheckError(error: unknown): MirrorCheckError | undefined {
   if (error instanceof MirrorCheckError) return error;
   if (!(error instanceof MirrorFormatError)) return undefined;
   const code = FORMAT_TO_CHECK_CODE[error.code];
-  return code === undefined ? undefined : new MirrorCheckError(code, error.message, error.path);
+  return code === undefined
+    ? undefined
+    : new MirrorCheckError(code, error.message, { subject: error.path });
 }
 
 const FORMAT_TO_CHECK_CODE: Partial<Record<MirrorFormatErrorCode, MirrorCheckErrorCode>> = {

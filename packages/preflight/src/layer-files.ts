@@ -110,7 +110,7 @@ async function* decompressed(layer: Readable, label: string): AsyncGenerator<Buf
     throw new MirrorCheckError(
       'LAYER_UNREADABLE',
       `${label} is zstd-compressed; hostmirror reads gzip and uncompressed layers only (OpenShift release layers are gzip).`,
-      label,
+      { subject: label },
     );
   if (!startsWith(head, GZIP_MAGIC)) {
     yield* rest();
@@ -203,14 +203,14 @@ async function collectFiles(
           throw new MirrorCheckError(
             'LAYER_UNREADABLE',
             `${path} in ${label} is ${size} bytes, more than the ${MAX_WANTED_FILE_BYTES} bytes a manifest or catalog file can be; the layer is not a payload or catalog layer.`,
-            label,
+            { subject: label },
           );
         total += size;
         if (total > MAX_MATCHED_BYTES)
           throw new MirrorCheckError(
             'LAYER_UNREADABLE',
             `The files wanted from ${label} exceed ${MAX_MATCHED_BYTES} bytes (at ${path}); this is not a payload or filtered catalog layer.`,
-            label,
+            { subject: label },
           );
         const data = await reader.read(size);
         if (data.length < size) throw truncated(label, reader.position);
@@ -227,7 +227,7 @@ async function collectFiles(
     throw new MirrorCheckError(
       'LAYER_UNREADABLE',
       `${label} cannot be read as a tar layer: ${detail}`,
-      label,
+      { subject: label },
     );
   }
   layer.destroy();
@@ -259,6 +259,6 @@ function truncated(label: string, offset: number): MirrorCheckError {
   return new MirrorCheckError(
     'LAYER_UNREADABLE',
     `${label} ends in the middle of a tar entry (at byte ${offset} of the uncompressed layer); the blob is truncated.`,
-    label,
+    { subject: label },
   );
 }

@@ -66,7 +66,9 @@ function parseJson(
         ? text.length
         : undefined;
     const place = offset === undefined ? '' : ` at ${lineAndColumn(text, offset)}`;
-    throw new MirrorCheckError(code, `${where} is not valid JSON${place}: ${message}`, where);
+    throw new MirrorCheckError(code, `${where} is not valid JSON${place}: ${message}`, {
+      subject: where,
+    });
   }
 }
 
@@ -77,11 +79,9 @@ function record(value: unknown): Record<string, unknown> | undefined {
 }
 
 function invalidReferences(where: string, path: string, problem: string): MirrorCheckError {
-  return new MirrorCheckError(
-    'IMAGE_REFERENCES_INVALID',
-    `${where}: ${path} ${problem}`,
-    `${where}#${path}`,
-  );
+  return new MirrorCheckError('IMAGE_REFERENCES_INVALID', `${where}: ${path} ${problem}`, {
+    subject: `${where}#${path}`,
+  });
 }
 
 /**
@@ -137,11 +137,9 @@ export function parseImageReferences(
 export function parseReleaseMetadata(text: string, where: string): ReleaseMetadata {
   const root = record(parseJson(text, where, 'RELEASE_METADATA_INVALID'));
   if (root === undefined)
-    throw new MirrorCheckError(
-      'RELEASE_METADATA_INVALID',
-      `${where}: $ is not a JSON object.`,
-      where,
-    );
+    throw new MirrorCheckError('RELEASE_METADATA_INVALID', `${where}: $ is not a JSON object.`, {
+      subject: where,
+    });
   const metadata = record(root.metadata) ?? {};
   const architecture = metadata[RELEASE_ARCHITECTURE_ANNOTATION];
   return {

@@ -4,6 +4,7 @@
  * The Ignition form needs the archives: their sha256 manifest, IDMS/ITMS and release come
  * from them.
  */
+
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
@@ -18,6 +19,7 @@ import {
   renderLiveIgnition,
   TOPOLOGIES,
 } from '@hostmirror/boot-sequence';
+import { HostmirrorError } from '@hostmirror/errors';
 import { TLS_FILES } from '@hostmirror/host-config';
 import { isSpecVersion, serializeConfig, specVersions } from '@hostmirror/ignition';
 import {
@@ -71,9 +73,7 @@ const TLS_DIR_FILES = [
 ] as const;
 
 /** A `--tls-dir` without one of its files: a user error (exit 1) naming the file and the fix. */
-class TlsDirError extends Error {
-  readonly code = 'TLS_DIR_INCOMPLETE';
-}
+class TlsDirError extends HostmirrorError<'TLS_DIR_INCOMPLETE'> {}
 
 async function readTlsFile(dir: string, name: string): Promise<string> {
   const path = join(dir, name);
@@ -81,7 +81,9 @@ async function readTlsFile(dir: string, name: string): Promise<string> {
     return await readFile(path, 'utf8');
   } catch (error) {
     throw new TlsDirError(
+      'TLS_DIR_INCOMPLETE',
       `--tls-dir ${dir}: cannot read ${path} (${(error as NodeJS.ErrnoException).code}); the folder must hold ${TLS_DIR_FILES.join(', ')}, or leave out --tls-dir to make a new CA.`,
+      { path, cause: error },
     );
   }
 }

@@ -1,0 +1,7 @@
+export {
+  type ErrorDetails,
+  type ErrorJson,
+  type ErrorPlace,
+  HostmirrorError,
+  isHostmirrorError,
+} from './hostmirror-error.ts';
