@@ -1,3 +1,4 @@
+import { ignitionMessages } from './messages.ts';
 import type { Finding } from './report.ts';
 
 /** A JSON location as segments: `['storage', 'files', 0, 'path']`. */
@@ -22,7 +23,7 @@ export class FindingCollector {
   }
 }
 
-const duplicateMessage = 'duplicate entry defined';
+const duplicateMessage = ignitionMessages.ErrDuplicate;
 
 /**
  * Report the later of two entries with the same key, as `validate.ValidateDups` does. `seen`

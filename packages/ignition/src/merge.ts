@@ -11,7 +11,7 @@
  *  3. Lists marked "ignore duplicates" — `files[].append`, filesystem `options` and
  *     `mountOptions`, RAID `options`, LUKS `options` — are concatenated, parent then child,
  *     duplicates kept.
- *  4. Every other list is keyed (the key column of §3.9: `path`, `name`, `device`, `source`,
+ *  4. Every other list is keyed (the key column of docs/ignition.md#duplicates: `path`, `name`, `device`, `source`,
  *     partition `number:N`/`label:L`, tang `url`, or the string itself). Walking the parent in
  *     order, an entry whose key the child also has in the same list is merged with the child's
  *     entry (rules 1–7, recursively); other parent entries stay. Then the child's entries with

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { ignitionMessages } from './messages.ts';
 
 /** Go's `path.Clean` for absolute paths: no `.`/`..` parts, no doubled or trailing slash. */
 export function cleanPath(path: string): string {
@@ -8,9 +9,9 @@ export function cleanPath(path: string): string {
 
 /** Ignition's `validatePath` message for `path`, or undefined when it is fine. */
 export function pathProblem(path: string | undefined | null): string | undefined {
-  if (path === undefined || path === null || path === '') return 'path not specified';
-  if (!path.startsWith('/')) return 'path not absolute';
-  if (cleanPath(path) !== path) return 'path is not fully simplified';
+  if (path === undefined || path === null || path === '') return ignitionMessages.ErrNoPath;
+  if (!path.startsWith('/')) return ignitionMessages.ErrPathRelative;
+  if (cleanPath(path) !== path) return ignitionMessages.ErrDirtyPath;
   return undefined;
 }
 

@@ -1,6 +1,7 @@
 /** Ignition's rules for disks, partitions, filesystems, RAID and LUKS (docs/ignition.md#storage-devices). */
 import type { Disk, Filesystem, Luks, Partition, Raid, Storage } from './config.ts';
 import { checkDuplicates, type FindingCollector, type JsonPath } from './findings.ts';
+import { ignitionMessages } from './messages.ts';
 import { pathProblem } from './paths.ts';
 import { checkResource } from './rules-resource.ts';
 import type { SpecRules } from './spec.ts';
@@ -13,12 +14,12 @@ const maxLuksLabel = 47;
 const guidPattern =
   /^(|[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})$/;
 /** Filesystem label limits per format (mkfs limits as Ignition checks them). */
-const maxFilesystemLabel: Readonly<Record<string, number>> = {
-  ext4: 16,
-  btrfs: 256,
-  xfs: 12,
-  swap: 15,
-  vfat: 11,
+const maxFilesystemLabel: Readonly<Record<string, { length: number; message: string }>> = {
+  ext4: { length: 16, message: ignitionMessages.ErrExt4LabelTooLong },
+  btrfs: { length: 256, message: ignitionMessages.ErrBtrfsLabelTooLong },
+  xfs: { length: 12, message: ignitionMessages.ErrXfsLabelTooLong },
+  swap: { length: 15, message: ignitionMessages.ErrSwapLabelTooLong },
+  vfat: { length: 11, message: ignitionMessages.ErrVfatLabelTooLong },
 };
 /** RAID levels Ignition (mdadm) accepts. */
 const raidLevels = [
@@ -61,23 +62,17 @@ function checkPartition(partition: Partition, path: JsonPath, findings: FindingC
   const label = partition.label ?? undefined;
   if (label !== undefined) {
     if ([...label].length > maxPartitionLabel)
-      findings.error([...path, 'label'], 'partition labels may not exceed 36 characters');
+      findings.error([...path, 'label'], ignitionMessages.ErrLabelTooLong);
     if (label.includes(':'))
-      findings.error(
-        [...path, 'label'],
-        'partition label will be truncated to text before the colon',
-      );
+      findings.error([...path, 'label'], ignitionMessages.ErrLabelContainsColon);
   }
   for (const key of ['guid', 'typeGuid'] as const) {
     const value = partition[key];
     if (isSet(value) && !guidPattern.test(value))
-      findings.error(
-        [...path, key],
-        `doesn't match the form "01234567-89AB-CDEF-EDCB-A98765432101"`,
-      );
+      findings.error([...path, key], ignitionMessages.ErrDoesntMatchGUIDRegex);
   }
   if ((partition.number ?? 0) === 0 && label === undefined)
-    findings.error(path, 'a partition number >= 1 or a label must be specified');
+    findings.error(path, ignitionMessages.ErrNeedLabelOrNumber);
   const others = [
     partition.label,
     partition.typeGuid,
@@ -86,12 +81,12 @@ function checkPartition(partition: Partition, path: JsonPath, findings: FindingC
     partition.sizeMiB,
   ];
   if (partition.shouldExist === false && others.some(isSet))
-    findings.error(path, 'shouldExist specified false with other options also specified');
+    findings.error(path, ignitionMessages.ErrShouldNotExistWithOthers);
 }
 
 function checkDisk(disk: Disk, path: JsonPath, findings: FindingCollector) {
   if (disk.device === undefined || disk.device === '')
-    findings.error([...path, 'device'], 'disk device is required');
+    findings.error([...path, 'device'], ignitionMessages.ErrDiskDeviceRequired);
   else checkDevicePath(disk.device, [...path, 'device'], findings);
   const partitions = disk.partitions ?? [];
   const numbers = new Set<number>();
@@ -101,17 +96,17 @@ function checkDisk(disk: Disk, path: JsonPath, findings: FindingCollector) {
     checkPartition(partition, partitionPath, findings);
     const number = partition.number ?? 0;
     if (number !== 0) {
-      if (numbers.has(number)) findings.error(partitionPath, 'partition numbers collide');
+      if (numbers.has(number))
+        findings.error(partitionPath, ignitionMessages.ErrPartitionNumbersCollide);
       numbers.add(number);
     }
     const label = partition.label ?? undefined;
     if (label !== undefined) {
-      if (labels.has(label))
-        findings.error(partitionPath, 'cannot use the same partition label twice');
+      if (labels.has(label)) findings.error(partitionPath, ignitionMessages.ErrDuplicateLabels);
       labels.add(label);
     }
     const overlaps = partitions.slice(0, index).some((other) => rangesOverlap(other, partition));
-    if (overlaps) findings.error(partitionPath, 'partitions overlap');
+    if (overlaps) findings.error(partitionPath, ignitionMessages.ErrPartitionsOverlap);
   });
   checkDuplicates(partitions, partitionKey, [...path, 'partitions'], findings);
 }
@@ -139,7 +134,7 @@ function checkFilesystem(
     checkDevicePath(filesystem.path, [...path, 'path'], findings);
   const format = filesystem.format ?? '';
   if (format !== '' && !rules.filesystemFormats.includes(format))
-    findings.error([...path, 'format'], 'invalid filesystem format');
+    findings.error([...path, 'format'], ignitionMessages.ErrFilesystemInvalidFormat);
   const needsFormat =
     (isSet(filesystem.path) && filesystem.path !== '') ||
     isSet(filesystem.label) ||
@@ -148,18 +143,12 @@ function checkFilesystem(
     (filesystem.options ?? []).length > 0 ||
     (filesystem.mountOptions ?? []).length > 0;
   if (format === '' && needsFormat)
-    findings.error(
-      [...path, 'format'],
-      'format cannot be empty when path, label, uuid, wipeFilesystem, options, or mountOptions is specified',
-    );
+    findings.error([...path, 'format'], ignitionMessages.ErrFormatNilWithOthers);
   if (isSet(filesystem.label) && format === '')
-    findings.error([...path, 'label'], 'filesystem must specify format if label is specified');
+    findings.error([...path, 'label'], ignitionMessages.ErrLabelNeedsFormat);
   const limit = maxFilesystemLabel[format];
-  if (isSet(filesystem.label) && limit !== undefined && filesystem.label.length > limit)
-    findings.error(
-      [...path, 'label'],
-      `filesystem labels cannot be longer than ${limit} characters when using ${format}`,
-    );
+  if (isSet(filesystem.label) && limit !== undefined && filesystem.label.length > limit.length)
+    findings.error([...path, 'label'], limit.message);
 }
 
 /** Warnings when a filesystem is made on a whole disk the config also partitions or wipes. */
@@ -170,9 +159,9 @@ function checkFilesystemOnDisk(storage: Storage, findings: FindingCollector) {
     if (disk === undefined) return;
     const path = ['storage', 'filesystems', index, 'device'];
     if ((disk.partitions ?? []).length > 0)
-      findings.warn(path, 'filesystem overwrites partitioned device');
+      findings.warn(path, ignitionMessages.ErrPartitionsOverwritten);
     else if (disk.wipeTable === true && filesystem.wipeFilesystem !== true)
-      findings.warn(path, 'device matches disk with wipeTable enabled; filesystem will be wiped');
+      findings.warn(path, ignitionMessages.ErrFilesystemImplicitWipe);
   });
 }
 
@@ -180,14 +169,15 @@ function checkRaid(raid: Raid, path: JsonPath, rules: SpecRules, findings: Findi
   // 3.3+ has a nullable level (absent: required); before, an absent level decodes as "".
   const level = raid.level ?? undefined;
   if (level === undefined && rules.raidLevelRequired)
-    findings.error([...path, 'level'], 'raid level is required');
+    findings.error([...path, 'level'], ignitionMessages.ErrRaidLevelRequired);
   else if (!raidLevels.includes(level ?? ''))
-    findings.error([...path, 'level'], 'unrecognized raid level');
+    findings.error([...path, 'level'], ignitionMessages.ErrUnrecognizedRaidLevel);
   const spares = raid.spares ?? 0;
   if (spares !== 0 && ['linear', 'raid0', '0', 'stripe'].includes(level ?? ''))
-    findings.error([...path, 'level'], 'spares unsupported for linear and raid0 arrays');
+    findings.error([...path, 'level'], ignitionMessages.ErrSparesUnsupportedForLevel);
   const devices = raid.devices ?? [];
-  if (devices.length === 0) findings.error([...path, 'devices'], 'raid devices required');
+  if (devices.length === 0)
+    findings.error([...path, 'devices'], ignitionMessages.ErrRaidDevicesRequired);
   devices.forEach((device, index) => {
     checkDevicePath(device, [...path, 'devices', index], findings);
   });
@@ -196,11 +186,11 @@ function checkRaid(raid: Raid, path: JsonPath, rules: SpecRules, findings: Findi
 
 function checkLuks(luks: Luks, path: JsonPath, rules: SpecRules, findings: FindingCollector) {
   if ((luks.name ?? '').includes('/'))
-    findings.error([...path, 'name'], 'device names cannot contain slashes');
+    findings.error([...path, 'name'], ignitionMessages.ErrLuksNameContainsSlash);
   if (isSet(luks.label) && luks.label.length > maxLuksLabel)
-    findings.error([...path, 'label'], 'luks device labels cannot be longer than 47 characters');
+    findings.error([...path, 'label'], ignitionMessages.ErrLuksLabelTooLong);
   if (!isSet(luks.device) || luks.device === '')
-    findings.error([...path, 'device'], 'disk device is required');
+    findings.error([...path, 'device'], ignitionMessages.ErrDiskDeviceRequired);
   else checkDevicePath(luks.device, [...path, 'device'], findings);
   if (luks.keyFile !== undefined)
     checkResource(luks.keyFile, [...path, 'keyFile'], rules, findings, { sourceRequired: false });
@@ -210,7 +200,7 @@ function checkLuks(luks: Luks, path: JsonPath, rules: SpecRules, findings: Findi
     keySource !== '' &&
     urlProblem(keySource, rules.urlSchemes) !== undefined
   )
-    findings.error([...path, 'keys'], 'invalid key-file source');
+    findings.error([...path, 'keys'], ignitionMessages.ErrInvalidLuksKeyFile);
   const clevis = luks.clevis;
   const custom = clevis?.custom;
   const tang = clevis?.tang ?? [];
@@ -219,28 +209,25 @@ function checkLuks(luks: Luks, path: JsonPath, rules: SpecRules, findings: Findi
     custom.pin !== '' &&
     (tang.length > 0 || clevis?.tpm2 === true || (clevis?.threshold ?? 0) !== 0)
   )
-    findings.error(
-      [...path, 'clevis'],
-      'cannot use custom clevis config with tpm2, tang, or threshold',
-    );
+    findings.error([...path, 'clevis'], ignitionMessages.ErrClevisCustomWithOthers);
   if (isSet(custom?.pin) || isSet(custom?.config) || isSet(custom?.needsNetwork)) {
     const customPath = [...path, 'clevis', 'custom'];
     const pin = custom?.pin ?? '';
-    if (pin === '') findings.error([...customPath, 'pin'], 'missing required custom clevis pin');
+    if (pin === '') findings.error([...customPath, 'pin'], ignitionMessages.ErrClevisPinRequired);
     else if (!rules.anyClevisPin && !clevisPinsBefore36.includes(pin))
-      findings.error([...customPath, 'pin'], 'unsupported clevis pin');
+      findings.error([...customPath, 'pin'], ignitionMessages.ErrUnknownClevisPin);
     if ((custom?.config ?? '') === '')
-      findings.error([...customPath, 'config'], 'missing required custom clevis config');
+      findings.error([...customPath, 'config'], ignitionMessages.ErrClevisConfigRequired);
   }
   tang.forEach((server, index) => {
     const tangPath = [...path, 'clevis', 'tang', index];
     const scheme = parseUrlLikeGo(server.url ?? '')?.scheme;
     if (scheme !== 'http' && scheme !== 'https')
-      findings.error([...tangPath, 'url'], 'invalid url scheme');
+      findings.error([...tangPath, 'url'], ignitionMessages.ErrInvalidScheme);
     if ((server.thumbprint ?? '') === '')
-      findings.error([...tangPath, 'thumbprint'], 'thumbprint is required');
+      findings.error([...tangPath, 'thumbprint'], ignitionMessages.ErrTangThumbprintRequired);
     if (isSet(server.advertisement) && server.advertisement !== '' && !isJson(server.advertisement))
-      findings.error([...tangPath, 'advertisement'], 'advertisement is not valid JSON');
+      findings.error([...tangPath, 'advertisement'], ignitionMessages.ErrInvalidTangAdvertisement);
   });
   checkDuplicates(tang, (server) => server.url ?? '', [...path, 'clevis', 'tang'], findings);
   checkDuplicates(luks.openOptions, (option) => option, [...path, 'openOptions'], findings);
@@ -250,8 +237,9 @@ function checkLuks(luks: Luks, path: JsonPath, rules: SpecRules, findings: Findi
       tang.length > 0 ||
       clevis?.tpm2 === true ||
       (clevis?.threshold ?? 0) !== 0;
-    if (hasClevis) findings.error([...path, 'cex'], 'cannot use cex with clevis');
-    if (keySource !== undefined) findings.error([...path, 'cex'], 'cannot use key file with cex');
+    if (hasClevis) findings.error([...path, 'cex'], ignitionMessages.ErrCexWithClevis);
+    if (keySource !== undefined)
+      findings.error([...path, 'cex'], ignitionMessages.ErrCexWithKeyFile);
   }
 }
 

@@ -1,6 +1,7 @@
 /** Ignition's checks of a resource: source, compression, verification, HTTP headers, proxy. */
 import type { Resource } from './config.ts';
 import type { FindingCollector, JsonPath } from './findings.ts';
+import { ignitionMessages } from './messages.ts';
 import type { SpecRules } from './spec.ts';
 import { parseUrlLikeGo, urlProblem } from './url.ts';
 
@@ -13,16 +14,16 @@ const compressionValues: readonly string[] = ['', 'gzip'];
 function checkHash(hash: string, path: JsonPath, rules: SpecRules, findings: FindingCollector) {
   const dash = hash.indexOf('-');
   if (dash === -1) {
-    findings.error(path, 'malformed hash specifier');
+    findings.error(path, ignitionMessages.ErrHashMalformed);
     return;
   }
   const name = hash.slice(0, dash);
   if (!rules.hashFunctions.includes(name)) {
-    findings.error(path, 'unrecognized hash function');
+    findings.error(path, ignitionMessages.ErrHashUnrecognized);
     return;
   }
   if (hash.length - dash - 1 !== hashSumLength[name])
-    findings.error(path, 'incorrect size for hash sum');
+    findings.error(path, ignitionMessages.ErrHashWrongSize);
 }
 
 function checkHeaders(resource: Resource, path: JsonPath, findings: FindingCollector) {
@@ -32,15 +33,22 @@ function checkHeaders(resource: Resource, path: JsonPath, findings: FindingColle
       resource.source === undefined || resource.source === null || resource.source === ''
         ? undefined
         : parseUrlLikeGo(resource.source)?.scheme;
-    if (scheme === undefined) findings.error([...path, 'httpHeaders'], 'unable to parse url');
+    if (scheme === undefined)
+      findings.error([...path, 'httpHeaders'], ignitionMessages.ErrInvalidUrl);
     else if (scheme !== 'http' && scheme !== 'https')
-      findings.error([...path, 'httpHeaders'], 'cannot use HTTP headers with this source scheme');
+      findings.error([...path, 'httpHeaders'], ignitionMessages.ErrUnsupportedSchemeForHTTPHeaders);
   }
   headers.forEach((header, index) => {
     if (header.name === undefined || header.name === '')
-      findings.error([...path, 'httpHeaders', index, 'name'], "HTTP header name can't be empty");
+      findings.error(
+        [...path, 'httpHeaders', index, 'name'],
+        ignitionMessages.ErrEmptyHTTPHeaderName,
+      );
     if (header.value === '')
-      findings.error([...path, 'httpHeaders', index, 'value'], 'unable to parse HTTP header');
+      findings.error(
+        [...path, 'httpHeaders', index, 'value'],
+        ignitionMessages.ErrInvalidHTTPHeader,
+      );
   });
 }
 
@@ -58,19 +66,19 @@ export function checkResource(
 ): void {
   const source = resource.source ?? undefined;
   if (source === undefined || source === '') {
-    if (options.sourceRequired) findings.error(path, 'source is required');
+    if (options.sourceRequired) findings.error(path, ignitionMessages.ErrSourceRequired);
   } else {
     const problem = urlProblem(source, rules.urlSchemes);
     if (problem !== undefined) findings.error([...path, 'source'], problem);
   }
   const compression = resource.compression ?? undefined;
   if (compression !== undefined && !compressionValues.includes(compression))
-    findings.error([...path, 'compression'], 'invalid compression method');
+    findings.error([...path, 'compression'], ignitionMessages.ErrCompressionInvalid);
   const hash = resource.verification?.hash ?? undefined;
   if (hash !== undefined) {
     const hashPath = [...path, 'verification', 'hash'];
     if (source === undefined)
-      findings.error(hashPath, 'source must be specified if verification is specified');
+      findings.error(hashPath, ignitionMessages.ErrVerificationAndNilSource);
     checkHash(hash, hashPath, rules, findings);
   }
   checkHeaders(resource, path, findings);
@@ -87,9 +95,9 @@ export function checkProxy(
     if (value === undefined || value === null || value === '') continue;
     const scheme = parseUrlLikeGo(value)?.scheme;
     if (scheme !== 'http' && scheme !== 'https') {
-      findings.error([...path, key], 'proxies must be http(s)');
+      findings.error([...path, key], ignitionMessages.ErrInvalidProxy);
     } else if (key === 'httpsProxy' && scheme === 'http') {
-      findings.warn([...path, key], 'insecure plaintext HTTP proxy specified for HTTPS resources');
+      findings.warn([...path, key], ignitionMessages.ErrInsecureProxy);
     }
   }
 }

@@ -13,6 +13,12 @@ import type {
   Unit,
 } from './config.ts';
 import { checkDuplicates, type FindingCollector, type JsonPath } from './findings.ts';
+import {
+  ignitionMessages,
+  invalidUnitContentMessage,
+  noInstallSectionForInstantiableUnitMessage,
+  noInstallSectionMessage,
+} from './messages.ts';
 import { cleanPath, pathProblem, systemdUnitDir } from './paths.ts';
 import { checkDevices } from './rules-devices.ts';
 import { checkProxy, checkResource } from './rules-resource.ts';
@@ -45,7 +51,7 @@ function checkOwner(owner: Owner | undefined, path: JsonPath, findings: FindingC
   if (owner === undefined) return;
   const hasId = owner.id !== undefined && owner.id !== null;
   const hasName = owner.name !== undefined && owner.name !== null && owner.name !== '';
-  if (hasId && hasName) findings.error(path, 'cannot set both id and name');
+  if (hasId && hasName) findings.error(path, ignitionMessages.ErrBothIDAndNameSet);
 }
 
 function checkMode(
@@ -55,12 +61,9 @@ function checkMode(
   findings: FindingCollector,
 ) {
   if (mode === undefined || mode === null) return;
-  if (mode < 0 || mode > maxMode) findings.error(path, 'illegal file mode');
+  if (mode < 0 || mode > maxMode) findings.error(path, ignitionMessages.ErrFileIllegalMode);
   if (!rules.specialModeBits && (mode & specialModeBits) !== 0)
-    findings.warn(
-      path,
-      'setuid/setgid/sticky bits are not supported or functional in spec versions older than 3.6.0',
-    );
+    findings.warn(path, ignitionMessages.ErrModeSpecialBits);
 }
 
 function checkNode(
@@ -82,7 +85,7 @@ function checkFiles(storage: Storage, rules: SpecRules, findings: FindingCollect
     const contents = file.contents ?? {};
     checkResource(contents, [...path, 'contents'], rules, findings, { sourceRequired: false });
     if (file.overwrite === true && (contents.source === undefined || contents.source === null))
-      findings.error([...path, 'overwrite'], 'overwrite must be false if source is unspecified');
+      findings.error([...path, 'overwrite'], ignitionMessages.ErrOverwriteAndNilSource);
     file.append?.forEach((resource, appendIndex) => {
       checkResource(resource, [...path, 'append', appendIndex], rules, findings, {
         sourceRequired: false,
@@ -101,13 +104,14 @@ function checkFiles(storage: Storage, rules: SpecRules, findings: FindingCollect
       rules.linkTargetRequired &&
       (link.target === undefined || link.target === null || link.target === '')
     )
-      findings.error([...path, 'target'], 'link target is required');
+      findings.error([...path, 'target'], ignitionMessages.ErrLinkTargetRequired);
     const hasOwner =
       (link.user?.id ?? undefined) !== undefined ||
       (link.user?.name ?? undefined) !== undefined ||
       (link.group?.id ?? undefined) !== undefined ||
       (link.group?.name ?? undefined) !== undefined;
-    if (link.hard === true && hasOwner) findings.warn(path, 'user/group ignored for hard link');
+    if (link.hard === true && hasOwner)
+      findings.warn(path, ignitionMessages.ErrHardLinkSpecifiesOwner);
   });
 }
 
@@ -116,9 +120,9 @@ function checkLinkUse(storage: Storage, findings: FindingCollector) {
   const linkPaths = (storage.links ?? []).map((link) => link.path).filter((path) => path !== '');
   const underLink = (path: string) => linkPaths.some((link) => path.startsWith(`${link}/`));
   const lists = [
-    ['files', storage.files, 'file path includes link in config'],
-    ['directories', storage.directories, 'directory path includes link in config'],
-    ['links', storage.links, 'link path includes link in config'],
+    ['files', storage.files, ignitionMessages.ErrFileUsedSymlink],
+    ['directories', storage.directories, ignitionMessages.ErrDirectoryUsedSymlink],
+    ['links', storage.links, ignitionMessages.ErrLinkUsedSymlink],
   ] as const;
   for (const [list, nodes, message] of lists) {
     nodes?.forEach((node, index) => {
@@ -134,7 +138,7 @@ function checkLinkUse(storage: Storage, findings: FindingCollector) {
       ? cleanPath(link.target)
       : cleanPath(`${link.path}/${link.target}`);
     if (directoryPaths.has(target))
-      findings.error(['storage', 'links', index], 'hard link target is a directory');
+      findings.error(['storage', 'links', index], ignitionMessages.ErrHardLinkToDirectory);
   });
 }
 
@@ -154,26 +158,23 @@ function checkUnits(units: readonly Unit[], findings: FindingCollector) {
     const path = ['systemd', 'units', index];
     const extension = /(\.[^./]*)$/.exec(unit.name ?? '')?.[1] ?? '';
     if (!unitSuffixes.includes(extension))
-      findings.error([...path, 'name'], 'invalid systemd unit extension');
+      findings.error([...path, 'name'], ignitionMessages.ErrInvalidSystemdExt);
     if (hasContents(unit.contents)) {
       const parsed = parseUnitText(unit.contents);
       if ('problem' in parsed) {
-        findings.error([...path, 'contents'], `invalid unit content: ${parsed.problem}`);
+        findings.error([...path, 'contents'], invalidUnitContentMessage(parsed.problem));
       } else if (unit.enabled === true && !parsed.options.some((o) => o.section === 'Install')) {
-        findings.warn(
-          [...path, 'contents'],
-          `unit ${JSON.stringify(unit.name)} is enabled, but has no install section so enable does nothing`,
-        );
+        findings.warn([...path, 'contents'], noInstallSectionMessage(unit.name));
       }
     }
     unit.dropins?.forEach((dropin, dropinIndex) => {
       const dropinPath = [...path, 'dropins', dropinIndex];
       if (!(dropin.name ?? '').endsWith(dropinSuffix))
-        findings.error([...dropinPath, 'name'], 'invalid systemd drop-in extension');
+        findings.error([...dropinPath, 'name'], ignitionMessages.ErrInvalidSystemdDropinExt);
       if (hasContents(dropin.contents)) {
         const parsed = parseUnitText(dropin.contents);
         if ('problem' in parsed)
-          findings.error([...dropinPath, 'contents'], `invalid unit content: ${parsed.problem}`);
+          findings.error([...dropinPath, 'contents'], invalidUnitContentMessage(parsed.problem));
       }
     });
     checkDuplicates(unit.dropins, (dropin) => dropin.name, [...path, 'dropins'], findings);
@@ -194,7 +195,7 @@ function checkTemplates(units: readonly Unit[], findings: FindingCollector) {
     if (!hasInstallSection(template.contents))
       findings.warn(
         ['systemd', 'units', index],
-        `template unit ${JSON.stringify(templateName)} for ${JSON.stringify(unit.name)} doesn't have Install section`,
+        noInstallSectionForInstantiableUnitMessage(templateName, unit.name),
       );
   });
 }
@@ -211,10 +212,7 @@ function checkSystemdConflicts(config: IgnitionConfig, findings: FindingCollecto
   for (const list of ['files', 'directories', 'links'] as const) {
     config.storage?.[list]?.forEach((node, index) => {
       if (reserved.has(node.path))
-        findings.error(
-          ['storage', list, index, 'path'],
-          'path conflicts with systemd unit or dropin',
-        );
+        findings.error(['storage', list, index, 'path'], ignitionMessages.ErrPathConflictsSystemd);
     });
   }
 }
@@ -301,7 +299,7 @@ function checkKernelArguments(config: IgnitionConfig, findings: FindingCollector
   );
 }
 
-/** Every rule of §3 on a decoded config whose spec is `rules.version`. */
+/** Every rule of docs/ignition.md#rules on a decoded config whose spec is `rules.version`. */
 export function checkConfig(
   config: IgnitionConfig,
   rules: SpecRules,

@@ -3,6 +3,7 @@
  * of the config's spec, the S3 `versionId` and ARN checks, and the data URL lexer.
  */
 import { tryDecodeDataUrl } from './data-url.ts';
+import { ignitionMessages } from './messages.ts';
 
 interface ParsedUrl {
   /** Lower-cased, as Go lower-cases it. */
@@ -108,14 +109,18 @@ function s3ArnIsValid(full: string): boolean {
 /** Ignition's message for a resource source, or undefined when it is acceptable. */
 export function urlProblem(source: string, allowedSchemes: readonly string[]): string | undefined {
   const url = parseUrlLikeGo(source);
-  if (url === undefined) return 'unable to parse url';
-  if (!allowedSchemes.includes(url.scheme)) return 'invalid url scheme';
+  if (url === undefined) return ignitionMessages.ErrInvalidUrl;
+  if (!allowedSchemes.includes(url.scheme)) return ignitionMessages.ErrInvalidScheme;
   switch (url.scheme) {
     case 's3':
-      return versionIdIsEmpty(url.rawQuery) ? 'invalid S3 object VersionId' : undefined;
+      return versionIdIsEmpty(url.rawQuery)
+        ? ignitionMessages.ErrInvalidS3ObjectVersionId
+        : undefined;
     case 'arn':
-      if (!s3ArnIsValid(`arn:${url.opaque}`)) return 'invalid S3 ARN format';
-      return versionIdIsEmpty(url.rawQuery) ? 'invalid S3 object VersionId' : undefined;
+      if (!s3ArnIsValid(`arn:${url.opaque}`)) return ignitionMessages.ErrInvalidS3ARN;
+      return versionIdIsEmpty(url.rawQuery)
+        ? ignitionMessages.ErrInvalidS3ObjectVersionId
+        : undefined;
     case 'data': {
       const decoded = tryDecodeDataUrl(source);
       return typeof decoded === 'string' ? decoded : undefined;

@@ -14,6 +14,7 @@ import {
 } from '@hostmirror/ignition-config-types';
 import type { IgnitionConfig } from './config.ts';
 import { FindingCollector, type JsonPath } from './findings.ts';
+import { ignitionMessages, unusedKeyMessage } from './messages.ts';
 import type { ParseFailure, ValidationReport } from './report.ts';
 import { checkConfig } from './rules.ts';
 import { parseSemVer, specRules, specVersionOf } from './spec.ts';
@@ -43,7 +44,7 @@ const failure = (
   config: undefined,
 });
 
-const notValid = 'config is not valid';
+const notValid = ignitionMessages.ErrInvalid;
 
 type JsonObject = { [key: string]: unknown };
 const isObject = (value: unknown): value is JsonObject =>
@@ -72,7 +73,7 @@ function decodeJson(input: string | Uint8Array | object): Decoded {
   if (typeof input === 'object' && !(input instanceof Uint8Array))
     return { json: structuredClone(input) };
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
-  if (text.length === 0) return { failure: { code: 'EMPTY', message: 'not a config (empty)' } };
+  if (text.length === 0) return { failure: { code: 'EMPTY', message: ignitionMessages.ErrEmpty } };
   try {
     return { json: JSON.parse(text) as unknown };
   } catch (error) {
@@ -107,10 +108,10 @@ function readVersion(
     };
   const semver = typeof version === 'string' ? parseSemVer(version) : undefined;
   if (semver === undefined)
-    return { code: 'VERSION_UNPARSABLE', message: "invalid config version (couldn't parse)" };
+    return { code: 'VERSION_UNPARSABLE', message: ignitionMessages.ErrInvalidVersion };
   const known = specVersionOf(semver);
   if (known === undefined || !accepted.includes(known))
-    return { code: 'VERSION_UNSUPPORTED', message: 'unsupported config version' };
+    return { code: 'VERSION_UNSUPPORTED', message: ignitionMessages.ErrUnknownVersion };
   return { version: known, text: version as string };
 }
 
@@ -214,7 +215,7 @@ function checkShapes(
     const path = pathOf(error.instancePath);
     const unknownKey = unknownKeyOf(error);
     if (unknownKey !== undefined) {
-      const message = `unused key ${unknownKey}`;
+      const message = unusedKeyMessage(unknownKey);
       if (strict) findings.error([...path, unknownKey], message);
       else findings.warn([...path, unknownKey], message);
       continue;
@@ -255,7 +256,7 @@ export function validateConfig(
   const tree = fieldTrees[read.version];
   if (tree !== undefined) json = foldKeys(json, tree, [], renamed);
   for (const path of renamed) {
-    const message = `unused key ${String(path.at(-1))}`;
+    const message = unusedKeyMessage(String(path.at(-1)));
     if (options.strict === true) findings.error(path, message);
     else findings.warn(path, message);
   }
