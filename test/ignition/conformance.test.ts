@@ -5,7 +5,7 @@ import { caseText, loadValidateCases } from './conformance.ts';
 
 const cases = loadValidateCases();
 
-test('conformance suite has every case of research §6', () => {
+test('conformance suite has every case of docs/ignition.md#conformance', () => {
   assert.ok(cases.length >= 60, `only ${cases.length} cases`);
 });
 

@@ -23,7 +23,7 @@ const fcos = (version: string) =>
   `mitigations=auto,nosmt coreos.liveiso=fedora-coreos-${version} ignition.firstboot ignition.platform.id=metal`;
 const x86Features = ['installer-config', 'installer-config-directives', 'live-initrd-network'];
 
-/** Ignition LBAs from the §2 table (×2048); kargs from kargs.json, the coreKarg header and embed.rs asserts. */
+/** Ignition LBAs from the docs/coreos-iso.md#fixtures table (×2048); kargs from kargs.json, the coreKarg header and embed.rs asserts. */
 export const fixtureFacts: FixtureFacts[] = [
   {
     name: 'embed-areas-2020-09',

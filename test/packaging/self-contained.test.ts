@@ -73,7 +73,7 @@ const outsideReferences: ReadonlyArray<{ what: string; pattern: RegExp; fix: str
   {
     what: 'a citation of the research notes outside the repository',
     pattern: new RegExp(
-      String.raw`\b${'research'}/|(?<![\w/.-])(?:coreos-iso|deps|ignition|installer|mirror|boot|iso-relocation|aesthetics)\.md\s*(?:§|section|design implication)`,
+      String.raw`\b${'research'}(?:/|\s+§)|(?<![\w/.-])(?:coreos-iso|deps|ignition|installer|mirror|boot|iso-relocation|aesthetics)\.md\s*(?:§|section|design implication)`,
       'g',
     ),
     fix: 'cite docs/<file>.md#<section> or the upstream source (repository, path, commit)',
