@@ -1,4 +1,5 @@
 import { open } from 'node:fs/promises';
+import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
 
 /**
  * Just enough of an ELF file to tell whether a program runs on a host: class, byte order,
@@ -42,15 +43,11 @@ export interface ElfProgram {
 }
 
 /** The file is not an ELF program we can read; `offset` is where reading stopped making sense. */
-export class ElfError extends Error {
-  readonly code = 'NOT_ELF';
-  readonly path: string;
-  readonly offset: number;
-  constructor(path: string, offset: number, message: string) {
-    super(message);
-    this.name = 'ElfError';
-    this.path = path;
-    this.offset = offset;
+export class ElfError extends HostmirrorError<'NOT_ELF'> {
+  declare readonly path: string;
+  declare readonly offset: number;
+  constructor(message: string, details: ErrorDetails & { path: string; offset: number }) {
+    super('NOT_ELF', message, details);
   }
 }
 
@@ -70,9 +67,8 @@ export async function readElfProgram(path: string): Promise<ElfProgram> {
     const read = async (offset: number, length: number, what: string): Promise<Buffer> => {
       if (length > MAX_TABLE_BYTES || offset < 0 || offset + length > fileSize)
         throw new ElfError(
-          path,
-          offset,
           `${path}: the ${what} (${length} bytes at byte ${offset}) lies outside the ${fileSize}-byte file; it is not a whole ELF program.`,
+          { path, offset },
         );
       const buffer = Buffer.alloc(length);
       const { bytesRead } = await file.read(buffer, 0, length, offset);
@@ -81,17 +77,15 @@ export async function readElfProgram(path: string): Promise<ElfProgram> {
     const ident = await read(0, Math.min(64, fileSize), 'ELF header');
     if (ident.length < 52 || !ident.subarray(0, 4).equals(ELF_MAGIC))
       throw new ElfError(
-        path,
-        0,
         `${path} is not an ELF program (it starts with ${JSON.stringify(ident.subarray(0, 4).toString('latin1'))}, not "\\x7fELF"): a script or another file cannot be run as the registry.`,
+        { path, offset: 0 },
       );
     const bits = ident[4] === 2 ? 64 : ident[4] === 1 ? 32 : undefined;
     const littleEndian = ident[5] === 1 ? true : ident[5] === 2 ? false : undefined;
     if (bits === undefined || littleEndian === undefined)
       throw new ElfError(
-        path,
-        4,
         `${path}: ELF class ${ident[4]} / data ${ident[5]} is not one the gABI defines.`,
+        { path, offset: 4 },
       );
     const u16 = (b: Buffer, at: number) => (littleEndian ? b.readUInt16LE(at) : b.readUInt16BE(at));
     const u32 = (b: Buffer, at: number) => (littleEndian ? b.readUInt32LE(at) : b.readUInt32BE(at));

@@ -116,7 +116,11 @@ export async function vetRegistryProgram(
     program = await readElfProgram(path);
   } catch (error) {
     if (error instanceof ElfError)
-      throw new BuildIsoError('REGISTRY_BINARY_UNFIT', `${error.message} ${FIX}`);
+      throw new BuildIsoError('REGISTRY_BINARY_UNFIT', `${error.message} ${FIX}`, {
+        path: error.path,
+        offset: error.offset,
+        cause: error,
+      });
     throw error;
   }
   const programArchitecture =
