@@ -2,19 +2,18 @@
  * The outputs besides the ISO, each written whole or not at all (atomic-file: a temporary name
  * beside the target, then a rename): PXE artifacts, the manifests folder, text files.
  */
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
 import { mkdir, mkdtemp, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Readable } from 'node:stream';
-import { writeFileAtomic, writeStreamAtomic } from '@hostmirror/atomic-file';
-import type { CoreosIso, IsoEdit } from '@hostmirror/iso';
+import {
+  type CoreosIso,
+  type IsoEdit,
+  pxeArtifactPaths as isoPxeArtifactPaths,
+  type PxeFileKind,
+  writePxeArtifacts as writeIsoPxeArtifacts,
+} from '@hostmirror/iso';
 import { BuildIsoError } from './errors.ts';
 import type { FileDigest } from './pipeline.ts';
-
-/** Newc archives start 4-aligned from the start of the initrd (docs/coreos-iso.md#kernel-initramfs-rules). */
-const INITRD_ALIGNMENT = 4;
-const padFor = (size: number) => (INITRD_ALIGNMENT - (size % INITRD_ALIGNMENT)) % INITRD_ALIGNMENT;
 
 /** Refuse an existing output before anything is written (the CLI's `-f` allows it). */
 export async function refuseExisting(
@@ -37,109 +36,76 @@ export async function refuseExisting(
   }
 }
 
-async function* fileWithPadding(path: string, size: number): AsyncGenerator<Buffer> {
-  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }))
-    yield chunk as Buffer;
-  const pad = padFor(size);
-  if (pad > 0) yield Buffer.alloc(pad);
-}
-
 export interface PxeArtifacts {
   kernel: FileDigest;
   initrd: FileDigest;
   rootfs: FileDigest;
   ipxe: FileDigest | undefined;
-  /** Kernel arguments for a PXE boot: the ISO's minus `coreos.liveiso=` (docs/installer.md#pxe-artifacts). */
+  /** Kernel arguments of the PXE boot, as the iPXE script passes them (docs/installer.md#pxe-artifacts). */
   kargs: string;
-}
-
-/** Write `chunks` atomically to `path`, hashing them on the way: no second read of the file. */
-async function writeHashed(
-  path: string,
-  chunks: AsyncIterable<Buffer>,
-  write: { overwrite: boolean },
-): Promise<FileDigest> {
-  const hash = createHash('sha256');
-  let size = 0;
-  async function* tapped(): AsyncGenerator<Buffer> {
-    for await (const chunk of chunks) {
-      hash.update(chunk);
-      size += chunk.length;
-      yield chunk;
-    }
-  }
-  await writeStreamAtomic(path, Readable.from(tapped()), write);
-  return { path, size, sha256: hash.digest('hex') };
 }
 
 /** Where the PXE files of `stem` go in `folder`; the iPXE script only with a base URL. */
 export function pxeArtifactPaths(folder: string, stem: string, baseUrl: string | undefined) {
-  return {
-    kernel: join(folder, `${stem}-vmlinuz`),
-    initrd: join(folder, `${stem}-initrd.img`),
-    rootfs: join(folder, `${stem}-rootfs.img`),
-    ipxe: baseUrl === undefined ? undefined : join(folder, `${stem}.ipxe`),
-  };
+  const paths = isoPxeArtifactPaths(folder, stem);
+  return { ...paths, ipxe: baseUrl === undefined ? undefined : paths.script };
 }
 
 /**
- * PXE files: the kernel and rootfs as in the ISO; the initrd as the ISO's, then our overlay,
- * then the Ignition archive, each 4-aligned (what `agentpxefiles.go` does, docs/installer.md#pxe-artifacts).
- * With a base URL, an iPXE script too (rootfs_url must be absolute: dracut fetches it).
+ * PXE files, written by `@hostmirror/iso`'s `writePxeArtifacts` (so `iso pxe` on the built ISO
+ * gives the same bytes): the kernel and rootfs as in the ISO; the initrd as the ISO's, then
+ * our overlay, then the Ignition archive, each 4-aligned. With a base URL, an iPXE script too
+ * (rootfs_url must be absolute: dracut fetches it). Each file is hashed as it is written.
  */
 export async function writePxeArtifacts(options: {
   iso: CoreosIso;
   folder: string;
   stem: string;
-  overlay: { path: string; size: number };
+  overlayPath: string;
   ignitionArchive: Buffer;
+  /** The built ISO's kargs; `coreos.liveiso=` is dropped (a PXE boot has no ISO to mount). */
   kargs: string;
   baseUrl: string | undefined;
   overwrite: boolean;
 }): Promise<PxeArtifacts> {
-  const { iso, folder, stem } = options;
+  const { iso } = options;
   const { kernel, initrd, rootfs } = iso.metadata;
   if (kernel === undefined || initrd === undefined || rootfs === undefined)
     throw new BuildIsoError(
       'INPUT_MISSING',
       `The ISO ${iso.path} lacks images/pxeboot/${kernel === undefined ? 'vmlinuz' : initrd === undefined ? 'initrd.img' : 'rootfs.img'}, so it has no PXE artifacts; build without --pxe-dir.`,
     );
-  const paths = pxeArtifactPaths(folder, stem, options.baseUrl);
-  const write = { overwrite: options.overwrite };
-  const kernelFile = await writeHashed(paths.kernel, iso.image.fileChunks(kernel), write);
-  const baseInitrd = initrd;
-  async function* initrdBytes() {
-    yield* iso.image.fileChunks(baseInitrd);
-    const basePad = padFor(baseInitrd.size);
-    if (basePad > 0) yield Buffer.alloc(basePad);
-    yield* fileWithPadding(options.overlay.path, options.overlay.size);
-    yield options.ignitionArchive;
-  }
-  const initrdFile = await writeHashed(paths.initrd, initrdBytes(), write);
-  const rootfsFile = await writeHashed(paths.rootfs, iso.image.fileChunks(rootfs), write);
-  let ipxeFile: FileDigest | undefined;
-  if (paths.ipxe !== undefined && options.baseUrl !== undefined) {
-    const base = options.baseUrl.replace(/\/+$/, '');
-    const script = [
-      '#!ipxe',
-      `initrd --name initrd ${base}/${basename(paths.initrd)}`,
-      `kernel ${base}/${basename(paths.kernel)} initrd=initrd coreos.live.rootfs_url=${base}/${basename(paths.rootfs)} ${options.kargs}`,
-      'boot',
-      '',
-    ].join('\n');
-    await writeFileAtomic(paths.ipxe, script, write);
-    ipxeFile = {
-      path: paths.ipxe,
-      size: Buffer.byteLength(script),
-      sha256: createHash('sha256').update(script).digest('hex'),
-    };
-  }
-  return {
-    kernel: kernelFile,
-    initrd: initrdFile,
-    rootfs: rootfsFile,
-    ipxe: ipxeFile,
+  const taps = new Map<PxeFileKind, { hash: Hash; size: number }>(
+    (['kernel', 'initrd', 'rootfs', 'script'] as const).map((file) => [
+      file,
+      { hash: createHash('sha256'), size: 0 },
+    ]),
+  );
+  const written = await writeIsoPxeArtifacts(iso, {
+    outputDir: options.folder,
+    prefix: options.stem,
+    includeEmbeddedIgnition: false,
+    archives: [options.overlayPath, options.ignitionArchive],
     kargs: options.kargs,
+    ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
+    script: options.baseUrl !== undefined,
+    overwrite: options.overwrite,
+    onChunk: (file, chunk) => {
+      const tap = taps.get(file);
+      tap?.hash.update(chunk);
+      if (tap !== undefined) tap.size += chunk.length;
+    },
+  });
+  const digest = (file: PxeFileKind, path: string): FileDigest => {
+    const tap = taps.get(file) ?? { hash: createHash('sha256'), size: 0 };
+    return { path, size: tap.size, sha256: tap.hash.digest('hex') };
+  };
+  return {
+    kernel: digest('kernel', written.kernel),
+    initrd: digest('initrd', written.initrd),
+    rootfs: digest('rootfs', written.rootfs),
+    ipxe: written.script === undefined ? undefined : digest('script', written.script),
+    kargs: written.kargs,
   };
 }
 

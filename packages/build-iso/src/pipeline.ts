@@ -33,7 +33,8 @@ import {
   type HostRole,
   minimumRamBytes,
   node0LivePullReserveBytes,
-  tmpfsPageBytes,
+  tmpfsFileBytes,
+  unpackedTmpfsBytes,
 } from '@hostmirror/budget';
 import type { Codec } from '@hostmirror/codecs';
 import { createMirrorTls, renderRegistriesConf } from '@hostmirror/host-config';
@@ -42,7 +43,6 @@ import { mergeConfigs, validateConfig } from '@hostmirror/ignition';
 import {
   buildOverlay,
   DEFAULT_OVERLAY_CODEC,
-  type InitrdSegment,
   readInitrd,
   readInitrdFile,
   verifyInitrd,
@@ -55,8 +55,6 @@ import {
   IsoImage,
   ignitionAreaPatch,
   isEmptyArea,
-  LIVE_ISO_KARG,
-  withoutKarg,
 } from '@hostmirror/iso';
 import { MirrorArchive as MirrorArchiveClass } from '@hostmirror/oc-mirror-archive';
 import { checkMirror } from '@hostmirror/preflight';
@@ -275,15 +273,6 @@ async function readInput(path: string, what: string): Promise<Buffer> {
       `Cannot read the ${what} ${path} (${(error as NodeJS.ErrnoException).code}); check the path.`,
     );
   }
-}
-
-/** Bytes a segment's files take once unpacked into a tmpfs (each file rounded up to a page). */
-function unpackedBytes(segments: readonly InitrdSegment[]): number {
-  let total = 0;
-  for (const segment of segments)
-    for (const entry of segment.entries)
-      if (entry.type === 'file') total += Math.ceil(entry.size / tmpfsPageBytes) * tmpfsPageBytes;
-  return total;
 }
 
 function checkArchitecture(
@@ -655,13 +644,13 @@ async function checkBudgets(
     baseInitrd: {
       name: 'images/pxeboot/initrd.img',
       fileBytes: initrd.size,
-      unpackedBytes: unpackedBytes(baseListing.segments),
+      unpackedBytes: unpackedTmpfsBytes(baseListing),
     },
     archives: [
       {
         name: 'hostmirror overlay',
         fileBytes: overlay.digest.size,
-        unpackedBytes: unpackedBytes(overlay.verdict.segments),
+        unpackedBytes: unpackedTmpfsBytes(overlay.verdict),
       },
     ],
     liveCopies: [
@@ -682,7 +671,6 @@ async function checkBudgets(
   const budgets = [assertWithinBudget(computeBudget(inputs))];
   const { rootfs } = iso.metadata;
   if (options.pxeDir !== undefined && rootfs !== undefined) {
-    const pageRounded = Math.ceil(rootfs.size / tmpfsPageBytes) * tmpfsPageBytes;
     budgets.push(
       assertWithinBudget(
         computeBudget({
@@ -691,7 +679,7 @@ async function checkBudgets(
           rootfs: {
             name: 'images/pxeboot/rootfs.img',
             fileBytes: rootfs.size,
-            unpackedBytes: pageRounded,
+            unpackedBytes: tmpfsFileBytes(rootfs.size),
           },
         }),
       ),
@@ -743,10 +731,9 @@ async function writeCompanions(
       iso,
       folder: options.pxeDir,
       stem: stemOf(options.output),
-      overlay: { path: overlay.path, size: overlay.digest.size },
+      overlayPath: overlay.path,
       ignitionArchive: boot.embedArchive,
-      // The ISO's kargs minus `coreos.liveiso=`: a PXE boot has no ISO to mount (docs/installer.md#pxe-artifacts).
-      kargs: withoutKarg(resultKargs ?? '', LIVE_ISO_KARG),
+      kargs: resultKargs ?? '',
       baseUrl: options.pxeBaseUrl,
       overwrite,
     });

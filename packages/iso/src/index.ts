@@ -58,7 +58,15 @@ export {
 } from './lock.ts';
 export { type IsoOutput, writeIso } from './output.ts';
 export { ignitionAreaPatch, kargsPatches, resetPatches } from './plans.ts';
-export { type PxeArtifacts, type PxeOptions, pxeKargs, writePxeArtifacts } from './pxe.ts';
+export {
+  DEFAULT_PXE_PREFIX,
+  type PxeArtifacts,
+  type PxeFileKind,
+  type PxeOptions,
+  pxeArtifactPaths,
+  pxeKargs,
+  writePxeArtifacts,
+} from './pxe.ts';
 export { type AppendSource, planFileExtension, type Relocation } from './relocate.ts';
 export { BufferSource, type ByteSource, FileSource } from './source.ts';
 export type { DescriptorKind, VolumeDescriptor } from './volume-descriptor.ts';

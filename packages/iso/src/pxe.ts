@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { writeFileAtomic, writeStreamAtomic } from '@hostmirror/atomic-file';
 import type { CoreosIso } from './coreos-iso.ts';
@@ -20,25 +20,39 @@ const ARCHIVE_ALIGNMENT = 4;
 /** Live PXE boots fetch the rootfs from this karg (fedora-coreos-docs live-reference). */
 const ROOTFS_URL_KARG = 'coreos.live.rootfs_url';
 
+/** The files `writePxeArtifacts` writes. */
+export type PxeFileKind = 'kernel' | 'initrd' | 'rootfs' | 'script';
+
 export interface PxeOptions {
   outputDir: string;
   /** File name prefix: `<prefix>-vmlinuz`, `-initrd.img`, `-rootfs.img`, `.ipxe`. */
   prefix?: string;
-  /** Archives appended to the initrd, in order. */
-  archives?: string[];
-  /** Also append the ISO's embedded Ignition archive (default true). */
+  /** Archives appended to the initrd, in order: files (paths) or bytes. */
+  archives?: (string | Uint8Array)[];
+  /** Also append the ISO's embedded Ignition archive, before `archives` (default true). */
   includeEmbeddedIgnition?: boolean;
+  /**
+   * The kargs to start from instead of the ISO's current ones (an edited ISO's, known to the
+   * caller); `coreos.liveiso=` is dropped from them either way.
+   */
+  kargs?: string;
   kargsAppend?: string[];
   /** Where the files will be served; default: relative to the script. */
   baseUrl?: string;
+  /** Write the iPXE script (default true). */
+  script?: boolean;
   overwrite?: boolean;
+  /** Every chunk written to each file, in order (hash taps: no second read of the outputs). */
+  onChunk?: (file: PxeFileKind, chunk: Uint8Array) => void;
 }
 
 export interface PxeArtifacts {
   kernel: string;
   initrd: string;
   rootfs: string;
-  script: string;
+  /** Undefined when no script was asked for. */
+  script: string | undefined;
+  /** The kernel arguments of a PXE boot, as the script passes them (with `coreos.live.rootfs_url`). */
   kargs: string;
   /** Byte offsets of the appended archives inside the initrd. */
   archiveOffsets: number[];
@@ -56,14 +70,34 @@ function requireFile(iso: CoreosIso, entry: IsoEntry | undefined, name: string):
   return entry;
 }
 
-/** The kargs a PXE boot of this ISO needs: default minus coreos.liveiso=, plus `extra`. */
-export function pxeKargs(defaults: string, extra: string[], rootfsUrl?: string): string {
-  const kargs = [withoutKarg(defaults, LIVE_ISO_KARG)];
+/** The kargs a PXE boot of this ISO needs: `base` minus coreos.liveiso=, the rootfs URL, `extra`. */
+export function pxeKargs(base: string, extra: string[], rootfsUrl?: string): string {
+  const kargs = [withoutKarg(base, LIVE_ISO_KARG)];
   if (rootfsUrl !== undefined) kargs.push(`${ROOTFS_URL_KARG}=${rootfsUrl}`);
   kargs.push(...extra);
   return kargs.filter((karg) => karg !== '').join(' ');
 }
 
+/** The paths `writePxeArtifacts` writes for `prefix` in `outputDir`. */
+export function pxeArtifactPaths(outputDir: string, prefix = DEFAULT_PXE_PREFIX) {
+  return {
+    kernel: join(outputDir, `${prefix}-vmlinuz`),
+    initrd: join(outputDir, `${prefix}-initrd.img`),
+    rootfs: join(outputDir, `${prefix}-rootfs.img`),
+    script: join(outputDir, `${prefix}.ipxe`),
+  };
+}
+
+export const DEFAULT_PXE_PREFIX = 'hostmirror';
+
+/**
+ * Write the PXE files of `iso`: the kernel and rootfs as in the ISO; the initrd as the ISO's,
+ * then the embedded Ignition archive (unless left out), then `archives`, each 4-aligned (what
+ * openshift/installer `pkg/asset/agent/image/agentpxefiles.go` does); and an iPXE script whose
+ * kargs are the ISO's current ones (or `kargs`) minus `coreos.liveiso=`, the rootfs URL, then
+ * `kargsAppend`. The ISO's current kargs are those of its kargs areas (what it boots with),
+ * falling back to kargs.json's default.
+ */
 export async function writePxeArtifacts(
   iso: CoreosIso,
   options: PxeOptions,
@@ -72,56 +106,62 @@ export async function writePxeArtifacts(
   const kernel = requireFile(iso, metadata.kernel, 'images/pxeboot/vmlinuz');
   const initrd = requireFile(iso, metadata.initrd, 'images/pxeboot/initrd.img');
   const rootfs = requireFile(iso, metadata.rootfs, 'images/pxeboot/rootfs.img');
-  const prefix = options.prefix ?? 'hostmirror';
-  const names = {
-    kernel: `${prefix}-vmlinuz`,
-    initrd: `${prefix}-initrd.img`,
-    rootfs: `${prefix}-rootfs.img`,
-    script: `${prefix}.ipxe`,
-  };
-  const path = (name: string) => join(options.outputDir, name);
+  const paths = pxeArtifactPaths(options.outputDir, options.prefix);
   const atomic = { overwrite: options.overwrite ?? false };
-  const appended: { bytes?: Buffer; file?: string; size: number }[] = [];
+  const appended: { bytes?: Uint8Array; file?: string; size: number }[] = [];
   if (options.includeEmbeddedIgnition ?? true) {
     const archive = await iso.embeddedArchive();
     if (archive.length > 0) appended.push({ bytes: archive, size: archive.length });
   }
-  for (const file of options.archives ?? []) appended.push({ file, size: (await stat(file)).size });
+  for (const archive of options.archives ?? []) {
+    if (typeof archive === 'string')
+      appended.push({ file: archive, size: (await stat(archive)).size });
+    else if (archive.length > 0) appended.push({ bytes: archive, size: archive.length });
+  }
   const archiveOffsets: number[] = [];
   let offset = initrd.size + padding(initrd.size);
   for (const archive of appended) {
     archiveOffsets.push(offset);
     offset += archive.size + padding(archive.size);
   }
-  async function* initrdBytes(): AsyncGenerator<Buffer> {
+  async function* initrdBytes(): AsyncGenerator<Uint8Array> {
     yield* image.fileChunks(initrd);
     yield Buffer.alloc(padding(initrd.size));
     for (const archive of appended) {
       if (archive.bytes !== undefined) yield archive.bytes;
-      else if (archive.file !== undefined) yield* createReadStream(archive.file);
+      else if (archive.file !== undefined)
+        yield* createReadStream(archive.file, { highWaterMark: 1024 * 1024 });
       yield Buffer.alloc(padding(archive.size));
     }
   }
-  await writeStreamAtomic(path(names.kernel), Readable.from(image.fileChunks(kernel)), atomic);
-  await writeStreamAtomic(path(names.initrd), Readable.from(initrdBytes()), atomic);
-  await writeStreamAtomic(path(names.rootfs), Readable.from(image.fileChunks(rootfs)), atomic);
+  const tap = options.onChunk;
+  async function* tapped(file: PxeFileKind, chunks: AsyncIterable<Uint8Array>) {
+    for await (const chunk of chunks) {
+      if (chunk.length === 0) continue;
+      tap?.(file, chunk);
+      yield chunk;
+    }
+  }
+  const write = (file: PxeFileKind, path: string, chunks: AsyncIterable<Uint8Array>) =>
+    writeStreamAtomic(path, Readable.from(tapped(file, chunks)), atomic);
+  await write('kernel', paths.kernel, image.fileChunks(kernel));
+  await write('initrd', paths.initrd, initrdBytes());
+  await write('rootfs', paths.rootfs, image.fileChunks(rootfs));
   const base = options.baseUrl === undefined ? '' : `${options.baseUrl.replace(/\/+$/, '')}/`;
-  const defaults = metadata.kargs?.default ?? '';
-  const kargs = pxeKargs(defaults, options.kargsAppend ?? [], `${base}${names.rootfs}`);
-  const script = [
-    '#!ipxe',
-    `initrd --name initrd ${base}${names.initrd}`,
-    `kernel ${base}${names.kernel} initrd=initrd ${kargs}`,
-    'boot',
-    '',
-  ].join('\n');
-  await writeFileAtomic(path(names.script), script, atomic);
-  return {
-    kernel: path(names.kernel),
-    initrd: path(names.initrd),
-    rootfs: path(names.rootfs),
-    script: path(names.script),
-    kargs,
-    archiveOffsets,
-  };
+  const start = options.kargs ?? (await iso.currentKargs()) ?? metadata.kargs?.default ?? '';
+  const kargs = pxeKargs(start, options.kargsAppend ?? [], `${base}${basename(paths.rootfs)}`);
+  let script: string | undefined;
+  if (options.script ?? true) {
+    const text = [
+      '#!ipxe',
+      `initrd --name initrd ${base}${basename(paths.initrd)}`,
+      `kernel ${base}${basename(paths.kernel)} initrd=initrd ${kargs}`,
+      'boot',
+      '',
+    ].join('\n');
+    tap?.('script', Buffer.from(text));
+    await writeFileAtomic(paths.script, text, atomic);
+    script = paths.script;
+  }
+  return { ...paths, script, kargs, archiveOffsets };
 }
