@@ -17,7 +17,12 @@ import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { CA_FILE, TLS_CERTIFICATE_FILE, TLS_KEY_FILE } from '@hostmirror/boot-sequence';
+import {
+  CA_FILE,
+  STAGED_REGISTRIES_CONF,
+  TLS_CERTIFICATE_FILE,
+  TLS_KEY_FILE,
+} from '@hostmirror/boot-sequence';
 import { createMirrorTls, loadRegistriesConf, renderRegistryConfig } from '@hostmirror/host-config';
 import { buildMirrorIso, parseYaml11 } from '../../packages/build-iso/src/index.ts';
 import {
@@ -216,6 +221,20 @@ describe('build-iso once on an agent ISO', () => {
     const conf = loadRegistriesConf(fileOf(live.config, REGISTRIES_CONF).toString('utf8'));
     const release = conf.registries.find((table) => table.prefix === RELEASE);
     assert.equal(release?.mirrors[0]?.location, `${HOST}/openshift/release-images`);
+    // The agent names the release by tag: its mirror serves tags too, in the main file and in
+    // the drop-in that replaces it in mirror mode.
+    assert.equal(release?.mirrors[0]?.pullFromMirror, 'all');
+    const dropIn = loadRegistriesConf(fileOf(live.config, STAGED_REGISTRIES_CONF).toString('utf8'));
+    assert.equal(
+      dropIn.registries.find((table) => table.prefix === RELEASE)?.mirrors[0]?.pullFromMirror,
+      'all',
+    );
+    assert.equal(
+      dropIn.registries.find((table) => table.prefix.endsWith('/ocp-v4.0-art-dev'))?.mirrors[0]
+        ?.pullFromMirror,
+      'digest-only',
+      'only the release repository serves tags',
+    );
     const ubi = conf.registries.find((table) => table.prefix === 'registry.redhat.io/ubi9');
     assert.deepEqual(
       ubi?.mirrors.map((mirror) => mirror.location),
@@ -310,6 +329,7 @@ skopeo inspect --no-tags ${ref} >/dev/null 2>&1 && echo "TRUST system-only accep
 SSL_CERT_FILE=${root}/domain.crt skopeo inspect --no-tags ${ref} >/dev/null && echo "PULL inspect ok"
 SSL_CERT_FILE=${root}/domain.crt skopeo copy -q ${ref} dir:${root}/pulled && echo "PULL copy ok"
 SSL_CERT_FILE=${root}/domain.crt skopeo inspect --no-tags docker://${HOST}/openshift/release-images@${report.release.digest} >/dev/null && echo "PULL release mirror ok"
+SSL_CERT_FILE=${root}/domain.crt skopeo inspect --no-tags docker://${RELEASE}:${inputs.release.tag} >/dev/null && echo "PULL by tag ok"
 `,
       {},
     );
@@ -321,6 +341,8 @@ SSL_CERT_FILE=${root}/domain.crt skopeo inspect --no-tags docker://${HOST}/opens
     assert.ok(output.includes('PULL inspect ok'), explain);
     assert.ok(output.includes('PULL copy ok'), explain);
     assert.ok(output.includes('PULL release mirror ok'), explain);
+    // The agent ISO names its release by tag: release-image-download.sh pulls that tag.
+    assert.ok(output.includes('PULL by tag ok'), explain);
     assert.ok((await stat(join(root, 'pulled', 'manifest.json'))).size > 0);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { MirrorRule } from '@hostmirror/host-config';
 import { parse } from 'yaml';
-import { checkDigestSources, installConfigWithMirror } from './install-config.ts';
+import { checkDigestSources, hostMirrorRules, installConfigWithMirror } from './install-config.ts';
 
 const HOST = 'registry.hostmirror.internal:5000';
 const RELEASE = 'quay.io/openshift-release-dev/ocp-release';
@@ -136,4 +136,29 @@ describe('build-iso’s check of install-config imageDigestSources', () => {
     );
     assert.match(checkDigestSources([], options).join(''), /no imageDigestSources/);
   });
+});
+
+test('hostMirrorRules: oc-mirror naming without mirror sets; a repository pulled by tag gets a mirror for tags', () => {
+  const archive = { repositories: () => ['openshift/release-images', 'openshift/release'] };
+  const none = {
+    imageDigestMirrors: [],
+    imageTagMirrors: [],
+    documents: [],
+  } as unknown as Parameters<typeof hostMirrorRules>[1];
+  const digestOnly = hostMirrorRules(archive, none, HOST);
+  assert.deepEqual(
+    digestOnly.map(
+      (rule) =>
+        `${rule.source} ${rule.mirrors[0]?.location} ${rule.mirrors[0]?.pullFromMirror} ${rule.blocked}`,
+    ),
+    [
+      `${RELEASE} ${HOST}/openshift/release-images digest-only true`,
+      `${ART} ${HOST}/openshift/release digest-only true`,
+    ],
+  );
+  const tagged = hostMirrorRules(archive, none, HOST, { tagRepositories: [RELEASE] });
+  assert.deepEqual(
+    tagged.map((rule) => rule.mirrors[0]?.pullFromMirror),
+    ['all', 'digest-only'],
+  );
 });

@@ -41,6 +41,23 @@ export function hostMirrorRules(
   archive: Pick<MirrorArchive, 'repositories'>,
   resources: ClusterResources,
   host: string,
+  options: { tagRepositories?: readonly string[] } = {},
+): MirrorRule[] {
+  const rules = digestRules(archive, resources, host);
+  // A repository pulled by tag (an agent ISO naming its release by tag: release-image-download.sh
+  // runs `podman pull "$RELEASE_IMAGE"` as given) needs its mirror for tags too.
+  for (const repository of options.tagRepositories ?? [])
+    for (const rule of rules)
+      if (repository === rule.source || repository.startsWith(`${rule.source}/`))
+        for (const mirror of rule.mirrors)
+          if (mirror.pullFromMirror === 'digest-only') mirror.pullFromMirror = 'all';
+  return rules;
+}
+
+function digestRules(
+  archive: Pick<MirrorArchive, 'repositories'>,
+  resources: ClusterResources,
+  host: string,
 ): MirrorRule[] {
   if (resources.imageDigestMirrors.length + resources.imageTagMirrors.length > 0)
     return mirrorRulesFromArchive(resources, archive, { host, neverContactSource: true });

@@ -56,7 +56,10 @@ import {
   ignitionAreaPatch,
   isEmptyArea,
 } from '@hostmirror/iso';
-import { MirrorArchive as MirrorArchiveClass } from '@hostmirror/oc-mirror-archive';
+import {
+  MirrorArchive as MirrorArchiveClass,
+  parseImageReference,
+} from '@hostmirror/oc-mirror-archive';
 import { checkMirror } from '@hostmirror/preflight';
 import {
   type AgentRelease,
@@ -64,6 +67,7 @@ import {
   agentReleaseImage,
   chooseAgentRelease,
   isAgentConfig,
+  referenceDigest,
   releaseMirrorOf,
 } from './agent-iso.ts';
 import { composeLiveIgnition, type ExtraIgnition, overlaySpec } from './boot-artifacts.ts';
@@ -407,7 +411,12 @@ async function checkTheMirror(context: BuildContext) {
     rendezvousIP: cluster.rendezvousIP,
   });
   const host = `${settings.registryName}:${settings.registryPort}`;
-  const rules = hostMirrorRules(archive, resources, host);
+  // An agent ISO naming its release by tag pulls it by that tag: the release mirror serves tags.
+  const tagRepositories =
+    agentRelease !== undefined && referenceDigest(agentRelease.reference) === undefined
+      ? [parseImageReference(agentRelease.reference).name]
+      : [];
+  const rules = hostMirrorRules(archive, resources, host, { tagRepositories });
   const registriesConf = renderRegistriesConf({
     rules,
     comment: `hostmirror: mirror for ${release.reference}`,
