@@ -46,7 +46,9 @@ function directory(records: Buffer[]): Buffer {
  */
 export async function multiExtentIgninfoIso(base: Buffer, count = 2500): Promise<Buffer> {
   const image = await IsoImage.fromSource(new BufferSource(base));
-  const coreos = (await image.entries('primary')).find((entry) => entry.path === '/coreos');
+  const coreos = (await image.entries('primary')).find(
+    (entry) => entry.isDirectory && entry.identifierPath === '/COREOS',
+  );
   if (coreos === undefined) throw new Error('the base ISO has no /coreos directory');
   const lba = Math.ceil(base.length / SECTOR_SIZE);
   const records = [record(Buffer.from([0]), lba, 0, 2), record(Buffer.from([1]), lba, 0, 2)];
