@@ -14,8 +14,8 @@ import {
   demoInstallConfig,
   makeDemoArchive,
   makeDemoCoreosIso,
-  tarArchive,
-} from '../../packages/build-iso/src/demo/index.ts';
+  tarHeaderBlock,
+} from '@hostmirror/fixtures';
 import { createCompressor } from '../../packages/codecs/src/index.ts';
 import { type NewcEntryInput, writeNewc } from '../../packages/cpio-stream/src/index.ts';
 import { IsoImage, SECTOR_SIZE } from '../../packages/iso/src/index.ts';
@@ -49,21 +49,25 @@ async function compressed(codec: 'gzip' | 'xz' | 'zstd', bytes: Buffer): Promise
   return collect(compressor);
 }
 
-/** A tar header's type flag and link name changed, its checksum recomputed. */
-function asSymlink(tar: Buffer, memberIndex: number, target: string): Buffer {
-  const out = Buffer.from(tar);
-  let offset = 0;
-  for (let index = 0; index < memberIndex; index++) {
-    const size = Number.parseInt(out.toString('latin1', offset + 124, offset + 135), 8) || 0;
-    offset += 512 + Math.ceil(size / 512) * 512;
+/** A ustar archive of members given as (name, bytes) or (name, symlink target). */
+function tar(
+  members: { name: string; data?: Buffer; link?: string; directory?: boolean }[],
+): Buffer {
+  const blocks: Buffer[] = [];
+  for (const member of members) {
+    const data = member.data ?? Buffer.alloc(0);
+    const typeflag = member.link !== undefined ? '2' : member.directory ? '5' : '0';
+    blocks.push(
+      tarHeaderBlock(member.name, data.length, 'pax', {
+        typeflag,
+        mode: member.directory ? 0o755 : 0o644,
+        ...(member.link !== undefined && { linkName: member.link }),
+      }),
+      data,
+      Buffer.alloc((512 - (data.length % 512)) % 512),
+    );
   }
-  out[offset + 156] = '2'.charCodeAt(0);
-  out.write(`${target}\0`, offset + 157, 'latin1');
-  out.fill(' ', offset + 148, offset + 156);
-  let sum = 0;
-  for (let at = offset; at < offset + 512; at++) sum += out[at] as number;
-  out.write(`${sum.toString(8).padStart(6, '0')}\0 `, offset + 148, 'latin1');
-  return out;
+  return Buffer.concat([...blocks, Buffer.alloc(1024)]);
 }
 
 /** Finding 6: images/ignition.img's record moved onto the volume descriptors (sector 16). */
@@ -154,18 +158,11 @@ export async function findings(): Promise<Finding[]> {
       { path: 'etc/hm/file', type: 'file', mode: 0o644, data: Buffer.from('x\n') },
     ]),
   ]);
-  const registryLink = asSymlink(
-    tarArchive(
-      [
-        { path: 'docker/registry/v2/.' },
-        { path: 'docker/registry/v2', data: Buffer.alloc(0) },
-        { path: 'working-dir/.x', data: Buffer.from('x') },
-      ],
-      EPOCH,
-    ),
-    1,
-    '/etc',
-  );
+  const registryLink = tar([
+    { name: 'docker/registry/v2/.', directory: true },
+    { name: 'docker/registry/v2', link: '/etc' },
+    { name: 'working-dir/.x', data: Buffer.from('x') },
+  ]);
   return [
     {
       name: 'igninfo-multi-extent.iso',

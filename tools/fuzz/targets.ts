@@ -7,65 +7,43 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AtomicFileError } from '../../packages/atomic-file/src/index.ts';
-import { BootSequenceError } from '../../packages/boot-sequence/src/index.ts';
-import { BudgetExceededError, BudgetInputError } from '../../packages/budget/src/index.ts';
+import { isHostmirrorError } from '@hostmirror/errors';
 import { readClusterConfig } from '../../packages/build-iso/src/cluster-config.ts';
-import { BuildIsoError } from '../../packages/build-iso/src/index.ts';
-import { CodecError } from '../../packages/codecs/src/index.ts';
-import { NewcError, readNewc } from '../../packages/cpio-stream/src/index.ts';
+import { readNewc } from '../../packages/cpio-stream/src/index.ts';
 import {
   loadRegistriesConf,
   parseRegistriesConf,
   validateRegistriesConf,
 } from '../../packages/host-config/src/index.ts';
 import {
-  IgnitionError,
   mergeConfigs,
   serializeConfig,
   translateConfig,
   validateConfig,
 } from '../../packages/ignition/src/index.ts';
-import { InitrdError, parseOverlaySpec, readInitrd } from '../../packages/initrd/src/index.ts';
+import { parseOverlaySpec, readInitrd } from '../../packages/initrd/src/index.ts';
 import {
   BufferSource,
   checkLayout,
   decodeEmbedArea,
-  IsoError,
   IsoImage,
   readCoreosMetadata,
   readCurrentKargs,
 } from '../../packages/iso/src/index.ts';
 import {
   MirrorArchive,
-  MirrorFormatError,
   parseClusterResourceFile,
   parseManifest,
 } from '../../packages/oc-mirror-archive/src/index.ts';
-import { MirrorCheckError } from '../../packages/preflight/src/index.ts';
 import { type Corpus, seedCorpus } from './seeds.ts';
 
-export const TYPED_ERRORS = [
-  AtomicFileError,
-  BootSequenceError,
-  BudgetExceededError,
-  BudgetInputError,
-  BuildIsoError,
-  CodecError,
-  IgnitionError,
-  InitrdError,
-  IsoError,
-  MirrorCheckError,
-  MirrorFormatError,
-  NewcError,
-] as const;
-
-/** A project error: one of our classes, with a stable string code. */
+/**
+ * A project error: a HostmirrorError (every package's error class extends it: IsoError,
+ * NewcError, InitrdError, CodecError, MirrorFormatError, IgnitionError, BuildIsoError, …)
+ * with a stable string code.
+ */
 export function isTypedError(error: unknown): boolean {
-  return (
-    TYPED_ERRORS.some((type) => error instanceof type) &&
-    typeof (error as { code?: unknown }).code === 'string'
-  );
+  return isHostmirrorError(error) && typeof error.code === 'string' && error.code !== '';
 }
 
 export interface Target {
