@@ -137,8 +137,10 @@ describe('the release of an agent ISO against the archive', () => {
           'agent.iso',
           undefined,
         ),
-      (error: Error & { code?: string }) =>
+      (error: Error & { code?: string; path?: string; subject?: string }) =>
         error.code === 'AGENT_RELEASE_NOT_IN_ARCHIVE' &&
+        error.path === 'agent.iso' &&
+        error.subject === `${RELEASE}@${DIGEST_A}` &&
         error.message.includes(DIGEST_A) &&
         error.message.includes(DIGEST_B),
     );

@@ -175,6 +175,7 @@ export function agentReleaseImage(config: IgnitionConfig, iso: string): AgentRel
     throw new BuildIsoError(
       'AGENT_ISO_INVALID',
       `${iso}: ${first.place} is ${first.reference} but ${other.place} is ${other.reference}; the agent ISO is inconsistent, rebuild it with openshift-install.`,
+      { path: iso, subject: other.reference },
     );
   return { reference: first.reference, places: found.map((entry) => entry.place) };
 }
@@ -217,12 +218,14 @@ export function chooseAgentRelease(
     throw new BuildIsoError(
       'AGENT_RELEASE_NOT_IN_ARCHIVE',
       `The agent ISO ${where} installs ${agent.reference}${digest === undefined ? ', a tag the archive does not have' : ` (digest ${digest})`}, but the archive serves ${archiveReleases(archive)}. Make the agent ISO with the openshift-install of the archived release (oc adm release extract --command=openshift-install <release>), or mirror ${agent.reference} with oc-mirror.`,
+      { path: iso, subject: agent.reference, cause: error },
     );
   }
   if (requested !== undefined && requested.digest !== choice.digest)
     throw new BuildIsoError(
       'AGENT_RELEASE_NOT_IN_ARCHIVE',
       `The agent ISO ${where} installs ${choice.digest} but ${requested.origin === 'option' ? '--release-image' : 'OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRIDE'} names ${requested.given} (${requested.digest}); the agent ignores the latter. Drop it, or make the agent ISO for that release.`,
+      { path: iso, subject: requested.given },
     );
   return choice;
 }
@@ -256,6 +259,7 @@ export function mergeMainRegistriesConf(
       throw new BuildIsoError(
         'AGENT_ISO_INVALID',
         `${origin} is not a registries.conf containers/image accepts (${(error as Error).message}); fix it in the agent ISO (install-config imageDigestSources) and build again.`,
+        { path: origin, cause: error },
       );
     }
   }

@@ -108,8 +108,11 @@ describe('build-iso’s check of install-config imageDigestSources', () => {
   test('refuses a mirror under the hosts’ registry that the archive does not hold, naming the entry and the fix', () => {
     assert.throws(
       () => checkDigestSources([{ source: RELEASE, mirrors: [`${HOST}/ocp-release`] }], options),
-      (error: Error & { code?: string }) =>
+      (error: Error & { code?: string; jsonPath?: string; path?: string; subject?: string }) =>
         error.code === 'INSTALL_CONFIG_MIRROR_INVALID' &&
+        error.jsonPath === '$.imageDigestSources.0.mirrors.0' &&
+        error.path === 'install-config.yaml' &&
+        error.subject === `${HOST}/ocp-release` &&
         error.message.includes('imageDigestSources[0].mirrors[0]') &&
         error.message.includes(`${HOST}/ocp-release`) &&
         error.message.includes('hostmirror install-config'),

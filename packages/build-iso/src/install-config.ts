@@ -123,6 +123,7 @@ export function checkDigestSources(
         throw new BuildIsoError(
           'INSTALL_CONFIG_MIRROR_INVALID',
           `${file}: imageDigestSources[${index}].mirrors[${at}] ${mirror} (for ${entry.source}) is not a repository the archive holds (it holds ${repositories.join(', ') || 'nothing'}); ${fix}.`,
+          { path: file, jsonPath: `$.imageDigestSources.${index}.mirrors.${at}`, subject: mirror },
         );
   for (const rule of rules) {
     const index = sources.findIndex((entry) => entry.source === rule.source);
@@ -132,6 +133,7 @@ export function checkDigestSources(
       throw new BuildIsoError(
         'INSTALL_CONFIG_MIRROR_INVALID',
         `${file}: imageDigestSources[${index}] sends ${entry.source} to ${entry.mirrors.join(', ') || 'no mirror'}, not to the hosts' mirror ${rule.mirrors.map((mirror) => mirror.location).join(', ')}; ${fix}.`,
+        { path: file, jsonPath: `$.imageDigestSources.${index}`, subject: entry.source },
       );
   }
   return [];
