@@ -3,17 +3,14 @@
 // (the release payload, operator catalogs, signatures, additional images)? Builds on
 // @hostmirror/oc-mirror-archive and @hostmirror/host-config.
 
-export {
-  type CheckableArchive,
-  type CheckMirrorOptions,
-  checkMirror,
-  DEFAULT_ARCHITECTURE,
-  DEFAULT_CHECK_MIRROR_HOST,
-  sigstoreTag,
-} from './checker.ts';
+export type { CheckableArchive } from './archive-lookup.ts';
+export { type CheckMirrorOptions, checkMirror } from './checker.ts';
+export { DEFAULT_CHECK_MIRROR_HOST } from './conf.ts';
 export { MirrorCheckError, type MirrorCheckErrorCode } from './errors.ts';
+export { sigstoreTag } from './image-check.ts';
 export { ociArchitecture, selectPlatforms } from './image-manifest.ts';
 export { readFilesFromLayer } from './layer-files.ts';
+export { DEFAULT_ARCHITECTURE } from './release-check.ts';
 export {
   IMAGE_REFERENCES_PATH,
   parseImageReferences,
