@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +16,22 @@ describe('atomic output', () => {
     await writeFileAtomic(join(dir, 'out.txt'), 'hello\n');
     assert.equal(await readFile(join(dir, 'out.txt'), 'utf8'), 'hello\n');
     assert.deepEqual(await readdir(dir), ['out.txt']);
+  });
+
+  it('failedRenameLeavesNoTemporary: COMMIT_FAILED naming the output, its folder clean (issue #20)', async () => {
+    const dir = await scratch();
+    const target = join(dir, 'out');
+    await mkdir(target); // rename(file, existing folder) fails with EISDIR
+    await assert.rejects(writeFileAtomic(target, 'new', { overwrite: true }), (error: unknown) => {
+      assert.ok(error instanceof AtomicFileError);
+      assert.equal(error.code, 'COMMIT_FAILED');
+      assert.match(
+        error.message,
+        /Cannot put the new .*\/out in place \(EISDIR\); nothing was replaced/,
+      );
+      return true;
+    });
+    assert.deepEqual(await readdir(dir), ['out']);
   });
 
   it('refusesExistingOutputWithoutOverwrite', async () => {

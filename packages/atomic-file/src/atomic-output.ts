@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { access, link, open, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AtomicFileError } from './errors.ts';
+import { reclaimStale, scratchName, track } from './scratch.ts';
 
 export interface AtomicOutputOptions {
   /** Replace an existing file at the target path (the CLI's `-f`). */
@@ -16,7 +16,8 @@ export interface AtomicOutputOptions {
 /**
  * An output being written under a temporary name beside its target. `commit()` fsyncs and
  * renames it into place, so readers see the old file or the whole new one, never a part;
- * `abort()` removes the temporary file. A crash leaves only a `.NAME.hostmirror-*` file.
+ * `abort()` removes the temporary file, and so does SIGINT/SIGTERM/SIGHUP; a process killed
+ * outright leaves `.NAME.hostmirror-<pid>-*`, which the next output to NAME reclaims.
  */
 export interface AtomicOutput {
   readonly path: string;
@@ -58,9 +59,8 @@ async function checkTarget(path: string, overwrite: boolean): Promise<void> {
   }
 }
 
-function temporaryPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.hostmirror-${randomBytes(6).toString('hex')}`);
-}
+/** Temporary files of `path` are `.NAME.hostmirror-<pid>-<random>` beside it (scratch.ts). */
+const temporaryPrefix = (path: string) => `.${basename(path)}.hostmirror-`;
 
 export async function openAtomicOutput(
   path: string,
@@ -68,11 +68,17 @@ export async function openAtomicOutput(
 ): Promise<AtomicOutput> {
   const overwrite = options.overwrite ?? false;
   await checkTarget(path, overwrite);
-  const temporaryPath = temporaryPathFor(path);
+  // A killed earlier run of the same output left its temporary file: reclaim it.
+  await reclaimStale(dirname(path), temporaryPrefix(path));
+  const temporaryPath = scratchName(dirname(path), temporaryPrefix(path));
+  const release = track(temporaryPath);
   const stream = createWriteStream(temporaryPath, { flags: 'wx', mode: options.mode ?? 0o644 });
   await new Promise<void>((resolve, reject) => {
     stream.once('open', () => resolve());
-    stream.once('error', reject);
+    stream.once('error', (error) => {
+      release();
+      reject(error);
+    });
   });
   let settled = false;
   return {
@@ -82,32 +88,43 @@ export async function openAtomicOutput(
     async commit() {
       if (settled) return;
       settled = true;
-      if (!stream.closed) await new Promise<void>((resolve) => stream.end(resolve));
-      const handle = await open(temporaryPath, 'r');
+      release();
       try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      if (overwrite) {
-        await rename(temporaryPath, path);
-      } else {
-        // link() fails when the target appeared meanwhile: never clobber without -f.
+        if (!stream.closed) await new Promise<void>((resolve) => stream.end(resolve));
+        const handle = await open(temporaryPath, 'r');
         try {
-          await link(temporaryPath, path);
-        } catch (error) {
-          await unlink(temporaryPath).catch(() => undefined);
-          if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-            throw outputExists(path);
-          }
-          throw error;
+          await handle.sync();
+        } finally {
+          await handle.close();
         }
-        await unlink(temporaryPath);
+        if (overwrite) await rename(temporaryPath, path);
+        else {
+          // link() fails when the target appeared meanwhile: never clobber without -f.
+          try {
+            await link(temporaryPath, path);
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'EEXIST') throw outputExists(path);
+            throw error;
+          }
+          await unlink(temporaryPath);
+        }
+      } catch (error) {
+        // Whatever failed (sync, rename, link), the temporary file goes: no `.NAME.hostmirror-*`
+        // is left behind by a failed commit.
+        await unlink(temporaryPath).catch(() => undefined);
+        if (error instanceof AtomicFileError) throw error;
+        const cause = error as NodeJS.ErrnoException;
+        throw new AtomicFileError(
+          'COMMIT_FAILED',
+          `Cannot put the new ${path} in place (${cause.code ?? cause.message}); nothing was replaced. Check that ${path} is not a folder and that its folder is writable.`,
+          { path, cause: error },
+        );
       }
     },
     async abort() {
       if (settled) return;
       settled = true;
+      release();
       stream.destroy();
       await unlink(temporaryPath).catch(() => undefined);
     },

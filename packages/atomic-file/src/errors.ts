@@ -1,5 +1,5 @@
 import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
-export type AtomicFileErrorCode = 'OUTPUT_EXISTS' | 'OUTPUT_DIR_MISSING';
+export type AtomicFileErrorCode = 'OUTPUT_EXISTS' | 'OUTPUT_DIR_MISSING' | 'COMMIT_FAILED';
 
 /** A typed error: tests and callers branch on `code`, never on the wording. */
 export class AtomicFileError extends HostmirrorError<AtomicFileErrorCode> {

@@ -3,8 +3,9 @@
  * beside the target, then a rename): PXE artifacts, the manifests folder, text files.
  */
 import { createHash, type Hash } from 'node:crypto';
-import { mkdir, mkdtemp, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { createWorkFolder } from '@hostmirror/atomic-file';
 import {
   type CoreosIso,
   type IsoEdit,
@@ -119,7 +120,8 @@ export async function writeFolderAtomic(
   overwrite: boolean,
 ): Promise<void> {
   await mkdir(dirname(folder), { recursive: true });
-  const staging = await mkdtemp(join(dirname(folder), `.${basename(folder)}.hostmirror-`));
+  const stagingFolder = await createWorkFolder(dirname(folder), `.${basename(folder)}.hostmirror-`);
+  const staging = stagingFolder.path;
   try {
     for (const file of files) await writeFile(join(staging, file.name), file.text, { mode: 0o644 });
     const existing = await stat(folder).catch(() => undefined);
@@ -137,9 +139,10 @@ export async function writeFolderAtomic(
       await rename(staging, folder);
     }
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
+    await stagingFolder.dispose();
     throw error;
   }
+  await stagingFolder.dispose(); // renamed into place: only forgets it
 }
 
 /**

@@ -7,11 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { writeFileAtomic } from '@hostmirror/atomic-file';
+import { createWorkFolder, writeFileAtomic } from '@hostmirror/atomic-file';
 import {
   type BootAssets,
   type BootPlan,
@@ -809,7 +809,9 @@ export async function buildMirrorIso(
   const { installText, agentText, cluster, configDigests } = await readConfigs(options, progress);
   timer.lap('configs');
   const iso = await CoreosIso.open(options.iso);
-  const work = await mkdtemp(join(tmpdir(), 'hostmirror-build-'));
+  // Removed in the finally below, on SIGINT/SIGTERM/SIGHUP, or by the next build if killed.
+  const workFolder = await createWorkFolder(tmpdir(), 'hostmirror-build-');
+  const work = workFolder.path;
   try {
     const { kernelArch, initrd } = await inspectIso(iso, options.iso, cluster);
     const embedded = await embeddedConfig(iso);
@@ -940,6 +942,6 @@ export async function buildMirrorIso(
     };
   } finally {
     await iso.close();
-    await rm(work, { recursive: true, force: true });
+    await workFolder.dispose();
   }
 }

@@ -10,10 +10,10 @@
  */
 import { execFile } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { copyFile, link, mkdir, mkdtemp, open, rm, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { openAtomicOutput } from '@hostmirror/atomic-file';
+import { createWorkFolder, openAtomicOutput } from '@hostmirror/atomic-file';
 import { DEFAULT_VOLUME_LABEL } from '@hostmirror/boot-sequence';
 import { BuildIsoError } from './errors.ts';
 import { type OnBytes, resolveArchives, sha256File } from './inputs.ts';
@@ -113,7 +113,11 @@ export async function prepareVolumeImage(options: PrepareVolumeOptions): Promise
       `A ${filesystemBytes}-byte filesystem cannot hold the ${total} bytes of archives; give a larger size (twice the archives leaves room to unpack them).`,
     );
   const output = await openAtomicOutput(options.image, { overwrite: options.overwrite ?? false });
-  const work = await mkdtemp(join(dirname(options.image), `.${basename(options.image)}.staging-`));
+  const workFolder = await createWorkFolder(
+    dirname(options.image),
+    `.${basename(options.image)}.staging-`,
+  );
+  const work = workFolder.path;
   try {
     await new Promise<void>((resolve, reject) =>
       output.stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
@@ -173,6 +177,6 @@ export async function prepareVolumeImage(options: PrepareVolumeOptions): Promise
     await output.abort();
     throw error;
   } finally {
-    await rm(work, { recursive: true, force: true });
+    await workFolder.dispose();
   }
 }

@@ -41,6 +41,12 @@ async function writeEntry(
 ): Promise<boolean> {
   const target = join(root, relative);
   if (entry.type === 'directory') {
+    // The kernel's clean_path(): what is there with another type (a symlink, a file) is
+    // removed, never followed, before the directory is made (torvalds/linux init/initramfs.c,
+    // do_name → clean_path, AT_SYMLINK_NOFOLLOW). Else mkdir and chmod would follow a symlink
+    // an earlier entry planted and change the directory it points at.
+    const existing = await lstat(target).catch(() => undefined);
+    if (existing !== undefined && !existing.isDirectory()) await rm(target, { force: true });
     await mkdir(target, { recursive: true });
     if (applyModes) await chmod(target, entry.mode | 0o700);
     return true;
