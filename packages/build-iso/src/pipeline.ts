@@ -37,7 +37,7 @@ import {
   unpackedTmpfsBytes,
 } from '@hostmirror/budget';
 import type { Codec } from '@hostmirror/codecs';
-import { createMirrorTls, renderRegistriesConf } from '@hostmirror/host-config';
+import { createMirrorTls, type MirrorRule, renderRegistriesConf } from '@hostmirror/host-config';
 import type { IgnitionConfig } from '@hostmirror/ignition';
 import { mergeConfigs, validateConfig } from '@hostmirror/ignition';
 import {
@@ -45,6 +45,7 @@ import {
   DEFAULT_OVERLAY_CODEC,
   readInitrd,
   readInitrdFile,
+  type VerifyReport,
   verifyInitrd,
 } from '@hostmirror/initrd';
 import {
@@ -57,10 +58,12 @@ import {
   isEmptyArea,
 } from '@hostmirror/iso';
 import {
+  type ClusterResources,
+  type MirrorArchive,
   MirrorArchive as MirrorArchiveClass,
   parseImageReference,
 } from '@hostmirror/oc-mirror-archive';
-import { checkMirror } from '@hostmirror/preflight';
+import { checkMirror, type MirrorCheckReport } from '@hostmirror/preflight';
 import {
   type AgentRelease,
   agentMirrorFragment,
@@ -96,6 +99,90 @@ import {
   vetRegistryProgram,
 } from './registry-program.ts';
 import { chooseRelease, RELEASE_OVERRIDE_VARIABLE, type ReleaseChoice } from './release.ts';
+
+/**
+ * What each step of `buildMirrorIso` hands to the next: named so a reader sees a step's
+ * contract without reading its body, and so a change to one breaks the steps that use it.
+ */
+
+/** Step 1: install-config.yaml and agent-config.yaml, read once. */
+export interface ConfigsStep {
+  installText: string;
+  agentText: string;
+  cluster: ClusterConfig;
+  /** sha256 of the files' bytes (not of re-encoded text), for the report. */
+  configDigests: { installConfig: FileDigest; agentConfig: FileDigest };
+}
+
+/** Step 2: what the input ISO's kernel says about its architecture, and its live initrd. */
+export interface IsoStep {
+  /** From the kernel's boot header; undefined when the ISO's kernel does not say. */
+  kernelArch: string | undefined;
+  initrd: NonNullable<CoreosIso['metadata']['initrd']>;
+}
+
+/** Steps 3–4: the archives indexed, the release chosen and the mirror proven to serve the cluster. */
+export interface MirrorStep {
+  /** The chunks, in the order they are read and unpacked. */
+  archivePaths: string[];
+  archive: MirrorArchive;
+  resources: ClusterResources;
+  release: ReleaseChoice;
+  /** `name:port` the hosts serve the mirror at. */
+  host: string;
+  /** The hosts' mirror rules: one decision for registries.conf, the manifests and the agent ISO. */
+  rules: MirrorRule[];
+  /** The registries.conf drop-in the hosts get (rendered from `rules`). */
+  registriesConf: string;
+  /** The mirror check over `registriesConf` (failures only pass with --ignore-mirror-check). */
+  check: MirrorCheckReport;
+}
+
+/** Step 5: digests of what goes onto the hosts, and the registry program (vetted) if any. */
+export interface InputsStep {
+  /** sha256 of each archive chunk: the volume's manifest, checked at boot. */
+  archives: FileDigest[];
+  registryBinary: string | undefined;
+  registryDigest: FileDigest | null;
+  vetting: RegistryVetting | null;
+  /** `--ignition` configs, merged into the live config in order. */
+  extras: ExtraIgnition[];
+  extraDigests: FileDigest[];
+}
+
+/** Step 6: the boot plan, its assets and the live Ignition, and where that config rides. */
+export interface BootStep {
+  plan: BootPlan;
+  assets: BootAssets;
+  /** The TLS seed (reproducible builds), or undefined for random keys. */
+  seed: string | undefined;
+  /** The input ISO's own config (an agent ISO's) with this build's agent changes, if any. */
+  base: IgnitionConfig | undefined;
+  live: { config: IgnitionConfig; text: string };
+  /** The xz newc archive for the Ignition embed area; empty when the config rides in the initrd. */
+  embedArchive: Buffer;
+  carrier: 'embed-area' | 'initrd';
+  manifests: readonly ManifestFile[];
+  /** What this build wrote into an agent ISO's config (for the report). */
+  agentChanges: string[];
+}
+
+/** Step 7: the initrd overlay in the work folder, verified with the kernel's rules. */
+export interface OverlayStep {
+  path: string;
+  digest: FileDigest;
+  verdict: VerifyReport;
+}
+
+/** Step 9: the ISO written in one pass; both digests from the writer's taps. */
+export interface IsoWriteStep {
+  output: FileDigest;
+  inputSha256: string;
+  /** `--kargs-append`, plus `fips=1` when install-config sets `fips`. */
+  kargsAppend: string[];
+  /** The written ISO's kargs, read back from it (null when it has no kargs areas). */
+  resultKargs: string | null;
+}
 
 /** Progress of the long steps; the CLI's progress bar has this shape. */
 export interface BuildProgress {
@@ -347,7 +434,10 @@ interface BuildContext {
   agent: { release: AgentRelease | undefined } | undefined;
 }
 
-async function readConfigs(options: BuildMirrorIsoOptions, progress: BuildProgress) {
+async function readConfigs(
+  options: BuildMirrorIsoOptions,
+  progress: BuildProgress,
+): Promise<ConfigsStep> {
   progress.start('reading install-config.yaml and agent-config.yaml');
   const installBytes = await readInput(options.installConfig, 'install-config');
   const agentBytes = await readInput(options.agentConfig, 'agent-config');
@@ -367,7 +457,7 @@ async function readConfigs(options: BuildMirrorIsoOptions, progress: BuildProgre
 }
 
 /** The kernel's architecture, and refusal of an ISO without a live initrd. */
-async function inspectIso(iso: CoreosIso, path: string, cluster: ClusterConfig) {
+async function inspectIso(iso: CoreosIso, path: string, cluster: ClusterConfig): Promise<IsoStep> {
   const { kernel } = iso.metadata;
   const head =
     kernel === undefined
@@ -387,7 +477,7 @@ async function inspectIso(iso: CoreosIso, path: string, cluster: ClusterConfig) 
 }
 
 /** Steps 3–4: index the archives, choose the release, prove the mirror serves the cluster. */
-async function checkTheMirror(context: BuildContext) {
+async function checkTheMirror(context: BuildContext): Promise<MirrorStep> {
   const { options, progress, cluster, warnings } = context;
   progress.start('indexing the mirror archives');
   const archivePaths = await resolveArchives(options.mirror);
@@ -464,7 +554,10 @@ async function checkTheMirror(context: BuildContext) {
 }
 
 /** Step 5: the archives' sha256 (the volume's manifest), the registry program, extra configs. */
-async function fingerprintInputs(context: BuildContext, archivePaths: readonly string[]) {
+async function fingerprintInputs(
+  context: BuildContext,
+  archivePaths: readonly string[],
+): Promise<InputsStep> {
   const { options, progress, warnings } = context;
   const archives: FileDigest[] = [];
   for (const path of archivePaths) archives.push(await digestOf(path, progress));
@@ -520,9 +613,9 @@ function tlsSeed(context: BuildContext, digests: readonly FileDigest[]): string 
 /** Step 6: the boot plan, its assets (TLS, configs, manifest) and the live Ignition. */
 async function composeBoot(
   context: BuildContext,
-  mirror: Awaited<ReturnType<typeof checkTheMirror>>,
-  inputs: Awaited<ReturnType<typeof fingerprintInputs>>,
-) {
+  mirror: MirrorStep,
+  inputs: InputsStep,
+): Promise<BootStep> {
   const { options, cluster, epoch, iso } = context;
   const plan = planBootSequence({
     mode: options.mode ?? DEFAULT_MODE,
@@ -597,7 +690,7 @@ async function buildVerifiedOverlay(
   registryBinary: string | undefined,
   compress: Codec,
   liveConfig: string | undefined,
-) {
+): Promise<OverlayStep> {
   const path = join(context.work, 'hostmirror-overlay.img');
   context.progress.start(`building the initrd overlay (${compress})`);
   // Hashed as it is written, so the overlay is read back once (to verify), not twice.
@@ -633,8 +726,8 @@ async function buildVerifiedOverlay(
 async function checkBudgets(
   context: BuildContext,
   initrd: NonNullable<CoreosIso['metadata']['initrd']>,
-  boot: Awaited<ReturnType<typeof composeBoot>>,
-  overlay: Awaited<ReturnType<typeof buildVerifiedOverlay>>,
+  boot: BootStep,
+  overlay: OverlayStep,
   registryDigest: FileDigest | null,
 ): Promise<BudgetReport[]> {
   const { options, iso, cluster, progress } = context;
@@ -698,7 +791,11 @@ async function checkBudgets(
 }
 
 /** Step 9: one edit (Ignition area, kargs areas, initrd extension) written and hashed in one pass. */
-async function writeTheIso(context: BuildContext, embedArchive: Buffer, overlayPath: string) {
+async function writeTheIso(
+  context: BuildContext,
+  embedArchive: Buffer,
+  overlayPath: string,
+): Promise<IsoWriteStep> {
   const { options, iso, progress, cluster } = context;
   const kargsAppend = [...(options.kargsAppend ?? []), ...(cluster.fips ? ['fips=1'] : [])];
   const edits: IsoEdit[] = [
@@ -727,9 +824,9 @@ async function writeTheIso(context: BuildContext, embedArchive: Buffer, overlayP
 /** Step 10: PXE files, the manifests folder and the ImageSetConfiguration, when asked for. */
 async function writeCompanions(
   context: BuildContext,
-  mirror: Awaited<ReturnType<typeof checkTheMirror>>,
-  boot: Awaited<ReturnType<typeof composeBoot>>,
-  overlay: Awaited<ReturnType<typeof buildVerifiedOverlay>>,
+  mirror: MirrorStep,
+  boot: BootStep,
+  overlay: OverlayStep,
   resultKargs: string | null,
 ): Promise<Record<string, FileDigest>> {
   const { options, iso, progress, overwrite } = context;
