@@ -58,4 +58,5 @@ export {
   RELEASE_SOURCE,
   type ReleaseChoice,
 } from './release.ts';
+export { buildIsoVersion, REPORT_SCHEMA_VERSION } from './version.ts';
 export { type PreparedVolume, type PrepareVolumeOptions, prepareVolumeImage } from './volume.ts';

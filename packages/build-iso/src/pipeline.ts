@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -99,6 +99,7 @@ import {
   vetRegistryProgram,
 } from './registry-program.ts';
 import { chooseRelease, RELEASE_OVERRIDE_VARIABLE, type ReleaseChoice } from './release.ts';
+import { buildIsoVersion, REPORT_SCHEMA_VERSION } from './version.ts';
 
 /**
  * What each step of `buildMirrorIso` hands to the next: named so a reader sees a step's
@@ -257,6 +258,10 @@ export interface FileDigest {
 
 export interface BuildReport {
   tool: 'hostmirror build-iso';
+  /** The version of hostmirror that built it. */
+  toolVersion: string;
+  /** The report's shape: `report.schema.json` of this package (REPORT_SCHEMA_VERSION). */
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
   ok: true;
   sourceDateEpoch: number | null;
   inputs: {
@@ -832,6 +837,7 @@ async function writeCompanions(
   const { options, iso, progress, overwrite } = context;
   const outputs: Record<string, FileDigest> = {};
   if (options.pxeDir !== undefined) {
+    await mkdir(options.pxeDir, { recursive: true });
     progress.start('writing the PXE artifacts');
     const pxe: PxeArtifacts = await writePxeArtifacts({
       iso,
@@ -894,15 +900,14 @@ export async function buildMirrorIso(
   const compress = options.compress ?? DEFAULT_OVERLAY_CODEC;
   const timer = new Timer();
   await refuseExisting(
-    [
-      options.output,
-      options.report,
-      options.imageSetConfig,
-      options.manifestsDir,
-      ...pxePaths(options),
-    ],
+    [options.output, options.report, options.imageSetConfig, options.manifestsDir],
     overwrite,
   );
+  // --pxe-dir is created like --manifests-dir (its parent must exist); files already in it are
+  // refused as any other output.
+  await refuseExisting([options.pxeDir], true);
+  if (options.pxeDir !== undefined && (await stat(options.pxeDir).catch(() => undefined)))
+    await refuseExisting(pxePaths(options), overwrite);
   const { installText, agentText, cluster, configDigests } = await readConfigs(options, progress);
   timer.lap('configs');
   const iso = await CoreosIso.open(options.iso);
@@ -955,6 +960,8 @@ export async function buildMirrorIso(
     timer.lap('companions');
     const report: BuildReport = {
       tool: 'hostmirror build-iso',
+      toolVersion: buildIsoVersion,
+      schemaVersion: REPORT_SCHEMA_VERSION,
       ok: true,
       sourceDateEpoch: epoch ?? null,
       inputs: {

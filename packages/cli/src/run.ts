@@ -8,6 +8,7 @@ import {
 } from './command.ts';
 import { createProgress } from './progress.ts';
 import { verbGroups } from './verbs.ts';
+import { withToolFields } from './version.ts';
 
 export const exitCodes = { ok: 0, userError: 1, usage: 2 } as const;
 
@@ -37,8 +38,10 @@ function isUserError(error: unknown): error is Error & { code: string } {
 async function resolveCommand(
   argv: string[],
   io: CliIo,
-): Promise<{ command: Command; rest: string[] } | number> {
-  const [groupName, ...afterGroup] = argv;
+): Promise<{ command: Command; rest: string[]; verb: string } | number> {
+  const [first, ...afterGroup] = argv;
+  // `--version` and `-V` are `hostmirror version` (git, npm and coreos-installer take both).
+  const groupName = first === '--version' || first === '-V' ? 'version' : first;
   if (
     groupName === undefined ||
     groupName === '--help' ||
@@ -55,7 +58,7 @@ async function resolveCommand(
   }
   const { commands } = await group.load();
   const single = commands[''];
-  if (single !== undefined) return { command: single, rest: afterGroup };
+  if (single !== undefined) return { command: single, rest: afterGroup, verb: groupName };
   const [verbName, ...rest] = afterGroup;
   if (verbName === undefined || verbName === '--help' || verbName === '-h') {
     (verbName === undefined ? io.stderr : io.stdout).write(`${groupUsage(groupName, commands)}\n`);
@@ -68,7 +71,7 @@ async function resolveCommand(
     );
     return exitCodes.usage;
   }
-  return { command, rest };
+  return { command, rest, verb: `${groupName} ${verbName}` };
 }
 
 function parseCommandArgs(command: Command, rest: string[]) {
@@ -85,7 +88,7 @@ function parseCommandArgs(command: Command, rest: string[]) {
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const resolved = await resolveCommand(argv, io);
   if (typeof resolved === 'number') return resolved;
-  const { command, rest } = resolved;
+  const { command, rest, verb } = resolved;
   let parsed: ReturnType<typeof parseCommandArgs>;
   try {
     parsed = parseCommandArgs(command, rest);
@@ -109,7 +112,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     positionals: parsed.positionals,
     progress: createProgress(io.stderr, !json),
     print: (text) => io.stdout.write(`${text}\n`),
-    printJson: (value) => io.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    printJson: (value) =>
+      io.stdout.write(`${JSON.stringify(withToolFields(`hostmirror ${verb}`, value), null, 2)}\n`),
   };
   try {
     return (await command.run(context)) ?? exitCodes.ok;

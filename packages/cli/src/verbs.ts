@@ -46,6 +46,10 @@ export const verbGroups: Record<string, VerbGroup> = {
     summary: "validate with Ignition's rules, merge and translate Ignition configs",
     load: () => import('./verbs/ignition.ts'),
   },
+  version: {
+    summary: 'the version of hostmirror, its packages, Node and the codec backends (--version, -V)',
+    load: () => import('./verbs/version.ts'),
+  },
   'boot-sequence': {
     summary:
       'the mirror-mode boot sequence per mode and topology: text, mermaid, svg, json, ignition',

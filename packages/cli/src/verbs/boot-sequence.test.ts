@@ -23,6 +23,7 @@ test('jsonIsThePlan', async () => {
     const run = await bootSequence([...node0, ...args]);
     assert.equal(run.code, 0, run.stderr);
     const plan = JSON.parse(run.stdout);
+    assert.equal(plan.tool, 'hostmirror boot-sequence');
     assert.equal(plan.settings.rendezvousIP, '192.0.2.10');
     assert.deepEqual(
       plan.roles.map((role: { role: string }) => role.role),

@@ -32,6 +32,7 @@ import {
   stringList,
   UsageError,
 } from '../command.ts';
+import { withToolFields } from '../version.ts';
 
 const FORMATS = ['text', 'mermaid', 'svg', 'json', 'ignition'] as const;
 type Format = (typeof FORMATS)[number];
@@ -125,7 +126,7 @@ function planText(plan: BootPlan, format: Exclude<Format, 'ignition'>): string {
     case 'svg':
       return renderBootSvg(plan);
     case 'json':
-      return `${JSON.stringify(plan, null, 2)}\n`;
+      return `${JSON.stringify(withToolFields('hostmirror boot-sequence', plan), null, 2)}\n`;
   }
 }
 

@@ -264,7 +264,7 @@ describe('hostmirror mirror', () => {
       (await cli('mirror', 'registries-conf', '--validate', bad, '--json')).stdout,
     );
     assert.deepEqual(
-      json[0].errors.map((issue: { code: string }) => issue.code),
+      json.files[0].errors.map((issue: { code: string }) => issue.code),
       ['unknown-key'],
     );
     assert.equal((await cli('mirror', 'registries-conf', '--validate')).code, 2);

@@ -241,9 +241,14 @@ async function validateFiles(context: CommandContext): Promise<number> {
   for (const file of context.positionals)
     reports.push({ file, ...validateRegistriesConf(await readFile(file, 'utf8'), file) });
   if (flag(context.values, 'json')) {
-    context.printJson(
-      reports.map(({ file, valid, errors, warnings }) => ({ file, valid, errors, warnings })),
-    );
+    context.printJson({
+      files: reports.map(({ file, valid, errors, warnings }) => ({
+        file,
+        valid,
+        errors,
+        warnings,
+      })),
+    });
   } else {
     for (const { file, valid, errors, warnings } of reports) {
       context.print(`${file}: ${valid ? 'valid' : 'INVALID'}`);
