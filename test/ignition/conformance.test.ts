@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { formatFinding, validateConfig } from '../../packages/ignition/src/index.ts';
-import { caseText, loadValidateCases } from './conformance.ts';
+import { caseOptions, caseText, loadValidateCases } from './conformance.ts';
 
 const cases = loadValidateCases();
 
@@ -11,7 +11,7 @@ test('conformance suite has every case of docs/ignition.md#conformance', () => {
 
 for (const testCase of cases) {
   test(`validate: ${testCase.name}`, () => {
-    const report = validateConfig(caseText(testCase));
+    const report = validateConfig(caseText(testCase), caseOptions(testCase));
     assert.equal(report.parseFailure?.code, testCase.expect.parseFailure);
     assert.equal(report.valid, testCase.expect.valid);
     if (testCase.expect.findings !== undefined) {

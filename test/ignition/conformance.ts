@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IgnitionConfig } from '../../packages/ignition/src/index.ts';
+import {
+  type IgnitionConfig,
+  specVersionsAcceptedBy,
+  type ValidateOptions,
+} from '../../packages/ignition/src/index.ts';
 import { repoRoot } from '../support/paths.ts';
 
 export const conformanceDir = join(repoRoot, 'test', 'ignition', 'conformance');
@@ -11,6 +15,8 @@ export interface ValidateCase {
   input?: unknown;
   /** …the exact bytes of the config. */
   text?: string;
+  /** Judge as this Ignition release does (the spec versions it accepts); default the newest. */
+  ignitionRelease?: string;
   expect: { valid: boolean; parseFailure?: string; findings?: string[] };
   /** Absent: Debian's ignition-validate must agree. A string: why it cannot judge this case. */
   binary?: string;
@@ -21,6 +27,13 @@ export function loadValidateCases(): ValidateCase[] {
     cases: ValidateCase[];
   };
   return file.cases;
+}
+
+/** The validate options a case asks for. */
+export function caseOptions(testCase: ValidateCase): ValidateOptions {
+  return testCase.ignitionRelease === undefined
+    ? {}
+    : { acceptedVersions: specVersionsAcceptedBy(testCase.ignitionRelease) };
 }
 
 /** The bytes of a case's config. */

@@ -4,6 +4,8 @@ import { access, constants } from 'node:fs/promises';
 /** Debian package `ignition` (bookworm 2.14.0): the validator and the multi-call binary. */
 export const ignitionValidatePath = '/usr/bin/ignition-validate';
 export const ignitionBinaryPath = '/usr/lib/dracut/modules.d/30ignition/ignition';
+/** The Ignition release of Debian's package. */
+export const debianIgnitionRelease = '2.14.0';
 /** Specs Debian's 2.14 accepts (docs/ignition.md#versions). */
 export const debianIgnitionSpecs = ['3.0.0', '3.1.0', '3.2.0', '3.3.0', '3.4.0-experimental'];
 

@@ -6,13 +6,16 @@ export {
   type V3_2,
   type V3_3,
   type V3_4,
+  type V3_4_experimental,
   type V3_5,
   type V3_6,
   type V3_7_experimental,
 } from './generated/index.ts';
 export {
+  currentSpecVersions,
   isSpecVersion,
   latestStableSpecVersion,
+  newestIgnitionRelease,
   openshiftSpecVersion,
   type SpecVersion,
   specIntroductions,

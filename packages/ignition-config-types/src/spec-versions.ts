@@ -7,12 +7,17 @@
  * spec (the next); it refuses older experimental strings and all 1.x/2.x configs.
  */
 
-/** Every 3.x spec with a schema here, oldest first; the last is experimental. */
+/**
+ * Every 3.x spec with a schema here, oldest first. `3.4.0-experimental` is the experimental spec
+ * of Ignition 2.11–2.14 (Debian bookworm ships 2.14.0): only those releases accept it, so it is
+ * not among `currentSpecVersions`; the last one is the current experimental spec.
+ */
 export const specVersions = [
   '3.0.0',
   '3.1.0',
   '3.2.0',
   '3.3.0',
+  '3.4.0-experimental',
   '3.4.0',
   '3.5.0',
   '3.6.0',
@@ -24,7 +29,7 @@ export type SpecVersion = (typeof specVersions)[number];
 /** Stable specs, oldest first. */
 export const stableSpecVersions = specVersions.filter(
   (version) => !version.endsWith('-experimental'),
-) as readonly Exclude<SpecVersion, '3.7.0-experimental'>[];
+) as readonly Exclude<SpecVersion, `${string}-experimental`>[];
 
 /** The newest stable spec. */
 export const latestStableSpecVersion = '3.6.0' satisfies SpecVersion;
@@ -46,6 +51,9 @@ export const specIntroductions: ReadonlyArray<{
   { spec: '3.5.0', firstRelease: '2.20.0', experimentalSpec: '3.6.0-experimental' },
   { spec: '3.6.0', firstRelease: '2.26.0', experimentalSpec: '3.7.0-experimental' },
 ];
+
+/** The newest Ignition release these specs describe (coreos/ignition a5d574a8 is v2.26.0). */
+export const newestIgnitionRelease = '2.26.0';
 
 export function isSpecVersion(value: string): value is SpecVersion {
   return (specVersions as readonly string[]).includes(value);
@@ -76,3 +84,7 @@ export function specVersionsAcceptedBy(release: string): string[] {
   if (newest === undefined) return [];
   return [...known.map((entry) => entry.spec), newest.experimentalSpec];
 }
+
+/** The spec versions the newest Ignition release accepts: every stable spec and 3.7.0-experimental. */
+export const currentSpecVersions: readonly SpecVersion[] =
+  specVersionsAcceptedBy(newestIgnitionRelease).filter(isSpecVersion);

@@ -30,6 +30,8 @@ export const schemaFiles: ReadonlyArray<readonly [version: string, file: string]
   ['3.1.0', 'v3_1.json'],
   ['3.2.0', 'v3_2.json'],
   ['3.3.0', 'v3_3.json'],
+  // Ignition 2.11–2.14's experimental spec, here as 2.14.0 (Debian's) reads it (`schemas/README.md`).
+  ['3.4.0-experimental', 'v3_4_experimental.json'],
   ['3.4.0', 'v3_4.json'],
   ['3.5.0', 'v3_5.json'],
   ['3.6.0', 'v3_6.json'],

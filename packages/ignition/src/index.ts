@@ -1,4 +1,5 @@
 export {
+  currentSpecVersions,
   isSpecVersion,
   openshiftSpecVersion,
   type SpecVersion,

@@ -84,7 +84,11 @@ export function checkResource(
   checkHeaders(resource, path, findings);
 }
 
-/** `ignition.proxy`: http(s) proxies only; a plain-HTTP proxy for HTTPS is only a warning. */
+/**
+ * `ignition.proxy`, as coreos/ignition `config/v3_5/types/proxy.go` `validateProxyURL` (a5d574a8;
+ * the same in every 3.x): a present value (even `""`) must parse as a URL (`unable to parse url`),
+ * then be http(s) (`proxies must be http(s)`); a plain-HTTP proxy for HTTPS is only a warning.
+ */
 export function checkProxy(
   proxy: { httpProxy?: string | null; httpsProxy?: string | null },
   path: JsonPath,
@@ -92,11 +96,13 @@ export function checkProxy(
 ): void {
   for (const key of ['httpProxy', 'httpsProxy'] as const) {
     const value = proxy[key];
-    if (value === undefined || value === null || value === '') continue;
-    const scheme = parseUrlLikeGo(value)?.scheme;
-    if (scheme !== 'http' && scheme !== 'https') {
+    if (value === undefined || value === null) continue;
+    const url = parseUrlLikeGo(value);
+    if (url === undefined) {
+      findings.error([...path, key], ignitionMessages.ErrInvalidUrl);
+    } else if (url.scheme !== 'http' && url.scheme !== 'https') {
       findings.error([...path, key], ignitionMessages.ErrInvalidProxy);
-    } else if (key === 'httpsProxy' && scheme === 'http') {
+    } else if (key === 'httpsProxy' && url.scheme === 'http') {
       findings.warn([...path, key], ignitionMessages.ErrInsecureProxy);
     }
   }

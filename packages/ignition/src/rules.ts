@@ -100,23 +100,27 @@ function checkFiles(storage: Storage, rules: SpecRules, findings: FindingCollect
   storage.links?.forEach((link, index) => {
     const path = ['storage', 'links', index];
     checkNode(link, path, findings);
-    if (
-      rules.linkTargetRequired &&
-      (link.target === undefined || link.target === null || link.target === '')
-    )
+    const noTarget = link.target === undefined || link.target === null || link.target === '';
+    if (rules.linkTargetRequired && noTarget) {
+      // 3.3+ stops judging this link here (`continue` in validateLinks).
       findings.error([...path, 'target'], ignitionMessages.ErrLinkTargetRequired);
-    const hasOwner =
-      (link.user?.id ?? undefined) !== undefined ||
-      (link.user?.name ?? undefined) !== undefined ||
-      (link.group?.id ?? undefined) !== undefined ||
-      (link.group?.name ?? undefined) !== undefined;
-    if (link.hard === true && hasOwner)
-      findings.warn(path, ignitionMessages.ErrHardLinkSpecifiesOwner);
+      return;
+    }
+    if (link.hard !== true) return;
+    // One warning per owner field that is set (not nil, even when empty), on that field:
+    // coreos/ignition config/v3_5/types/storage.go validateLinks `ownerCheck` (a5d574a8; the
+    // same in every 3.x there; Ignition 2.14 lacks it).
+    for (const owner of ['user', 'group'] as const)
+      for (const field of ['id', 'name'] as const) {
+        const value = link[owner]?.[field];
+        if (value !== undefined && value !== null)
+          findings.warn([...path, owner, field], ignitionMessages.ErrHardLinkSpecifiesOwner);
+      }
   });
 }
 
 /** Storage-level rules: nothing under a configured link; hard links not to directories. */
-function checkLinkUse(storage: Storage, findings: FindingCollector) {
+function checkLinkUse(storage: Storage, rules: SpecRules, findings: FindingCollector) {
   const linkPaths = (storage.links ?? []).map((link) => link.path).filter((path) => path !== '');
   const underLink = (path: string) => linkPaths.some((link) => path.startsWith(`${link}/`));
   const lists = [
@@ -133,6 +137,7 @@ function checkLinkUse(storage: Storage, findings: FindingCollector) {
   const directoryPaths = new Set((storage.directories ?? []).map((directory) => directory.path));
   storage.links?.forEach((link, index) => {
     if (link.hard !== true || link.target === undefined || link.target === null) return;
+    if (rules.linkTargetRequired && link.target === '') return;
     // A relative target is joined to the link's own path (not its folder), as Ignition does.
     const target = link.target.startsWith('/')
       ? cleanPath(link.target)
@@ -145,13 +150,18 @@ function checkLinkUse(storage: Storage, findings: FindingCollector) {
 const hasContents = (text: string | null | undefined): text is string =>
   text !== undefined && text !== null && text !== '';
 
-function hasInstallSection(text: string): boolean {
+/** Whether a unit text has an `[Install]` section; undefined when it does not parse. */
+function hasInstallSection(text: string): boolean | undefined {
   const parsed = parseUnitText(text);
-  return 'options' in parsed && parsed.options.some((option) => option.section === 'Install');
+  if ('problem' in parsed) return undefined;
+  return parsed.options.some((option) => option.section === 'Install');
 }
 
-/** `foo@bar.service` → `foo@.service` (Ignition's template check covers `.service` only). */
-const instancePattern = /^([^@]+)@[^@]+(\.service)$/;
+/**
+ * An instance and its template, as coreos/ignition `config/v3_5/types/systemd.go` (a5d574a8)
+ * matches them: `^(.+?)@(.+?)\.service$` (lazy: `a@b@c.service` → `a@.service`).
+ */
+const instancePattern = /^(.+?)@(.+?)\.service$/;
 
 function checkUnits(units: readonly Unit[], findings: FindingCollector) {
   units.forEach((unit, index) => {
@@ -183,18 +193,22 @@ function checkUnits(units: readonly Unit[], findings: FindingCollector) {
   checkDuplicates(units, (unit) => unit.name, ['systemd', 'units'], findings);
 }
 
-/** An enabled instance whose template (with contents) has no `[Install]` enables nothing. */
+/**
+ * An enabled instance whose template (with contents) has no `[Install]` enables nothing: a
+ * warning on the instance's `contents`, skipped when the template does not parse (its own
+ * error is reported on it) — `Systemd.Validate` in config/v3_5/types/systemd.go (a5d574a8).
+ */
 function checkTemplates(units: readonly Unit[], findings: FindingCollector) {
   const byName = new Map(units.map((unit) => [unit.name, unit]));
   units.forEach((unit, index) => {
     const match = instancePattern.exec(unit.name ?? '');
     if (unit.enabled !== true || match === null) return;
-    const templateName = `${match[1]}@${match[2]}`;
+    const templateName = `${match[1]}@.service`;
     const template = byName.get(templateName);
     if (template === undefined || !hasContents(template.contents)) return;
-    if (!hasInstallSection(template.contents))
+    if (hasInstallSection(template.contents) === false)
       findings.warn(
-        ['systemd', 'units', index],
+        ['systemd', 'units', index, 'contents'],
         noInstallSectionForInstantiableUnitMessage(templateName, unit.name),
       );
   });
@@ -309,7 +323,7 @@ export function checkConfig(
   const storage = config.storage;
   if (storage !== undefined) {
     checkFiles(storage, rules, findings);
-    checkLinkUse(storage, findings);
+    checkLinkUse(storage, rules, findings);
     checkDevices(storage, rules, findings);
     // Files, directories and links share one key space, walked in Go field order.
     const nodes = new Set<string>();

@@ -58,7 +58,9 @@ function buildSpecRules(version: SpecVersion): SpecRules {
       ...(minor >= 3 ? ['none'] : []),
       ...(minor >= 7 ? ['virtiofs'] : []),
     ],
-    specialModeBits: minor >= 6,
+    // Ignition 2.14's 3.4.0-experimental honoured the bits and did not warn (v2.14.0
+    // config/v3_4_experimental/types/mode.go has no validateModeSpecialBits); 2.20 moved that to 3.6.
+    specialModeBits: minor >= 6 || version === '3.4.0-experimental',
     anyClevisPin: minor >= 6,
     linkTargetRequired: minor >= 3,
     raidLevelRequired: minor >= 3,

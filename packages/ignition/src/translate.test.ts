@@ -72,3 +72,42 @@ test('unknownVersionIsTyped', () => {
     code: 'UNKNOWN_SPEC_VERSION',
   });
 });
+
+// coreos/ignition config/v3_5/translate/translate.go (a5d574a8): `translateTang` copies only
+// `thumbprint` and `url`, so every upgrade across 3.4→3.5 loses `tang[].advertisement`; 3.5 and
+// up keep it (their translators copy the whole struct).
+test('tangAdvertisementDroppedFrom34To35', () => {
+  const tang = { url: 'http://tang.example', thumbprint: 'T', advertisement: '{"payload":"x"}' };
+  const config: IgnitionConfig = {
+    ignition: { version: '3.4.0' },
+    storage: { luks: [{ name: 'root', device: '/dev/sda', clevis: { tang: [tang] } }] },
+  };
+  for (const to of ['3.5.0', '3.6.0', '3.7.0-experimental'] as const)
+    assert.deepEqual(translateConfig(config, to).storage?.luks?.[0]?.clevis?.tang, [
+      { url: 'http://tang.example', thumbprint: 'T' },
+    ]);
+  assert.deepEqual(translateConfig(config, '3.4.0').storage?.luks?.[0]?.clevis?.tang?.[0], tang);
+  assert.equal(config.storage?.luks?.[0]?.clevis?.tang?.[0]?.advertisement, tang.advertisement);
+  const in35: IgnitionConfig = { ...config, ignition: { version: '3.5.0' } };
+  assert.equal(
+    translateConfig(in35, '3.6.0').storage?.luks?.[0]?.clevis?.tang?.[0]?.advertisement,
+    tang.advertisement,
+  );
+});
+
+// Ignition 2.14's experimental spec sits between 3.3.0 and 3.4.0: 3.3.0 translates up to it,
+// and down from 3.4.0 only without the fields 2.14 did not know.
+test('experimental34Of214SitsBetween33And34', () => {
+  assert.equal(
+    translateConfig({ ignition: { version: '3.3.0' } }, '3.4.0-experimental').ignition.version,
+    '3.4.0-experimental',
+  );
+  const config: IgnitionConfig = {
+    ignition: { version: '3.4.0' },
+    storage: { luks: [{ name: 'root', device: '/dev/sda', discard: true }] },
+  };
+  assert.throws(
+    () => translateConfig(config, '3.4.0-experimental'),
+    /\$\.storage\.luks\.0\.discard \(not in spec 3\.4\.0-experimental\)/,
+  );
+});

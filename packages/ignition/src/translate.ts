@@ -1,8 +1,10 @@
 /**
  * Translate a config between specs (docs/ignition.md#translate). Upward is what Ignition does
- * step by step: every step copies the fields and sets `ignition.version`; the only change of
- * meaning is 3.5→3.6, where `mode &^ 07000` strips setuid/setgid/sticky bits from files and
- * directories, because Ignition before 3.6 ignored them. Ignition has no downward translation:
+ * step by step: every step copies the fields and sets `ignition.version`, except two: 3.4→3.5
+ * drops `storage.luks[].clevis.tang[].advertisement` (its `translateTang` copies only `thumbprint`
+ * and `url`: coreos/ignition config/v3_5/translate/translate.go at a5d574a8), and 3.5→3.6
+ * strips setuid/setgid/sticky bits (`mode &^ 07000`) from files and directories, because
+ * Ignition before 3.6 ignored them. Ignition has no downward translation:
  * ours refuses to drop or change anything and names each field that is in the way.
  */
 import {
@@ -20,6 +22,8 @@ import { validateConfig } from './validate.ts';
 const specialModeBits = 0o7000;
 /** The first spec that honours special mode bits. */
 const specialBitsSpec: SpecVersion = '3.6.0';
+/** The first spec Ignition translates to without `tang[].advertisement`. */
+const tangAdvertisementDroppedSpec: SpecVersion = '3.5.0';
 
 /** The spec of `version`, or a typed error naming it. */
 export function requireSpecVersion(version: string): SpecVersion {
@@ -34,6 +38,11 @@ function stripSpecialBits(config: IgnitionConfig): void {
   for (const node of [...(config.storage?.files ?? []), ...(config.storage?.directories ?? [])]) {
     if (typeof node.mode === 'number') node.mode &= ~specialModeBits;
   }
+}
+
+function dropTangAdvertisements(config: IgnitionConfig): void {
+  for (const luks of config.storage?.luks ?? [])
+    for (const tang of luks.clevis?.tang ?? []) delete tang.advertisement;
 }
 
 /** Where a config still has special bits a spec before 3.6 would not honour. */
@@ -75,11 +84,10 @@ export function translateConfig(config: IgnitionConfig, to: SpecVersion | string
   result.ignition.version = target;
   const order = compareSpecVersions(from, target);
   if (order <= 0) {
-    if (
-      compareSpecVersions(from, specialBitsSpec) < 0 &&
-      compareSpecVersions(target, specialBitsSpec) >= 0
-    )
-      stripSpecialBits(result);
+    const crosses = (spec: SpecVersion) =>
+      compareSpecVersions(from, spec) < 0 && compareSpecVersions(target, spec) >= 0;
+    if (crosses(tangAdvertisementDroppedSpec)) dropTangAdvertisements(result);
+    if (crosses(specialBitsSpec)) stripSpecialBits(result);
     return result;
   }
   const blockers = [...fieldsUnknownTo(result, target)];

@@ -5,12 +5,12 @@
  * the `Validate()` rules. The result is a report, never an exception.
  */
 import {
+  currentSpecVersions,
   type FieldTree,
   fieldTrees,
   type ShapeError,
   type SpecVersion,
   shapeValidators,
-  specVersions,
 } from '@hostmirror/ignition-config-types';
 import type { IgnitionConfig } from './config.ts';
 import { FindingCollector, type JsonPath } from './findings.ts';
@@ -27,7 +27,8 @@ export interface ValidateOptions {
   strict?: boolean;
   /**
    * The version strings to accept, e.g. `specVersionsAcceptedBy('2.14.0')` for the Ignition
-   * inside a given live ISO. Default: every spec we know (Ignition 2.26+).
+   * inside a given live ISO (2.14.0 accepts `3.4.0-experimental`, which newer releases refuse).
+   * Default: what the newest Ignition accepts (`currentSpecVersions`, 2.26.0).
    */
   acceptedVersions?: readonly string[];
 }
@@ -249,7 +250,7 @@ export function validateConfig(
       });
     throw error;
   }
-  const read = readVersion(json, options.acceptedVersions ?? specVersions);
+  const read = readVersion(json, options.acceptedVersions ?? currentSpecVersions);
   if ('code' in read) return failure(read);
   const findings = new FindingCollector();
   const renamed: JsonPath[] = [];

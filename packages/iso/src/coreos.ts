@@ -168,6 +168,11 @@ async function kargsFromJson(image: IsoImage, entry: IsoEntry): Promise<KargsAre
       end: charOption(file.end, DEFAULT_KARGS_END, KARGS_PATH, `files[${index}].end`),
     });
   }
+  // coreos-installer lists the areas by offset, not in kargs.json order: `regions.sort_unstable_by_key(
+  // |r| r.offset)` in KargEmbedAreas::for_iso (coreos/coreos-installer src/live/embed.rs at bee4500),
+  // so the first area (whose kargs a mismatch is measured against) is the lowest. The legacy header
+  // keeps its own order (for_file_via_system_area does not sort).
+  areas.sort((a, b) => a.offset - b.offset);
   return { default: json.default, size, areas, origin: 'kargs.json' };
 }
 

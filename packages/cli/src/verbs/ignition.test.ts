@@ -60,6 +60,17 @@ test('validateForAnOlderIgnitionRelease', async () => {
   const refused = await ignition(['validate', '--ignition-release', '2.14.0', path('v34.ign')]);
   assert.equal(refused.code, 1);
   assert.match(refused.stdout, /unsupported config version/);
+  // 2.14 accepts its experimental spec (v2.14.0 config/v3_4_experimental), current Ignition does not.
+  await writeFile(path('v34x.ign'), '{"ignition":{"version":"3.4.0-experimental"}}');
+  const experimental = await ignition([
+    'validate',
+    '--ignition-release',
+    '2.14.0',
+    path('v34x.ign'),
+  ]);
+  assert.equal(experimental.code, 0, experimental.stdout);
+  assert.match(experimental.stdout, /valid \(spec 3\.4\.0-experimental/);
+  assert.equal((await ignition(['validate', path('v34x.ign')])).code, 1);
 });
 
 test('mergeWritesTheNewerSpecAndRefusesToOverwrite', async () => {

@@ -4,12 +4,14 @@ import validate_v3_0 from './validate-v3_0.js';
 import validate_v3_1 from './validate-v3_1.js';
 import validate_v3_2 from './validate-v3_2.js';
 import validate_v3_3 from './validate-v3_3.js';
+import validate_v3_4_experimental from './validate-v3_4_experimental.js';
 import validate_v3_4 from './validate-v3_4.js';
 import validate_v3_5 from './validate-v3_5.js';
 import fields_v3_0 from './fields-v3_0.ts';
 import fields_v3_1 from './fields-v3_1.ts';
 import fields_v3_2 from './fields-v3_2.ts';
 import fields_v3_3 from './fields-v3_3.ts';
+import fields_v3_4_experimental from './fields-v3_4_experimental.ts';
 import fields_v3_4 from './fields-v3_4.ts';
 import fields_v3_5 from './fields-v3_5.ts';
 
@@ -17,6 +19,7 @@ export type * as V3_0 from './v3_0.types.ts';
 export type * as V3_1 from './v3_1.types.ts';
 export type * as V3_2 from './v3_2.types.ts';
 export type * as V3_3 from './v3_3.types.ts';
+export type * as V3_4_experimental from './v3_4_experimental.types.ts';
 export type * as V3_4 from './v3_4.types.ts';
 export type * as V3_5 from './v3_5.types.ts';
 export type * as V3_6 from './v3_6.types.ts';
@@ -28,6 +31,7 @@ export const shapeValidators: Readonly<Record<string, ValidateFunction>> = {
   '3.1.0': validate_v3_1,
   '3.2.0': validate_v3_2,
   '3.3.0': validate_v3_3,
+  '3.4.0-experimental': validate_v3_4_experimental,
   '3.4.0': validate_v3_4,
   '3.5.0': validate_v3_5,
   '3.6.0': validate_v3_5,
@@ -40,6 +44,7 @@ export const fieldTrees: Readonly<Record<string, FieldTree>> = {
   '3.1.0': fields_v3_1,
   '3.2.0': fields_v3_2,
   '3.3.0': fields_v3_3,
+  '3.4.0-experimental': fields_v3_4_experimental,
   '3.4.0': fields_v3_4,
   '3.5.0': fields_v3_5,
   '3.6.0': fields_v3_5,
