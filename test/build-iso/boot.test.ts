@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import {
@@ -28,7 +28,7 @@ import {
   findDebianKernel,
   markerValues,
 } from '../support/qemu.ts';
-import { requireTool } from '../support/tools.ts';
+import { requireTool, runTool } from '../support/tools.ts';
 import { demoInputs, optionsFor } from './support.ts';
 
 let work: string;
@@ -62,14 +62,34 @@ test('the built ISO boots: the kernel gets the extended initrd, the embedded Ign
   const output = join(work, 'mirror.iso');
   // The busybox binary stands in for the registry program: the boot only checks it arrives.
   const registry = await requireTool('busybox');
+  // This kernel's release is readable and new enough for zstd, but nothing in the ISO shows it
+  // was built with CONFIG_RD_ZSTD (its own initrd is gzip): zstd is refused, before writing.
+  await assert.rejects(
+    buildMirrorIso(
+      optionsFor(inputs, join(work, 'zstd.iso'), {
+        iso: base.path,
+        registryBinary: registry,
+        compress: 'zstd',
+      }),
+    ),
+    (error: Error & { code?: string }) =>
+      error.code === 'CODEC_UNSUPPORTED_BY_KERNEL' &&
+      /CONFIG_RD_ZSTD is not in the image, and the ISO's own initrd \(gzip\) does not show it/.test(
+        error.message,
+      ),
+  );
+  await assert.rejects(stat(join(work, 'zstd.iso')), { code: 'ENOENT' });
   const { report } = await buildMirrorIso(
     optionsFor(inputs, output, {
       iso: base.path,
       registryBinary: registry,
       kargsAppend: ['hostmirror.check=boot'],
-      compress: 'zstd',
     }),
   );
+  // The default: gzip, with the kernel's release read from its boot header.
+  assert.equal(report.overlay.codec, 'gzip');
+  assert.equal(report.overlay.kernelRelease, kernel.release);
+  assert.match(report.overlay.codecReason, /^default: /);
   assert.equal(await sha256File(base.path), before, 'the input ISO is unchanged');
   const sha = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
   const expected = {
@@ -105,7 +125,15 @@ test('the built ISO boots: the kernel gets the extended initrd, the embedded Ign
 test('a live config too large for the embed area boots as /config.ign from the extended initrd, the zeroed ignition.img loaded after it', async () => {
   await requireTool('xorriso');
   const kernel = await findDebianKernel();
-  const initrd = await buildBaseInitrd({ outPath: join(work, 'base-initrd-2.img'), checks });
+  const gzipInitrd = await buildBaseInitrd({ outPath: join(work, 'base-initrd-2.img'), checks });
+  // A zstd base initrd shows the kernel unpacks zstd: then --compress zstd is taken.
+  const initrd = join(work, 'base-initrd-2.zst');
+  const zstd = await runTool(
+    'sh',
+    ['-c', `gzip -dc '${gzipInitrd}' | '${await requireTool('zstd')}' -q -19 -o '${initrd}'`],
+    { timeoutMs: 60_000 },
+  );
+  assert.equal(zstd.exitCode, 0, zstd.stderr.toString());
   const base = await makeCoreosIso({
     output: join(work, 'base-overflow.iso'),
     kernel: kernel.path,
@@ -135,9 +163,12 @@ test('a live config too large for the embed area boots as /config.ign from the e
       iso: base.path,
       registryBinary: await requireTool('busybox'),
       ignition: [big],
+      compress: 'zstd',
     }),
   );
   assert.equal(report.ignition.carrier, 'initrd');
+  assert.equal(report.overlay.codec, 'zstd');
+  assert.match(report.overlay.codecReason, /unpacks the ISO's own zstd initrd segments/);
   const result = await bootIsoCdrom(output, { bios: 'isolinux', memoryMiB: 512 });
   assertCleanBoot(result);
   assert.deepEqual(

@@ -42,7 +42,7 @@ import type { IgnitionConfig } from '@hostmirror/ignition';
 import { mergeConfigs, validateConfig } from '@hostmirror/ignition';
 import {
   buildOverlay,
-  DEFAULT_OVERLAY_CODEC,
+  type InitrdListing,
   readInitrd,
   readInitrdFile,
   type VerifyReport,
@@ -94,6 +94,12 @@ import {
   writePxeArtifacts,
 } from './outputs.ts';
 import {
+  chooseOverlayCodec,
+  KERNEL_VERSION_MAX_BYTES,
+  kernelReleaseOf,
+  kernelVersionOffset,
+} from './overlay-codec.ts';
+import {
   type RegistryVetting,
   targetOsFromVolumeId,
   vetRegistryProgram,
@@ -119,6 +125,8 @@ export interface ConfigsStep {
 export interface IsoStep {
   /** From the kernel's boot header; undefined when the ISO's kernel does not say. */
   kernelArch: string | undefined;
+  /** The kernel's release from its x86 boot header (`kernel_version`); null when it does not say. */
+  kernelRelease: string | null;
   initrd: NonNullable<CoreosIso['metadata']['initrd']>;
 }
 
@@ -300,7 +308,16 @@ export interface BuildReport {
     tlsReproducible: boolean;
   };
   kargs: { appended: string[]; result: string | null };
-  overlay: { codec: Codec; size: number; sha256: string; entries: string[] };
+  overlay: {
+    codec: Codec;
+    /** Why this codec: the default, or what proves the ISO's kernel unpacks it. */
+    codecReason: string;
+    /** The ISO kernel's release from its boot header, or null when the image does not say. */
+    kernelRelease: string | null;
+    size: number;
+    sha256: string;
+    entries: string[];
+  };
   ignition: {
     size: number;
     sha256: string;
@@ -473,12 +490,22 @@ async function inspectIso(iso: CoreosIso, path: string, cluster: ClusterConfig):
         );
   const kernelArch = head === undefined ? undefined : kernelArchitecture(head);
   checkArchitecture(path, kernelArch, cluster.architecture, undefined);
+  const versionAt = head === undefined ? undefined : kernelVersionOffset(head);
+  const kernelRelease =
+    kernel === undefined || versionAt === undefined || versionAt >= kernel.size
+      ? undefined
+      : kernelReleaseOf(
+          await iso.image.source.read(
+            IsoImage.offsetOf(kernel) + versionAt,
+            Math.min(KERNEL_VERSION_MAX_BYTES, kernel.size - versionAt),
+          ),
+        );
   if (iso.metadata.initrd === undefined)
     throw new BuildIsoError(
       'INPUT_MISSING',
       `The ISO ${path} has no images/pxeboot/initrd.img; pass a CoreOS live ISO (not a minimal ISO).`,
     );
-  return { kernelArch, initrd: iso.metadata.initrd };
+  return { kernelArch, kernelRelease: kernelRelease ?? null, initrd: iso.metadata.initrd };
 }
 
 /** Steps 3–4: index the archives, choose the release, prove the mirror serves the cluster. */
@@ -731,14 +758,12 @@ async function buildVerifiedOverlay(
 async function checkBudgets(
   context: BuildContext,
   initrd: NonNullable<CoreosIso['metadata']['initrd']>,
+  baseListing: InitrdListing,
   boot: BootStep,
   overlay: OverlayStep,
   registryDigest: FileDigest | null,
 ): Promise<BudgetReport[]> {
-  const { options, iso, cluster, progress } = context;
-  progress.start('reading the live initrd for the budget');
-  const baseListing = await readInitrd(iso.image.fileChunks(initrd));
-  progress.done();
+  const { options, iso, cluster } = context;
   const role: HostRole = cluster.topology === 'sno' ? 'sno' : 'master';
   const liveFiles = bootFileSet(boot.plan, 'live', boot.assets).files.reduce(
     (sum, file) => sum + Buffer.byteLength(file.contents),
@@ -897,7 +922,6 @@ export async function buildMirrorIso(
   const env = options.env ?? process.env;
   const epoch = sourceDateEpoch(env);
   const overwrite = options.overwrite ?? false;
-  const compress = options.compress ?? DEFAULT_OVERLAY_CODEC;
   const timer = new Timer();
   await refuseExisting(
     [options.output, options.report, options.imageSetConfig, options.manifestsDir],
@@ -915,7 +939,21 @@ export async function buildMirrorIso(
   const workFolder = await createWorkFolder(tmpdir(), 'hostmirror-build-');
   const work = workFolder.path;
   try {
-    const { kernelArch, initrd } = await inspectIso(iso, options.iso, cluster);
+    const { kernelArch, kernelRelease, initrd } = await inspectIso(iso, options.iso, cluster);
+    progress.start('reading the live initrd (its codecs, and its size for the budget)');
+    const baseListing = await readInitrd(iso.image.fileChunks(initrd));
+    progress.done();
+    // Before anything is built or written: the overlay codec the ISO's kernel unpacks.
+    const codec = chooseOverlayCodec(
+      options.compress,
+      {
+        release: kernelRelease,
+        initrdCodecs: baseListing.segments.map((segment) => segment.codec),
+        embedArea: iso.metadata.ignition.length > 0,
+      },
+      options.iso,
+    );
+    const compress = codec.codec;
     const embedded = await embeddedConfig(iso);
     const agent =
       embedded !== undefined && isAgentConfig(embedded)
@@ -951,7 +989,14 @@ export async function buildMirrorIso(
       boot.carrier === 'initrd' ? boot.live.text : undefined,
     );
     timer.lap('overlay');
-    const budgets = await checkBudgets(context, initrd, boot, overlay, inputs.registryDigest);
+    const budgets = await checkBudgets(
+      context,
+      initrd,
+      baseListing,
+      boot,
+      overlay,
+      inputs.registryDigest,
+    );
     timer.lap('budget');
     // Nothing was written before this point.
     const written = await writeTheIso(context, boot.embedArchive, overlay.path);
@@ -1018,6 +1063,8 @@ export async function buildMirrorIso(
       kargs: { appended: written.kargsAppend, result: written.resultKargs },
       overlay: {
         codec: compress,
+        codecReason: codec.reason,
+        kernelRelease,
         size: overlay.digest.size,
         sha256: overlay.digest.sha256,
         entries: overlay.verdict.segments.flatMap((segment) =>

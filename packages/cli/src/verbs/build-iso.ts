@@ -54,7 +54,10 @@ async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOpti
     mirror,
     output: at(requireString(values, 'output')),
     mode: choice<MirrorMode>(values, 'mode', MIRROR_MODES, 'node0'),
-    compress: choice<Codec>(values, 'compress', CODECS, 'zstd'),
+    // Left out: build-iso takes gzip, the codec every kernel unpacks (overlay-codec.ts).
+    ...(values.compress === undefined
+      ? {}
+      : { compress: choice<Codec>(values, 'compress', CODECS, 'gzip') }),
     ignition: stringList(values, 'ignition').map(at),
     kargsAppend: stringList(values, 'kargs-append'),
     ignoreMirrorCheck: flag(values, 'ignore-mirror-check'),
