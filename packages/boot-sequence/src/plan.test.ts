@@ -21,6 +21,8 @@ describe('settings', () => {
   test('errorCodes: each bad setting is refused with its own code', () => {
     assert.equal(codeOf({ mode: 'node0', topology: 'ha' }), 'BOOT_RENDEZVOUS_IP_REQUIRED');
     assert.equal(codeOf({ ...base, rendezvousIP: '192.0.2.300' }), 'BOOT_BAD_ADDRESS');
+    // Node's isIP takes a zone index; new URL() threw a bare 'Invalid URL' on it (issue #20).
+    assert.equal(codeOf({ ...base, rendezvousIP: 'fe80::1%eth0' }), 'BOOT_BAD_ADDRESS');
     assert.equal(codeOf({ ...base, registryName: 'Bad_Name' }), 'BOOT_BAD_NAME');
     assert.equal(codeOf({ ...base, registryName: '10.0.0.1' }), 'BOOT_BAD_NAME');
     assert.equal(codeOf({ ...base, registryPort: 0 }), 'BOOT_BAD_PORT');

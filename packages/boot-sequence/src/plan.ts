@@ -40,6 +40,12 @@ const REPOSITORY_PATH = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)
 export function canonicalAddress(address: string): string {
   const family = isIP(address);
   if (family === 4) return address;
+  // Node's isIP accepts a zone index (`fe80::1%eth0`); a URL, and the hosts, do not.
+  if (family === 6 && address.includes('%'))
+    throw new BootSequenceError(
+      'BOOT_BAD_ADDRESS',
+      `The rendezvous IP '${address}' has a zone index (${address.slice(address.indexOf('%'))}), which names an interface of one host; give node0's address without it, one every host reaches (a global or unique-local IPv6 address, or IPv4).`,
+    );
   if (family === 6) return new URL(`http://[${address}]/`).hostname.slice(1, -1);
   throw new BootSequenceError(
     'BOOT_BAD_ADDRESS',

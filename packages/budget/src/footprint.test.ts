@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import {
+  BudgetInputError,
   measureInitrdFile,
   measureInitrdSource,
   measureInputFiles,
@@ -116,4 +117,31 @@ test('anUnreadableInitrdFailsWithATypedError', async () => {
     assert.equal(error.code, 'UNKNOWN_MAGIC');
     return true;
   });
+});
+
+test('wrongFiles: a missing file, a folder or a non-archive is BAD_INPUT naming it and its role (issue #20)', async () => {
+  const text = join(work, 'notes.txt');
+  await writeFile(text, 'root:x:0:0\n');
+  const cases = [
+    {
+      files: { archives: [join(work, 'missing.cpio')] },
+      says: /The archive .*missing\.cpio cannot be read \(ENOENT\)/,
+    },
+    { files: { archives: [work] }, says: /The archive .* cannot be read \(EISDIR\)/ },
+    {
+      files: { initrd: text },
+      says: /The base initrd .*notes\.txt is not an initrd the kernel unpacks: No archive or compression magic/,
+    },
+    {
+      files: { ignitionArchive: join(work, 'nope.img') },
+      says: /The Ignition archive .*nope\.img cannot be read/,
+    },
+  ];
+  for (const { files, says } of cases)
+    await assert.rejects(measureInputFiles(files), (error: unknown) => {
+      assert.ok(error instanceof BudgetInputError, String(error));
+      assert.equal(error.code, 'BAD_INPUT');
+      assert.match(error.message, says);
+      return true;
+    });
 });

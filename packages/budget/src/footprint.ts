@@ -6,6 +6,7 @@ import { stat } from 'node:fs/promises';
 import { type InitrdListing, readInitrd } from '@hostmirror/initrd';
 import type { BudgetInputs, InitrdFootprint } from './budget.ts';
 import { tmpfsPageBytes } from './constants.ts';
+import { BudgetInputError } from './errors.ts';
 
 /**
  * Symlink targets shorter than this are kept in the inode, longer ones take a page
@@ -79,18 +80,52 @@ export interface InputFiles {
   ignitionArchive?: string | undefined;
 }
 
+/**
+ * Name the file and its role in any failure to read or measure it: a missing file, a folder,
+ * or bytes that are no initrd would otherwise surface as a bare `ENOENT` or a magic-number
+ * complaint that does not say which of several inputs it is about.
+ */
+async function measured<T>(role: string, path: string, measure: () => Promise<T>): Promise<T> {
+  try {
+    return await measure();
+  } catch (error) {
+    const cause = error as NodeJS.ErrnoException;
+    const detail =
+      typeof cause.syscall === 'string'
+        ? `cannot be read (${cause.code ?? cause.message})`
+        : `is not an initrd the kernel unpacks: ${cause.message.replace(/\.$/, '')}`;
+    throw new BudgetInputError(
+      'BAD_INPUT',
+      `The ${role} ${path} ${detail}; give the path of ${role === 'rootfs' ? 'the live rootfs image' : 'a cpio archive (plain or gzip/xz/zstd)'}.`,
+      { path, cause: error },
+    );
+  }
+}
+
 /** Measure every given file; fields for files not given stay undefined. */
 export async function measureInputFiles(files: InputFiles): Promise<MeasuredInputs> {
   const [baseInitrd, rootfs, archives, ignition] = await Promise.all([
-    files.initrd === undefined ? undefined : measureInitrdFile(files.initrd),
-    files.rootfs === undefined ? undefined : measureInitrdFile(files.rootfs),
-    Promise.all((files.archives ?? []).map((archive) => measureInitrdFile(archive))),
-    files.ignitionArchive === undefined ? undefined : stat(files.ignitionArchive),
+    files.initrd === undefined
+      ? undefined
+      : measured('base initrd', files.initrd, () => measureInitrdFile(files.initrd as string)),
+    files.rootfs === undefined
+      ? undefined
+      : measured('rootfs', files.rootfs, () => measureInitrdFile(files.rootfs as string)),
+    Promise.all(
+      (files.archives ?? []).map((archive) =>
+        measured('archive', archive, () => measureInitrdFile(archive)),
+      ),
+    ),
+    files.ignitionArchive === undefined
+      ? undefined
+      : measured('Ignition archive', files.ignitionArchive, () =>
+          stat(files.ignitionArchive as string),
+        ),
   ]);
-  const measured: MeasuredInputs = {};
-  if (baseInitrd !== undefined) measured.baseInitrd = baseInitrd;
-  if (rootfs !== undefined) measured.rootfs = rootfs;
-  if (archives.length > 0) measured.archives = archives;
-  if (ignition !== undefined) measured.ignitionArchiveBytes = ignition.size;
-  return measured;
+  const measuredInputs: MeasuredInputs = {};
+  if (baseInitrd !== undefined) measuredInputs.baseInitrd = baseInitrd;
+  if (rootfs !== undefined) measuredInputs.rootfs = rootfs;
+  if (archives.length > 0) measuredInputs.archives = archives;
+  if (ignition !== undefined) measuredInputs.ignitionArchiveBytes = ignition.size;
+  return measuredInputs;
 }

@@ -7,6 +7,7 @@ export type MirrorFormatErrorCode =
   // tar reader (tar-reader.ts)
   | 'TAR_TRUNCATED'
   | 'TAR_BAD_CHECKSUM'
+  | 'TAR_COMPRESSED'
   | 'TAR_BAD_HEADER'
   | 'TAR_ABSURD_SIZE'
   // tar header encoder (tar-header.ts)

@@ -1,3 +1,4 @@
+import { sniffCodec } from '@hostmirror/codecs';
 import { MirrorFormatError } from './errors.ts';
 
 /**
@@ -209,7 +210,27 @@ function verifyChecksum(block: Buffer, path: string, offset: number): void {
   }
 }
 
+/** What to run to get the tar back from a compressed chunk. */
+const DECOMPRESS = { gzip: 'gzip -dc', xz: 'xz -dc', zstd: 'zstd -dc' } as const;
+
+/**
+ * A compressed chunk fails every header check with noise ("checksum … is not an octal
+ * number"): say what it is instead. oc-mirror writes plain tar chunks (mirror_000001.tar);
+ * one that was gzipped for transfer must be decompressed before it is used.
+ */
+export function refuseCompressed(block: Buffer, path: string, offset: number): void {
+  if (offset !== 0) return;
+  const codec = sniffCodec(block.subarray(0, 8));
+  if (codec !== 'gzip' && codec !== 'xz' && codec !== 'zstd') return;
+  throw new MirrorFormatError(
+    'TAR_COMPRESSED',
+    `${path} is ${codec}-compressed, not a tar archive: oc-mirror writes plain tar chunks. Decompress it first (\`${DECOMPRESS[codec]} ${path} > OUT.tar\`) and give OUT.tar.`,
+    { path, offset },
+  );
+}
+
 export function decodeHeader(block: Buffer, path: string, offset: number): TarHeader {
+  refuseCompressed(block, path, offset);
   verifyChecksum(block, path, offset);
   const magic = block.toString('latin1', field.magic[0], field.magic[1]);
   let name = cString(block, field.name);

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import { TarBuilder, tarHeaderBlock } from '@hostmirror/fixtures';
 import { MirrorFormatError } from './errors.ts';
 import { readTarEntries, type TarEntry } from './tar-reader.ts';
@@ -111,6 +112,22 @@ describe('readTarEntries', () => {
     await tar.file('a', 'x');
     await tar.end({ marker: false });
     assert.equal((await failure(path)).code, 'TAR_TRUNCATED');
+  });
+
+  it('compressedChunk: a gzip/xz/zstd chunk says so and how to decompress it (issue #20)', async () => {
+    const plain = join(work, 'plain.tar');
+    const tar = await TarBuilder.create(plain);
+    await tar.file('a', 'x');
+    await tar.end();
+    const bytes = await readFile(plain);
+    const path = join(work, 'mirror_000001.tar');
+    await writeFile(path, gzipSync(bytes));
+    const error = await failure(path);
+    assert.equal(error.code, 'TAR_COMPRESSED');
+    assert.match(
+      error.message,
+      /mirror_000001\.tar is gzip-compressed, not a tar archive: .*`gzip -dc .*mirror_000001\.tar > OUT\.tar`/,
+    );
   });
 
   it('badChecksum', async () => {

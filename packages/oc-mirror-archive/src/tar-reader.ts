@@ -7,6 +7,7 @@ import {
   kindOf,
   paddedSize,
   parsePaxRecords,
+  refuseCompressed,
   TAR_BLOCK_SIZE,
   type TarEntryKind,
   typeflags,
@@ -193,6 +194,7 @@ export function* readTarEntriesSync(
   let offset = 0;
   for (;;) {
     const block = reader.read(offset, TAR_BLOCK_SIZE);
+    refuseCompressed(block, path, offset); // before "truncated": a small .gz is shorter than a block
     if (block.length < TAR_BLOCK_SIZE) {
       throw new MirrorFormatError(
         'TAR_TRUNCATED',
