@@ -38,10 +38,14 @@ async function treeDigests(folder: string, skip: string[]): Promise<Map<string, 
 }
 
 describe('build-iso --demo', () => {
-  test('reproducible: two builds give byte-identical ISO, PXE files, manifests and ISC', async () => {
+  test('reproducible: two builds with one secret seed file give byte-identical ISO, PXE files, manifests and ISC', async () => {
     const env = { SOURCE_DATE_EPOCH: String(FIXED_EPOCH) };
-    const first = await runDemo({ folder: join(work, 'demo1'), env });
-    const second = await runDemo({ folder: join(work, 'demo2'), env });
+    // The TLS keys come from a secret the user supplies (--tls-seed-file), never from the inputs.
+    const seedFile = join(work, 'tls-seed');
+    await writeFile(seedFile, 'a secret of at least sixteen bytes\n');
+    const extra = { tlsSeedFile: seedFile };
+    const first = await runDemo({ folder: join(work, 'demo1'), env, extra });
+    const second = await runDemo({ folder: join(work, 'demo2'), env, extra });
     const one = await treeDigests(join(work, 'demo1'), ['report.json']);
     const two = await treeDigests(join(work, 'demo2'), ['report.json']);
     assert.ok(one.has('hostmirror-demo.iso') && one.has('pxe/hostmirror-demo-initrd.img'));
@@ -49,6 +53,7 @@ describe('build-iso --demo', () => {
     assert.deepEqual(one, two);
     assert.equal(first.report.outputs.iso?.sha256, second.report.outputs.iso?.sha256);
     assert.equal(first.report.registry.tlsReproducible, true);
+    assert.equal(first.report.tls.source, 'seed-file');
   });
 
   test('the output ISO carries our Ignition, kargs and a kernel-valid extended initrd; the input is unchanged', async () => {

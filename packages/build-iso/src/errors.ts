@@ -21,7 +21,10 @@ export type BuildIsoErrorCode =
   | 'VOLUME_TOO_SMALL'
   | 'AGENT_ISO_INVALID'
   | 'AGENT_RELEASE_NOT_IN_ARCHIVE'
-  | 'INSTALL_CONFIG_MIRROR_INVALID';
+  | 'INSTALL_CONFIG_MIRROR_INVALID'
+  | 'TLS_DIR_INCOMPLETE'
+  | 'CA_MISMATCH'
+  | 'TLS_SEED_WEAK';
 
 /** A typed build error: callers branch on `code`; the message says what, where and the fix. */
 export class BuildIsoError extends HostmirrorError<BuildIsoErrorCode> {

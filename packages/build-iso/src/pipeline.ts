@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -37,7 +37,7 @@ import {
   unpackedTmpfsBytes,
 } from '@hostmirror/budget';
 import type { Codec } from '@hostmirror/codecs';
-import { createMirrorTls, type MirrorRule, renderRegistriesConf } from '@hostmirror/host-config';
+import { type MirrorRule, renderRegistriesConf } from '@hostmirror/host-config';
 import type { IgnitionConfig } from '@hostmirror/ignition';
 import { mergeConfigs, validateConfig } from '@hostmirror/ignition';
 import {
@@ -65,10 +65,12 @@ import {
 } from '@hostmirror/oc-mirror-archive';
 import { checkMirror, type MirrorCheckReport } from '@hostmirror/preflight';
 import {
+  AGENT_EXTRA_MANIFESTS_DIR,
   type AgentRelease,
   agentMirrorFragment,
   agentReleaseImage,
   chooseAgentRelease,
+  ignitionFile,
   isAgentConfig,
   referenceDigest,
   releaseMirrorOf,
@@ -105,6 +107,13 @@ import {
   vetRegistryProgram,
 } from './registry-program.ts';
 import { chooseRelease, RELEASE_OVERRIDE_VARIABLE, type ReleaseChoice } from './release.ts';
+import {
+  chooseMirrorTls,
+  refuseOtherCa,
+  type TlsChoice,
+  type TlsSource,
+  writeTlsDir,
+} from './tls-source.ts';
 import { buildIsoVersion, REPORT_SCHEMA_VERSION } from './version.ts';
 
 /**
@@ -163,8 +172,8 @@ export interface InputsStep {
 export interface BootStep {
   plan: BootPlan;
   assets: BootAssets;
-  /** The TLS seed (reproducible builds), or undefined for random keys. */
-  seed: string | undefined;
+  /** The mirror's CA and server pair, and where they came from (tls-source.ts). */
+  tlsChoice: TlsChoice;
   /** The input ISO's own config (an agent ISO's) with this build's agent changes, if any. */
   base: IgnitionConfig | undefined;
   live: { config: IgnitionConfig; text: string };
@@ -254,8 +263,21 @@ export interface BuildMirrorIsoOptions {
   overwrite?: boolean;
   /** The environment (SOURCE_DATE_EPOCH, the release override); default process.env. */
   env?: NodeJS.ProcessEnv;
-  /** Seed for the TLS keys; default: derived from the inputs when SOURCE_DATE_EPOCH is set, else random. */
+  /**
+   * A secret seed for the TLS keys (the CLI reads it from `--tls-seed-file`): the same seed
+   * and inputs give the same bytes. Default: random keys, even with SOURCE_DATE_EPOCH (a key
+   * derived from the inputs would be anyone's who has them).
+   */
   tlsSeed?: string;
+  /** A file holding that secret seed (at least 16 bytes; `head -c 32 /dev/urandom | base64`). */
+  tlsSeedFile?: string;
+  /**
+   * A folder for the cluster's CA: import `ca.crt` + `ca.key` from it when present (one CA
+   * per cluster across rebuilds), else write the CA this build makes there.
+   */
+  tlsDir?: string;
+  /** Validity of the CA and the registry's certificate, in days (default host-config's, 365). */
+  tlsValidityDays?: number;
 }
 
 export interface FileDigest {
@@ -306,6 +328,14 @@ export interface BuildReport {
     vetting: RegistryVetting | null;
     reason: string | null;
     tlsReproducible: boolean;
+  };
+  /** The mirror's CA: where it came from, its fingerprint, until when it is valid. */
+  tls: {
+    source: TlsSource;
+    caFingerprint: string;
+    notAfter: string;
+    dir: string | null;
+    wroteDir: boolean;
   };
   kargs: { appended: string[]; result: string | null };
   overlay: {
@@ -632,14 +662,28 @@ async function vetRegistry(context: BuildContext, path: string): Promise<Registr
 }
 
 /**
- * The TLS seed: the caller's, else for a reproducible build one derived from the inputs'
- * digests (the ISO by volume id and size: its sha256 comes from the writing pass, later).
+ * The manifests this build is given that may carry an earlier build's CA: the agent ISO's
+ * extra manifests (from openshift-install's openshift/ folder) and what `--manifests-dir`
+ * already holds.
  */
-function tlsSeed(context: BuildContext, digests: readonly FileDigest[]): string | undefined {
-  if (context.options.tlsSeed !== undefined) return context.options.tlsSeed;
-  if (context.epoch === undefined) return undefined;
-  const { iso, installText, agentText } = context;
-  return `hostmirror-build:${digests.map((file) => file.sha256).join(':')}:${iso.metadata.volumeId}:${iso.size}:${sha256Bytes(installText + agentText)}`;
+async function givenManifests(context: BuildContext): Promise<{ where: string; text: string }[]> {
+  const given: { where: string; text: string }[] = [];
+  const embedded = context.embedded;
+  for (const file of embedded?.storage?.files ?? []) {
+    if (embedded === undefined || !file.path.startsWith(`${AGENT_EXTRA_MANIFESTS_DIR}/`)) continue;
+    const bytes = ignitionFile(embedded, file.path);
+    if (bytes !== undefined)
+      given.push({ where: `${file.path} in ${context.options.iso}`, text: bytes.toString('utf8') });
+  }
+  const folder = context.options.manifestsDir;
+  if (folder !== undefined) {
+    const names = await readdir(folder).catch(() => [] as string[]);
+    for (const name of names.filter((entry) => /\.ya?ml$/.test(entry)).sort()) {
+      const text = await readFile(join(folder, name), 'utf8').catch(() => undefined);
+      if (text !== undefined) given.push({ where: join(folder, name), text });
+    }
+  }
+  return given;
 }
 
 /** Step 6: the boot plan, its assets (TLS, configs, manifest) and the live Ignition. */
@@ -656,17 +700,22 @@ async function composeBoot(
     release: { repository: mirror.release.repository, digest: mirror.release.digest },
     ...(options.volumeLabel === undefined ? {} : { volumeLabel: options.volumeLabel }),
   });
-  const seed = tlsSeed(context, [
-    ...inputs.archives,
-    ...(inputs.registryDigest === null ? [] : [inputs.registryDigest]),
-    ...inputs.extraDigests,
-  ]);
-  const tls = createMirrorTls({
+  const tlsChoice = await chooseMirrorTls({
     hosts: [plan.settings.registryName, cluster.rendezvousIP],
-    ...(seed === undefined ? {} : { seed }),
+    ...(options.tlsDir === undefined ? {} : { tlsDir: options.tlsDir }),
+    ...(options.tlsSeed === undefined ? {} : { seed: options.tlsSeed }),
+    ...(options.tlsSeedFile === undefined ? {} : { seedFile: options.tlsSeedFile }),
+    ...(options.tlsValidityDays === undefined ? {} : { validityDays: options.tlsValidityDays }),
     // Passed explicitly: the options' env, not process.env, carries SOURCE_DATE_EPOCH.
     ...(epoch === undefined ? {} : { notBefore: new Date(epoch * 1000) }),
   });
+  refuseOtherCa(await givenManifests(context), tlsChoice);
+  const { tls } = tlsChoice;
+  const daysLeft = Math.floor((tls.notAfter.getTime() - Date.now()) / 86_400_000);
+  if (daysLeft < 30)
+    context.warnings.push(
+      `The mirror's certificates ${daysLeft < 0 ? 'expired' : 'expire'} on ${tls.notAfter.toISOString()} (${daysLeft} days from now; they start at SOURCE_DATE_EPOCH or now): hosts will refuse the registry${daysLeft < 0 ? '' : ' from then on'}. Build with a later SOURCE_DATE_EPOCH or a longer --tls-validity-days.`,
+    );
   const assets: BootAssets = {
     archives: inputs.archives.map((file) => ({ name: basename(file.path), sha256: file.sha256 })),
     registriesConf: mirror.registriesConf,
@@ -713,7 +762,7 @@ async function composeBoot(
     embedArchive = Buffer.alloc(0);
     carrier = 'initrd';
   }
-  return { plan, assets, seed, base, live, embedArchive, carrier, manifests, agentChanges };
+  return { plan, assets, tlsChoice, base, live, embedArchive, carrier, manifests, agentChanges };
 }
 
 /** Step 7: the initrd overlay, written to the work folder and verified with the kernel's rules. */
@@ -1002,6 +1051,7 @@ export async function buildMirrorIso(
     const written = await writeTheIso(context, boot.embedArchive, overlay.path);
     timer.lap('write iso');
     const companions = await writeCompanions(context, mirror, boot, overlay, written.resultKargs);
+    await writeTlsDir(boot.tlsChoice);
     timer.lap('companions');
     const report: BuildReport = {
       tool: 'hostmirror build-iso',
@@ -1058,7 +1108,14 @@ export async function buildMirrorIso(
           inputs.registryDigest === null
             ? 'no registry program was given or found; the hosts cannot serve the mirror'
             : null,
-        tlsReproducible: boot.seed !== undefined,
+        tlsReproducible: boot.tlsChoice.source !== 'generated-random',
+      },
+      tls: {
+        source: boot.tlsChoice.source,
+        caFingerprint: boot.tlsChoice.tls.caFingerprint,
+        notAfter: boot.tlsChoice.tls.notAfter.toISOString(),
+        dir: boot.tlsChoice.dir,
+        wroteDir: boot.tlsChoice.writesDir,
       },
       kargs: { appended: written.kargsAppend, result: written.resultKargs },
       overlay: {

@@ -58,8 +58,10 @@ export {
 } from './registry-config.ts';
 export { renderStorageConf, STORAGE_CONF_PATH, type StorageConfOptions } from './storage-conf.ts';
 export {
+  certificateFingerprint,
   createMirrorTls,
   DEFAULT_VALIDITY_DAYS,
+  type MirrorCa,
   type MirrorTls,
   type MirrorTlsOptions,
   RSA_KEY_BITS,

@@ -1,4 +1,13 @@
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  X509Certificate,
+} from 'node:crypto';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { MirrorFormatError } from '@hostmirror/oc-mirror-archive';
@@ -13,6 +22,13 @@ import { seededRsaKey } from './seeded-rsa.ts';
  * bytes: keys from `seededRsaKey` (a seeded HMAC-SHA256 stream, native primality tests),
  * serials from a seeded SHA-256 stream. Without a seed the keys come from Node's native
  * generator. node-forge only encodes and signs the certificates.
+ *
+ * The CA vouches for the mirror only: a critical X.509 name-constraints extension (RFC 5280
+ * §4.2.1.10) permits exactly the mirror's DNS names and addresses (the hosts given, plus
+ * `localhost` and 127.0.0.1), so a certificate it signed for any other name is refused by
+ * OpenSSL and by Go's crypto/x509 (containers/image, CRI-O), even where the CA sits in the
+ * system trust store. An existing CA can be given instead (`ca`, a build's `--tls-dir`):
+ * it must carry name constraints that permit every name the server certificate needs.
  */
 
 export const RSA_KEY_BITS = 2048;
@@ -24,19 +40,37 @@ function loadForge(): typeof Forge {
   return forgeModule;
 }
 const rsaPublicExponent = 0x10001;
-/** Ten years: the mirror lives as long as the cluster's first install media. */
-export const DEFAULT_VALIDITY_DAYS = 3650;
+/**
+ * One year: long enough to install and run until a permanent registry takes over, short
+ * enough that a leaked key stops mattering. Give more (build-iso `--tls-validity-days`) for a
+ * cluster that keeps pulling from the hosts' mirror longer; the mirror is not trusted after.
+ */
+export const DEFAULT_VALIDITY_DAYS = 365;
 /** Names always in the server certificate, so node0 can reach itself (docs/design.md#mirror-mode modes). */
 const ALWAYS_TRUSTED_NAMES = ['localhost', '127.0.0.1'] as const;
 /** Serial numbers: 16 random bytes, positive (RFC 5280 §4.1.2.2 allows up to 20 octets). */
 const serialBytes = 16;
 const msPerDay = 86_400_000;
 
+/** An existing CA: its certificate and private key (PEM). */
+export interface MirrorCa {
+  certificatePem: string;
+  keyPem: string;
+}
+
 export interface MirrorTlsOptions {
   /** DNS names and IP addresses the mirror is reached by (node0's IP, its name…). */
   hosts: string[];
-  /** Make the same bytes every time for the same options (tests, reproducible builds). */
+  /**
+   * A secret: the same secret and options give the same bytes (reproducible builds). Never
+   * derive it from public inputs: whoever has the seed has the CA's private key.
+   */
   seed?: string;
+  /**
+   * Sign with this CA instead of making one. Without a seed the server key is derived from
+   * the CA's private key (a secret), so the same CA and options give the same bytes.
+   */
+  ca?: MirrorCa;
   /** Start of validity; default SOURCE_DATE_EPOCH when set, else now. */
   notBefore?: Date;
   validityDays?: number;
@@ -51,6 +85,15 @@ export interface MirrorTls {
   serverKeyPem: string;
   /** The SANs of the server certificate, DNS names then IP addresses. */
   subjectAltNames: string[];
+  /** The CA certificate's SHA-256 fingerprint, as `openssl x509 -fingerprint -sha256` prints it. */
+  caFingerprint: string;
+  /** When the server certificate (and so the mirror's TLS) stops being valid. */
+  notAfter: Date;
+}
+
+/** A certificate's SHA-256 fingerprint (`AB:CD:…`, as OpenSSL and Node print it). */
+export function certificateFingerprint(pem: string): string {
+  return new X509Certificate(pem).fingerprint256;
 }
 
 /** A deterministic byte stream (SHA-256 in counter mode over the seed) for serial numbers. */
@@ -76,13 +119,17 @@ interface KeyPair {
 }
 
 function keyPair(seed: string | undefined, purpose: string): KeyPair {
-  const privateKey =
+  return keyPairOf(
     seed === undefined
       ? generateKeyPairSync('rsa', {
           modulusLength: RSA_KEY_BITS,
           publicExponent: rsaPublicExponent,
         }).privateKey
-      : seededRsaKey(seed, purpose);
+      : seededRsaKey(seed, purpose),
+  );
+}
+
+function keyPairOf(privateKey: KeyObject): KeyPair {
   const forgeKey = loadForge().pki.privateKeyFromPem(
     privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
   );
@@ -150,8 +197,152 @@ function certificate(
   return cert;
 }
 
+/** `a.b.c.d` or an IPv6 address as bytes, the form of an iPAddress GeneralName. */
+function ipBytes(ip: string): Buffer {
+  // forge's own parser (its typings omit it), the one that encodes the SAN's iPAddress.
+  const util = loadForge().util as unknown as { bytesFromIP(ip: string): string | null };
+  return Buffer.from(util.bytesFromIP(ip) ?? '', 'binary');
+}
+
+/**
+ * The critical nameConstraints extension permitting exactly these DNS names and single
+ * addresses (RFC 5280 §4.2.1.10: a dNSName subtree permits the name and names below it; an
+ * iPAddress subtree is address + mask, here all ones).
+ */
+function nameConstraintsExtension(dns: string[], ips: string[]) {
+  const { asn1 } = loadForge();
+  const subtree = (tag: number, bytes: string) =>
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+      asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, false, bytes),
+    ]);
+  const permitted = [
+    ...dns.map((name) => subtree(2, name)),
+    ...ips.map((ip) => {
+      const address = ipBytes(ip);
+      return subtree(
+        7,
+        Buffer.concat([address, Buffer.alloc(address.length, 0xff)]).toString('binary'),
+      );
+    }),
+  ];
+  return {
+    id: '2.5.29.30',
+    critical: true,
+    value: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+      asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, permitted),
+    ]),
+  };
+}
+
+interface ParsedSubtree {
+  type: number;
+  value: string;
+}
+
+function permits(subtrees: ParsedSubtree[], dns: string[], ips: string[]): string[] {
+  const refused: string[] = [];
+  for (const name of dns) {
+    const ok = subtrees.some(
+      (tree) =>
+        tree.type === 2 &&
+        (name === tree.value.toLowerCase() || name.endsWith(`.${tree.value.toLowerCase()}`)),
+    );
+    if (!ok) refused.push(name);
+  }
+  for (const ip of ips) {
+    const address = ipBytes(ip);
+    const ok = subtrees.some((tree) => {
+      if (tree.type !== 7) return false;
+      const bytes = Buffer.from(tree.value, 'binary');
+      if (bytes.length !== address.length * 2) return false;
+      return address.every(
+        (byte, index) =>
+          (byte & (bytes[address.length + index] ?? 0)) ===
+          ((bytes[index] ?? 0) & (bytes[address.length + index] ?? 0)),
+      );
+    });
+    if (!ok) refused.push(ip);
+  }
+  return refused;
+}
+
+/**
+ * Check an existing CA before signing with it: the key is the certificate's, the certificate
+ * is a CA, valid at `at`, and its critical name constraints permit every name the server
+ * certificate needs (else it would vouch for more than the mirror, or clients would refuse
+ * the server certificate). Throws `TLS_CA_INVALID` / `TLS_CA_MISMATCH` with the fix.
+ */
+function importCa(ca: MirrorCa, dns: string[], ips: string[], at: Date): Forge.pki.Certificate {
+  const forge = loadForge();
+  const fix =
+    'give the ca.crt and ca.key a hostmirror build wrote (build-iso --tls-dir), or an empty --tls-dir for a new CA';
+  let certificate: Forge.pki.Certificate;
+  let x509: X509Certificate;
+  let key: KeyObject;
+  try {
+    x509 = new X509Certificate(ca.certificatePem);
+    certificate = forge.pki.certificateFromPem(ca.certificatePem);
+    key = createPrivateKey(ca.keyPem);
+  } catch (error) {
+    throw new MirrorFormatError(
+      'TLS_CA_INVALID',
+      `The CA certificate or key cannot be read (${(error as Error).message}); ${fix}.`,
+      { fix },
+    );
+  }
+  const spki = (object: KeyObject) =>
+    createHash('sha256')
+      .update(object.export({ type: 'spki', format: 'der' }))
+      .digest('hex')
+      .replace(/(..)(?!$)/g, '$1:')
+      .toUpperCase();
+  const certificateKey = spki(x509.publicKey);
+  const keyKey = spki(createPublicKey(key));
+  if (certificateKey !== keyKey)
+    throw new MirrorFormatError(
+      'TLS_CA_MISMATCH',
+      `The CA key is not the CA certificate's: the certificate's public key has SHA-256 fingerprint ${certificateKey}, the key's ${keyKey}; ${fix}.`,
+      { value: keyKey, fix },
+    );
+  if (!x509.ca)
+    throw new MirrorFormatError(
+      'TLS_CA_INVALID',
+      `The certificate ${x509.fingerprint256} (${x509.subject.replaceAll('\n', ', ')}) is not a CA (basicConstraints CA:false); ${fix}.`,
+      { value: x509.fingerprint256, fix },
+    );
+  if (new Date(x509.validTo) <= at || new Date(x509.validFrom) > at)
+    throw new MirrorFormatError(
+      'TLS_CA_INVALID',
+      `The CA ${x509.fingerprint256} is valid from ${x509.validFrom} to ${x509.validTo}, not at ${at.toISOString()}; ${fix}.`,
+      { value: x509.fingerprint256, fix },
+    );
+  const constraints = certificate.getExtension('nameConstraints') as {
+    critical?: boolean;
+    permittedSubtrees?: ParsedSubtree[];
+  } | null;
+  if (!constraints?.critical || (constraints.permittedSubtrees ?? []).length === 0)
+    throw new MirrorFormatError(
+      'TLS_CA_INVALID',
+      `The CA ${x509.fingerprint256} has no critical name constraints, so it would vouch for any name wherever it is trusted; ${fix}.`,
+      { value: x509.fingerprint256, fix },
+    );
+  const refused = permits(constraints.permittedSubtrees ?? [], dns, ips);
+  if (refused.length > 0)
+    throw new MirrorFormatError(
+      'TLS_CA_INVALID',
+      `The CA ${x509.fingerprint256}'s name constraints do not permit ${refused.join(', ')}, which the mirror's certificate needs; ${fix}.`,
+      { value: refused.join(', '), fix },
+    );
+  return certificate;
+}
+
+/** The server key's seed when an existing CA signs: a secret derived from the CA's private key. */
+function seedFromCaKey(keyPem: string): string {
+  const der = createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'der' });
+  return createHmac('sha256', der).update('hostmirror server key v1').digest('hex');
+}
+
 export function createMirrorTls(options: MirrorTlsOptions): MirrorTls {
-  const { seed } = options;
   const forge = loadForge();
   const days = options.validityDays ?? DEFAULT_VALIDITY_DAYS;
   if (!Number.isInteger(days) || days < 1)
@@ -163,21 +354,44 @@ export function createMirrorTls(options: MirrorTlsOptions): MirrorTls {
   const organization = options.organization ?? 'hostmirror';
   const { dns, ips } = altNames(options.hosts);
 
-  const caKeys = keyPair(seed, 'ca-key');
-  const caSubject = [
-    { name: 'organizationName', value: organization },
-    { name: 'commonName', value: `${organization} mirror CA` },
-  ];
-  const ca = certificate(caSubject, caKeys.forge.publicKey, serial(seed, 'ca'), notBefore, days);
-  ca.setIssuer(caSubject);
-  ca.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true, pathLenConstraint: 0 },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  ca.sign(caKeys.forge.privateKey, forge.md.sha256.create());
+  let ca: Forge.pki.Certificate;
+  let caKeyPem: string;
+  let caPrivateKey: Forge.pki.rsa.PrivateKey;
+  let seed = options.seed;
+  if (options.ca !== undefined) {
+    ca = importCa(options.ca, dns, ips, notBefore);
+    const imported = keyPairOf(createPrivateKey(options.ca.keyPem));
+    caKeyPem = imported.pem;
+    caPrivateKey = imported.forge.privateKey;
+    seed ??= seedFromCaKey(options.ca.keyPem);
+  } else {
+    const caKeys = keyPair(seed, 'ca-key');
+    const caSubject = [
+      { name: 'organizationName', value: organization },
+      { name: 'commonName', value: `${organization} mirror CA` },
+    ];
+    ca = certificate(caSubject, caKeys.forge.publicKey, serial(seed, 'ca'), notBefore, days);
+    ca.setIssuer(caSubject);
+    ca.setExtensions([
+      { name: 'basicConstraints', cA: true, critical: true, pathLenConstraint: 0 },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+      nameConstraintsExtension(dns, ips),
+      { name: 'subjectKeyIdentifier' },
+    ]);
+    ca.sign(caKeys.forge.privateKey, forge.md.sha256.create());
+    caKeyPem = caKeys.pem;
+    caPrivateKey = caKeys.forge.privateKey;
+    // As for an imported CA: the server key follows from the CA key, so a later build that
+    // imports this CA (build-iso --tls-dir) makes the same server certificate.
+    seed ??= seedFromCaKey(caKeyPem);
+  }
 
   const serverKeys = keyPair(seed, 'server-key');
+  // Never valid past the CA: clients would refuse the chain from then on anyway.
+  const serverDays = Math.min(
+    days,
+    Math.floor((ca.validity.notAfter.getTime() - notBefore.getTime()) / msPerDay),
+  );
   const server = certificate(
     [
       { name: 'organizationName', value: organization },
@@ -186,9 +400,9 @@ export function createMirrorTls(options: MirrorTlsOptions): MirrorTls {
     serverKeys.forge.publicKey,
     serial(seed, 'server'),
     notBefore,
-    days,
+    serverDays,
   );
-  server.setIssuer(caSubject);
+  server.setIssuer(ca.subject.attributes);
   server.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
@@ -203,13 +417,17 @@ export function createMirrorTls(options: MirrorTlsOptions): MirrorTls {
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
   ]);
-  server.sign(caKeys.forge.privateKey, forge.md.sha256.create());
+  server.sign(caPrivateKey, forge.md.sha256.create());
 
+  const caCertificatePem =
+    options.ca === undefined ? forge.pki.certificateToPem(ca) : options.ca.certificatePem;
   return {
-    caCertificatePem: forge.pki.certificateToPem(ca),
-    caKeyPem: caKeys.pem,
+    caCertificatePem,
+    caKeyPem,
     serverCertificatePem: forge.pki.certificateToPem(server),
     serverKeyPem: serverKeys.pem,
     subjectAltNames: [...dns, ...ips],
+    caFingerprint: certificateFingerprint(caCertificatePem),
+    notAfter: server.validity.notAfter,
   };
 }

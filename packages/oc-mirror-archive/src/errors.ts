@@ -34,6 +34,8 @@ export type MirrorFormatErrorCode =
   | 'REGISTRIES_CONF_INVALID'
   | 'REGISTRIES_CONF_CONFLICT'
   | 'BAD_TLS_OPTIONS'
+  | 'TLS_CA_INVALID'
+  | 'TLS_CA_MISMATCH'
   | 'BAD_REGISTRY_OPTIONS';
 
 /**

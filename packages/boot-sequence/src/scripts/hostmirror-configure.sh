@@ -1,8 +1,17 @@
 #!/bin/bash
 # hostmirror step "configure": point this host at the mirror. Installs the registries.conf
-# drop-in staged at build time, the CA for containers (certs.d) and for the system trust
-# store, and the /etc/hosts alias of the registry name: 127.0.0.1 on a host that serves,
-# the rendezvous IP (node0) on the others. Every write replaces the previous one.
+# drop-in staged at build time, the CA for containers (certs.d/<name:port>/ca.crt), and the
+# /etc/hosts alias of the registry name: 127.0.0.1 on a host that serves, the rendezvous IP
+# (node0) on the others. Every write replaces the previous one.
+#
+# The system trust store gets the CA on the live ISO only: there assisted-service runs
+# `oc adm release extract` in a container that trusts the host's extracted bundle
+# (openshift/assisted-service internal/common MirrorRegistriesCertificatePath =
+# /etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem; openshift/installer
+# pkg/asset/agent/image/ignition.go defineCABundleMount). On the installed system CRI-O,
+# podman and the MCO pull through containers/image, which reads certs.d, so the CA stays out
+# of its system store. Either way the CA carries critical name constraints: it can vouch for
+# the mirror's names and addresses only.
 set -euo pipefail
 # shellcheck source=hostmirror-lib.sh
 . "$(dirname "$0")/hostmirror-lib.sh"
@@ -37,10 +46,12 @@ main() {
   endpoint=$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT
   hm_install_file "$(hm_path "$HM_STAGED_REGISTRIES_CONF")" "$(hm_path "$DROP_IN")" 0644
   hm_install_file "$(hm_path "$HM_CA")" "$(hm_path "$CERTS_D/$endpoint/ca.crt")" 0644
-  hm_install_file "$(hm_path "$HM_CA")" "$(hm_path "$ANCHORS/hostmirror-ca.crt")" 0644
-  # Word splitting is wanted: the setting is a command with its arguments.
-  # shellcheck disable=SC2086
-  $HOSTMIRROR_UPDATE_CA_TRUST || hm_die "'$HOSTMIRROR_UPDATE_CA_TRUST' failed; the mirror's CA is not trusted."
+  if [ "$HOSTMIRROR_PHASE" = live ]; then
+    hm_install_file "$(hm_path "$HM_CA")" "$(hm_path "$ANCHORS/hostmirror-ca.crt")" 0644
+    # Word splitting is wanted: the setting is a command with its arguments.
+    # shellcheck disable=SC2086
+    $HOSTMIRROR_UPDATE_CA_TRUST || hm_die "'$HOSTMIRROR_UPDATE_CA_TRUST' failed; the mirror's CA is not trusted."
+  fi
   write_hosts_alias "$address"
   hm_log "containers pull through $endpoint ($HOSTMIRROR_REGISTRY_NAME is $address)"
 }

@@ -3,7 +3,6 @@
  * `buildMirrorIso` (or the private @hostmirror/fixtures' `runDemo` for `--demo -o DIR`); prints the budget table, the boot
  * diagram and where the outputs went, or only the report with `--json`.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MIRROR_MODES, type MirrorMode } from '@hostmirror/boot-sequence';
 import { parseSize } from '@hostmirror/budget';
@@ -30,7 +29,8 @@ const usage = [
   '                     [--ignition EXTRA.ign]... [--kargs-append K]... [--compress gzip|xz|zstd|none]',
   '                     [--pxe-dir DIR [--pxe-base-url URL]] [--manifests-dir DIR] [--image-set-config F]',
   '                     [--report F.json] [--ram SIZE] [--reserve-live-pulls] [--ignore-mirror-check]',
-  '                     [--volume-label data] [--tls-seed-file F] [-f] [--json]',
+  '                     [--volume-label data] [--tls-dir DIR] [--tls-seed-file F] [--tls-validity-days N]',
+  '                     [-f] [--json]',
   '       hostmirror build-iso --demo -o OUT-DIR [--registry-binary PATH] [-f] [--json]',
 ].join('\n');
 
@@ -78,9 +78,17 @@ async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOpti
   };
   for (const [key, value] of Object.entries(extras))
     if (value !== undefined) (options as unknown as Record<string, unknown>)[key] = value;
-  // A secret seed for the TLS keys of a reproducible build, from a file (never on the command line).
+  // The cluster's CA folder; a secret seed for the TLS keys, from a file (never on the command line).
+  const tlsDir = optional('tls-dir');
+  if (tlsDir !== undefined) options.tlsDir = tlsDir;
   const seedFile = optional('tls-seed-file');
-  if (seedFile !== undefined) options.tlsSeed = (await readFile(seedFile, 'utf8')).trim();
+  if (seedFile !== undefined) options.tlsSeedFile = seedFile;
+  const validity = optionalString(values, 'tls-validity-days');
+  if (validity !== undefined) {
+    if (!/^[1-9]\d*$/.test(validity))
+      throw new UsageError(`--tls-validity-days ${validity} is not a whole number of days.`);
+    options.tlsValidityDays = Number(validity);
+  }
   if (options.pxeBaseUrl !== undefined && options.pxeDir === undefined)
     throw new UsageError('--pxe-base-url needs --pxe-dir.');
   return options;
@@ -156,6 +164,8 @@ export const command: Command = {
     'reserve-live-pulls': { type: 'boolean' },
     'ignore-mirror-check': { type: 'boolean' },
     'tls-seed-file': { type: 'string' },
+    'tls-dir': { type: 'string' },
+    'tls-validity-days': { type: 'string' },
     'volume-label': { type: 'string' },
     force: { type: 'boolean', short: 'f' },
   },
