@@ -15,6 +15,7 @@ import {
   type CodecBackend,
   CodecError,
   crc32,
+  crc32Table,
   createCompressor,
   createDecompressor,
   parseGzipHeader,
@@ -149,6 +150,17 @@ describe('codecs', () => {
 
   it('crc32MatchesKnownValue', () => {
     assert.equal(crc32(Buffer.from('123456789')), 0xcbf43926);
+    assert.equal(crc32Table(Buffer.from('123456789')), 0xcbf43926);
+  });
+
+  it('crc32RunsOnAndAgreesWithTheTable', () => {
+    const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, index) => (index * 31) & 0xff));
+    const whole = crc32Table(bytes);
+    assert.equal(crc32(bytes), whole);
+    // A running CRC over pieces is the CRC of the whole, in both versions.
+    const cut = 12_345;
+    assert.equal(crc32(bytes.subarray(cut), crc32(bytes.subarray(0, cut))), whole);
+    assert.equal(crc32Table(bytes.subarray(cut), crc32Table(bytes.subarray(0, cut))), whole);
   });
 
   it('missingBackendNamesWhatToInstall', async () => {

@@ -21,7 +21,7 @@ export {
 } from './backends.ts';
 export { CommandTransform, commandAvailable } from './command-transform.ts';
 export * from './constants.ts';
-export { crc32 } from './crc32.ts';
+export { crc32, crc32Table } from './crc32.ts';
 export { CodecError, type CodecErrorCode } from './errors.ts';
 export {
   type GzipHeader,

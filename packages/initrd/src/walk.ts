@@ -386,7 +386,7 @@ class Walker {
     let length = 0;
     const tapped = async function* (): AsyncGenerator<Uint8Array> {
       for await (const chunk of decoder as AsyncIterable<Buffer>) {
-        crc = fastCrc32(chunk, crc);
+        crc = crc32(chunk, crc);
         length += chunk.length;
         yield chunk;
       }
@@ -487,13 +487,6 @@ class Walker {
     }
     await this.decode(zstdFrameBytes(this.outer), await createDecompressor('zstd'), segment);
   }
-}
-
-/** zlib.crc32 where Node has it (20.15+), else the table version. */
-const nativeCrc32 = (zlib as unknown as { crc32?: (data: Uint8Array, value?: number) => number })
-  .crc32;
-function fastCrc32(chunk: Uint8Array, previous: number): number {
-  return nativeCrc32 ? nativeCrc32(chunk, previous) : crc32(chunk, previous);
 }
 
 const GZIP_FEED_CHUNK = 256 * 1024;

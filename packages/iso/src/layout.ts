@@ -7,7 +7,7 @@
  * descriptors, path tables, directories, boot catalog, GPT copies): an Ignition or kargs area
  * that overlaps one is refused (`UNSAFE_AREA`) instead of written over it.
  */
-import { crc32 } from 'node:zlib';
+import { crc32 } from '@hostmirror/codecs';
 import { IsoError } from './errors.ts';
 import type { IsoEntry, IsoImage } from './image.ts';
 import { FIRST_DESCRIPTOR_SECTOR, SECTOR_SIZE } from './iso9660.ts';

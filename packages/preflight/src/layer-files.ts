@@ -1,5 +1,6 @@
-import { pipeline, Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { pipeline, type Readable } from 'node:stream';
+import { CodecError, createDecompressor, sniffCodec } from '@hostmirror/codecs';
+import { ByteReader } from '@hostmirror/cpio-stream';
 import {
   decodeHeader,
   isZeroBlock,
@@ -17,10 +18,6 @@ import { MirrorCheckError } from './errors.ts';
  * as soon as every wanted file has been seen.
  */
 
-/** gzip member magic (RFC 1952 §2.3.1). */
-const GZIP_MAGIC = [0x1f, 0x8b] as const;
-/** zstd frame magic (RFC 8878 §3.1.1), little-endian 0xFD2FB528. */
-const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd] as const;
 /** A wanted file larger than this is not one of the small JSON files we read: refuse it. */
 const MAX_WANTED_FILE_BYTES = 64 * 1024 * 1024;
 
@@ -29,103 +26,56 @@ function normaliseLayerPath(name: string): string {
   return name.replace(/^(\.\/|\/)+/, '');
 }
 
-/** Reads exact byte counts from an async stream of chunks. */
-class ChunkReader {
-  readonly #chunks: AsyncIterator<Buffer>;
-  #buffer: Buffer = Buffer.alloc(0);
-  #done = false;
-  position = 0;
-
-  constructor(source: AsyncIterable<Buffer>) {
-    this.#chunks = source[Symbol.asyncIterator]();
-  }
-
-  /** Gather chunks until `bytes` are buffered, joining them once (no quadratic copying). */
-  async #fill(bytes: number): Promise<void> {
-    if (this.#buffer.length >= bytes || this.#done) return;
-    const parts = [this.#buffer];
-    let length = this.#buffer.length;
-    while (length < bytes) {
-      const next = await this.#chunks.next();
-      if (next.done === true) {
-        this.#done = true;
-        break;
-      }
-      parts.push(next.value);
-      length += next.value.length;
-    }
-    this.#buffer = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, length);
-  }
-
-  /** Exactly `bytes` bytes, or fewer at the end of the stream. */
-  async read(bytes: number): Promise<Buffer> {
-    await this.#fill(bytes);
-    const out = this.#buffer.subarray(0, bytes);
-    this.#buffer = this.#buffer.subarray(out.length);
-    this.position += out.length;
-    return out;
-  }
-
-  /** Skip `bytes` bytes without keeping them; returns how many were skipped. */
-  async skip(bytes: number): Promise<number> {
-    let left = bytes;
-    while (left > 0) {
-      if (this.#buffer.length === 0) {
-        if (this.#done) break;
-        const next = await this.#chunks.next();
-        if (next.done === true) {
-          this.#done = true;
-          break;
-        }
-        this.#buffer = next.value;
-      }
-      const taken = Math.min(left, this.#buffer.length);
-      this.#buffer = this.#buffer.subarray(taken);
-      left -= taken;
-      this.position += taken;
-    }
-    return bytes - left;
-  }
+/** A view of bytes the reader returned, as the Buffer the tar header codec takes (no copy). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
-function startsWith(bytes: Buffer, magic: readonly number[]): boolean {
-  return magic.every((byte, index) => bytes[index] === byte);
-}
-
-/** Decompress by magic number: gzip (node:zlib) or plain tar. */
-async function* decompressed(layer: Readable, label: string): AsyncGenerator<Buffer> {
-  const iterator = layer[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const first = await iterator.next();
-  if (first.done === true) return;
-  const head: Buffer = first.value;
-  async function* rest(): AsyncGenerator<Buffer> {
-    yield head;
-    for (;;) {
-      const next = await iterator.next();
-      if (next.done === true) return;
-      yield next.value;
-    }
-  }
-  if (startsWith(head, ZSTD_MAGIC))
-    throw new MirrorCheckError(
-      'LAYER_UNREADABLE',
-      `${label} is zstd-compressed; hostmirror reads gzip and uncompressed layers only (OpenShift release layers are gzip).`,
-      { subject: label },
-    );
-  if (!startsWith(head, GZIP_MAGIC)) {
-    yield* rest();
+/**
+ * The layer's tar stream: decompressed by what its first bytes are (`@hostmirror/codecs`'
+ * `sniffCodec`: gzip, the usual OCI layer; zstd and xz too), or as it is (an uncompressed tar).
+ */
+async function* decompressed(layer: Readable, label: string): AsyncGenerator<Uint8Array> {
+  const reader = new ByteReader(layer as AsyncIterable<Uint8Array>);
+  const codec = sniffCodec(await reader.peek(8));
+  if (codec === 'unknown' || codec === 'none') {
+    for (
+      let chunk = await reader.readChunk(1 << 20);
+      chunk !== null;
+      chunk = await reader.readChunk(1 << 20)
+    )
+      yield chunk;
     return;
   }
-  const source = Readable.from(rest(), { objectMode: false });
-  const gunzip = createGunzip();
-  pipeline(source, gunzip, () => {
-    // Errors reach the consumer through the gunzip iterator; pipeline destroys both streams.
+  let decompressor: Awaited<ReturnType<typeof createDecompressor>>;
+  try {
+    decompressor = await createDecompressor(codec);
+  } catch (error) {
+    if (!(error instanceof CodecError)) throw error;
+    throw new MirrorCheckError(
+      'LAYER_UNREADABLE',
+      `${label} is ${codec}-compressed: ${error.message}`,
+      {
+        subject: label,
+        cause: error,
+      },
+    );
+  }
+  async function* compressed(): AsyncGenerator<Uint8Array> {
+    for (
+      let chunk = await reader.readChunk(1 << 20);
+      chunk !== null;
+      chunk = await reader.readChunk(1 << 20)
+    )
+      yield chunk;
+  }
+  pipeline(compressed(), decompressor, () => {
+    // Errors reach the consumer through the decompressor's iterator; pipeline destroys both.
   });
   try {
-    for await (const chunk of gunzip) yield chunk as Buffer;
+    for await (const chunk of decompressor) yield chunk as Uint8Array;
   } finally {
-    gunzip.destroy();
-    source.destroy();
+    decompressor.destroy();
     layer.destroy();
   }
 }
@@ -179,12 +129,12 @@ async function collectFiles(
 ): Promise<Map<string, Buffer>> {
   const found = new Map<string, Buffer>();
   let total = 0;
-  const reader = new ChunkReader(decompressed(layer, label));
+  const reader = new ByteReader(decompressed(layer, label));
   const pending: PendingNames = { pax: undefined, longName: undefined };
   try {
     while (!collector.done(found)) {
-      const offset = reader.position;
-      const block = await reader.read(TAR_BLOCK_SIZE);
+      const offset = reader.offset;
+      const block = asBuffer(await reader.read(TAR_BLOCK_SIZE));
       if (block.length === 0 || isZeroBlock(block)) break;
       if (block.length < TAR_BLOCK_SIZE) throw truncated(label, offset);
       const header = decodeHeader(block, label, offset);
@@ -213,11 +163,11 @@ async function collectFiles(
             { subject: label },
           );
         const data = await reader.read(size);
-        if (data.length < size) throw truncated(label, reader.position);
+        if (data.length < size) throw truncated(label, reader.offset);
         found.set(path, Buffer.from(data));
         await reader.skip(paddedSize(size) - size);
       } else if ((await reader.skip(paddedSize(size))) < paddedSize(size)) {
-        throw truncated(label, reader.position);
+        throw truncated(label, reader.offset);
       }
     }
   } catch (error) {
@@ -236,7 +186,7 @@ async function collectFiles(
 
 /** Consume a PAX (`x`) or GNU long-name (`L`) header; returns 'special' when it was one. */
 async function takeSpecialHeader(
-  reader: ChunkReader,
+  reader: ByteReader,
   typeflag: string,
   size: number,
   pending: PendingNames,
@@ -245,9 +195,9 @@ async function takeSpecialHeader(
   const isPax = typeflag === typeflags.paxNext;
   const isSkipped = typeflag === typeflags.paxGlobal || typeflag === typeflags.gnuLongLink;
   if (!isPax && !isSkipped && typeflag !== typeflags.gnuLongName) return 'entry';
-  if (size > MAX_WANTED_FILE_BYTES) throw truncated(label, reader.position);
-  const offset = reader.position;
-  const data = await reader.read(size);
+  if (size > MAX_WANTED_FILE_BYTES) throw truncated(label, reader.offset);
+  const offset = reader.offset;
+  const data = asBuffer(await reader.read(size));
   if (data.length < size) throw truncated(label, offset);
   await reader.skip(paddedSize(size) - size);
   if (isPax) pending.pax = parsePaxRecords(data, { path: label, offset });

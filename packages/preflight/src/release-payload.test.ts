@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
@@ -71,6 +72,23 @@ describe('readFilesFromLayer', () => {
     );
     assert.equal(files.get(IMAGE_REFERENCES_PATH)?.toString(), '{"kind":"ImageStream"}');
     assert.equal(files.get(RELEASE_METADATA_PATH)?.toString(), '{"version":"4.14.3"}');
+  });
+
+  test('readsZstdAndXzLayersThroughCodecs', async () => {
+    // OCI allows zstd layers (application/vnd.oci.image.layer.v1.tar+zstd); the zstd(1) and
+    // xz(1) commands make them, @hostmirror/codecs reads them.
+    for (const [command, args] of [
+      ['zstd', ['-q', '-c']],
+      ['xz', ['-q', '-c', '--check=crc32']],
+    ] as const) {
+      const compressed = execFileSync(command, args, { input: layer });
+      const files = await readFilesFromLayer(
+        chunked(compressed, 53),
+        [RELEASE_METADATA_PATH],
+        command,
+      );
+      assert.equal(files.get(RELEASE_METADATA_PATH)?.toString(), '{"version":"4.14.3"}', command);
+    }
   });
 
   test('readsUncompressedLayers', async () => {
