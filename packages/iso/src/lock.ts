@@ -5,11 +5,12 @@
  * `flock(1)` as its fd 3 (`flock --exclusive 3`): flock(2) locks the *open file description*,
  * which our process shares with the child, so the lock stays ours after the child exits and
  * the kernel drops it when we close the descriptor or die (even by SIGKILL: no stale lock, no
- * pid guessing). This is how shell scripts lock (`exec 9<file; flock 9`), see flock(1):
- * https://github.com/util-linux/util-linux/blob/v2.38.1/sys-utils/flock.c (it calls flock(2) on
- * the numeric fd it is given). Limits: advisory (only editors that lock are excluded; a `cp`
- * over the ISO is not); needs `/usr/bin/flock` (util-linux, Essential on Debian);
- * on NFS the kernel emulates flock with byte-range locks (Linux ≥ 2.6.12).
+ * pid guessing). This is how shell scripts lock (`exec 9<file; flock 9`): flock(1) of
+ * util-linux 2.38.1, third form `flock [options] number` ("uses an open file by its file
+ * descriptor number"), and flock(2) ("Locks created by flock() are associated with an open file description").
+ * Limits: advisory (only editors that lock are excluded; a `cp` over the ISO is not); needs
+ * `/usr/bin/flock` (util-linux, Essential on Debian); on NFS the kernel emulates flock with
+ * byte-range locks (Linux ≥ 2.6.12).
  *
  * Who holds the lock is written beside the ISO (`ISO.hostmirror-lock`: pid, command, since)
  * after it is taken, so a refused editor can name the holder; the kernel lock is the truth,
