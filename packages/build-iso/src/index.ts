@@ -42,12 +42,14 @@ export {
   type ManifestFile,
   mirrorSetManifests,
 } from './manifests.ts';
+export { DEFAULT_KERNEL_CODEC } from './overlay-codec.ts';
 export {
   type BuildMirrorIsoOptions,
   type BuildProgress,
   type BuildReport,
   type BuildResult,
   buildMirrorIso,
+  DEFAULT_MODE,
   type FileDigest,
   sourceDateEpoch,
 } from './pipeline.ts';

@@ -213,7 +213,7 @@ export interface BuildProgress {
 const KERNEL_HEAD_BYTES = 4096;
 
 /** The mirror mode when none is given (docs/design.md#mirror-mode: node0 serves, the others pull from it). */
-const DEFAULT_MODE: MirrorMode = 'node0';
+export const DEFAULT_MODE: MirrorMode = 'node0';
 
 const silentProgress: BuildProgress = { start() {}, advance() {}, done() {} };
 

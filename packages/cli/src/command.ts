@@ -10,7 +10,40 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+/**
+ * One option, declared once: how it parses (`type`, `short`, `multiple`, as node:util
+ * parseArgs takes them) and how `--help` explains it. `src/help.test.ts` fails, naming the
+ * verb and the option, when an option has no `description`.
+ */
+export interface OptionDeclaration {
+  type: 'string' | 'boolean';
+  short?: string;
+  multiple?: boolean;
+  /** One sentence for `--help`: what the option does (required; see src/help.test.ts). */
+  description?: string;
+  /** The value's name in `--help` (`PATH`, `SIZE`, `HOST:PORT`); default `VALUE`. */
+  value?: string;
+  /** The default, as `--help` shows it (when leaving the option out means a value). */
+  default?: string;
+  /** The values it takes, when they are a fixed list (the same constant the verb checks). */
+  choices?: readonly string[];
+  /** Environment variables that set or change it. */
+  env?: readonly string[];
+}
+
+export type OptionSpec = Record<string, OptionDeclaration>;
+
+/** The parsing part of the declarations, as node:util parseArgs takes it. */
+export function parseArgsOptions(spec: OptionSpec): NonNullable<ParseArgsConfig['options']> {
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const [name, { type, short, multiple }] of Object.entries(spec))
+    options[name] = {
+      type,
+      ...(short === undefined ? {} : { short }),
+      ...(multiple === undefined ? {} : { multiple }),
+    };
+  return options;
+}
 export type ParsedValues = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 export interface CommandContext {
@@ -33,6 +66,10 @@ export interface Command {
   summary: string;
   usage: string;
   options: OptionSpec;
+  /** Environment variables the verb reads, with what they do (shown by `--help`). */
+  environment?: Record<string, string>;
+  /** Lines shown after the options by `--help`: examples, how this relates to other tools. */
+  notes?: readonly string[];
   /** Allowed number of positionals: [min, max] (max Infinity for lists). */
   positionals: [number, number];
   run(context: CommandContext): Promise<number | undefined> | number | undefined;
@@ -85,6 +122,10 @@ export function choice<T extends string>(
 
 /** The options every verb has. */
 export const commonOptions: OptionSpec = {
-  help: { type: 'boolean', short: 'h' },
-  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h', description: 'show this help and exit' },
+  json: {
+    type: 'boolean',
+    description:
+      'print the result as one JSON object (starting with tool, toolVersion, schemaVersion) instead of text',
+  },
 };

@@ -4,20 +4,18 @@ import {
   type Command,
   type CommandContext,
   commonOptions,
+  parseArgsOptions,
   UsageError,
 } from './command.ts';
+import { topHelp, verbHelp } from './help.ts';
 import { createProgress } from './progress.ts';
 import { verbGroups } from './verbs.ts';
 import { withToolFields } from './version.ts';
 
 export const exitCodes = { ok: 0, userError: 1, usage: 2 } as const;
 
-function topUsage(): string {
-  const lines = ['usage: hostmirror <verb> [options]', '', 'verbs:'];
-  for (const [name, group] of Object.entries(verbGroups))
-    lines.push(`  ${name.padEnd(18)} ${group.summary}`);
-  lines.push('', 'Run `hostmirror <verb> --help` for the options of one verb.');
-  return lines.join('\n');
+function topUsage(workflows = false): string {
+  return topHelp(verbGroups, { workflows }).trimEnd();
 }
 
 function groupUsage(groupName: string, commands: Record<string, Command>): string {
@@ -48,7 +46,8 @@ async function resolveCommand(
     groupName === '-h' ||
     groupName === 'help'
   ) {
-    (groupName === undefined ? io.stderr : io.stdout).write(`${topUsage()}\n`);
+    if (groupName === undefined) io.stderr.write(`${topUsage()}\n`);
+    else io.stdout.write(`${topUsage(true)}\n`);
     return groupName === undefined ? exitCodes.usage : exitCodes.ok;
   }
   const group = verbGroups[groupName];
@@ -77,7 +76,7 @@ async function resolveCommand(
 function parseCommandArgs(command: Command, rest: string[]) {
   const { values, positionals } = parseArgs({
     args: rest,
-    options: { ...commonOptions, ...command.options },
+    options: parseArgsOptions({ ...commonOptions, ...command.options }),
     allowPositionals: true,
     strict: true,
   });
@@ -97,7 +96,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return exitCodes.usage;
   }
   if (parsed.values.help === true) {
-    io.stdout.write(`usage: ${command.usage}\n\n${command.summary}\n`);
+    io.stdout.write(verbHelp(command));
     return exitCodes.ok;
   }
   const [min, max] = command.positionals;

@@ -98,18 +98,66 @@ const command: Command = {
     'RAM, initramfs/live tmpfs and embed-area budget of the live host; fails with what to change',
   usage,
   options: {
-    ram: { type: 'string' },
-    role: { type: 'string' },
-    boot: { type: 'string' },
-    fromram: { type: 'boolean' },
-    initrd: { type: 'string' },
-    rootfs: { type: 'string' },
-    archive: { type: 'string', multiple: true },
-    'live-copy': { type: 'string', multiple: true },
-    node0: { type: 'boolean' },
-    'pull-reserve': { type: 'string' },
-    'ignition-archive': { type: 'string' },
-    'embed-area': { type: 'string' },
+    ram: { type: 'string', description: 'RAM of the host (e.g. 16GiB)', value: 'SIZE' },
+    role: {
+      type: 'string',
+      description:
+        "the host's role: its minimum RAM comes from the agent flow's hardware requirements",
+      value: 'ROLE',
+      default: 'master',
+      choices: hostRoles,
+    },
+    boot: {
+      type: 'string',
+      description: 'how the live system boots: from the ISO or by PXE (the rootfs is then in RAM)',
+      value: 'KIND',
+      default: 'iso',
+      choices: bootKinds,
+    },
+    fromram: {
+      type: 'boolean',
+      description: 'the ISO boot copies the rootfs into RAM (coreos.liveiso.fromram)',
+    },
+    initrd: {
+      type: 'string',
+      description: 'the base initrd, measured (compressed and unpacked size)',
+      value: 'BASE',
+    },
+    rootfs: { type: 'string', description: 'the live rootfs image, measured', value: 'ROOTFS' },
+    archive: {
+      type: 'string',
+      multiple: true,
+      description:
+        'an archive appended to the initrd, measured (unpacked into the initramfs tmpfs)',
+      value: 'A',
+    },
+    'live-copy': {
+      type: 'string',
+      multiple: true,
+      description: 'a copy the live system makes into RAM, with an optional label',
+      value: '[LABEL=]SIZE',
+    },
+    node0: {
+      type: 'boolean',
+      description:
+        "reserve node0's live pull RAM (the same as --pull-reserve with node0's reserve)",
+    },
+    'pull-reserve': {
+      type: 'string',
+      description: 'RAM reserved for images pulled by the live system',
+      value: 'SIZE',
+      default: '0',
+    },
+    'ignition-archive': {
+      type: 'string',
+      description: 'the Ignition archive to embed, measured against the embed area',
+      value: 'F',
+    },
+    'embed-area': {
+      type: 'string',
+      description: "the size of the ISO's Ignition embed area",
+      value: 'SIZE',
+    },
   },
   positionals: [0, 0],
   run,

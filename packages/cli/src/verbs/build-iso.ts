@@ -10,8 +10,12 @@ import {
   type BuildMirrorIsoOptions,
   type BuildResult,
   buildMirrorIso,
+  DEFAULT_KERNEL_CODEC,
+  DEFAULT_MODE,
+  RELEASE_OVERRIDE_VARIABLE,
 } from '@hostmirror/build-iso';
 import { CODECS, type Codec } from '@hostmirror/codecs';
+import { DEFAULT_VALIDITY_DAYS } from '@hostmirror/host-config';
 import {
   type Command,
   type CommandContext,
@@ -53,11 +57,11 @@ async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOpti
     agentConfig: at(requireString(values, 'agent-config')),
     mirror,
     output: at(requireString(values, 'output')),
-    mode: choice<MirrorMode>(values, 'mode', MIRROR_MODES, 'node0'),
+    mode: choice<MirrorMode>(values, 'mode', MIRROR_MODES, DEFAULT_MODE),
     // Left out: build-iso takes gzip, the codec every kernel unpacks (overlay-codec.ts).
     ...(values.compress === undefined
       ? {}
-      : { compress: choice<Codec>(values, 'compress', CODECS, 'gzip') }),
+      : { compress: choice<Codec>(values, 'compress', CODECS, DEFAULT_KERNEL_CODEC) }),
     ignition: stringList(values, 'ignition').map(at),
     kargsAppend: stringList(values, 'kargs-append'),
     ignoreMirrorCheck: flag(values, 'ignore-mirror-check'),
@@ -143,32 +147,163 @@ export const command: Command = {
     'build a mirror-mode ISO from a CoreOS live ISO, install-config/agent-config and oc-mirror archives (--demo: on generated inputs)',
   usage,
   options: {
-    demo: { type: 'boolean' },
-    iso: { type: 'string' },
-    'install-config': { type: 'string' },
-    'agent-config': { type: 'string' },
-    mirror: { type: 'string', multiple: true },
-    output: { type: 'string', short: 'o' },
-    'registry-binary': { type: 'string' },
-    mode: { type: 'string' },
-    'release-image': { type: 'string' },
-    ignition: { type: 'string', multiple: true },
-    'kargs-append': { type: 'string', multiple: true },
-    compress: { type: 'string' },
-    'pxe-dir': { type: 'string' },
-    'pxe-base-url': { type: 'string' },
-    'manifests-dir': { type: 'string' },
-    'image-set-config': { type: 'string' },
-    report: { type: 'string' },
-    ram: { type: 'string' },
-    'reserve-live-pulls': { type: 'boolean' },
-    'ignore-mirror-check': { type: 'boolean' },
-    'tls-seed-file': { type: 'string' },
-    'tls-dir': { type: 'string' },
-    'tls-validity-days': { type: 'string' },
-    'volume-label': { type: 'string' },
-    force: { type: 'boolean', short: 'f' },
+    demo: {
+      type: 'boolean',
+      description:
+        'build on generated inputs (a CoreOS-layout ISO, a tiny v2 archive, SNO configs) into the folder -o; only in a clone of the repository',
+    },
+    iso: {
+      type: 'string',
+      description:
+        'the CoreOS live ISO to start from: a plain one or the agent ISO of `openshift-install agent create image` (only read)',
+      value: 'BASE.iso',
+    },
+    'install-config': {
+      type: 'string',
+      description: "the cluster's install-config.yaml, read as openshift-install reads it",
+      value: 'PATH',
+    },
+    'agent-config': {
+      type: 'string',
+      description: "the cluster's agent-config.yaml (rendezvousIP, hosts)",
+      value: 'PATH',
+    },
+    mirror: {
+      type: 'string',
+      multiple: true,
+      description:
+        "oc-mirror's archive: its folder or its mirror_00000N.tar chunks (v2; a v1 archive is refused)",
+      value: 'PATH',
+    },
+    output: {
+      type: 'string',
+      short: 'o',
+      description: 'the ISO to write (whole or not at all; refused if it exists, unless -f)',
+      value: 'OUT.iso',
+    },
+    'registry-binary': {
+      type: 'string',
+      description:
+        "the registry program the hosts run to serve the mirror (ELF, static or glibc the ISO's OS ships); without it the ISO cannot serve",
+      value: 'PATH',
+    },
+    mode: {
+      type: 'string',
+      description:
+        'who serves the mirror: node0 (the rendezvous host, from its volume), every-node (each host, from its own volume), preload (each host loads the images, nobody serves)',
+      value: 'MODE',
+      default: DEFAULT_MODE,
+      choices: MIRROR_MODES,
+    },
+    'release-image': {
+      type: 'string',
+      description:
+        "the release the cluster installs, by tag or digest; must be in the archive (default: the one release in the archive, or the agent ISO's)",
+      value: 'PULLSPEC',
+      env: [RELEASE_OVERRIDE_VARIABLE],
+    },
+    ignition: {
+      type: 'string',
+      multiple: true,
+      description: 'another Ignition config to merge into the live config (after ours)',
+      value: 'EXTRA.ign',
+    },
+    'kargs-append': {
+      type: 'string',
+      multiple: true,
+      description: 'a kernel argument to append to the live kargs',
+      value: 'KARG',
+    },
+    compress: {
+      type: 'string',
+      description:
+        "codec of the initrd overlay with the registry program; xz or zstd only when the ISO's kernel provably unpacks it (else refused)",
+      value: 'CODEC',
+      default: DEFAULT_KERNEL_CODEC,
+      choices: CODECS,
+    },
+    'pxe-dir': {
+      type: 'string',
+      description:
+        'also write the PXE files (<stem>-vmlinuz, -initrd.img, -rootfs.img) here; created if missing (its parent must exist)',
+      value: 'DIR',
+    },
+    'pxe-base-url': {
+      type: 'string',
+      description:
+        'absolute URL the PXE files will be served from: also writes <stem>.ipxe (needs --pxe-dir)',
+      value: 'URL',
+    },
+    'manifests-dir': {
+      type: 'string',
+      description:
+        "write the cluster manifests for openshift-install's openshift/ folder here (MachineConfigs, IDMS/ITMS, release signatures); created if missing",
+      value: 'DIR',
+    },
+    'image-set-config': {
+      type: 'string',
+      description:
+        'write the ImageSetConfiguration that mirrors this release again (oc-mirror --v2)',
+      value: 'PATH',
+    },
+    report: {
+      type: 'string',
+      description:
+        'write the JSON report (what was read, decided and written; schema @hostmirror/build-iso/report.schema.json); also written, with ok: false and the error, when the build fails',
+      value: 'F.json',
+    },
+    ram: {
+      type: 'string',
+      description: 'RAM of the smallest host, for the budget (e.g. 16GiB)',
+      value: 'SIZE',
+      default: 'the agent minimum for the role',
+    },
+    'reserve-live-pulls': {
+      type: 'boolean',
+      description: 'reserve RAM on node0 for images pulled while the live system runs',
+    },
+    'ignore-mirror-check': {
+      type: 'boolean',
+      description:
+        'build even when the mirror check finds images the archive does not serve (the report says overridden)',
+    },
+    'tls-seed-file': {
+      type: 'string',
+      description:
+        "a file with a secret seed (at least 16 bytes) for the registry's TLS keys: the same seed and inputs give the same bytes (never on the command line)",
+      value: 'PATH',
+      default: 'random keys',
+    },
+    'tls-dir': {
+      type: 'string',
+      description:
+        "the cluster's CA folder: its ca.crt + ca.key are used when present (one CA across rebuilds), else this build's CA is written there",
+      value: 'DIR',
+    },
+    'tls-validity-days': {
+      type: 'string',
+      description: 'validity of the CA and the registry certificate, in days',
+      value: 'N',
+      default: String(DEFAULT_VALIDITY_DAYS),
+    },
+    'volume-label': {
+      type: 'string',
+      description: 'label of the mirror volume the hosts serve from (GPT partition and ext4)',
+      value: 'LABEL',
+      default: DEFAULT_VOLUME_LABEL,
+    },
+    force: { type: 'boolean', short: 'f', description: 'replace existing outputs' },
   },
+  environment: {
+    SOURCE_DATE_EPOCH:
+      'seconds since 1970: the file times in the overlay and the ISO, so the same inputs (and --tls-seed-file) give the same bytes (reproducible-builds.org)',
+    [RELEASE_OVERRIDE_VARIABLE]:
+      'the release the cluster installs, as openshift-install reads it (--release-image wins)',
+  },
+  notes: [
+    'Nothing is written before every check has passed (configs, archive, mirror check, registry program, budget); each output is written whole or not at all, and the input ISO is only read.',
+    'Example: hostmirror build-iso --iso agent.x86_64.iso --install-config install-config.yaml --agent-config agent-config.yaml --mirror oc-mirror-out -o agent-mirror.iso --report report.json',
+  ],
   positionals: [0, 0],
   async run(context) {
     const { values, io } = context;

@@ -26,9 +26,18 @@ import {
 } from '../command.ts';
 
 const outputOptions = {
-  output: { type: 'string', short: 'o' },
-  force: { type: 'boolean', short: 'f' },
-  pretty: { type: 'boolean' },
+  output: {
+    type: 'string',
+    short: 'o',
+    description: 'the file to write, or - for stdout',
+    value: 'OUT.ign',
+    default: '-',
+  },
+  force: { type: 'boolean', short: 'f', description: 'replace an existing output' },
+  pretty: {
+    type: 'boolean',
+    description: 'indent the JSON written to a file (stdout is always indented)',
+  },
 } as const;
 
 /** `--ignition-release 2.14.0` → the spec versions that release accepts. */
@@ -54,7 +63,14 @@ const validate: Command = {
   summary:
     "check a config with Ignition's rules and messages (exit 1 when Ignition would refuse it)",
   usage: 'hostmirror ignition validate CONFIG.ign [--strict] [--ignition-release 2.14.0] [--json]',
-  options: { strict: { type: 'boolean' }, 'ignition-release': { type: 'string' } },
+  options: {
+    strict: { type: 'boolean', description: 'unknown keys are errors, not warnings' },
+    'ignition-release': {
+      type: 'string',
+      description: 'check against the spec versions this Ignition release accepts',
+      value: 'RELEASE',
+    },
+  },
   positionals: [1, 1],
   async run(context) {
     const [path = ''] = context.positionals;
@@ -85,7 +101,10 @@ const merge: Command = {
     'merge child configs into a parent as Ignition does (each child overrides what came before)',
   usage:
     'hostmirror ignition merge PARENT.ign CHILD.ign... [-o OUT.ign] [-f] [--to VERSION] [--pretty]',
-  options: { ...outputOptions, to: { type: 'string' } },
+  options: {
+    ...outputOptions,
+    to: { type: 'string', description: 'the spec version to write', value: 'VERSION' },
+  },
   positionals: [2, Number.POSITIVE_INFINITY],
   async run(context) {
     const configs = await Promise.all(context.positionals.map((path) => loadConfigFile(path)));
@@ -111,7 +130,10 @@ const translate: Command = {
   summary:
     'translate a config to another spec (upward as Ignition does; downward only when nothing is lost)',
   usage: 'hostmirror ignition translate CONFIG.ign --to VERSION [-o OUT.ign] [-f] [--pretty]',
-  options: { ...outputOptions, to: { type: 'string' } },
+  options: {
+    ...outputOptions,
+    to: { type: 'string', description: 'the spec version to write', value: 'VERSION' },
+  },
   positionals: [1, 1],
   async run(context) {
     const to = requireSpecVersion(requireString(context.values, 'to'));

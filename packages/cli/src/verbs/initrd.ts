@@ -8,6 +8,7 @@ import type { NewcEntryInfo } from '@hostmirror/cpio-stream';
 import {
   appendArchive,
   buildOverlayFile,
+  DEFAULT_OVERLAY_CODEC,
   type InitrdFault,
   type InitrdSegment,
   verifyInitrd,
@@ -24,8 +25,13 @@ import {
 } from '../command.ts';
 
 const outputOptions = {
-  output: { type: 'string', short: 'o' },
-  force: { type: 'boolean', short: 'f' },
+  output: {
+    type: 'string',
+    short: 'o',
+    description: 'the file to write (whole or not at all)',
+    value: 'OUT',
+  },
+  force: { type: 'boolean', short: 'f', description: 'replace an existing output' },
 } as const;
 
 function positional(context: CommandContext, index: number): string {
@@ -98,7 +104,25 @@ const build: Command = {
   summary: 'Compose an overlay archive from a YAML spec (files, directories, symlinks).',
   usage:
     'hostmirror initrd build SPEC.yaml -o OUT [--compress gzip|xz|zstd|none] [--level N] [-f] [--json]',
-  options: { ...outputOptions, compress: { type: 'string' }, level: { type: 'string' } },
+  options: {
+    ...outputOptions,
+    compress: {
+      type: 'string',
+      description: 'the codec of the archive (the kernel that unpacks it must have it)',
+      value: 'CODEC',
+      default: DEFAULT_OVERLAY_CODEC,
+      choices: CODECS,
+    },
+    level: {
+      type: 'string',
+      description: 'compression level: gzip 1-9 (6), xz 0-9 (6), zstd 1-22 (3)',
+      value: 'N',
+    },
+  },
+  environment: {
+    SOURCE_DATE_EPOCH:
+      'the mtime of entries whose spec gives none (default 0), for the same bytes every run',
+  },
   positionals: [1, 1],
   async run(context) {
     const out = outputPath(context);
@@ -106,7 +130,7 @@ const build: Command = {
       overwrite: flag(context.values, 'force'),
     };
     if (context.values.compress !== undefined)
-      options.compress = choice(context.values, 'compress', CODECS, 'zstd');
+      options.compress = choice(context.values, 'compress', CODECS, DEFAULT_OVERLAY_CODEC);
     const level = optionalString(context.values, 'level');
     if (level !== undefined) {
       if (!/^\d+$/.test(level))
@@ -142,7 +166,10 @@ const append: Command = {
   name: 'append',
   summary: 'Append an archive to an initrd: original bytes, zeros to a multiple of 4, the archive.',
   usage: 'hostmirror initrd append BASE --archive A -o OUT [-f] [--json]',
-  options: { ...outputOptions, archive: { type: 'string' } },
+  options: {
+    ...outputOptions,
+    archive: { type: 'string', description: 'the archive to append', value: 'A' },
+  },
   positionals: [1, 1],
   async run(context) {
     const archive = resolve(context.io.cwd, requireString(context.values, 'archive'));

@@ -15,11 +15,30 @@ export const command: Command = {
   usage:
     'hostmirror install-config ARCHIVE... -i install-config.yaml -o OUT.yaml [--host HOST:PORT] [--ca CA.pem] [-f] [--json]',
   options: {
-    input: { type: 'string', short: 'i' },
-    output: { type: 'string', short: 'o' },
-    host: { type: 'string' },
-    ca: { type: 'string' },
-    force: { type: 'boolean', short: 'f' },
+    input: {
+      type: 'string',
+      short: 'i',
+      description: 'the install-config.yaml to start from (never written)',
+      value: 'install-config.yaml',
+    },
+    output: {
+      type: 'string',
+      short: 'o',
+      description: 'where to write the result (refused if it exists, unless -f)',
+      value: 'OUT.yaml',
+    },
+    host: {
+      type: 'string',
+      description: "the hosts' registry",
+      value: 'HOST:PORT',
+      default: 'registry.hostmirror.internal:5000',
+    },
+    ca: {
+      type: 'string',
+      description: "the CA of that registry, added to additionalTrustBundle (the build's ca.crt)",
+      value: 'CA.pem',
+    },
+    force: { type: 'boolean', short: 'f', description: 'replace an existing output' },
   },
   positionals: [1, Number.POSITIVE_INFINITY],
   async run(context) {

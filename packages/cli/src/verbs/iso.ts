@@ -31,10 +31,23 @@ import {
 } from '../command.ts';
 
 const outputOptions = {
-  output: { type: 'string', short: 'o' },
-  'in-place': { type: 'boolean' },
-  'lock-wait': { type: 'string' },
-  force: { type: 'boolean', short: 'f' },
+  output: {
+    type: 'string',
+    short: 'o',
+    description: 'write the edited ISO to OUT, or to stdout with - (refused on a terminal)',
+    value: 'OUT',
+  },
+  'in-place': {
+    type: 'boolean',
+    description: 'edit the ISO itself (locked, journaled: an interrupted edit is rolled back)',
+  },
+  'lock-wait': {
+    type: 'string',
+    description: 'seconds to wait for another editor of the same ISO (0: refuse at once)',
+    value: 'SECONDS',
+    default: String(DEFAULT_LOCK_WAIT_SECONDS),
+  },
+  force: { type: 'boolean', short: 'f', description: 'replace existing outputs' },
 } as const;
 const outputUsage = '(-o OUT | -o - | --in-place [--lock-wait SECONDS]) [-f]';
 
@@ -202,7 +215,7 @@ const repair: Command = {
   name: 'repair',
   summary: 'Roll back an in-place edit that was interrupted (its journal), then check the ISO',
   usage: 'hostmirror iso repair ISO [--lock-wait SECONDS]',
-  options: { 'lock-wait': { type: 'string' } },
+  options: { 'lock-wait': outputOptions['lock-wait'] },
   positionals: [1, 1],
   run: async (context) => {
     const path = resolve(context.io.cwd, context.positionals[0] as string);
@@ -232,10 +245,30 @@ const embed: Command = {
   summary: 'Embed an Ignition config (and append kargs) into the ISO',
   usage: `hostmirror iso embed ISO --ignition F [--kargs-append K]... [--kargs-delete K]... [--kargs-replace K=OLD=NEW]... ${outputUsage}`,
   options: {
-    ignition: { type: 'string', short: 'i' },
-    'kargs-append': { type: 'string', multiple: true },
-    'kargs-delete': { type: 'string', multiple: true },
-    'kargs-replace': { type: 'string', multiple: true },
+    ignition: {
+      type: 'string',
+      short: 'i',
+      description: 'the Ignition config to embed',
+      value: 'CONFIG.ign',
+    },
+    'kargs-append': {
+      type: 'string',
+      multiple: true,
+      description: 'a kernel argument to append',
+      value: 'KARG',
+    },
+    'kargs-delete': {
+      type: 'string',
+      multiple: true,
+      description: 'a kernel argument to delete',
+      value: 'KARG',
+    },
+    'kargs-replace': {
+      type: 'string',
+      multiple: true,
+      description: "replace a kernel argument's value",
+      value: 'KARG=OLD=NEW',
+    },
     ...outputOptions,
   },
   positionals: [1, 1],
@@ -304,7 +337,15 @@ const appendInitrd: Command = {
   name: 'append-initrd',
   summary: 'Append archives to images/pxeboot/initrd.img inside the ISO, without a rebuild',
   usage: `hostmirror iso append-initrd ISO --archive A [--archive A]... ${outputUsage}`,
-  options: { archive: { type: 'string', multiple: true }, ...outputOptions },
+  options: {
+    archive: {
+      type: 'string',
+      multiple: true,
+      description: 'an archive to append to images/pxeboot/initrd.img',
+      value: 'A',
+    },
+    ...outputOptions,
+  },
   positionals: [1, 1],
   run: (context) =>
     withIso(
@@ -351,12 +392,35 @@ const pxe: Command = {
   usage:
     'hostmirror iso pxe ISO --output-dir DIR [--archive A]... [--kargs-append K]... [--base-url URL] [--prefix P] [-f]',
   options: {
-    'output-dir': { type: 'string' },
-    archive: { type: 'string', multiple: true },
-    'kargs-append': { type: 'string', multiple: true },
-    'base-url': { type: 'string' },
-    prefix: { type: 'string' },
-    force: { type: 'boolean', short: 'f' },
+    'output-dir': {
+      type: 'string',
+      description: 'the folder to write the PXE files into',
+      value: 'DIR',
+    },
+    archive: {
+      type: 'string',
+      multiple: true,
+      description: 'an archive to append to the initrd',
+      value: 'A',
+    },
+    'kargs-append': {
+      type: 'string',
+      multiple: true,
+      description: 'a kernel argument to append',
+      value: 'KARG',
+    },
+    'base-url': {
+      type: 'string',
+      description: 'absolute URL the files will be served from: also writes an iPXE script',
+      value: 'URL',
+    },
+    prefix: {
+      type: 'string',
+      description: 'the file name prefix of the PXE files',
+      value: 'P',
+      default: 'hostmirror',
+    },
+    force: { type: 'boolean', short: 'f', description: 'replace existing outputs' },
   },
   positionals: [1, 1],
   run: (context) =>
@@ -387,11 +451,29 @@ const kargs: Command = {
   summary: 'Show the live kernel arguments, or append/delete/replace/reset them',
   usage: `hostmirror iso kargs ISO [--default] | [--append K]... [--delete K]... [--replace K=OLD=NEW]... [--reset] ${outputUsage}`,
   options: {
-    default: { type: 'boolean' },
-    append: { type: 'string', multiple: true },
-    delete: { type: 'string', multiple: true },
-    replace: { type: 'string', multiple: true },
-    reset: { type: 'boolean' },
+    default: {
+      type: 'boolean',
+      description: 'show the default kargs (as built) instead of the current ones',
+    },
+    append: {
+      type: 'string',
+      multiple: true,
+      description: 'a kernel argument to append',
+      value: 'KARG',
+    },
+    delete: {
+      type: 'string',
+      multiple: true,
+      description: 'a kernel argument to delete',
+      value: 'KARG',
+    },
+    replace: {
+      type: 'string',
+      multiple: true,
+      description: "replace a kernel argument's value",
+      value: 'KARG=OLD=NEW',
+    },
+    reset: { type: 'boolean', description: 'restore the default kargs' },
     ...outputOptions,
   },
   positionals: [1, 1],

@@ -44,12 +44,38 @@ export const checkCommand: Command = {
     'Prove offline that the archive serves every image the cluster pulls, as containers/image would pull it.',
   usage,
   options: {
-    'registries-conf': { type: 'string' },
-    host: { type: 'string' },
-    release: { type: 'string' },
-    arch: { type: 'string', multiple: true },
-    'additional-image': { type: 'string', multiple: true },
-    'require-signature': { type: 'boolean' },
+    'registries-conf': {
+      type: 'string',
+      description:
+        'a registries.conf to resolve the pulls through (default: the rules the build would write)',
+      value: 'F',
+    },
+    host: {
+      type: 'string',
+      description: "the hosts' registry the mirror rules point at",
+      value: 'HOST:PORT',
+    },
+    release: {
+      type: 'string',
+      description: 'the release to check (default: the one in the archive)',
+      value: 'REF',
+    },
+    arch: {
+      type: 'string',
+      multiple: true,
+      description: 'an architecture the cluster runs (default: every one in the release)',
+      value: 'ARCH',
+    },
+    'additional-image': {
+      type: 'string',
+      multiple: true,
+      description: 'another image the cluster pulls, checked as the release images are',
+      value: 'REF',
+    },
+    'require-signature': {
+      type: 'boolean',
+      description: "fail when the release's signature is not in the archive",
+    },
   },
   positionals: [1, Number.POSITIVE_INFINITY],
   run,

@@ -37,8 +37,14 @@ import {
 import { checkCommand } from './mirror-check.ts';
 
 const outputOptions = {
-  output: { type: 'string', short: 'o' },
-  force: { type: 'boolean', short: 'f' },
+  output: {
+    type: 'string',
+    short: 'o',
+    description: 'the file to write, or - for stdout',
+    value: 'FILE',
+    default: '-',
+  },
+  force: { type: 'boolean', short: 'f', description: 'replace an existing output' },
 } as const;
 
 /** Write `text` to `-o FILE` atomically, or to stdout. */
@@ -80,19 +86,71 @@ const imageSetConfig: Command = {
     '[--arch amd64]... [--api v2alpha1|v1alpha2] [--operator CATALOG:PKG[=CHANNEL]]... [--additional-image REF]... ' +
     '[--blocked-image REF]... [--archive-size GIB] [--bootstrap-only --release-info RELEASE.json [--archive A]...] [-o FILE] [-f] [--json]',
   options: {
-    release: { type: 'string' },
-    channel: { type: 'string' },
-    'min-version': { type: 'string' },
-    'max-version': { type: 'string' },
-    arch: { type: 'string', multiple: true },
-    api: { type: 'string' },
-    operator: { type: 'string', multiple: true },
-    'additional-image': { type: 'string', multiple: true },
-    'blocked-image': { type: 'string', multiple: true },
-    'archive-size': { type: 'string' },
-    'bootstrap-only': { type: 'boolean' },
-    'release-info': { type: 'string' },
-    archive: { type: 'string', multiple: true },
+    release: { type: 'string', description: 'the release to mirror', value: 'VERSION' },
+    channel: {
+      type: 'string',
+      description: 'the update channel to mirror from (instead of --release)',
+      value: 'CHANNEL',
+    },
+    'min-version': { type: 'string', description: 'the lowest release of the channel', value: 'V' },
+    'max-version': {
+      type: 'string',
+      description: 'the highest release of the channel',
+      value: 'V',
+    },
+    arch: {
+      type: 'string',
+      multiple: true,
+      description: 'an architecture to mirror',
+      value: 'ARCH',
+      default: 'amd64',
+    },
+    api: {
+      type: 'string',
+      description: 'the ImageSetConfiguration API (v2alpha1 for oc-mirror --v2)',
+      value: 'API',
+      default: 'v2alpha1',
+      choices: apiVersions,
+    },
+    operator: {
+      type: 'string',
+      multiple: true,
+      description: 'an operator package to mirror, from its catalog',
+      value: 'CATALOG:PKG[=CHANNEL]',
+    },
+    'additional-image': {
+      type: 'string',
+      multiple: true,
+      description: 'another image to mirror',
+      value: 'REF',
+    },
+    'blocked-image': {
+      type: 'string',
+      multiple: true,
+      description: 'an image never to mirror',
+      value: 'REF',
+    },
+    'archive-size': {
+      type: 'string',
+      description: 'the largest archive chunk, in GiB',
+      value: 'GIB',
+    },
+    'bootstrap-only': {
+      type: 'boolean',
+      description:
+        'only the images the bootstrap needs (the rest pulled later), with a size estimate',
+    },
+    'release-info': {
+      type: 'string',
+      description: '`oc adm release info -o json` of the release, for --bootstrap-only',
+      value: 'RELEASE.json',
+    },
+    archive: {
+      type: 'string',
+      multiple: true,
+      description: 'archive chunks to measure the --bootstrap-only sizes from',
+      value: 'A',
+    },
     ...outputOptions,
   },
   positionals: [0, 0],
@@ -191,7 +249,12 @@ const inspect: Command = {
   summary:
     'List an oc-mirror archive: kind, repositories, tags, blobs, completeness (reads headers only).',
   usage: 'hostmirror mirror inspect ARCHIVE... [--verify-blobs] [--json]',
-  options: { 'verify-blobs': { type: 'boolean' } },
+  options: {
+    'verify-blobs': {
+      type: 'boolean',
+      description: 'read every blob and check its sha256 (slower: reads the whole archive)',
+    },
+  },
   positionals: [1, Number.POSITIVE_INFINITY],
   async run(context) {
     const archive = await MirrorArchive.open(context.positionals);
@@ -270,14 +333,42 @@ const registriesConf: Command = {
     '[--tag-policy mirror-sets|all] [--never-contact-source] [--mirror SOURCE=MIRROR]... [-o FILE] [-f] [--json]\n' +
     '       hostmirror mirror registries-conf --validate FILE... [--json]   # strict check of existing files',
   options: {
-    validate: { type: 'boolean' },
-    host: { type: 'string' },
-    ca: { type: 'string' },
-    'certs-dir': { type: 'string' },
-    insecure: { type: 'boolean' },
-    'tag-policy': { type: 'string' },
-    'never-contact-source': { type: 'boolean' },
-    mirror: { type: 'string', multiple: true },
+    validate: {
+      type: 'boolean',
+      description: 'strictly check existing registries.conf files instead of writing one',
+    },
+    host: {
+      type: 'string',
+      description: "the hosts' registry the mirrors point at",
+      value: 'HOST:PORT',
+    },
+    ca: { type: 'string', description: 'the CA of that registry (TLS)', value: 'CA.pem' },
+    'certs-dir': {
+      type: 'string',
+      description: 'also write the CA as certs.d/HOST:PORT/ca.crt under this folder (needs --ca)',
+      value: 'DIR',
+    },
+    insecure: {
+      type: 'boolean',
+      description: 'the registry is plain HTTP or unverified (excludes --ca)',
+    },
+    'tag-policy': {
+      type: 'string',
+      description: 'which pulls go to the mirror: digests from mirror sets only, or tags too',
+      value: 'POLICY',
+      default: 'mirror-sets',
+      choices: ['mirror-sets', 'all'],
+    },
+    'never-contact-source': {
+      type: 'boolean',
+      description: 'never fall back to the source registry',
+    },
+    mirror: {
+      type: 'string',
+      multiple: true,
+      description: "a mirror pair besides the archive's IDMS/ITMS",
+      value: 'SOURCE=MIRROR',
+    },
     ...outputOptions,
   },
   positionals: [0, Number.POSITIVE_INFINITY],

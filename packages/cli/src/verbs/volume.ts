@@ -4,6 +4,7 @@
  * `prepareVolumeImage` from @hostmirror/build-iso.
  */
 import { resolve } from 'node:path';
+import { DEFAULT_VOLUME_LABEL } from '@hostmirror/boot-sequence';
 import { parseSize } from '@hostmirror/budget';
 import { prepareVolumeImage } from '@hostmirror/build-iso';
 import {
@@ -22,11 +23,26 @@ const prepare: Command = {
   usage:
     'hostmirror volume prepare --mirror PATH... --image OUT.img [--label data] [--size SIZE] [-f] [--json]',
   options: {
-    mirror: { type: 'string', multiple: true },
-    image: { type: 'string' },
-    label: { type: 'string' },
-    size: { type: 'string' },
-    force: { type: 'boolean', short: 'f' },
+    mirror: {
+      type: 'string',
+      multiple: true,
+      description: "oc-mirror's archive: its folder or its mirror_00000N.tar chunks",
+      value: 'PATH',
+    },
+    image: { type: 'string', description: 'the disk image to write', value: 'OUT.img' },
+    label: {
+      type: 'string',
+      description: 'GPT partition name and ext4 label the boot sequence looks for',
+      value: 'LABEL',
+      default: DEFAULT_VOLUME_LABEL,
+    },
+    size: {
+      type: 'string',
+      description: 'size of the filesystem',
+      value: 'SIZE',
+      default: 'the archives plus room',
+    },
+    force: { type: 'boolean', short: 'f', description: 'replace an existing image' },
   },
   positionals: [0, 0],
   async run(context) {
