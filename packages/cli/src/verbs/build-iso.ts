@@ -4,7 +4,7 @@
  * diagram and where the outputs went, or only the report with `--json`.
  */
 import { resolve } from 'node:path';
-import { MIRROR_MODES, type MirrorMode } from '@hostmirror/boot-sequence';
+import { DEFAULT_VOLUME_LABEL, MIRROR_MODES, type MirrorMode } from '@hostmirror/boot-sequence';
 import { parseSize } from '@hostmirror/budget';
 import {
   type BuildMirrorIsoOptions,
