@@ -51,7 +51,10 @@ async function syncFolder(path: string): Promise<void> {
 
 export async function writeJournal(isoPath: string, journal: Journal): Promise<void> {
   const temporary = temporaryJournalPath(isoPath);
-  const handle = await open(temporary, 'w', 0o600);
+  // Never through a link someone planted beside the ISO: unlink what is there (rm does not
+  // follow a symlink), then create exclusively (O_EXCL does not follow one either).
+  await rm(temporary, { force: true });
+  const handle = await open(temporary, 'wx', 0o600);
   try {
     await handle.writeFile(JSON.stringify(journal));
     await handle.sync();

@@ -17,7 +17,7 @@
  * the note only its label.
  */
 import { spawn } from 'node:child_process';
-import { type FileHandle, open, readFile, unlink, writeFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { IsoError } from './errors.ts';
 
 export interface LockOptions {
@@ -118,7 +118,11 @@ export async function lockIso(isoPath: string, options: LockOptions = {}): Promi
     since: new Date().toISOString(),
   };
   // Best effort: a folder we cannot write leaves the holder unnamed, not the edit unlocked.
-  await writeFile(lockNotePath(isoPath), `${JSON.stringify(note)}\n`).catch(() => undefined);
+  // Replaced, never written through: a symlink planted as the note is unlinked, and the new
+  // note is created exclusively (`wx`), so it cannot clobber a file elsewhere.
+  await rm(lockNotePath(isoPath), { force: true })
+    .then(() => writeFile(lockNotePath(isoPath), `${JSON.stringify(note)}\n`, { flag: 'wx' }))
+    .catch(() => undefined);
   let released = false;
   return {
     path: isoPath,
