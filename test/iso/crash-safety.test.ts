@@ -1,8 +1,8 @@
 /**
  * In-place edits under real faults (issue #20 finding 4). The real CLI runs under strace,
  * which kills it (SIGKILL) at each write-like syscall of `iso embed --in-place` and
- * `iso append-initrd --in-place` in turn — every pwrite64, ftruncate, fsync, rename and unlink
- * — or fails one pwrite64 with EIO. After each fault the ISO must be the old one, the new one,
+ * `iso append-initrd --in-place` in turn — every pwrite64, ftruncate, rename and unlink, and the
+ * journal's fsync — or fails one pwrite64 with EIO. After each fault the ISO must be the old one, the new one,
  * or torn in a way `iso inspect` reports (exit 1, TORN); the same command run again must then
  * give exactly the new ISO (never a second append), and `iso inspect` must find it consistent.
  * libuv's pool is one thread (UV_THREADPOOL_SIZE=1) so strace's per-thread syscall counts name
@@ -197,8 +197,13 @@ test('killAtEveryWrite: old, new or reported torn, and the rerun completes once'
       (counts.get('pwrite64') ?? 0) >= (name === 'embed' ? 3 : 8),
       JSON.stringify([...counts]),
     );
+    // A kill at an fsync leaves the same files as a kill at the next write-like call (the page
+    // cache survives a killed process), except the first: the journal written but not renamed.
     const trials = [...counts].flatMap(([syscall, count]) =>
-      Array.from({ length: count }, (_, index) => ({ syscall, n: index + 1 })),
+      Array.from({ length: syscall === 'fsync' ? Math.min(count, 1) : count }, (_, index) => ({
+        syscall,
+        n: index + 1,
+      })),
     );
     const seen: Record<string, number> = {};
     await threeAtATime(trials, async ({ syscall, n }) => {
