@@ -7,6 +7,7 @@ import { IsoError } from './errors.ts';
 import type { IsoEntry } from './image.ts';
 import { SECTOR_SIZE } from './iso9660.ts';
 import { journalPath } from './journal.ts';
+import { checkPlacement } from './layout.ts';
 
 export interface IsoReport {
   /**
@@ -63,6 +64,20 @@ export async function inspectIso(iso: CoreosIso): Promise<IsoReport> {
     }));
   const catalog = await image.bootCatalog();
   const problems = await iso.checkLayout();
+  // An area the metadata places over the ISO's own structures is refused by every edit; say so.
+  const areas = [
+    {
+      offset: metadata.ignition.offset,
+      length: metadata.ignition.length,
+      what: `Ignition area in ${metadata.ignition.file}`,
+    },
+    ...(metadata.kargs?.areas ?? []).map((area) => ({
+      offset: area.offset,
+      length: metadata.kargs?.size ?? 0,
+      what: `kargs area in ${area.file}`,
+    })),
+  ];
+  await checkPlacement(image, areas).catch((error: unknown) => problems.push(reportable(error)));
   const area = await iso.ignitionAreaBytes();
   // An unreadable area or disagreeing kargs areas are findings of the report, not its end.
   const members = await iso.embeddedMembers().catch((error: unknown) => {

@@ -6,6 +6,7 @@ import { fixtureBytes, scratchDir } from '../../../test/iso/fixtures.ts';
 import { CoreosIso } from './coreos-iso.ts';
 import { IsoError } from './errors.ts';
 import { IsoImage } from './image.ts';
+import { inspectIso } from './inspect.ts';
 import { SECTOR_SIZE, writeBothEndian32 } from './iso9660.ts';
 import { checkLayout } from './layout.ts';
 import { BufferSource } from './source.ts';
@@ -68,6 +69,11 @@ test('unsafeArea: an Ignition area over the volume descriptors is refused by res
           error.message,
         );
       await assert.rejects(iso.planReset(), unsafe);
+      const report = await inspectIso(iso);
+      assert.ok(
+        report.problems.some((problem) => /overlaps the volume descriptors/.test(problem)),
+        report.problems.join('\n'),
+      );
       await assert.rejects(
         iso.planEmbedIgnition(Buffer.from('{}')),
         (error) => error instanceof IsoError,
