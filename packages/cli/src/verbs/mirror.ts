@@ -217,7 +217,10 @@ function describeCompleteness(report: CompletenessReport): string[] {
   for (const problem of report.problems) {
     if (problem.kind === 'blob-missing') {
       const needers = problem.neededBy
-        .map((by) => `${by.role} of ${by.repository}@${by.manifest}`)
+        .map(
+          (by) =>
+            `${by.role} of ${by.repository}@${by.manifest}${by.otherRepositories ? ` (and ${by.otherRepositories} other repositories)` : ''}`,
+        )
         .join(', ');
       lines.push(`  missing blob ${problem.digest}: needed as ${needers}`);
     } else {
