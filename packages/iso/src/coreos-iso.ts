@@ -50,6 +50,7 @@ function tornError(path: string, journal: Journal): IsoError {
   return new IsoError(
     'ISO_TORN',
     `${path} is torn: \`hostmirror ${journal.command}\` (pid ${journal.pid}, ${journal.started}) was interrupted while editing it in place (undo journal ${journalPath(path)}). Run \`hostmirror iso repair ${path}\` to restore it, or the same command again to complete it.`,
+    { path, subject: journalPath(path) },
   );
 }
 

@@ -67,6 +67,7 @@ function writeFailed(path: string, doing: string, error: unknown, after: string)
   return new IsoError(
     'WRITE_FAILED',
     `Writing ${doing} to ${path} failed (${cause.code ?? cause.message}); ${after}`,
+    { path, subject: doing, cause: error },
   );
 }
 
@@ -109,6 +110,7 @@ export async function applyEdit(
       throw new IsoError(
         'ISO_CHANGED',
         `${path} changed after the edit was planned (it is ${stat.size} bytes, planned for ${edit.originalSize}; or its inode or modification time differ); run the command again.`,
+        { path },
       );
     await runChecks(edit);
     if (tapped === 'all') await tapOriginal(path, valid, options);
@@ -184,6 +186,7 @@ export async function applyEdit(
       throw new IsoError(
         'ISO_TORN',
         `Writing ${doing} to ${path} failed (${describe(error)}) and restoring the original failed too (${describe(rollBackError)}); the undo journal ${journalPath(path)} is kept: run \`hostmirror iso repair ${path}\` or the same command again.`,
+        { path: journalPath(path), cause: rollBackError },
       );
     }
     if (!isIoError(error)) throw error;

@@ -74,6 +74,7 @@ function corrupt(isoPath: string, detail: string): IsoError {
   return new IsoError(
     'JOURNAL_MISMATCH',
     `The in-place edit journal ${journalPath(isoPath)} is unusable (${detail}). If ${isoPath} was replaced since the interrupted edit, remove the journal; otherwise restore the ISO from a copy.`,
+    { path: journalPath(isoPath) },
   );
 }
 

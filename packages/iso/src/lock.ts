@@ -66,6 +66,7 @@ function runFlock(handle: FileHandle, waitSeconds: number): Promise<number> {
         new IsoError(
           'LOCK_UNAVAILABLE',
           `Cannot lock the ISO for an in-place edit: flock(1) could not run (${error.code ?? error.message}); install util-linux, or write to a new file with -o.`,
+          { cause: error },
         ),
       ),
     );
@@ -106,6 +107,7 @@ export async function lockIso(isoPath: string, options: LockOptions = {}): Promi
       throw new IsoError(
         'ISO_LOCKED',
         `${isoPath} is being edited in place by ${who}; waited ${waitSeconds} s. Wait for it to finish, or give --lock-wait more seconds.`,
+        { path: isoPath, subject: who },
       );
     }
   } catch (error) {
