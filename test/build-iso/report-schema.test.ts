@@ -73,3 +73,28 @@ test('a real build report validates against the published report.schema.json, an
     'an input without its digest',
   );
 });
+
+test('a failed build writes a report with ok: false and the error, which validates too', async () => {
+  const validate = await validator();
+  const reportPath = join(work, 'failed-report.json');
+  const missing = join(work, 'no-such-registry');
+  await assert.rejects(
+    buildMirrorIso(
+      optionsFor(inputs, join(work, 'failed.iso'), {
+        report: reportPath,
+        registryBinary: missing,
+      }),
+    ),
+    (error: { code?: string }) => {
+      assert.equal(typeof error.code, 'string');
+      return true;
+    },
+  );
+  const failed = JSON.parse(await readFile(reportPath, 'utf8')) as Record<string, unknown>;
+  assert.equal(failed.ok, false);
+  assert.equal(failed.tool, 'hostmirror build-iso');
+  assert.match((failed.error as { message: string }).message, /no-such-registry/);
+  assert.ok(validate(failed), JSON.stringify(validate.errors, null, 2));
+  assert.ok(!validate({ ...failed, error: undefined }), 'a failed report names its error');
+  await assert.rejects(readFile(join(work, 'failed.iso')), { code: 'ENOENT' });
+});

@@ -50,6 +50,8 @@ export {
   type BuildResult,
   buildMirrorIso,
   DEFAULT_MODE,
+  errorAsJson,
+  type FailedBuildReport,
   type FileDigest,
   sourceDateEpoch,
 } from './pipeline.ts';

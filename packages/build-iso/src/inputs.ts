@@ -56,7 +56,7 @@ export async function resolveArchives(paths: readonly string[]): Promise<string[
     if (chunks.length === 0)
       throw new BuildIsoError(
         'ARCHIVE_NOT_FOUND',
-        `The folder ${path} holds no oc-mirror archive (mirror_000001.tar…); point --mirror at the folder oc-mirror wrote to.`,
+        `The folder ${path} holds no oc-mirror archive (mirror_000001.tar…); give the folder oc-mirror wrote to (file://DIR), or its chunks.`,
       );
     files.push(...chunks);
   }

@@ -37,6 +37,7 @@ import {
   unpackedTmpfsBytes,
 } from '@hostmirror/budget';
 import type { Codec } from '@hostmirror/codecs';
+import { type ErrorJson, isHostmirrorError } from '@hostmirror/errors';
 import { type MirrorRule, renderRegistriesConf } from '@hostmirror/host-config';
 import type { IgnitionConfig } from '@hostmirror/ignition';
 import { mergeConfigs, validateConfig } from '@hostmirror/ignition';
@@ -968,10 +969,7 @@ export async function buildMirrorIso(
   options: BuildMirrorIsoOptions,
   progress: BuildProgress = silentProgress,
 ): Promise<BuildResult> {
-  const env = options.env ?? process.env;
-  const epoch = sourceDateEpoch(env);
   const overwrite = options.overwrite ?? false;
-  const timer = new Timer();
   await refuseExisting(
     [options.output, options.report, options.imageSetConfig, options.manifestsDir],
     overwrite,
@@ -981,6 +979,62 @@ export async function buildMirrorIso(
   await refuseExisting([options.pxeDir], true);
   if (options.pxeDir !== undefined && (await stat(options.pxeDir).catch(() => undefined)))
     await refuseExisting(pxePaths(options), overwrite);
+  const timer = new Timer();
+  try {
+    return await buildChecked(options, progress, timer);
+  } catch (error) {
+    // The outputs were free to write, so the report is too: what failed, and how far it got.
+    if (options.report !== undefined)
+      await writeFailedReport(options.report, error, timer).catch(() => undefined);
+    throw error;
+  }
+}
+
+/** A build that stopped: `ok: false`, the error as data and the steps it finished. */
+export interface FailedBuildReport {
+  tool: 'hostmirror build-iso';
+  toolVersion: string;
+  schemaVersion: typeof REPORT_SCHEMA_VERSION;
+  ok: false;
+  error: ErrorJson;
+  timingsMs: Record<string, number>;
+}
+
+/** Any thrown value as the report's `error`: a HostmirrorError as its toJSON, else name/code/message. */
+export function errorAsJson(error: unknown): ErrorJson {
+  if (isHostmirrorError(error)) return error.toJSON();
+  const { name = 'Error', message = String(error) } = error instanceof Error ? error : {};
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const path = (error as { path?: unknown } | undefined)?.path;
+  return {
+    name,
+    code: typeof code === 'string' ? code : 'INTERNAL',
+    message,
+    ...(typeof path === 'string' ? { path } : {}),
+  };
+}
+
+async function writeFailedReport(path: string, error: unknown, timer: Timer): Promise<void> {
+  const report: FailedBuildReport = {
+    tool: 'hostmirror build-iso',
+    toolVersion: buildIsoVersion,
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    ok: false,
+    error: errorAsJson(error),
+    timingsMs: timer.timings,
+  };
+  await writeFileAtomic(path, `${JSON.stringify(report, null, 2)}\n`, { overwrite: true });
+}
+
+/** The build after its outputs were found free to write. */
+async function buildChecked(
+  options: BuildMirrorIsoOptions,
+  progress: BuildProgress,
+  timer: Timer,
+): Promise<BuildResult> {
+  const env = options.env ?? process.env;
+  const epoch = sourceDateEpoch(env);
+  const overwrite = options.overwrite ?? false;
   const { installText, agentText, cluster, configDigests } = await readConfigs(options, progress);
   timer.lap('configs');
   const iso = await CoreosIso.open(options.iso);

@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { runCli } from './run.ts';
 
 export interface CapturedRun {
@@ -12,6 +12,8 @@ export interface CapturedRun {
 export interface CaptureOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** What `-` reads as stdin; without it stdin is not connected. */
+  stdin?: string | Uint8Array;
   /** Make stdout claim to be a terminal (to test refusals of binary output to a TTY). */
   stdoutIsTTY?: boolean;
 }
@@ -35,6 +37,7 @@ export async function runCliCaptured(
   const out = collect(stdout);
   const err = collect(stderr);
   const code = await runCli(argv, {
+    ...(options.stdin === undefined ? {} : { stdin: Readable.from([Buffer.from(options.stdin)]) }),
     stdout,
     stderr,
     cwd: options.cwd ?? process.cwd(),

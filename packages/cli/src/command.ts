@@ -1,9 +1,13 @@
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { ParseArgsConfig } from 'node:util';
 import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
 import type { Progress } from './progress.ts';
 
 /** Where a command writes. Tests pass their own; `main.ts` passes the process's. */
 export interface CliIo {
+  /** Where `-` as an input path reads from (`-i -`, `ignition validate -`); default none. */
+  stdin?: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   cwd: string;
@@ -55,6 +59,8 @@ export interface CommandContext {
   print(text: string): void;
   /** Print a value as pretty JSON on stdout (the `--json` form). */
   printJson(value: unknown): void;
+  /** An informational line on stderr (what was written where); silent with `--quiet`. */
+  note(text: string): void;
 }
 
 /**
@@ -81,6 +87,42 @@ export class UsageError extends HostmirrorError<'USAGE'> {
   constructor(message: string, details: ErrorDetails = {}) {
     super('USAGE', message, details);
   }
+}
+
+/**
+ * The bytes of an input the user named: a path (from the command's folder), or `-` for stdin
+ * (refused when stdin is a terminal, where nobody would type a config).
+ */
+export async function readInput(context: CommandContext, path: string): Promise<Buffer> {
+  if (path !== '-') return readFile(resolve(context.io.cwd, path));
+  const stdin = context.io.stdin as (NodeJS.ReadableStream & { isTTY?: boolean }) | undefined;
+  if (stdin === undefined) throw new UsageError('- (stdin) is not connected here; give a file.');
+  if (stdin.isTTY === true)
+    throw new UsageError(
+      '- reads stdin, which is a terminal here; pipe the input in or give a file.',
+    );
+  const chunks: Buffer[] = [];
+  for await (const chunk of stdin) chunks.push(Buffer.from(chunk as Uint8Array));
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The archive chunks the user named: files as given, a folder by the oc-mirror chunks in it
+ * (build-iso's `resolveArchives`, loaded only when a folder is given), against the command's folder.
+ */
+export async function archivePaths(context: CommandContext, paths: readonly string[]) {
+  const absolute = paths.map((path) => resolve(context.io.cwd, path));
+  const folders = await Promise.all(
+    absolute.map((path) =>
+      stat(path).then(
+        (info) => info.isDirectory(),
+        () => false,
+      ),
+    ),
+  );
+  if (!folders.includes(true)) return absolute;
+  const { resolveArchives } = await import('@hostmirror/build-iso');
+  return resolveArchives(absolute);
 }
 
 /** Read a string option that must be present. */
@@ -123,6 +165,11 @@ export function choice<T extends string>(
 /** The options every verb has. */
 export const commonOptions: OptionSpec = {
   help: { type: 'boolean', short: 'h', description: 'show this help and exit' },
+  quiet: {
+    type: 'boolean',
+    short: 'q',
+    description: 'no progress and no informational lines on stderr (errors and warnings stay)',
+  },
   json: {
     type: 'boolean',
     description:

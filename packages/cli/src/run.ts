@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { ErrorJson } from '@hostmirror/errors';
 import {
   type CliIo,
   type Command,
@@ -7,12 +8,14 @@ import {
   parseArgsOptions,
   UsageError,
 } from './command.ts';
+import { failureText, isBrokenPipe, userFailure } from './failure.ts';
 import { topHelp, verbHelp } from './help.ts';
 import { createProgress } from './progress.ts';
 import { verbGroups } from './verbs.ts';
 import { withToolFields } from './version.ts';
 
-export const exitCodes = { ok: 0, userError: 1, usage: 2 } as const;
+/** Exit codes; a broken pipe ends as a process killed by SIGPIPE would (128 + 13), quietly. */
+export const exitCodes = { ok: 0, userError: 1, usage: 2, brokenPipe: 141 } as const;
 
 function topUsage(workflows = false): string {
   return topHelp(verbGroups, { workflows }).trimEnd();
@@ -23,14 +26,6 @@ function groupUsage(groupName: string, commands: Record<string, Command>): strin
   for (const command of Object.values(commands))
     lines.push(`  ${command.name.padEnd(18)} ${command.summary}`);
   return lines.join('\n');
-}
-
-/**
- * An error the user can fix: it has a stable string `code` and a sentence for a message.
- * Node's own system errors (ENOENT, EACCES…) count too: a path the user gave is wrong.
- */
-function isUserError(error: unknown): error is Error & { code: string } {
-  return error instanceof Error && typeof (error as { code?: unknown }).code === 'string';
 }
 
 async function resolveCommand(
@@ -83,6 +78,26 @@ function parseCommandArgs(command: Command, rest: string[]) {
   return { values, positionals };
 }
 
+/** A failure as the `--json` form prints it: the tool fields, `ok: false` and the error. */
+function printJsonFailure(io: CliIo, verb: string, error: ErrorJson): void {
+  io.stdout.write(
+    `${JSON.stringify(withToolFields(`hostmirror ${verb}`, { ok: false, error }), null, 2)}\n`,
+  );
+}
+
+/** Bad usage: the message and the usage on stderr (and the JSON error with `--json`), exit 2. */
+function usageFailure(io: CliIo, verb: string, usage: string, message: string, json: boolean) {
+  io.stderr.write(`hostmirror: ${message}\n\nusage: ${usage}\n`);
+  if (json)
+    printJsonFailure(io, verb, {
+      name: 'UsageError',
+      code: 'USAGE',
+      message,
+      fix: `hostmirror ${verb} --help`,
+    });
+  return exitCodes.usage;
+}
+
 /** Run `hostmirror` with `argv` (without the node and script paths); returns the exit code. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const resolved = await resolveCommand(argv, io);
@@ -92,39 +107,41 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     parsed = parseCommandArgs(command, rest);
   } catch (error) {
-    io.stderr.write(`hostmirror: ${(error as Error).message}\n\nusage: ${command.usage}\n`);
-    return exitCodes.usage;
+    return usageFailure(io, verb, command.usage, (error as Error).message, rest.includes('--json'));
   }
+  const json = parsed.values.json === true;
   if (parsed.values.help === true) {
     io.stdout.write(verbHelp(command));
     return exitCodes.ok;
   }
   const [min, max] = command.positionals;
-  if (parsed.positionals.length < min || parsed.positionals.length > max) {
-    io.stderr.write(`hostmirror: wrong number of arguments.\n\nusage: ${command.usage}\n`);
-    return exitCodes.usage;
-  }
-  const json = parsed.values.json === true;
+  if (parsed.positionals.length < min || parsed.positionals.length > max)
+    return usageFailure(io, verb, command.usage, 'wrong number of arguments.', json);
+  const quiet = parsed.values.quiet === true;
   const context: CommandContext = {
     io,
     values: parsed.values,
     positionals: parsed.positionals,
-    progress: createProgress(io.stderr, !json),
+    progress: createProgress(io.stderr, !json && !quiet),
     print: (text) => io.stdout.write(`${text}\n`),
     printJson: (value) =>
       io.stdout.write(`${JSON.stringify(withToolFields(`hostmirror ${verb}`, value), null, 2)}\n`),
+    note: (text) => {
+      if (!quiet) io.stderr.write(`${text}\n`);
+    },
   };
   try {
     return (await command.run(context)) ?? exitCodes.ok;
   } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr.write(`hostmirror: ${error.message}\n\nusage: ${command.usage}\n`);
-      return exitCodes.usage;
-    }
-    if (isUserError(error)) {
-      io.stderr.write(`hostmirror: ${error.message}\n`);
-      return exitCodes.userError;
-    }
-    throw error;
+    if (error instanceof UsageError)
+      return usageFailure(io, verb, command.usage, error.message, json);
+    // The reader of stdout has gone (`| head -c 1`): nothing to say, to no one.
+    if (isBrokenPipe(error)) return exitCodes.brokenPipe;
+    const failure = userFailure(error, verb);
+    if (failure === undefined) throw error;
+    io.stderr.write(failureText(failure));
+    if (json && !(error as { reportPrinted?: boolean }).reportPrinted)
+      printJsonFailure(io, verb, failure);
+    return exitCodes.userError;
   }
 }

@@ -43,8 +43,20 @@ function relative(cwd: string, path: string | undefined): string | undefined {
   return path === undefined ? undefined : resolve(cwd, path);
 }
 
+/** Why each output of build-iso needs a real path, not `-` (stdout). */
+const NOT_STDOUT: Record<string, string> = {
+  output:
+    'build-iso writes the ISO to a file and reads it back to check it, so -o needs a file; stream it afterwards with cat',
+  report: 'the report goes to stdout with --json',
+  'pxe-dir': 'the PXE files are several files: give a folder',
+  'manifests-dir': 'the manifests are several files: give a folder',
+  'image-set-config': 'give a file (or: hostmirror mirror image-set-config -o -)',
+};
+
 async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOptions> {
   const { values, io } = context;
+  for (const [name, why] of Object.entries(NOT_STDOUT))
+    if (values[name] === '-') throw new UsageError(`--${name} -: ${why}.`);
   const at = (path: string) => relative(io.cwd, path) as string;
   const optional = (name: string) => relative(io.cwd, optionalString(values, name));
   const mirror = stringList(values, 'mirror').map(at);

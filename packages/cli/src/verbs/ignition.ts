@@ -2,11 +2,11 @@
  * `hostmirror ignition validate | merge | translate` (docs/design.md#command). Parses options and calls
  * `@hostmirror/ignition`; nothing else.
  */
-import { readFile } from 'node:fs/promises';
 import {
   formatFinding,
   formatReport,
   type IgnitionConfig,
+  IgnitionError,
   loadConfigFile,
   mergeConfigs,
   requireSpecVersion,
@@ -21,6 +21,7 @@ import {
   type CommandContext,
   flag,
   optionalString,
+  readInput,
   requireString,
   UsageError,
 } from '../command.ts';
@@ -51,6 +52,19 @@ function acceptedVersions(context: CommandContext): string[] | undefined {
   }
 }
 
+/** A config named on the command line, validated as Ignition would; `-` reads stdin. */
+async function loadConfig(context: CommandContext, path: string): Promise<IgnitionConfig> {
+  if (path !== '-') return loadConfigFile(path);
+  const report = validateConfig(await readInput(context, path));
+  if (!report.valid || report.config === undefined)
+    throw new IgnitionError(
+      'CONFIG_INVALID',
+      `stdin is not a valid Ignition config:\n${formatReport(report)}`,
+      { path: '-' },
+    );
+  return report.config;
+}
+
 async function emit(context: CommandContext, config: IgnitionConfig): Promise<void> {
   const output = optionalString(context.values, 'output') ?? '-';
   const pretty = flag(context.values, 'pretty');
@@ -62,7 +76,8 @@ const validate: Command = {
   name: 'validate',
   summary:
     "check a config with Ignition's rules and messages (exit 1 when Ignition would refuse it)",
-  usage: 'hostmirror ignition validate CONFIG.ign [--strict] [--ignition-release 2.14.0] [--json]',
+  usage:
+    'hostmirror ignition validate CONFIG.ign|- [--strict] [--ignition-release 2.14.0] [--json]',
   options: {
     strict: { type: 'boolean', description: 'unknown keys are errors, not warnings' },
     'ignition-release': {
@@ -75,7 +90,7 @@ const validate: Command = {
   async run(context) {
     const [path = ''] = context.positionals;
     const accepted = acceptedVersions(context);
-    const report = validateConfig(await readFile(path), {
+    const report = validateConfig(await readInput(context, path), {
       strict: flag(context.values, 'strict'),
       ...(accepted === undefined ? {} : { acceptedVersions: accepted }),
     });
@@ -107,7 +122,7 @@ const merge: Command = {
   },
   positionals: [2, Number.POSITIVE_INFINITY],
   async run(context) {
-    const configs = await Promise.all(context.positionals.map((path) => loadConfigFile(path)));
+    const configs = await Promise.all(context.positionals.map((path) => loadConfig(context, path)));
     const to = optionalString(context.values, 'to');
     let merged = configs[0] as IgnitionConfig;
     for (const child of configs.slice(1)) merged = mergeConfigs(merged, child);
@@ -129,7 +144,7 @@ const translate: Command = {
   name: 'translate',
   summary:
     'translate a config to another spec (upward as Ignition does; downward only when nothing is lost)',
-  usage: 'hostmirror ignition translate CONFIG.ign --to VERSION [-o OUT.ign] [-f] [--pretty]',
+  usage: 'hostmirror ignition translate CONFIG.ign|- --to VERSION [-o OUT.ign] [-f] [--pretty]',
   options: {
     ...outputOptions,
     to: { type: 'string', description: 'the spec version to write', value: 'VERSION' },
@@ -138,7 +153,7 @@ const translate: Command = {
   async run(context) {
     const to = requireSpecVersion(requireString(context.values, 'to'));
     const [path = ''] = context.positionals;
-    await emit(context, translateConfig(await loadConfigFile(path), to));
+    await emit(context, translateConfig(await loadConfig(context, path), to));
     return 0;
   },
 };

@@ -2,7 +2,11 @@
  * `hostmirror initrd build | append | ls | verify` (docs/design.md#command). Parses options and calls
  * `@hostmirror/initrd`; nothing else.
  */
-import { resolve } from 'node:path';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { CODECS } from '@hostmirror/codecs';
 import type { NewcEntryInfo } from '@hostmirror/cpio-stream';
 import {
@@ -28,7 +32,8 @@ const outputOptions = {
   output: {
     type: 'string',
     short: 'o',
-    description: 'the file to write (whole or not at all)',
+    description:
+      'the file to write (whole or not at all), or - for stdout (written and verified first, then streamed)',
     value: 'OUT',
   },
   force: { type: 'boolean', short: 'f', description: 'replace an existing output' },
@@ -38,8 +43,33 @@ function positional(context: CommandContext, index: number): string {
   return resolve(context.io.cwd, context.positionals[index] as string);
 }
 
-function outputPath(context: CommandContext): string {
-  return resolve(context.io.cwd, requireString(context.values, 'output'));
+/**
+ * Write the output with `write(path)`: to `-o FILE`, or with `-o -` to a temporary file that
+ * is verified like any output and then streamed to stdout (refused on a terminal). Returns
+ * what `write` returned and whether stdout carried the bytes (then the summary is left out).
+ */
+async function withOutput<T>(
+  context: CommandContext,
+  write: (path: string) => Promise<T>,
+): Promise<{ result: T; streamed: boolean }> {
+  const output = requireString(context.values, 'output');
+  if (output !== '-')
+    return { result: await write(resolve(context.io.cwd, output)), streamed: false };
+  if ((context.io.stdout as { isTTY?: boolean }).isTTY === true)
+    throw new UsageError(
+      'Refusing to write an archive to a terminal; redirect stdout or give -o FILE.',
+    );
+  if (flag(context.values, 'json'))
+    throw new UsageError('-o - and --json both write stdout; give -o FILE with --json.');
+  const folder = await mkdtemp(join(tmpdir(), 'hostmirror-initrd-'));
+  try {
+    const path = join(folder, 'output');
+    const result = await write(path);
+    await pipeline(createReadStream(path), context.io.stdout, { end: false });
+    return { result, streamed: true };
+  } finally {
+    await rm(folder, { recursive: true, force: true });
+  }
 }
 
 const TYPE_LETTERS: Record<NewcEntryInfo['type'], string> = {
@@ -125,7 +155,6 @@ const build: Command = {
   },
   positionals: [1, 1],
   async run(context) {
-    const out = outputPath(context);
     const options: Parameters<typeof buildOverlayFile>[2] = {
       overwrite: flag(context.values, 'force'),
     };
@@ -143,8 +172,11 @@ const build: Command = {
       context.progress.advance(done - reported);
       reported = done;
     };
-    const result = await buildOverlayFile(positional(context, 0), out, options);
+    const { result, streamed } = await withOutput(context, (out) =>
+      buildOverlayFile(positional(context, 0), out, options),
+    );
     context.progress.done();
+    if (streamed) return 0;
     if (flag(context.values, 'json')) {
       context.printJson({
         path: result.path,
@@ -173,9 +205,12 @@ const append: Command = {
   positionals: [1, 1],
   async run(context) {
     const archive = resolve(context.io.cwd, requireString(context.values, 'archive'));
-    const result = await appendArchive(positional(context, 0), archive, outputPath(context), {
-      overwrite: flag(context.values, 'force'),
-    });
+    const { result, streamed } = await withOutput(context, (out) =>
+      appendArchive(positional(context, 0), archive, out, {
+        overwrite: flag(context.values, 'force'),
+      }),
+    );
+    if (streamed) return 0;
     if (flag(context.values, 'json')) {
       const { report, ...summary } = result;
       context.printJson({ ...summary, ok: report.ok, segments: report.segments.length });

@@ -3,7 +3,6 @@
  * show or reset them, extend the initrd, write PXE artifacts. Logic lives in `@hostmirror/iso`;
  * this file parses options and picks the output: `-o FILE`, `-o -` (stdout) or `--in-place`.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
@@ -25,6 +24,7 @@ import {
   type CommandContext,
   flag,
   optionalString,
+  readInput,
   requireString,
   stringList,
   UsageError,
@@ -248,7 +248,7 @@ const embed: Command = {
     ignition: {
       type: 'string',
       short: 'i',
-      description: 'the Ignition config to embed',
+      description: 'the Ignition config to embed; - reads it from stdin',
       value: 'CONFIG.ign',
     },
     'kargs-append': {
@@ -277,7 +277,7 @@ const embed: Command = {
       context,
       async (iso) => {
         const { values } = context;
-        const config = await readFile(resolve(context.io.cwd, requireString(values, 'ignition')));
+        const config = await readInput(context, requireString(values, 'ignition'));
         const edits = [await iso.planEmbedIgnition(config, { force: flag(values, 'force') })];
         const kargsEdits = {
           append: stringList(values, 'kargs-append'),
@@ -290,10 +290,7 @@ const embed: Command = {
         if (output.kind !== 'stream') {
           const summary = { output: describeOutput(output, iso), ignitionBytes: config.length };
           if (flag(values, 'json')) context.printJson(summary);
-          else
-            context.io.stderr.write(
-              `Embedded ${config.length} bytes of Ignition in ${summary.output}\n`,
-            );
+          else context.note(`Embedded ${config.length} bytes of Ignition in ${summary.output}`);
         }
         return 0;
       },
@@ -326,7 +323,7 @@ const reset: Command = {
       async (iso) => {
         const output = await writeEdit(context, iso, await iso.planReset(), 'reset');
         if (output.kind !== 'stream' && !flag(context.values, 'json'))
-          context.io.stderr.write(`Reset ${describeOutput(output, iso)}\n`);
+          context.note(`Reset ${describeOutput(output, iso)}`);
         return 0;
       },
       'reset',
@@ -359,8 +356,8 @@ const appendInitrd: Command = {
           skipIfAppended: true,
         });
         if (!appended)
-          context.io.stderr.write(
-            'initrd.img already ends with exactly these archives (an earlier run appended them): nothing appended again.\n',
+          context.note(
+            'initrd.img already ends with exactly these archives (an earlier run appended them): nothing appended again.',
           );
         const output = await writeEdit(context, iso, edit, 'append-initrd');
         if (iso.metadata.hasMinisoData)
@@ -377,8 +374,8 @@ const appendInitrd: Command = {
         };
         if (flag(context.values, 'json')) context.printJson(summary);
         else
-          context.io.stderr.write(
-            `initrd.img is now ${summary.initrdSize} bytes at byte ${summary.initrdOffset}; ISO ${summary.isoSize} bytes: ${summary.output}\n`,
+          context.note(
+            `initrd.img is now ${summary.initrdSize} bytes at byte ${summary.initrdOffset}; ISO ${summary.isoSize} bytes: ${summary.output}`,
           );
         return 0;
       },

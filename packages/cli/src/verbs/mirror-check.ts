@@ -6,7 +6,14 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { MirrorArchive } from '@hostmirror/oc-mirror-archive';
-import { type Command, type CommandContext, flag, optionalString, stringList } from '../command.ts';
+import {
+  archivePaths,
+  type Command,
+  type CommandContext,
+  flag,
+  optionalString,
+  stringList,
+} from '../command.ts';
 
 const usage =
   'hostmirror mirror check ARCHIVE... [--registries-conf F] [--host HOST:PORT] [--release REF] ' +
@@ -17,9 +24,7 @@ async function run(context: CommandContext): Promise<number> {
   // every other mirror verb should not pay for the preflight code (see the package README).
   const { checkMirror, formatCheckReport } = await import('@hostmirror/preflight');
   const { values, io } = context;
-  const archive = await MirrorArchive.open(
-    context.positionals.map((path) => resolve(io.cwd, path)),
-  );
+  const archive = await MirrorArchive.open(await archivePaths(context, context.positionals));
   const confPath = optionalString(values, 'registries-conf');
   const architectures = stringList(values, 'arch');
   const report = await checkMirror({

@@ -25,6 +25,7 @@ import {
   parseReleaseInfo,
 } from '@hostmirror/oc-mirror-archive';
 import {
+  archivePaths,
   type Command,
   type CommandContext,
   choice,
@@ -187,7 +188,10 @@ const imageSetConfig: Command = {
       );
     const estimate =
       archives.length > 0 && releaseComponents
-        ? await estimateSizesFromArchive(await MirrorArchive.open(archives), releaseComponents)
+        ? await estimateSizesFromArchive(
+            await MirrorArchive.open(await archivePaths(context, archives)),
+            releaseComponents,
+          )
         : config.estimate;
     if (flag(values, 'json')) {
       const output = optionalString(values, 'output');
@@ -202,8 +206,8 @@ const imageSetConfig: Command = {
     await emit(context, config.yaml);
     if (estimate) {
       const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
-      context.io.stderr.write(
-        `estimated size: full release ${gb(estimate.full.bytes)} (${estimate.full.components} components), bootstrap-only ${gb(estimate.bootstrapOnly.bytes)} (${estimate.bootstrapOnly.components}); ${estimate.full.basis}\n`,
+      context.note(
+        `estimated size: full release ${gb(estimate.full.bytes)} (${estimate.full.components} components), bootstrap-only ${gb(estimate.bootstrapOnly.bytes)} (${estimate.bootstrapOnly.components}); ${estimate.full.basis}`,
       );
     }
     return 0;
@@ -260,7 +264,7 @@ const inspect: Command = {
   },
   positionals: [1, Number.POSITIVE_INFINITY],
   async run(context) {
-    const archive = await MirrorArchive.open(context.positionals);
+    const archive = await MirrorArchive.open(await archivePaths(context, context.positionals));
     const summary = archive.summary();
     const completeness = await archive.checkCompleteness();
     let verified: number | undefined;
@@ -396,7 +400,7 @@ const registriesConf: Command = {
     const neverContactSource = flag(values, 'never-contact-source');
     const rules: MirrorRule[] = [];
     if (positionals.length > 0) {
-      const archive = await MirrorArchive.open(positionals);
+      const archive = await MirrorArchive.open(await archivePaths(context, positionals));
       rules.push(
         ...mirrorRulesFromArchive(await archive.readClusterResources(), archive, {
           host,
@@ -431,7 +435,7 @@ const registriesConf: Command = {
       context.printJson({ rules, registriesConf: text, certsD: caPath ?? null });
     } else {
       await emit(context, text);
-      if (caPath !== undefined) context.io.stderr.write(`CA for ${host}: ${caPath}\n`);
+      if (caPath !== undefined) context.note(`CA for ${host}: ${caPath}`);
     }
     return 0;
   },
