@@ -3,10 +3,14 @@
  * [--target NAME]… [--from I] [--timeout-ms T] [--jobs J] [--save DIR] [--json]`.
  * For each target it runs inputs [from, from+count) in a child process (worker.ts, V8 heap
  * capped), counting crashes (any error that is not a typed project error with a code, or the
- * process dying), hangs (an input running longer than --timeout-ms: the child is killed and
- * restarted after it) and the child's peak RSS. Exit 1 when anything crashed or hung.
+ * process dying), hangs (an input using more than --timeout-ms of CPU time, or still running
+ * after --wall-ms of wall time: then the child is killed and restarted after it) and the
+ * child's peak RSS. CPU time, not wall time, judges a slow input: on a shared machine at
+ * `nice -n 19` a worker can wait seconds for a core. --log FILE appends JSON lines as it goes
+ * (incidents, progress with peak RSS, per-target summaries), so a stopped run keeps its figures. Exit 1 when anything crashed or hung.
  */
 import { fork } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +24,12 @@ export interface FuzzOptions {
   count: number;
   seed?: number;
   from?: number;
+  /** CPU time one input may take (ms). */
   timeoutMs?: number;
+  /** Wall time after which an input is called hung and its worker killed (ms). */
+  wallMs?: number;
+  /** Append JSON lines here as the run goes. */
+  log?: string;
   jobs?: number;
   /** Folder for crashing and hanging inputs. */
   save?: string;
@@ -64,6 +73,14 @@ async function fuzzTargets(names: string[], options: FuzzOptions): Promise<Targe
   const from = options.from ?? 0;
   const to = from + options.count;
   const timeoutMs = options.timeoutMs ?? 5_000;
+  const wallMs = options.wallMs ?? Math.max(60_000, 10 * timeoutMs);
+  const log = (entry: object) =>
+    options.log === undefined
+      ? undefined
+      : appendFileSync(
+          options.log,
+          `${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`,
+        );
   const incidents = new Map<string, Incident[]>(names.map((name) => [name, []]));
   const peaks = new Map<string, number>();
   const seconds = new Map<string, number>();
@@ -82,6 +99,8 @@ async function fuzzTargets(names: string[], options: FuzzOptions): Promise<Targe
         String(from),
         '--to',
         String(to),
+        '--cpu-limit-ms',
+        String(timeoutMs),
       ];
       if (options.save !== undefined) args.push('--save', options.save);
       const child = fork(WORKER, args, {
@@ -98,9 +117,9 @@ async function fuzzTargets(names: string[], options: FuzzOptions): Promise<Targe
       let hung = false;
       let timer = setTimeout(() => hang(), STARTUP_MS);
       const hang = () => {
-        incidents
-          .get(current.target)
-          ?.push({ index: current.index, kind: 'hang', detail: `no result after ${timeoutMs} ms` });
+        const detail = `no result after ${wallMs} ms of wall time`;
+        incidents.get(current.target)?.push({ index: current.index, kind: 'hang', detail });
+        log({ event: 'hang', target: current.target, index: current.index, detail });
         hung = true;
         child.kill('SIGKILL');
       };
@@ -114,28 +133,38 @@ async function fuzzTargets(names: string[], options: FuzzOptions): Promise<Targe
           if (message.target !== current.target) account(current.target);
           current = { target: message.target, index: message.index };
           clearTimeout(timer);
-          timer = setTimeout(() => hang(), timeoutMs);
-        } else if (message.type === 'crash')
-          incidents
-            .get(message.target)
-            ?.push({ index: message.index, kind: 'crash', detail: message.error });
-        else if (message.type === 'rss' || message.type === 'done') {
+          timer = setTimeout(() => hang(), wallMs);
+        } else if (message.type === 'crash') {
+          const { target, index, error: detail } = message;
+          incidents.get(target)?.push({ index, kind: 'crash', detail });
+          log({ event: 'crash', target, index, detail });
+        } else if (message.type === 'slow') {
+          const { target, index } = message;
+          const detail = `took ${message.cpuMs} ms of CPU time (limit ${timeoutMs})`;
+          incidents.get(target)?.push({ index, kind: 'hang', detail });
+          log({ event: 'hang', target, index, detail });
+        } else if (message.type === 'rss' || message.type === 'done') {
           peaks.set(current.target, Math.max(peaks.get(current.target) ?? 0, message.bytes));
           if (message.type === 'done') finished = true;
-          else
+          else {
             options.onProgress?.(`${current.target}: ${current.index - from + 1}/${options.count}`);
+            const peakRssMiB = Math.round(message.bytes / 1048576);
+            log({ event: 'progress', target: current.target, index: current.index, peakRssMiB });
+          }
         } else if (message.type === 'ready') since = performance.now();
       });
       child.on('exit', (code, signal) => {
         clearTimeout(timer);
         account(current.target);
         if (finished) return done({ target: names.length, index: from });
-        if (!hung)
+        if (!hung) {
+          log({ event: 'died', target: current.target, index: current.index, signal, code });
           incidents.get(current.target)?.push({
             index: current.index,
             kind: 'crash',
             detail: `the worker died (${signal ?? `exit ${code}`}) on this input: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
           });
+        }
         const target = names.indexOf(current.target);
         done(
           current.index + 1 < to
@@ -149,6 +178,15 @@ async function fuzzTargets(names: string[], options: FuzzOptions): Promise<Targe
   for (const name of names) {
     const found = incidents.get(name) ?? [];
     if (options.save !== undefined) await saveIncidents(name, seed, found, options.save);
+    log({
+      event: 'summary',
+      target: name,
+      inputs: options.count,
+      from,
+      crashes: found.filter((i) => i.kind === 'crash').length,
+      hangs: found.filter((i) => i.kind === 'hang').length,
+      peakRssMiB: Math.round(((peaks.get(name) ?? 0) / 1048576) * 10) / 10,
+    });
     summaries.push({
       target: name,
       inputs: options.count,
@@ -217,6 +255,8 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
       from: { type: 'string', default: '0' },
       target: { type: 'string', multiple: true },
       'timeout-ms': { type: 'string', default: '5000' },
+      'wall-ms': { type: 'string' },
+      log: { type: 'string' },
       jobs: { type: 'string', default: '1' },
       'heap-mib': { type: 'string', default: '512' },
       save: { type: 'string' },
@@ -234,6 +274,8 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
   };
   if (values.target !== undefined) options.targets = values.target;
   if (values.save !== undefined) options.save = resolve(values.save);
+  if (values['wall-ms'] !== undefined) options.wallMs = Number(values['wall-ms']);
+  if (values.log !== undefined) options.log = resolve(values.log);
   const summaries = await runFuzz(options);
   if (values.json) process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
   else {

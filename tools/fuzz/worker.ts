@@ -15,6 +15,7 @@ export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'start'; target: string; index: number }
   | { type: 'crash'; target: string; index: number; error: string }
+  | { type: 'slow'; target: string; index: number; cpuMs: number }
   | { type: 'rss'; bytes: number }
   | { type: 'done'; bytes: number };
 
@@ -26,8 +27,11 @@ const { values } = parseArgs({
     from: { type: 'string' },
     to: { type: 'string' },
     save: { type: 'string' },
+    'cpu-limit-ms': { type: 'string' },
   },
 });
+/** An input that takes more CPU time than this is a hang, however long the machine made it wait. */
+const cpuLimitMs = Number(values['cpu-limit-ms'] ?? 5000);
 const send = (message: WorkerMessage) =>
   new Promise<void>((resolve) =>
     process.send ? process.send(message, () => resolve()) : resolve(),
@@ -57,6 +61,7 @@ for (const [position, name] of names.entries()) {
   for (let index = from; index < to; index++) {
     const input = inputFor(seeds, target.kind, seed, target.name, index);
     process.send?.({ type: 'start', target: name, index }); // ordered; not awaited (a round trip per input)
+    const cpuBefore = process.cpuUsage();
     try {
       await target.run(input);
     } catch (error) {
@@ -65,6 +70,13 @@ for (const [position, name] of names.entries()) {
         if (values.save !== undefined)
           await writeFile(join(values.save, `${target.name}-${seed}-${index}.crash`), input);
       }
+    }
+    const cpu = process.cpuUsage(cpuBefore);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    if (cpuMs > cpuLimitMs) {
+      await send({ type: 'slow', target: name, index, cpuMs: Math.round(cpuMs) });
+      if (values.save !== undefined)
+        await writeFile(join(values.save, `${target.name}-${seed}-${index}.hang`), input);
     }
     if (index % 500 === 0) await send({ type: 'rss', bytes: peakRss() });
   }
