@@ -202,6 +202,41 @@ describe('mirror check on a real registry archive', () => {
     );
   });
 
+  // The hosts of a 4.14 release read registries.conf with CRI-O 1.27's containers/image 5.25,
+  // which keeps a mirror's trailing `/` (trimmed only from 5.35: postProcessRegistries), so the
+  // rewritten reference is invalid and every pull through that table fails.
+  test('trailingSlashMirrorsFailForTheReleasesHosts', async () => {
+    const conf = `
+[[registry]]
+prefix = ""
+location = "${RELEASE_SOURCE}"
+[[registry.mirror]]
+location = "localhost:5000/openshift/release-images/"
+pull-from-mirror = "digest-only"
+`;
+    const report = await check(fixture.archive, {
+      registriesConf: conf,
+      registriesConfOrigin: 'slash.conf',
+    });
+    assert.equal(report.ok, false);
+    const release = report.failures.find((image) => image.role === 'release');
+    assert.match(release?.reason ?? '', /release-images\/@sha256:.*ends with "\/"/);
+    const trimmed = await check(fixture.archive, {
+      registriesConf: conf.replace('release-images/"', 'release-images"'),
+      registriesConfOrigin: 'trimmed.conf',
+    });
+    assert.deepEqual(trimmed.registriesConf.containersImage, {
+      version: '5.25',
+      openshift: '4.14',
+      crio: '1.27',
+      basis: 'release',
+    });
+    assert.match(
+      formatCheckReport(trimmed),
+      /read as containers\/image 5\.25 does \(CRI-O 1\.27 of OpenShift 4\.14/,
+    );
+  });
+
   test('wrongRepositoryMappingFailsNamingTheMapping', async () => {
     const conf = `
 [[registry]]

@@ -205,7 +205,7 @@ before(async () => {
   loaded = {};
   for (const [name, text] of Object.entries(confs)) {
     await writeFile(join(work, 'confs', `${name}.conf`), text);
-    loaded[name] = loadRegistriesConf(text, { origin: name });
+    loaded[name] = loadRegistriesConf(text, { origin: name, containersImage: '5.23' });
   }
   const caseFile = join(work, 'cases.txt');
   await writeFile(

@@ -14,6 +14,17 @@ export {
   writeMirrorTls,
 } from './certs-d.ts';
 export {
+  type ContainersImageRules,
+  type ContainersImageVersion,
+  containersImageRules,
+  containersImageRulesForOpenShift,
+  DEFAULT_CONTAINERS_IMAGE,
+  type HostContainersImage,
+  hostContainersImage,
+  OLDEST_SUPPORTED_OPENSHIFT,
+  OPENSHIFT_CONTAINERS_IMAGE,
+} from './containers-image-version.ts';
+export {
   attemptedReferences,
   findRegistry,
   type PullSource,
@@ -21,6 +32,7 @@ export {
   resolvePullSources,
 } from './pull-sources.ts';
 export {
+  foldTomlKeys,
   type LoadRegistriesConfOptions,
   loadRegistriesConf,
   type MirrorEndpoint,
@@ -56,6 +68,7 @@ export {
   registryConfigDocument,
   renderRegistryConfig,
 } from './registry-config.ts';
+export { aliasProblems, aliasValueProblem, shortNameProblem } from './short-names.ts';
 export { renderStorageConf, STORAGE_CONF_PATH, type StorageConfOptions } from './storage-conf.ts';
 export {
   certificateFingerprint,

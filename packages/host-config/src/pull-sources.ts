@@ -89,7 +89,7 @@ function rewrite(reference: string, registry: RegistryTable, location: string): 
   if (canonical !== rewritten)
     throw new MirrorFormatError(
       'BAD_IMAGE_REFERENCE',
-      `Rewriting ${reference} through the registries.conf table with prefix ${JSON.stringify(registry.prefix)} (${registry.origin}) gives ${JSON.stringify(rewritten)}, which is not a canonical image reference; fix that table's location.`,
+      `Rewriting ${reference} through the registries.conf table with prefix ${JSON.stringify(registry.prefix)} (${registry.origin}) gives ${JSON.stringify(rewritten)}, which is not a canonical image reference, so the whole pull fails; ${location.endsWith('/') ? `the location ${JSON.stringify(location)} ends with "/", which containers/image before 5.35 (OpenShift 4.19 and older) keeps on mirrors: remove it` : "fix that table's location"}.`,
       { path: rewritten },
     );
   return rewritten;

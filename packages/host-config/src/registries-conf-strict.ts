@@ -5,6 +5,11 @@ import {
 } from '@hostmirror/oc-mirror-archive';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import {
+  type ContainersImageVersion,
+  OLDEST_SUPPORTED_OPENSHIFT,
+  OPENSHIFT_CONTAINERS_IMAGE,
+} from './containers-image-version.ts';
+import {
   isTomlTable,
   loadRegistriesConf,
   MIRROR_KEYS,
@@ -17,6 +22,7 @@ import {
   V1_TOP_LEVEL_KEY,
   WILDCARD_PREFIX_START,
 } from './registries-conf.ts';
+import { aliasValueProblem, shortNameProblem } from './short-names.ts';
 
 /**
  * The strict registries.conf validator: for what hostmirror writes and what it accepts from
@@ -42,7 +48,10 @@ export interface RegistriesConfIssue {
     | 'digest-only-conflict'
     | 'refused-by-containers-image'
     | 'insecure-not-on-mirror'
-    | 'newer-key';
+    | 'newer-key'
+    | 'key-case'
+    | 'bad-search-registry'
+    | 'bad-alias';
   /** Where: `registry[0].mirror[1].location` style. */
   path: string;
   message: string;
@@ -97,6 +106,15 @@ class Checker {
   keys(table: TomlTable, allowed: ReadonlySet<string>, path: string, hint: string): void {
     for (const key of Object.keys(table)) {
       if (allowed.has(key)) continue;
+      const folded = [...allowed].find((name) => name.toLowerCase() === key.toLowerCase());
+      if (folded !== undefined) {
+        this.error(
+          'key-case',
+          `${path}${key}`,
+          `"${key}" is read as "${folded}" by containers/image (BurntSushi/toml matches keys ignoring case) but not by every other reader: write "${folded}".`,
+        );
+        continue;
+      }
       if (NEWER_KEYS.has(key)) {
         this.warn(
           'newer-key',
@@ -341,6 +359,16 @@ function checkTopLevel(checker: Checker, document: TomlTable): void {
   checker.choice(document, 'short-name-mode', SHORT_NAME_MODES, '');
   checker.string(document, 'additional-layer-store-auth-helper', '');
   checker.stringArray(document, 'unqualified-search-registries', '');
+  const search = document['unqualified-search-registries'];
+  if (Array.isArray(search))
+    search.forEach((entry, index) => {
+      if (typeof entry === 'string' && !isValidHost(entry.replace(/\/+$/, '')))
+        checker.error(
+          'bad-search-registry',
+          `unqualified-search-registries[${index}]`,
+          `${JSON.stringify(entry)} is not a bare host[:port]; containers/image refuses the whole file (Invalid unqualified-search-registries entry).`,
+        );
+    });
   checker.stringArray(document, 'credential-helpers', '');
   if (document.aliases === undefined) return;
   if (!isTomlTable(document.aliases)) {
@@ -351,9 +379,20 @@ function checkTopLevel(checker: Checker, document: TomlTable): void {
     );
     return;
   }
-  for (const [name, target] of Object.entries(document.aliases))
-    if (typeof target !== 'string')
+  for (const [name, target] of Object.entries(document.aliases)) {
+    if (typeof target !== 'string') {
       checker.error('wrong-type', `aliases.${name}`, `The alias ${name} must be a string.`);
+      continue;
+    }
+    const problem =
+      shortNameProblem(name) ?? (target === '' ? undefined : aliasValueProblem(target));
+    if (problem !== undefined)
+      checker.error(
+        'bad-alias',
+        `aliases.${name}`,
+        `${problem}; containers/image refuses the whole file. Write short-name = "registry/repository" (no tag or digest).`,
+      );
+  }
 }
 
 function checkRegistries(checker: Checker, document: TomlTable): void {
@@ -379,18 +418,38 @@ function loadChecked(
   document: TomlTable,
   origin: string,
 ): RegistriesConf | undefined {
-  try {
-    return loadRegistriesConf(document, { origin });
-  } catch (error) {
-    if (!(error instanceof MirrorFormatError)) throw error;
-    // The loader's message starts with the file; the report already names it.
-    const message = error.message.startsWith(`${origin}: `)
-      ? error.message.slice(origin.length + 2)
-      : error.message;
-    checker.error('refused-by-containers-image', 'registry', message);
-    return undefined;
+  // Every containers/image of a supported OpenShift release must read it (the oldest first).
+  let config: RegistriesConf | undefined;
+  for (const version of SUPPORTED_CONTAINERS_IMAGE) {
+    try {
+      const loaded = loadRegistriesConf(document, { origin, containersImage: version });
+      config ??= loaded;
+    } catch (error) {
+      if (!(error instanceof MirrorFormatError)) throw error;
+      // The loader's message starts with the file; the report already names it.
+      const message = error.message.startsWith(`${origin}: `)
+        ? error.message.slice(origin.length + 2)
+        : error.message;
+      checker.error(
+        'refused-by-containers-image',
+        'registry',
+        `containers/image ${version}: ${message}`,
+      );
+      return undefined;
+    }
   }
+  return config;
 }
+
+/** The distinct c/image versions of the supported OpenShift releases, oldest first. */
+const SUPPORTED_CONTAINERS_IMAGE: readonly ContainersImageVersion[] = [
+  ...new Set(
+    OPENSHIFT_CONTAINERS_IMAGE.filter(
+      (entry) =>
+        Number(entry.openshift.split('.')[1]) >= Number(OLDEST_SUPPORTED_OPENSHIFT.split('.')[1]),
+    ).flatMap((entry) => [entry.containersImage.oldest, entry.containersImage.newest]),
+  ),
+];
 
 /**
  * Validate a registries.conf (main file or drop-in) strictly. Never throws: the report has

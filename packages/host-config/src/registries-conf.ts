@@ -1,16 +1,28 @@
-import { MirrorFormatError } from '@hostmirror/oc-mirror-archive';
+import { isValidHost, MirrorFormatError } from '@hostmirror/oc-mirror-archive';
 import { parse as parseToml } from 'smol-toml';
+import {
+  type ContainersImageRules,
+  type ContainersImageVersion,
+  containersImageRules,
+  DEFAULT_CONTAINERS_IMAGE,
+} from './containers-image-version.ts';
+import { aliasProblems } from './short-names.ts';
 
 /**
  * registries.conf (containers-registries.conf(5) version 2) read the way containers/image reads
- * it (pkg/sysregistriesv2, v5.23 as in Debian 12's skopeo 1.9.3, unchanged in later releases),
- * so the resolver (pull-sources.ts) sees what podman, CRI-O and skopeo see — not what the file's
- * author meant. This is the package's one parsed model; the strict validator
+ * it (pkg/sysregistriesv2 `loadConfigFile` and `postProcessRegistries`, read at df7e80d2 and at
+ * the version tags named below), so the resolver (pull-sources.ts) sees what CRI-O, podman and
+ * skopeo see — not what the file's author meant. The rules that changed between c/image
+ * versions follow `containersImage` (containers-image-version.ts: the version of the target
+ * OpenShift release's CRI-O; default 5.25, OpenShift 4.14's; Debian 12's skopeo is 5.23). This is the package's one parsed model; the strict validator
  * (registries-conf-strict.ts) checks what we write or accept from users and then loads the file
  * through here.
+ * 0. Keys match the fields without regard to case (BurntSushi/toml: an exact match, else
+ *    `strings.EqualFold`), so `Location`, `[[Registry]]` and `Mirror-By-Digest-Only` are read.
  * 1. Unknown keys are ignored (c/image only logs them at debug level); we list them in
  *    `ignoredKeys` so a report can warn (a typo like `mirror-by-digest` silently changes nothing).
- * 2. `location` and `prefix` lose trailing `/`; `http://`/`https://` is an error.
+ * 2. `location` and `prefix` lose trailing `/` (mirror locations only from c/image 5.35);
+ *    `http://`/`https://` is an error.
  * 3. An empty `prefix` means the prefix is the `location`; both empty is an error; an empty
  *    `location` is allowed only with a `*.example.com` prefix.
  * 4. `pull-from-mirror` is allowed on mirrors only, must be all|digest-only|tag-only, and must not
@@ -19,7 +31,11 @@ import { parse as parseToml } from 'smol-toml';
  * 6. A wildcard prefix must be a bare `*.host` (no `/`, `@`, `:`).
  * 7. For tables with the same prefix the first one wins inside a file, silently; a drop-in's
  *    table replaces the same prefix from earlier files (`mergeRegistriesConfs`).
- * 8. Mixing v1 (`[registries.search]`…) and v2 keys is an error; drop-ins must be v2.
+ * 8. Mixing v1 (`[registries.search]`…) and v2 keys is an error; drop-ins must be v2. From
+ *    c/image 5.24 a v1 table with an empty list counts as v1 too.
+ * 9. Each `unqualified-search-registries` entry must be a bare `host[:port]` (no namespace);
+ *    `short-name-mode` must be enforcing, permissive or disabled; every `[aliases]` name must be
+ *    a short name and every value `registry/repository` (short-names.ts).
  */
 
 /** Where the drop-in goes (containers-registries.conf.d(5)); later names win for equal prefixes. */
@@ -65,6 +81,8 @@ export interface RegistriesConf {
   ignoredKeys: { origin: string; key: string }[];
   /** The files (or labels) merged into this configuration, in load order. */
   origins: string[];
+  /** The containers/image version whose rules read it (`5.MINOR`). */
+  containersImage: ContainersImageVersion;
 }
 
 /** The [[registry]] keys c/image 5.23 decodes. */
@@ -144,6 +162,30 @@ function parseLocation(value: string, path: string, origin: string): string {
   return trimmed;
 }
 
+/**
+ * BurntSushi/toml's field matching (decode.go unifyStruct): a key names the field with exactly
+ * its name, else one equal to it under `strings.EqualFold`. The table is rewritten with each
+ * matched key spelled as the field; an exact spelling wins over a folded one.
+ */
+export function foldTomlKeys(table: TomlTable, fields: Iterable<string>): TomlTable {
+  const byFold = new Map<string, string>();
+  for (const field of fields) byFold.set(field.toLowerCase(), field);
+  const result: TomlTable = {};
+  const exact = new Set<string>();
+  for (const [key, value] of Object.entries(table)) {
+    const field = byFold.has(key) && byFold.get(key) === key ? key : byFold.get(key.toLowerCase());
+    if (field === undefined) {
+      result[key] = value;
+    } else if (field === key) {
+      result[field] = value;
+      exact.add(field);
+    } else if (!exact.has(field)) {
+      result[field] = value;
+    }
+  }
+  return result;
+}
+
 function collectIgnored(
   table: TomlTable,
   known: ReadonlySet<string>,
@@ -156,16 +198,19 @@ function collectIgnored(
 }
 
 function readMirror(
-  raw: unknown,
+  written: unknown,
   path: string,
   registryPrefix: string,
   mirrorByDigestOnly: boolean,
-  origin: string,
-  ignored: RegistriesConf['ignoredKeys'],
+  context: LoadContext,
 ): MirrorEndpoint {
-  if (!isTomlTable(raw)) throw invalid(origin, `${path} must be a table ([[registry.mirror]]).`);
+  const { origin, ignored } = context;
+  if (!isTomlTable(written))
+    throw invalid(origin, `${path} must be a table ([[registry.mirror]]).`);
+  const raw = foldTomlKeys(written, MIRROR_KEYS);
   collectIgnored(raw, MIRROR_KEYS, path, origin, ignored);
-  const location = parseLocation(readString(raw, 'location', path, origin), path, origin);
+  const writtenLocation = readString(raw, 'location', path, origin);
+  const location = parseLocation(writtenLocation, path, origin);
   if (location === '')
     throw invalid(origin, `${path}: the mirror location is unset; set location = "host/path".`);
   const pull = readString(raw, 'pull-from-mirror', path, origin);
@@ -180,7 +225,8 @@ function readMirror(
       `${path}: unsupported pull-from-mirror value ${JSON.stringify(pull)} for mirror ${JSON.stringify(location)}; use one of ${PULL_FROM_MIRROR_VALUES.join(', ')}.`,
     );
   return {
-    location,
+    // Before 5.35 the checks above ran on a trimmed copy and the mirror kept its `/`.
+    location: context.rules.trimsMirrorTrailingSlash ? location : writtenLocation,
     insecure: readBoolean(raw, 'insecure', path, origin),
     pullFromMirror: pull === '' ? 'all' : (pull as PullFromMirror),
   };
@@ -208,16 +254,21 @@ function readPrefix(raw: TomlTable, location: string, path: string, origin: stri
   return prefix;
 }
 
-function readRegistry(
-  raw: unknown,
-  index: number,
-  origin: string,
-  ignored: RegistriesConf['ignoredKeys'],
-): RegistryTable {
+/** What one file's loading needs: its name, where ignored keys go, the c/image rules. */
+interface LoadContext {
+  origin: string;
+  ignored: RegistriesConf['ignoredKeys'];
+  rules: ContainersImageRules;
+}
+
+function readRegistry(written: unknown, index: number, context: LoadContext): RegistryTable {
+  const { origin, ignored } = context;
   const path = `registry[${index}]`;
-  if (!isTomlTable(raw)) throw invalid(origin, `${path} must be a table ([[registry]]).`);
+  if (!isTomlTable(written)) throw invalid(origin, `${path} must be a table ([[registry]]).`);
   // c/image decodes pull-from-mirror on a registry (an endpoint too) and then refuses it.
-  collectIgnored(raw, new Set([...REGISTRY_KEYS, 'pull-from-mirror']), path, origin, ignored);
+  const registryKeys = new Set([...REGISTRY_KEYS, 'pull-from-mirror']);
+  const raw = foldTomlKeys(written, registryKeys);
+  collectIgnored(raw, registryKeys, path, origin, ignored);
   const location = parseLocation(
     readString(raw, 'location', path, origin),
     `${path}.location`,
@@ -234,14 +285,7 @@ function readRegistry(
   if (!Array.isArray(rawMirrors))
     throw invalid(origin, `${path}.mirror must be an array of tables ([[registry.mirror]]).`);
   const mirrors = rawMirrors.map((mirror, mirrorIndex) =>
-    readMirror(
-      mirror,
-      `${path}.mirror[${mirrorIndex}]`,
-      prefix,
-      mirrorByDigestOnly,
-      origin,
-      ignored,
-    ),
+    readMirror(mirror, `${path}.mirror[${mirrorIndex}]`, prefix, mirrorByDigestOnly, context),
   );
   return {
     prefix,
@@ -303,14 +347,68 @@ function readAliases(raw: unknown, origin: string): Record<string, string> {
       throw invalid(origin, `aliases.${name} must be a string; got ${JSON.stringify(target)}.`);
     aliases[name] = target;
   }
+  // newShortNameAliasCache reports every bad entry at once (shortnames.go).
+  const problems = aliasProblems(aliases);
+  if (problems.length > 0)
+    throw invalid(
+      origin,
+      `validating short-name aliases: ${problems.join('; ')}. Write each as short-name = "registry/repository" (no tag or digest), or "" to reset it.`,
+    );
   return aliases;
 }
 
-function hasV1Content(raw: unknown): boolean {
+const V1_TABLES = ['search', 'insecure', 'block'] as const;
+
+/**
+ * Whether the v1 part (`[registries.search|insecure|block] registries = […]`) is set: 5.23's
+ * `Nonempty` wants a non-empty list, 5.24+'s `hasSetField` any list, even `[]`.
+ */
+function hasV1Content(raw: unknown, rules: ContainersImageRules): boolean {
   if (!isTomlTable(raw)) return false;
-  return ['search', 'insecure', 'block'].some((key) => {
-    const table = raw[key];
-    return isTomlTable(table) && Array.isArray(table.registries) && table.registries.length > 0;
+  const v1 = foldTomlKeys(raw, V1_TABLES);
+  return V1_TABLES.some((key) => {
+    const written = v1[key];
+    if (!isTomlTable(written)) return false;
+    const list = foldTomlKeys(written, ['registries']).registries;
+    return Array.isArray(list) && (rules.emptyV1TablesCount || list.length > 0);
+  });
+}
+
+/** Whether the v2 part is set (`hasSetField` 5.24+, `Nonempty` 5.23: empty lists are unset). */
+function hasV2Content(raw: TomlTable, rules: ContainersImageRules): boolean {
+  const isSet = (value: unknown) =>
+    value !== undefined &&
+    (Array.isArray(value)
+      ? rules.emptyV1TablesCount || value.length > 0
+      : isTomlTable(value)
+        ? rules.emptyV1TablesCount || Object.keys(value).length > 0
+        : value !== '');
+  return [...TOP_LEVEL_KEYS].some((key) => isSet(raw[key]));
+}
+
+/** c/image parseShortNameMode (system_registries_v2.go). */
+function readShortNameMode(raw: TomlTable, origin: string): string | undefined {
+  const mode = readString(raw, 'short-name-mode', '', origin);
+  if (mode === '') return undefined;
+  if (!(SHORT_NAME_MODES as readonly string[]).includes(mode))
+    throw invalid(
+      origin,
+      `invalid short-name mode: ${JSON.stringify(mode)}; use one of ${SHORT_NAME_MODES.join(', ')}.`,
+    );
+  return mode;
+}
+
+/** postProcessRegistries: each entry, trimmed, must be a bare host[:port] (anchoredDomainRegexp). */
+function readSearchRegistries(raw: unknown, origin: string): string[] | undefined {
+  const list = readStringList(raw, 'unqualified-search-registries', origin);
+  return list?.map((entry) => {
+    const host = parseLocation(entry, 'unqualified-search-registries', origin);
+    if (!isValidHost(host))
+      throw invalid(
+        origin,
+        `Invalid unqualified-search-registries entry ${JSON.stringify(host)}: only host[:port] is allowed there (no namespace); name the namespace in the image reference or use [aliases].`,
+      );
+    return host;
   });
 }
 
@@ -319,6 +417,8 @@ export interface LoadRegistriesConfOptions {
   origin?: string;
   /** A registries.conf.d drop-in: c/image refuses v1 content there. */
   dropIn?: boolean;
+  /** Read as this containers/image does (`5.MINOR`); default 5.25 (OpenShift 4.14's CRI-O). */
+  containersImage?: ContainersImageVersion;
 }
 
 /**
@@ -331,39 +431,43 @@ export function loadRegistriesConf(
   options: LoadRegistriesConfOptions = {},
 ): RegistriesConf {
   const origin = options.origin ?? 'registries.conf';
-  const raw = typeof input === 'string' ? parseRegistriesToml(input, origin) : input;
+  const rules = containersImageRules(options.containersImage ?? DEFAULT_CONTAINERS_IMAGE);
+  const written = typeof input === 'string' ? parseRegistriesToml(input, origin) : input;
+  const topLevelKeys = new Set([...TOP_LEVEL_KEYS, V1_TOP_LEVEL_KEY]);
+  const raw = foldTomlKeys(written, topLevelKeys);
   const ignoredKeys: RegistriesConf['ignoredKeys'] = [];
-  collectIgnored(raw, new Set([...TOP_LEVEL_KEYS, V1_TOP_LEVEL_KEY]), '', origin, ignoredKeys);
+  collectIgnored(raw, topLevelKeys, '', origin, ignoredKeys);
   const rawRegistries = raw.registry ?? [];
   if (!Array.isArray(rawRegistries))
     throw invalid(origin, 'registry must be an array of tables ([[registry]]).');
-  if (hasV1Content(raw[V1_TOP_LEVEL_KEY])) {
+  const at = `(as containers/image ${rules.version} reads it)`;
+  if (hasV1Content(raw[V1_TOP_LEVEL_KEY], rules)) {
     if (options.dropIn === true)
-      throw invalid(origin, 'a drop-in must be in the v2 format but this one is v1.');
-    if (rawRegistries.length > 0 || raw['unqualified-search-registries'] !== undefined)
-      throw invalid(origin, 'mixing sysregistry v1/v2 is not supported; use v2 tables only.');
+      throw invalid(
+        origin,
+        `registry must be in v2 format but is in v1 ${at}; drop-ins are v2 only.`,
+      );
+    if (hasV2Content(raw, rules))
+      throw invalid(
+        origin,
+        `mixing sysregistry v1/v2 is not supported ${at}; remove the [registries.*] tables${rules.emptyV1TablesCount ? ', even empty ones,' : ''} and use v2 tables only.`,
+      );
     throw invalid(origin, 'v1 registries.conf ([registries.search]…) is not supported; use v2.');
   }
-  const registries = rawRegistries.map((entry, index) =>
-    readRegistry(entry, index, origin, ignoredKeys),
-  );
+  const context: LoadContext = { origin, ignored: ignoredKeys, rules };
+  const registries = rawRegistries.map((entry, index) => readRegistry(entry, index, context));
   checkConflicts(registries, origin);
-  const search = readStringList(
-    raw['unqualified-search-registries'],
-    'unqualified-search-registries',
-    origin,
-  );
-  const shortNameMode = readString(raw, 'short-name-mode', '', origin);
+  const search = readSearchRegistries(raw['unqualified-search-registries'], origin);
+  const shortNameMode = readShortNameMode(raw, origin);
   return {
     registries: uniqueSortedByPrefix(registries),
-    unqualifiedSearchRegistries: search?.map((entry) =>
-      parseLocation(entry, 'unqualified-search-registries', origin),
-    ),
-    shortNameMode: shortNameMode === '' ? undefined : shortNameMode,
+    unqualifiedSearchRegistries: search,
+    shortNameMode,
     credentialHelpers: readStringList(raw['credential-helpers'], 'credential-helpers', origin),
     aliases: readAliases(raw.aliases, origin),
     ignoredKeys,
     origins: [origin],
+    containersImage: rules.version,
   };
 }
 

@@ -7,10 +7,10 @@
  * cluster's platforms). Only tar headers and small JSON blobs are read, plus the release's
  * last layer as a stream.
  */
-import type { RegistriesConf } from '@hostmirror/host-config';
+import { containersImageRulesForOpenShift, type RegistriesConf } from '@hostmirror/host-config';
 import { buildLookup, type CheckableArchive } from './archive-lookup.ts';
 import { checkCatalogs } from './catalog-check.ts';
-import { archiveHosts, DEFAULT_CHECK_MIRROR_HOST, loadConf } from './conf.ts';
+import { archiveHosts, DEFAULT_CHECK_MIRROR_HOST, loadCheckedConf, loadConf } from './conf.ts';
 import { checkImage } from './image-check.ts';
 import { type ArchiveImageSetConfig, readArchiveImageSetConfigs } from './image-set-config.ts';
 import { checkRelease, parseReleaseDigest, signatureWarning } from './release-check.ts';
@@ -79,7 +79,9 @@ function additionalImagesToCheck(
 export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCheckReport> {
   const started = performance.now();
   const resources = await options.archive.readClusterResources();
-  const { conf, generated } = loadConf(options, resources);
+  const loaded = loadConf(options, resources);
+  let conf = loaded.conf;
+  const generated = loaded.generated;
   const hosts = archiveHosts(
     conf,
     generated ? (options.mirrorHost ?? DEFAULT_CHECK_MIRROR_HOST) : options.mirrorHost,
@@ -89,7 +91,22 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
     code: 'REGISTRIES_CONF_IGNORED_KEY',
     message: `${origin}: containers/image ignores the key ${key} (a typo?); it has no effect.`,
   }));
-  const release = await checkRelease(lookup, conf, options);
+  let release = await checkRelease(lookup, conf, options);
+  // The hosts read the file with the c/image of the release's CRI-O: read it again as they do
+  // (a refusal is thrown; a mirror keeping its trailing `/` fails its pulls) and check again.
+  const target = containersImageRulesForOpenShift(release.payload?.metadata?.version ?? '');
+  if (
+    target !== undefined &&
+    target.version !== conf.containersImage &&
+    typeof options.registriesConf === 'string'
+  ) {
+    conf = loadCheckedConf(
+      options.registriesConf,
+      `${options.registriesConfOrigin ?? 'registries.conf'} (as OpenShift ${target.host.openshift} hosts read it)`,
+      target.version,
+    );
+    release = await checkRelease(lookup, conf, options);
+  }
   const { architectures, payload } = release;
   const images: ImageCheck[] = [release.check];
   for (const component of payload?.components ?? [])
@@ -120,7 +137,28 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
   return {
     ok: failures.length === 0 && !signatureFails,
     archives: options.archive.chunks.map((chunk) => chunk.path),
-    registriesConf: { origin: conf.origins.join(', '), generated, mirrorHosts: hosts },
+    registriesConf: {
+      origin: conf.origins.join(', '),
+      generated,
+      mirrorHosts: hosts,
+      // A generated file reads the same in every supported c/image (validateRegistriesConf
+      // loads it with each); a caller's text was read again above; a caller's loaded object keeps
+      // the version it was loaded with.
+      containersImage:
+        target !== undefined && (generated || conf.containersImage === target.version)
+          ? {
+              version: target.version,
+              openshift: target.host.openshift,
+              crio: target.host.crio,
+              basis: 'release',
+            }
+          : {
+              version: conf.containersImage,
+              openshift: undefined,
+              crio: undefined,
+              basis: 'default',
+            },
+    },
     release: {
       reference: release.check.reference,
       digest: releaseDigest,

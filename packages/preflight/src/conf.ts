@@ -4,6 +4,7 @@
  * generates for the archive; and the hosts that serve the archive.
  */
 import {
+  type ContainersImageVersion,
   loadRegistriesConf,
   mirrorRulesFromArchive,
   mirrorRulesFromPairs,
@@ -84,9 +85,16 @@ export function loadConf(
 }
 
 /** The caller's registries.conf with c/image's rules; refusals become `MirrorCheckError`s. */
-export function loadCheckedConf(text: string, origin = 'registries.conf'): RegistriesConf {
+export function loadCheckedConf(
+  text: string,
+  origin = 'registries.conf',
+  containersImage?: ContainersImageVersion,
+): RegistriesConf {
   try {
-    return loadRegistriesConf(text, { origin });
+    return loadRegistriesConf(text, {
+      origin,
+      ...(containersImage === undefined ? {} : { containersImage }),
+    });
   } catch (error) {
     throw asCheckError(error) ?? error;
   }

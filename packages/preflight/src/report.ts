@@ -58,7 +58,21 @@ export interface CheckWarning {
 export interface MirrorCheckReport {
   ok: boolean;
   archives: string[];
-  registriesConf: { origin: string; generated: boolean; mirrorHosts: string[] };
+  registriesConf: {
+    origin: string;
+    generated: boolean;
+    mirrorHosts: string[];
+    /**
+     * Whose rules read it: the containers/image of the release's hosts (CRI-O of that OpenShift
+     * minor), or the default (OpenShift 4.14's) when the release's version is unknown.
+     */
+    containersImage: {
+      version: string;
+      openshift: string | undefined;
+      crio: string | undefined;
+      basis: 'release' | 'default';
+    };
+  };
   release: {
     reference: string;
     digest: string;
@@ -103,7 +117,7 @@ export function formatCheckReport(report: MirrorCheckReport): string {
   const lines = [
     `${report.ok ? 'PASS' : 'FAIL'}  mirror check: ${counts.passed} of ${counts.images} images served by the archive, ${counts.failed} failing`,
     `release ${release.version ?? '(unknown version)'} (${release.architectures.join(', ')}): ${shortDigest(release.reference)}${release.servedBy === undefined ? '' : ` → ${shortDigest(release.servedBy)}`}, ${release.components} components`,
-    `registries.conf: ${report.registriesConf.origin}; archive hosts ${report.registriesConf.mirrorHosts.join(', ') || '(none)'}`,
+    `registries.conf: ${report.registriesConf.origin}; archive hosts ${report.registriesConf.mirrorHosts.join(', ') || '(none)'}; read as containers/image ${report.registriesConf.containersImage.version} does (${report.registriesConf.containersImage.basis === 'release' ? `CRI-O ${report.registriesConf.containersImage.crio} of OpenShift ${report.registriesConf.containersImage.openshift}, the release's hosts` : 'the default: OpenShift 4.14, the release version is unknown'})`,
     `release signature: ${report.signatures.release.present ? `present (${report.signatures.release.found.join(', ')})` : report.signatures.release.required ? 'MISSING (required: this fails the check)' : 'MISSING'}; sigstore .sig tags: ${counts.sigstorePresent} present, ${counts.sigstoreAbsent} absent`,
   ];
   if (report.failures.length > 0) {
