@@ -31,7 +31,7 @@ import {
   prepareBootSequence,
   scriptText,
 } from '@hostmirror/boot-sequence';
-import { requireTool, runTool } from '../support/tools.ts';
+import { requireTool, runTool } from '@hostmirror/fixtures';
 import { enableUnits, makeContainerRoot, nspawnBootCommand } from './container.ts';
 import { testAssets, testDir, writeFileSet } from './support.ts';
 

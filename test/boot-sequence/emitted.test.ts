@@ -27,14 +27,13 @@ import {
   TOPOLOGIES,
   type Topology,
 } from '@hostmirror/boot-sequence';
+import { repoRoot, requireTool, runTool } from '@hostmirror/fixtures';
 import {
   serializeConfig,
   translateConfig,
   validateConfig,
 } from '../../packages/ignition/src/index.ts';
 import { buildOverlay, readInitrdFile, verifyInitrd } from '../../packages/initrd/src/index.ts';
-import { repoRoot } from '../support/paths.ts';
-import { requireTool, runTool } from '../support/tools.ts';
 import { testDir, writeFileSet } from './support.ts';
 
 /** The YAML reader the mirror package uses (the test folder has no dependencies of its own). */

@@ -34,9 +34,9 @@ import {
   prepareBootSequence,
   scriptText,
 } from '@hostmirror/boot-sequence';
+import { requireTool, runTool } from '@hostmirror/fixtures';
 import { runCli } from '../../packages/cli/src/run.ts';
 import { decodeDataUrl, validateConfig } from '../../packages/ignition/src/index.ts';
-import { requireTool, runTool } from '../support/tools.ts';
 import { enableUnits, makeContainerRoot, nspawnBootArguments } from './container.ts';
 import { inNamespace, stepsTable, testAssets, testDir, writeFileSet } from './support.ts';
 

@@ -8,14 +8,13 @@ import {
   TLS_KEY_FILE,
   VOLUME_MOUNT,
 } from '@hostmirror/boot-sequence';
+import { type RunResult, repoRoot, requireTool, runTool } from '@hostmirror/fixtures';
 import {
   createMirrorTls,
   mirrorRulesFromPairs,
   renderRegistriesConf,
   renderRegistryConfig,
 } from '@hostmirror/host-config';
-import { repoRoot } from '../support/paths.ts';
-import { type RunResult, requireTool, runTool } from '../support/tools.ts';
 
 export const testDir = join(repoRoot, 'test', 'boot-sequence');
 

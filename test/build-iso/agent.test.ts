@@ -23,6 +23,7 @@ import {
   TLS_CERTIFICATE_FILE,
   TLS_KEY_FILE,
 } from '@hostmirror/boot-sequence';
+import { requireTool, runTool } from '@hostmirror/fixtures';
 import { createMirrorTls, loadRegistriesConf, renderRegistryConfig } from '@hostmirror/host-config';
 import { buildMirrorIso, parseYaml11 } from '../../packages/build-iso/src/index.ts';
 import {
@@ -33,7 +34,6 @@ import {
 import { readInitrdFile } from '../../packages/initrd/src/index.ts';
 import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
 import { inNamespace } from '../boot-sequence/support.ts';
-import { requireTool, runTool } from '../support/tools.ts';
 import { demoInputs, optionsFor } from './support.ts';
 
 const RELEASE = 'quay.io/openshift-release-dev/ocp-release';

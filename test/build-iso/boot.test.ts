@@ -17,7 +17,7 @@ import {
   PRE_PIVOT_HOOK_SCRIPT,
   scriptText,
 } from '@hostmirror/boot-sequence';
-import { makeCoreosIso } from '@hostmirror/fixtures';
+import { makeCoreosIso, requireTool, runTool } from '@hostmirror/fixtures';
 import { buildMirrorIso, sha256File } from '../../packages/build-iso/src/index.ts';
 import {
   assertCleanBoot,
@@ -28,7 +28,6 @@ import {
   findDebianKernel,
   markerValues,
 } from '../support/qemu.ts';
-import { requireTool, runTool } from '../support/tools.ts';
 import { demoInputs, optionsFor } from './support.ts';
 
 let work: string;

@@ -6,9 +6,8 @@ import assert from 'node:assert/strict';
 import { rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { repoRoot, runTool } from '@hostmirror/fixtures';
 import { hostmirror } from '../foundation/hostmirror-cli.ts';
-import { repoRoot } from '../support/paths.ts';
-import { runTool } from '../support/tools.ts';
 import { demoInputs } from './support.ts';
 
 let work: string;

@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { requireTool, runTool } from '@hostmirror/fixtures';
 import { readElfProgram } from '../../packages/build-iso/src/elf.ts';
 import { BuildIsoError } from '../../packages/build-iso/src/errors.ts';
 import {
   targetOsFromVolumeId,
   vetRegistryProgram,
 } from '../../packages/build-iso/src/registry-program.ts';
-import { requireTool, runTool } from '../support/tools.ts';
 
 describe('registry program vetting with real programs', () => {
   test("Debian's dynamic docker-registry: refused for a RHEL 8 RHCOS ISO, accepted for RHEL 9", async () => {

@@ -13,11 +13,11 @@ import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { INITRD_REGISTRY_BINARY, PRE_PIVOT_HOOK } from '@hostmirror/boot-sequence';
+import { requireFile, requireTool, runTool } from '@hostmirror/fixtures';
 import { buildMirrorIso, prepareVolumeImage } from '../../packages/build-iso/src/index.ts';
 import { readInitrdFile } from '../../packages/initrd/src/index.ts';
 import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
 import { inNamespace, stepsTable } from '../boot-sequence/support.ts';
-import { requireFile, requireTool, runTool } from '../support/tools.ts';
 import { demoInputs, optionsFor } from './support.ts';
 
 /** Debian's Ignition binary is multi-call; as `ignition-apply` it writes a config into a root (docs/ignition.md#real-binaries). */

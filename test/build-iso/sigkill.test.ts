@@ -13,11 +13,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { repoRoot } from '@hostmirror/fixtures';
 import { sha256File } from '../../packages/build-iso/src/index.ts';
 import { validateConfig } from '../../packages/ignition/src/index.ts';
 import { readInitrdFile, verifyInitrd } from '../../packages/initrd/src/index.ts';
 import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
-import { repoRoot } from '../support/paths.ts';
 import { demoInputs } from './support.ts';
 
 const TRIALS = 20;

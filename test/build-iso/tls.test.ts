@@ -12,13 +12,13 @@ import { X509Certificate } from 'node:crypto';
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { requireTool, runTool } from '@hostmirror/fixtures';
 import { CA_FILE } from '../../packages/boot-sequence/src/index.ts';
 import { BuildIsoError, buildMirrorIso } from '../../packages/build-iso/src/index.ts';
 import { manifestCa } from '../../packages/build-iso/src/tls-source.ts';
 import { readDataResource } from '../../packages/ignition/src/index.ts';
 import { readInitrdFile } from '../../packages/initrd/src/index.ts';
 import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
-import { requireTool, runTool } from '../support/tools.ts';
 import { demoInputs, FIXED_EPOCH, optionsFor } from './support.ts';
 
 let work: string;

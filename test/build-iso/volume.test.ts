@@ -8,9 +8,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { after, before, test } from 'node:test';
+import { requireTool, runOk } from '@hostmirror/fixtures';
 import { prepareVolumeImage, sha256File } from '../../packages/build-iso/src/index.ts';
 import { hostmirror } from '../foundation/hostmirror-cli.ts';
-import { requireTool, runOk } from '../support/tools.ts';
 import { demoInputs } from './support.ts';
 
 let work: string;

@@ -7,7 +7,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { runOk } from '../support/tools.ts';
+import { runOk } from '@hostmirror/fixtures';
 import { hostmirror, hostmirrorOk } from './hostmirror-cli.ts';
 import { writeOverlayFixture } from './overlay-fixture.ts';
 

@@ -3,8 +3,7 @@
  * root, in a child process (README). `--silent` keeps pnpm's own script echo off stderr.
  */
 import { join } from 'node:path';
-import { repoRoot } from '../support/paths.ts';
-import { type RunResult, requireTool, runTool } from '../support/tools.ts';
+import { type RunResult, repoRoot, requireTool, runTool } from '@hostmirror/fixtures';
 
 /** pnpm is not a Debian package: `tools/ensure-pnpm.sh` installs it into `.tools/`. */
 async function findPnpm(): Promise<string> {

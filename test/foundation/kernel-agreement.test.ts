@@ -8,6 +8,7 @@ import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { requireTool, runOk } from '@hostmirror/fixtures';
 import {
   bootKernel,
   buildBaseInitrd,
@@ -15,7 +16,6 @@ import {
   findDebianKernel,
   markerValues,
 } from '../support/qemu.ts';
-import { requireTool, runOk } from '../support/tools.ts';
 import { hostmirror } from './hostmirror-cli.ts';
 
 const checks = `

@@ -9,6 +9,7 @@ import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { requireTool, runOk } from '@hostmirror/fixtures';
 import {
   assertCleanBoot,
   bootKernel,
@@ -17,7 +18,6 @@ import {
   findDebianKernel,
   markerValues,
 } from '../support/qemu.ts';
-import { requireTool, runOk } from '../support/tools.ts';
 import { hostmirror, hostmirrorOk } from './hostmirror-cli.ts';
 import {
   binaryPath,

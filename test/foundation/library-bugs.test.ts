@@ -18,6 +18,7 @@ import { access, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { runOk } from '@hostmirror/fixtures';
 import {
   bootKernel,
   buildBaseInitrd,
@@ -25,7 +26,6 @@ import {
   findDebianKernel,
   markerValues,
 } from '../support/qemu.ts';
-import { runOk } from '../support/tools.ts';
 import { hostmirror } from './hostmirror-cli.ts';
 
 let work: string;

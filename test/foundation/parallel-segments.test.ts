@@ -11,6 +11,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { requireTool, runOk } from '@hostmirror/fixtures';
 import { appendArchive, buildOverlayFile, readInitrd, verifyInitrd } from '@hostmirror/initrd';
 import {
   assertCleanBoot,
@@ -20,7 +21,6 @@ import {
   findDebianKernel,
   markerValues,
 } from '../support/qemu.ts';
-import { requireTool, runOk } from '../support/tools.ts';
 
 /** Overlay files live below this folder; `/init` lists and hashes everything in it. */
 const overlayRoot = 'hm-par';

@@ -8,7 +8,7 @@ import { lstat, mkdir, mkdtemp, readFile, readlink, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { requireTool, runOk } from '../support/tools.ts';
+import { requireTool, runOk } from '@hostmirror/fixtures';
 import { hostmirror, hostmirrorOk } from './hostmirror-cli.ts';
 import { type OverlayFixture, writeOverlayFixture } from './overlay-fixture.ts';
 

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { repoRoot } from '@hostmirror/fixtures';
 import {
   type IgnitionConfig,
   specVersionsAcceptedBy,
   type ValidateOptions,
 } from '../../packages/ignition/src/index.ts';
-import { repoRoot } from '../support/paths.ts';
 
 export const conformanceDir = join(repoRoot, 'test', 'ignition', 'conformance');
 

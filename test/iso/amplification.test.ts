@@ -8,8 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot } from '../support/paths.ts';
-import { fixtureBytes, scratchDir } from './fixtures.ts';
+import { fixtureBytes, repoRoot, scratchDir } from '@hostmirror/fixtures';
 import { multiExtentIgninfoIso } from './hostile.ts';
 
 /** Run `iso inspect` in a fresh process and measure it there (not the test runner's peak). */

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeCoreosIso } from '@hostmirror/fixtures';
+import { makeCoreosIso, requireTool, runShell, scratchDir } from '@hostmirror/fixtures';
 import { hostmirrorOk } from '../foundation/hostmirror-cli.ts';
 import {
   assertCleanBoot,
@@ -23,8 +23,6 @@ import {
   findDebianKernel,
   markerValues,
 } from '../support/qemu.ts';
-import { requireTool, runShell } from '../support/tools.ts';
-import { scratchDir } from './fixtures.ts';
 
 let dir: { path: string; dispose: () => Promise<void> };
 let finalIso: string;

@@ -10,9 +10,8 @@ import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
+import { fixtureFacts, fixtureFile, requireTool, runShell, scratchDir } from '@hostmirror/fixtures';
 import { CoreosIso, IsoError } from '../../packages/iso/src/index.ts';
-import { requireTool, runShell } from '../support/tools.ts';
-import { fixtureFacts, fixtureFile, scratchDir } from './fixtures.ts';
 import { isoinfoExtract, xorrisoFiles } from './iso-tools.ts';
 
 let dir: { path: string; dispose: () => Promise<void> };

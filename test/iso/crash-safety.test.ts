@@ -14,13 +14,10 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeCoreosIso } from '@hostmirror/fixtures';
+import { makeCoreosIso, repoRoot, requireTool, scratchDir } from '@hostmirror/fixtures';
 import { runCliCaptured } from '../../packages/cli/src/capture.ts';
 import { writeNewc } from '../../packages/cpio-stream/src/index.ts';
 import { CoreosIso, lockIso } from '../../packages/iso/src/index.ts';
-import { repoRoot } from '../support/paths.ts';
-import { requireTool } from '../support/tools.ts';
-import { scratchDir } from './fixtures.ts';
 
 let dir: { path: string; dispose: () => Promise<void> };
 let pristine: string;

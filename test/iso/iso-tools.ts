@@ -1,5 +1,5 @@
 /** What xorriso and isoinfo (the real readers) say about an ISO, parsed for comparison. */
-import { requireTool, runOk } from '../support/tools.ts';
+import { requireTool, runOk } from '@hostmirror/fixtures';
 
 export interface ListedFile {
   path: string;

@@ -6,10 +6,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { KARGS_MARKER, makeCoreosIso } from '@hostmirror/fixtures';
+import { fixtureFile, KARGS_MARKER, makeCoreosIso, scratchDir } from '@hostmirror/fixtures';
 import { readInitrd } from '../../packages/initrd/src/index.ts';
 import { BootPlatform, CoreosIso } from '../../packages/iso/src/index.ts';
-import { fixtureFile, scratchDir } from './fixtures.ts';
 
 let dir: { path: string; dispose: () => Promise<void> };
 before(async () => {

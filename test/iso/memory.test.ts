@@ -7,10 +7,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { makeCoreosIso } from '@hostmirror/fixtures';
+import { makeCoreosIso, requireTool, runShell, scratchDir } from '@hostmirror/fixtures';
 import { CoreosIso } from '../../packages/iso/src/index.ts';
-import { requireTool, runShell } from '../support/tools.ts';
-import { scratchDir } from './fixtures.ts';
 
 const MiB = 1024 * 1024;
 const isoBytes = 384 * MiB;

@@ -7,9 +7,8 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { requireTool, runOk, scratchDir } from '@hostmirror/fixtures';
 import { BufferSource, IsoImage } from '../../packages/iso/src/index.ts';
-import { requireTool, runOk } from '../support/tools.ts';
-import { scratchDir } from './fixtures.ts';
 import { isoinfoFiles, xorrisoFiles } from './iso-tools.ts';
 
 let dir: { path: string; dispose: () => Promise<void> };

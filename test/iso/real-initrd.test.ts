@@ -8,13 +8,17 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeCoreosIso } from '@hostmirror/fixtures';
+import {
+  makeCoreosIso,
+  requireFile,
+  requireTool,
+  runShell,
+  scratchDir,
+} from '@hostmirror/fixtures';
 import { verifyInitrd } from '../../packages/initrd/src/index.ts';
 import { CoreosIso } from '../../packages/iso/src/index.ts';
 import { hostmirrorOk } from '../foundation/hostmirror-cli.ts';
 import { findDebianKernel } from '../support/qemu.ts';
-import { requireFile, requireTool, runShell } from '../support/tools.ts';
-import { scratchDir } from './fixtures.ts';
 
 let dir: { path: string; dispose: () => Promise<void> };
 before(async () => {

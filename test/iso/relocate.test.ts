@@ -7,10 +7,14 @@ import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeCoreosIso } from '@hostmirror/fixtures';
+import {
+  fixtureFile,
+  makeCoreosIso,
+  requireTool,
+  runShell,
+  scratchDir,
+} from '@hostmirror/fixtures';
 import { CoreosIso, type IsoEntry, IsoError, IsoImage } from '../../packages/iso/src/index.ts';
-import { requireTool, runShell } from '../support/tools.ts';
-import { fixtureFile, scratchDir } from './fixtures.ts';
 import {
   isoinfoExtract,
   isoinfoFiles,

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCliCaptured } from '@hostmirror/cli';
+import { runOk } from '@hostmirror/fixtures';
 import { mirrorRulesFromArchive, renderRegistriesConf } from '@hostmirror/host-config';
 import { MirrorArchive } from '@hostmirror/oc-mirror-archive';
 import {
@@ -17,7 +18,6 @@ import {
   MirrorCheckError,
   type MirrorCheckReport,
 } from '@hostmirror/preflight';
-import { runOk } from '../support/tools.ts';
 import {
   ARM_ONLY_RELEASE_TAG,
   BUNDLE_NAME,

@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requireTool, runOk } from '../support/tools.ts';
+import { requireTool, runOk } from '@hostmirror/fixtures';
 import { type Descriptor, OciLayout } from './oci-layout.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -12,12 +12,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { requireTool, runOk } from '@hostmirror/fixtures';
 import {
   loadRegistriesConf,
   type RegistriesConf,
   resolvePullSources,
 } from '@hostmirror/host-config';
-import { requireTool, runOk } from '../support/tools.ts';
 import { OciLayout } from './oci-layout.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -10,9 +10,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { requireTool, runOk } from '@hostmirror/fixtures';
 import { MirrorArchive } from '@hostmirror/oc-mirror-archive';
 import { checkMirror, formatCheckReport } from '@hostmirror/preflight';
-import { requireTool, runOk } from '../support/tools.ts';
 import { RegistryTree } from './registry-tree.ts';
 
 const COMPONENTS = 200;

@@ -24,7 +24,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { makeImage, tarHeaderBlock, writeChunk } from '@hostmirror/fixtures';
+import {
+  makeImage,
+  repoRoot,
+  requireTool,
+  runTool,
+  tarHeaderBlock,
+  writeChunk,
+} from '@hostmirror/fixtures';
 import { buildMirrorIso } from '../../packages/build-iso/src/index.ts';
 import {
   judgeArchiveMember,
@@ -35,8 +42,6 @@ import { MirrorFormatError } from '../../packages/oc-mirror-archive/src/errors.t
 import { MirrorArchive, readTarEntries } from '../../packages/oc-mirror-archive/src/index.ts';
 import { demoInputs, optionsFor } from '../build-iso/support.ts';
 import { hostmirror } from '../foundation/hostmirror-cli.ts';
-import { repoRoot } from '../support/paths.ts';
-import { requireTool, runTool } from '../support/tools.ts';
 
 const lib = join(repoRoot, 'packages/boot-sequence/src/scripts/hostmirror-lib.sh');
 const unpackScript = join(repoRoot, 'packages/boot-sequence/src/scripts/hostmirror-unpack.sh');

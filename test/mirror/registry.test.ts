@@ -10,6 +10,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { repoRoot, requireTool, runTool } from '@hostmirror/fixtures';
 import {
   attemptedReferences,
   createMirrorTls,
@@ -24,8 +25,6 @@ import {
 } from '@hostmirror/host-config';
 import { extractMirrorArchive, MirrorArchive } from '@hostmirror/oc-mirror-archive';
 import { OciLayout } from '../mirror-check/oci-layout.ts';
-import { repoRoot } from '../support/paths.ts';
-import { requireTool, runTool } from '../support/tools.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'hostmirror-registry-'));
 const policy = JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] });

@@ -10,7 +10,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { HostmirrorError } from '@hostmirror/errors';
-import { repoRoot } from '../support/paths.ts';
+import { repoRoot } from '@hostmirror/fixtures';
 
 /**
  * Classes on plain `Error` that never leave their module: the systemd unit lexer's control flow

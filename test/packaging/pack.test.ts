@@ -14,9 +14,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeCoreosIso } from '@hostmirror/fixtures';
-import { repoRoot } from '../support/paths.ts';
-import { requireTool, runOk, runTool } from '../support/tools.ts';
+import { makeCoreosIso, repoRoot, requireTool, runOk, runTool } from '@hostmirror/fixtures';
 
 const pnpmHint = 'pnpm (not Debian: run tools/ensure-pnpm.sh)';
 const buildTimeoutMs = 120_000;
@@ -138,6 +136,10 @@ test('packedManifestsPointAtDist', async () => {
     for (const bin of Object.values(manifest.bin ?? {})) assert.match(bin, /^\.\/dist\//);
     const shipped = await readdir(folder);
     assert.deepEqual(shipped.sort(), ['README.md', 'dist', 'package.json'], `${name} files`);
+    // Tests and their helpers stay in the repository.
+    const dist = await readdir(join(folder, 'dist'), { recursive: true });
+    const testFiles = dist.filter((file) => /\.test(-support)?\.|\.fixture\./.test(file));
+    assert.deepEqual(testFiles, [], `${name} ships test files`);
   }
 });
 

@@ -14,7 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot } from '../support/paths.ts';
+import { repoRoot } from '@hostmirror/fixtures';
 
 const thisFile = relative(repoRoot, new URL(import.meta.url).pathname);
 

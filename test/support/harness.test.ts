@@ -7,6 +7,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { MissingToolError, requireTool, runOk, runShell, runTool } from '@hostmirror/fixtures';
 import {
   assertCleanBoot,
   BootFailedError,
@@ -16,7 +17,6 @@ import {
   findDebianKernel,
   markerValues,
 } from './qemu.ts';
-import { MissingToolError, requireTool, runOk, runShell, runTool } from './tools.ts';
 
 let work: string;
 before(async () => {

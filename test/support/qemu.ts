@@ -32,7 +32,7 @@ import {
   requireTool,
   runOk,
   runTool,
-} from './tools.ts';
+} from '@hostmirror/fixtures';
 
 /** The meta package whose dependency names the current kernel ABI (`linux-image-6.1.0-57-amd64`). */
 export const debianKernelMetaPackage = 'linux-image-amd64';

@@ -17,8 +17,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from '
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { repoRoot } from '../../test/support/paths.ts';
-import { requireTool, runOk, runTool } from '../../test/support/tools.ts';
+import { repoRoot, requireTool, runOk, runTool } from '@hostmirror/fixtures';
 import { cliNodeArgs } from './cli-command.ts';
 
 /** Overlay specs take modes in octal only (`"0755"`); a decimal 493 is refused as ambiguous. */

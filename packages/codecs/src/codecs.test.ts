@@ -9,7 +9,7 @@ import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { describe, it } from 'node:test';
 import * as zlib from 'node:zlib';
-import { filterThroughTool } from '../../../test/support/tools.ts';
+import { filterThroughTool } from '@hostmirror/fixtures';
 import {
   type Codec,
   type CodecBackend,

@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
-import { coreosInstallerFixtures } from '../../../test/support/paths.ts';
-import { filterThroughTool } from '../../../test/support/tools.ts';
+import { coreosInstallerFixtures, filterThroughTool } from '@hostmirror/fixtures';
 import {
   ByteReader,
   encodeNewcHeader,

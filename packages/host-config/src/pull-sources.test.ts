@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { MirrorFormatError } from '@hostmirror/oc-mirror-archive';
-import { fixtureArchive, fixtureMirrorSets } from './mirror-sets.fixture.ts';
+import { fixtureArchive, fixtureMirrorSets } from './mirror-sets.test-support.ts';
 import {
   attemptedReferences,
   findRegistry,

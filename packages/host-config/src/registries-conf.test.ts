@@ -5,7 +5,7 @@ import {
   MirrorFormatError,
   parseClusterResourceFile,
 } from '@hostmirror/oc-mirror-archive';
-import { fixtureArchive, fixtureMirrorSets } from './mirror-sets.fixture.ts';
+import { fixtureArchive, fixtureMirrorSets } from './mirror-sets.test-support.ts';
 import { attemptedReferences, resolvePullSources } from './pull-sources.ts';
 import { loadRegistriesConf } from './registries-conf.ts';
 import { parseRegistriesConf, validateRegistriesConf } from './registries-conf-strict.ts';

@@ -7,9 +7,8 @@ import { buffer } from 'node:stream/consumers';
 import { describe, it } from 'node:test';
 import { createDecompressor } from '@hostmirror/codecs';
 import { encodeNewcHeader, type NewcHeaderFields } from '@hostmirror/cpio-stream';
-import { coreosInstallerFixtures } from '../../../test/support/paths.ts';
+import { coreosInstallerFixtures, filterThroughTool as tool } from '@hostmirror/fixtures';
 // Test files stay out of the package build, so only they may reach into test/support.
-import { filterThroughTool as tool } from '../../../test/support/tools.ts';
 import {
   appendArchive,
   buildOverlay,
@@ -29,7 +28,7 @@ import {
   newc,
   peakRssGrowthMiB,
   scratch,
-} from './test-support.ts';
+} from './initrd.test-support.ts';
 
 async function unxzFixture(name: string): Promise<Buffer> {
   const data = await readFile(join(coreosInstallerFixtures, name));

@@ -11,8 +11,8 @@ import {
   type OverlaySpec,
   verifyInitrd,
 } from './index.ts';
+import { compress, fileWith, newc, scratch } from './initrd.test-support.ts';
 import { KERNEL_BUILTIN_FOLDERS, KernelTree, kernelPath } from './namespace.ts';
-import { compress, fileWith, newc, scratch } from './test-support.ts';
 
 /** An archive exactly as given: no parents added, no sorting. */
 const raw = (entries: NewcEntryInput[]) =>

@@ -8,10 +8,10 @@ import { describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { type NewcEntryInput, TRAILER_NAME, writeNewc } from '@hostmirror/cpio-stream';
 import { buildOverlay, buildOverlayFile } from './build.ts';
+import { peakRssGrowthMiB, scratch } from './initrd.test-support.ts';
 import { extractInitrd, readInitrd, readInitrdFile } from './read.ts';
 import { compressedSegments, groupEntries, orderedEntries } from './segments.ts';
 import { parseOverlaySpec } from './spec.ts';
-import { peakRssGrowthMiB, scratch } from './test-support.ts';
 import { verifyInitrd } from './verify.ts';
 
 const KiB = 1024;

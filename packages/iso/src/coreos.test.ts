@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fixtureBytes, fixtureFacts } from '../../../test/iso/fixtures.ts';
+import { fixtureBytes, fixtureFacts } from '@hostmirror/fixtures';
 import { readCoreosMetadata, readCurrentKargs } from './coreos.ts';
 import { IsoError } from './errors.ts';
 import { IsoImage } from './image.ts';

@@ -4,7 +4,7 @@ import { appendFile, copyFile, readFile, stat, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { fixtureFile, scratchDir } from '../../../test/iso/fixtures.ts';
+import { fixtureFile, scratchDir } from '@hostmirror/fixtures';
 import { CoreosIso } from './coreos-iso.ts';
 import { combineEdits, type IsoEdit } from './edit.ts';
 import { encodeEmbedArea } from './embed-area.ts';

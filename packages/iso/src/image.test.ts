@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fixtureBytes } from '../../../test/iso/fixtures.ts';
+import { fixtureBytes } from '@hostmirror/fixtures';
 import { recordsOf } from './directory-record.ts';
 import { BootPlatform } from './el-torito.ts';
 import { IsoError, type IsoErrorCode } from './errors.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fixtureBytes, scratchDir } from '../../../test/iso/fixtures.ts';
+import { fixtureBytes, scratchDir } from '@hostmirror/fixtures';
 import { CoreosIso } from './coreos-iso.ts';
 import { IsoError } from './errors.ts';
 import { IsoImage } from './image.ts';

@@ -17,9 +17,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { makeCoreosIso, writeDemoInputs } from '@hostmirror/fixtures';
-import { repoRoot } from '../../../test/support/paths.ts';
-import { requireTool, runOk } from '../../../test/support/tools.ts';
+import { makeCoreosIso, repoRoot, requireTool, runOk, writeDemoInputs } from '@hostmirror/fixtures';
 import { cliNodeArgs } from '../cli-command.ts';
 
 const MiB = 1024 * 1024;

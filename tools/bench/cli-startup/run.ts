@@ -14,8 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { makeCoreosIso } from '@hostmirror/fixtures';
-import { repoRoot } from '../../../test/support/paths.ts';
+import { makeCoreosIso, repoRoot } from '@hostmirror/fixtures';
 import { type CliVariant, cliNodeArgs } from '../cli-command.ts';
 
 const variants: CliVariant[] = ['tsx', 'built'];

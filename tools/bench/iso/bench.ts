@@ -15,10 +15,8 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { makeCoreosIso } from '@hostmirror/fixtures';
+import { makeCoreosIso, repoRoot, requireTool, runOk } from '@hostmirror/fixtures';
 import { CoreosIso } from '../../../packages/iso/src/index.ts';
-import { repoRoot } from '../../../test/support/paths.ts';
-import { requireTool, runOk } from '../../../test/support/tools.ts';
 import { cliNodeArgs, cliStartupLabel } from '../cli-command.ts';
 
 const MiB = 1024 * 1024;

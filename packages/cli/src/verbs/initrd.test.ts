@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { repoRoot } from '../../../../test/support/paths.ts';
+import { repoRoot } from '@hostmirror/fixtures';
 import { runCliCaptured } from '../capture.ts';
 
 async function cli(args: string[], cwd = repoRoot) {

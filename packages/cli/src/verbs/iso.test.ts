@@ -4,7 +4,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fixtureFile } from '../../../../test/iso/fixtures.ts';
+import { fixtureFile } from '@hostmirror/fixtures';
 import { runCliCaptured } from '../capture.ts';
 
 async function cli(args: string[], cwd: string) {

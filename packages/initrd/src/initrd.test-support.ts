@@ -1,4 +1,4 @@
-/** Helpers shared by this package's tests (not exported from index.ts). */
+/** Helpers shared by this package's tests (not exported from index.ts; never built into dist: *.test-support.ts). */
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+/** Mirror sets shared by this package's tests (never built into dist: *.test-support.ts). */
 import {
   type ClusterResources,
   collectClusterResources,
