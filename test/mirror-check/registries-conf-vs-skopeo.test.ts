@@ -13,13 +13,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { requireTool, runOk } from '@hostmirror/fixtures';
 import {
   type ContainersImageVersion,
   loadRegistriesConf,
   OPENSHIFT_CONTAINERS_IMAGE,
   resolvePullSources,
 } from '@hostmirror/host-config';
-import { requireTool, runOk } from '../support/tools.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

@@ -26,8 +26,12 @@ const runTimeoutMs = 30_000;
 interface WorkspacePackage {
   name: string;
   private: boolean;
-  /** Export subpaths, `.` first (every package has only `.` today). */
+  /** Code export subpaths, `.` first. */
   subpaths: string[];
+  /** JSON export subpaths (`./package.json`, `./report.schema.json`), imported `with { type: 'json' }`. */
+  jsonSubpaths: string[];
+  /** The manifest's `files`: what the tarball holds besides package.json. */
+  files: string[];
 }
 
 let work = '';
@@ -54,19 +58,34 @@ async function readWorkspacePackages(): Promise<WorkspacePackage[]> {
     dirs.map(async (dir) => {
       const manifest = JSON.parse(
         await readFile(join(repoRoot, 'packages', dir, 'package.json'), 'utf8'),
-      ) as { name: string; private?: boolean; exports: Record<string, unknown> };
+      ) as {
+        name: string;
+        private?: boolean;
+        exports: Record<string, unknown>;
+        files?: string[];
+      };
+      const subpaths = Object.keys(manifest.exports);
       return {
         name: manifest.name,
         private: manifest.private === true,
-        subpaths: Object.keys(manifest.exports),
+        subpaths: subpaths.filter((subpath) => !subpath.endsWith('.json')),
+        jsonSubpaths: subpaths.filter((subpath) => subpath.endsWith('.json')),
+        files: manifest.files ?? [],
       };
     }),
   ).then((all) => all.filter((found) => !found.private));
 }
 
+const specifier = (name: string, subpath: string) =>
+  subpath === '.' ? name : `${name}/${subpath.slice(2)}`;
+
 function specifiers(): string[] {
-  return packages.flatMap(({ name, subpaths }) =>
-    subpaths.map((subpath) => (subpath === '.' ? name : `${name}/${subpath.slice(2)}`)),
+  return packages.flatMap(({ name, subpaths }) => subpaths.map((sub) => specifier(name, sub)));
+}
+
+function jsonSpecifiers(): string[] {
+  return packages.flatMap(({ name, jsonSubpaths }) =>
+    jsonSubpaths.map((sub) => specifier(name, sub)),
   );
 }
 
@@ -116,15 +135,21 @@ after(async () => {
 });
 
 test('packedManifestsPointAtDist', async () => {
-  for (const { name } of packages) {
+  for (const { name, files } of packages) {
     const folder = join(consumer, 'node_modules', name);
     const manifest = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8')) as {
-      exports: Record<string, { types: string; default: string }>;
+      exports: Record<string, string | { types: string; default: string }>;
       types: string;
       dependencies?: Record<string, string>;
       bin?: Record<string, string>;
     };
     for (const [subpath, target] of Object.entries(manifest.exports)) {
+      if (typeof target === 'string') {
+        // A data file (package.json, a JSON schema) exported as itself, and shipped.
+        assert.equal(target, subpath, `${name} exports ${subpath}`);
+        assert.match(subpath, /\.json$/, `${name} exports ${subpath}`);
+        continue;
+      }
       assert.match(target.default, /^\.\/dist\/.*\.js$/, `${name} exports ${subpath}`);
       assert.match(target.types, /^\.\/dist\/.*\.d\.ts$/, `${name} exports ${subpath} types`);
     }
@@ -135,7 +160,12 @@ test('packedManifestsPointAtDist', async () => {
     }
     for (const bin of Object.values(manifest.bin ?? {})) assert.match(bin, /^\.\/dist\//);
     const shipped = await readdir(folder);
-    assert.deepEqual(shipped.sort(), ['README.md', 'dist', 'package.json'], `${name} files`);
+    assert.deepEqual(
+      shipped.sort(),
+      [...new Set([...files, 'package.json'])].sort(),
+      `${name} ships its manifest's files`,
+    );
+    assert.ok(files.includes('dist') && files.includes('README.md'), `${name} files`);
     // Tests and their helpers stay in the repository.
     const dist = await readdir(join(folder, 'dist'), { recursive: true });
     const testFiles = dist.filter((file) => /\.test(-support)?\.|\.fixture\./.test(file));
@@ -149,6 +179,9 @@ test('everyPackageImportsWithPlainNode', async () => {
     for (const specifier of ${JSON.stringify(specifiers())}) {
       loaded[specifier] = Object.keys(await import(specifier)).length;
     }
+    for (const specifier of ${JSON.stringify(jsonSpecifiers())}) {
+      loaded[specifier] = Object.keys((await import(specifier, { with: { type: 'json' } })).default).length;
+    }
     console.log(JSON.stringify({ execArgv: process.execArgv, loaded }));`;
   const run = await runOk(process.execPath, ['--input-type=module', '-e', script], {
     cwd: consumer,
@@ -160,7 +193,7 @@ test('everyPackageImportsWithPlainNode', async () => {
     loaded: Record<string, number>;
   };
   assert.deepEqual(report.execArgv, ['--input-type=module', '-e', script]);
-  for (const specifier of specifiers()) {
+  for (const specifier of [...specifiers(), ...jsonSpecifiers()]) {
     assert.ok((report.loaded[specifier] ?? 0) > 0, `${specifier} exports nothing`);
   }
 });
@@ -206,7 +239,7 @@ test('installedBinRunsHelp', async () => {
   for (const args of [['--help'], ['mirror', 'inspect', '--help'], ['iso', '--help']]) {
     const run = await hostmirror(args);
     assert.equal(run.exitCode, 0, `hostmirror ${args.join(' ')}: ${run.stderr}`);
-    assert.match(run.stdout.toString('utf8'), /^usage: hostmirror/);
+    assert.match(run.stdout.toString('utf8'), /^usage: hostmirror/m);
   }
 });
 

@@ -12,8 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { HostmirrorError } from '@hostmirror/errors';
-import { fixtureFile } from '../../../test/iso/fixtures.ts';
-import { repoRoot } from '../../../test/support/paths.ts';
+import { fixtureFile, repoRoot } from '@hostmirror/fixtures';
 import { runCliCaptured } from './capture.ts';
 import { userFailure } from './failure.ts';
 

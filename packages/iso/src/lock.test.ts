@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { fixtureFile, scratchDir } from '../../../test/iso/fixtures.ts';
+import { fixtureFile, scratchDir } from '@hostmirror/fixtures';
 import { CoreosIso } from './coreos-iso.ts';
 import { journalPath } from './journal.ts';
 import { lockNotePath } from './lock.ts';
