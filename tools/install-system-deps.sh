@@ -18,6 +18,7 @@ packages=(
   strace                                               # fault injection at every write of in-place ISO edits
   gawk                                                 # RHCOS's awk: the boot-time archive member rule runs under it
   binutils                                             # objdump: judge our ELF reader (registry program vetting)
+  mmdebstrap squashfs-tools qemu-utils e2fsprogs       # tools/make-live-iso and tools/rehearse.sh
 )
 missing=()
 for package in "${packages[@]}"; do

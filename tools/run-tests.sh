@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The one test command (README): installs what the tests need, then type-checks, lints and
-# runs every test with node:test. Usage: tools/run-tests.sh [all|unit|system] [FILTER...]
-#   unit   tests beside the code (packages/*/src/**/*.test.ts)
-#   system cross-package and real-system tests (test/**/*.test.ts)
+# runs every test with node:test. Usage: tools/run-tests.sh [all|unit|system|rehearsal] [FILTER...]
+#   unit      tests beside the code (packages/*/src/**/*.test.ts)
+#   system    cross-package and real-system tests (test/**/*.test.ts)
+#   rehearsal only the rehearsal on booted qemu hosts (test/rehearsal/, tools/rehearsal/README.md),
+#             which the other modes skip unless HOSTMIRROR_REHEARSAL=1 (it takes 10+ minutes)
 set -euo pipefail
 shopt -s globstar nullglob
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,13 +26,14 @@ files=()
 case "$which" in
   unit) files=(packages/*/src/**/*.test.ts) ;;
   system) files=(test/**/*.test.ts) ;;
+  rehearsal) files=(test/rehearsal/*.test.ts); export HOSTMIRROR_REHEARSAL=1 ;;
   all) files=(packages/*/src/**/*.test.ts test/**/*.test.ts) ;;
-  *) echo "usage: $0 [all|unit|system]" >&2; exit 2 ;;
+  *) echo "usage: $0 [all|unit|system|rehearsal]" >&2; exit 2 ;;
 esac
 status=0
 # The tests beside the code also run on Node 22 (on 22.15+ zstd comes from node:zlib, a
 # backend Node 20 cannot exercise). First, so that the last summary is the whole suite's.
-if [ "$which" != system ] && [ "$(uname -m)" = x86_64 ]; then
+if [ "$which" != system ] && [ "$which" != rehearsal ] && [ "$(uname -m)" = x86_64 ]; then
   node22=$(bash tools/ensure-node22.sh)
   echo "unit tests on $("$node22" --version):"
   "$node22" --import tsx --test --test-concurrency=2 --test-reporter=dot \

@@ -1,0 +1,136 @@
+#!/bin/bash
+# The rehearsal's checks on a booted host (rehearsal-check.service, ordered after the
+# mirror's units and the agent stand-ins). Results go to the serial console
+# (rehearsal-lib.sh); tools/rehearse.sh decides from them.
+set -uo pipefail
+# shellcheck source=rehearsal-lib.sh
+. /usr/local/lib/hostmirror-rehearsal/rehearsal-lib.sh
+# shellcheck source=/dev/null
+. /etc/hostmirror/hostmirror.env
+phase=${HOSTMIRROR_PHASE:-unknown}
+mode=${HOSTMIRROR_MODE:-unknown}
+host=$(hmr_host)
+work=/var/tmp/hostmirror-rehearsal
+mkdir -p "$HMR_STATE" "$work"
+hmr_console "HMR-INFO $host checks start: phase=$phase mode=$mode instructions=[$(hmr_instructions)] uptime=$(cut -d' ' -f1 /proc/uptime)s"
+
+# pull NAME REF: copy the image by digest through containers' registries.conf (the mirror)
+# and compare the manifest's sha256 with the digest asked for.
+pull() {
+  local name=$1 ref=$2 target digest actual
+  target=$work/$name
+  rm -rf "$target"
+  digest=${ref##*@}
+  if ! skopeo copy --retry-times 3 --quiet "docker://$ref" "dir:$target" >"$work/$name.log" 2>&1; then
+    hmr_report "$phase" "$name" FAIL "skopeo copy docker://$ref: $(tail -n1 "$work/$name.log")"
+    return
+  fi
+  actual=sha256:$(sha256sum "$target/manifest.json" | cut -c1-64)
+  if [ "$actual" = "$digest" ]; then
+    hmr_report "$phase" "$name" PASS "by digest $digest ($(find "$target" -type f | wc -l) files)"
+  else
+    hmr_report "$phase" "$name" FAIL "manifest sha256 $actual, asked for $digest"
+  fi
+}
+
+# The registry this host reaches: the /etc/hosts alias the configure step wrote.
+where() {
+  local address
+  address=$(getent hosts "$HOSTMIRROR_REGISTRY_NAME" | awk '{ print $1; exit }')
+  local expected=$HMR_RENDEZVOUS_IP
+  if [ -e /run/hostmirror/serve ]; then expected=127.0.0.1; fi
+  if [ "$address" = "$expected" ]; then
+    hmr_report "$phase" registry-address PASS "$HOSTMIRROR_REGISTRY_NAME is $address ($([ -e /run/hostmirror/serve ] && echo 'this host serves' || echo 'node0 serves'))"
+  else
+    hmr_report "$phase" registry-address FAIL "$HOSTMIRROR_REGISTRY_NAME is '${address:-unresolved}', expected $expected"
+  fi
+}
+
+# A gated unit started only after hostmirror-ready.service became active.
+gate() {
+  local unit=$1 ready started
+  ready=$(hmr_active_since hostmirror-ready.service)
+  started=$(hmr_started_at "$unit")
+  if ! systemctl show -P After "$unit" | tr ' ' '\n' | grep -qx hostmirror-ready.service; then
+    hmr_report "$phase" "gate-$unit" FAIL "$unit is not ordered after hostmirror-ready.service"
+  elif [ "${ready:-0}" -gt 0 ] && [ "${started:-0}" -ge "$ready" ]; then
+    hmr_report "$phase" "gate-$unit" PASS "started $(((started - ready) / 1000)) ms after hostmirror-ready.service"
+  else
+    hmr_report "$phase" "gate-$unit" FAIL "started at ${started:-?} us, hostmirror-ready.service active at ${ready:-never} us ($(systemctl show -P ActiveState "$unit"))"
+  fi
+}
+
+console() {
+  if [ -s "$HMR_STATE/console.pulled" ]; then
+    hmr_report "$phase" console-pull PASS "the agent console's release pull succeeded after $(cat "$HMR_STATE/console.pulled") s"
+  else
+    hmr_report "$phase" console-pull FAIL "agent-interactive-console.service is $(systemctl show -P ActiveState agent-interactive-console.service)"
+  fi
+}
+
+# registry-killed: node0 kills its registry once another host is pulling, and it must serve
+# again within 10 s; the other hosts pull in a loop meanwhile and no pull may fail.
+killer() {
+  local deadline=$((SECONDS + 120)) start waited
+  until ss -Htn state established '( sport = :'"$HOSTMIRROR_REGISTRY_PORT"' )' | awk '{ print $4 }' | grep -qv '^127\.'; do
+    [ "$SECONDS" -lt "$deadline" ] || { hmr_report "$phase" registry-killed FAIL "no other host pulled within 120 s"; return; }
+    sleep 0.2
+  done
+  start=$(date +%s.%N)
+  systemctl kill --signal=SIGKILL hostmirror-registry.service
+  hmr_console "HMR-INFO $host killed the registry (SIGKILL)"
+  sleep 0.5
+  until curl --silent --fail --max-time 2 --output /dev/null \
+    --cacert /etc/hostmirror/ca.crt --resolve "$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT:127.0.0.1" \
+    "https://$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT/v2/"; do
+    waited=$(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%d", n - s }')
+    [ "$waited" -lt 60 ] || { hmr_report "$phase" registry-killed FAIL "the registry did not serve again within 60 s"; return; }
+    sleep 0.2
+  done
+  waited=$(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%.1f", n - s }')
+  if awk -v w="$waited" 'BEGIN { exit !(w <= 10) }'; then
+    hmr_report "$phase" registry-killed PASS "serving again ${waited} s after SIGKILL"
+  else
+    hmr_report "$phase" registry-killed FAIL "serving again only ${waited} s after SIGKILL (limit 10 s)"
+  fi
+}
+puller() {
+  local until=$((SECONDS + ${HMR_PULL_WINDOW:-60})) pulls=0 failures=0 last=''
+  while [ "$SECONDS" -lt "$until" ]; do
+    if skopeo inspect --retry-times 3 --raw "docker://$HMR_RELEASE_REF" >/dev/null 2>"$work/loop.err"; then
+      pulls=$((pulls + 1))
+    else
+      failures=$((failures + 1)); last=$(tail -n1 "$work/loop.err")
+    fi
+    sleep 0.3
+  done
+  if [ "$failures" -eq 0 ] && [ "$pulls" -gt 0 ]; then
+    hmr_report "$phase" pulls-while-killed PASS "$pulls pulls, none failed"
+  else
+    hmr_report "$phase" pulls-while-killed FAIL "$failures of $((pulls + failures)) pulls failed: $last"
+  fi
+}
+
+if [ "$phase" = live ]; then
+  gate agent.service
+  gate node-zero.service
+  console
+fi
+where
+pull release "$HMR_RELEASE_REF"
+pull component "$HMR_COMPONENT_REF"
+if [ "$phase" = installed ] && [ -e /run/hostmirror/serve ]; then
+  if systemctl is-active --quiet hostmirror-registry.service; then
+    hmr_report "$phase" serves-from-volume PASS "hostmirror-registry.service active, storage $(cat /run/hostmirror/volume 2>/dev/null)"
+  else
+    hmr_report "$phase" serves-from-volume FAIL "hostmirror-registry.service is $(systemctl show -P ActiveState hostmirror-registry.service)"
+  fi
+fi
+if hmr_has scenario=registry-killed; then
+  if [ -e /run/hostmirror/serve ] && [ "$host" = node0 ]; then killer; else puller; fi
+fi
+hmr_done "$phase"
+if hmr_has then=poweroff; then
+  sync
+  systemctl --no-block poweroff
+fi

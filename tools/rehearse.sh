@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# The rehearsal: the whole mirror-mode flow on booted hosts, as dev-scripts would run it.
+#
+#   tools/rehearse.sh [--ignition EXTRA.ign]... [--logs DIR] [--scenario NAME]... [--hosts N]
+#                     [--timeout SECONDS] [--keep]
+#
+# 1. tools/make-live-iso: a CoreOS-layout live ISO from Debian packages (cached), whose initrd
+#    runs the real Ignition on the embedded config and switches into a systemd live root.
+# 2. tools/rehearsal/generate.ts: the demo's oc-mirror archive, a compact cluster's
+#    install-config/agent-config (node0 = the rendezvous IP, the other masters), and the
+#    rehearsal's live config: each host's address by MAC, stand-ins for the agent units with
+#    upstream's names and ordering, rehearsal-check.service.
+# 3. `hostmirror build-iso` (node0 mode, and every-node mode for that scenario) from that live
+#    ISO with every --ignition merged into the live config; `hostmirror volume prepare`.
+# 4. Boots the hosts under qemu (TCG) inside a private network namespace (unshare -n, only
+#    loopback up), connected only to each other by a qemu socket network over 127.0.0.1
+#    (multicast). node0 gets the volume as its second disk (vdb; vda is the install disk).
+#    Each host's serial console is appended to DIR/<host>.log; the hosts report every check
+#    there as "HMR-CHECK <host> <phase> <check> PASS|FAIL <detail>".
+#
+# Scenarios (all by default, in this order):
+#   live             every host pulls the release and a component image by digest through
+#                    node0's mirror; agent.service and node-zero.service start only after
+#                    hostmirror-ready.service; the agent console stand-in's pull succeeds
+#   registry-killed  (same boot) node0's registry is SIGKILLed while the other hosts pull in a
+#                    loop: it serves again within 10 s and no pull fails
+#   installed        the hosts power off, get an install disk (the live root plus the build's
+#                    master MachineConfig applied by the real Ignition at its first boot from
+#                    disk), boot from it and pull again, node0 serving from its volume
+#   every-node       an every-node build: each host has its own volume and pulls locally
+# Exit 0 only when every scenario's checks pass; one summary line per scenario.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+all_scenarios=(live registry-killed installed every-node)
+
+usage() {
+  sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//' >&2
+  exit 2
+}
+ignitions=() scenarios=() logs='' hosts=2 timeout=${HOSTMIRROR_REHEARSAL_TIMEOUT:-1200} keep=0 in_netns=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --ignition) ignitions+=("$(realpath "${2:?}")"); shift 2 ;;
+    --logs) logs=${2:?}; shift 2 ;;
+    --scenario) scenarios+=("${2:?}"); shift 2 ;;
+    --hosts) hosts=${2:?}; shift 2 ;;
+    --timeout) timeout=${2:?}; shift 2 ;;
+    --keep) keep=1; shift ;;
+    --in-netns) in_netns=1; shift ;;
+    *) usage ;;
+  esac
+done
+[ ${#scenarios[@]} -gt 0 ] || scenarios=("${all_scenarios[@]}")
+for scenario in "${scenarios[@]}"; do
+  case " ${all_scenarios[*]} " in *" $scenario "*) ;; *) echo "rehearse: unknown scenario $scenario (${all_scenarios[*]})" >&2; exit 2 ;; esac
+done
+log() { printf '[rehearse %s] %s\n' "$(date +%T)" "$*" >&2; }
+selected() { case " ${scenarios[*]} " in *" $1 "*) return 0 ;; esac; return 1; }
+
+# Outside the namespace: the live ISO (apt may need the network), then re-run inside it.
+if [ "$in_netns" = 0 ]; then
+  [ "$(id -u)" = 0 ] || { echo "rehearse: run as root (unshare -n, mmdebstrap)" >&2; exit 1; }
+  for tool in qemu-system-x86_64 qemu-img unshare xorriso unsquashfs mkfs.ext4 cpio docker-registry; do
+    command -v "$tool" >/dev/null || { echo "rehearse: $tool is missing (tools/install-system-deps.sh)" >&2; exit 1; }
+  done
+  export HMR_LIVE_ISO
+  HMR_LIVE_ISO=$(bash "$root"/tools/make-live-iso --quiet)
+  logs=${logs:-$(mktemp -d /tmp/hostmirror-rehearsal-logs.XXXXXX)}
+  mkdir -p "$logs"
+  args=(--in-netns --logs "$(realpath "$logs")" --hosts "$hosts" --timeout "$timeout")
+  for ignition in "${ignitions[@]}"; do args+=(--ignition "$ignition"); done
+  for scenario in "${scenarios[@]}"; do args+=(--scenario "$scenario"); done
+  [ "$keep" = 0 ] || args+=(--keep)
+  exec unshare -n -- bash "$0" "${args[@]}"
+fi
+
+ip link set lo up
+PATH="$(bash "$root"/tools/ensure-pnpm.sh):$PATH"
+export PATH
+work=$(mktemp -d /tmp/hostmirror-rehearsal.XXXXXX)
+qemu_pids=()
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
+  local pid
+  for pid in "${qemu_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  if [ "$keep" = 0 ]; then rm -rf "$work"; else log "kept $work"; fi
+}
+trap cleanup EXIT
+cd "$root"
+started=$SECONDS
+
+log "inputs: demo archive, compact cluster configs, $hosts hosts"
+node --import tsx tools/rehearsal/generate.ts inputs "$work/inputs" --hosts "$hosts"
+mapfile -t host_lines <"$work/inputs/hosts"
+extra=(--ignition "$work/inputs/rehearsal-live.ign")
+for ignition in "${ignitions[@]}"; do extra+=(--ignition "$ignition"); done
+
+build() { # MODE: the mirror-mode ISO and manifests of that mode into $work/MODE/
+  local mode=$1 t0=$SECONDS
+  mkdir -p "$work/$mode"
+  pnpm run --silent hostmirror build-iso --iso "$HMR_LIVE_ISO" \
+    --install-config "$work/inputs/install-config.yaml" --agent-config "$work/inputs/agent-config.yaml" \
+    --mirror "$work/inputs/mirror" --registry-binary /usr/bin/docker-registry --mode "$mode" \
+    --manifests-dir "$work/$mode/manifests" --report "$work/$mode/report.json" \
+    "${extra[@]}" -o "$work/$mode/hostmirror.iso" -f >"$work/$mode/build.log" 2>&1 ||
+    { cat "$work/$mode/build.log" >&2; log "build-iso --mode $mode failed"; exit 1; }
+  log "build-iso --mode $mode: $((SECONDS - t0)) s"
+}
+
+volume_image() {
+  [ -s "$work/volume.img" ] && return
+  pnpm run --silent hostmirror volume prepare --mirror "$work/inputs/mirror" --image "$work/volume.img" >/dev/null
+}
+
+# One host's qemu in the background. boot_host SET HOST MAC BOOT-ARGS... (qemu options)
+boot_host() {
+  local set=$1 host=$2 mac=$3 instructions=$4
+  shift 4
+  printf '\n=== rehearse: %s %s ===\n' "$set" "$host" >>"$logs/$host.log"
+  qemu-system-x86_64 -accel tcg -m 1280 -smp 1 -nodefaults -display none -monitor none -no-reboot \
+    -chardev "file,id=serial0,path=$logs/$host.log,append=on" -serial chardev:serial0 \
+    -netdev "socket,id=net0,mcast=230.0.0.1:$mcast_port,localaddr=127.0.0.1" \
+    -device "virtio-net-pci,netdev=net0,mac=$mac" \
+    -fw_cfg "name=opt/org.hostmirror.rehearsal,string=$instructions" \
+    "$@" >>"$work/qemu-$host.err" 2>&1 &
+  qemu_pids+=($!)
+  host_pid[$host]=$!
+}
+
+# The console of HOST since the start of boot set SET.
+console_of() { awk -v mark="=== rehearse: $1 $2 ===" 'index($0, mark) { buffer = ""; next } { buffer = buffer $0 "\n" } END { printf "%s", buffer }' "$logs/$2.log" | tr -d '\r'; }
+
+# Wait until every host of the set reports HMR-DONE for PHASE (or fails); then, when the set
+# powers off, until qemu exits. Returns 1 on a timeout, a crash or an emergency shell.
+declare -A host_pid
+wait_set() {
+  local set=$1 phase=$2 poweroff=$3 deadline=$((SECONDS + timeout)) name pending failed=0 entry
+  while :; do
+    pending=0
+    for entry in "${host_lines[@]}"; do
+      name=$(cut -d' ' -f2 <<<"$entry")
+      console_of "$set" "$name" | grep -qa "HMR-DONE $name $phase " && continue
+      if console_of "$set" "$name" | grep -qaE 'Kernel panic|Emergency Mode|Failed to start .*Ignition|Failed to mount .*sysroot'; then
+        log "$name: the boot failed (see $logs/$name.log)"; failed=1; break 2
+      fi
+      if ! kill -0 "${host_pid[$name]}" 2>/dev/null; then
+        log "$name: qemu exited before its checks finished"; failed=1; break 2
+      fi
+      pending=$((pending + 1))
+    done
+    [ "$pending" -gt 0 ] || break
+    if [ "$SECONDS" -ge "$deadline" ]; then log "timeout after ${timeout} s waiting for $set"; failed=1; break; fi
+    sleep 2
+  done
+  if [ "$failed" = 0 ] && [ "$poweroff" = 1 ]; then
+    deadline=$((SECONDS + 120))
+    for entry in "${host_lines[@]}"; do
+      name=$(cut -d' ' -f2 <<<"$entry")
+      while kill -0 "${host_pid[$name]}" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 1; done
+    done
+  fi
+  for entry in "${host_lines[@]}"; do
+    name=$(cut -d' ' -f2 <<<"$entry")
+    kill "${host_pid[$name]}" 2>/dev/null || true
+    wait "${host_pid[$name]}" 2>/dev/null || true
+  done
+  return "$failed"
+}
+
+# Print the result of SCENARIO from the checks of boot set SET (checks matching PATTERN).
+declare -A results
+scenario_result() {
+  local scenario=$1 set=$2 pattern=$3 seconds=$4 boot_ok=$5 entry name passed failed all=PASS detail=''
+  for entry in "${host_lines[@]}"; do
+    name=$(cut -d' ' -f2 <<<"$entry")
+    passed=$(console_of "$set" "$name" | grep -acE "HMR-CHECK $name [a-z]+ ($pattern) PASS" || true)
+    failed=$(console_of "$set" "$name" | grep -acE "HMR-CHECK $name [a-z]+ ($pattern) FAIL" || true)
+    detail+=" $name $passed/$((passed + failed))"
+    if [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ] || [ "$boot_ok" != 1 ]; then
+      all=FAIL
+      console_of "$set" "$name" | grep -aE "HMR-CHECK $name [a-z]+ ($pattern) FAIL" | sed 's/^/  /' >&2 || true
+    fi
+  done
+  results[$scenario]=$all
+  printf 'scenario %-16s %s in %4d s (checks passed:%s)\n' "$scenario" "$all" "$seconds" "$detail"
+  if [ "$all" = FAIL ]; then
+    for entry in "${host_lines[@]}"; do
+      name=$(cut -d' ' -f2 <<<"$entry")
+      echo "--- last 40 console lines of $name ($logs/$name.log) ---" >&2
+      console_of "$set" "$name" | tail -n 40 >&2
+    done
+  fi
+}
+
+mcast_port=$((20000 + $$ % 20000))
+live_checks='gate-[a-z.-]+|console-pull|registry-address|release|component'
+kill_checks='registry-killed|pulls-while-killed'
+installed_checks='registry-address|release|component|serves-from-volume'
+
+# Boot set A: node0 mode, live (and registry-killed), then installed.
+if selected live || selected registry-killed || selected installed; then
+  build node0
+  volume_image
+  xorriso -osirrox on -indev "$HMR_LIVE_ISO" -extract /images/pxeboot "$work/pxe" >/dev/null 2>&1
+  instructions='boot=live '
+  selected registry-killed && instructions+='scenario=registry-killed '
+  poweroff=0
+  if selected installed; then instructions+='then=poweroff '; poweroff=1; fi
+  t0=$SECONDS
+  for entry in "${host_lines[@]}"; do
+    read -r mac name _ <<<"$entry"
+    mkdir -p "$work/hosts/$name"
+    qemu-img create -q -f qcow2 "$work/hosts/$name/disk.qcow2" 4G
+    disks=(-drive "file=$work/hosts/$name/disk.qcow2,if=virtio,format=qcow2")
+    if [ "$name" = node0 ]; then
+      qemu-img create -q -f qcow2 -F raw -b "$work/volume.img" "$work/hosts/$name/volume.qcow2"
+      disks+=(-drive "file=$work/hosts/$name/volume.qcow2,if=virtio,format=qcow2")
+    fi
+    boot_host live "$name" "$mac" "${instructions% }" -cdrom "$work/node0/hostmirror.iso" -boot d "${disks[@]}"
+  done
+  boot_ok=1
+  wait_set live live "$poweroff" || boot_ok=0
+  seconds=$((SECONDS - t0))
+  selected live && scenario_result live live "$live_checks" "$seconds" "$boot_ok"
+  selected registry-killed && scenario_result registry-killed live "$kill_checks" "$seconds" "$boot_ok"
+
+  if selected installed; then
+    t0=$SECONDS
+    # The install: the live root on an ext4 disk labelled root, and the installed-phase config
+    # (the build's master MachineConfig + the rehearsal's checks) for its first boot, which the
+    # real Ignition in the initrd applies (the kernel and initrd of the live ISO, booted
+    # directly; RHCOS boots its own from /boot).
+    unsquashfs -q -no-progress -d "$work/installed-root" "$work/pxe/rootfs.img" >/dev/null
+    mkfs.ext4 -q -L root -d "$work/installed-root" "$work/installed-root.img" 3G
+    rm -rf "$work/installed-root"
+    node --import tsx tools/rehearsal/generate.ts installed "$work/inputs" "$work/node0/manifests" "$work/installed.ign"
+    mkdir -p "$work/installed-cpio"
+    cp "$work/installed.ign" "$work/installed-cpio/config.ign"
+    cp "$work/pxe/initrd.img" "$work/installed-initrd.img"
+    truncate -s %4 "$work/installed-initrd.img"
+    (cd "$work/installed-cpio" && printf 'config.ign\n' | cpio -o -H newc -R 0:0 --quiet | gzip -n) >>"$work/installed-initrd.img"
+    for entry in "${host_lines[@]}"; do
+      read -r mac name _ <<<"$entry"
+      qemu-img create -q -f qcow2 -F raw -b "$work/installed-root.img" "$work/hosts/$name/disk.qcow2"
+      disks=(-drive "file=$work/hosts/$name/disk.qcow2,if=virtio,format=qcow2")
+      [ "$name" != node0 ] || disks+=(-drive "file=$work/hosts/$name/volume.qcow2,if=virtio,format=qcow2")
+      boot_host installed "$name" "$mac" "phase=installed" -kernel "$work/pxe/vmlinuz" -initrd "$work/installed-initrd.img" \
+        -append "root=LABEL=root rw console=ttyS0,115200n8 ignition.firstboot ignition.platform.id=metal rd.emergency=poweroff systemd.show_status=1" \
+        "${disks[@]}"
+    done
+    boot_ok=1
+    wait_set installed installed 0 || boot_ok=0
+    scenario_result installed installed "$installed_checks" "$((SECONDS - t0))" "$boot_ok"
+  fi
+fi
+
+# Boot set B: every-node mode, each host with its own volume.
+if selected every-node; then
+  build every-node
+  volume_image
+  t0=$SECONDS
+  for entry in "${host_lines[@]}"; do
+    read -r mac name _ <<<"$entry"
+    mkdir -p "$work/hosts/$name"
+    qemu-img create -q -f qcow2 "$work/hosts/$name/every-disk.qcow2" 4G
+    qemu-img create -q -f qcow2 -F raw -b "$work/volume.img" "$work/hosts/$name/every-volume.qcow2"
+    boot_host every-node "$name" "$mac" "scenario=every-node" -cdrom "$work/every-node/hostmirror.iso" -boot d \
+      -drive "file=$work/hosts/$name/every-disk.qcow2,if=virtio,format=qcow2" \
+      -drive "file=$work/hosts/$name/every-volume.qcow2,if=virtio,format=qcow2"
+  done
+  boot_ok=1
+  wait_set every-node live 0 || boot_ok=0
+  scenario_result every-node every-node "$live_checks" "$((SECONDS - t0))" "$boot_ok"
+fi
+
+status=0
+for scenario in "${scenarios[@]}"; do [ "${results[$scenario]:-FAIL}" = PASS ] || status=1; done
+log "$([ "$status" = 0 ] && echo 'all scenarios passed' || echo 'FAILED'); logs in $logs; $((SECONDS - started)) s"
+exit "$status"
