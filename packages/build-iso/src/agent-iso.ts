@@ -44,9 +44,8 @@
 import { loadRegistriesConf, type MirrorRule } from '@hostmirror/host-config';
 import type { IgnitionConfig } from '@hostmirror/ignition';
 import { ConfigBuilder, readDataResource } from '@hostmirror/ignition';
-import { type MirrorArchive, parseImageReference } from '@hostmirror/oc-mirror-archive';
+import { type MirrorArchive, parseImageReference, readYaml } from '@hostmirror/oc-mirror-archive';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
-import { parse as parseYaml } from 'yaml';
 import { BuildIsoError } from './errors.ts';
 import type { ManifestFile } from './manifests.ts';
 import { chooseRelease, RELEASE_IMAGES_REPOSITORY, type ReleaseChoice } from './release.ts';
@@ -149,7 +148,10 @@ export function agentReleaseImage(config: IgnitionConfig, iso: string): AgentRel
   if (imageSet !== undefined) {
     let document: unknown;
     try {
-      document = parseYaml(imageSet.toString('utf8'), { version: '1.1' });
+      document = readYaml(imageSet.toString('utf8'), {
+        path: `${iso}: ${AGENT_CLUSTER_IMAGE_SET}`,
+        aliases: 'refuse',
+      });
     } catch (error) {
       throw new BuildIsoError(
         'AGENT_ISO_INVALID',
@@ -362,7 +364,7 @@ export function withEnvValue(text: string, key: string, value: string, unit: boo
 /** The object a manifest file defines, as `Kind/name`. */
 function objectKey(text: string): string | undefined {
   try {
-    const document = record(parseYaml(text, { version: '1.1' }));
+    const document = record(readYaml(text, { path: 'manifest', aliases: 'refuse' }));
     const name = record(document.metadata).name;
     return typeof document.kind === 'string' && typeof name === 'string'
       ? `${document.kind}/${name}`

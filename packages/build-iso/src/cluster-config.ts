@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { type Document, LineCounter, parseDocument } from 'yaml';
+import { MirrorFormatError, readYaml } from '@hostmirror/oc-mirror-archive';
 import { BuildIsoError } from './errors.ts';
 
 /**
@@ -37,23 +37,24 @@ type YamlValue = unknown;
 /** openshift-install's default architecture (types/installconfig `defaultArchitecture`). */
 export const DEFAULT_ARCHITECTURE = 'amd64';
 
-/** Parse YAML 1.1 text; a syntax error names the file, line and column. */
+/**
+ * Parse YAML 1.1 text as openshift-install reads install-config/agent-config; a syntax error
+ * or an alias (refused: oc-mirror-archive yaml-input.ts) names the file, line and column.
+ */
 export function parseYaml11(text: string, file: string): YamlValue {
-  const lineCounter = new LineCounter();
-  const document: Document = parseDocument(text, {
-    version: '1.1',
-    lineCounter,
-    prettyErrors: false,
-  });
-  const [error] = document.errors;
-  if (error !== undefined) {
-    const { line, col } = lineCounter.linePos(error.pos[0]);
-    throw new BuildIsoError(
-      'CONFIG_PARSE',
-      `${file}:${line}:${col}: ${error.message.split('\n')[0]}; fix the YAML syntax there.`,
-    );
+  try {
+    return readYaml(text, { path: file, aliases: 'refuse' });
+  } catch (error) {
+    if (!(error instanceof MirrorFormatError)) throw error;
+    throw new BuildIsoError('CONFIG_PARSE', error.message, {
+      path: error.path,
+      line: error.line,
+      column: error.column,
+      subject: error.subject,
+      fix: error.fix,
+      cause: error,
+    });
   }
-  return document.toJS();
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

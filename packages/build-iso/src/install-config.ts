@@ -21,8 +21,13 @@ import {
   mirrorRulesFromPairs,
   relocateMirror,
 } from '@hostmirror/host-config';
-import { type ClusterResources, MirrorArchive } from '@hostmirror/oc-mirror-archive';
-import { isMap, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
+import {
+  type ClusterResources,
+  MirrorArchive,
+  MirrorFormatError,
+  parseYamlDocuments,
+} from '@hostmirror/oc-mirror-archive';
+import { type Document, isMap, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
 import type { DigestMirrorSource } from './cluster-config.ts';
 import { BuildIsoError } from './errors.ts';
 import { resolveArchives, sha256Bytes } from './inputs.ts';
@@ -162,13 +167,22 @@ export function installConfigWithMirror(
   file: string,
   input: { rules: readonly MirrorRule[]; caPem?: string },
 ): InstallConfigEdit {
-  const document = parseDocument(text, { version: '1.1', keepSourceTokens: false });
-  const [error] = document.errors;
-  if (error !== undefined)
-    throw new BuildIsoError(
-      'CONFIG_PARSE',
-      `${file}: ${error.message.split('\n')[0]}; fix the YAML syntax there.`,
-    );
+  let document: Document;
+  try {
+    // Syntax errors and aliases refused with the line (oc-mirror-archive yaml-input.ts).
+    const [first] = parseYamlDocuments(text, { path: file, aliases: 'refuse' });
+    document = first ?? parseDocument('');
+  } catch (error) {
+    if (!(error instanceof MirrorFormatError)) throw error;
+    throw new BuildIsoError('CONFIG_PARSE', error.message, {
+      path: error.path,
+      line: error.line,
+      column: error.column,
+      subject: error.subject,
+      fix: error.fix,
+      cause: error,
+    });
+  }
   if (!isMap(document.contents))
     throw new BuildIsoError(
       'CONFIG_INVALID',

@@ -10,7 +10,7 @@ import {
 } from '@hostmirror/host-config';
 import type { IgnitionConfig } from '@hostmirror/ignition';
 import { readDataResource } from '@hostmirror/ignition';
-import { parse as parseYaml } from 'yaml';
+import { readYaml } from '@hostmirror/oc-mirror-archive';
 import { BuildIsoError } from './errors.ts';
 
 /**
@@ -142,7 +142,7 @@ export async function writeTlsDir(choice: TlsChoice): Promise<void> {
 export function manifestCa(text: string): string | undefined {
   let document: unknown;
   try {
-    document = parseYaml(text, { maxAliasCount: 0 });
+    document = readYaml(text, { path: 'manifest', aliases: 'refuse' });
   } catch {
     return undefined;
   }

@@ -28,8 +28,9 @@
  * Merging two valid configs can give an invalid one (Ignition then fails with `merging configs
  * resulted in an invalid config`); validate the result.
  */
-import type { SpecVersion } from '@hostmirror/ignition-config-types';
+import { isSpecVersion, type SpecVersion } from '@hostmirror/ignition-config-types';
 import type { IgnitionConfig } from './config.ts';
+import { cloneJson, copyKnownFields } from './json-depth.ts';
 import { compareSpecVersions } from './spec.ts';
 import { requireSpecVersion, translateConfig } from './translate.ts';
 
@@ -107,9 +108,9 @@ function mergeLists(
   path: string,
   takenElsewhere: ReadonlySet<string>,
 ): unknown[] {
-  if (concatenatedLists.has(path)) return [...structuredClone(parent), ...structuredClone(child)];
+  if (concatenatedLists.has(path)) return [...cloneJson(parent), ...cloneJson(child)];
   const keyOf = keyOfList(path);
-  if (keyOf === undefined) return structuredClone(child);
+  if (keyOf === undefined) return cloneJson(child);
   const isHeaders = path === headersList || path.endsWith(`.${headersList}`);
   const childByKey = new Map(child.map((item) => [keyOf(item), item]));
   const parentKeys = new Set(parent.map(keyOf));
@@ -118,14 +119,14 @@ function mergeLists(
     const key = keyOf(item);
     if (takenElsewhere.has(key)) continue;
     const match = childByKey.get(key);
-    if (match === undefined) merged.push(structuredClone(item));
+    if (match === undefined) merged.push(cloneJson(item));
     else if (isHeaders && (match as JsonObject).value === undefined) continue;
     else merged.push(mergeValues(item, match, path));
   }
   for (const item of child) {
     if (parentKeys.has(keyOf(item))) continue;
     if (isHeaders && (item as JsonObject).value === undefined) continue;
-    merged.push(structuredClone(item));
+    merged.push(cloneJson(item));
   }
   return merged;
 }
@@ -182,21 +183,27 @@ function keysInOtherLists(
 }
 
 function mergeValues(parent: unknown, child: unknown, path: string): unknown {
-  if (child === undefined || child === null) return structuredClone(parent);
-  if (parent === undefined || parent === null) return structuredClone(child);
+  if (child === undefined || child === null) return cloneJson(parent);
+  if (parent === undefined || parent === null) return cloneJson(child);
   if (isObject(parent) && isObject(child)) return mergeObjects(parent, child, path);
   if (Array.isArray(parent) && Array.isArray(child))
     return mergeLists(parent, child, path, new Set());
-  return structuredClone(child);
+  return cloneJson(child);
 }
 
 /**
  * Merge two configs of the same spec (rules above). No validation: the result may be invalid.
  */
 export function mergeSameSpec(parent: IgnitionConfig, child: IgnitionConfig): IgnitionConfig {
+  // Only the fields the spec defines are merged (Ignition merges its typed structs), so the
+  // merge recurses no deeper than the spec (json-depth.ts).
+  const known = (config: IgnitionConfig) =>
+    isSpecVersion(config.ignition.version)
+      ? copyKnownFields(config, config.ignition.version)
+      : config;
   return mergeObjects(
-    parent as unknown as JsonObject,
-    child as unknown as JsonObject,
+    known(parent) as unknown as JsonObject,
+    known(child) as unknown as JsonObject,
     '',
   ) as unknown as IgnitionConfig;
 }

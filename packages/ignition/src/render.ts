@@ -7,6 +7,7 @@
 import type { SpecVersion } from '@hostmirror/ignition-config-types';
 import type { IgnitionConfig, Resource } from './config.ts';
 import { IgnitionError } from './errors.ts';
+import { cloneJson } from './json-depth.ts';
 import { mergeConfigs } from './merge.ts';
 import { formatReport } from './report.ts';
 import { readDataResource } from './resource-data.ts';
@@ -28,7 +29,7 @@ function referencedConfig(resource: Resource, where: string): IgnitionConfig {
 }
 
 function withoutReferences(config: IgnitionConfig): IgnitionConfig {
-  const result = structuredClone(config);
+  const result = cloneJson(config);
   if (result.ignition.config !== undefined) {
     delete result.ignition.config.merge;
     delete result.ignition.config.replace;

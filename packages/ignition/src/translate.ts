@@ -16,6 +16,7 @@ import {
 import type { IgnitionConfig } from './config.ts';
 import { IgnitionError } from './errors.ts';
 import { formatJsonPath } from './findings.ts';
+import { copyKnownFields } from './json-depth.ts';
 import { compareSpecVersions } from './spec.ts';
 import { validateConfig } from './validate.ts';
 
@@ -80,7 +81,10 @@ function fieldsUnknownTo(config: IgnitionConfig, to: SpecVersion): string[] {
 export function translateConfig(config: IgnitionConfig, to: SpecVersion | string): IgnitionConfig {
   const target = requireSpecVersion(to);
   const from = requireSpecVersion(config.ignition.version);
-  const result = structuredClone(config);
+  // Keys no spec defines are dropped, as Ignition's typed unmarshal drops them (it warns
+  // "unused key"); what remains is as deep as the spec, so nothing below recurses over a
+  // hostile config's depth (json-depth.ts).
+  const result = copyKnownFields(config, from);
   result.ignition.version = target;
   const order = compareSpecVersions(from, target);
   if (order <= 0) {

@@ -14,6 +14,7 @@ import {
 } from '@hostmirror/ignition-config-types';
 import type { IgnitionConfig } from './config.ts';
 import { FindingCollector, type JsonPath } from './findings.ts';
+import { cloneJson, jsonTextDepth, jsonValueDepth, MAX_JSON_DEPTH } from './json-depth.ts';
 import { ignitionMessages, unusedKeyMessage } from './messages.ts';
 import type { ParseFailure, ValidationReport } from './report.ts';
 import { checkConfig } from './rules.ts';
@@ -70,11 +71,26 @@ function withoutNullMembers(root: unknown): unknown {
 
 type Decoded = { json: unknown } | { failure: ParseFailure };
 
+/** Ignition's parser refuses deeper nesting (json-depth.ts); so do we, before parsing. */
+function tooDeep(depth: number): Decoded {
+  return {
+    failure: {
+      code: 'SYNTAX',
+      message: notValid,
+      detail: `exceeded max depth: the config nests ${depth} levels of arrays and objects, more than the ${MAX_JSON_DEPTH} Ignition's JSON parser accepts (Go encoding/json maxNestingDepth)`,
+    },
+  };
+}
+
 function decodeJson(input: string | Uint8Array | object): Decoded {
-  if (typeof input === 'object' && !(input instanceof Uint8Array))
-    return { json: structuredClone(input) };
+  if (typeof input === 'object' && !(input instanceof Uint8Array)) {
+    const depth = jsonValueDepth(input);
+    return depth > MAX_JSON_DEPTH ? tooDeep(depth) : { json: cloneJson(input) };
+  }
   const text = typeof input === 'string' ? input : Buffer.from(input).toString('utf8');
   if (text.length === 0) return { failure: { code: 'EMPTY', message: ignitionMessages.ErrEmpty } };
+  const depth = jsonTextDepth(text);
+  if (depth > MAX_JSON_DEPTH) return tooDeep(depth);
   try {
     return { json: JSON.parse(text) as unknown };
   } catch (error) {

@@ -286,7 +286,10 @@ describe('MirrorArchive', () => {
     await assert.rejects(
       archive.readClusterResources(),
       (error: unknown) =>
-        error instanceof MirrorFormatError && error.code === 'BAD_CLUSTER_RESOURCE',
+        error instanceof MirrorFormatError &&
+        error.code === 'YAML_INVALID' &&
+        error.line === 1 &&
+        error.message.startsWith('working-dir/cluster-resources/bad.yaml:1:'),
     );
     assert.equal(
       await archive

@@ -336,7 +336,25 @@ export class MirrorArchive {
     const documents = [];
     for (const name of this.clusterResourceFiles()) {
       if (!/\.(ya?ml|json)$/.test(name)) continue;
-      documents.push(...parseClusterResourceFile(name, await this.readClusterResourceFile(name)));
+      const text = await this.readClusterResourceFile(name);
+      try {
+        documents.push(...parseClusterResourceFile(name, text));
+      } catch (error) {
+        if (!(error instanceof MirrorFormatError) || !error.code.startsWith('YAML_')) throw error;
+        // Name the member and its chunk: the file exists only inside the archive.
+        const range = this.#clusterResourceFiles.get(name);
+        throw new MirrorFormatError(
+          error.code,
+          `${CLUSTER_RESOURCES_PREFIX}${error.message} (in ${range?.chunk ?? 'the archive'})`,
+          {
+            path: range?.chunk,
+            line: error.line,
+            column: error.column,
+            subject: error.subject,
+            fix: error.fix,
+          },
+        );
+      }
     }
     return collectClusterResources(documents);
   }

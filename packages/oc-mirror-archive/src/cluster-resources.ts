@@ -1,5 +1,5 @@
-import { parseAllDocuments } from 'yaml';
 import { MirrorFormatError } from './errors.ts';
+import { readYamlAll } from './yaml-input.ts';
 
 /**
  * The resources oc-mirror v2 writes to `working-dir/cluster-resources/` (docs/mirror.md#cluster-resources;
@@ -84,19 +84,10 @@ function mirrorEntries(
 
 /** Parse the text of one cluster-resources file (YAML with `---` documents, or JSON). */
 export function parseClusterResourceFile(file: string, source: string): ClusterResourceDocument[] {
-  const parsed = parseAllDocuments(source, { version: '1.1' });
-  const documents = Array.isArray(parsed) ? parsed : [parsed];
+  // Aliases refused, errors typed with the line: an archive's YAML is input from elsewhere.
+  const values = readYamlAll(source, { path: file, aliases: 'refuse' });
   const result: ClusterResourceDocument[] = [];
-  for (const document of documents) {
-    const error = document.errors[0];
-    if (error) {
-      throw new MirrorFormatError(
-        'BAD_CLUSTER_RESOURCE',
-        `${file} is not valid YAML: ${error.message}`,
-        { path: file },
-      );
-    }
-    const value = document.toJS();
+  for (const value of values) {
     if (value === null || value === undefined) continue;
     const object = record(value);
     const kind = text(object.kind);

@@ -102,3 +102,12 @@ export {
   readTarEntriesSync,
   type TarEntry,
 } from './tar-reader.ts';
+export {
+  parseYamlDocuments,
+  readYaml,
+  readYamlAll,
+  YAML_MAX_ALIAS_COUNT,
+  type YamlAliases,
+  type YamlReadOptions,
+  yamlDocumentToJs,
+} from './yaml-input.ts';

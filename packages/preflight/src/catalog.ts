@@ -1,4 +1,4 @@
-import { parseAllDocuments } from 'yaml';
+import { MirrorFormatError, readYamlAll } from '@hostmirror/oc-mirror-archive';
 import { MirrorCheckError } from './errors.ts';
 
 /**
@@ -73,14 +73,13 @@ function invalidCatalog(file: string, problem: string): MirrorCheckError {
 
 function documentsOf(file: string, text: string): unknown[] {
   if (/\.ya?ml$/.test(file)) {
-    return parseAllDocuments(text).map((document, index) => {
-      if (document.errors.length > 0)
-        throw invalidCatalog(
-          file,
-          `YAML document ${index}: ${document.errors[0]?.message ?? 'error'}`,
-        );
-      return document.toJS() as unknown;
-    });
+    // A catalog may use anchors: aliases are expanded, within a bound (yaml-input.ts).
+    try {
+      return readYamlAll(text, { path: file, version: '1.2', aliases: 'bounded' });
+    } catch (error) {
+      if (error instanceof MirrorFormatError) throw invalidCatalog(file, error.message);
+      throw error;
+    }
   }
   return splitJsonStream(text, file).map((json, index) => {
     try {

@@ -1,5 +1,4 @@
-import type { MirrorArchive } from '@hostmirror/oc-mirror-archive';
-import { parse as parseYaml } from 'yaml';
+import { type MirrorArchive, readYaml } from '@hostmirror/oc-mirror-archive';
 
 /**
  * The ImageSetConfiguration copy oc-mirror v2 puts in its archive (`isc_<RFC3339 time>` at the
@@ -29,7 +28,7 @@ function parseImageSetConfigImages(
 ): ArchiveImageSetConfig | undefined {
   let document: unknown;
   try {
-    document = parseYaml(text, { version: '1.1' });
+    document = readYaml(text, { path: origin, aliases: 'refuse' });
   } catch {
     return undefined;
   }
