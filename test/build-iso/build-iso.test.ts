@@ -9,7 +9,7 @@ import { copyFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promis
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { buildMirrorIso, sha256File } from '@hostmirror/build-iso';
-import { runDemo } from '@hostmirror/fixtures';
+import { runDemo, TarBuilder } from '@hostmirror/fixtures';
 import { readInitrdFile, verifyInitrd } from '../../packages/initrd/src/index.ts';
 import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
 import { demoInputs, FIXED_EPOCH, optionsFor } from './support.ts';
@@ -265,7 +265,7 @@ test('an HA cluster gets MachineConfigs for both pools and node0 serving its pee
       .replace('  replicas: 0\n', '  replicas: 2\n'),
   );
   const manifests = join(work, 'ha-manifests');
-  const { report } = await buildMirrorIso(
+  const { report, budgetTable } = await buildMirrorIso(
     optionsFor(inputs, join(work, 'ha.iso'), { installConfig: ha, manifestsDir: manifests }),
   );
   assert.equal(report.cluster.topology, 'ha');
@@ -278,7 +278,18 @@ test('an HA cluster gets MachineConfigs for both pools and node0 serving its pee
     names.includes('99-master-hostmirror.yaml') && names.includes('99-worker-hostmirror.yaml'),
     names.join(' '),
   );
-  assert.equal(report.budget[0]?.role, 'master');
+  // One budget per kind of host, each at its role's minimum RAM; only node0 holds the day-1
+  // bootstrap in its live /var (OCPBUGS-62790, installer PR #10133).
+  assert.deepEqual(
+    report.budget.map((budget) => `${budget.host}:${budget.role}:${budget.ramBytes / 1024 ** 3}`),
+    ['node0 (the rendezvous host):master:16', 'masters (×2):master:16', 'workers (×2+):worker:8'],
+  );
+  const reserve = (index: number) =>
+    report.budget[index]?.checks
+      .find((check) => check.id === 'live-tmpfs')
+      ?.terms.some((term) => term.label.startsWith('node0 day-1 bootstrap in /var'));
+  assert.deepEqual([reserve(0), reserve(1), reserve(2)], [true, false, false]);
+  assert.match(budgetTable, /^budget for node0 \(the rendezvous host\) \(master\)/m);
 });
 
 test('a live config too large for the embed area rides as /config.ign in the initrd overlay, the area left empty', async () => {
@@ -409,6 +420,35 @@ describe('build-iso refuses, before writing anything', () => {
       buildMirrorIso(optionsFor(inputs, join(work, 'script2.iso'), { registryBinary: script })),
       /registry-wrapper\.sh is not an ELF program/,
     );
+  });
+
+  test("preload on a 16 GiB SNO of an archive whose images cannot fit node0's live /var, naming the numbers", async () => {
+    // A second chunk with one 4 GiB blob (sparse: its header, then zeros): node0's /var (8 GiB)
+    // must hold the day-1 bootstrap (4.4 GiB, OCPBUGS-62790 / installer PR #10133) and the copies.
+    const big = join(work, 'mirror_000002.tar');
+    const blobBytes = 4 * 1024 ** 3;
+    const name = `docker/registry/v2/blobs/sha256/ee/${'e'.repeat(64)}/data`;
+    const tar = await TarBuilder.create(big);
+    await tar.sparseFile(name, blobBytes);
+    await tar.end();
+    try {
+      const out = join(work, 'preload-big.iso');
+      await assert.rejects(
+        buildMirrorIso(optionsFor(inputs, out, { mode: 'preload', mirror: [inputs.archive, big] })),
+        (error: Error & { code?: string }) => {
+          assert.equal(error.code, 'BUDGET_EXCEEDED');
+          assert.match(
+            error.message,
+            /^node0 \(the rendezvous host\) \(16\.00 GiB RAM\): live \/etc \+ \/var tmpfs: \d+ > 8589934592 bytes \(\d+\.\d\d GiB > 8\.00 GiB, 50% of 16\.00 GiB RAM/m,
+          );
+          assert.match(error.message, /give the host at least \d+\.00 GiB of RAM/);
+          return true;
+        },
+      );
+      await assert.rejects(stat(out), { code: 'ENOENT' });
+    } finally {
+      await rm(big, { force: true });
+    }
   });
 
   test('a budget over the host RAM', async () => {

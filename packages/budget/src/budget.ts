@@ -42,6 +42,8 @@ export interface LiveCopy {
 }
 
 export interface BudgetInputs {
+  /** Which host this is, for the report (`node0 (rendezvous host)`, `other masters`); default none. */
+  host?: string;
   /** The host's RAM in bytes. */
   ramBytes: number;
   /** Default `master`. */
@@ -66,6 +68,8 @@ export interface BudgetInputs {
    * OCPBUGS-62790). Default 0.
    */
   livePullReserveBytes?: number;
+  /** Holdings the caller knows it could not count (the report lists them and never says "within budget" alone). */
+  notCounted?: string[];
   /** The Ignition archive to embed; absent: the embed-area check is left out. */
   ignitionArchiveBytes?: number;
   /** Default 262144 (`ignitionEmbedAreaBytes`); the ISO's `igninfo.json` length when it has one. */
@@ -105,6 +109,8 @@ export interface BudgetCheck {
 }
 
 export interface BudgetReport {
+  /** The host this budget is for, when the caller named it. */
+  host: string | null;
   ramBytes: number;
   role: HostRole;
   boot: BootKind;
@@ -282,7 +288,13 @@ export function computeBudget(inputs: BudgetInputs): BudgetReport {
   const live = (inputs.liveCopies ?? []).map((copy) =>
     term(`copied to the live system: ${copy.label}`, copy.bytes),
   );
-  live.push(term('reserve for live-host pulls into /var', inputs.livePullReserveBytes ?? 0));
+  if ((inputs.livePullReserveBytes ?? 0) > 0)
+    live.push(
+      term(
+        'node0 day-1 bootstrap in /var (OCPBUGS-62790 peak less the ostree checkout)',
+        inputs.livePullReserveBytes ?? 0,
+      ),
+    );
   checks.push(
     check(
       'live-tmpfs',
@@ -312,10 +324,11 @@ export function computeBudget(inputs: BudgetInputs): BudgetReport {
     );
   }
 
-  const notCounted: string[] = [];
+  const notCounted: string[] = [...(inputs.notCounted ?? [])];
   if (inputs.baseInitrd === undefined)
     notCounted.push('the base initrd (give --initrd, or the ISO it comes from)');
   return {
+    host: inputs.host ?? null,
     ramBytes: ram,
     role,
     boot,

@@ -37,10 +37,21 @@ export const initramfsTmpfsShare = 0.5;
 export const liveTmpfsShare = 0.5;
 
 /**
- * Peak size of what `node-image-pull.sh` writes into the live `/var` on node0 (the rendezvous
- * host): "~8.5–9GB" (OCPBUGS-62790, openshift/installer PR #10055). The upper figure, in bytes.
+ * node0 (the rendezvous host) bootstraps the cluster on the live ISO on day 1, and what it
+ * writes lands in RAM-backed tmpfs: "the peak tmpfs usage hits around 9.4GiB" with 16 GiB of
+ * RAM, over the 8 GiB of a `/var` at 50% (OCPBUGS-62790). The fix that merged,
+ * openshift/installer PR #10133 ("Use separate tmpfs for ostree checkout on live ISO"), leaves
+ * `/var` at 50% of RAM and mounts "a separate 5GiB tmpfs to house /var/ostree-container"
+ * (`node-image-pull.sh`'s checkout); the earlier attempt to grow `/var` to 10 GiB (PR #10055)
+ * was closed. So of the 9.4 GiB, up to 5 GiB sit in that tmpfs and the rest in `/var`.
  */
-export const node0LivePullReserveBytes = 9_000_000_000;
+export const node0BootstrapPeakBytes = Math.round(9.4 * gibibyte);
+export const node0OstreeTmpfsBytes = 5 * gibibyte;
+/**
+ * What node0's day-1 bootstrap keeps in the live `/var` itself: the peak less what PR #10133
+ * moved to its own tmpfs (9.4 − 5 = 4.4 GiB). Counted by default for node0 in build-iso.
+ */
+export const node0LivePullReserveBytes = node0BootstrapPeakBytes - node0OstreeTmpfsBytes;
 
 /**
  * Capacity of the Ignition embed area of a CoreOS live ISO: `images/ignition.img`, 256 KiB of

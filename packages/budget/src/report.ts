@@ -14,7 +14,9 @@ export function describeExceeded(limit: ExceededLimit): string {
 /** Throw `BudgetExceededError` naming every failed check, or return the report unchanged. */
 export function assertWithinBudget(report: BudgetReport): BudgetReport {
   const failed = report.checks.filter((check) => !check.ok);
-  if (failed.length > 0) throw new BudgetExceededError(failed, describeExceeded);
+  const host = report.host === null ? '' : `${report.host} (${formatBytes(report.ramBytes)} RAM): `;
+  if (failed.length > 0)
+    throw new BudgetExceededError(failed, (limit) => `${host}${describeExceeded(limit)}`);
   return report;
 }
 
@@ -47,11 +49,18 @@ function checkRows(check: BudgetCheck): string[] {
 export function formatBudgetTable(report: BudgetReport): string {
   const fromRam = report.fromRam ? ', coreos.liveiso.fromram' : '';
   const lines = [
-    `budget for a ${report.role}, ${report.boot.toUpperCase()} boot${fromRam}, ${formatBytes(report.ramBytes)} RAM`,
+    `budget for ${report.host ?? `a ${report.role}`}${report.host === null ? '' : ` (${report.role})`}, ${report.boot.toUpperCase()} boot${fromRam}, ${formatBytes(report.ramBytes)} RAM`,
     row('', 'bytes', 'size'),
   ];
   for (const check of report.checks) lines.push(...checkRows(check));
   for (const missing of report.notCounted) lines.push(`not counted: ${missing}`);
-  lines.push(report.ok ? 'within budget' : 'OVER BUDGET');
+  // Never "within budget" alone for a host whose holdings were not all counted.
+  lines.push(
+    !report.ok
+      ? 'OVER BUDGET'
+      : report.notCounted.length === 0
+        ? 'within budget'
+        : 'within budget for what was counted; the holdings "not counted" above may not fit',
+  );
   return lines.join('\n');
 }

@@ -250,8 +250,9 @@ export interface BuildMirrorIsoOptions {
   /** RAM of the smallest host, for the budget; default the agent flow's minimum for the role. */
   ramBytes?: number;
   /**
-   * Keep room in the live /var for what node0 pulls there (~9 GB, OCPBUGS-62790, the add-nodes
-   * image pull); off by default: a day-1 install does not pull that much on the live host.
+   * Count node0's day-1 bootstrap in its live /var (OCPBUGS-62790: 9.4 GiB of tmpfs at peak, of
+   * which installer PR #10133 keeps the ostree checkout in its own 5 GiB tmpfs). Default true;
+   * false leaves it out, and the report then says it was not counted.
    */
   reserveLivePulls?: boolean;
   pxeDir?: string;
@@ -804,6 +805,31 @@ async function buildVerifiedOverlay(
   return { path, digest, verdict };
 }
 
+/**
+ * Mode preload copies every archived image into node0's live /var, beside its day-1 bootstrap:
+ * when that alone cannot fit, refuse now, from the archive's index, before hours of hashing
+ * and building (the full budget, step 8, counts everything else too).
+ */
+function refuseUnfitPreload(context: BuildContext, archiveBlobBytes: number): void {
+  const { options, cluster } = context;
+  if ((options.mode ?? DEFAULT_MODE) !== 'preload') return;
+  const role: HostRole = cluster.topology === 'sno' ? 'sno' : 'master';
+  assertWithinBudget(
+    computeBudget({
+      host: 'node0 (the rendezvous host)',
+      ramBytes: options.ramBytes ?? minimumRamBytes[role],
+      role,
+      liveCopies: [
+        {
+          label: "preload: the archive's images in /var/lib/containers (compressed)",
+          bytes: archiveBlobBytes,
+        },
+      ],
+      livePullReserveBytes: options.reserveLivePulls !== false ? node0LivePullReserveBytes : 0,
+    }),
+  );
+}
+
 /** Step 8: the budget for an ISO boot (and a PXE boot when PXE files are asked for). */
 async function checkBudgets(
   context: BuildContext,
@@ -812,60 +838,89 @@ async function checkBudgets(
   boot: BootStep,
   overlay: OverlayStep,
   registryDigest: FileDigest | null,
+  archiveBlobBytes: number,
 ): Promise<BudgetReport[]> {
-  const { options, iso, cluster } = context;
-  const role: HostRole = cluster.topology === 'sno' ? 'sno' : 'master';
+  const { options, iso } = context;
   const liveFiles = bootFileSet(boot.plan, 'live', boot.assets).files.reduce(
     (sum, file) => sum + Buffer.byteLength(file.contents),
     0,
   );
-  const inputs: BudgetInputs = {
-    ramBytes: options.ramBytes ?? minimumRamBytes[role],
-    role,
-    boot: 'iso',
-    baseInitrd: {
-      name: 'images/pxeboot/initrd.img',
-      fileBytes: initrd.size,
-      unpackedBytes: unpackedTmpfsBytes(baseListing),
-    },
-    archives: [
-      {
-        name: 'hostmirror overlay',
-        fileBytes: overlay.digest.size,
-        unpackedBytes: unpackedTmpfsBytes(overlay.verdict),
+  const preload = boot.plan.settings.mode === 'preload';
+  const budgets: BudgetReport[] = [];
+  // One budget per kind of host: the ISO is the same, what each holds is not.
+  for (const host of boot.plan.roles) {
+    const role: HostRole =
+      host.role === 'worker' ? 'worker' : boot.plan.settings.topology === 'sno' ? 'sno' : 'master';
+    const node0 = host.role === 'node0';
+    const inputs: BudgetInputs = {
+      host: node0 ? 'node0 (the rendezvous host)' : `${host.role}s (×${host.count})`,
+      ramBytes: options.ramBytes ?? minimumRamBytes[role],
+      role,
+      boot: 'iso',
+      baseInitrd: {
+        name: 'images/pxeboot/initrd.img',
+        fileBytes: initrd.size,
+        unpackedBytes: unpackedTmpfsBytes(baseListing),
       },
-    ],
-    liveCopies: [
-      ...(registryDigest === null
-        ? []
-        : [
-            {
-              label: 'registry program copied to /usr/local/bin by the pre-pivot hook',
-              bytes: registryDigest.size,
+      archives: [
+        {
+          name: 'hostmirror overlay',
+          fileBytes: overlay.digest.size,
+          unpackedBytes: unpackedTmpfsBytes(overlay.verdict),
+        },
+      ],
+      liveCopies: [
+        ...(registryDigest === null
+          ? []
+          : [
+              {
+                label: 'registry program copied to /usr/local/bin by the pre-pivot hook',
+                bytes: registryDigest.size,
+              },
+            ]),
+        { label: 'boot-sequence files written by Ignition', bytes: liveFiles },
+        // Mode preload copies every archived image into container storage under the live /var.
+        ...(preload
+          ? [
+              {
+                label: "preload: the archive's images in /var/lib/containers (compressed)",
+                bytes: archiveBlobBytes,
+              },
+            ]
+          : []),
+      ],
+      // node0 bootstraps the cluster on the live ISO on day 1 (OCPBUGS-62790, installer PR #10133).
+      livePullReserveBytes:
+        node0 && options.reserveLivePulls !== false ? node0LivePullReserveBytes : 0,
+      notCounted: [
+        ...(preload
+          ? [
+              'the preloaded layers beyond their compressed size (container storage keeps them unpacked)',
+            ]
+          : []),
+        ...(node0 && options.reserveLivePulls === false
+          ? ["node0's day-1 bootstrap in /var (left out with reserveLivePulls: false)"]
+          : []),
+      ],
+      ignitionArchiveBytes: boot.embedArchive.length,
+      embedAreaBytes: iso.metadata.ignition.length,
+    };
+    budgets.push(assertWithinBudget(computeBudget(inputs)));
+    const { rootfs } = iso.metadata;
+    if (options.pxeDir !== undefined && rootfs !== undefined)
+      budgets.push(
+        assertWithinBudget(
+          computeBudget({
+            ...inputs,
+            boot: 'pxe',
+            rootfs: {
+              name: 'images/pxeboot/rootfs.img',
+              fileBytes: rootfs.size,
+              unpackedBytes: tmpfsFileBytes(rootfs.size),
             },
-          ]),
-      { label: 'boot-sequence files written by Ignition', bytes: liveFiles },
-    ],
-    livePullReserveBytes: options.reserveLivePulls === true ? node0LivePullReserveBytes : 0,
-    ignitionArchiveBytes: boot.embedArchive.length,
-    embedAreaBytes: iso.metadata.ignition.length,
-  };
-  const budgets = [assertWithinBudget(computeBudget(inputs))];
-  const { rootfs } = iso.metadata;
-  if (options.pxeDir !== undefined && rootfs !== undefined) {
-    budgets.push(
-      assertWithinBudget(
-        computeBudget({
-          ...inputs,
-          boot: 'pxe',
-          rootfs: {
-            name: 'images/pxeboot/rootfs.img',
-            fileBytes: rootfs.size,
-            unpackedBytes: tmpfsFileBytes(rootfs.size),
-          },
-        }),
-      ),
-    );
+          }),
+        ),
+      );
   }
   return budgets;
 }
@@ -1081,6 +1136,8 @@ async function buildChecked(
     timer.lap('iso');
     const mirror = await checkTheMirror(context);
     timer.lap('archive index and mirror check');
+    const archiveBlobBytes = mirror.archive.blobs().reduce((sum, blob) => sum + blob.size, 0);
+    refuseUnfitPreload(context, archiveBlobBytes);
     const inputs = await fingerprintInputs(context, mirror.archivePaths);
     timer.lap('input digests');
     const boot = await composeBoot(context, mirror, inputs);
@@ -1099,6 +1156,7 @@ async function buildChecked(
       boot,
       overlay,
       inputs.registryDigest,
+      archiveBlobBytes,
     );
     timer.lap('budget');
     // Nothing was written before this point.
