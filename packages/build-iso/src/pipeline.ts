@@ -102,6 +102,7 @@ import {
   kernelReleaseOf,
   kernelVersionOffset,
 } from './overlay-codec.ts';
+import { extractPayloadRegistry, type PayloadRegistry } from './payload-registry.ts';
 import {
   type RegistryVetting,
   targetOsFromVolumeId,
@@ -158,11 +159,18 @@ export interface MirrorStep {
 }
 
 /** Step 5: digests of what goes onto the hosts, and the registry program (vetted) if any. */
+/** Where the registry program came from; null when there is none (the demo without one). */
+export type RegistrySource = 'payload' | 'given' | 'default' | null;
+
 export interface InputsStep {
   /** sha256 of each archive chunk: the volume's manifest, checked at boot. */
   archives: FileDigest[];
   registryBinary: string | undefined;
   registryDigest: FileDigest | null;
+  /** Where the program came from: the release's docker-registry image, --registry-binary, or the default path. */
+  registrySource: RegistrySource;
+  /** The release image it was streamed out of, when `registrySource` is `payload`. */
+  payload: PayloadRegistry | null;
   vetting: RegistryVetting | null;
   /** `--ignition` configs, merged into the live config in order. */
   extras: ExtraIgnition[];
@@ -326,6 +334,10 @@ export interface BuildReport {
     canServe: boolean;
     host: string;
     program: string | null;
+    /** Where the program came from (`payload`: the release's docker-registry image). */
+    source: RegistrySource;
+    /** The release image and layer it was streamed out of, for `payload`. */
+    payload: Omit<PayloadRegistry, 'path'> | null;
     /** What was checked of the program: architecture, linkage, glibc against the ISO's OS. */
     vetting: RegistryVetting | null;
     reason: string | null;
@@ -618,21 +630,51 @@ async function checkTheMirror(context: BuildContext): Promise<MirrorStep> {
 }
 
 /** Step 5: the archives' sha256 (the volume's manifest), the registry program, extra configs. */
-async function fingerprintInputs(
-  context: BuildContext,
-  archivePaths: readonly string[],
-): Promise<InputsStep> {
+async function fingerprintInputs(context: BuildContext, mirror: MirrorStep): Promise<InputsStep> {
   const { options, progress, warnings } = context;
   const archives: FileDigest[] = [];
-  for (const path of archivePaths) archives.push(await digestOf(path, progress));
-  const registryBinary = await findRegistryBinary(
-    options.registryBinary,
-    options.defaultRegistryBinary,
-  );
+  for (const path of mirror.archivePaths) archives.push(await digestOf(path, progress));
+  // The registry program: the one given; else the release's own (4.21+: docker-registry's
+  // /usr/bin/distribution); else the default path (Debian's docker-registry).
+  let registryBinary: string | undefined;
+  let payload: PayloadRegistry | null = null;
+  if (options.registryBinary !== undefined)
+    registryBinary = await findRegistryBinary(
+      options.registryBinary,
+      options.defaultRegistryBinary,
+    );
+  else {
+    progress.start('looking for the registry program in the release (docker-registry)');
+    const fromRelease = await extractPayloadRegistry(
+      mirror.archive,
+      mirror.check,
+      context.kernelArch ?? context.cluster.architecture,
+      context.work,
+    );
+    progress.done();
+    if ('found' in fromRelease) {
+      payload = fromRelease.found;
+      registryBinary = payload.path;
+    } else {
+      registryBinary = await findRegistryBinary(undefined, options.defaultRegistryBinary);
+      if (registryBinary !== undefined)
+        warnings.push(
+          `The release's own registry program was not used (${fromRelease.reason}); the ISO carries ${registryBinary} instead.`,
+        );
+    }
+  }
+  const registrySource: RegistrySource =
+    registryBinary === undefined
+      ? null
+      : payload !== null
+        ? 'payload'
+        : options.registryBinary !== undefined
+          ? 'given'
+          : 'default';
   if (registryBinary === undefined && options.allowMissingRegistry !== true)
     throw new BuildIsoError(
       'REGISTRY_BINARY_MISSING',
-      'No registry program: /usr/bin/docker-registry is not installed and --registry-binary was not given. Install it (apt-get install docker-registry) or pass --registry-binary PATH to a distribution registry binary.',
+      'No registry program: the release carries no docker-registry image with /usr/bin/distribution (OpenShift 4.21 and later do), /usr/bin/docker-registry is not installed and --registry-binary was not given. Pass --registry-binary PATH to a static distribution registry binary.',
     );
   const vetting = registryBinary === undefined ? null : await vetRegistry(context, registryBinary);
   const registryDigest = registryBinary === undefined ? null : await digestOf(registryBinary);
@@ -648,7 +690,16 @@ async function fingerprintInputs(
     extras.push({ origin: path, text: bytes.toString('utf8') });
     extraDigests.push({ path, size: bytes.length, sha256: sha256Bytes(bytes) });
   }
-  return { archives, registryBinary, registryDigest, vetting, extras, extraDigests };
+  return {
+    archives,
+    registryBinary,
+    registryDigest,
+    registrySource,
+    payload,
+    vetting,
+    extras,
+    extraDigests,
+  };
 }
 
 /** The registry program must run on the ISO's hosts: refused here, before anything is written. */
@@ -1138,7 +1189,7 @@ async function buildChecked(
     timer.lap('archive index and mirror check');
     const archiveBlobBytes = mirror.archive.blobs().reduce((sum, blob) => sum + blob.size, 0);
     refuseUnfitPreload(context, archiveBlobBytes);
-    const inputs = await fingerprintInputs(context, mirror.archivePaths);
+    const inputs = await fingerprintInputs(context, mirror);
     timer.lap('input digests');
     const boot = await composeBoot(context, mirror, inputs);
     timer.lap('ignition');
@@ -1215,6 +1266,18 @@ async function buildChecked(
         canServe: inputs.registryDigest !== null,
         host: mirror.host,
         program: inputs.registryBinary ?? null,
+        source: inputs.registrySource,
+        payload:
+          inputs.payload === null
+            ? null
+            : {
+                component: inputs.payload.component,
+                reference: inputs.payload.reference,
+                repository: inputs.payload.repository,
+                digest: inputs.payload.digest,
+                layer: inputs.payload.layer,
+                file: inputs.payload.file,
+              },
         vetting: inputs.vetting,
         reason:
           inputs.registryDigest === null
