@@ -1,15 +1,26 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import {
   createMirrorTls,
-  mirrorRulesFromArchive,
+  type MirrorPolicy,
+  type MirrorRule,
+  mirrorRulesFor,
   relocateMirror,
   renderRegistriesConf,
   renderRegistryConfig,
 } from '@hostmirror/host-config';
-import { type ClusterResources, MirrorArchive } from '@hostmirror/oc-mirror-archive';
+import {
+  type ClusterResources,
+  describeMissing,
+  describeStale,
+  judgeCompleteness,
+  MirrorArchive,
+  RELEASE_IMAGES_REPOSITORY,
+  resolveArchiveRelease,
+} from '@hostmirror/oc-mirror-archive';
 import { TLS_CERTIFICATE_FILE, TLS_KEY_FILE, VOLUME_MOUNT } from './constants.ts';
+import { BootSequenceError } from './errors.ts';
 import { type ClusterManifestReport, renderClusterManifests } from './manifests.ts';
 import { planBootSequence } from './plan.ts';
 import type {
@@ -22,17 +33,43 @@ import type {
 } from './types.ts';
 
 /** oc-mirror puts the release images here (docs/mirror.md#naming). */
-export const RELEASE_REPOSITORY = 'openshift/release-images';
+export const RELEASE_REPOSITORY = RELEASE_IMAGES_REPOSITORY;
+/**
+ * The hosts are offline: they never contact the sources (`blocked = true`), so a pull the
+ * mirror cannot serve fails at once, naming the source. build-iso and the boot sequence use
+ * this one policy.
+ */
+export const BOOT_MIRROR_POLICY: MirrorPolicy = { neverContactSource: true };
 /** Where the unpack step puts the storage tree: `<volume>/hostmirror/registry`. */
 export const REGISTRY_ROOT = `${VOLUME_MOUNT}/hostmirror/registry`;
+
+/**
+ * The archives' file names on the volume, in unpack order. One oc-mirror run's chunks keep
+ * their names (`mirror_000001.tar`, …). A set of runs — a base and its differential runs,
+ * each of which starts again at `mirror_000001.tar` (openshift/oc-mirror
+ * `internal/pkg/archive/const.go` archiveFileNameFormat, commit
+ * 855b64a3c9c03634bcab6210b641274772050cda) — gets the run's number in front, `01-…`, `02-…`,
+ * in the order the folders were given, so the names stay unique in the volume's top folder and
+ * sort in unpack order.
+ */
+export function volumeArchiveNames(paths: readonly string[]): string[] {
+  const names = paths.map((path) => basename(path));
+  if (new Set(names).size === names.length) return names;
+  const folders = [...new Set(paths.map((path) => dirname(resolve(path))))];
+  return paths.map(
+    (path) =>
+      `${String(folders.indexOf(dirname(resolve(path))) + 1).padStart(2, '0')}-${basename(path)}`,
+  );
+}
 
 /** The sha256 of each archive, read as a stream (an 18 GB archive needs no more memory than a small one). */
 export async function hashArchives(paths: readonly string[]): Promise<ArchiveDigest[]> {
   const digests: ArchiveDigest[] = [];
-  for (const path of paths) {
+  const names = volumeArchiveNames(paths);
+  for (const [index, path] of paths.entries()) {
     const hash = createHash('sha256');
     for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-    digests.push({ name: basename(path), sha256: hash.digest('hex') });
+    digests.push({ name: names[index] as string, sha256: hash.digest('hex') });
   }
   return digests;
 }
@@ -53,28 +90,13 @@ export function bootRegistryConfig(settings: BootSettings): string {
   });
 }
 
-/** The registries.conf drop-in from the archive's own IDMS/ITMS, pointed at `<name>:<port>`. */
-export function bootRegistriesConf(
-  settings: BootSettings,
-  archive: Pick<MirrorArchive, 'repositories'>,
-  resources: ClusterResources,
-): string {
+/** The registries.conf drop-in from the archive's mirror rules (`mirrorRulesFor`), pointed at `<name>:<port>`. */
+export function bootRegistriesConf(settings: BootSettings, rules: readonly MirrorRule[]): string {
   const host = `${settings.registryName}:${settings.registryPort}`;
   return renderRegistriesConf({
-    rules: mirrorRulesFromArchive(resources, archive, { host }),
+    rules: [...rules],
     comment: `hostmirror: the sources of the archive's IDMS/ITMS, served by ${host}`,
   });
-}
-
-/** The release image in the archive: the one manifest of `openshift/release-images`, if there is exactly one. */
-export function releaseInArchive(
-  archive: Pick<MirrorArchive, 'manifests'>,
-): { repository: string; digest: string } | null {
-  const manifests = archive.manifests(RELEASE_REPOSITORY);
-  const [digest] = manifests;
-  return manifests.length === 1 && digest !== undefined
-    ? { repository: RELEASE_REPOSITORY, digest }
-    : null;
 }
 
 /**
@@ -130,14 +152,36 @@ export interface BootSourceFiles {
 export async function prepareBootSequence(
   input: BootSettingsInput,
   sources: BootSourceFiles,
-): Promise<{ plan: BootPlan; assets: BootAssets; manifests: ClusterManifestReport }> {
-  const paths = [...sources.archives].sort((a, b) =>
-    basename(a) < basename(b) ? -1 : basename(a) > basename(b) ? 1 : 0,
-  );
+): Promise<{
+  plan: BootPlan;
+  assets: BootAssets;
+  manifests: ClusterManifestReport;
+  warnings: string[];
+}> {
+  // In the order given: a base run and its differential runs unpack in that order.
+  const paths = [...sources.archives];
   const archive = await MirrorArchive.open(paths);
-  const resources = await archive.readClusterResources();
-  const release = input.release ?? releaseInArchive(archive) ?? undefined;
-  const plan = planBootSequence({ ...input, ...(release === undefined ? {} : { release }) });
+  const { settings: named } = planBootSequence(input);
+  const mirrored = await mirrorRulesFor(
+    archive,
+    `${named.registryName}:${named.registryPort}`,
+    BOOT_MIRROR_POLICY,
+  );
+  const resources = mirrored.mirror.resources;
+  // The completeness rule: needed repositories must be whole; stale ones are left out at boot.
+  const verdict = await judgeCompleteness(archive, mirrored.needs);
+  if (!verdict.complete)
+    throw new BootSequenceError(
+      'BOOT_ARCHIVE_INCOMPLETE',
+      `The archives lack what the cluster pulls: ${describeMissing(verdict.missing)}`,
+    );
+  const release =
+    input.release ??
+    (() => {
+      const found = resolveArchiveRelease(archive, { sourceOf: mirrored.sourceOf });
+      return { repository: found.repository, digest: found.digest };
+    })();
+  const plan = planBootSequence({ ...input, release });
   const { settings } = plan;
   const tls =
     sources.tls ??
@@ -156,13 +200,21 @@ export async function prepareBootSequence(
     })();
   const assets: BootAssets = {
     archives: await hashArchives(paths),
-    registriesConf: sources.registriesConf ?? bootRegistriesConf(settings, archive, resources),
+    registriesConf: sources.registriesConf ?? bootRegistriesConf(settings, mirrored.rules),
     registryConfig: bootRegistryConfig(settings),
     caCertificate: tls.caCertificate,
     tls: { certificate: tls.certificate, key: tls.key },
     ...(settings.mode === 'preload'
       ? { preload: preloadImagesFromArchive(archive, resources) }
       : {}),
+    ...(verdict.stale.length === 0
+      ? {}
+      : { skipRepositories: verdict.stale.map((stale) => stale.repository) }),
   };
-  return { plan, assets, manifests: renderClusterManifests(settings, archive, resources) };
+  return {
+    plan,
+    assets,
+    manifests: renderClusterManifests(settings, archive, resources),
+    warnings: [...mirrored.mirror.warnings, ...verdict.stale.map(describeStale)],
+  };
 }

@@ -20,6 +20,11 @@ export const CA_FILE = '/etc/hostmirror/ca.crt';
 /** The registry's certificate and key. */
 export const TLS_CERTIFICATE_FILE = '/etc/hostmirror/tls/tls.crt';
 export const TLS_KEY_FILE = '/etc/hostmirror/tls/tls.key';
+/**
+ * Archive repositories not to unpack: stale cache repositories the cluster does not need and
+ * whose blobs the archives lack (formats' completeness rule, judged at build time).
+ */
+export const SKIP_REPOSITORIES_FILE = '/etc/hostmirror/skip-repositories';
 /** Images to copy into container storage in mode `preload`. */
 export const PRELOAD_LIST_FILE = '/etc/hostmirror/preload.list';
 /** This boot's decisions (tmpfs): markers `node0`, `mirror`, `serve`, `normal`, `volume`. */

@@ -11,7 +11,8 @@ export type BootSequenceErrorCode =
   | 'BOOT_BAD_ARCHIVE'
   | 'BOOT_BAD_DIGEST'
   | 'BOOT_PRELOAD_LIST_REQUIRED'
-  | 'BOOT_BAD_SPEC';
+  | 'BOOT_BAD_SPEC'
+  | 'BOOT_ARCHIVE_INCOMPLETE';
 
 /** A setting or asset of the boot sequence is wrong; the message names it and the fix. */
 export class BootSequenceError extends HostmirrorError<BootSequenceErrorCode> {

@@ -7,6 +7,7 @@ import {
   REGISTRY_CONFIG_FILE,
   SCRIPT_DIR,
   SCRIPT_LIBRARY,
+  SKIP_REPOSITORIES_FILE,
   STAGED_REGISTRIES_CONF,
   STATE_DIR,
   TLS_CERTIFICATE_FILE,
@@ -119,6 +120,20 @@ export function renderPreloadList(assets: BootAssets): string {
     .concat('\n');
 }
 
+/** An archive repository path (distribution's grammar): lower-case components separated by `/`. */
+const ARCHIVE_REPOSITORY = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
+
+/** The repositories the unpack step leaves out, one a line. */
+export function renderSkipRepositories(repositories: readonly string[]): string {
+  for (const [index, repository] of repositories.entries())
+    if (!ARCHIVE_REPOSITORY.test(repository))
+      throw new BootSequenceError(
+        'BOOT_BAD_NAME',
+        `skipRepositories[${index}] '${repository}' is not an archive repository path like openshift/release.`,
+      );
+  return repositories.map((repository) => `${repository}\n`).join('');
+}
+
 function requirePem(text: string, kind: string, where: string): string {
   if (!text.includes('-----BEGIN ') || !text.includes(`${kind}-----`))
     throw new BootSequenceError(
@@ -172,6 +187,12 @@ export function bootFileSet(plan: BootPlan, phase: BootPhase, assets: BootAssets
     );
   if (settings.mode === 'preload')
     files.push({ path: PRELOAD_LIST_FILE, mode: 0o644, contents: renderPreloadList(assets) });
+  if ((assets.skipRepositories ?? []).length > 0)
+    files.push({
+      path: SKIP_REPOSITORIES_FILE,
+      mode: 0o644,
+      contents: renderSkipRepositories(assets.skipRepositories ?? []),
+    });
   files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return {
     phase,

@@ -2,6 +2,7 @@
 // and what they become: live Ignition, the initrd overlay, MachineConfigs, a diagram.
 
 export {
+  BOOT_MIRROR_POLICY,
   type BootSourceFiles,
   bootRegistriesConf,
   bootRegistryConfig,
@@ -10,7 +11,7 @@ export {
   prepareBootSequence,
   REGISTRY_ROOT,
   RELEASE_REPOSITORY,
-  releaseInArchive,
+  volumeArchiveNames,
 } from './assets.ts';
 export {
   CA_FILE,

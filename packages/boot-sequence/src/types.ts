@@ -157,6 +157,11 @@ export interface BootAssets {
   tls: { certificate: string; key: string };
   /** Mode `preload`: what to copy into container storage. */
   preload?: readonly PreloadImage[];
+  /**
+   * Stale archive repositories (named at build time by the completeness rule): the unpack step
+   * leaves them out, so the registry never offers their missing blobs.
+   */
+  skipRepositories?: readonly string[];
 }
 
 /** A file of the sequence, ready for Ignition, a MachineConfig or a folder. */

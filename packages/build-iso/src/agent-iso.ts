@@ -44,7 +44,12 @@
 import { loadRegistriesConf, type MirrorRule } from '@hostmirror/host-config';
 import type { IgnitionConfig } from '@hostmirror/ignition';
 import { ConfigBuilder, readDataResource } from '@hostmirror/ignition';
-import { type MirrorArchive, parseImageReference, readYaml } from '@hostmirror/oc-mirror-archive';
+import {
+  isAttachedArtifactTag,
+  type MirrorArchive,
+  parseImageReference,
+  readYaml,
+} from '@hostmirror/oc-mirror-archive';
 import { parse as parseToml, stringify as stringifyToml } from 'smol-toml';
 import { BuildIsoError } from './errors.ts';
 import type { ManifestFile } from './manifests.ts';
@@ -194,7 +199,10 @@ export function referenceDigest(reference: string): string | undefined {
 /** The archive's releases as `tag (digest)`, for messages. */
 function archiveReleases(archive: Pick<MirrorArchive, 'repositories' | 'tags'>): string {
   if (!archive.repositories().includes(RELEASE_IMAGES_REPOSITORY)) return 'no release';
-  const tags = archive.tags(RELEASE_IMAGES_REPOSITORY);
+  // Cosign signature tags (sha256-<hex>.sig) are not releases.
+  const tags = archive
+    .tags(RELEASE_IMAGES_REPOSITORY)
+    .filter((tag) => !isAttachedArtifactTag(tag.tag));
   return tags.map((tag) => `${tag.tag} (${tag.digest})`).join(', ') || 'no release';
 }
 

@@ -30,7 +30,6 @@ export {
   checkDigestSources,
   DEFAULT_MIRROR_HOST,
   digestSourcesFor,
-  hostMirrorRules,
   installConfigWithMirror,
   type WriteInstallConfigOptions,
   type WrittenInstallConfig,
@@ -59,7 +58,6 @@ export {
   chooseRelease,
   RELEASE_IMAGES_REPOSITORY,
   RELEASE_OVERRIDE_VARIABLE,
-  RELEASE_SOURCE,
   type ReleaseChoice,
 } from './release.ts';
 export { buildIsoVersion, REPORT_SCHEMA_VERSION } from './version.ts';

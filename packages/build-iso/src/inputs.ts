@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import { access, readdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { V1_CHUNK_NAME, V2_CHUNK_NAME } from '@hostmirror/oc-mirror-archive';
 import { BuildIsoError } from './errors.ts';
 
@@ -60,12 +60,14 @@ export async function resolveArchives(paths: readonly string[]): Promise<string[
       );
     files.push(...chunks);
   }
-  const names = files.map((file) => basename(file));
-  const duplicate = names.find((name, index) => names.indexOf(name) !== index);
+  // A base run and its differential runs may each have a mirror_000001.tar (the volume names
+  // them by run, boot-sequence volumeArchiveNames); the same file twice is a mistake.
+  const absolute = files.map((file) => resolve(file));
+  const duplicate = absolute.find((file, index) => absolute.indexOf(file) !== index);
   if (duplicate !== undefined)
     throw new BuildIsoError(
       'ARCHIVE_NOT_FOUND',
-      `Two archives are named ${duplicate}; they land in one folder on the volume, so give each chunk once.`,
+      `The archive ${duplicate} is given twice; give each oc-mirror run's folder (or chunk) once, the base run first.`,
     );
   return files;
 }

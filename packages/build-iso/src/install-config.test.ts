@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { writeMirrorToDiskArchive } from '@hostmirror/fixtures';
 import type { MirrorRule } from '@hostmirror/host-config';
+import { MirrorArchive } from '@hostmirror/oc-mirror-archive';
 import { parse } from 'yaml';
 import { checkDigestSources, hostMirrorRules, installConfigWithMirror } from './install-config.ts';
 
@@ -141,27 +146,27 @@ describe('build-iso’s check of install-config imageDigestSources', () => {
   });
 });
 
-test('hostMirrorRules: oc-mirror naming without mirror sets; a repository pulled by tag gets a mirror for tags', () => {
-  const archive = { repositories: () => ['openshift/release-images', 'openshift/release'] };
-  const none = {
-    imageDigestMirrors: [],
-    imageTagMirrors: [],
-    documents: [],
-  } as unknown as Parameters<typeof hostMirrorRules>[1];
-  const digestOnly = hostMirrorRules(archive, none, HOST);
-  assert.deepEqual(
-    digestOnly.map(
-      (rule) =>
-        `${rule.source} ${rule.mirrors[0]?.location} ${rule.mirrors[0]?.pullFromMirror} ${rule.blocked}`,
-    ),
-    [
+test('hostMirrorRules: the rules a mirror-to-disk archive records; a repository pulled by tag gets a mirror for tags', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'hm-host-rules-'));
+  try {
+    const archive = await MirrorArchive.open([await writeMirrorToDiskArchive(dir)]);
+    const digestOnly = await hostMirrorRules(archive, HOST);
+    const describe = (rules: typeof digestOnly.rules) =>
+      rules.map(
+        (rule) =>
+          `${rule.source} ${rule.mirrors[0]?.location} ${rule.mirrors[0]?.pullFromMirror} ${rule.blocked}`,
+      );
+    assert.deepEqual(describe(digestOnly.rules), [
       `${RELEASE} ${HOST}/openshift/release-images digest-only true`,
       `${ART} ${HOST}/openshift/release digest-only true`,
-    ],
-  );
-  const tagged = hostMirrorRules(archive, none, HOST, { tagRepositories: [RELEASE] });
-  assert.deepEqual(
-    tagged.map((rule) => rule.mirrors[0]?.pullFromMirror),
-    ['all', 'digest-only'],
-  );
+      `registry.redhat.io/ubi9 ${HOST}/ubi9 all true`,
+    ]);
+    const tagged = await hostMirrorRules(archive, HOST, { tagRepositories: [RELEASE] });
+    assert.deepEqual(
+      tagged.rules.map((rule) => rule.mirrors[0]?.pullFromMirror),
+      ['all', 'digest-only', 'all'],
+    );
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

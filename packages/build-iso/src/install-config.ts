@@ -14,15 +14,18 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { writeFileAtomic } from '@hostmirror/atomic-file';
-import { DEFAULT_REGISTRY_NAME, DEFAULT_REGISTRY_PORT } from '@hostmirror/boot-sequence';
 import {
+  BOOT_MIRROR_POLICY,
+  DEFAULT_REGISTRY_NAME,
+  DEFAULT_REGISTRY_PORT,
+} from '@hostmirror/boot-sequence';
+import {
+  type ArchiveMirrorRules,
   type MirrorRule,
-  mirrorRulesFromArchive,
-  mirrorRulesFromPairs,
+  mirrorRulesFor,
   relocateMirror,
 } from '@hostmirror/host-config';
 import {
-  type ClusterResources,
   MirrorArchive,
   MirrorFormatError,
   parseYamlDocuments,
@@ -31,51 +34,30 @@ import { type Document, isMap, isSeq, parseDocument, Scalar, type YAMLMap, YAMLS
 import type { DigestMirrorSource } from './cluster-config.ts';
 import { BuildIsoError } from './errors.ts';
 import { resolveArchives, sha256Bytes } from './inputs.ts';
-import { RELEASE_SOURCE } from './release.ts';
 
 /** The registry the hosts serve by default (build-iso's default mode and settings). */
 export const DEFAULT_MIRROR_HOST = `${DEFAULT_REGISTRY_NAME}:${DEFAULT_REGISTRY_PORT}`;
 
 /**
- * The mirror rules of the hosts' registry: the archive's IDMS/ITMS moved to `host`, or, for
- * an archive without them (oc-mirror mirror-to-disk), oc-mirror's release naming
- * (docs/mirror.md#naming). Every source blocked: the hosts never contact it in mirror mode.
- * build-iso and `hostmirror install-config` both take their rules from here.
+ * The mirror rules of the hosts' registry: host-config's `mirrorRulesFor` with the boot's
+ * policy (every source blocked: the hosts never contact it in mirror mode) — the archive's
+ * IDMS/ITMS, or those made from its records. build-iso and `hostmirror install-config` both
+ * take their rules from here.
  */
-export function hostMirrorRules(
-  archive: Pick<MirrorArchive, 'repositories'>,
-  resources: ClusterResources,
+export async function hostMirrorRules(
+  archive: MirrorArchive,
   host: string,
   options: { tagRepositories?: readonly string[] } = {},
-): MirrorRule[] {
-  const rules = digestRules(archive, resources, host);
+): Promise<ArchiveMirrorRules> {
+  const mirrored = await mirrorRulesFor(archive, host, BOOT_MIRROR_POLICY);
   // A repository pulled by tag (an agent ISO naming its release by tag: release-image-download.sh
   // runs `podman pull "$RELEASE_IMAGE"` as given) needs its mirror for tags too.
   for (const repository of options.tagRepositories ?? [])
-    for (const rule of rules)
+    for (const rule of mirrored.rules)
       if (repository === rule.source || repository.startsWith(`${rule.source}/`))
         for (const mirror of rule.mirrors)
           if (mirror.pullFromMirror === 'digest-only') mirror.pullFromMirror = 'all';
-  return rules;
-}
-
-function digestRules(
-  archive: Pick<MirrorArchive, 'repositories'>,
-  resources: ClusterResources,
-  host: string,
-): MirrorRule[] {
-  if (resources.imageDigestMirrors.length + resources.imageTagMirrors.length > 0)
-    return mirrorRulesFromArchive(resources, archive, { host, neverContactSource: true });
-  return mirrorRulesFromPairs(
-    [
-      { source: RELEASE_SOURCE, mirror: `${host}/openshift/release-images` },
-      {
-        source: 'quay.io/openshift-release-dev/ocp-v4.0-art-dev',
-        mirror: `${host}/openshift/release`,
-      },
-    ],
-    { pullFromMirror: 'digest-only', neverContactSource: true },
-  );
+  return mirrored;
 }
 
 /** What `hostmirror install-config` puts in `imageDigestSources`: the rules' digest mirrors. */
@@ -280,7 +262,7 @@ export async function writeInstallConfig(
     );
   const host = options.host ?? DEFAULT_MIRROR_HOST;
   const archive = await MirrorArchive.open(await resolveArchives(options.archives));
-  const rules = hostMirrorRules(archive, await archive.readClusterResources(), host);
+  const { rules } = await hostMirrorRules(archive, host);
   let text: string;
   try {
     text = await readFile(options.input, 'utf8');

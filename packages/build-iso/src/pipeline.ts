@@ -23,6 +23,7 @@ import {
   preloadImagesFromArchive,
   renderBootText,
   renderManifest,
+  volumeArchiveNames,
 } from '@hostmirror/boot-sequence';
 import {
   assertWithinBudget,
@@ -60,6 +61,9 @@ import {
 } from '@hostmirror/iso';
 import {
   type ClusterResources,
+  describeMissing,
+  describeStale,
+  judgeCompleteness,
   type MirrorArchive,
   MirrorArchive as MirrorArchiveClass,
   parseImageReference,
@@ -156,6 +160,8 @@ export interface MirrorStep {
   registriesConf: string;
   /** The mirror check over `registriesConf` (failures only pass with --ignore-mirror-check). */
   check: MirrorCheckReport;
+  /** Stale cache repositories (the completeness rule) the boot's unpack step leaves out. */
+  skipRepositories: string[];
 }
 
 /** Step 5: digests of what goes onto the hosts, and the registry program (vetted) if any. */
@@ -558,31 +564,44 @@ async function checkTheMirror(context: BuildContext): Promise<MirrorStep> {
   progress.start('indexing the mirror archives');
   const archivePaths = await resolveArchives(options.mirror);
   const archive = await MirrorArchiveClass.open(archivePaths);
-  const resources = await archive.readClusterResources();
-  progress.done();
-  // An agent ISO installs the release its Ignition names, whatever else is asked for; a
-  // --release-image or OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRIDE must then name the same one.
-  const agentRelease = context.agent?.release;
-  const asked =
-    (options.releaseImage ?? context.env[RELEASE_OVERRIDE_VARIABLE] ?? '') === ''
-      ? undefined
-      : chooseRelease(archive, options.releaseImage, context.env);
-  const release =
-    agentRelease === undefined
-      ? (asked ?? chooseRelease(archive, undefined, context.env))
-      : chooseAgentRelease(archive, agentRelease, options.iso, asked);
   const { settings } = planBootSequence({
     mode: options.mode ?? DEFAULT_MODE,
     topology: cluster.topology,
     rendezvousIP: cluster.rendezvousIP,
   });
   const host = `${settings.registryName}:${settings.registryPort}`;
-  // An agent ISO naming its release by tag pulls it by that tag: the release mirror serves tags.
+  // The archive's own mirror sets, or those oc-mirror's disk-to-mirror would write, made from
+  // its records; the hosts never contact the sources (they are offline). An agent ISO naming
+  // its release by tag pulls it by that tag: the release mirror serves tags.
+  const agentRelease = context.agent?.release;
   const tagRepositories =
     agentRelease !== undefined && referenceDigest(agentRelease.reference) === undefined
       ? [parseImageReference(agentRelease.reference).name]
       : [];
-  const rules = hostMirrorRules(archive, resources, host, { tagRepositories });
+  const mirrored = await hostMirrorRules(archive, host, { tagRepositories });
+  const { rules } = mirrored;
+  const { resources } = mirrored.mirror;
+  warnings.push(...mirrored.mirror.warnings);
+  // The completeness rule (oc-mirror-archive's judgeCompleteness), the one the boot's unpack
+  // step follows.
+  const completeness = await judgeCompleteness(archive, mirrored.needs);
+  progress.done();
+  if (!completeness.complete)
+    throw new BuildIsoError(
+      'MIRROR_INCOMPLETE',
+      `The archives lack what the cluster pulls: ${describeMissing(completeness.missing)}`,
+    );
+  warnings.push(...completeness.stale.map(describeStale));
+  // An agent ISO installs the release its Ignition names, whatever else is asked for; a
+  // --release-image or OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRIDE must then name the same one.
+  const asked =
+    (options.releaseImage ?? context.env[RELEASE_OVERRIDE_VARIABLE] ?? '') === ''
+      ? undefined
+      : chooseRelease(archive, options.releaseImage, context.env, mirrored.sourceOf);
+  const release =
+    agentRelease === undefined
+      ? (asked ?? chooseRelease(archive, undefined, context.env, mirrored.sourceOf))
+      : chooseAgentRelease(archive, agentRelease, options.iso, asked);
   const registriesConf = renderRegistriesConf({
     rules,
     comment: `hostmirror: mirror for ${release.reference}`,
@@ -626,7 +645,17 @@ async function checkTheMirror(context: BuildContext): Promise<MirrorStep> {
       archive: archivePaths.join(' '),
     }),
   );
-  return { archivePaths, archive, resources, release, host, rules, registriesConf, check };
+  return {
+    archivePaths,
+    archive,
+    resources,
+    release,
+    host,
+    rules,
+    registriesConf,
+    check,
+    skipRepositories: completeness.stale.map((stale) => stale.repository),
+  };
 }
 
 /** Step 5: the archives' sha256 (the volume's manifest), the registry program, extra configs. */
@@ -770,7 +799,12 @@ async function composeBoot(
       `The mirror's certificates ${daysLeft < 0 ? 'expired' : 'expire'} on ${tls.notAfter.toISOString()} (${daysLeft} days from now; they start at SOURCE_DATE_EPOCH or now): hosts will refuse the registry${daysLeft < 0 ? '' : ' from then on'}. Build with a later SOURCE_DATE_EPOCH or a longer --tls-validity-days.`,
     );
   const assets: BootAssets = {
-    archives: inputs.archives.map((file) => ({ name: basename(file.path), sha256: file.sha256 })),
+    // Named as the volume holds them (a base and its differential runs get run numbers).
+    archives: ((names) =>
+      inputs.archives.map((file, index) => ({
+        name: names[index] as string,
+        sha256: file.sha256,
+      })))(volumeArchiveNames(inputs.archives.map((file) => file.path))),
     registriesConf: mirror.registriesConf,
     registryConfig: bootRegistryConfig(plan.settings),
     caCertificate: tls.caCertificatePem,
@@ -779,6 +813,7 @@ async function composeBoot(
     ...(plan.settings.mode === 'preload'
       ? { preload: preloadImagesFromArchive(mirror.archive, mirror.resources) }
       : {}),
+    ...(mirror.skipRepositories.length === 0 ? {} : { skipRepositories: mirror.skipRepositories }),
   };
   renderManifest(assets);
   // One list of manifests for the agent ISO's extra-manifests and for --manifests-dir.

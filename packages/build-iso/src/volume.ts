@@ -14,7 +14,7 @@ import { copyFile, link, mkdir, open, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { createWorkFolder, openAtomicOutput } from '@hostmirror/atomic-file';
-import { DEFAULT_VOLUME_LABEL } from '@hostmirror/boot-sequence';
+import { DEFAULT_VOLUME_LABEL, volumeArchiveNames } from '@hostmirror/boot-sequence';
 import { BuildIsoError } from './errors.ts';
 import { type OnBytes, resolveArchives, sha256File } from './inputs.ts';
 
@@ -68,8 +68,9 @@ const roundUp = (value: number, unit: number) => Math.ceil(value / unit) * unit;
 
 /** Put the archives in a folder for `mkfs.ext4 -d`: hard links, or copies across filesystems. */
 async function stage(archives: readonly string[], folder: string): Promise<void> {
-  for (const archive of archives) {
-    const target = join(folder, basename(archive));
+  const names = volumeArchiveNames(archives);
+  for (const [index, archive] of archives.entries()) {
+    const target = join(folder, names[index] as string);
     await link(archive, target).catch(() => copyFile(archive, target));
   }
 }
@@ -97,9 +98,14 @@ export async function prepareVolumeImage(options: PrepareVolumeOptions): Promise
   const archives = await resolveArchives(options.archives);
   const digests: PreparedVolume['archives'] = [];
   let total = 0;
-  for (const path of archives) {
+  const names = volumeArchiveNames(archives);
+  for (const [index, path] of archives.entries()) {
     const { size } = await stat(path);
-    digests.push({ name: basename(path), size, sha256: await sha256File(path, options.onBytes) });
+    digests.push({
+      name: names[index] as string,
+      size,
+      sha256: await sha256File(path, options.onBytes),
+    });
     total += size;
   }
   const filesystemBytes = roundUp(

@@ -52,14 +52,18 @@ export {
   validateRegistriesConf,
 } from './registries-conf-strict.ts';
 export {
+  type ArchiveMirrorRules,
+  type MirrorPolicy,
   type MirrorRule,
   type MirrorRuleEndpoint,
+  mirrorRulesFor,
   mirrorRulesFromArchive,
   mirrorRulesFromPairs,
   type RegistriesConfWriteOptions,
   type RulesFromArchiveOptions,
   relocateMirror,
   renderRegistriesConf,
+  sourceServedBy,
   type TagPolicy,
 } from './registries-conf-writer.ts';
 export {

@@ -1,6 +1,10 @@
 import {
+  type ArchiveMirrorResources,
+  archiveMirrorResources,
   type ClusterResources,
   type ImageMirrorSetEntry,
+  isReleaseComponentsRepository,
+  isReleaseRepository,
   isValidHost,
   type MirrorArchive,
   MirrorFormatError,
@@ -173,6 +177,92 @@ export function mirrorRulesFromArchive(
   for (const entry of resources.imageDigestMirrors) add(entry, digestPolicy);
   for (const entry of resources.imageTagMirrors) add(entry, tagPolicy);
   return [...bySource.values()];
+}
+
+/** `host/path` of `host/path[:tag][@digest]`. */
+function imageName(image: string): string {
+  const name = image.split('@')[0] ?? '';
+  const colon = name.lastIndexOf(':');
+  return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
+}
+
+/** How the mirror treats the sources: the caller's decision, stated once. */
+export interface MirrorPolicy {
+  /** Block every source (`blocked = true`): offline pulls fail fast and prove the mirror is used. */
+  neverContactSource: boolean;
+  tagPolicy?: TagPolicy;
+}
+
+export interface ArchiveMirrorRules {
+  rules: MirrorRule[];
+  /** The archive's mirror sets (carried, or made from its records) the rules come from. */
+  mirror: ArchiveMirrorResources;
+  /** The source repository an archive repository serves, by these rules (undefined: none). */
+  sourceOf: (repository: string) => string | undefined;
+  /**
+   * Whether the cluster needs an archive repository: the release and its components, each repository the
+   * records map (or, for carried mirror sets, that a mirror covers) and each catalog image.
+   * The completeness rule's question (completeness.ts).
+   */
+  needs: (repository: string) => boolean;
+}
+
+/**
+ * The source repository whose pulls `host/<repository>` serves: the rule whose mirror scope
+ * (`host/<scope>`) is the repository or its longest enclosing namespace, with the rest of
+ * the path appended to the rule's source.
+ */
+export function sourceServedBy(
+  rules: readonly MirrorRule[],
+  host: string,
+  repository: string,
+): string | undefined {
+  let best: { source: string; length: number } | undefined;
+  for (const rule of rules)
+    for (const mirror of rule.mirrors) {
+      const scope = mirror.location === host ? '' : mirror.location.slice(host.length + 1);
+      if (mirror.location !== host && !mirror.location.startsWith(`${host}/`)) continue;
+      const inside = scope === '' || repository === scope || repository.startsWith(`${scope}/`);
+      if (!inside || (best !== undefined && best.length >= scope.length)) continue;
+      const rest = scope === '' ? repository : repository.slice(scope.length + 1);
+      best = { source: rest === '' ? rule.source : `${rule.source}/${rest}`, length: scope.length };
+    }
+  return best?.source;
+}
+
+/**
+ * The one answer to "which registries.conf rules serve this archive from `host`", used by
+ * `mirror check`, `mirror registries-conf`, the boot sequence and build-iso: the archive's
+ * IDMS/ITMS when it carries them, else those oc-mirror's disk-to-mirror would write, made from
+ * the archive's records (generated-resources.ts); every mirror moved to `host`. Repositories
+ * whose source cannot be known are named in `mirror.warnings`.
+ */
+export async function mirrorRulesFor(
+  archive: MirrorArchive,
+  host: string,
+  policy: MirrorPolicy,
+): Promise<ArchiveMirrorRules> {
+  checkHost(host);
+  const mirror = await archiveMirrorResources(archive, host);
+  const rules = mirrorRulesFromArchive(mirror.resources, archive, {
+    host,
+    neverContactSource: policy.neverContactSource,
+    ...(policy.tagPolicy === undefined ? {} : { tagPolicy: policy.tagPolicy }),
+  });
+  const sourceOf = (repository: string) => sourceServedBy(rules, host, repository);
+  const catalogs = new Set(
+    mirror.resources.catalogSources
+      .map((catalog) => relocateMirror(imageName(catalog.image), host, archive.repositories()))
+      .filter((location): location is string => location !== undefined && location !== host)
+      .map((location) => location.slice(host.length + 1)),
+  );
+  const mapped = new Set(mirror.sources.sources.map((entry) => entry.repository));
+  const needs = (repository: string) =>
+    isReleaseRepository(repository) ||
+    isReleaseComponentsRepository(repository) ||
+    catalogs.has(repository) ||
+    (mirror.generated ? mapped.has(repository) : sourceOf(repository) !== undefined);
+  return { rules, mirror, sourceOf, needs };
 }
 
 /** Rules from explicit `source=mirror` pairs (mirror locations used as given). */

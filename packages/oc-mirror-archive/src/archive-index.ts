@@ -14,6 +14,7 @@ import { ARCHIVE_MEMBER_FIX, judgeArchiveMember, memberTypeOf } from './archive-
 import {
   type ClusterResources,
   collectClusterResources,
+  dedupeConfigMaps,
   parseClusterResourceFile,
 } from './cluster-resources.ts';
 import { isDigest, parseDigest } from './digest.ts';
@@ -65,6 +66,19 @@ export interface ByteRange {
 export interface ImageSetConfigCopy {
   /** The member name, for example `isc_2026-11-30T00:00:00Z`. */
   name: string;
+  range: ByteRange;
+}
+
+/**
+ * `working-dir/hold-release/<release>/<tag>/release-manifests/image-references`: oc-mirror's
+ * copy of a mirrored release's component list (archive-layout.ts HOLD_RELEASE_PREFIX).
+ */
+export interface ReleaseRecord {
+  /** The last path component of the release's source, for example `ocp-release`. */
+  release: string;
+  /** The release tag oc-mirror mirrored it under, for example `4.14.3-x86_64`. */
+  tag: string;
+  member: string;
   range: ByteRange;
 }
 
@@ -167,7 +181,8 @@ export class MirrorArchive {
   readonly #repositories: Map<string, RepositoryState>;
   readonly #clusterResourceFiles: Map<string, ByteRange>;
   readonly #imageSetConfigCopies: ImageSetConfigCopy[];
-  readonly #signatureFiles: string[];
+  readonly #signatureFiles: Map<string, ByteRange>;
+  readonly #releaseRecords: ReleaseRecord[];
   readonly #workingDirMembers: number;
 
   private constructor(state: ReturnType<IndexBuilder['finish']>) {
@@ -177,6 +192,7 @@ export class MirrorArchive {
     this.#clusterResourceFiles = state.clusterResourceFiles;
     this.#imageSetConfigCopies = state.imageSetConfigCopies;
     this.#signatureFiles = state.signatureFiles;
+    this.#releaseRecords = state.releaseRecords;
     this.#workingDirMembers = state.workingDirMembers;
   }
 
@@ -328,7 +344,43 @@ export class MirrorArchive {
 
   /** Names of the release signature files under `working-dir/signatures/`, sorted. */
   signatureFiles(): string[] {
-    return [...this.#signatureFiles].sort();
+    return [...this.#signatureFiles.keys()].sort();
+  }
+
+  /** The bytes of one `working-dir/signatures/` file (a release signature, a few KiB). */
+  async readSignatureFile(name: string): Promise<Buffer> {
+    const range = this.#signatureFiles.get(name);
+    if (!range) {
+      throw new MirrorFormatError(
+        'RESOURCE_NOT_IN_ARCHIVE',
+        `working-dir/signatures/${name} is not in the archive; it holds: ${this.signatureFiles().join(', ') || 'no signatures'}.`,
+      );
+    }
+    if (range.size > maxClusterResourceBytes) {
+      throw new MirrorFormatError(
+        'BLOB_TOO_LARGE',
+        `working-dir/signatures/${name} is ${range.size} bytes; a release signature over ${maxClusterResourceBytes} bytes is not plausible.`,
+        { path: range.chunk, offset: range.offset },
+      );
+    }
+    return readRange(range);
+  }
+
+  /** oc-mirror's records of the releases it mirrored (`working-dir/hold-release/…/image-references`), in chunk order. */
+  releaseRecords(): readonly ReleaseRecord[] {
+    return this.#releaseRecords;
+  }
+
+  /** The text of a release record's `image-references` (an ImageStream, JSON). */
+  async readReleaseRecord(record: ReleaseRecord): Promise<string> {
+    if (record.range.size > maxClusterResourceBytes) {
+      throw new MirrorFormatError(
+        'BLOB_TOO_LARGE',
+        `${record.member} in ${record.range.chunk} is ${record.range.size} bytes; an image-references file over ${maxClusterResourceBytes} bytes is not plausible.`,
+        { path: record.range.chunk, offset: record.range.offset },
+      );
+    }
+    return (await readRange(record.range)).toString('utf8');
   }
 
   /** Parse every YAML/JSON file under `working-dir/cluster-resources/`. */
@@ -356,7 +408,7 @@ export class MirrorArchive {
         );
       }
     }
-    return collectClusterResources(documents);
+    return collectClusterResources(dedupeConfigMaps(documents));
   }
 
   /**
@@ -546,7 +598,8 @@ class IndexBuilder {
   readonly repositories = new Map<string, RepositoryState>();
   readonly clusterResourceFiles = new Map<string, ByteRange>();
   readonly imageSetConfigCopies: ImageSetConfigCopy[] = [];
-  readonly signatureFiles: string[] = [];
+  readonly signatureFiles = new Map<string, ByteRange>();
+  readonly releaseRecords: ReleaseRecord[] = [];
   workingDirMembers = 0;
 
   #repository(name: string): RepositoryState {
@@ -620,9 +673,18 @@ class IndexBuilder {
         this.workingDirMembers++;
         return;
       case 'signature':
-        this.signatureFiles.push(role.file);
+        this.signatureFiles.set(role.file, range);
         this.workingDirMembers++;
         return;
+      case 'release-record': {
+        // A later chunk's copy replaces an earlier one, as unpacking would.
+        const known = this.releaseRecords.findIndex((record) => record.member === entry.name);
+        const record = { release: role.release, tag: role.tag, member: entry.name, range };
+        if (known === -1) this.releaseRecords.push(record);
+        else this.releaseRecords[known] = record;
+        this.workingDirMembers++;
+        return;
+      }
       case 'working-dir':
         this.workingDirMembers++;
         return;
@@ -642,6 +704,7 @@ class IndexBuilder {
       clusterResourceFiles: this.clusterResourceFiles,
       imageSetConfigCopies: this.imageSetConfigCopies,
       signatureFiles: this.signatureFiles,
+      releaseRecords: this.releaseRecords,
       workingDirMembers: this.workingDirMembers,
     };
   }

@@ -19,6 +19,18 @@ export const CLUSTER_RESOURCES_PREFIX = 'working-dir/cluster-resources/';
 export const ISC_COPY_PREFIX = 'isc_';
 /** oc-mirror v2 keeps release signatures as `working-dir/signatures/<tag>-sha256-<hex>` (clusterresources const.go `signatureDir`). */
 export const SIGNATURES_PREFIX = 'working-dir/signatures/';
+/**
+ * oc-mirror v2 extracts each release's `release-manifests/` into
+ * `working-dir/hold-release/<last path component of the release>/<tag>/` and archives the whole
+ * working-dir (openshift/oc-mirror `internal/pkg/release/const.go` releaseImageExtractDir,
+ * `local_stored_collector.go` collectReleaseImages; `internal/pkg/archive/archive.go`
+ * BuildArchive step 4, at commit 855b64a3c9c03634bcab6210b641274772050cda). Its
+ * `image-references` names every component by its source pull spec: the archive's own record
+ * of where `openshift/release` came from.
+ */
+export const HOLD_RELEASE_PREFIX = 'working-dir/hold-release/';
+const holdReleaseImageReferences =
+  /^working-dir\/hold-release\/([^/]+)\/([^/]+)\/release-manifests\/image-references$/;
 
 /** v1 (`oc image mirror --dir` layout): `v2/<repo>/blobs/sha256:<hex>`, `v2/<repo>/manifests/<ref>`. */
 const v1BlobOrManifest = /^v2\/.+\/(blobs\/sha256:[a-f0-9]{64}|manifests\/[^/]+)$/;
@@ -40,6 +52,7 @@ type MemberRole =
   | { role: 'registry-other' }
   | { role: 'cluster-resource'; file: string }
   | { role: 'signature'; file: string }
+  | { role: 'release-record'; release: string; tag: string }
   | { role: 'working-dir' }
   | { role: 'isc-copy' }
   | { role: 'v1-content' }
@@ -53,6 +66,8 @@ export function classifyMember(name: string): MemberRole {
   }
   if (name.startsWith(SIGNATURES_PREFIX) && name.length > SIGNATURES_PREFIX.length)
     return { role: 'signature', file: name.slice(SIGNATURES_PREFIX.length) };
+  const held = holdReleaseImageReferences.exec(name);
+  if (held) return { role: 'release-record', release: held[1] ?? '', tag: held[2] ?? '' };
   if (name.startsWith(WORKING_DIR_PREFIX) || name === 'working-dir') return { role: 'working-dir' };
   // Only the top-level copy: oc-mirror writes it beside working-dir/, never inside a folder.
   if (name.startsWith(ISC_COPY_PREFIX) && !name.includes('/')) return { role: 'isc-copy' };

@@ -152,3 +152,22 @@ export function collectClusterResources(documents: ClusterResourceDocument[]): C
   resources.imageDigestMirrors.push(...icsp);
   return resources;
 }
+
+/**
+ * oc-mirror writes its signature ConfigMap twice, as `signature-configmap.json` and `.yaml`
+ * (openshift/oc-mirror `internal/pkg/clusterresources/clusterresources.go`
+ * GenerateSignatureConfigMap): one resource. Keep the first document of each ConfigMap
+ * namespace/name, so it is applied and rendered once.
+ */
+export function dedupeConfigMaps(
+  documents: readonly ClusterResourceDocument[],
+): ClusterResourceDocument[] {
+  const seen = new Set<string>();
+  return documents.filter((document) => {
+    if (document.kind !== 'ConfigMap') return true;
+    const key = `${document.namespace ?? ''}/${document.name}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -27,6 +27,10 @@ export type MirrorFormatErrorCode =
   // cluster resources, image set config, registries.conf, certificates
   | 'BAD_CLUSTER_RESOURCE'
   | 'BAD_IMAGE_SET_OPTIONS'
+  | 'BAD_IMAGE_SET_CONFIG'
+  // the release an archive holds (archive-release.ts)
+  | 'RELEASE_NOT_IN_ARCHIVE'
+  | 'RELEASE_AMBIGUOUS'
   | 'BAD_RELEASE_INFO'
   | 'BAD_IMAGE_REFERENCE'
   | 'BAD_MIRROR_RULE'

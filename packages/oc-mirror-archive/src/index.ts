@@ -8,6 +8,7 @@ export {
   type ExtractReport,
   extractMirrorArchive,
 } from './archive-extract.ts';
+export type { ReleaseRecord } from './archive-index.ts';
 export {
   type ArchiveChunk,
   type ArchiveKind,
@@ -35,16 +36,66 @@ export {
   WORKING_DIR_PREFIX,
 } from './archive-layout.ts';
 export {
+  parseRecordedImageSetConfig,
+  type RecordedCatalog,
+  type RecordedComponent,
+  type RecordedImage,
+  type RecordedImageSetConfig,
+  readRecordedImageSetConfigs,
+  readReleaseRecordComponents,
+} from './archive-records.ts';
+export {
+  type ArchiveRelease,
+  isAttachedArtifactTag,
+  isReleaseComponentsRepository,
+  isReleaseRepository,
+  RELEASE_COMPONENTS_REPOSITORY,
+  RELEASE_IMAGES_REPOSITORY,
+  type ResolveReleaseOptions,
+  resolveArchiveRelease,
+} from './archive-release.ts';
+export {
+  type ArchiveSources,
+  type CatalogRecord,
+  type MirrorCategory,
+  mapArchiveSources,
+  OCP_RELEASE_REPOSITORY,
+  type RepositorySource,
+  sourceOfRepository,
+  type UnmappedRepository,
+} from './archive-sources.ts';
+export {
   type ClusterResourceDocument,
   type ClusterResources,
   collectClusterResources,
+  dedupeConfigMaps,
   type ImageMirrorSetEntry,
   type MirrorSourcePolicy,
   parseClusterResourceFile,
   SIGNATURE_CONFIGMAP_LABEL,
 } from './cluster-resources.ts';
+export {
+  type CompletenessVerdict,
+  describeMissing,
+  describeStale,
+  judgeCompleteness,
+  MISSING_BLOB_FIX,
+  type MissingBlob,
+  type StaleRepository,
+} from './completeness.ts';
 export { isDigest } from './digest.ts';
 export { MirrorFormatError, type MirrorFormatErrorCode } from './errors.ts';
+export {
+  type ArchiveMirrorResources,
+  archiveMirrorResources,
+  type GeneratedFile,
+  generateClusterResourceFiles,
+  IDMS_FILE,
+  ITMS_FILE,
+  type RecordsArchive,
+  SIGNATURE_CONFIGMAP_FILE,
+  SIGNATURE_CONFIGMAP_NAME,
+} from './generated-resources.ts';
 export {
   DEFAULT_TAG,
   formatImageReference,

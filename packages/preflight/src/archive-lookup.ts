@@ -23,6 +23,9 @@ export type CheckableArchive = Pick<
   | 'imageSetConfigCopies'
   | 'readImageSetConfigCopy'
   | 'signatureFiles'
+  | 'readSignatureFile'
+  | 'releaseRecords'
+  | 'readReleaseRecord'
 >;
 
 export interface ArchiveLookup {

@@ -8,6 +8,7 @@
  * last layer as a stream.
  */
 import { containersImageRulesForOpenShift, type RegistriesConf } from '@hostmirror/host-config';
+import { archiveMirrorResources } from '@hostmirror/oc-mirror-archive';
 import { buildLookup, type CheckableArchive } from './archive-lookup.ts';
 import { checkCatalogs } from './catalog-check.ts';
 import { archiveHosts, DEFAULT_CHECK_MIRROR_HOST, loadCheckedConf, loadConf } from './conf.ts';
@@ -78,7 +79,12 @@ function additionalImagesToCheck(
  */
 export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCheckReport> {
   const started = performance.now();
-  const resources = await options.archive.readClusterResources();
+  // The archive's mirror sets, or those oc-mirror's disk-to-mirror would write (from its records).
+  const mirror = await archiveMirrorResources(
+    options.archive,
+    options.mirrorHost ?? DEFAULT_CHECK_MIRROR_HOST,
+  );
+  const { resources } = mirror;
   const loaded = loadConf(options, resources);
   let conf = loaded.conf;
   const generated = loaded.generated;
@@ -91,6 +97,7 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
     code: 'REGISTRIES_CONF_IGNORED_KEY',
     message: `${origin}: containers/image ignores the key ${key} (a typo?); it has no effect.`,
   }));
+  for (const message of mirror.warnings) warnings.push({ code: 'ARCHIVE_RECORDS', message });
   let release = await checkRelease(lookup, conf, options);
   // The hosts read the file with the c/image of the release's CRI-O: read it again as they do
   // (a refusal is thrown; a mirror keeping its trailing `/` fails its pulls) and check again.

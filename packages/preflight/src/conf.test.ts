@@ -3,9 +3,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeImage, releaseIdms, writeChunk } from '@hostmirror/fixtures';
+import { makeImage, releaseIdms, writeChunk, writeMirrorToDiskArchive } from '@hostmirror/fixtures';
 import { loadRegistriesConf } from '@hostmirror/host-config';
-import { MirrorArchive } from '@hostmirror/oc-mirror-archive';
+import { archiveMirrorResources, MirrorArchive } from '@hostmirror/oc-mirror-archive';
 import { archiveHosts, generatedConf, loadCheckedConf, loadConf } from './conf.ts';
 import { MirrorCheckError } from './errors.ts';
 
@@ -49,9 +49,12 @@ describe('generatedConf', () => {
     assert.match(conf.origins.join(), /hostmirror generates for mirror\.local:5000/);
   });
 
-  it("falls back to oc-mirror's release naming when the archive has no IDMS (mirror-to-disk)", async () => {
-    const archive = await archiveWith({});
-    const conf = generatedConf(await archive.readClusterResources(), archive, 'mirror.local:5000');
+  it('an archive without IDMS (mirror-to-disk) gets the rules its records give, not a guess', async () => {
+    const archive = await MirrorArchive.open([
+      await writeMirrorToDiskArchive(join(work, 'mirror-to-disk')),
+    ]);
+    const { resources } = await archiveMirrorResources(archive, 'mirror.local:5000');
+    const conf = generatedConf(resources, archive, 'mirror.local:5000');
     assert.deepEqual(
       conf.registries.map(({ prefix, mirrors }) => [prefix, mirrors.map((m) => m.location)]),
       [
@@ -60,7 +63,20 @@ describe('generatedConf', () => {
           ['mirror.local:5000/openshift/release-images'],
         ],
         ['quay.io/openshift-release-dev/ocp-v4.0-art-dev', ['mirror.local:5000/openshift/release']],
+        ['registry.redhat.io/ubi9', ['mirror.local:5000/ubi9']],
       ],
+    );
+  });
+
+  it('an archive without IDMS or records gets no rule: nothing is guessed', async () => {
+    const archive = await archiveWith({});
+    const made = await archiveMirrorResources(archive, 'mirror.local:5000');
+    assert.deepEqual(generatedConf(made.resources, archive, 'mirror.local:5000').registries, []);
+    assert.ok(
+      made.warnings.some((warning) =>
+        warning.includes('openshift/release-images gets no mirror rule'),
+      ),
+      made.warnings.join('\n'),
     );
   });
 });

@@ -7,7 +7,6 @@ import {
   type ContainersImageVersion,
   loadRegistriesConf,
   mirrorRulesFromArchive,
-  mirrorRulesFromPairs,
   type RegistriesConf,
   renderRegistriesConf,
 } from '@hostmirror/host-config';
@@ -15,12 +14,6 @@ import type { ClusterResources } from '@hostmirror/oc-mirror-archive';
 import type { CheckableArchive } from './archive-lookup.ts';
 import type { CheckMirrorOptions } from './checker.ts';
 import { asCheckError } from './errors.ts';
-import {
-  DEFAULT_COMPONENT_SOURCE,
-  DEFAULT_RELEASE_SOURCE,
-  RELEASE_COMPONENTS_REPOSITORY,
-  RELEASE_IMAGES_REPOSITORY,
-} from './release-check.ts';
 
 /** The host:port used for a generated registries.conf when none is given. */
 export const DEFAULT_CHECK_MIRROR_HOST = 'localhost:5000';
@@ -44,17 +37,9 @@ export function generatedConf(
   archive: CheckableArchive,
   host: string,
 ): RegistriesConf {
-  let rules = mirrorRulesFromArchive(resources, archive, { host });
-  if (rules.length === 0) {
-    // No IDMS/ITMS in the archive (mirror-to-disk writes none): oc-mirror's release naming.
-    const pairs = [
-      { source: DEFAULT_RELEASE_SOURCE, repository: RELEASE_IMAGES_REPOSITORY },
-      { source: DEFAULT_COMPONENT_SOURCE, repository: RELEASE_COMPONENTS_REPOSITORY },
-    ].filter(({ repository }) => archive.hasRepository(repository));
-    rules = mirrorRulesFromPairs(
-      pairs.map(({ source, repository }) => ({ source, mirror: `${host}/${repository}` })),
-    );
-  }
+  // The archive's mirror sets, or those made from its records (archiveMirrorResources): an
+  // archive without IDMS/ITMS gets what oc-mirror's disk-to-mirror would write, not a guess.
+  const rules = mirrorRulesFromArchive(resources, archive, { host });
   return loadRegistriesConf(renderRegistriesConf({ rules }), {
     origin: `the registries.conf hostmirror generates for ${host}`,
   });

@@ -29,9 +29,23 @@ const other = makeImage({
   layers: ['o'],
 });
 
-async function setUp(images: MadeImage[]) {
+/** oc-mirror's IDMS for the release image alone. */
+const releaseImageIdms = `apiVersion: config.openshift.io/v1
+kind: ImageDigestMirrorSet
+metadata: {name: idms-release-0}
+spec:
+  imageDigestMirrors:
+  - source: quay.io/openshift-release-dev/ocp-release
+    mirrors: [dest.example:5000/openshift/release-images]
+`;
+
+/** An archive of `images` with that IDMS (or none: `idms: false`). */
+async function setUp(images: MadeImage[], idms = true) {
   const chunk = join(await mkdtemp(join(work, 'chunk-')), 'mirror_000001.tar');
-  await writeChunk(chunk, { images });
+  await writeChunk(chunk, {
+    images,
+    ...(idms ? { clusterResources: { 'idms-oc-mirror.yaml': releaseImageIdms } } : {}),
+  });
   const archive = await MirrorArchive.open([chunk]);
   const conf = generatedConf(await archive.readClusterResources(), archive, host);
   return { lookup: buildLookup(archive, [host]) as ArchiveLookup, conf };
@@ -80,12 +94,28 @@ describe('locateRelease', () => {
       () => locateRelease(two.lookup, two.conf, '4.15.0-x86_64'),
       (error: unknown) =>
         refusal('RELEASE_NOT_FOUND')(error) &&
-        (error as Error).message.includes('4.14.3-x86_64, 4.14.4-x86_64'),
+        (error as Error).message.includes('4.14.3-x86_64') &&
+        (error as Error).message.includes('4.14.4-x86_64'),
     );
-    const none = await setUp([makeImage({ repository: 'team/app', tag: 'v1', layers: ['a'] })]);
+    const none = await setUp(
+      [makeImage({ repository: 'team/app', tag: 'v1', layers: ['a'] })],
+      false,
+    );
     assert.throws(
       () => locateRelease(none.lookup, none.conf, undefined),
       refusal('RELEASE_NOT_FOUND'),
+    );
+  });
+});
+
+describe('locateRelease without a source', () => {
+  it('refuses a release nothing maps to a source, naming the fix (no guessed source)', async () => {
+    const bare = await setUp([release], false);
+    assert.throws(
+      () => locateRelease(bare.lookup, bare.conf, undefined),
+      (error: unknown) =>
+        refusal('RELEASE_NOT_FOUND')(error) &&
+        (error as Error).message.includes(`--release SOURCE@${release.manifest.digest}`),
     );
   });
 });

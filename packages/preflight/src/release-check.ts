@@ -4,7 +4,13 @@
  * `release-metadata`) streamed from the last layers of the archive copy that serves it.
  */
 import type { RegistriesConf } from '@hostmirror/host-config';
-import { parseImageReference } from '@hostmirror/oc-mirror-archive';
+import {
+  MirrorFormatError,
+  parseImageReference,
+  RELEASE_COMPONENTS_REPOSITORY,
+  RELEASE_IMAGES_REPOSITORY,
+  resolveArchiveRelease,
+} from '@hostmirror/oc-mirror-archive';
 import type { ArchiveLookup } from './archive-lookup.ts';
 import type { CheckMirrorOptions } from './checker.ts';
 import { parseManifestForCheck, REMIRROR_FIX, readRequiredBlob } from './content.ts';
@@ -21,12 +27,8 @@ import {
 } from './release-payload.ts';
 import type { CheckWarning, ImageCheck } from './report.ts';
 
-/** oc-mirror's names for release content in the mirror (docs/mirror.md#naming). */
-export const RELEASE_IMAGES_REPOSITORY = 'openshift/release-images';
-export const RELEASE_COMPONENTS_REPOSITORY = 'openshift/release';
-/** Where OpenShift release payloads come from (docs/mirror.md#registries-conf). */
-export const DEFAULT_RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
-export const DEFAULT_COMPONENT_SOURCE = 'quay.io/openshift-release-dev/ocp-v4.0-art-dev';
+/** oc-mirror's names for release content in the mirror (oc-mirror-archive's, docs/mirror.md#naming). */
+export { RELEASE_COMPONENTS_REPOSITORY, RELEASE_IMAGES_REPOSITORY };
 /** Used for a manifest-list release when neither the caller nor a single platform decides. */
 export const DEFAULT_ARCHITECTURE = 'amd64';
 export interface ReleaseLocation {
@@ -35,53 +37,45 @@ export interface ReleaseLocation {
   digest: string | undefined;
 }
 
-/** Find the release to check: the caller's spec, or the only release the archive holds. */
+/**
+ * Find the release to check: the caller's pull spec (resolved through the registries.conf by
+ * checkImage), or else oc-mirror-archive's one release resolver (a release tag, or the only
+ * release the archive holds; cosign `sha256-<hex>.sig` tags are not releases).
+ */
 export function locateRelease(
   lookup: ArchiveLookup,
   conf: RegistriesConf,
   release: string | undefined,
 ): ReleaseLocation {
-  const releaseRepositories = [...lookup.tags.keys()].filter(
-    (repository) =>
-      repository === RELEASE_IMAGES_REPOSITORY ||
-      repository.endsWith(`/${RELEASE_IMAGES_REPOSITORY}`),
-  );
-  const candidates = releaseRepositories.flatMap((repository) =>
-    [...(lookup.tags.get(repository) ?? [])]
-      .filter(([tag]) => !tag.endsWith('.sig'))
-      .map(([tag, digest]) => ({ repository, tag, digest })),
-  );
   if (release !== undefined && (release.includes('/') || release.includes('@'))) {
     return { reference: release, repository: undefined, digest: undefined };
   }
-  const matching =
-    release === undefined ? candidates : candidates.filter(({ tag }) => tag === release);
-  const digests = [...new Set(matching.map(({ digest }) => digest))];
-  if (digests.length === 0)
+  let found: ReturnType<typeof resolveArchiveRelease>;
+  try {
+    found = resolveArchiveRelease(lookup.archive, {
+      given: release,
+      givenBy: '--release',
+      // The source the cluster pulls: the registries.conf source mirrored to this repository.
+      sourceOf: (repository) =>
+        conf.registries.find((registry) =>
+          registry.mirrors.some((mirror) => mirror.location.endsWith(`/${repository}`)),
+        )?.prefix,
+    });
+  } catch (error) {
+    if (!(error instanceof MirrorFormatError)) throw error;
     throw new MirrorCheckError(
-      'RELEASE_NOT_FOUND',
-      release === undefined
-        ? `The archive holds no release image (no tags in a ${RELEASE_IMAGES_REPOSITORY} repository); give the release with --release <pull spec>.`
-        : `The archive has no release tagged ${JSON.stringify(release)}; its release tags: ${candidates.map(({ tag }) => tag).join(', ') || 'none'}.`,
+      error.code === 'RELEASE_AMBIGUOUS' ? 'RELEASE_AMBIGUOUS' : 'RELEASE_NOT_FOUND',
+      error.message,
       { subject: release ?? RELEASE_IMAGES_REPOSITORY },
     );
-  if (digests.length > 1)
+  }
+  if (found.reference === undefined)
     throw new MirrorCheckError(
-      'RELEASE_AMBIGUOUS',
-      `The archive holds ${digests.length} releases (${matching.map(({ repository, tag }) => `${repository}:${tag}`).join(', ')}); choose one with --release <tag or pull spec>.`,
-      { subject: RELEASE_IMAGES_REPOSITORY },
+      'RELEASE_NOT_FOUND',
+      `No registries.conf rule mirrors a source to ${found.repository}, which holds the release ${found.digest}; give the release with --release SOURCE@${found.digest} or a registries.conf that maps its source.`,
+      { subject: found.repository },
     );
-  const chosen = matching[0] as { repository: string; digest: string };
-  // The source the cluster pulls: the registries.conf source mirrored to this repository.
-  const source =
-    conf.registries.find((registry) =>
-      registry.mirrors.some((mirror) => mirror.location.endsWith(`/${chosen.repository}`)),
-    )?.prefix ?? DEFAULT_RELEASE_SOURCE;
-  return {
-    reference: `${source}@${chosen.digest}`,
-    repository: chosen.repository,
-    digest: chosen.digest,
-  };
+  return { reference: found.reference, repository: found.repository, digest: found.digest };
 }
 
 /** Stream the release image's layers (last first) until image-references is found. */

@@ -17,6 +17,8 @@ HM_STAGED_REGISTRIES_CONF=/etc/hostmirror/registries.conf
 HM_CA=/etc/hostmirror/ca.crt
 HM_TLS_DIR=/etc/hostmirror/tls
 HM_PRELOAD_LIST=/etc/hostmirror/preload.list
+# Stale archive repositories the build named (one a line): not unpacked.
+HM_SKIP_REPOSITORIES=/etc/hostmirror/skip-repositories
 # Under the volume: the registry storage root (distribution keeps its tree in
 # <root>/docker/registry/v2), the unpack state, and what the installed system needs again.
 HM_VOLUME_DATA=hostmirror

@@ -69,8 +69,24 @@ check_blobs() {
   hm_log "all $checked blob links of the storage tree resolve"
 }
 
+# tar --exclude patterns for the stale repositories the build named (its completeness rule):
+# their link files stay out of the tree, so the registry never offers their missing blobs.
+# The repository's own areas are excluded, not its folder: a needed repository may live below.
+skip_patterns() {
+  local list repository area
+  list=$(hm_path "$HM_SKIP_REPOSITORIES")
+  [ -r "$list" ] || return 0
+  while IFS= read -r repository; do
+    [ -n "$repository" ] || continue
+    for area in _manifests _layers _uploads; do
+      printf '%s\n' "--exclude=$STORAGE_PREFIX/repositories/$repository/$area"
+    done
+  done <"$list"
+}
+
 main() {
   local id volume data root state name archive unpacked
+  local -a excludes=()
   [ -e "$(hm_state serve)" ] || { hm_log "this host does not serve the mirror: nothing to unpack"; return 0; }
   id=$(hm_manifest_id)
   volume=$(hm_volume_dir)
@@ -90,6 +106,8 @@ main() {
     mkdir -p "$root" "$state"
     printf '%s\n' "$id" >"$state/in-progress"
   fi
+  mapfile -t excludes < <(skip_patterns)
+  [ "${#excludes[@]}" -eq 0 ] || hm_log "leaving out $((${#excludes[@]} / 3)) stale repositories named at build time ($(hm_path "$HM_SKIP_REPOSITORIES"))"
   while read -r name; do
     archive=$volume/$name
     if [ -e "$state/$name.done" ]; then
@@ -105,8 +123,9 @@ main() {
       # written (tar's default). RHCOS ships GNU tar and bsdtar (openshift/os includes
       # coreos/fedora-coreos-config manifests/user-experience.yaml: "tar", "bsdtar"); GNU tar
       # both lists (hm_judge_archive) and extracts, so what is judged is what is written.
+      # Stale repositories the build named (skip-repositories) are left out.
       tar -xf "$archive" -C "$root" --no-same-owner --no-same-permissions --no-overwrite-dir \
-        --no-xattrs --no-acls --no-selinux "$STORAGE_PREFIX" ||
+        --no-xattrs --no-acls --no-selinux "${excludes[@]}" "$STORAGE_PREFIX" ||
         hm_die "unpacking $archive into $root failed (is the volume full or read-only?); a rerun continues with this archive."
     else
       hm_log "$archive holds no registry storage ($STORAGE_PREFIX): skipped"

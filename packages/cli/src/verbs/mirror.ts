@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '@hostmirror/atomic-file';
 import {
   type MirrorRule,
-  mirrorRulesFromArchive,
+  mirrorRulesFor,
   mirrorRulesFromPairs,
   renderRegistriesConf,
   validateRegistriesConf,
@@ -17,8 +17,11 @@ import {
   type ArchiveSummary,
   buildImageSetConfig,
   type CompletenessReport,
+  describeMissing,
+  describeStale,
   estimateSizesFromArchive,
   type ImageSetApiVersion,
+  judgeCompleteness,
   MirrorArchive,
   MirrorFormatError,
   type OperatorSelection,
@@ -267,6 +270,12 @@ const inspect: Command = {
     const archive = await MirrorArchive.open(await archivePaths(context, context.positionals));
     const summary = archive.summary();
     const completeness = await archive.checkCompleteness();
+    // The completeness rule build-iso and the boot follow: which repositories the cluster
+    // needs comes from the mirror rules (any host will do: only the repositories count).
+    const { needs, mirror } = await mirrorRulesFor(archive, 'localhost:5000', {
+      neverContactSource: false,
+    });
+    const verdict = await judgeCompleteness(archive, needs);
     let verified: number | undefined;
     if (flag(context.values, 'verify-blobs')) {
       const blobs = archive.blobs();
@@ -282,13 +291,23 @@ const inspect: Command = {
       verified = blobs.length;
     }
     if (flag(context.values, 'json'))
-      context.printJson({ ...summary, completeness, verifiedBlobs: verified ?? null });
+      context.printJson({
+        ...summary,
+        completeness,
+        needed: { complete: verdict.complete, missing: verdict.missing, stale: verdict.stale },
+        warnings: mirror.warnings,
+        verifiedBlobs: verified ?? null,
+      });
     else {
       for (const line of [...describeSummary(summary), ...describeCompleteness(completeness)])
         context.print(line);
+      for (const stale of verdict.stale) context.print(`stale: ${describeStale(stale)}`);
+      if (!verdict.complete)
+        context.print(`refused by build-iso: ${describeMissing(verdict.missing)}`);
       if (verified !== undefined) context.print(`verified: ${verified} blobs match their digests`);
     }
-    return completeness.complete ? 0 : 1;
+    // Exit 1 only for what the cluster needs: a stale cache repository is named, not fatal.
+    return verdict.complete ? 0 : 1;
   },
 };
 
@@ -401,13 +420,10 @@ const registriesConf: Command = {
     const rules: MirrorRule[] = [];
     if (positionals.length > 0) {
       const archive = await MirrorArchive.open(await archivePaths(context, positionals));
-      rules.push(
-        ...mirrorRulesFromArchive(await archive.readClusterResources(), archive, {
-          host,
-          tagPolicy,
-          neverContactSource,
-        }),
-      );
+      const mirrored = await mirrorRulesFor(archive, host, { neverContactSource, tagPolicy });
+      rules.push(...mirrored.rules);
+      for (const warning of mirrored.mirror.warnings)
+        context.io.stderr.write(`warning: ${warning}\n`);
     }
     rules.push(
       ...mirrorRulesFromPairs(pairs, {
@@ -418,7 +434,7 @@ const registriesConf: Command = {
     if (rules.length === 0)
       throw new MirrorFormatError(
         'BAD_MIRROR_RULE',
-        `The archive ${positionals.join(' ')} has no ImageDigestMirrorSet/ImageTagMirrorSet in working-dir/cluster-resources; give --mirror SOURCE=MIRROR pairs.`,
+        `The archive ${positionals.join(' ')} has no ImageDigestMirrorSet/ImageTagMirrorSet in working-dir/cluster-resources and its records (the ImageSetConfiguration copy isc_*, working-dir/hold-release) name no repository's source; give --mirror SOURCE=MIRROR pairs.`,
         { path: positionals.join(' ') },
       );
     const text = renderRegistriesConf({

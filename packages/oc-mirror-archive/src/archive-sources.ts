@@ -1,0 +1,296 @@
+import type { MirrorArchive } from './archive-index.ts';
+import {
+  type RecordedImageSetConfig,
+  readRecordedImageSetConfigs,
+  readReleaseRecordComponents,
+} from './archive-records.ts';
+import {
+  isAttachedArtifactTag,
+  isReleaseComponentsRepository,
+  isReleaseRepository,
+} from './archive-release.ts';
+import { type ImageReference, parseImageReference } from './image-reference.ts';
+
+/**
+ * Where each repository of an archive came from, read from the archive's own records
+ * (archive-records.ts), never guessed. oc-mirror v2 names cache repositories as follows
+ * (openshift/oc-mirror, commit 855b64a3c9c03634bcab6210b641274772050cda):
+ * - the release image → `openshift/release-images:<tag>`, its components →
+ *   `openshift/release:<release tag>-<component>` (`internal/pkg/release/local_stored_collector.go`
+ *   preparePathComponents, prepareTag); the components' source is their pull spec in the
+ *   release's `image-references`, kept under `working-dir/hold-release/`;
+ * - an additional image → its source path (or `targetRepo`), tagged with its tag (or
+ *   `targetTag`), or `sha256-<hex>` when pulled by digest only
+ *   (`internal/pkg/additional/local_stored_collector.go` buildMirrorToDiskPaths);
+ * - an operator catalog → its source path (or `targetCatalog`) with its tag (or `targetTag`)
+ *   (`internal/pkg/operator/common.go` prepareM2DCopyBatch).
+ * A platform release given by channel comes from `quay.io/openshift-release-dev/ocp-release`
+ * (the OCP release repository, `internal/pkg/cli/list/releases.go` ocpReleaseRepo).
+ *
+ * The scopes follow oc-mirror's IDMS/ITMS generator (`internal/pkg/clusterresources/
+ * clusterresources.go` generateImageMirrors, attemptNamespaceScope): when the mirror path ends
+ * with the source path, both are cut to their namespace; otherwise whole repositories.
+ */
+
+export const OCP_RELEASE_REPOSITORY = 'quay.io/openshift-release-dev/ocp-release';
+
+/** oc-mirror's IDMS/ITMS categories (`idms-<category>-0`). */
+export type MirrorCategory = 'release' | 'operator' | 'generic';
+
+export interface RepositorySource {
+  /** The archive repository. */
+  repository: string;
+  /** The source scope (`registry.redhat.io/ubi9` or `quay.io/…/ocp-v4.0-art-dev`). */
+  source: string;
+  /** The mirror scope under the registry root (`ubi9`, `openshift/release`; `` for the root). */
+  mirror: string;
+  /** By digest: belongs in the IDMS. */
+  byDigest: boolean;
+  /** By tag: belongs in the ITMS. */
+  byTag: boolean;
+  category: MirrorCategory;
+  /** The record that says so (`<chunk>:isc_…`, `working-dir/hold-release/…`). */
+  record: string;
+}
+
+export interface CatalogRecord {
+  /** The archive repository and tag of the catalog image. */
+  repository: string;
+  tag: string;
+  /** The catalog as the ImageSetConfiguration names it. */
+  catalog: string;
+  record: string;
+}
+
+export interface UnmappedRepository {
+  repository: string;
+  /** Why its source cannot be known, and what to do. */
+  reason: string;
+}
+
+export interface ArchiveSources {
+  sources: RepositorySource[];
+  catalogs: CatalogRecord[];
+  /** Every archive repository neither mapped nor a catalog, with the reason. */
+  unmapped: UnmappedRepository[];
+  configs: RecordedImageSetConfig[];
+  notes: string[];
+}
+
+export const UNMAPPED_FIX =
+  'mirror it with an ImageSetConfiguration that names it (oc-mirror keeps that file in the archive), or give its source with `--mirror SOURCE=MIRROR` / a registries.conf, or carry the cluster-resources of an oc-mirror disk-to-mirror run in working-dir/cluster-resources';
+
+function namespaceOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash === -1 ? '' : path.slice(0, slash);
+}
+
+/** oc-mirror's attemptNamespaceScope for a source reference and its archive repository. */
+function scopes(source: ImageReference, repository: string): { source: string; mirror: string } {
+  if (repository.endsWith(source.path)) {
+    const sourceNamespace = namespaceOf(source.path);
+    return {
+      source: sourceNamespace === '' ? source.domain : `${source.domain}/${sourceNamespace}`,
+      mirror: namespaceOf(repository),
+    };
+  }
+  return { source: source.name, mirror: repository };
+}
+
+function parse(name: string): ImageReference | undefined {
+  try {
+    return parseImageReference(name);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a name was written with a tag (parseImageReference adds `latest` to a bare name). */
+function hasWrittenTag(name: string): boolean {
+  const beforeDigest = name.split('@')[0] ?? '';
+  return beforeDigest.lastIndexOf(':') > beforeDigest.lastIndexOf('/');
+}
+
+/** Map every repository of the archive to its source, or name why it cannot be. */
+export async function mapArchiveSources(
+  archive: Pick<
+    MirrorArchive,
+    | 'repositories'
+    | 'tags'
+    | 'imageSetConfigCopies'
+    | 'readImageSetConfigCopy'
+    | 'releaseRecords'
+    | 'readReleaseRecord'
+  >,
+): Promise<ArchiveSources> {
+  const repositories = archive.repositories();
+  const held = new Set(repositories);
+  const { configs, notes } = await readRecordedImageSetConfigs(archive);
+  const sources: RepositorySource[] = [];
+  const catalogs: CatalogRecord[] = [];
+  const reasons = new Map<string, string>();
+  const add = (entry: RepositorySource) => {
+    if (
+      !sources.some(
+        (known) =>
+          known.repository === entry.repository &&
+          known.source === entry.source &&
+          known.mirror === entry.mirror,
+      )
+    )
+      sources.push(entry);
+    else {
+      const known = sources.find(
+        (item) => item.repository === entry.repository && item.source === entry.source,
+      ) as RepositorySource;
+      known.byDigest ||= entry.byDigest;
+      known.byTag ||= entry.byTag;
+    }
+  };
+
+  // The release image.
+  for (const repository of repositories.filter(isReleaseRepository)) {
+    if (archive.tags(repository).every(({ tag }) => isAttachedArtifactTag(tag))) continue;
+    const explicit = configs.find((config) => config.platformRelease !== undefined);
+    const byChannel = configs.find((config) => config.channelTypes.includes('ocp'));
+    const given =
+      explicit?.platformRelease === undefined ? undefined : parse(explicit.platformRelease);
+    if (explicit !== undefined && given !== undefined) {
+      add({
+        repository,
+        source: given.name,
+        mirror: repository,
+        // CLID-205: oc-mirror puts the release in the IDMS even when mirrored by tag.
+        byDigest: true,
+        byTag: given.digest === undefined,
+        category: 'release',
+        record: `${explicit.origin} mirror.platform.release`,
+      });
+    } else if (byChannel !== undefined) {
+      add({
+        repository,
+        source: OCP_RELEASE_REPOSITORY,
+        mirror: repository,
+        byDigest: true,
+        byTag: false,
+        category: 'release',
+        record: `${byChannel.origin} mirror.platform.channels (type ocp)`,
+      });
+    } else
+      reasons.set(
+        repository,
+        configs.length === 0
+          ? 'the archive has no ImageSetConfiguration copy (isc_*) saying which release repository it was mirrored from'
+          : `no ImageSetConfiguration in the archive names an OCP platform release (channels of type ocp or platform.release): ${configs.map((config) => config.origin).join(', ')}`,
+      );
+  }
+
+  // The release components, from each release's image-references record.
+  const componentRepositories = repositories.filter(isReleaseComponentsRepository);
+  if (componentRepositories.length > 0) {
+    const componentSources = new Map<string, string>();
+    for (const record of archive.releaseRecords()) {
+      for (const component of await readReleaseRecordComponents(archive, record))
+        if (!componentSources.has(component.reference.name))
+          componentSources.set(component.reference.name, record.member);
+    }
+    for (const repository of componentRepositories) {
+      if (componentSources.size === 0) {
+        reasons.set(
+          repository,
+          "the archive has no working-dir/hold-release/<release>/<tag>/release-manifests/image-references, where oc-mirror records the components' sources",
+        );
+        continue;
+      }
+      for (const [source, record] of componentSources)
+        add({
+          repository,
+          source,
+          mirror: repository,
+          byDigest: true,
+          byTag: false,
+          category: 'release',
+          record,
+        });
+    }
+  }
+
+  // Additional images and catalogs, from every ImageSetConfiguration copy.
+  for (const config of configs) {
+    const blocked = new Set(config.blockedImages);
+    for (const image of config.additionalImages) {
+      if (blocked.has(image.name)) continue;
+      const reference = parse(image.name);
+      if (reference === undefined) {
+        notes.push(
+          `${config.origin}: additionalImages name ${JSON.stringify(image.name)} is not a pull spec; oc-mirror skipped it.`,
+        );
+        continue;
+      }
+      const repository = (image.targetRepo ?? reference.path).replace(/^\/+/, '');
+      if (!held.has(repository)) continue;
+      const digestOnly = reference.digest !== undefined && !hasWrittenTag(image.name);
+      add({
+        repository,
+        ...scopes(reference, repository),
+        // OCPBUGS-85331: tag and digest both → IDMS too; by digest only → no ITMS.
+        byDigest: reference.digest !== undefined,
+        byTag: !digestOnly,
+        category: 'generic',
+        record: `${config.origin} mirror.additionalImages ${image.name}`,
+      });
+    }
+    for (const operator of config.operators) {
+      const reference = parse(operator.catalog);
+      if (reference === undefined) {
+        notes.push(
+          `${config.origin}: operators catalog ${JSON.stringify(operator.catalog)} is not a pull spec (an oci:// catalog has no registry source).`,
+        );
+        continue;
+      }
+      const repository = (operator.targetCatalog ?? reference.path).replace(/^\/+/, '');
+      if (!held.has(repository)) continue;
+      const tag =
+        operator.targetTag ??
+        (reference.digest !== undefined && !hasWrittenTag(operator.catalog)
+          ? reference.digest.replace(':', '-')
+          : (reference.tag ?? 'latest'));
+      if (!catalogs.some((known) => known.repository === repository && known.tag === tag))
+        catalogs.push({
+          repository,
+          tag,
+          catalog: operator.catalog,
+          record: `${config.origin} mirror.operators ${operator.catalog}`,
+        });
+    }
+  }
+
+  const explained = new Set([
+    ...sources.map((entry) => entry.repository),
+    ...catalogs.map((entry) => entry.repository),
+  ]);
+  const unmapped = repositories
+    .filter((repository) => !explained.has(repository))
+    .map((repository) => ({
+      repository,
+      reason:
+        reasons.get(repository) ??
+        (configs.length === 0
+          ? 'the archive has no ImageSetConfiguration copy (isc_*) naming it'
+          : `no ImageSetConfiguration in the archive (${configs.map((config) => config.origin).join(', ')}) names it: an operator's bundle or related image, or a repository oc-mirror's shared cache kept from another run`),
+    }));
+  return { sources, catalogs, unmapped, configs, notes };
+}
+
+/** The source scope an archive repository is mirrored from, by the records (first one). */
+export function sourceOfRepository(
+  sources: Pick<ArchiveSources, 'sources'>,
+  repository: string,
+): string | undefined {
+  const entry = sources.sources.find((item) => item.repository === repository);
+  if (entry === undefined) return undefined;
+  // A namespace scope: the source repository is the scope plus the rest of the path.
+  if (entry.mirror === repository) return entry.source;
+  const rest = entry.mirror === '' ? repository : repository.slice(entry.mirror.length + 1);
+  return `${entry.source}/${rest}`;
+}

@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import {
+  m2dReleaseHex as hex,
+  m2dRelease as release,
+  M2D_SIGNATURE_BYTES as SIGNATURE_BYTES,
+  writeMirrorToDiskArchive,
+} from '@hostmirror/fixtures';
+import { parse } from 'yaml';
+import { MirrorArchive } from './archive-index.ts';
+import { resolveArchiveRelease } from './archive-release.ts';
+import { mapArchiveSources, sourceOfRepository } from './archive-sources.ts';
+import { archiveMirrorResources } from './generated-resources.ts';
+
+const work = mkdtempSync(join(tmpdir(), 'hostmirror-generated-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+async function mirrorToDiskArchive(name: string): Promise<MirrorArchive> {
+  return MirrorArchive.open([await writeMirrorToDiskArchive(join(work, name))]);
+}
+
+describe('cluster resources from the archive records', () => {
+  it('mapsEveryRepositoryOrNamesIt', async () => {
+    const archive = await mirrorToDiskArchive('m2d');
+    const sources = await mapArchiveSources(archive);
+    assert.deepEqual(
+      sources.sources.map((entry) => [
+        entry.repository,
+        entry.source,
+        entry.mirror,
+        entry.byDigest,
+        entry.byTag,
+      ]),
+      [
+        [
+          'openshift/release-images',
+          'quay.io/openshift-release-dev/ocp-release',
+          'openshift/release-images',
+          true,
+          false,
+        ],
+        [
+          'openshift/release',
+          'quay.io/openshift-release-dev/ocp-v4.0-art-dev',
+          'openshift/release',
+          true,
+          false,
+        ],
+        ['ubi9/ubi', 'registry.redhat.io/ubi9', 'ubi9', false, true],
+        ['ubi9/ubi-minimal', 'registry.redhat.io/ubi9', 'ubi9', true, false],
+      ],
+    );
+    assert.deepEqual(
+      sources.catalogs.map((entry) => [entry.repository, entry.tag]),
+      [['redhat/redhat-operator-index', 'v4.14']],
+    );
+    assert.deepEqual(
+      sources.unmapped.map((entry) => entry.repository),
+      ['old/thing'],
+    );
+    assert.equal(
+      sourceOfRepository(sources, 'ubi9/ubi-minimal'),
+      'registry.redhat.io/ubi9/ubi-minimal',
+    );
+  });
+
+  it('generatesWhatDiskToMirrorWrites', async () => {
+    const archive = await mirrorToDiskArchive('m2d-generate');
+    const made = await archiveMirrorResources(archive, 'mirror.local:5000');
+    assert.equal(made.generated, true);
+    assert.deepEqual(
+      made.files.map((file) => file.name),
+      [
+        'cc-redhat-operator-index-v4-14.yaml',
+        'cs-redhat-operator-index-v4-14.yaml',
+        'idms-oc-mirror.yaml',
+        'itms-oc-mirror.yaml',
+        'signature-configmap.yaml',
+      ],
+    );
+    const idms = made.files.find((file) => file.name === 'idms-oc-mirror.yaml')?.text ?? '';
+    assert.match(idms, /^---\napiVersion: config.openshift.io\/v1\nkind: ImageDigestMirrorSet\n/);
+    assert.deepEqual(
+      made.resources.imageDigestMirrors.map((entry) => [entry.origin, entry.source, entry.mirrors]),
+      [
+        [
+          'IDMS/idms-release-0',
+          'quay.io/openshift-release-dev/ocp-release',
+          ['mirror.local:5000/openshift/release-images'],
+        ],
+        [
+          'IDMS/idms-release-0',
+          'quay.io/openshift-release-dev/ocp-v4.0-art-dev',
+          ['mirror.local:5000/openshift/release'],
+        ],
+        ['IDMS/idms-generic-0', 'registry.redhat.io/ubi9', ['mirror.local:5000/ubi9']],
+      ],
+    );
+    assert.deepEqual(
+      made.resources.imageTagMirrors.map((entry) => [entry.origin, entry.source, entry.mirrors]),
+      [['ITMS/itms-generic-0', 'registry.redhat.io/ubi9', ['mirror.local:5000/ubi9']]],
+    );
+    assert.deepEqual(made.resources.catalogSources, [
+      {
+        name: 'cs-redhat-operator-index-v4-14',
+        namespace: 'openshift-marketplace',
+        image: 'mirror.local:5000/redhat/redhat-operator-index:v4.14',
+      },
+    ]);
+    const configMap = parse(
+      made.files.find((file) => file.name === 'signature-configmap.yaml')?.text ?? '',
+    );
+    assert.equal(configMap.metadata.name, 'mirrored-release-signatures');
+    assert.equal(configMap.metadata.namespace, 'openshift-config-managed');
+    assert.deepEqual(configMap.metadata.labels, {
+      'release.openshift.io/verification-signatures': '',
+    });
+    assert.deepEqual(Object.keys(configMap.binaryData), [`sha256-${hex}-1`]);
+    assert.deepEqual(
+      Buffer.from(configMap.binaryData[`sha256-${hex}-1`], 'base64'),
+      SIGNATURE_BYTES,
+    );
+    assert.equal(made.warnings.length, 1);
+    assert.match(made.warnings[0] ?? '', /old\/thing gets no mirror rule/);
+  });
+
+  it('findsTheReleaseOnceBesideItsCosignSignature', async () => {
+    const archive = await mirrorToDiskArchive('m2d-release');
+    const sources = await mapArchiveSources(archive);
+    const found = resolveArchiveRelease(archive, {
+      sourceOf: (repository) => sourceOfRepository(sources, repository),
+    });
+    assert.deepEqual(found, {
+      repository: 'openshift/release-images',
+      digest: release.manifest.digest,
+      tags: ['4.14.3-x86_64'],
+      signatureTags: [`sha256-${hex}.sig`],
+      source: 'quay.io/openshift-release-dev/ocp-release',
+      reference: `quay.io/openshift-release-dev/ocp-release@${release.manifest.digest}`,
+      chosenBy: 'only-release',
+    });
+    assert.equal(
+      resolveArchiveRelease(archive, { given: '4.14.3-x86_64' }).digest,
+      release.manifest.digest,
+    );
+    assert.throws(() => resolveArchiveRelease(archive, { given: '4.15.0-x86_64' }), {
+      code: 'RELEASE_NOT_IN_ARCHIVE',
+    });
+  });
+});
