@@ -448,7 +448,7 @@ export class MirrorArchive {
         else list.push(repository);
       }
     }
-    const files = new ChunkReader();
+    const files = new ChunkRangeReader();
     try {
       for (const manifest of [...linkedFrom.keys()].sort()) {
         const repositories = linkedFrom.get(manifest) ?? [];
@@ -519,8 +519,11 @@ async function readRange({ chunk, offset, size }: ByteRange): Promise<Buffer> {
   }
 }
 
-/** Synchronous range reads with one descriptor per chunk, for many small reads in a row. */
-class ChunkReader {
+/**
+ * Synchronous byte-range reads of the chunk files, one descriptor per chunk, for many small
+ * reads in a row (positional reads of files; streams are read with cpio-stream's ByteReader).
+ */
+class ChunkRangeReader {
   readonly #fds = new Map<string, number>();
 
   read({ chunk, offset, size }: ByteRange): Buffer {
@@ -558,7 +561,7 @@ function truncatedAfterIndexing(
 
 /** What a stored manifest needs, or why it cannot be read (the parser's message). */
 function readManifestReferences(
-  files: ChunkReader,
+  files: ChunkRangeReader,
   location: BlobLocation,
   where: string,
 ): ManifestReference[] | string {
