@@ -31,13 +31,16 @@ case "$which" in
   *) echo "usage: $0 [all|unit|system|rehearsal]" >&2; exit 2 ;;
 esac
 status=0
-# The tests beside the code also run on Node 22 (on 22.15+ zstd comes from node:zlib, a
-# backend Node 20 cannot exercise). First, so that the last summary is the whole suite's.
+# The tests beside the code also run on every supported Node (tools/ensure-node.sh): the floor
+# `engines` names, Node 22 (on 22.15+ zstd comes from node:zlib, a backend Node 20 cannot
+# exercise) and the newest LTS. First, so that the last summary is the whole suite's.
 if [ "$which" != system ] && [ "$which" != rehearsal ] && [ "$(uname -m)" = x86_64 ]; then
-  node22=$(bash tools/ensure-node22.sh)
-  echo "unit tests on $("$node22" --version):"
-  "$node22" --import tsx --test --test-concurrency=2 --test-reporter=dot \
-    packages/*/src/**/*.test.ts || static_failures+=("unit tests on Node 22")
+  for release in floor 22 newest; do
+    other_node=$(bash tools/ensure-node.sh "$release")
+    echo "unit tests on $("$other_node" --version):"
+    "$other_node" --import tsx --test --test-concurrency=2 --test-reporter=dot \
+      packages/*/src/**/*.test.ts || static_failures+=("unit tests on Node $("$other_node" --version)")
+  done
 fi
 # Two test files at a time: the machine has 2 cores and qemu boots are CPU-bound.
 node --import tsx --test --test-concurrency=2 --test-reporter=spec "${files[@]}" || status=$?

