@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { repoRoot } from '../support/paths.ts';
+import { repoRoot } from '@hostmirror/fixtures';
 
 const ensureNode = readFileSync(join(repoRoot, 'tools/ensure-node.sh'), 'utf8');
 const pinned = (label: string) =>
