@@ -172,3 +172,43 @@ describe('roles', () => {
     ]);
   });
 });
+
+// openshift-install's agent accepts 1–5 control planes (2 = two-node with fencing) and any
+// worker count (pkg/asset/agent/installconfig.go validateControlPlaneConfiguration at 782c0705):
+// the plan names as many hosts per role as the cluster has.
+describe('host counts', () => {
+  const counts = (input: Partial<BootSettingsInput> & Pick<BootSettingsInput, 'topology'>) =>
+    planBootSequence({ mode: 'node0', rendezvousIP: '192.0.2.10', ...input }).roles.map(
+      (role) => `${role.role}:${role.count}:${role.part}`,
+    );
+  test('twoNodeFourAndFiveControlPlanes', () => {
+    assert.deepEqual(counts({ topology: 'compact', controlPlaneReplicas: 2 }), [
+      'node0:1:server',
+      'master:1:client',
+    ]);
+    assert.deepEqual(counts({ topology: 'compact', controlPlaneReplicas: 4 }), [
+      'node0:1:server',
+      'master:3:client',
+    ]);
+    assert.deepEqual(counts({ topology: 'ha', controlPlaneReplicas: 5, computeReplicas: 7 }), [
+      'node0:1:server',
+      'master:4:client',
+      'worker:7:client',
+    ]);
+    assert.deepEqual(counts({ topology: 'ha' }), [
+      'node0:1:server',
+      'master:2:client',
+      'worker:2+:client',
+    ]);
+  });
+  test('countsThatDoNotFitTheTopologyAreRefused', () => {
+    for (const input of [
+      { topology: 'sno', controlPlaneReplicas: 3 },
+      { topology: 'compact', controlPlaneReplicas: 6 },
+      { topology: 'compact', controlPlaneReplicas: 3, computeReplicas: 2 },
+      { topology: 'ha', controlPlaneReplicas: 3, computeReplicas: 0 },
+      { topology: 'compact', controlPlaneReplicas: 1 },
+    ] as const)
+      assert.throws(() => counts(input), { code: 'BOOT_BAD_TOPOLOGY' }, JSON.stringify(input));
+  });
+});

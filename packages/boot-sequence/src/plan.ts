@@ -53,6 +53,32 @@ export function canonicalAddress(address: string): string {
   );
 }
 
+/**
+ * The host counts of a topology: what openshift-install's agent accepts (1 control plane for
+ * SNO; 2–5 otherwise, 2 being a two-node cluster with fencing: pkg/asset/agent/installconfig.go
+ * validateControlPlaneConfiguration at 782c0705), workers only in `ha`.
+ */
+function hostCounts(input: BootSettingsInput): {
+  controlPlaneReplicas: number;
+  computeReplicas: number | undefined;
+} {
+  const sno = input.topology === 'sno';
+  const controlPlaneReplicas = input.controlPlaneReplicas ?? (sno ? 1 : 3);
+  const computeReplicas = input.computeReplicas ?? (input.topology === 'ha' ? undefined : 0);
+  const fits =
+    Number.isInteger(controlPlaneReplicas) &&
+    (sno ? controlPlaneReplicas === 1 : controlPlaneReplicas >= 2 && controlPlaneReplicas <= 5) &&
+    (computeReplicas === undefined ||
+      (Number.isInteger(computeReplicas) &&
+        (input.topology === 'ha' ? computeReplicas > 0 : computeReplicas === 0)));
+  if (!fits)
+    throw new BootSequenceError(
+      'BOOT_BAD_TOPOLOGY',
+      `Topology '${input.topology}' with ${controlPlaneReplicas} control-plane and ${computeReplicas ?? 'some'} compute hosts does not fit: sno is 1 and 0, compact 2–5 and 0, ha 2–5 and at least 1.`,
+    );
+  return { controlPlaneReplicas, computeReplicas };
+}
+
 /** Check the settings and fill in the defaults. */
 export function resolveBootSettings(input: BootSettingsInput): BootSettings {
   if (!MIRROR_MODES.includes(input.mode))
@@ -65,6 +91,7 @@ export function resolveBootSettings(input: BootSettingsInput): BootSettings {
       'BOOT_BAD_TOPOLOGY',
       `Topology '${String(input.topology)}' is not one of ${TOPOLOGIES.join(', ')}.`,
     );
+  const { controlPlaneReplicas, computeReplicas } = hostCounts(input);
   const rendezvousIP =
     input.rendezvousIP === undefined ? null : canonicalAddress(input.rendezvousIP);
   if (input.mode === 'node0' && rendezvousIP === null)
@@ -112,6 +139,8 @@ export function resolveBootSettings(input: BootSettingsInput): BootSettings {
   return {
     mode: input.mode,
     topology: input.topology,
+    controlPlaneReplicas,
+    computeReplicas,
     registryName,
     registryPort,
     rendezvousIP,
@@ -275,8 +304,16 @@ export function stepsRunning(phase: PhasePlan, part: HostPart): BootStep[] {
 /** The hosts of each topology; node0 is always a control-plane host (it runs the rendezvous). */
 function topologyRoles(settings: BootSettings): Omit<RolePlan, 'part' | 'units'>[] {
   const node0 = { role: 'node0', count: '1', pool: 'master' } as const;
-  const masters = { role: 'master', count: '2', pool: 'master' } as const;
-  const workers = { role: 'worker', count: '2+', pool: 'worker' } as const;
+  const masters = {
+    role: 'master',
+    count: String(settings.controlPlaneReplicas - 1),
+    pool: 'master',
+  } as const;
+  const workers = {
+    role: 'worker',
+    count: settings.computeReplicas === undefined ? '2+' : String(settings.computeReplicas),
+    pool: 'worker',
+  } as const;
   switch (settings.topology) {
     case 'sno':
       return [node0];

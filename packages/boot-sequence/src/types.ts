@@ -95,6 +95,13 @@ export interface RolePlan {
 export interface BootSettingsInput {
   mode: MirrorMode;
   topology: Topology;
+  /**
+   * The cluster's host counts (install-config replicas): control planes 1 for `sno`, 2–5
+   * otherwise (2 is a two-node cluster with fencing), workers 0 for `sno`/`compact`. Default:
+   * 1, 3 and 3 with "2+" workers for `ha`.
+   */
+  controlPlaneReplicas?: number;
+  computeReplicas?: number;
   /** The registry's host name (an `/etc/hosts` alias on every host). */
   registryName?: string;
   registryPort?: number;
@@ -112,6 +119,9 @@ export interface BootSettingsInput {
 export interface BootSettings {
   mode: MirrorMode;
   topology: Topology;
+  controlPlaneReplicas: number;
+  /** undefined: an `ha` cluster of unknown size ("2+" workers). */
+  computeReplicas: number | undefined;
   registryName: string;
   registryPort: number;
   rendezvousIP: string | null;

@@ -567,6 +567,8 @@ async function checkTheMirror(context: BuildContext): Promise<MirrorStep> {
   const { settings } = planBootSequence({
     mode: options.mode ?? DEFAULT_MODE,
     topology: cluster.topology,
+    controlPlaneReplicas: cluster.controlPlaneReplicas,
+    computeReplicas: cluster.computeReplicas,
     rendezvousIP: cluster.rendezvousIP,
   });
   const host = `${settings.registryName}:${settings.registryPort}`;
@@ -778,6 +780,8 @@ async function composeBoot(
   const plan = planBootSequence({
     mode: options.mode ?? DEFAULT_MODE,
     topology: cluster.topology,
+    controlPlaneReplicas: cluster.controlPlaneReplicas,
+    computeReplicas: cluster.computeReplicas,
     rendezvousIP: cluster.rendezvousIP,
     release: { repository: mirror.release.repository, digest: mirror.release.digest },
     ...(options.volumeLabel === undefined ? {} : { volumeLabel: options.volumeLabel }),
