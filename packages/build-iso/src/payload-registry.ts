@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MirrorArchive } from '@hostmirror/oc-mirror-archive';
+import { type MirrorArchive, parseImageManifest } from '@hostmirror/oc-mirror-archive';
 import { type MirrorCheckReport, readFilesFromLayer } from '@hostmirror/preflight';
 
 /**
@@ -35,15 +35,6 @@ export interface PayloadRegistry {
   file: string;
 }
 
-interface Descriptor {
-  digest: string;
-  platform?: { architecture?: string; os?: string };
-}
-
-function parse(bytes: Buffer): { manifests?: Descriptor[]; layers?: Descriptor[] } {
-  return JSON.parse(bytes.toString('utf8')) as { manifests?: Descriptor[]; layers?: Descriptor[] };
-}
-
 /**
  * Find the release's docker-registry image in the archive and stream `/usr/bin/distribution` out
  * of it into `work`. Undefined, with the reason, when the release has no such component, the
@@ -66,9 +57,10 @@ export async function extractPayloadRegistry(
     };
   const { repository } = component;
   let digest = component.digest;
-  let manifest = parse(await archive.readBlob(digest));
-  if (manifest.manifests !== undefined) {
-    const child = manifest.manifests.find(
+  // The one manifest parser: damage is a typed MANIFEST_INVALID naming the image, not a SyntaxError.
+  let manifest = parseImageManifest(await archive.readBlob(digest), `${repository}@${digest}`);
+  if (manifest.kind === 'index') {
+    const child = manifest.children.find(
       (entry) => entry.platform?.os === 'linux' && entry.platform.architecture === architecture,
     );
     if (child === undefined || !archive.hasBlob(child.digest))
@@ -76,9 +68,10 @@ export async function extractPayloadRegistry(
         reason: `the release's ${PAYLOAD_REGISTRY_COMPONENT} image ${repository}@${digest} has no linux/${architecture} image in the archive`,
       };
     digest = child.digest;
-    manifest = parse(await archive.readBlob(digest));
+    manifest = parseImageManifest(await archive.readBlob(digest), `${repository}@${digest}`);
   }
-  for (const layer of [...(manifest.layers ?? [])].reverse()) {
+  const layers = manifest.kind === 'index' ? [] : manifest.layers;
+  for (const layer of [...layers].reverse()) {
     if (!archive.hasBlob(layer.digest)) continue;
     const label = `layer ${layer.digest} of ${repository}@${digest}`;
     const files = await readFilesFromLayer(

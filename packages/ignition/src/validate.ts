@@ -82,6 +82,27 @@ function tooDeep(depth: number): Decoded {
   };
 }
 
+/**
+ * " at line L col C" for V8's "at position N", as ignition-validate names the place of a
+ * syntax error ("error at line 1 col 10037: …"); empty when the message has no position.
+ */
+function lineOf(text: string, message: string): string {
+  const position = /at position (\d+)/.exec(message);
+  if (position === null) return '';
+  const offset = Math.min(Number(position[1]), text.length);
+  let line = 1;
+  let lineStart = 0;
+  for (
+    let index = text.indexOf('\n');
+    index !== -1 && index < offset;
+    index = text.indexOf('\n', index + 1)
+  ) {
+    line++;
+    lineStart = index + 1;
+  }
+  return ` (line ${line} col ${offset - lineStart + 1})`;
+}
+
 function decodeJson(input: string | Uint8Array | object): Decoded {
   if (typeof input === 'object' && !(input instanceof Uint8Array)) {
     const depth = jsonValueDepth(input);
@@ -94,7 +115,10 @@ function decodeJson(input: string | Uint8Array | object): Decoded {
   try {
     return { json: JSON.parse(text) as unknown };
   } catch (error) {
-    return { failure: { code: 'SYNTAX', message: notValid, detail: (error as Error).message } };
+    const message = (error as Error).message;
+    return {
+      failure: { code: 'SYNTAX', message: notValid, detail: `${message}${lineOf(text, message)}` },
+    };
   }
 }
 

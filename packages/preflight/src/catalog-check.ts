@@ -55,9 +55,17 @@ export async function readCatalogBundles(
     manifest = parseManifestForCheck(await readRequiredBlob(lookup, child.digest, where), where);
   }
   if (manifest.kind !== 'image') return [];
-  const config = JSON.parse(
-    (await readRequiredBlob(lookup, manifest.config.digest, `config of ${where}`)).toString('utf8'),
-  ) as unknown;
+  const configBytes = await readRequiredBlob(lookup, manifest.config.digest, `config of ${where}`);
+  let config: unknown;
+  try {
+    config = JSON.parse(configBytes.toString('utf8'));
+  } catch (error) {
+    throw new MirrorCheckError(
+      'CATALOG_INVALID',
+      `The config ${manifest.config.digest} of ${where} is not JSON (${(error as Error).message}); the archive is damaged: mirror the catalog again.`,
+      { subject: `${repository}@${digest}` },
+    );
+  }
   const configsDir = `${catalogConfigsDir(config)}/`;
   for (const layer of [...manifest.layers].reverse()) {
     const label = `layer ${layer.digest} of ${where}`;
