@@ -58,7 +58,11 @@ export function locateRelease(
       // The source the cluster pulls: the registries.conf source mirrored to this repository.
       sourceOf: (repository) =>
         conf.registries.find((registry) =>
-          registry.mirrors.some((mirror) => mirror.location.endsWith(`/${repository}`)),
+          // A trailing `/` (kept by c/image before 5.35, where the pull then fails) still
+          // says which source the mirror is for.
+          registry.mirrors.some((mirror) =>
+            mirror.location.replace(/\/+$/, '').endsWith(`/${repository}`),
+          ),
         )?.prefix,
     });
   } catch (error) {
