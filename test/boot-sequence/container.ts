@@ -2,7 +2,7 @@
  * Roots that systemd-nspawn boots with this machine's own systemd as PID 1: /usr comes from
  * this machine (bound read-only, all of it but /usr/local, which stays the root's own).
  */
-import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The host folders a container borrows, read-only (all of /usr but /usr/local). */
@@ -26,6 +26,20 @@ export async function makeContainerRoot(root: string): Promise<void> {
   for (const file of ['passwd', 'group', 'os-release'])
     await writeFile(join(root, 'etc', file), await readFile(join('/etc', file)));
   await copyFile('/etc/containers/policy.json', join(root, 'etc/containers/policy.json'));
+  await copyAlternatives(root);
+}
+
+/**
+ * Debian's commands such as awk are /usr/bin links into /etc/alternatives (awk → mawk): the
+ * borrowed /usr needs the machine's alternatives links, or `awk` is "command not found".
+ */
+async function copyAlternatives(root: string): Promise<void> {
+  const folder = join(root, 'etc/alternatives');
+  await mkdir(folder, { recursive: true });
+  for (const name of await readdir('/etc/alternatives')) {
+    const target = await readlink(join('/etc/alternatives', name)).catch(() => undefined);
+    if (target !== undefined) await symlink(target, join(folder, name));
+  }
 }
 
 /** Enable units into `target` as Ignition's `enabled: true` (a preset) would: `<target>.wants/` links. */
