@@ -16,9 +16,10 @@ import { requireTool, runTool } from '@hostmirror/fixtures';
 import { CA_FILE } from '../../packages/boot-sequence/src/index.ts';
 import { BuildIsoError, buildMirrorIso } from '../../packages/build-iso/src/index.ts';
 import { manifestCa } from '../../packages/build-iso/src/tls-source.ts';
-import { readDataResource } from '../../packages/ignition/src/index.ts';
+import { ConfigBuilder, readDataResource } from '../../packages/ignition/src/index.ts';
 import { readInitrdFile } from '../../packages/initrd/src/index.ts';
 import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
+import { hostmirror } from '../foundation/hostmirror-cli.ts';
 import { demoInputs, FIXED_EPOCH, optionsFor } from './support.ts';
 
 let work: string;
@@ -179,6 +180,109 @@ describe('the mirror CA', () => {
       },
     );
     await assert.rejects(stat(out3), { code: 'ENOENT' });
+  });
+
+  test('agentIsoManifests: an ISO whose extra manifests trust an earlier build’s CA is refused without that CA’s --tls-dir', async () => {
+    const dir = join(work, 'agent-tls');
+    const manifests = join(work, 'agent-manifests');
+    const first = await buildMirrorIso(
+      optionsFor(inputs, join(work, 'agent-first.iso'), { tlsDir: dir, manifestsDir: manifests }),
+    );
+    const name = Object.keys(first.report.outputs).find((key) =>
+      /^manifests\/99-master-hostmirror.*\.yaml$/.test(key),
+    );
+    assert.ok(name !== undefined, Object.keys(first.report.outputs).join(', '));
+    const manifest = await readFile(first.report.outputs[name]?.path ?? '', 'utf8');
+    // As openshift-install packs the user's openshift/ folder into the agent ISO.
+    const config = new ConfigBuilder({ version: '3.2.0' })
+      .addFile(`/etc/assisted/extra-manifests/${name.slice('manifests/'.length)}`, manifest)
+      .build();
+    const iso = join(work, 'with-manifests.iso');
+    const input = await CoreosIso.open(inputs.iso);
+    try {
+      await input.write(await input.planEmbedIgnition(Buffer.from(JSON.stringify(config))), {
+        kind: 'file',
+        path: iso,
+      });
+    } finally {
+      await input.close();
+    }
+    const refusedOut = join(work, 'agent-refused.iso');
+    await assert.rejects(
+      buildMirrorIso({ ...optionsFor(inputs, refusedOut), iso }),
+      (error: unknown) => {
+        assert.ok(error instanceof BuildIsoError, String(error));
+        assert.equal(error.code, 'CA_MISMATCH');
+        assert.ok(error.message.includes(first.report.tls.caFingerprint), error.message);
+        assert.match(error.message, /\/etc\/assisted\/extra-manifests\/99-master-hostmirror/);
+        return true;
+      },
+    );
+    await assert.rejects(stat(refusedOut), { code: 'ENOENT' });
+    const again = await buildMirrorIso({
+      ...optionsFor(inputs, join(work, 'agent-again.iso'), { tlsDir: dir }),
+      iso,
+    });
+    assert.equal(again.report.tls.source, 'imported');
+    assert.equal(again.report.tls.caFingerprint, first.report.tls.caFingerprint);
+  });
+
+  test('cli: --tls-dir, --tls-validity-days and --tls-seed-file reach the build; a bad validity is a usage error', async () => {
+    const dir = join(work, 'cli-tls');
+    const args = [
+      'build-iso',
+      '--iso',
+      inputs.iso,
+      '--install-config',
+      inputs.installConfig,
+      '--agent-config',
+      inputs.agentConfig,
+      '--mirror',
+      inputs.folder,
+      '--registry-binary',
+      '/bin/busybox',
+    ];
+    const run = await hostmirror(
+      [
+        ...args,
+        '--tls-dir',
+        dir,
+        '--tls-validity-days',
+        '30',
+        '-o',
+        join(work, 'cli.iso'),
+        '--json',
+      ],
+      120_000,
+    );
+    assert.equal(run.exitCode, 0, run.stderrText);
+    const report = JSON.parse(run.stdoutText);
+    assert.equal(report.tls.source, 'generated-random');
+    assert.equal(report.tls.wroteDir, true);
+    assert.equal(report.tls.dir, dir);
+    const days = (Date.parse(report.tls.notAfter) - Date.now()) / 86_400_000;
+    assert.ok(days > 29 && days <= 30, `${days} days`);
+    assert.equal(
+      fingerprint(await readFile(join(dir, 'ca.crt'), 'utf8')),
+      report.tls.caFingerprint,
+    );
+    const usage = await hostmirror([
+      ...args,
+      '--tls-validity-days',
+      'soon',
+      '-o',
+      join(work, 'x.iso'),
+    ]);
+    assert.equal(usage.exitCode, 2, usage.stderrText);
+    assert.match(usage.stderrText, /--tls-validity-days soon is not a whole number of days/);
+    const weak = join(work, 'cli-weak-seed');
+    await writeFile(weak, 'short\n');
+    const seeded = await hostmirror([...args, '--tls-seed-file', weak, '-o', join(work, 'y.iso')]);
+    assert.equal(seeded.exitCode, 1, seeded.stderrText);
+    assert.match(
+      seeded.stderrText,
+      /^hostmirror: The TLS seed file \S*cli-weak-seed holds 5 bytes/m,
+    );
   });
 
   test('refusals: a folder with a key but no certificate, a seed that disagrees with the folder, a weak seed, a CA without name constraints', async () => {
