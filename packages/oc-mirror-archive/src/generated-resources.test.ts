@@ -11,6 +11,7 @@ import {
 } from '@hostmirror/fixtures';
 import { parse } from 'yaml';
 import { MirrorArchive } from './archive-index.ts';
+import { parseRecordedImageSetConfig } from './archive-records.ts';
 import { resolveArchiveRelease } from './archive-release.ts';
 import { mapArchiveSources, sourceOfRepository } from './archive-sources.ts';
 import { archiveMirrorResources } from './generated-resources.ts';
@@ -149,5 +150,26 @@ describe('cluster resources from the archive records', () => {
     assert.throws(() => resolveArchiveRelease(archive, { given: '4.15.0-x86_64' }), {
       code: 'RELEASE_NOT_IN_ARCHIVE',
     });
+  });
+
+  it('aMultiDocumentImageSetConfigurationIsRefusedOrReadAsOcMirrorDid', () => {
+    const two = `kind: ImageSetConfiguration
+apiVersion: mirror.openshift.io/v2alpha1
+mirror: {additionalImages: [{name: registry.redhat.io/ubi9/ubi:latest}]}
+---
+kind: ImageSetConfiguration
+apiVersion: mirror.openshift.io/v2alpha1
+mirror: {additionalImages: [{name: quay.io/other/image:1}]}
+`;
+    assert.throws(() => parseRecordedImageSetConfig(two, 'isc.yaml'), {
+      code: 'BAD_IMAGE_SET_CONFIG',
+      message: /isc\.yaml holds 2 YAML documents.*Keep one ImageSetConfiguration/,
+    });
+    const read = parseRecordedImageSetConfig(two, 'isc_copy', { multiDocument: 'first' });
+    assert.deepEqual(
+      read.additionalImages.map((image) => image.name),
+      ['registry.redhat.io/ubi9/ubi:latest'],
+    );
+    assert.match(read.notes[0] ?? '', /document 1 was read, the others ignored/);
   });
 });

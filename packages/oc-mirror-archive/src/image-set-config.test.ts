@@ -105,6 +105,33 @@ mirror:
     assert.equal(config.estimate?.full.components, 6);
     assert.equal(config.estimate?.bootstrapOnly.components, 4);
     assert.ok((config.estimate?.bootstrapOnly.bytes ?? 0) < (config.estimate?.full.bytes ?? 0));
+    // It says plainly that its archive cannot complete an install, and what can.
+    assert.equal(config.notes.length, 1);
+    assert.match(config.notes[0] ?? '', /CANNOT complete an install.*without --bootstrap-only/);
+    assert.ok(config.yaml.startsWith(`# ${config.notes[0]}\n`));
+    assert.deepEqual(parse(config.yaml), config.document, 'the notice is a comment, not data');
+    assert.deepEqual(buildImageSetConfig({ release: '4.14.3' }).notes, []);
+  });
+
+  it('releaseByPullSpecIsPlatformRelease', () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const config = buildImageSetConfig({
+      release: `quay.io/openshift-release-dev/ocp-release@${digest}`,
+    });
+    assert.deepEqual((config.document.mirror as { platform: unknown }).platform, {
+      architectures: ['amd64'],
+      release: `quay.io/openshift-release-dev/ocp-release@${digest}`,
+      graph: false,
+    });
+    failsWith('BAD_IMAGE_SET_OPTIONS', () =>
+      buildImageSetConfig({
+        release: `quay.io/openshift-release-dev/ocp-release@${digest}`,
+        apiVersion: 'mirror.openshift.io/v1alpha2',
+      }),
+    );
+    failsWith('BAD_IMAGE_SET_OPTIONS', () =>
+      buildImageSetConfig({ release: 'quay.io/Bad Spec@sha256:1' }),
+    );
   });
 
   it('badOptionsRefused', () => {

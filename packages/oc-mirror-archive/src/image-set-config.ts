@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { MirrorFormatError } from './errors.ts';
+import { parseImageReference } from './image-reference.ts';
 
 /**
  * oc-mirror's ImageSetConfiguration (docs/mirror.md#image-set-config: oc-mirror `v2/internal/pkg/api/v2alpha1`
@@ -69,7 +70,11 @@ export interface ReleaseComponent {
 
 export interface ImageSetConfigOptions {
   apiVersion?: ImageSetApiVersion;
-  /** An exact release, `4.14.3`: channel `stable-4.14` pinned with min = max. */
+  /**
+   * An exact release: a version, `4.14.3` (channel `stable-4.14` pinned with min = max), or a
+   * release pull spec, `quay.io/openshift-release-dev/ocp-release@sha256:…` (or `:tag`),
+   * written as v2alpha1 `mirror.platform.release`.
+   */
   release?: string;
   /** Or a channel and a range (both bounds optional: without them only the channel head). */
   channel?: string;
@@ -99,6 +104,8 @@ export interface SizeEstimate {
 export interface ImageSetConfig {
   document: Record<string, unknown>;
   yaml: string;
+  /** What the user must know about this configuration (what a bootstrap-only archive cannot do). */
+  notes: string[];
   /** For `bootstrapOnly`: the estimated size of the full release and of this variant. */
   estimate: { full: SizeEstimate; bootstrapOnly: SizeEstimate } | undefined;
 }
@@ -107,6 +114,36 @@ const releasePattern = /^(\d+)\.(\d+)\.(\d+)(?:-[0-9A-Za-z.-]+)?$/;
 
 function bad(message: string): MirrorFormatError {
   return new MirrorFormatError('BAD_IMAGE_SET_OPTIONS', message);
+}
+
+/**
+ * A release pull spec for v2alpha1 `mirror.platform.release`: oc-mirror mirrors exactly that
+ * release, by tag or digest, with its signature (openshift/oc-mirror
+ * `internal/pkg/release/cincinnati.go` GetReleaseReferenceImages, OCPBUGS-50617;
+ * `internal/pkg/api/v2alpha1/type_config.go` Platform.Release; commit 855b64a3).
+ */
+function releasePullSpec(options: ImageSetConfigOptions): string | undefined {
+  const { release } = options;
+  if (release === undefined || !(release.includes('/') || release.includes('@'))) return undefined;
+  let parsed: ReturnType<typeof parseImageReference>;
+  try {
+    parsed = parseImageReference(release);
+  } catch (error) {
+    throw bad(
+      `--release ${JSON.stringify(release)} is neither a version like 4.14.3 nor a pull spec (${(error as Error).message}); write quay.io/openshift-release-dev/ocp-release@sha256:<64 hex>.`,
+    );
+  }
+  if (options.apiVersion === 'mirror.openshift.io/v1alpha2')
+    throw bad(
+      `A release pull spec (${release}) needs mirror.platform.release, which only v2alpha1 has; use --api v2alpha1 or give the version (4.14.3).`,
+    );
+  if (
+    options.channel !== undefined ||
+    options.minVersion !== undefined ||
+    options.maxVersion !== undefined
+  )
+    throw bad('Give either a release pull spec or a channel and range, not both.');
+  return parsed.digest === undefined ? release : `${parsed.name}@${parsed.digest}`;
 }
 
 function platformChannel(options: ImageSetConfigOptions): Record<string, unknown> {
@@ -240,10 +277,13 @@ export function buildImageSetConfig(options: ImageSetConfigOptions): ImageSetCon
     blocked = [...blocked, ...extra];
     estimate = estimates(options.releaseComponents, extra.length);
   }
+  const pullSpec = releasePullSpec(options);
   const mirror: Record<string, unknown> = {
     platform: {
       architectures: architectures(options),
-      channels: [platformChannel(options)],
+      ...(pullSpec === undefined
+        ? { channels: [platformChannel(options)] }
+        : { release: pullSpec }),
       graph: false,
     },
   };
@@ -257,5 +297,14 @@ export function buildImageSetConfig(options: ImageSetConfigOptions): ImageSetCon
   if (apiVersion === 'mirror.openshift.io/v1alpha2')
     document.storageConfig = { local: { path: options.metadataPath ?? './metadata' } };
   document.mirror = mirror;
-  return { document, yaml: stringify(document, { version: '1.1' }), estimate };
+  const notes =
+    options.bootstrapOnly === true
+      ? [
+          `This bootstrap-only ImageSetConfiguration blocks ${blocked.length - (options.blockedImages?.length ?? 0)} of the release's ${options.releaseComponents?.length ?? 0} components: its archive CANNOT complete an install. It serves the bootstrap (the ${BOOTSTRAP_COMPONENTS.length} components it keeps) and hostmirror's mirror check and build-iso refuse it, because the installed cluster pulls every image-references entry. To install, mirror the whole release (the same command without --bootstrap-only) and give that archive to build-iso; a bootstrap-only archive is for measuring or staging only.`,
+        ]
+      : [];
+  const text = stringify(document, { version: '1.1' });
+  const yaml =
+    notes.length === 0 ? text : `${notes.map((note) => `# ${note}`).join('\n')}\n${text}`;
+  return { document, yaml, notes, estimate };
 }

@@ -86,11 +86,15 @@ const imageSetConfig: Command = {
   name: 'image-set-config',
   summary: 'Write an oc-mirror ImageSetConfiguration for a release (optionally bootstrap-only).',
   usage:
-    'hostmirror mirror image-set-config (--release 4.14.3 | --channel stable-4.14 [--min-version V] [--max-version V]) ' +
+    'hostmirror mirror image-set-config (--release 4.14.3 | --release PULLSPEC@sha256:… | --channel stable-4.14 [--min-version V] [--max-version V]) ' +
     '[--arch amd64]... [--api v2alpha1|v1alpha2] [--operator CATALOG:PKG[=CHANNEL]]... [--additional-image REF]... ' +
     '[--blocked-image REF]... [--archive-size GIB] [--bootstrap-only --release-info RELEASE.json [--archive A]...] [-o FILE] [-f] [--json]',
   options: {
-    release: { type: 'string', description: 'the release to mirror', value: 'VERSION' },
+    release: {
+      type: 'string',
+      description: 'the release to mirror: a version, or a pull spec (PULLSPEC@sha256:…)',
+      value: 'VERSION|PULLSPEC',
+    },
     channel: {
       type: 'string',
       description: 'the update channel to mirror from (instead of --release)',
@@ -202,11 +206,13 @@ const imageSetConfig: Command = {
       context.printJson({
         document: config.document,
         estimate: estimate ?? null,
+        notes: config.notes,
         output: output ?? null,
       });
       return 0;
     }
     await emit(context, config.yaml);
+    for (const note of config.notes) context.note(note);
     if (estimate) {
       const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
       context.note(
