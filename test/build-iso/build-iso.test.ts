@@ -349,7 +349,15 @@ describe('build-iso refuses, before writing anything', () => {
       { code },
     );
     await assert.rejects(stat(out), { code: 'ENOENT' });
-    await assert.rejects(stat(join(work, `${name}.json`)), { code: 'ENOENT' });
+    // The report says the build failed and why (ok: false, the error), once its outputs were
+    // free: a refusal for an existing output writes none.
+    const reportPath = join(work, `${name}.json`);
+    if (code === 'OUTPUT_EXISTS') await assert.rejects(stat(reportPath), { code: 'ENOENT' });
+    else {
+      const failed = JSON.parse(await readFile(reportPath, 'utf8'));
+      assert.equal(failed.ok, false);
+      assert.equal(failed.error?.code, code);
+    }
   }
 
   test('a release that is not in the archive, naming its digest', async () => {

@@ -36,12 +36,25 @@ export interface ClusterConfig {
   rendezvousIPSource: string;
   /** Host names from agent-config `hosts[].hostname`, when given. */
   hostnames: string[];
+  /** agent-config `hosts[]`: what build-iso checks of each (its disks and addresses). */
+  hosts: ClusterHost[];
   /** install-config `imageDigestSources` (or the deprecated `imageContentSources`). */
   imageDigestSources: DigestMirrorSource[];
   additionalTrustBundle?: string;
   fips: boolean;
   /** install-config `controlPlane.architecture` (openshift-install's default: amd64). */
   architecture: string;
+}
+
+/** One agent-config `hosts[]` entry, as far as the volume checks need it. */
+export interface ClusterHost {
+  /** Its place in agent-config.yaml (`$.hosts[1]`). */
+  jsonPath: string;
+  hostname: string | undefined;
+  /** `rootDeviceHints` as written (keys as in agent-config), or undefined. */
+  rootDeviceHints: Record<string, unknown> | undefined;
+  /** The static addresses of its `networkConfig` (nmstate `interfaces[].ipv4/ipv6.address[].ip`). */
+  addresses: string[];
 }
 
 type YamlValue = unknown;
@@ -272,6 +285,26 @@ interface AgentHost {
   index: number;
 }
 
+/** The hosts' install-disk hints and static addresses (nmstate `interfaces[].ipv4/ipv6.address[].ip`). */
+function clusterHosts(agent: FieldReader): ClusterHost[] {
+  return agent.list('$.hosts').map((host, index): ClusterHost => {
+    const entry = isRecord(host) ? host : {};
+    const interfaces = isRecord(entry.networkConfig) ? entry.networkConfig.interfaces : undefined;
+    const addresses: string[] = [];
+    for (const nic of Array.isArray(interfaces) ? interfaces : [])
+      for (const family of ['ipv4', 'ipv6'])
+        if (isRecord(nic) && isRecord(nic[family]) && Array.isArray(nic[family].address))
+          for (const address of nic[family].address)
+            if (isRecord(address) && typeof address.ip === 'string') addresses.push(address.ip);
+    return {
+      jsonPath: `$.hosts[${index}]`,
+      hostname: typeof entry.hostname === 'string' ? entry.hostname : undefined,
+      rootDeviceHints: isRecord(entry.rootDeviceHints) ? entry.rootDeviceHints : undefined,
+      addresses,
+    };
+  });
+}
+
 function agentHosts(agent: FieldReader): AgentHost[] {
   return agent.list('$.hosts').map((host, index) => ({
     hostname: isRecord(host) && typeof host.hostname === 'string' ? host.hostname : undefined,
@@ -432,6 +465,7 @@ export function readClusterConfig(
     rendezvousIP: rendezvous.address,
     rendezvousIPSource: rendezvous.source,
     hostnames,
+    hosts: clusterHosts(agent),
     imageDigestSources: digestSources(install, installConfig.file),
     additionalTrustBundle: install.optionalString('$.additionalTrustBundle'),
     fips: fips === true,

@@ -121,6 +121,7 @@ import {
   writeTlsDir,
 } from './tls-source.ts';
 import { buildIsoVersion, REPORT_SCHEMA_VERSION } from './version.ts';
+import { checkVolumeDiskHints } from './volume-disk.ts';
 
 /**
  * What each step of `buildMirrorIso` hands to the next: named so a reader sees a step's
@@ -1224,6 +1225,10 @@ async function buildChecked(
       agent,
     };
     timer.lap('iso');
+    // A host with the mirror volume must not be able to install CoreOS over it.
+    context.warnings.push(
+      ...checkVolumeDiskHints(cluster, options.mode ?? DEFAULT_MODE, options.agentConfig),
+    );
     const mirror = await checkTheMirror(context);
     timer.lap('archive index and mirror check');
     const archiveBlobBytes = mirror.archive.blobs().reduce((sum, blob) => sum + blob.size, 0);
