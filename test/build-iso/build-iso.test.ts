@@ -282,7 +282,7 @@ test('an HA cluster gets MachineConfigs for both pools and node0 serving its pee
   // bootstrap in its live /var (OCPBUGS-62790, installer PR #10133).
   assert.deepEqual(
     report.budget.map((budget) => `${budget.host}:${budget.role}:${budget.ramBytes / 1024 ** 3}`),
-    ['node0 (the rendezvous host):master:16', 'masters (×2):master:16', 'workers (×2+):worker:8'],
+    ['node0 (the rendezvous host):master:16', 'masters (×2):master:16', 'workers (×2):worker:8'],
   );
   const reserve = (index: number) =>
     report.budget[index]?.checks
