@@ -358,7 +358,11 @@ describe('build-iso on an agent ISO refuses, before any output exists', () => {
       () => assert.fail('the build succeeded'),
       (caught: Error & { code?: string }) => caught,
     );
-    for (const path of [out, report, folder]) await assert.rejects(stat(path), { code: 'ENOENT' });
+    for (const path of [out, folder]) await assert.rejects(stat(path), { code: 'ENOENT' });
+    // The report is the one output a refused build writes: what stopped it (issue #18).
+    const written = JSON.parse(await readFile(report, 'utf8'));
+    assert.equal(written.ok, false);
+    assert.equal(written.error.code, error.code);
     return error;
   }
 
