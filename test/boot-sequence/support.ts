@@ -71,6 +71,8 @@ function makeTestAssets(extraHosts: string[]) {
     hosts: [registryName, ...extraHosts],
     seed: 'boot-sequence-test',
     notBefore: new Date('2026-01-01T00:00:00Z'),
+    // Fixed start, so a fixed span: the default one year would expire these test certificates.
+    validityDays: 3650,
   });
   const mirror = `${registryName}:${registryPort}`;
   const registriesConf = renderRegistriesConf({

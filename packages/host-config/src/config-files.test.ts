@@ -76,6 +76,8 @@ describe('TLS and certs.d', () => {
     hosts: ['mirror.local', '192.168.111.80', 'fd00::5'],
     seed: 'unit-test',
     notBefore: new Date('2026-01-01T00:00:00Z'),
+    // A fixed start needs a fixed, long span: openssl verify checks the dates against today.
+    validityDays: 3650,
   };
   const tls = createMirrorTls(options);
 
