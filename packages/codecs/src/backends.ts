@@ -94,10 +94,15 @@ function unavailable(codec: Codec, backend: CodecBackend, what: string): CodecEr
   );
 }
 
+/**
+ * What to install when a codec has no backend. The native bindings are not dependencies of the
+ * published package (zstd-napi compiles from source, node-liblzma's install script compiles
+ * although it ships prebuilt binaries), so `npm install` needs no compiler; a user may add one.
+ */
 const XZ_INSTALL =
-  'install the optional npm package node-liblzma (pnpm install) or the Debian package xz-utils';
+  'install the xz command (Debian/Ubuntu: apt-get install xz-utils; Fedora/RHEL: dnf install xz) or the npm package node-liblzma beside hostmirror (npm install node-liblzma)';
 const ZSTD_INSTALL =
-  'use Node ≥ 22.15, install the optional npm package zstd-napi (pnpm install), or the Debian package zstd';
+  'run on Node ≥ 22.15 (its node:zlib has zstd), install the zstd command (Debian/Ubuntu: apt-get install zstd; Fedora/RHEL: dnf install zstd), or the npm package zstd-napi beside hostmirror (npm install zstd-napi; it compiles)';
 
 function wants(backend: CodecBackend, kind: Exclude<CodecBackend, 'auto'>): boolean {
   return backend === 'auto' || backend === kind;

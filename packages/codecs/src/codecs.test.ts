@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,9 +168,18 @@ describe('codecs', () => {
     await assert.rejects(resolveBackend('xz', 'node'), (error: unknown) => {
       assert.ok(error instanceof CodecError);
       assert.equal(error.code, 'CODEC_UNAVAILABLE');
-      assert.match(error.message, /xz-utils/);
+      assert.match(error.message, /apt-get install xz-utils/);
+      assert.match(error.message, /npm install node-liblzma/);
+      assert.doesNotMatch(error.message, /pnpm/);
       return true;
     });
+    // The published package pulls no native binding (no compiler at npm install): a user may add one.
+    const manifest = JSON.parse(
+      readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+    ) as { dependencies?: Record<string, string>; optionalDependencies?: unknown };
+    assert.equal(manifest.optionalDependencies, undefined);
+    for (const name of Object.keys(manifest.dependencies ?? {}))
+      assert.match(name, /^@hostmirror\//);
     await assert.rejects(
       createCompressor('gzip', { level: 42 }),
       (error: unknown) => error instanceof CodecError && error.code === 'BAD_OPTION',
