@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseYaml11, readClusterConfig } from './cluster-config.ts';
+import {
+  checkClusterForRelease,
+  controlPlaneSizesFor,
+  parseYaml11,
+  readClusterConfig,
+} from './cluster-config.ts';
 import { BuildIsoError } from './errors.ts';
 
 const agentConfig = `apiVersion: v1beta1
@@ -311,5 +316,23 @@ ${host.ip === undefined ? '' : `          ipv4:\n            address:\n         
         'TOPOLOGY_UNSUPPORTED',
       );
     });
+  });
+});
+
+// The release's own openshift-install: 1 or 3 until 4.17 (openshift/installer#8082), 4 and 5 from
+// 4.18 (#9154), two nodes with fencing from 4.21 (#9946).
+describe('control-plane sizes per release', () => {
+  it('followsTheReleasesInstaller', () => {
+    assert.deepEqual(controlPlaneSizesFor('4.14.3-x86_64'), [1, 3]);
+    assert.deepEqual(controlPlaneSizesFor('4.17.0'), [1, 3]);
+    assert.deepEqual(controlPlaneSizesFor('4.18.1'), [1, 3, 4, 5]);
+    assert.deepEqual(controlPlaneSizesFor('4.21.0-rc.1'), [1, 2, 3, 4, 5]);
+    const five = read(installConfig(5, 0));
+    assert.throws(() => checkClusterForRelease(five, '4.16.2', 'install-config.yaml'), {
+      code: 'CONFIG_INVALID',
+      message: /release 4\.16\.2, which takes 1, 3/,
+    });
+    checkClusterForRelease(five, '4.18.0', 'install-config.yaml');
+    checkClusterForRelease(five, undefined, 'install-config.yaml');
   });
 });

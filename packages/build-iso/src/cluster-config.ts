@@ -472,3 +472,35 @@ export function readClusterConfig(
     architecture: install.optionalString('$.controlPlane.architecture') ?? DEFAULT_ARCHITECTURE,
   };
 }
+
+/**
+ * The control-plane sizes the openshift-install of a release accepts for the agent workflow:
+ * 1 or 3 until 4.17 (validateControlPlaneConfiguration since openshift/installer#8082,
+ * OCPBUGS-25462, 4.16 and 4.15.z), 4 and 5 from 4.18 (openshift/installer#9154, AGENT-990), a
+ * two-node cluster with fencing from 4.21 (openshift/installer#9946, OCPEDGE-1517). Versions
+ * this table does not know are judged as the newest.
+ */
+export function controlPlaneSizesFor(openshiftVersion: string): number[] {
+  const minor = /^4\.(\d+)(?:\.|$|-)/.exec(openshiftVersion.trim())?.[1];
+  if (minor === undefined) return [1, 2, 3, 4, 5];
+  const n = Number(minor);
+  if (n < 18) return [1, 3];
+  if (n < 21) return [1, 3, 4, 5];
+  return [1, 2, 3, 4, 5];
+}
+
+/** Refuse a control-plane size the release's own openshift-install refuses, naming both. */
+export function checkClusterForRelease(
+  cluster: ClusterConfig,
+  openshiftVersion: string | undefined,
+  file: string,
+): void {
+  if (openshiftVersion === undefined) return;
+  const sizes = controlPlaneSizesFor(openshiftVersion);
+  if (sizes.includes(cluster.controlPlaneReplicas)) return;
+  throw new BuildIsoError(
+    'CONFIG_INVALID',
+    `${file}: controlPlane.replicas ${cluster.controlPlaneReplicas} is not accepted by the openshift-install of release ${openshiftVersion}, which takes ${sizes.join(', ')} (4 and 5 from 4.18, two nodes with fencing from 4.21); mirror a newer release or change the replicas.`,
+    { path: file, jsonPath: '$.controlPlane.replicas', subject: openshiftVersion },
+  );
+}

@@ -81,7 +81,7 @@ import {
   releaseMirrorOf,
 } from './agent-iso.ts';
 import { composeLiveIgnition, type ExtraIgnition, overlaySpec } from './boot-artifacts.ts';
-import { type ClusterConfig, readClusterConfig } from './cluster-config.ts';
+import { type ClusterConfig, checkClusterForRelease, readClusterConfig } from './cluster-config.ts';
 import { BuildIsoError } from './errors.ts';
 import {
   findRegistryBinary,
@@ -624,6 +624,8 @@ async function checkTheMirror(context: BuildContext): Promise<MirrorStep> {
     cluster.architecture,
     check.release.architecture,
   );
+  // The release's own openshift-install decides which control-plane sizes it takes.
+  checkClusterForRelease(cluster, check.release.version, options.installConfig);
   if (!check.ok && options.ignoreMirrorCheck !== true)
     throw new BuildIsoError(
       'MIRROR_CHECK_FAILED',
