@@ -35,7 +35,7 @@ const usage = [
   '                     [--report F.json] [--ram SIZE] [--skip-live-pull-reserve] [--ignore-mirror-check]',
   '                     [--volume-label data] [--tls-dir DIR] [--tls-seed-file F] [--tls-validity-days N]',
   '                     [-f] [--json]',
-  '       hostmirror build-iso --demo -o OUT-DIR [--registry-binary PATH] [-f] [--json]',
+  '       hostmirror build-iso --demo -o OUT-DIR [--registry-binary PATH] [--tls-dir DIR | --tls-seed-file F] [-f] [--json]',
 ].join('\n');
 
 /** A path the user gave, against the command's working folder. */
@@ -331,6 +331,17 @@ export const command: Command = {
           overwrite: flag(values, 'force'),
           env: io.env,
           ...(registryBinary === undefined ? {} : { registryBinary }),
+          // The demo's CA is random like any build's; a secret makes two runs byte-identical.
+          extra: {
+            ...(optionalString(values, 'tls-dir') === undefined
+              ? {}
+              : { tlsDir: relative(io.cwd, optionalString(values, 'tls-dir')) as string }),
+            ...(optionalString(values, 'tls-seed-file') === undefined
+              ? {}
+              : {
+                  tlsSeedFile: relative(io.cwd, optionalString(values, 'tls-seed-file')) as string,
+                }),
+          },
         },
         context.progress,
       );
