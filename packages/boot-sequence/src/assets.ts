@@ -132,6 +132,41 @@ export function preloadImagesFromArchive(
   );
 }
 
+/** What goes into a build's boot assets once the archive is judged (assembleBootAssets). */
+export interface BootAssetParts {
+  /** The volume's sha256 manifest entries, in unpack order (names from volumeArchiveNames). */
+  archives: readonly ArchiveDigest[];
+  /** The mirror rules (host-config mirrorRulesFor with BOOT_MIRROR_POLICY). */
+  rules: readonly MirrorRule[];
+  /** A registries.conf drop-in to use instead of the one rendered from `rules`. */
+  registriesConf?: string;
+  tls: { caCertificate: string; certificate: string; key: string };
+  archive: Pick<MirrorArchive, 'repositories' | 'manifests' | 'tags'>;
+  resources: ClusterResources;
+  /** Stale repositories (the completeness rule) the unpack step leaves out. */
+  skipRepositories: readonly string[];
+}
+
+/**
+ * The one boot-asset assembly, used by `prepareBootSequence` (so `boot-sequence --format
+ * ignition`) and by build-iso: the same inputs give the same assets, so the same live Ignition.
+ */
+export function assembleBootAssets(settings: BootSettings, parts: BootAssetParts): BootAssets {
+  return {
+    archives: parts.archives,
+    registriesConf: parts.registriesConf ?? bootRegistriesConf(settings, parts.rules),
+    registryConfig: bootRegistryConfig(settings),
+    caCertificate: parts.tls.caCertificate,
+    tls: { certificate: parts.tls.certificate, key: parts.tls.key },
+    ...(settings.mode === 'preload'
+      ? { preload: preloadImagesFromArchive(parts.archive, parts.resources) }
+      : {}),
+    ...(parts.skipRepositories.length === 0
+      ? {}
+      : { skipRepositories: [...parts.skipRepositories] }),
+  };
+}
+
 /** What `prepareBootSequence` reads besides the settings. */
 export interface BootSourceFiles {
   /** The oc-mirror v2 archive chunks (`mirror_00000N.tar`), as they will sit on the volume. */
@@ -198,19 +233,15 @@ export async function prepareBootSequence(
         key: made.serverKeyPem,
       };
     })();
-  const assets: BootAssets = {
+  const assets = assembleBootAssets(settings, {
     archives: await hashArchives(paths),
-    registriesConf: sources.registriesConf ?? bootRegistriesConf(settings, mirrored.rules),
-    registryConfig: bootRegistryConfig(settings),
-    caCertificate: tls.caCertificate,
-    tls: { certificate: tls.certificate, key: tls.key },
-    ...(settings.mode === 'preload'
-      ? { preload: preloadImagesFromArchive(archive, resources) }
-      : {}),
-    ...(verdict.stale.length === 0
-      ? {}
-      : { skipRepositories: verdict.stale.map((stale) => stale.repository) }),
-  };
+    rules: mirrored.rules,
+    ...(sources.registriesConf === undefined ? {} : { registriesConf: sources.registriesConf }),
+    tls,
+    archive,
+    resources,
+    skipRepositories: verdict.stale.map((stale) => stale.repository),
+  });
   return {
     plan,
     assets,

@@ -2,7 +2,9 @@
 // and what they become: live Ignition, the initrd overlay, MachineConfigs, a diagram.
 
 export {
+  assembleBootAssets,
   BOOT_MIRROR_POLICY,
+  type BootAssetParts,
   type BootSourceFiles,
   bootRegistriesConf,
   bootRegistryConfig,

@@ -13,14 +13,14 @@ import { basename, extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createWorkFolder, writeFileAtomic } from '@hostmirror/atomic-file';
 import {
+  assembleBootAssets,
   type BootAssets,
   type BootPlan,
   bootFileSet,
-  bootRegistryConfig,
+  bootRegistriesConf,
   DEFAULT_IGNITION_SPEC,
   type MirrorMode,
   planBootSequence,
-  preloadImagesFromArchive,
   renderBootText,
   renderManifest,
   volumeArchiveNames,
@@ -39,7 +39,7 @@ import {
 } from '@hostmirror/budget';
 import type { Codec } from '@hostmirror/codecs';
 import { type ErrorJson, isHostmirrorError } from '@hostmirror/errors';
-import { type MirrorRule, renderRegistriesConf } from '@hostmirror/host-config';
+import type { MirrorRule } from '@hostmirror/host-config';
 import type { IgnitionConfig } from '@hostmirror/ignition';
 import { mergeConfigs, validateConfig } from '@hostmirror/ignition';
 import {
@@ -605,10 +605,8 @@ async function checkTheMirror(context: BuildContext): Promise<MirrorStep> {
     agentRelease === undefined
       ? (asked ?? chooseRelease(archive, undefined, context.env, mirrored.sourceOf))
       : chooseAgentRelease(archive, agentRelease, options.iso, asked);
-  const registriesConf = renderRegistriesConf({
-    rules,
-    comment: `hostmirror: mirror for ${release.reference}`,
-  });
+  // The drop-in the boot sequence renders from these rules (the same text boot-sequence prints).
+  const registriesConf = bootRegistriesConf(settings, rules);
   progress.start('checking the mirror (every image the cluster pulls is in the archive)');
   const check = await checkMirror({
     archive,
@@ -805,23 +803,25 @@ async function composeBoot(
     context.warnings.push(
       `The mirror's certificates ${daysLeft < 0 ? 'expired' : 'expire'} on ${tls.notAfter.toISOString()} (${daysLeft} days from now; they start at SOURCE_DATE_EPOCH or now): hosts will refuse the registry${daysLeft < 0 ? '' : ' from then on'}. Build with a later SOURCE_DATE_EPOCH or a longer --tls-validity-days.`,
     );
-  const assets: BootAssets = {
+  // The one boot-asset assembly (boot-sequence's, as `boot-sequence --format ignition` uses).
+  const assets = assembleBootAssets(plan.settings, {
     // Named as the volume holds them (a base and its differential runs get run numbers).
     archives: ((names) =>
       inputs.archives.map((file, index) => ({
         name: names[index] as string,
         sha256: file.sha256,
       })))(volumeArchiveNames(inputs.archives.map((file) => file.path))),
+    rules: mirror.rules,
     registriesConf: mirror.registriesConf,
-    registryConfig: bootRegistryConfig(plan.settings),
-    caCertificate: tls.caCertificatePem,
-    tls: { certificate: tls.serverCertificatePem, key: tls.serverKeyPem },
-    // Mode preload copies every mirrored image into container storage: list them by source.
-    ...(plan.settings.mode === 'preload'
-      ? { preload: preloadImagesFromArchive(mirror.archive, mirror.resources) }
-      : {}),
-    ...(mirror.skipRepositories.length === 0 ? {} : { skipRepositories: mirror.skipRepositories }),
-  };
+    tls: {
+      caCertificate: tls.caCertificatePem,
+      certificate: tls.serverCertificatePem,
+      key: tls.serverKeyPem,
+    },
+    archive: mirror.archive,
+    resources: mirror.resources,
+    skipRepositories: mirror.skipRepositories,
+  });
   renderManifest(assets);
   // One list of manifests for the agent ISO's extra-manifests and for --manifests-dir.
   const manifests = clusterManifests(plan, assets, mirror.archive, mirror.resources, mirror.rules);

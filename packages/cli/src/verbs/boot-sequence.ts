@@ -114,7 +114,8 @@ async function liveIgnitionText(context: CommandContext, input: BootSettingsInpu
       ? {}
       : { registriesConf: await readFile(resolve(context.io.cwd, registriesConf), 'utf8') }),
   });
-  return serializeConfig(renderLiveIgnition(plan, assets, { spec }), { pretty: true });
+  // The bytes build-iso embeds for the same inputs (the one boot-asset assembly, compact JSON).
+  return serializeConfig(renderLiveIgnition(plan, assets, { spec }));
 }
 
 function planText(plan: BootPlan, format: Exclude<Format, 'ignition'>): string {
