@@ -9,6 +9,7 @@ import {
   relocateMirror,
   renderRegistriesConf,
   renderRegistryConfig,
+  requireMirrorOnlyCa,
 } from '@hostmirror/host-config';
 import {
   type ClusterResources,
@@ -218,6 +219,10 @@ export async function prepareBootSequence(
     })();
   const plan = planBootSequence({ ...input, release });
   const { settings } = plan;
+  // A CA given from elsewhere must vouch for the mirror only, as the ones we make do: critical
+  // name constraints permitting the name clients reach the registry by (and loopback).
+  if (sources.tls !== undefined)
+    requireMirrorOnlyCa(sources.tls.caCertificate, [settings.registryName]);
   const tls =
     sources.tls ??
     (() => {

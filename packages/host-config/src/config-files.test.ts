@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { certsDPath, writeCertsD, writeMirrorTls } from './certs-d.ts';
 import { renderRegistryConfig } from './registry-config.ts';
 import { renderStorageConf } from './storage-conf.ts';
-import { createMirrorTls } from './tls.ts';
+import { createMirrorTls, requireMirrorOnlyCa } from './tls.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'hostmirror-config-'));
@@ -115,6 +115,52 @@ process.stdout.write(JSON.stringify(createMirrorTls({ ...options, notBefore: new
     assert.notEqual(other.serverKeyPem, tls.serverKeyPem);
     assert.notEqual(other.caCertificatePem, tls.caCertificatePem);
     assert.match(tls.caKeyPem, /^-----BEGIN PRIVATE KEY-----\n/);
+  });
+
+  it('mirrorOnlyCa: a CA given from elsewhere must be name-constrained to the mirror', () => {
+    requireMirrorOnlyCa(tls.caCertificatePem, ['mirror.local']);
+    const refused = (ca: string, pattern: RegExp) =>
+      assert.throws(
+        () => requireMirrorOnlyCa(ca, ['mirror.local']),
+        (error: unknown) =>
+          error instanceof MirrorFormatError &&
+          error.code === 'TLS_CA_INVALID' &&
+          pattern.test(error.message),
+      );
+    refused(
+      createMirrorTls({ hosts: ['other.example'], validityDays: 30 }).caCertificatePem,
+      /name constraints do not permit mirror\.local/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'hostmirror-general-ca-'));
+    try {
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'ca.key'),
+          '-subj',
+          '/CN=corporate CA',
+          '-addext',
+          'basicConstraints=critical,CA:TRUE',
+          '-days',
+          '30',
+          '-out',
+          join(dir, 'ca.crt'),
+        ],
+        { stdio: 'ignore' },
+      );
+      refused(
+        execFileSync('cat', [join(dir, 'ca.crt')]).toString(),
+        /no critical name constraints, so it would vouch for any name/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('opensslAcceptsKeysChainAndNames', () => {

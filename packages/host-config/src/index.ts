@@ -82,4 +82,5 @@ export {
   type MirrorTls,
   type MirrorTlsOptions,
   RSA_KEY_BITS,
+  requireMirrorOnlyCa,
 } from './tls.ts';

@@ -316,6 +316,17 @@ function importCa(ca: MirrorCa, dns: string[], ips: string[], at: Date): Forge.p
       `The CA ${x509.fingerprint256} is valid from ${x509.validFrom} to ${x509.validTo}, not at ${at.toISOString()}; ${fix}.`,
       { value: x509.fingerprint256, fix },
     );
+  requireConstraints(certificate, x509.fingerprint256, dns, ips, fix);
+  return certificate;
+}
+
+function requireConstraints(
+  certificate: Forge.pki.Certificate,
+  fingerprint: string,
+  dns: string[],
+  ips: string[],
+  fix: string,
+): void {
   const constraints = certificate.getExtension('nameConstraints') as {
     critical?: boolean;
     permittedSubtrees?: ParsedSubtree[];
@@ -323,17 +334,40 @@ function importCa(ca: MirrorCa, dns: string[], ips: string[], at: Date): Forge.p
   if (!constraints?.critical || (constraints.permittedSubtrees ?? []).length === 0)
     throw new MirrorFormatError(
       'TLS_CA_INVALID',
-      `The CA ${x509.fingerprint256} has no critical name constraints, so it would vouch for any name wherever it is trusted; ${fix}.`,
-      { value: x509.fingerprint256, fix },
+      `The CA ${fingerprint} has no critical name constraints, so it would vouch for any name wherever it is trusted; ${fix}.`,
+      { value: fingerprint, fix },
     );
   const refused = permits(constraints.permittedSubtrees ?? [], dns, ips);
   if (refused.length > 0)
     throw new MirrorFormatError(
       'TLS_CA_INVALID',
-      `The CA ${x509.fingerprint256}'s name constraints do not permit ${refused.join(', ')}, which the mirror's certificate needs; ${fix}.`,
+      `The CA ${fingerprint}'s name constraints do not permit ${refused.join(', ')}, which the mirror's certificate needs; ${fix}.`,
       { value: refused.join(', '), fix },
     );
-  return certificate;
+}
+
+/**
+ * Refuse a CA (PEM, no key needed) that would vouch for more than the mirror: it must carry
+ * critical name constraints permitting the mirror's names and addresses (`hosts`, plus
+ * `localhost` and 127.0.0.1). For a CA made elsewhere and handed to the boot sequence
+ * (`boot-sequence --tls-dir`).
+ */
+export function requireMirrorOnlyCa(caPem: string, hosts: string[]): void {
+  const fix = 'use a CA hostmirror made (build-iso --tls-dir writes one), or leave out --tls-dir';
+  let certificate: Forge.pki.Certificate;
+  let fingerprint: string;
+  try {
+    certificate = loadForge().pki.certificateFromPem(caPem);
+    fingerprint = certificateFingerprint(caPem);
+  } catch (error) {
+    throw new MirrorFormatError(
+      'TLS_CA_INVALID',
+      `The CA certificate cannot be read (${(error as Error).message}); ${fix}.`,
+      { fix },
+    );
+  }
+  const { dns, ips } = altNames(hosts);
+  requireConstraints(certificate, fingerprint, dns, ips, fix);
 }
 
 /** The server key's seed when an existing CA signs: a secret derived from the CA's private key. */
