@@ -8,6 +8,7 @@ import {
   isValidHost,
   type MirrorArchive,
   MirrorFormatError,
+  type RecordsArchive,
 } from '@hostmirror/oc-mirror-archive';
 import type { PullFromMirror } from './registries-conf.ts';
 import { isRepositoryScope, validateRegistriesConf } from './registries-conf-strict.ts';
@@ -238,7 +239,7 @@ export function sourceServedBy(
  * whose source cannot be known are named in `mirror.warnings`.
  */
 export async function mirrorRulesFor(
-  archive: MirrorArchive,
+  archive: RecordsArchive,
   host: string,
   policy: MirrorPolicy,
 ): Promise<ArchiveMirrorRules> {

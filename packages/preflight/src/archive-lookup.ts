@@ -26,6 +26,7 @@ export type CheckableArchive = Pick<
   | 'readSignatureFile'
   | 'releaseRecords'
   | 'readReleaseRecord'
+  | 'checkCompleteness'
 >;
 
 export interface ArchiveLookup {

@@ -7,8 +7,17 @@
  * cluster's platforms). Only tar headers and small JSON blobs are read, plus the release's
  * last layer as a stream.
  */
-import { containersImageRulesForOpenShift, type RegistriesConf } from '@hostmirror/host-config';
-import { archiveMirrorResources } from '@hostmirror/oc-mirror-archive';
+import {
+  containersImageRulesForOpenShift,
+  mirrorRulesFor,
+  type RegistriesConf,
+} from '@hostmirror/host-config';
+import {
+  archiveMirrorResources,
+  describeStale,
+  judgeCompleteness,
+  MirrorFormatError,
+} from '@hostmirror/oc-mirror-archive';
 import { buildLookup, type CheckableArchive } from './archive-lookup.ts';
 import { checkCatalogs } from './catalog-check.ts';
 import { archiveHosts, DEFAULT_CHECK_MIRROR_HOST, loadCheckedConf, loadConf } from './conf.ts';
@@ -79,12 +88,24 @@ function additionalImagesToCheck(
  */
 export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCheckReport> {
   const started = performance.now();
-  // The archive's mirror sets, or those oc-mirror's disk-to-mirror would write (from its records).
-  const mirror = await archiveMirrorResources(
-    options.archive,
-    options.mirrorHost ?? DEFAULT_CHECK_MIRROR_HOST,
+  // The archive's mirror sets, or those oc-mirror's disk-to-mirror would write (from its records),
+  // and the completeness rule build-iso and the boot follow (stale repositories are named).
+  const host = options.mirrorHost ?? DEFAULT_CHECK_MIRROR_HOST;
+  const mirrored = await mirrorRulesFor(options.archive, host, { neverContactSource: false }).catch(
+    async (error: unknown) => {
+      // The caller's registries.conf is checked as given even when the archive's own mirror
+      // sets name repositories it lacks; then every repository counts as needed.
+      if (!(error instanceof MirrorFormatError) || options.registriesConf === undefined)
+        throw error;
+      return {
+        mirror: await archiveMirrorResources(options.archive, host),
+        needs: () => true,
+      };
+    },
   );
+  const { mirror } = mirrored;
   const { resources } = mirror;
+  const verdict = await judgeCompleteness(options.archive, mirrored.needs);
   const loaded = loadConf(options, resources);
   let conf = loaded.conf;
   const generated = loaded.generated;
@@ -98,6 +119,8 @@ export async function checkMirror(options: CheckMirrorOptions): Promise<MirrorCh
     message: `${origin}: containers/image ignores the key ${key} (a typo?); it has no effect.`,
   }));
   for (const message of mirror.warnings) warnings.push({ code: 'ARCHIVE_RECORDS', message });
+  for (const stale of verdict.stale)
+    warnings.push({ code: 'STALE_REPOSITORY', message: describeStale(stale) });
   let release = await checkRelease(lookup, conf, options);
   // The hosts read the file with the c/image of the release's CRI-O: read it again as they do
   // (a refusal is thrown; a mirror keeping its trailing `/` fails its pulls) and check again.
