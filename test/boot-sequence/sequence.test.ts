@@ -332,6 +332,109 @@ ${pullChecks(host)}
     assert.ok(out.includes('PULL copy ok'), explain(result));
   });
 
+  test('readOnlyFolder: a volume bind-mounted read-only is never written; the tree goes to the host, the registry serves it, skopeo pulls by digest', async () => {
+    const host = await makeHost('ro-folder', {
+      mode: 'every-node',
+      topology: 'sno',
+      volumeAccess: 'read-only',
+    });
+    const source = join(work, 'ro-folder-volume');
+    await copyArchivesTo(source);
+    const result = await inNamespace(
+      `${hostEnv(host, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' })}
+mkdir -p ${host.root}/srv/volume
+mount --bind ${source} ${host.root}/srv/volume
+mount -o remount,bind,ro ${host.root}/srv/volume
+hm_tree_state ${source} > ${work}/ro-folder-before
+hm_run_steps ${host.root} ${host.steps}
+${pullChecks(host)}
+hm_stop_daemons
+hm_run_steps ${host.root} ${host.steps} | grep -c ' ok$' | sed 's/^/RERUN ok steps /'
+hm_stop_daemons
+hm_tree_state ${source} > ${work}/ro-folder-after
+[ -e ${host.root}/var/lib/hostmirror/state/complete ] && echo "COMPLETE on the host"
+[ -d ${host.root}/var/lib/hostmirror/registry/docker/registry/v2/blobs ] && echo "TREE on the host"
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    assert.equal(result.exitCode, 0, explain(result));
+    for (const line of [
+      'STEP hostmirror-unpack.service ok',
+      'STEP hostmirror-persist.service ok',
+      'STEP hostmirror-registry.service started',
+      'PULL copy ok',
+      'PUSH 405',
+      'COMPLETE on the host',
+      'TREE on the host',
+    ])
+      assert.ok(out.includes(line), `missing "${line}"\n${explain(result)}`);
+    const before = await readFile(join(work, 'ro-folder-before'), 'utf8');
+    assert.match(before, /mirror_000002\.tar/);
+    assert.equal(await readFile(join(work, 'ro-folder-after'), 'utf8'), before);
+    assert.deepEqual((await readdir(source)).sort(), [...ARCHIVES].sort());
+    assert.match(result.stderr.toString('utf8'), /the volume is read-only: the registry program/);
+  });
+
+  test('readOnlyGpt: a GPT volume on a read-only loop device (losetup -r) is mounted ro and left bit for bit as it was; a read-write ISO refuses it naming --volume-access', async () => {
+    await requireTool('sfdisk', 'fdisk');
+    await requireTool('mkfs.ext4', 'e2fsprogs');
+    await requireTool('losetup', 'util-linux');
+    const label = `hmro${process.pid}`;
+    const host = await makeHost('ro-gpt', {
+      mode: 'every-node',
+      topology: 'sno',
+      volumeLabel: label,
+      volumeAccess: 'read-only',
+    });
+    const image = join(work, 'ro-gpt.img');
+    const result = await inNamespace(
+      `${hostEnv(host, { HOSTMIRROR_VOLUME_MATCH: 'partlabel' })}
+truncate -s 224M ${image}
+printf 'label: gpt\nsize=192M, name=${label}\n' | sfdisk -q ${image}
+loop=$(losetup --find --show --partscan ${image})
+[ -e "\${loop}p1" ] || partx -a "$loop"
+mkfs.ext4 -q "\${loop}p1"
+mkdir -p ${work}/ro-gpt-mnt
+mount "\${loop}p1" ${work}/ro-gpt-mnt
+cp ${ARCHIVES.map((name) => join(fixtures, name)).join(' ')} ${work}/ro-gpt-mnt/
+umount ${work}/ro-gpt-mnt
+partx -d "$loop" 2>/dev/null || true
+losetup -d "$loop"
+sha256sum ${image} | cut -c1-64 | sed 's/^/IMAGE before /'
+loop=$(losetup -r --find --show --partscan ${image})
+detach() { hm_stop_daemons; umount ${host.root}/var/mnt/hostmirror 2>/dev/null || true; partx -d "$loop" 2>/dev/null || true; losetup -d "$loop"; }
+trap detach EXIT
+[ -e "\${loop}p1" ] || partx -a "$loop"
+echo "DEVICE read-only $(blockdev --getro "\${loop}p1")"
+HOSTMIRROR_VOLUME_ACCESS=read-write ${host.root}/usr/local/bin/hostmirror-volume.sh || echo "READ-WRITE refused"
+hm_run_steps ${host.root} ${host.steps}
+findmnt -n -o OPTIONS ${host.root}/var/mnt/hostmirror | tr , '\n' | grep -x ro | sed 's/^/MOUNTED /'
+hm_tree_state ${host.root}/var/mnt/hostmirror > ${work}/ro-gpt-files
+${pullChecks(host)}
+detach
+trap - EXIT
+sha256sum ${image} | cut -c1-64 | sed 's/^/IMAGE after /'
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    assert.equal(result.exitCode, 0, explain(result));
+    assert.ok(out.includes('DEVICE read-only 1'), explain(result));
+    assert.ok(out.includes('READ-WRITE refused'), explain(result));
+    assert.match(
+      result.stderr.toString('utf8'),
+      /is a read-only device[^\n]*--volume-access read-only/,
+    );
+    assert.ok(out.includes('MOUNTED ro'), explain(result));
+    assert.ok(out.includes('PULL copy ok'), explain(result));
+    const files = await readFile(join(work, 'ro-gpt-files'), 'utf8');
+    assert.doesNotMatch(files, /hostmirror/, 'nothing of ours on the volume');
+    const before = /^IMAGE before (\w{64})$/m.exec(out)?.[1];
+    assert.ok(before, explain(result));
+    assert.equal(/^IMAGE after (\w{64})$/m.exec(out)?.[1], before, 'the image is unchanged');
+  });
+
   test('noVolume: without the volume the host stays in normal mode and nothing else runs', async () => {
     const host = await makeHost('none', {
       mode: 'every-node',

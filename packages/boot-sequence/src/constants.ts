@@ -35,6 +35,12 @@ export const STATE_DIR = '/run/hostmirror';
  */
 export const VOLUME_MOUNT = '/var/mnt/hostmirror';
 /**
+ * Where a read-only volume's storage tree and unpack state go (`volumeAccess: 'read-only'`):
+ * on the host, never on the volume. On the live ISO `/var` is RAM-backed (an overlay on tmpfs),
+ * so the tree counts against the host's RAM; on the installed system it is the install disk.
+ */
+export const READ_ONLY_DATA_DIR = '/var/lib/hostmirror';
+/**
  * The volume's partition or filesystem label: `data`, as telco-ran-tools partitions it and
  * as `coreos-installer --save-partlabel data` keeps it across the install (docs/installer.md#telco-precaching).
  */

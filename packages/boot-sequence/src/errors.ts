@@ -8,6 +8,7 @@ export type BootSequenceErrorCode =
   | 'BOOT_BAD_NAME'
   | 'BOOT_BAD_PORT'
   | 'BOOT_BAD_LABEL'
+  | 'BOOT_BAD_VOLUME_ACCESS'
   | 'BOOT_BAD_ARCHIVE'
   | 'BOOT_BAD_DIGEST'
   | 'BOOT_PRELOAD_LIST_REQUIRED'

@@ -33,6 +33,7 @@ export {
   MANIFEST_FILE,
   PRE_PIVOT_HOOK,
   PRELOAD_LIST_FILE,
+  READ_ONLY_DATA_DIR,
   REGISTRY_BINARY,
   REGISTRY_CONFIG_FILE,
   SCRIPT_DIR,
@@ -96,5 +97,7 @@ export {
   type StepId,
   TOPOLOGIES,
   type Topology,
+  VOLUME_ACCESS,
+  type VolumeAccess,
 } from './types.ts';
 export { execStart, renderConsoleDropin, renderGateDropin, renderStepUnit } from './units.ts';

@@ -28,6 +28,7 @@ describe('settings', () => {
     assert.equal(codeOf({ ...base, registryPort: 0 }), 'BOOT_BAD_PORT');
     assert.equal(codeOf({ ...base, volumeLabel: 'my data' }), 'BOOT_BAD_LABEL');
     assert.equal(codeOf({ ...base, volumeMatch: [] }), 'BOOT_BAD_LABEL');
+    assert.equal(codeOf({ ...base, volumeAccess: 'ro' as never }), 'BOOT_BAD_VOLUME_ACCESS');
     assert.equal(
       codeOf({ ...base, release: { repository: 'openshift/release-images', digest: 'sha256:12' } }),
       'BOOT_BAD_DIGEST',

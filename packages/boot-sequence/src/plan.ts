@@ -22,6 +22,7 @@ import {
   type StepCondition,
   type StepId,
   TOPOLOGIES,
+  VOLUME_ACCESS,
 } from './types.ts';
 
 const NETWORK_ONLINE = 'network-online.target';
@@ -123,6 +124,13 @@ export function resolveBootSettings(input: BootSettingsInput): BootSettings {
       'BOOT_BAD_LABEL',
       'volumeMatch is empty; give partlabel, label or both.',
     );
+  const volumeAccess = input.volumeAccess ?? 'read-write';
+  if (!VOLUME_ACCESS.includes(volumeAccess))
+    throw new BootSequenceError(
+      'BOOT_BAD_VOLUME_ACCESS',
+      `The volume access '${String(volumeAccess)}' is not one of ${VOLUME_ACCESS.join(', ')}.`,
+      { fix: 'give read-write (unpack onto the volume) or read-only (never write to the volume).' },
+    );
   const release = input.release ?? null;
   if (release !== null) {
     if (!SHA256_DIGEST.test(release.digest))
@@ -146,6 +154,7 @@ export function resolveBootSettings(input: BootSettingsInput): BootSettings {
     rendezvousIP,
     volumeLabel,
     volumeMatch,
+    volumeAccess,
     release,
     readyTimeoutSeconds: { ...DEFAULT_READY_TIMEOUT_SECONDS, ...input.readyTimeoutSeconds },
   };

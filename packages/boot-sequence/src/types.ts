@@ -110,10 +110,22 @@ export interface BootSettingsInput {
   volumeLabel?: string;
   /** Which labels to look at, in order. */
   volumeMatch?: readonly ('partlabel' | 'label')[];
+  /**
+   * `read-write` (default): the storage tree is unpacked onto the volume, beside the archives,
+   * and survives the reboot there. `read-only`: the volume is mounted `-o ro` and never written
+   * (a read-only medium, or a volume to keep untouched); the tree and its state go to
+   * `DATA_DIR` on the host (on the live ISO that is the RAM-backed `/var`, so it counts against
+   * the host's RAM; on the installed system its disk, unpacked again after the reboot).
+   */
+  volumeAccess?: VolumeAccess;
   /** The release image in the mirror, checked by digest before the install starts. */
   release?: { repository: string; digest: string };
   readyTimeoutSeconds?: Partial<Record<BootPhase, number>>;
 }
+
+/** How the boot uses the mirror volume (`BootSettingsInput.volumeAccess`). */
+export type VolumeAccess = 'read-write' | 'read-only';
+export const VOLUME_ACCESS: readonly VolumeAccess[] = ['read-write', 'read-only'];
 
 /** The same settings, checked and completed. */
 export interface BootSettings {
@@ -127,6 +139,7 @@ export interface BootSettings {
   rendezvousIP: string | null;
   volumeLabel: string;
   volumeMatch: readonly ('partlabel' | 'label')[];
+  volumeAccess: VolumeAccess;
   release: { repository: string; digest: string } | null;
   readyTimeoutSeconds: Record<BootPhase, number>;
 }

@@ -21,6 +21,8 @@ HM_PRELOAD_LIST=/etc/hostmirror/preload.list
 HM_SKIP_REPOSITORIES=/etc/hostmirror/skip-repositories
 # Under the volume: the registry storage root (distribution keeps its tree in
 # <root>/docker/registry/v2), the unpack state, and what the installed system needs again.
+# With HOSTMIRROR_VOLUME_ACCESS=read-only the tree and the state live in HOSTMIRROR_DATA_DIR on
+# the host instead, and the volume is only read.
 HM_VOLUME_DATA=hostmirror
 # The line tag that marks our entry in /etc/hosts, so a rerun replaces it.
 HM_HOSTS_TAG='# hostmirror'
@@ -60,12 +62,25 @@ hm_load_config() {
     HOSTMIRROR_REGISTRY_NAME HOSTMIRROR_REGISTRY_PORT HOSTMIRROR_REGISTRY_BIN; do
     [ -n "${!required:-}" ] || hm_die "$required is not set in $file."
   done
+  case ${HOSTMIRROR_VOLUME_ACCESS:=read-write} in
+    read-write) ;;
+    read-only) [ -n "${HOSTMIRROR_DATA_DIR:-}" ] || hm_die "HOSTMIRROR_VOLUME_ACCESS is read-only but HOSTMIRROR_DATA_DIR is not set in $file." ;;
+    *) hm_die "HOSTMIRROR_VOLUME_ACCESS is '$HOSTMIRROR_VOLUME_ACCESS' in $file; use read-write or read-only." ;;
+  esac
 }
 
 # Run-time state of this boot (tmpfs): which role this host took.
 hm_state() { hm_path "$HOSTMIRROR_STATE_DIR/$1"; }
 hm_volume_dir() { cat "$(hm_state volume)"; }
-hm_data_dir() { printf '%s/%s' "$(hm_volume_dir)" "$HM_VOLUME_DATA"; }
+hm_volume_read_only() { [ "$HOSTMIRROR_VOLUME_ACCESS" = read-only ]; }
+# Where the storage tree and the unpack state of the volume in folder $1 live: on the volume,
+# or on the host for a read-only volume (never written to).
+hm_data_dir_for() {
+  if hm_volume_read_only; then hm_path "$HOSTMIRROR_DATA_DIR"; else printf '%s/%s' "$1" "$HM_VOLUME_DATA"; fi
+}
+hm_data_dir() { hm_data_dir_for "$(hm_volume_dir)"; }
+# Where the volume carries the registry program and TLS pair for the installed system.
+hm_carry_dir() { printf '%s/%s' "$(hm_volume_dir)" "$HM_VOLUME_DATA"; }
 
 # The identity of the archive set: the sha256 of the manifest written at build time.
 hm_manifest_id() {

@@ -1,6 +1,8 @@
 #!/bin/bash
 # hostmirror step "unpack": unpack the registry storage tree (docker/registry/v2/...) of each
-# verified archive onto the volume, never into the RAM-backed /var of the live system.
+# verified archive onto the volume, never into the RAM-backed /var of the live system; for a
+# read-only volume (HOSTMIRROR_VOLUME_ACCESS=read-only) into HOSTMIRROR_DATA_DIR on the host
+# (on the live ISO that is RAM, which the build's budget counts), reading the volume only.
 #
 # Idempotent and safe after a crash: each archive gets a ".done" marker only after its
 # members are on disk (sync), a rerun unpacks again the archive it was in (tar replaces
@@ -126,7 +128,7 @@ main() {
       # Stale repositories the build named (skip-repositories) are left out.
       tar -xf "$archive" -C "$root" --no-same-owner --no-same-permissions --no-overwrite-dir \
         --no-xattrs --no-acls --no-selinux "${excludes[@]}" "$STORAGE_PREFIX" ||
-        hm_die "unpacking $archive into $root failed (is the volume full or read-only?); a rerun continues with this archive."
+        hm_die "unpacking $archive into $root failed (is $root full or read-only?$(hm_volume_read_only || printf ' a read-only volume needs an ISO built with --volume-access read-only')); a rerun continues with this archive."
     else
       hm_log "$archive holds no registry storage ($STORAGE_PREFIX): skipped"
     fi

@@ -15,7 +15,7 @@ main() {
   data=$(hm_data_dir)
   manifest=$(hm_path "$HM_MANIFEST")
   if [ "$(cat "$data/state/complete" 2>/dev/null)" = "$id" ]; then
-    hm_log "the storage tree on $volume was unpacked from verified archives of this manifest: not verifying again"
+    hm_log "the storage tree in $data was unpacked from verified archives of this manifest: not verifying again"
     printf '%s\n' "$id" >"$(hm_state verified)"
     return 0
   fi

@@ -41,8 +41,12 @@ find_device() {
 }
 
 # Mount $1 on the volume mount point unless it is already there; print the folder.
+# A read-only volume is mounted -o ro: the kernel then writes nothing to a cleanly unmounted
+# ext4 (not even the mount count or time); only a journal left needing recovery is replayed,
+# which a read-only device refuses (the mount fails): unmount the volume cleanly after writing.
 mount_volume() {
-  local device=$1 target current
+  local device=$1 target current options=nosuid,nodev
+  hm_volume_read_only && options=ro,$options
   target=$(hm_path "$HOSTMIRROR_MOUNT")
   mkdir -p "$target"
   if mountpoint -q "$target"; then
@@ -50,9 +54,12 @@ mount_volume() {
     [ "$(readlink -f "$current")" = "$(readlink -f "$device")" ] ||
       hm_die "$target already has $current mounted, not the volume $device; unmount it and rerun."
   else
-    mount -o nosuid,nodev "$device" "$target" ||
-      hm_die "cannot mount the volume $device on $target."
-    hm_log "mounted the volume $device on $target"
+    if ! hm_volume_read_only && [ "$(blockdev --getro "$device" 2>/dev/null || echo 0)" = 1 ]; then
+      hm_die "the volume $device is a read-only device, and this ISO unpacks onto the volume; rebuild it with build-iso --volume-access read-only (unpacks into $HOSTMIRROR_DATA_DIR on the host) or make the device writable."
+    fi
+    mount -o "$options" "$device" "$target" ||
+      hm_die "cannot mount the volume $device on $target (-o $options)."
+    hm_log "mounted the volume $device on $target (-o $options)"
   fi
   printf '%s\n' "$target"
 }
@@ -61,7 +68,7 @@ mount_volume() {
 # storage tree a previous boot finished unpacking from this same manifest?
 has_mirror() {
   local folder=$1 name names
-  [ "$(cat "$folder/$HM_VOLUME_DATA/state/complete" 2>/dev/null)" = "$(hm_manifest_id)" ] && return 0
+  [ "$(cat "$(hm_data_dir_for "$folder")/state/complete" 2>/dev/null)" = "$(hm_manifest_id)" ] && return 0
   # Read the whole list first: leaving the loop early would cut the pipe it comes from.
   mapfile -t names < <(hm_archive_names)
   for name in "${names[@]}"; do
@@ -104,7 +111,11 @@ main() {
   fi
   printf '%s\n' "$folder" >"$state/volume"
   touch "$state/mirror" "$state/serve"
-  hm_log "mirror mode ${HOSTMIRROR_MODE}: this host serves the mirror from $folder"
+  if hm_volume_read_only; then
+    hm_log "mirror mode ${HOSTMIRROR_MODE}: this host serves the mirror from the read-only volume at $folder, unpacked into $(hm_data_dir_for "$folder")"
+  else
+    hm_log "mirror mode ${HOSTMIRROR_MODE}: this host serves the mirror from $folder"
+  fi
 }
 
 main "$@"
