@@ -43,7 +43,10 @@ describe('settings file and manifest', () => {
     assert.ok(lines.includes('HOSTMIRROR_PHASE=live'));
     assert.ok(lines.includes('HOSTMIRROR_READY_TIMEOUT=3600'));
     assert.ok(!text.includes('HOSTMIRROR_RELEASE_DIGEST'), 'no release given, no probe');
-    assert.ok(lines.includes('HOSTMIRROR_VOLUME_ACCESS=read-write'), 'unpack onto the volume by default');
+    assert.ok(
+      lines.includes('HOSTMIRROR_VOLUME_ACCESS=read-write'),
+      'unpack onto the volume by default',
+    );
     assert.ok(lines.includes('HOSTMIRROR_DATA_DIR=/var/lib/hostmirror'));
   });
 
