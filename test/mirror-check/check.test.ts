@@ -4,12 +4,12 @@
  * typed errors for a corrupt image-references, a missing layer and a missing platform.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runCliCaptured } from '@hostmirror/cli';
-import { runOk } from '@hostmirror/fixtures';
+import { makeImage, runOk, writeChunk } from '@hostmirror/fixtures';
 import { mirrorRulesFromArchive, renderRegistriesConf } from '@hostmirror/host-config';
 import { MirrorArchive } from '@hostmirror/oc-mirror-archive';
 import {
@@ -66,6 +66,28 @@ function isCheckError(code: string, subject?: RegExp) {
 }
 
 describe('mirror check on a real registry archive', () => {
+  test('staleCacheRepositoryIsNamedNotFailed', async () => {
+    // oc-mirror's shared cache puts every cached repository's links into the archive but only
+    // this run's blobs: old/thing arrives without any of its blobs.
+    const stale = makeImage({ repository: 'old/thing', tag: '1.0', layers: ['left behind'] });
+    const extra = join(dirname(fixture.archive), 'stale-cache', 'mirror_000001.tar');
+    await mkdir(dirname(extra), { recursive: true });
+    await writeChunk(extra, {
+      images: [stale],
+      omit: new Set([
+        stale.manifest.digest,
+        stale.config.digest,
+        ...stale.layers.map((l) => l.digest),
+      ]),
+    });
+    const archive = await MirrorArchive.open([fixture.archive, extra]);
+    const report = await checkMirror({ release: RELEASE_TAG, archive });
+    assert.equal(report.ok, true, formatCheckReport(report));
+    const named = report.warnings.filter((warning) => warning.code === 'STALE_REPOSITORY');
+    assert.equal(named.length, 1, JSON.stringify(report.warnings));
+    assert.match(named[0]?.message ?? '', new RegExp(`old/thing lacks ${stale.manifest.digest}`));
+  });
+
   test('allPresentPasses', async () => {
     const report = await check(fixture.archive);
     assert.equal(report.ok, true, formatCheckReport(report));
