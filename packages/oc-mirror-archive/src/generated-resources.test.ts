@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -7,9 +7,10 @@ import {
   m2dReleaseHex as hex,
   m2dRelease as release,
   M2D_SIGNATURE_BYTES as SIGNATURE_BYTES,
+  writeChunk,
   writeMirrorToDiskArchive,
 } from '@hostmirror/fixtures';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { MirrorArchive } from './archive-index.ts';
 import { parseRecordedImageSetConfig } from './archive-records.ts';
 import { resolveArchiveRelease } from './archive-release.ts';
@@ -171,5 +172,34 @@ mirror: {additionalImages: [{name: quay.io/other/image:1}]}
       ['registry.redhat.io/ubi9/ubi:latest'],
     );
     assert.match(read.notes[0] ?? '', /document 1 was read, the others ignored/);
+  });
+
+  it('oc-mirror writes its signature ConfigMap as json and yaml: one resource', async () => {
+    const configMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: 'mirrored-release-signatures',
+        namespace: 'openshift-config-managed',
+        labels: { 'release.openshift.io/verification-signatures': '' },
+      },
+      binaryData: { [`sha256-${hex}-1`]: SIGNATURE_BYTES.toString('base64') },
+    };
+    const dir = join(work, 'both-formats');
+    mkdirSync(dir);
+    const path = join(dir, 'mirror_000001.tar');
+    await writeChunk(path, {
+      images: [release],
+      clusterResources: {
+        'signature-configmap.json': JSON.stringify(configMap),
+        'signature-configmap.yaml': stringify(configMap),
+      },
+    });
+    const resources = await (await MirrorArchive.open([path])).readClusterResources();
+    assert.deepEqual(
+      resources.signatureConfigMaps.map((item) => [item.name, item.keys]),
+      [['mirrored-release-signatures', [`sha256-${hex}-1`]]],
+    );
+    assert.equal(resources.documents.filter((doc) => doc.kind === 'ConfigMap').length, 1);
   });
 });
