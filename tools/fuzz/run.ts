@@ -33,7 +33,7 @@ export interface FuzzOptions {
   jobs?: number;
   /** Folder for crashing and hanging inputs. */
   save?: string;
-  /** V8 heap cap of each worker (MiB). */
+  /** V8 heap cap of each worker (MiB; default 192, so the peak RSS is what the readers need). */
   heapMiB?: number;
   onProgress?: (line: string) => void;
 }
@@ -104,7 +104,7 @@ async function fuzzTargets(names: string[], options: FuzzOptions): Promise<Targe
       ];
       if (options.save !== undefined) args.push('--save', options.save);
       const child = fork(WORKER, args, {
-        execArgv: ['--import', 'tsx', `--max-old-space-size=${options.heapMiB ?? 512}`],
+        execArgv: ['--import', 'tsx', `--max-old-space-size=${options.heapMiB ?? 192}`],
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       });
       let stderr = '';
@@ -258,7 +258,7 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
       'wall-ms': { type: 'string' },
       log: { type: 'string' },
       jobs: { type: 'string', default: '1' },
-      'heap-mib': { type: 'string', default: '512' },
+      'heap-mib': { type: 'string', default: '192' },
       save: { type: 'string' },
       json: { type: 'boolean' },
     },
