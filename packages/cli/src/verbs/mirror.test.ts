@@ -3,7 +3,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { makeImage, releaseIdms, TarBuilder, writeChunk } from '@hostmirror/fixtures';
+import {
+  m2dUbi,
+  makeImage,
+  releaseIdms,
+  TarBuilder,
+  writeChunk,
+  writeMirrorToDiskArchive,
+} from '@hostmirror/fixtures';
 import { runCliCaptured } from '../capture.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'hostmirror-cli-mirror-'));
@@ -268,5 +275,28 @@ describe('hostmirror mirror', () => {
       ['unknown-key'],
     );
     assert.equal((await cli('mirror', 'registries-conf', '--validate')).code, 2);
+  });
+});
+
+describe('mirror inspect and registries-conf on a mirror-to-disk archive', () => {
+  it('namesTheStaleRepositoryAndRefusesOnlyWhatTheClusterNeeds', async () => {
+    const good = await writeMirrorToDiskArchive(join(work, 'm2d-good'));
+    const inspected = await cli('mirror', 'inspect', good);
+    assert.equal(inspected.code, 0, inspected.stderr);
+    assert.match(inspected.stdout, /^stale: The archive repository old\/thing lacks sha256:/m);
+    const gone = m2dUbi.layers[0]?.digest ?? '';
+    const bad = await writeMirrorToDiskArchive(join(work, 'm2d-bad'), [gone]);
+    const refused = await cli('mirror', 'inspect', bad);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stdout, new RegExp(`refused by build-iso: ubi9/ubi: blob ${gone}`));
+  });
+
+  it('registriesConfFromTheArchiveRecords', async () => {
+    const archive = await writeMirrorToDiskArchive(join(work, 'm2d-conf'));
+    const made = await cli('mirror', 'registries-conf', archive, '--host', 'mirror.local:5000');
+    assert.equal(made.code, 0, made.stderr);
+    assert.match(made.stdout, /location = "quay\.io\/openshift-release-dev\/ocp-v4\.0-art-dev"/);
+    assert.match(made.stdout, /location = "mirror\.local:5000\/ubi9"/);
+    assert.match(made.stderr, /old\/thing gets no mirror rule/);
   });
 });
