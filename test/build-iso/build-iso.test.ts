@@ -8,8 +8,10 @@ import assert from 'node:assert/strict';
 import { copyFile, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { gunzipSync } from 'node:zlib';
 import { buildMirrorIso, sha256File } from '@hostmirror/build-iso';
 import { runDemo, TarBuilder } from '@hostmirror/fixtures';
+import { decodeDataUrl } from '../../packages/ignition/src/index.ts';
 import { readInitrdFile, verifyInitrd } from '../../packages/initrd/src/index.ts';
 import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
 import { demoInputs, FIXED_EPOCH, optionsFor } from './support.ts';
@@ -253,6 +255,48 @@ test('every mode builds: every-node serves on loopback, preload lists the archiv
     } finally {
       await iso.close();
     }
+  }
+});
+
+test('--volume-access read-only: the hosts mount the volume ro, and the budget of each serving host counts the tree it unpacks into its live /var', async () => {
+  const budgetTerm = /read-only volume: registry tree in/;
+  for (const access of ['read-write', 'read-only'] as const) {
+    const { report, budgetTable } = await buildMirrorIso(
+      optionsFor(inputs, join(work, `volume-${access}.iso`), { volumeAccess: access }),
+    );
+    assert.equal(report.bootPlan.settings.volumeAccess, access);
+    const iso = await CoreosIso.open(join(work, `volume-${access}.iso`));
+    try {
+      const area = await iso.ignitionAreaBytes();
+      const bytes = await readInitrdFile(
+        (async function* () {
+          yield area;
+        })(),
+        IGNITION_MEMBER,
+      );
+      assert.ok(bytes !== undefined);
+      const config = JSON.parse(Buffer.from(bytes).toString('utf8'));
+      const env = config.storage.files.find(
+        (file: { path: string }) => file.path === '/etc/hostmirror/hostmirror.env',
+      );
+      const raw = decodeDataUrl(env.contents.source);
+      const text = (env.contents.compression === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+      assert.match(text, new RegExp(`^HOSTMIRROR_VOLUME_ACCESS=${access}$`, 'm'));
+    } finally {
+      await iso.close();
+    }
+    if (access === 'read-write') {
+      assert.doesNotMatch(budgetTable, budgetTerm);
+      continue;
+    }
+    assert.match(budgetTable, budgetTerm, budgetTable);
+    assert.match(JSON.stringify(report.budget), /registry tree in \/var\/lib\/hostmirror/);
+    assert.ok(
+      report.warnings.some(
+        (warning) => warning.includes('never written') && warning.includes('RAM'),
+      ),
+      report.warnings.join('\n'),
+    );
   }
 });
 

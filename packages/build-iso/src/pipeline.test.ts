@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type DemoInputs, writeDemoInputs } from '@hostmirror/fixtures';
 import { BuildIsoError } from './errors.ts';
-import { type BuildMirrorIsoOptions, buildMirrorIso, sourceDateEpoch } from './pipeline.ts';
+import {
+  type BuildMirrorIsoOptions,
+  buildMirrorIso,
+  readOnlyRegistryTree,
+  sourceDateEpoch,
+} from './pipeline.ts';
 
 let work = '';
 let inputs: DemoInputs;
@@ -93,5 +98,16 @@ describe('buildMirrorIso steps', () => {
     const left = await readdir(work);
     assert.ok(!left.includes('refused.iso'), left.join(' '));
     assert.deepEqual(await readdir(pxeDir), []);
+  });
+});
+
+describe('readOnlyRegistryTree', () => {
+  it('counts each blob in whole tmpfs pages and a page for every other member, only in read-only mode', () => {
+    const archive = {
+      blobs: () => [{ size: 1 }, { size: 4097 }],
+      chunks: [{ members: 3 }, { members: 2 }],
+    };
+    assert.equal(readOnlyRegistryTree('read-write', archive), null);
+    assert.equal(readOnlyRegistryTree('read-only', archive)?.bytes, 4096 + 8192 + 3 * 4096);
   });
 });

@@ -21,8 +21,10 @@ import {
   DEFAULT_IGNITION_SPEC,
   type MirrorMode,
   planBootSequence,
+  READ_ONLY_DATA_DIR,
   renderBootText,
   renderManifest,
+  type VolumeAccess,
   volumeArchiveNames,
 } from '@hostmirror/boot-sequence';
 import {
@@ -31,10 +33,12 @@ import {
   type BudgetReport,
   computeBudget,
   formatBudgetTable,
+  formatBytes,
   type HostRole,
   minimumRamBytes,
   node0LivePullReserveBytes,
   tmpfsFileBytes,
+  tmpfsPageBytes,
   unpackedTmpfsBytes,
 } from '@hostmirror/budget';
 import type { Codec } from '@hostmirror/codecs';
@@ -254,6 +258,12 @@ export interface BuildMirrorIsoOptions {
   mode?: MirrorMode;
   /** The volume's GPT partition name / filesystem label (default `data`, as volume prepare writes it). */
   volumeLabel?: string;
+  /**
+   * `read-write` (default): the hosts unpack the registry storage onto the volume.
+   * `read-only`: the volume is mounted `-o ro` and never written; each serving host unpacks
+   * into `/var/lib/hostmirror`, which on the live ISO is RAM (the budget counts it).
+   */
+  volumeAccess?: VolumeAccess;
   /** Extra Ignition configs merged on top of the mirror's, in order. */
   ignition?: string[];
   kargsAppend?: string[];
@@ -786,6 +796,7 @@ async function composeBoot(
     rendezvousIP: cluster.rendezvousIP,
     release: { repository: mirror.release.repository, digest: mirror.release.digest },
     ...(options.volumeLabel === undefined ? {} : { volumeLabel: options.volumeLabel }),
+    ...(options.volumeAccess === undefined ? {} : { volumeAccess: options.volumeAccess }),
   });
   const tlsChoice = await chooseMirrorTls({
     hosts: [plan.settings.registryName, cluster.rendezvousIP],
@@ -903,7 +914,11 @@ async function buildVerifiedOverlay(
  * when that alone cannot fit, refuse now, from the archive's index, before hours of hashing
  * and building (the full budget, step 8, counts everything else too).
  */
-function refuseUnfitPreload(context: BuildContext, archiveBlobBytes: number): void {
+function refuseUnfitPreload(
+  context: BuildContext,
+  archiveBlobBytes: number,
+  registryTree: LiveCopy | null,
+): void {
   const { options, cluster } = context;
   if ((options.mode ?? DEFAULT_MODE) !== 'preload') return;
   const role: HostRole = cluster.topology === 'sno' ? 'sno' : 'master';
@@ -917,10 +932,38 @@ function refuseUnfitPreload(context: BuildContext, archiveBlobBytes: number): vo
           label: "preload: the archive's images in /var/lib/containers (compressed)",
           bytes: archiveBlobBytes,
         },
+        ...(registryTree === null ? [] : [registryTree]),
       ],
       livePullReserveBytes: options.reserveLivePulls !== false ? node0LivePullReserveBytes : 0,
     }),
   );
+}
+
+interface LiveCopy {
+  label: string;
+  bytes: number;
+}
+
+/**
+ * With `--volume-access read-only` each serving host unpacks the registry tree into
+ * `/var/lib/hostmirror`, on the live ISO the RAM-backed `/var`: every blob's data file (a tmpfs
+ * file takes whole pages) and, at most, a page for every other member of the archives (link
+ * files; members outside docker/registry/v2 are not unpacked, so this is an upper bound).
+ * null in read-write mode (the tree is on the volume).
+ */
+export function readOnlyRegistryTree(
+  access: VolumeAccess,
+  archive: { blobs(): readonly { size: number }[]; chunks: readonly { members: number }[] },
+): LiveCopy | null {
+  if (access !== 'read-only') return null;
+  const blobs = archive.blobs();
+  const members = archive.chunks.reduce((sum, chunk) => sum + chunk.members, 0);
+  return {
+    label: `read-only volume: registry tree in ${READ_ONLY_DATA_DIR}`,
+    bytes:
+      blobs.reduce((sum, blob) => sum + tmpfsFileBytes(blob.size), 0) +
+      Math.max(0, members - blobs.length) * tmpfsPageBytes,
+  };
 }
 
 /** Step 8: the budget for an ISO boot (and a PXE boot when PXE files are asked for). */
@@ -932,6 +975,7 @@ async function checkBudgets(
   overlay: OverlayStep,
   registryDigest: FileDigest | null,
   archiveBlobBytes: number,
+  registryTree: LiveCopy | null,
 ): Promise<BudgetReport[]> {
   const { options, iso } = context;
   const liveFiles = bootFileSet(boot.plan, 'live', boot.assets).files.reduce(
@@ -945,6 +989,8 @@ async function checkBudgets(
     const role: HostRole =
       host.role === 'worker' ? 'worker' : boot.plan.settings.topology === 'sno' ? 'sno' : 'master';
     const node0 = host.role === 'node0';
+    // In mode node0 only node0 carries the volume and serves; in the other modes every host.
+    const serves = node0 || boot.plan.settings.mode !== 'node0';
     const inputs: BudgetInputs = {
       host: node0 ? 'node0 (the rendezvous host)' : `${host.role}s (×${host.count})`,
       ramBytes: options.ramBytes ?? minimumRamBytes[role],
@@ -981,6 +1027,7 @@ async function checkBudgets(
               },
             ]
           : []),
+        ...(serves && registryTree !== null ? [registryTree] : []),
       ],
       // node0 bootstraps the cluster on the live ISO on day 1 (OCPBUGS-62790, installer PR #10133).
       livePullReserveBytes:
@@ -1234,7 +1281,13 @@ async function buildChecked(
     const mirror = await checkTheMirror(context);
     timer.lap('archive index and mirror check');
     const archiveBlobBytes = mirror.archive.blobs().reduce((sum, blob) => sum + blob.size, 0);
-    refuseUnfitPreload(context, archiveBlobBytes);
+    const volumeAccess = options.volumeAccess ?? 'read-write';
+    const registryTree = readOnlyRegistryTree(volumeAccess, mirror.archive);
+    if (registryTree !== null)
+      context.warnings.push(
+        `--volume-access read-only: the volume is mounted read-only and never written; each host that serves the mirror unpacks the registry tree into ${READ_ONLY_DATA_DIR}, which on the live ISO is RAM (${formatBytes(registryTree.bytes)} at most, counted in the budget) and on the installed system its disk (unpacked again after the reboot). The installed system serves again only if the volume already carries hostmirror/bin/registry and hostmirror/tls/.`,
+      );
+    refuseUnfitPreload(context, archiveBlobBytes, registryTree);
     const inputs = await fingerprintInputs(context, mirror);
     timer.lap('input digests');
     const boot = await composeBoot(context, mirror, inputs);
@@ -1254,6 +1307,7 @@ async function buildChecked(
       overlay,
       inputs.registryDigest,
       archiveBlobBytes,
+      registryTree,
     );
     timer.lap('budget');
     // Nothing was written before this point.

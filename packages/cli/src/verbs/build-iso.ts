@@ -4,7 +4,13 @@
  * diagram and where the outputs went, or only the report with `--json`.
  */
 import { resolve } from 'node:path';
-import { DEFAULT_VOLUME_LABEL, MIRROR_MODES, type MirrorMode } from '@hostmirror/boot-sequence';
+import {
+  DEFAULT_VOLUME_LABEL,
+  MIRROR_MODES,
+  type MirrorMode,
+  VOLUME_ACCESS,
+  type VolumeAccess,
+} from '@hostmirror/boot-sequence';
 import { parseSize } from '@hostmirror/budget';
 import {
   type BuildMirrorIsoOptions,
@@ -33,7 +39,7 @@ const usage = [
   '                     [--ignition EXTRA.ign]... [--kargs-append K]... [--compress gzip|xz|zstd|none]',
   '                     [--pxe-dir DIR [--pxe-base-url URL]] [--manifests-dir DIR] [--image-set-config F]',
   '                     [--report F.json] [--ram SIZE] [--skip-live-pull-reserve] [--ignore-mirror-check]',
-  '                     [--volume-label data] [--tls-dir DIR] [--tls-seed-file F] [--tls-validity-days N]',
+  '                     [--volume-label data] [--volume-access read-write|read-only] [--tls-dir DIR] [--tls-seed-file F] [--tls-validity-days N]',
   '                     [-f] [--json]',
   '       hostmirror build-iso --demo -o OUT-DIR [--registry-binary PATH] [--tls-dir DIR | --tls-seed-file F] [-f] [--json]',
 ].join('\n');
@@ -70,6 +76,7 @@ async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOpti
     mirror,
     output: at(requireString(values, 'output')),
     mode: choice<MirrorMode>(values, 'mode', MIRROR_MODES, DEFAULT_MODE),
+    volumeAccess: choice<VolumeAccess>(values, 'volume-access', VOLUME_ACCESS, 'read-write'),
     // Left out: build-iso takes gzip, the codec every kernel unpacks (overlay-codec.ts).
     ...(values.compress === undefined
       ? {}
@@ -305,6 +312,14 @@ export const command: Command = {
       description: 'label of the mirror volume the hosts serve from (GPT partition and ext4)',
       value: 'LABEL',
       default: DEFAULT_VOLUME_LABEL,
+    },
+    'volume-access': {
+      type: 'string',
+      description:
+        "read-write: unpack the registry storage onto the volume; read-only: mount it ro and never write it, unpacking into the host's /var (RAM on the live ISO, counted in the budget)",
+      value: 'ACCESS',
+      default: 'read-write',
+      choices: VOLUME_ACCESS,
     },
     force: { type: 'boolean', short: 'f', description: 'replace existing outputs' },
   },
