@@ -62,9 +62,9 @@ function copyAssets(srcDir: string, distDir: string): number {
   return copied;
 }
 
-/** Where a dist/ file comes from in src/: `x.js` and `x.d.ts` from `x.ts`, assets from themselves. */
+/** Where a dist/ file comes from in src/: `x.js`, `x.js.map` and `x.d.ts` from `x.ts`, assets from themselves. */
 function sourceCandidates(distRelative: string): string[] {
-  const compiled = distRelative.replace(/(\.d\.ts|\.js)$/, '.ts');
+  const compiled = distRelative.replace(/(\.d\.ts|\.js\.map|\.js)$/, '.ts');
   return compiled === distRelative ? [distRelative] : [compiled, distRelative];
 }
 
@@ -86,6 +86,44 @@ function pruneOrphans(srcDir: string, distDir: string, folder = ''): number {
     }
   }
   return pruned;
+}
+
+/**
+ * Declarations for every TypeScript a consumer may run (5.0 and later): tsc rewrites `./x.ts` to
+ * `./x.js` in JavaScript but not in `.d.ts` (TypeScript before 5.x rejects `.ts` specifiers in a
+ * declaration), and it prints the typed arrays of `lib` 5.7+ with their buffer type
+ * (`Uint8Array<ArrayBuffer>`), which older TypeScript reads as "not generic". Both rewritten here,
+ * the same way every build (test/packaging/pack.test.ts type-checks a consumer with TS 5.0).
+ */
+const RELATIVE_TS_SPECIFIER = /((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]+?)\.ts\2/g;
+const GENERIC_TYPED_ARRAY =
+  /\b(Buffer|DataView|(?:Big)?(?:Ui|I)nt(?:8|16|32|64)(?:Clamped)?Array|Float(?:16|32|64)Array)<(?:ArrayBuffer|ArrayBufferLike|SharedArrayBuffer)>/g;
+
+function portableDeclaration(text: string): string {
+  return text
+    .replace(
+      RELATIVE_TS_SPECIFIER,
+      (_all, lead, quote, path) => `${lead}${quote}${path}.js${quote}`,
+    )
+    .replace(GENERIC_TYPED_ARRAY, '$1');
+}
+
+function fixDeclarations(folder: string): number {
+  let fixed = 0;
+  if (!existsSync(folder)) return 0;
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    const path = join(folder, entry.name);
+    if (entry.isDirectory()) fixed += fixDeclarations(path);
+    else if (entry.name.endsWith('.d.ts')) {
+      const text = readFileSync(path, 'utf8');
+      const portable = portableDeclaration(text);
+      if (portable !== text) {
+        writeFileSync(path, portable);
+        fixed += 1;
+      }
+    }
+  }
+  return fixed;
 }
 
 function fixCliShebang(): void {
@@ -135,6 +173,7 @@ function build(): void {
   for (const dir of packageDirs()) {
     pruned += pruneOrphans(join(dir, 'src'), join(dir, 'dist'));
     copied += copyAssets(join(dir, 'src'), join(dir, 'dist'));
+    fixDeclarations(join(dir, 'dist'));
   }
   fixCliShebang();
   process.stdout.write(

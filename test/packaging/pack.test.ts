@@ -22,6 +22,8 @@ const buildTimeoutMs = 120_000;
 const packTimeoutMs = 60_000;
 const npmInstallTimeoutMs = 120_000;
 const runTimeoutMs = 30_000;
+/** TypeScript 5.0 (JavaScript) takes some 20-40 s over every package's declarations here. */
+const typeCheckTimeoutMs = 180_000;
 
 /** A package npm users get; private ones (`@hostmirror/fixtures`) are neither packed nor checked. */
 interface WorkspacePackage {
@@ -197,7 +199,17 @@ test('packedManifestsPointAtDist', async () => {
       [...new Set([...files, 'package.json'])].sort(),
       `${name} ships its manifest's files`,
     );
-    assert.ok(files.includes('dist') && files.includes('README.md'), `${name} files`);
+    assert.ok(
+      files.includes('dist') && files.includes('README.md') && files.includes('LICENSE'),
+      `${name} files`,
+    );
+    assert.equal(
+      await readFile(join(folder, 'LICENSE'), 'utf8'),
+      await readFile(join(repoRoot, 'LICENSE'), 'utf8'),
+      `${name} ships the project's LICENSE (Apache-2.0)`,
+    );
+    const maps = (await readdir(join(folder, 'dist'))).filter((file) => file.endsWith('.js.map'));
+    assert.ok(maps.length > 0, `${name} ships source maps`);
     // Tests and their helpers stay in the repository.
     const dist = await readdir(join(folder, 'dist'), { recursive: true });
     const testFiles = dist.filter((file) => /\.test(-support)?\.|\.fixture\./.test(file));
@@ -257,14 +269,36 @@ test('shippedTypesCheckInAConsumer', async () => {
       files: ['use.ts'],
     }),
   );
-  const tsc = join(repoRoot, 'node_modules', '.bin', 'tsc');
-  const check = await runTool(tsc, ['-p', 'tsconfig.json', '--pretty', 'false'], {
-    cwd: consumer,
-    timeoutMs: runTimeoutMs,
-  });
-  const errors = check.stdout.toString('utf8').trim().split('\n');
-  assert.equal(errors.length, 1, errors.join('\n'));
-  assert.match(errors[0] ?? '', /^use\.ts\(\d+,\d+\): error TS2322:/);
+  // The oldest TypeScript the declarations support (5.0: from npm, into the test's folder) and
+  // the workspace's own (the newest).
+  const oldest = join(work, 'typescript-5.0');
+  await runOk(
+    await requireTool('npm', 'npm (Node.js ships it; Debian: npm)'),
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      '--loglevel=error',
+      '--prefix',
+      oldest,
+      'typescript@5.0.4',
+    ],
+    { env: plainEnv(), timeoutMs: npmInstallTimeoutMs },
+  );
+  for (const tsc of [
+    join(oldest, 'node_modules', '.bin', 'tsc'),
+    join(repoRoot, 'node_modules', '.bin', 'tsc'),
+  ]) {
+    const check = await runTool(tsc, ['-p', 'tsconfig.json', '--pretty', 'false'], {
+      cwd: consumer,
+      timeoutMs: typeCheckTimeoutMs,
+    });
+    assert.equal(check.timedOut, false, `${tsc} took over ${typeCheckTimeoutMs} ms`);
+    const errors = check.stdout.toString('utf8').trim().split('\n');
+    assert.equal(errors.length, 1, `${tsc}:\n${errors.join('\n')}${check.stderr}`);
+    assert.match(errors[0] ?? '', /^use\.ts\(\d+,\d+\): error TS2322:/, `${tsc}: ${check.stderr}`);
+  }
 });
 
 test('installedBinRunsHelp', async () => {
