@@ -788,6 +788,72 @@ describe("boot sequence under systemd (nspawn, this machine's systemd as PID 1)"
     );
   });
 
+  test('registryKilled: kill -9 of the running registry, and it serves again within 10 s; systemctl status shows it active', async () => {
+    const host = await makeHost('nspawn-killed', { mode: 'every-node', topology: 'sno' });
+    await copyArchivesTo(join(host.root, 'srv/volume'));
+    await makeBootable(host, {
+      HOSTMIRROR_VOLUME_DIR: '/srv/volume',
+      HOSTMIRROR_UPDATE_CA_TRUST: 'true',
+      HOSTMIRROR_READY_TIMEOUT: '60',
+    });
+    // Replaces the stand-in that records the outcome: once the mirror is ready, kill the
+    // registry's main process with SIGKILL twice in a row (a start limit would show on the
+    // second), and each time time how long until the readiness probe passes again. The second
+    // kill comes as soon as the registry answers again, often while systemd still runs its
+    // start-up probe (activating): that probe must end with it, not wait out its timeout.
+    await writeFile(
+      join(host.root, 'usr/local/bin/kill-registry.sh'),
+      `#!/bin/bash
+set -u
+for round in 1 2; do
+  pid=$(systemctl show -p MainPID --value hostmirror-registry)
+  echo "ROUND $round pid $pid active $(systemctl is-active hostmirror-registry)"
+  start=$(date +%s%N)
+  kill -9 "$pid"
+  until [ "$(systemctl show -p MainPID --value hostmirror-registry)" != "$pid" ] &&
+    HOSTMIRROR_READY_TIMEOUT=1 HOSTMIRROR_LOCAL_READY_TIMEOUT=1 /usr/local/bin/hostmirror-wait-ready.sh >/dev/null 2>&1; do
+    [ $(( $(date +%s%N) - start )) -lt 30000000000 ] || break
+    sleep 0.2
+  done
+  echo "ROUND $round serves-again-ms $(( ($(date +%s%N) - start) / 1000000 ))"
+done
+for _ in $(seq 50); do [ "$(systemctl is-active hostmirror-registry)" = active ] && break; sleep 0.2; done
+systemctl is-active hostmirror-registry | sed 's/^/FINAL /'
+systemctl status --no-pager hostmirror-registry | sed 's/^/STATUS /'
+`,
+      { mode: 0o755 },
+    );
+    await writeFile(
+      join(host.root, 'etc/systemd/system/end.service'),
+      `[Unit]
+Description=kill the registry, time its return, power off
+After=agent.service hostmirror-ready.service
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c '/usr/local/bin/kill-registry.sh > /root/end 2>&1; journalctl -b --no-pager -u hostmirror-registry >> /root/end 2>&1; systemctl --no-block poweroff'
+[Install]
+WantedBy=multi-user.target
+`,
+    );
+    const end = await bootRoot(host.root);
+    for (const round of [1, 2]) {
+      assert.match(
+        end,
+        new RegExp(`^ROUND ${round} pid [1-9][0-9]* active (active|activating)$`, 'm'),
+        end,
+      );
+      const ms = Number(end.match(new RegExp(`^ROUND ${round} serves-again-ms (\\d+)$`, 'm'))?.[1]);
+      assert.ok(ms < 10_000, `round ${round}: served again after ${ms} ms\n${end}`);
+    }
+    assert.match(end, /^FINAL active$/m, end);
+    assert.match(end, /^STATUS .*Active: active \(running\)/m, end);
+    assert.match(
+      end,
+      /hostmirror-registry\.service: Main process exited, code=killed, status=9\/KILL/,
+      end,
+    );
+  });
+
   test('badChecksum: the agent never starts, systemd says the dependency failed and why', async () => {
     const host = await makeHost('nspawn-bad', { mode: 'every-node', topology: 'sno' });
     const volume = join(host.root, 'srv/volume');

@@ -5,6 +5,12 @@
 
 /** Where our step scripts are installed; upstream's agent scripts live there too (docs/installer.md#agent-ignition). */
 export const SCRIPT_DIR = '/usr/local/bin';
+/**
+ * The readiness probe: exits 0 once the mirror answers GET /v2/ over TLS and resolves the
+ * release by digest (bounded wait). The registry unit runs it as ExecStartPost, the `ready` step
+ * runs it, and anything else (a stand-in, an operator) can run it to wait for the mirror.
+ */
+export const READINESS_PROBE = 'hostmirror-wait-ready.sh';
 /** The shared helpers every step script sources from its own folder. */
 export const SCRIPT_LIBRARY = 'hostmirror-lib.sh';
 /** Settings of the sequence, `KEY=value` lines read by the scripts (and valid as a systemd EnvironmentFile). */

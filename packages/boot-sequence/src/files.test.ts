@@ -11,8 +11,9 @@ import { BootSequenceError } from './errors.ts';
 import { bootFileSet, renderEnvFile, renderManifest, renderPreloadList } from './files.ts';
 import { renderInitrdOverlay } from './overlay.ts';
 import { planBootSequence } from './plan.ts';
+import { scriptText } from './scripts.ts';
 import type { BootAssets } from './types.ts';
-import { renderStepUnit } from './units.ts';
+import { REGISTRY_REFUSAL_STATUS, REGISTRY_RESTART_SECONDS, renderStepUnit } from './units.ts';
 
 const pem = (kind: string) => `-----BEGIN ${kind}-----\nAA==\n-----END ${kind}-----\n`;
 const assets: BootAssets = {
@@ -158,10 +159,36 @@ describe('units', () => {
     assert.match(verify, /^Before=agent\.service .*crio\.service$/m);
     const registry = renderStepUnit(steps.get('registry') ?? assert.fail());
     assert.match(registry, /^Type=simple$/m);
-    assert.match(registry, /^Restart=on-failure$/m);
     assert.match(registry, /^ExecStart=\/usr\/local\/bin\/hostmirror-serve\.sh$/m);
     const ready = renderStepUnit(steps.get('ready') ?? assert.fail());
     assert.match(ready, /^Wants=hostmirror-registry\.service network-online\.target$/m);
+  });
+
+  test('supervised: on the live ISO and installed, the registry restarts after any exit but a refusal, 2 s later, and never gives up', () => {
+    for (const phase of ['live', 'installed'] as const) {
+      const step = plan.phases[phase].steps.find((s) => s.id === 'registry') ?? assert.fail();
+      const unit = renderStepUnit(step);
+      const section = (name: string) => unit.split(`[${name}]\n`)[1]?.split('\n\n')[0] ?? '';
+      assert.match(section('Service'), /^Restart=always$/m, phase);
+      assert.match(section('Service'), /^RestartSec=2$/m, phase);
+      assert.ok(REGISTRY_RESTART_SECONDS < 10);
+      assert.match(section('Service'), /^RestartPreventExitStatus=78$/m, phase);
+      assert.equal(REGISTRY_REFUSAL_STATUS, 78);
+      assert.match(section('Unit'), /^StartLimitIntervalSec=0$/m, phase);
+      assert.match(
+        section('Service'),
+        /^ExecStartPost=\/usr\/local\/bin\/hostmirror-wait-ready\.sh --main-pid \$MAINPID$/m,
+        phase,
+      );
+      assert.match(section('Service'), /^TimeoutStartSec=infinity$/m, phase);
+    }
+    assert.match(scriptText('hostmirror-serve.sh'), /^HM_DIE_STATUS=78$/m);
+  });
+
+  test('onlyTheDaemonIsSupervised: one-shot steps neither restart nor carry a start limit', () => {
+    const verify = plan.phases.live.steps.find((s) => s.id === 'verify') ?? assert.fail();
+    const unit = renderStepUnit(verify);
+    assert.doesNotMatch(unit, /Restart|StartLimit|ExecStartPost/);
   });
 });
 

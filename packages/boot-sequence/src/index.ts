@@ -34,6 +34,7 @@ export {
   PRE_PIVOT_HOOK,
   PRELOAD_LIST_FILE,
   READ_ONLY_DATA_DIR,
+  READINESS_PROBE,
   REGISTRY_BINARY,
   REGISTRY_CONFIG_FILE,
   SCRIPT_DIR,
@@ -100,4 +101,11 @@ export {
   VOLUME_ACCESS,
   type VolumeAccess,
 } from './types.ts';
-export { execStart, renderConsoleDropin, renderGateDropin, renderStepUnit } from './units.ts';
+export {
+  execStart,
+  REGISTRY_REFUSAL_STATUS,
+  REGISTRY_RESTART_SECONDS,
+  renderConsoleDropin,
+  renderGateDropin,
+  renderStepUnit,
+} from './units.ts';

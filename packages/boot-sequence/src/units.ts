@@ -1,10 +1,21 @@
-import { GATE_DROPIN, SCRIPT_DIR, STATE_DIR } from './constants.ts';
+import { GATE_DROPIN, READINESS_PROBE, SCRIPT_DIR, STATE_DIR } from './constants.ts';
 import type { BootDropin, BootGate, BootOrdering, BootStep, BootUnit } from './types.ts';
 
 /** The target our units are enabled into: both the live ISO and the installed system boot to it. */
 const INSTALL_TARGET = 'multi-user.target';
-/** How long systemd waits before restarting a registry that exited with an error. */
-const REGISTRY_RESTART_SECONDS = 5;
+/**
+ * How long systemd waits before starting the registry again after it exits for any reason
+ * (crash, kill -9, OOM): with the registry's own start (under a second) it serves again well
+ * within 10 s.
+ */
+export const REGISTRY_RESTART_SECONDS = 2;
+/**
+ * The exit status of the registry step's refusals (EX_CONFIG from sysexits.h): the storage is
+ * incomplete, the program is missing, the host does not serve. Restarting cannot fix those, so
+ * `RestartPreventExitStatus=` keeps the unit failed with its message; everything else restarts.
+ * hostmirror-serve.sh sets it for hm_die.
+ */
+export const REGISTRY_REFUSAL_STATUS = 78;
 
 function line(key: string, values: readonly string[]): string[] {
   return values.length === 0 ? [] : [`${key}=${values.join(' ')}`];
@@ -32,6 +43,10 @@ export function renderStepUnit(step: BootStep): string {
     ...line('After', unique([...step.requires, ...step.wants, ...step.after])),
     ...line('Before', step.before),
     ...(step.condition === null ? [] : [`ConditionPathExists=${STATE_DIR}/${step.condition}`]),
+    // The daemon never gives up: without this, five restarts in 10 s (systemd's default
+    // DefaultStartLimitBurst/IntervalSec) leave it failed for good. systemd >= 230 reads it in
+    // [Unit] (systemd.unit(5)); RHCOS 8 has 239.
+    ...(step.kind === 'daemon' ? ['StartLimitIntervalSec=0'] : []),
   ];
   const service =
     step.kind === 'oneshot'
@@ -46,8 +61,14 @@ export function renderStepUnit(step: BootStep): string {
           '[Service]',
           'Type=simple',
           `ExecStart=${execStart(step)}`,
-          'Restart=on-failure',
+          // The unit is active only once the registry answers GET /v2/ over TLS and resolves the
+          // release by digest: `systemctl is-active hostmirror-registry` is its health, and
+          // `systemctl status` shows the probe's last line. The probe bounds its own wait.
+          `ExecStartPost=${SCRIPT_DIR}/${READINESS_PROBE} --main-pid $MAINPID`,
+          'TimeoutStartSec=infinity',
+          'Restart=always',
           `RestartSec=${REGISTRY_RESTART_SECONDS}`,
+          `RestartPreventExitStatus=${REGISTRY_REFUSAL_STATUS}`,
         ];
   // Refusals are printed on the console as well, where someone watching a live ISO boot sees them.
   service.push('StandardOutput=journal', 'StandardError=journal+console');

@@ -32,9 +32,10 @@ HM_HOSTS_TAG='# hostmirror'
 hm_log() { printf 'hostmirror: %s\n' "$*" >&2; }
 hm_warn() { printf '<4>hostmirror: %s\n' "$*" >&2; }
 hm_error() { printf '<3>hostmirror: %s\n' "$*" >&2; }
+# A script may set HM_DIE_STATUS (hostmirror-serve.sh: 78, so systemd does not restart a refusal).
 hm_die() {
   hm_error "$*"
-  exit 1
+  exit "${HM_DIE_STATUS:-1}"
 }
 
 # The path of system path $1 under HOSTMIRROR_ROOT.

@@ -4,6 +4,8 @@
 set -euo pipefail
 # shellcheck source=hostmirror-lib.sh
 . "$(dirname "$0")/hostmirror-lib.sh"
+# A refusal is not a crash: units.ts REGISTRY_REFUSAL_STATUS keeps systemd from restarting it.
+HM_DIE_STATUS=78
 hm_load_config
 
 main() {

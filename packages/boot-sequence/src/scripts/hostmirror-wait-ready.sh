@@ -24,7 +24,11 @@ probe() {
 }
 
 main() {
-  local address base timeout deadline last=''
+  local address base timeout deadline last='' main_pid=''
+  # As the registry unit's ExecStartPost, systemd passes the registry's $MAINPID: a registry that
+  # dies while it is being probed ends the probe at once, so systemd restarts it now rather than
+  # after the probe's timeout.
+  if [ "${1:-}" = --main-pid ]; then main_pid=${2:?--main-pid needs a process id}; fi
   [ -e "$(hm_state mirror)" ] || { hm_log "normal mode: no registry to wait for"; return 0; }
   # The volume step decides without the network; now that it is online, a host that pulls
   # from node0 but holds the rendezvous IP is node0 itself, without its volume: no one serves.
@@ -39,6 +43,8 @@ main() {
   fi
   deadline=$((SECONDS + timeout))
   until last=$(probe --header 'Accept: application/json' "$base/v2/" 2>&1); do
+    [ -z "$main_pid" ] || kill -0 "$main_pid" 2>/dev/null ||
+      hm_die "the registry (pid $main_pid) exited before it answered GET /v2/; systemd starts it again."
     [ "$SECONDS" -lt "$deadline" ] ||
       hm_die "the registry at $base ($address) did not answer GET /v2/ within ${timeout}s (last error: ${last:-none}); stopping here so that image pulls do not time out later."
     sleep 1
