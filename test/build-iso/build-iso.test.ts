@@ -404,6 +404,21 @@ describe('build-iso refuses, before writing anything', () => {
     }
   }
 
+  test("node0's install disk named as the volume's disk (--volume-disk-hint): the busy-partition refusal", async () => {
+    await refusal(
+      'same-disk',
+      { volumeDisk: { deviceName: '/dev/disk/by-path/pci-0000:00:05.0' } },
+      'VOLUME_SAME_DISK',
+    );
+    // Another disk: the demo builds.
+    const { report } = await buildMirrorIso(
+      optionsFor(inputs, join(work, 'other-disk.iso'), {
+        volumeDisk: { deviceName: '/dev/disk/by-path/pci-0000:00:06.0' },
+      }),
+    );
+    assert.equal(report.ok, true);
+  });
+
   test('a release that is not in the archive, naming its digest', async () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
     await refusal(

@@ -76,6 +76,27 @@ test('exit 1 with one line for a user error, 2 for bad usage', async () => {
     join(work, 'z.iso'),
   ]);
   assert.equal(mode.exitCode, 2);
+  // The volume's disk named like node0's install disk: refused naming node0 and the reason.
+  const sameDisk = await hostmirror([
+    'build-iso',
+    ...base(),
+    '--volume-disk-hint',
+    'deviceName=/dev/disk/by-path/pci-0000:00:05.0',
+    '-o',
+    join(work, 'same-disk.iso'),
+  ]);
+  assert.equal(sameDisk.exitCode, 1, sameDisk.stderrText);
+  assert.match(sameDisk.stderrText, /node0.*found busy partitions/);
+  const badHint = await hostmirror([
+    'build-iso',
+    ...base(),
+    '--volume-disk-hint',
+    'model=QEMU',
+    '-o',
+    join(work, 'bad-hint.iso'),
+  ]);
+  assert.notEqual(badHint.exitCode, 0);
+  assert.match(badHint.stderrText, /--volume-disk-hint|volume disk hint 'model=QEMU'/);
   const help = await hostmirror(['build-iso', '--help']);
   assert.equal(help.exitCode, 0);
   assert.match(help.stdoutText, /--demo -o OUT-DIR/);

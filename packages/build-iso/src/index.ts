@@ -62,3 +62,10 @@ export {
 } from './release.ts';
 export { buildIsoVersion, REPORT_SCHEMA_VERSION } from './version.ts';
 export { type PreparedVolume, type PrepareVolumeOptions, prepareVolumeImage } from './volume.ts';
+export {
+  checkVolumeDiskHints,
+  DISK_NAMING_HINTS,
+  type DiskNamingHint,
+  parseVolumeDiskHint,
+  type VolumeDiskHints,
+} from './volume-disk.ts';

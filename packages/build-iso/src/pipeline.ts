@@ -125,7 +125,7 @@ import {
   writeTlsDir,
 } from './tls-source.ts';
 import { buildIsoVersion, REPORT_SCHEMA_VERSION } from './version.ts';
-import { checkVolumeDiskHints } from './volume-disk.ts';
+import { checkVolumeDiskHints, type VolumeDiskHints } from './volume-disk.ts';
 
 /**
  * What each step of `buildMirrorIso` hands to the next: named so a reader sees a step's
@@ -264,6 +264,12 @@ export interface BuildMirrorIsoOptions {
    * into `/var/lib/hostmirror`, which on the live ISO is RAM (the budget counts it).
    */
   volumeAccess?: VolumeAccess;
+  /**
+   * The disk that holds the volume, named by the rootDeviceHints kinds that name one disk
+   * (`deviceName`, `hctl`, `serialNumber`, `wwn`): a host with the volume whose hints name the
+   * same disk is refused (`VOLUME_SAME_DISK`); build-iso cannot see the hosts' disks otherwise.
+   */
+  volumeDisk?: VolumeDiskHints;
   /** Extra Ignition configs merged on top of the mirror's, in order. */
   ignition?: string[];
   kargsAppend?: string[];
@@ -1276,7 +1282,12 @@ async function buildChecked(
     timer.lap('iso');
     // A host with the mirror volume must not be able to install CoreOS over it.
     context.warnings.push(
-      ...checkVolumeDiskHints(cluster, options.mode ?? DEFAULT_MODE, options.agentConfig),
+      ...checkVolumeDiskHints(
+        cluster,
+        options.mode ?? DEFAULT_MODE,
+        options.agentConfig,
+        options.volumeDisk,
+      ),
     );
     const mirror = await checkTheMirror(context);
     timer.lap('archive index and mirror check');

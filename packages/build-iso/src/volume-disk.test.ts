@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ClusterConfig, ClusterHost } from './cluster-config.ts';
 import { BuildIsoError } from './errors.ts';
-import { checkVolumeDiskHints } from './volume-disk.ts';
+import { checkVolumeDiskHints, parseVolumeDiskHint } from './volume-disk.ts';
 
 function host(
   index: number,
@@ -104,5 +104,71 @@ describe('the install disk of a host with the mirror volume', () => {
     );
     const [missing] = checkVolumeDiskHints(cluster([other]), 'node0', 'a.yaml');
     assert.match(missing ?? '', /No host of a\.yaml has the rendezvous IP 192\.0\.2\.10/);
+  });
+});
+
+describe('the volume on the install disk (--volume-disk-hint)', () => {
+  const node0 = (hints: Record<string, unknown>) => host(0, 'node0', ['192.0.2.10'], hints);
+  const check = (hints: Record<string, unknown>, volume: string[]) =>
+    checkVolumeDiskHints(
+      cluster([node0(hints)]),
+      'node0',
+      'agent-config.yaml',
+      volume.reduce((into, text) => parseVolumeDiskHint(text, into), {}),
+    );
+
+  test('a host whose hints name the volume disk is refused, naming the host, the hint and the busy partitions', () => {
+    assert.throws(
+      () =>
+        check({ deviceName: '/dev/disk/by-path/pci-0000:00:05.0' }, [
+          'deviceName=/dev/disk/by-path/pci-0000:00:05.0',
+        ]),
+      (error: unknown) => {
+        assert.ok(error instanceof BuildIsoError);
+        assert.equal(error.code, 'VOLUME_SAME_DISK');
+        assert.match(error.message, /host \$\.hosts\[0\] \(node0\)/);
+        assert.match(error.message, /found busy partitions/);
+        assert.equal(error.jsonPath, '$.hosts[0].rootDeviceHints.deviceName');
+        return true;
+      },
+    );
+    assert.throws(
+      () => check({ serialNumber: 'S1', model: 'QEMU' }, ['serialNumber=S1']),
+      /VOLUME_SAME_DISK|rootDeviceHints\.serialNumber is S1/,
+    );
+  });
+
+  test('a hint that cannot match the volume disk keeps the host (every hint must hold)', () => {
+    assert.deepEqual(check({ serialNumber: 'S1' }, ['serialNumber=S2']), []);
+    assert.deepEqual(
+      check({ deviceName: '/dev/sda', hctl: '0:0:0:0' }, ['deviceName=/dev/sda', 'hctl=1:0:0:0']),
+      [],
+    );
+  });
+
+  test('no kind in common, or deviceName in two forms: a warning, not a guess', () => {
+    const [warning] = check({ wwn: '0x5000' }, ['serialNumber=S2']);
+    assert.match(warning ?? '', /node0.*not checked/);
+    assert.equal(
+      check({ deviceName: '/dev/sdb' }, ['deviceName=/dev/disk/by-path/pci-0000:00:06.0']).length,
+      1,
+    );
+  });
+
+  test('wwnWithExtension alone does not pin the install disk: assisted-service does not check it', () => {
+    assert.throws(
+      () =>
+        checkVolumeDiskHints(cluster([node0({ wwnWithExtension: '0x5000' })]), 'node0', 'a.yaml'),
+      /VOLUME_DISK_AMBIGUOUS|do not name one disk/,
+    );
+  });
+
+  test('a volume disk hint that is not KEY=VALUE of a naming kind is refused', () => {
+    for (const text of ['model=QEMU', 'deviceName=', 'serialNumber'])
+      assert.throws(
+        () => parseVolumeDiskHint(text),
+        (error: unknown) =>
+          error instanceof BuildIsoError && error.code === 'VOLUME_DISK_HINT_INVALID',
+      );
   });
 });

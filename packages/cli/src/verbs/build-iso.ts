@@ -18,7 +18,9 @@ import {
   buildMirrorIso,
   DEFAULT_KERNEL_CODEC,
   DEFAULT_MODE,
+  parseVolumeDiskHint,
   RELEASE_OVERRIDE_VARIABLE,
+  type VolumeDiskHints,
 } from '@hostmirror/build-iso';
 import { CODECS, type Codec } from '@hostmirror/codecs';
 import { DEFAULT_VALIDITY_DAYS } from '@hostmirror/host-config';
@@ -39,7 +41,8 @@ const usage = [
   '                     [--ignition EXTRA.ign]... [--kargs-append K]... [--compress gzip|xz|zstd|none]',
   '                     [--pxe-dir DIR [--pxe-base-url URL]] [--manifests-dir DIR] [--image-set-config F]',
   '                     [--report F.json] [--ram SIZE] [--skip-live-pull-reserve] [--ignore-mirror-check]',
-  '                     [--volume-label data] [--volume-access read-write|read-only] [--tls-dir DIR] [--tls-seed-file F] [--tls-validity-days N]',
+  '                     [--volume-label data] [--volume-access read-write|read-only]',
+  '                     [--volume-disk-hint KEY=VALUE]... [--tls-dir DIR] [--tls-seed-file F] [--tls-validity-days N]',
   '                     [-f] [--json]',
   '       hostmirror build-iso --demo -o OUT-DIR [--registry-binary PATH] [--tls-dir DIR | --tls-seed-file F] [-f] [--json]',
 ].join('\n');
@@ -102,6 +105,12 @@ async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOpti
   };
   for (const [key, value] of Object.entries(extras))
     if (value !== undefined) (options as unknown as Record<string, unknown>)[key] = value;
+  // The volume's disk, named as agent-config names install disks (same-disk layouts refused).
+  const volumeDisk = stringList(values, 'volume-disk-hint').reduce<VolumeDiskHints>(
+    (into, text) => parseVolumeDiskHint(text, into),
+    {},
+  );
+  if (Object.keys(volumeDisk).length > 0) options.volumeDisk = volumeDisk;
   // The cluster's CA folder; a secret seed for the TLS keys, from a file (never on the command line).
   const tlsDir = optional('tls-dir');
   if (tlsDir !== undefined) options.tlsDir = tlsDir;
@@ -320,6 +329,13 @@ export const command: Command = {
       value: 'ACCESS',
       default: 'read-write',
       choices: VOLUME_ACCESS,
+    },
+    'volume-disk-hint': {
+      type: 'string',
+      multiple: true,
+      description:
+        'the disk holding the volume as rootDeviceHints name one (deviceName=, hctl=, serialNumber=, wwn=): a host with the volume whose rootDeviceHints name that disk is refused',
+      value: 'KEY=VALUE',
     },
     force: { type: 'boolean', short: 'f', description: 'replace existing outputs' },
   },
