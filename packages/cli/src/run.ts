@@ -58,6 +58,11 @@ async function resolveCommand(
     (verbName === undefined ? io.stderr : io.stdout).write(`${groupUsage(groupName, commands)}\n`);
     return verbName === undefined ? exitCodes.usage : exitCodes.ok;
   }
+  // Two-word verbs (coreos-installer's `iso ignition embed`, `iso kargs show`) come first.
+  const [second, ...afterSecond] = rest;
+  const twoWords = second === undefined ? undefined : commands[`${verbName} ${second}`];
+  if (twoWords !== undefined)
+    return { command: twoWords, rest: afterSecond, verb: `${groupName} ${verbName} ${second}` };
   const command = commands[verbName];
   if (command === undefined) {
     io.stderr.write(

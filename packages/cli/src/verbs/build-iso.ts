@@ -85,7 +85,7 @@ async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOpti
       ? {}
       : { compress: choice<Codec>(values, 'compress', CODECS, DEFAULT_KERNEL_CODEC) }),
     ignition: stringList(values, 'ignition').map(at),
-    kargsAppend: stringList(values, 'kargs-append'),
+    kargsAppend: [...stringList(values, 'kargs-append'), ...stringList(values, 'live-karg-append')],
     ignoreMirrorCheck: flag(values, 'ignore-mirror-check'),
     // node0's day-1 bootstrap in its live /var is counted unless left out on purpose.
     reserveLivePulls: !flag(values, 'skip-live-pull-reserve'),
@@ -241,6 +241,12 @@ export const command: Command = {
       type: 'string',
       multiple: true,
       description: 'a kernel argument to append to the live kargs',
+      value: 'KARG',
+    },
+    'live-karg-append': {
+      type: 'string',
+      multiple: true,
+      description: "the same as --kargs-append, by coreos-installer iso customize's name",
       value: 'KARG',
     },
     compress: {

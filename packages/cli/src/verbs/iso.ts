@@ -3,7 +3,7 @@
  * show or reset them, extend the initrd, write PXE artifacts. Logic lives in `@hostmirror/iso`;
  * this file parses options and picks the output: `-o FILE`, `-o -` (stdout) or `--in-place`.
  */
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import {
   CoreosIso,
@@ -506,6 +506,181 @@ const kargs: Command = {
     ),
 };
 
+/**
+ * coreos-installer's names for the same edits (coreos/coreos-installer docs/cmd/iso.md:
+ * `iso ignition embed|show|remove`, `iso kargs show|modify|reset`, `iso extract pxe`), with its
+ * defaults: without `-o` an edit is made in place, `iso ignition embed` reads the config from
+ * stdin without `-i`, `iso extract pxe` writes into the current folder, files named after the ISO.
+ */
+function inPlaceUnlessOutput(context: CommandContext, extra: CommandContext['values'] = {}) {
+  const values = { ...context.values, ...extra };
+  if (values.output === undefined) values['in-place'] = true;
+  return { ...context, values };
+}
+
+const aliasOutput = {
+  output: {
+    type: 'string',
+    short: 'o',
+    description: 'write the edited ISO to OUT (- for stdout) instead of editing the ISO in place',
+    value: 'OUT',
+  },
+  'lock-wait': outputOptions['lock-wait'],
+} as const;
+
+const ignitionEmbedAlias: Command = {
+  name: 'ignition embed',
+  summary:
+    'Embed an Ignition config in the ISO, in place unless -o (coreos-installer iso ignition embed)',
+  usage: 'hostmirror iso ignition embed ISO [-i CONFIG.ign] [-o OUT] [-f]',
+  options: {
+    ignition: {
+      type: 'string',
+      short: 'i',
+      description: 'the Ignition config to embed',
+      value: 'CONFIG.ign',
+      default: 'stdin',
+    },
+    force: {
+      type: 'boolean',
+      short: 'f',
+      description: 'replace an embedded config (and an existing -o)',
+    },
+    ...aliasOutput,
+  },
+  positionals: [1, 1],
+  run: (context) =>
+    embed.run(
+      inPlaceUnlessOutput(context, { ignition: optionalString(context.values, 'ignition') ?? '-' }),
+    ),
+};
+
+const ignitionShowAlias: Command = {
+  ...showIgnition,
+  name: 'ignition show',
+  summary: 'Print the embedded Ignition config (coreos-installer iso ignition show)',
+  usage: 'hostmirror iso ignition show ISO',
+};
+
+const ignitionRemoveAlias: Command = {
+  name: 'ignition remove',
+  summary:
+    'Remove the embedded Ignition config only, kargs kept; in place unless -o (coreos-installer iso ignition remove)',
+  usage: 'hostmirror iso ignition remove ISO [-o OUT] [-f]',
+  options: {
+    ...aliasOutput,
+    force: { type: 'boolean', short: 'f', description: 'replace an existing -o' },
+  },
+  positionals: [1, 1],
+  run: (context) => {
+    const edited = inPlaceUnlessOutput(context);
+    return withIso(
+      edited,
+      async (iso) => {
+        await writeEdit(edited, iso, await iso.planRemoveIgnition(), 'ignition remove');
+        return 0;
+      },
+      'ignition remove',
+    );
+  },
+};
+
+const kargsShowAlias: Command = {
+  name: 'kargs show',
+  summary: 'Print the live kernel arguments (coreos-installer iso kargs show)',
+  usage: 'hostmirror iso kargs show ISO [-d]',
+  options: {
+    default: {
+      type: 'boolean',
+      short: 'd',
+      description: 'the default kargs (as built) instead of the current ones',
+    },
+  },
+  positionals: [1, 1],
+  run: (context) => kargs.run(context),
+};
+
+const kargsModifyAlias: Command = {
+  name: 'kargs modify',
+  summary:
+    'Append, delete or replace kernel arguments, in place unless -o (coreos-installer iso kargs modify)',
+  usage: 'hostmirror iso kargs modify ISO [-a K]... [-d K]... [-r K=OLD=NEW]... [-o OUT] [-f]',
+  options: {
+    append: {
+      type: 'string',
+      short: 'a',
+      multiple: true,
+      description: 'a kernel argument to append',
+      value: 'KARG',
+    },
+    delete: {
+      type: 'string',
+      short: 'd',
+      multiple: true,
+      description: 'a kernel argument to delete',
+      value: 'KARG',
+    },
+    replace: {
+      type: 'string',
+      short: 'r',
+      multiple: true,
+      description: "replace a kernel argument's value",
+      value: 'KARG=OLD=NEW',
+    },
+    force: { type: 'boolean', short: 'f', description: 'replace an existing -o' },
+    ...aliasOutput,
+  },
+  positionals: [1, 1],
+  run: (context) => {
+    const edits = ['append', 'delete', 'replace'].some(
+      (name) => stringList(context.values, name).length > 0,
+    );
+    if (!edits) throw new UsageError('Give at least one of -a, -d or -r.');
+    return kargs.run(inPlaceUnlessOutput(context));
+  },
+};
+
+const kargsResetAlias: Command = {
+  name: 'kargs reset',
+  summary:
+    'Restore the default kernel arguments, in place unless -o (coreos-installer iso kargs reset)',
+  usage: 'hostmirror iso kargs reset ISO [-o OUT] [-f]',
+  options: {
+    ...aliasOutput,
+    force: { type: 'boolean', short: 'f', description: 'replace an existing -o' },
+  },
+  positionals: [1, 1],
+  run: (context) => kargs.run(inPlaceUnlessOutput(context, { reset: true })),
+};
+
+const extractPxeAlias: Command = {
+  name: 'extract pxe',
+  summary:
+    'Write the kernel, initrd and rootfs for PXE, named after the ISO (coreos-installer iso extract pxe)',
+  usage: 'hostmirror iso extract pxe ISO [-o DIR] [-f]',
+  options: {
+    output: {
+      type: 'string',
+      short: 'o',
+      description: 'the folder to write into',
+      value: 'DIR',
+      default: '.',
+    },
+    force: { type: 'boolean', short: 'f', description: 'replace existing files' },
+  },
+  positionals: [1, 1],
+  run: (context) => {
+    const [iso = ''] = context.positionals;
+    const prefix = basename(iso).replace(/\.iso$/, '');
+    const values = {
+      ...context.values,
+      'output-dir': optionalString(context.values, 'output') ?? '.',
+      prefix,
+    };
+    return pxe.run({ ...context, values });
+  },
+};
+
 export const commands: Record<string, Command> = {
   inspect,
   embed,
@@ -515,4 +690,11 @@ export const commands: Record<string, Command> = {
   'append-initrd': appendInitrd,
   repair,
   pxe,
+  'ignition embed': ignitionEmbedAlias,
+  'ignition show': ignitionShowAlias,
+  'ignition remove': ignitionRemoveAlias,
+  'kargs show': kargsShowAlias,
+  'kargs modify': kargsModifyAlias,
+  'kargs reset': kargsResetAlias,
+  'extract pxe': extractPxeAlias,
 };
