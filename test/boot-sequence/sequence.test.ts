@@ -616,6 +616,56 @@ ${pullChecks(installed)}
     assert.match(result.stderr.toString('utf8'), /not verifying again/);
   });
 
+  test('readOnlyAcrossTheReboot: the installed system unpacks the read-only volume again onto its own /var; it serves only once the volume carries the program and TLS pair', async () => {
+    const settings = { mode: 'every-node', topology: 'sno', volumeAccess: 'read-only' } as const;
+    const live = await makeHost('ro-reboot-live', settings);
+    const installed = await makeHost('ro-reboot-installed', settings, undefined, 'installed');
+    const source = join(work, 'ro-reboot-volume');
+    await copyArchivesTo(source);
+    const roBind = (root: string) => `mkdir -p ${root}/srv/volume
+mount --bind ${source} ${root}/srv/volume
+mount -o remount,bind,ro ${root}/srv/volume`;
+    const result = await inNamespace(
+      `${roBind(live.root)}
+${roBind(installed.root)}
+hm_tree_state ${source} > ${work}/ro-reboot-before
+${hostEnv(live, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' })}
+hm_run_steps ${live.root} ${live.steps} >/dev/null
+hm_stop_daemons
+${hostEnv(installed, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' }, { hook: false })}
+hm_run_steps ${installed.root} ${installed.steps} | sed 's/^/FIRST /' || true
+hm_tree_state ${source} > ${work}/ro-reboot-after
+# What the user puts on the volume (here through its writable source) for the installed system.
+mkdir -p ${source}/hostmirror/bin ${source}/hostmirror/tls
+cp ${live.root}/usr/local/bin/hostmirror-registry ${source}/hostmirror/bin/registry
+cp ${live.root}/etc/hostmirror/tls/tls.crt ${live.root}/etc/hostmirror/tls/tls.key ${source}/hostmirror/tls/
+hm_run_steps ${installed.root} ${installed.steps} | sed 's/^/SECOND /'
+${pullChecks(installed)}
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    assert.equal(result.exitCode, 0, explain(result));
+    for (const line of [
+      'FIRST STEP hostmirror-unpack.service ok',
+      'FIRST STEP hostmirror-restore.service failed',
+      'SECOND STEP hostmirror-restore.service ok',
+      'SECOND STEP hostmirror-registry.service started',
+      'PULL copy ok',
+    ])
+      assert.ok(out.includes(line), `missing "${line}"\n${explain(result)}`);
+    assert.match(
+      result.stderr.toString('utf8'),
+      /read-only volume does not carry the registry program/,
+    );
+    assert.equal(
+      await readFile(join(work, 'ro-reboot-after'), 'utf8'),
+      await readFile(join(work, 'ro-reboot-before'), 'utf8'),
+      'neither the live nor the installed system wrote to the volume',
+    );
+    assert.deepEqual(await readdir(join(installed.root, 'var/lib/hostmirror/state')), ['complete']);
+  });
+
   test('preloadMode: the release images land in container storage by digest and by tag; a rerun copies nothing', async () => {
     const host = await makeHost('preload', { mode: 'preload', topology: 'sno' });
     await copyArchivesTo(join(host.root, 'srv/volume'));

@@ -50,6 +50,9 @@ main() {
       copy_if_changed "$tls/tls.key" "$data/tls/tls.key" 0600
       ;;
     restore)
+      if hm_volume_read_only && ! [ -f "$data/bin/registry" ] && ! [ -f "$data/tls/tls.key" ]; then
+        hm_die "the read-only volume does not carry the registry program and TLS pair ($data/bin/registry, $data/tls/tls.crt, $data/tls/tls.key), which the installed system cannot get elsewhere; copy them there from the live ISO ($HOSTMIRROR_REGISTRY_BIN, $HM_TLS_DIR/) or use a read-write volume."
+      fi
       copy_if_changed "$data/bin/registry" "$binary" 0755
       hm_fix_label "$binary"
       copy_if_changed "$data/tls/tls.crt" "$tls/tls.crt" 0644
