@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, test } from 'node:test';
 import { InitrdError, parseOverlaySpec } from './index.ts';
 
 function expectSpecError(code: string, line: number, column?: number) {
@@ -150,4 +150,16 @@ describe('overlay spec', () => {
     );
     assert.equal(spec.files.length, 1);
   });
+});
+
+test('oversizedSpec: over 256 KiB is SPEC_INVALID before any YAML is parsed', () => {
+  const big = `files:\n${'  - { path: /etc/x, contents: "x" }\n'.repeat(8000)}`;
+  assert.ok(Buffer.byteLength(big) > 256 * 1024);
+  assert.throws(
+    () => parseOverlaySpec(big, { specPath: 'big.yaml' }),
+    (error: unknown) =>
+      error instanceof InitrdError &&
+      error.code === 'SPEC_INVALID' &&
+      /^big\.yaml: the spec is \d+ bytes, more than the 262144-byte limit/.test(error.message),
+  );
 });

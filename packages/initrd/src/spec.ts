@@ -41,6 +41,8 @@ export interface OverlaySpec {
 
 /** Default codec: zstd is 4× gzip's speed and smaller (docs/deps.md#zstd). */
 export const DEFAULT_OVERLAY_CODEC: Codec = 'zstd';
+/** The largest overlay spec read (bytes). */
+export const MAX_SPEC_BYTES = 256 * 1024;
 const TOP_KEYS = ['compress', 'level', 'files', 'directories', 'symlinks'];
 const FILE_KEYS = ['path', 'source', 'contents', 'mode', 'uid', 'gid'];
 const DIRECTORY_KEYS = ['path', 'mode', 'uid', 'gid'];
@@ -345,7 +347,17 @@ export function parseOverlaySpec(
   yamlText: string,
   options: { specPath?: string } = {},
 ): OverlaySpec {
-  const reader = new SpecReader(yamlText, options.specPath ?? '<spec>');
+  const specPath = options.specPath ?? '<spec>';
+  const size = Buffer.byteLength(yamlText);
+  // A YAML document costs many times its size to parse: bound it before parsing (a spec lists
+  // paths; large contents belong in files named by `source:`).
+  if (size > MAX_SPEC_BYTES)
+    throw new InitrdError(
+      'SPEC_INVALID',
+      `${specPath}: the spec is ${size} bytes, more than the ${MAX_SPEC_BYTES}-byte limit; put large contents in files and name them with \`source:\`.`,
+      { file: specPath },
+    );
+  const reader = new SpecReader(yamlText, specPath);
   reader.syntax();
   reader.keys([], TOP_KEYS);
   const spec: OverlaySpec = {
