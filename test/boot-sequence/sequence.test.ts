@@ -583,6 +583,42 @@ ls ${bare.root}/run/hostmirror | sed 's/^/MARKER /'
     );
   });
 
+  test('readyRetriesTheReleaseHead: a connection error on the release HEAD (the registry restarting) is retried; an HTTP 404 fails at once', async () => {
+    // Found by the rehearsal (tools/rehearse.sh --scenario registry-killed): node0's registry was
+    // killed between another host's GET /v2/ and its release HEAD, and that host's install stopped
+    // with "does not have the release image". curl's exit 7 (connection refused) is stood in for
+    // by a wrapper that fails the first HEAD and then runs the real curl.
+    const host = await makeHost('ready-retry', { mode: 'every-node', topology: 'sno' });
+    await copyArchivesTo(join(host.root, 'srv/volume'));
+    const wrappers = join(work, 'ready-retry', 'bin');
+    await mkdir(wrappers, { recursive: true });
+    const curl = await requireTool('curl', 'curl');
+    await writeFile(
+      join(wrappers, 'curl'),
+      `#!/bin/bash\ncase " $* " in *" --head "*) if [ ! -e ${wrappers}/refused ]; then : > ${wrappers}/refused; echo "curl: (7) Failed to connect: Connection refused" >&2; exit 7; fi ;; esac\nexec ${curl} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const result = await inNamespace(
+      `${hostEnv(host, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' })}
+hm_run_steps ${host.root} ${host.steps}
+PATH=${wrappers}:$PATH ${host.root}/usr/local/bin/hostmirror-wait-ready.sh && echo "READY after a refused HEAD"
+[ -e ${wrappers}/refused ] && echo "HEAD was refused once"
+HOSTMIRROR_RELEASE_DIGEST=sha256:${'0'.repeat(64)} ${host.root}/usr/local/bin/hostmirror-wait-ready.sh 2>${host.root}/../missing.err || echo "MISSING failed"
+hm_stop_daemons
+`,
+      {},
+    );
+    const out = stdoutOf(result);
+    assert.equal(result.exitCode, 0, explain(result));
+    assert.match(out, /^HEAD was refused once$/m, explain(result));
+    assert.match(out, /^READY after a refused HEAD$/m, explain(result));
+    assert.match(out, /^MISSING failed$/m, explain(result));
+    assert.match(
+      await readFile(join(host.root, '../missing.err'), 'utf8'),
+      /does not have the release image openshift\/release-images@sha256:0{64}/,
+    );
+  });
+
   test('acrossTheReboot: the installed system (MachineConfig file set) restores the registry from the volume and serves again', async () => {
     const settings = { mode: 'every-node', topology: 'sno' } as const;
     const live = await makeHost('reboot-live', settings);

@@ -51,9 +51,23 @@ main() {
   done
   hm_log "the registry at $base answers"
   if [ -n "${HOSTMIRROR_RELEASE_REPOSITORY:-}" ] && [ -n "${HOSTMIRROR_RELEASE_DIGEST:-}" ]; then
-    probe --head --header "Accept: $ACCEPT" \
-      "$base/v2/$HOSTMIRROR_RELEASE_REPOSITORY/manifests/$HOSTMIRROR_RELEASE_DIGEST" ||
-      hm_die "the registry at $base does not have the release image $HOSTMIRROR_RELEASE_REPOSITORY@$HOSTMIRROR_RELEASE_DIGEST; the archives do not hold the release this ISO was built for."
+    # An HTTP error (curl exit 22: 404 for a manifest the storage lacks) is an answer: the
+    # archives do not hold the release. Anything else (connection refused while the registry
+    # restarts, a timeout) is not, so it is retried until the deadline: a registry killed and
+    # restarted by systemd between GET /v2/ and this HEAD must not fail the install (found by
+    # the rehearsal, tools/rehearse.sh --scenario registry-killed).
+    local status
+    until status=0 last=$(probe --head --header "Accept: $ACCEPT" \
+      "$base/v2/$HOSTMIRROR_RELEASE_REPOSITORY/manifests/$HOSTMIRROR_RELEASE_DIGEST" 2>&1) || status=$?
+      [ "$status" -eq 0 ]; do
+      [ -z "$main_pid" ] || kill -0 "$main_pid" 2>/dev/null ||
+        hm_die "the registry (pid $main_pid) exited before it answered the release HEAD; systemd starts it again."
+      [ "$status" -ne 22 ] ||
+        hm_die "the registry at $base does not have the release image $HOSTMIRROR_RELEASE_REPOSITORY@$HOSTMIRROR_RELEASE_DIGEST (${last:-HTTP error}); the archives do not hold the release this ISO was built for."
+      [ "$SECONDS" -lt "$deadline" ] ||
+        hm_die "the registry at $base ($address) did not answer HEAD of the release image within ${timeout}s (last error: ${last:-none}); stopping here so that image pulls do not time out later."
+      sleep 1
+    done
     hm_log "the release image $HOSTMIRROR_RELEASE_REPOSITORY@$HOSTMIRROR_RELEASE_DIGEST resolves"
   fi
 }
