@@ -70,12 +70,17 @@ console() {
 
 # registry-killed: node0 kills its registry once another host is pulling, and it must serve
 # again within 10 s; the other hosts pull in a loop meanwhile and no pull may fail.
+# The other hosts announce their pull loop with a request for a repository no archive has
+# (hostmirror-rehearsal/pull-loop-<host>), which the registry logs; node0 waits for it, so it
+# never kills its registry under another host's own readiness probe.
+readonly LOOP_REPOSITORY=hostmirror-rehearsal/pull-loop
 killer() {
-  local deadline=$((SECONDS + 120)) start waited
-  until ss -Htn state established '( sport = :'"$HOSTMIRROR_REGISTRY_PORT"' )' | awk '{ print $4 }' | grep -qv '^127\.'; do
-    [ "$SECONDS" -lt "$deadline" ] || { hmr_report "$phase" registry-killed FAIL "no other host pulled within 120 s"; return; }
-    sleep 0.2
+  local deadline=$((SECONDS + 300)) start waited
+  until journalctl --no-pager -q -u hostmirror-registry.service | grep -q "$LOOP_REPOSITORY"; do
+    [ "$SECONDS" -lt "$deadline" ] || { hmr_report "$phase" registry-killed FAIL "no other host started its pull loop within 300 s"; return; }
+    sleep 0.5
   done
+  sleep 2
   start=$(date +%s.%N)
   systemctl kill --signal=SIGKILL hostmirror-registry.service
   hmr_console "HMR-INFO $host killed the registry (SIGKILL)"
@@ -96,6 +101,8 @@ killer() {
 }
 puller() {
   local until=$((SECONDS + ${HMR_PULL_WINDOW:-60})) pulls=0 failures=0 last=''
+  curl --silent --output /dev/null --max-time 10 --cacert /etc/hostmirror/ca.crt \
+    "https://$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT/v2/$LOOP_REPOSITORY-$host/tags/list" || true
   while [ "$SECONDS" -lt "$until" ]; do
     if skopeo inspect --retry-times 3 --raw "docker://$HMR_RELEASE_REF" >/dev/null 2>"$work/loop.err"; then
       pulls=$((pulls + 1))
