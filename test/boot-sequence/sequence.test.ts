@@ -844,9 +844,9 @@ WantedBy=multi-user.target
 }
 
 /** Boot the root in a container with only loopback; returns what end.service recorded. */
-async function bootRoot(root: string): Promise<string> {
+async function bootRoot(root: string, extra: readonly string[] = []): Promise<string> {
   const nspawn = await requireTool('systemd-nspawn', 'systemd-container');
-  const result = await runTool(nspawn, nspawnBootArguments(root, ['--private-network']), {
+  const result = await runTool(nspawn, nspawnBootArguments(root, ['--private-network', ...extra]), {
     timeoutMs: 120_000,
   });
   assert.equal(result.timedOut, false, `the container did not power off: ${result.stderr}`);
@@ -938,6 +938,38 @@ WantedBy=multi-user.target
       /hostmirror-registry\.service: Main process exited, code=killed, status=9\/KILL/,
       end,
     );
+  });
+
+  test("readOnlyVolume: under systemd, a volume bound read-only into the container serves the agent's pull and is left as it was", async () => {
+    const host = await makeHost('nspawn-ro', {
+      mode: 'every-node',
+      topology: 'sno',
+      volumeAccess: 'read-only',
+    });
+    const source = join(work, 'nspawn-ro-volume');
+    await copyArchivesTo(source);
+    const state = async () => {
+      const names = (await readdir(source)).sort();
+      return Promise.all(
+        names.map(async (name) => `${name} ${await sha256File(join(source, name))}`),
+      );
+    };
+    const before = await state();
+    await mkdir(join(host.root, 'srv/volume'), { recursive: true });
+    await makeBootable(host, {
+      HOSTMIRROR_VOLUME_DIR: '/srv/volume',
+      HOSTMIRROR_UPDATE_CA_TRUST: 'true',
+      HOSTMIRROR_READY_TIMEOUT: '60',
+    });
+    const end = await bootRoot(host.root, [`--bind-ro=${source}:/srv/volume`]);
+    assert.match(end, /^STATE agent active$/m, end);
+    assert.equal(
+      await readFile(join(host.root, 'root/result'), 'utf8'),
+      'AGENT-RAN\nAGENT-PULLED\n',
+      end,
+    );
+    assert.deepEqual(await state(), before);
+    assert.deepEqual(await readdir(join(host.root, 'var/lib/hostmirror/state')), ['complete']);
   });
 
   test('badChecksum: the agent never starts, systemd says the dependency failed and why', async () => {
