@@ -619,22 +619,61 @@ hm_stop_daemons
     );
   });
 
-  test('acrossTheReboot: the installed system (MachineConfig file set) restores the registry from the volume and serves again', async () => {
+  test("acrossTheReboot: the installed system (MachineConfig file set) restores the registry from the volume and serves again; the mirror rules are MCO's, so an administrator's day-2 mirror is tried first", async () => {
     const settings = { mode: 'every-node', topology: 'sno' } as const;
     const live = await makeHost('reboot-live', settings);
     const installed = await makeHost('reboot-installed', settings, undefined, 'installed');
     await copyArchivesTo(join(live.root, 'srv/volume'));
     await mkdir(join(installed.root, 'srv'), { recursive: true });
     await symlink(join(live.root, 'srv/volume'), join(installed.root, 'srv/volume'));
+    // What MCO writes on the node from the extra manifests' IDMS (ours) plus a day-2 IDMS an
+    // administrator added for the same source, merged into one [[registry]] as
+    // openshift/machine-config-operator pkg/controller/container-runtime-config/helpers.go
+    // (updateRegistriesConfig at 02910734) renders IDMS: location = the source, one
+    // [[registry.mirror]] per mirror with pull-from-mirror = "digest-only". The administrator's
+    // mirror is a second real registry on another loopback address, serving nothing.
+    await mkdir(join(installed.root, 'etc/containers'), { recursive: true });
+    await writeFile(
+      join(installed.root, 'etc/containers/registries.conf'),
+      `unqualified-search-registries = []
+short-name-mode = ""
+
+[[registry]]
+  prefix = ""
+  location = "${RELEASE_SOURCE}"
+
+  [[registry.mirror]]
+    location = "admin-mirror.example.internal:5001/ocp/release"
+    pull-from-mirror = "digest-only"
+    insecure = true
+
+  [[registry.mirror]]
+    location = "registry.hostmirror.internal:5000/openshift/release-images"
+    pull-from-mirror = "digest-only"
+`,
+    );
     const result = await inNamespace(
       `${hostEnv(live, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' })}
 hm_run_steps ${live.root} ${live.steps} >/dev/null
 hm_stop_daemons
+mkdir -p ${installed.root}/etc/containers/registries.conf.d
+cp ${live.root}/etc/containers/registries.conf.d/99-hostmirror.conf ${installed.root}/etc/containers/registries.conf.d/
 ${hostEnv(installed, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' }, { hook: false })}
 [ -e ${installed.root}/usr/local/bin/hostmirror-registry ] && echo "REGISTRY before restore"
 [ -e ${installed.root}/etc/hostmirror/tls/tls.key ] && echo "KEY before restore"
 hm_run_steps ${installed.root} ${installed.steps}
+ls ${installed.root}/etc/containers/registries.conf.d | sed 's/^/DROPIN /'
+[ -e ${installed.root}/etc/hostmirror/registries.conf ] && echo "STAGED drop-in"
+echo "127.0.0.3 admin-mirror.example.internal" >> ${installed.root}/etc/hosts
+ip addr add 127.0.0.3/8 dev lo 2>/dev/null || true
+admin=$(mktemp -d)
+printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s\nhttp:\n  addr: 127.0.0.3:5001\n' "$admin" > "$admin.yml"
+docker-registry serve "$admin.yml" >"$admin.log" 2>&1 &
+HM_DAEMON_PIDS+=($!)
+for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.3:5001/v2/ && break; sleep 0.1; done
 ${pullChecks(installed)}
+skopeo --debug inspect --no-tags docker://${RELEASE_SOURCE}@${releaseDigest} 2>&1 >/dev/null | grep -o 'Trying to access [^ ]*' | tr -d '\\\\"' | sed 's/^Trying to access /TRIED /'
+grep -o '"GET /v2/ocp/release/manifests/sha256:[0-9a-f]*' "$admin.log" | head -1 | sed 's/^/ADMIN saw /'
 `,
       {},
     );
@@ -650,6 +689,24 @@ ${pullChecks(installed)}
     ])
       assert.ok(out.includes(line), `missing "${line}"\n${explain(result)}`);
     assert.match(result.stderr.toString('utf8'), /not verifying again/);
+    // The hand-over: the live ISO's drop-in (copied in as an earlier build would have left it)
+    // is removed, none is staged, and skopeo reads MCO's file: the administrator's mirror first.
+    assert.doesNotMatch(out, /^DROPIN /m, out);
+    assert.doesNotMatch(out, /^STAGED /m, out);
+    const tried = [...out.matchAll(/^TRIED (.*)$/gm)].map((match) => match[1]);
+    assert.deepEqual(
+      tried,
+      [
+        `admin-mirror.example.internal:5001/ocp/release@${releaseDigest}`,
+        `registry.hostmirror.internal:5000/openshift/release-images@${releaseDigest}`,
+      ],
+      explain(result),
+    );
+    assert.match(
+      out,
+      new RegExp(`^ADMIN saw "GET /v2/ocp/release/manifests/${releaseDigest}`, 'm'),
+      out,
+    );
   });
 
   test('readOnlyAcrossTheReboot: the installed system unpacks the read-only volume again onto its own /var; it serves only once the volume carries the program and TLS pair', async () => {

@@ -168,7 +168,6 @@ export function bootFileSet(plan: BootPlan, phase: BootPhase, assets: BootAssets
     { path: ENV_FILE, mode: 0o644, contents: renderEnvFile(settings, phase) },
     { path: MANIFEST_FILE, mode: 0o644, contents: renderManifest(assets) },
     { path: REGISTRY_CONFIG_FILE, mode: 0o644, contents: assets.registryConfig },
-    { path: STAGED_REGISTRIES_CONF, mode: 0o644, contents: assets.registriesConf },
     {
       path: CA_FILE,
       mode: 0o644,
@@ -177,6 +176,14 @@ export function bootFileSet(plan: BootPlan, phase: BootPhase, assets: BootAssets
   ];
   if (phase === 'live')
     files.push(
+      // Live only. Installed, the mirror rules come from MCO, which renders the IDMS/ITMS of the
+      // extra manifests into /etc/containers/registries.conf (openshift/machine-config-operator
+      // pkg/controller/bootstrap/bootstrap.go at 02910734: containerruntimeconfig.RunImageBootstrap
+      // over the manifests' ImageDigestMirrorSets). A drop-in of ours would replace MCO's entry
+      // for the same prefix ("[[registry]] tables merged by overwriting existing items if the
+      // prefixes are identical", containers/image docs/containers-registries.conf.d.5.md at
+      // 3d43ff2d), and so hide every mirror an administrator adds later.
+      { path: STAGED_REGISTRIES_CONF, mode: 0o644, contents: assets.registriesConf },
       {
         path: TLS_CERTIFICATE_FILE,
         mode: 0o644,

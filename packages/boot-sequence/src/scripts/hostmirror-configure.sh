@@ -1,6 +1,6 @@
 #!/bin/bash
-# hostmirror step "configure": point this host at the mirror. Installs the registries.conf
-# drop-in staged at build time, the CA for containers (certs.d/<name:port>/ca.crt), and the
+# hostmirror step "configure": point this host at the mirror. Installs (live ISO only) the
+# registries.conf drop-in staged at build time, the CA for containers (certs.d/<name:port>/ca.crt), and the
 # /etc/hosts alias of the registry name: 127.0.0.1 on a host that serves, the rendezvous IP
 # (node0) on the others. Every write replaces the previous one.
 #
@@ -44,7 +44,15 @@ main() {
   [ -e "$(hm_state mirror)" ] || { hm_log "normal mode: the host configuration is left as it is"; return 0; }
   address=$(hm_registry_address)
   endpoint=$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT
-  hm_install_file "$(hm_path "$HM_STAGED_REGISTRIES_CONF")" "$(hm_path "$DROP_IN")" 0644
+  if [ "$HOSTMIRROR_PHASE" = live ]; then
+    hm_install_file "$(hm_path "$HM_STAGED_REGISTRIES_CONF")" "$(hm_path "$DROP_IN")" 0644
+  else
+    # Installed: MCO's registries.conf, rendered from the IDMS/ITMS manifests, holds the mirror
+    # rules; a drop-in with the same prefixes would replace its entries and hide the mirrors an
+    # administrator adds later (files.ts explains). One left by an earlier build goes.
+    rm -f "$(hm_path "$DROP_IN")"
+    hm_log "the mirror rules are MCO's (/etc/containers/registries.conf from the cluster's ImageDigestMirrorSets)"
+  fi
   hm_install_file "$(hm_path "$HM_CA")" "$(hm_path "$CERTS_D/$endpoint/ca.crt")" 0644
   if [ "$HOSTMIRROR_PHASE" = live ]; then
     hm_install_file "$(hm_path "$HM_CA")" "$(hm_path "$ANCHORS/hostmirror-ca.crt")" 0644
