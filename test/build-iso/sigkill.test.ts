@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { repoRoot } from '@hostmirror/fixtures';
+import { repoRoot, requireTool } from '@hostmirror/fixtures';
 import { sha256File } from '../../packages/build-iso/src/index.ts';
 import { validateConfig } from '../../packages/ignition/src/index.ts';
 import { readInitrdFile, verifyInitrd } from '../../packages/initrd/src/index.ts';
@@ -26,14 +26,20 @@ const SPAN = 1.15;
 let work: string;
 let inputs: Awaited<ReturnType<typeof demoInputs>>['inputs'];
 
-/** A large stand-in registry program, so that writing the outputs is a good part of the run. */
+/**
+ * A large stand-in registry program, so that writing the outputs is a good part of the run: a
+ * real static x86-64 program (busybox, which passes build-iso's ELF vetting) padded with random
+ * bytes, which an ELF loader ignores past the program's segments.
+ */
 const PROGRAM_MIB = 32;
 let program: string;
 
 before(async () => {
   ({ work, inputs } = await demoInputs('kill'));
   program = join(work, 'registry');
-  await writeFile(program, randomBytes(PROGRAM_MIB * 1024 * 1024), { mode: 0o755 });
+  const elf = await readFile(await requireTool('busybox'));
+  const padding = randomBytes(Math.max(0, PROGRAM_MIB * 1024 * 1024 - elf.length));
+  await writeFile(program, Buffer.concat([elf, padding]), { mode: 0o755 });
 });
 after(async () => {
   await rm(work, { recursive: true, force: true });
