@@ -11,6 +11,7 @@
  * The ISO case needs xorriso (packages/fixtures/src/coreos-iso.ts names the Debian package when missing).
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -337,6 +338,52 @@ test('installedBinBuildsAnInitrd', async () => {
   for (const path of ['etc/hostmirror/config.yml', 'usr/local/bin/payload', 'usr/local/bin/p']) {
     assert.ok(text.includes(path), `initrd ls lists ${path}: ${text.slice(0, 500)}`);
   }
+});
+
+test('installedBinOnEverySupportedNode: --version, and the same overlay bytes through -o - | head -c 1 on the floor, 22 and the newest', async () => {
+  const spec = join(work, 'same-bytes.yaml');
+  await writeFile(
+    spec,
+    'files:\n  - path: /etc/hostmirror/a\n    contents: "same on every Node\\n"\n',
+  );
+  const bin = join(consumer, 'node_modules', '.bin', 'hostmirror');
+  const digests = new Map<string, string>();
+  for (const release of ['floor', '22', 'newest']) {
+    const node = (
+      await runOk('bash', [join(repoRoot, 'tools/ensure-node.sh'), release], {
+        timeoutMs: npmInstallTimeoutMs,
+      })
+    ).stdout
+      .toString('utf8')
+      .trim();
+    const version = await runOk(node, [bin, '--version'], {
+      cwd: consumer,
+      env: plainEnv(),
+      timeoutMs: runTimeoutMs,
+    });
+    assert.match(version.stdout.toString('utf8'), /^hostmirror \d+\.\d+\.\d+\n/);
+    const built = await runOk(
+      node,
+      [bin, 'initrd', 'build', spec, '-o', '-', '--compress', 'gzip'],
+      { cwd: consumer, env: plainEnv(), timeoutMs: runTimeoutMs },
+    );
+    digests.set(release, createHash('sha256').update(built.stdout).digest('hex'));
+    // The reader leaves after one byte: no EPIPE trace, the status SIGPIPE gives.
+    const piped = await runOk(
+      'bash',
+      [
+        '-c',
+        `"$0" "$1" initrd build "$2" -o - --compress gzip -q | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`,
+        node,
+        bin,
+        spec,
+      ],
+      { cwd: consumer, env: plainEnv(), timeoutMs: runTimeoutMs },
+    );
+    assert.equal(piped.stderr.toString('utf8'), '', release);
+    assert.match(piped.stdout.toString('utf8'), /^(0|141)\n$/, release);
+  }
+  assert.equal(new Set(digests.values()).size, 1, JSON.stringify([...digests]));
 });
 
 test('installedBootSequenceReadsItsBootScripts', async () => {
