@@ -215,6 +215,21 @@ describe('build-iso once on an agent ISO', () => {
     const liveCa = fileOf(live.config, CA_FILE);
     assert.ok(liveCa.toString().includes('BEGIN CERTIFICATE'));
     assert.deepEqual(caInMachineConfig, liveCa, 'the installed nodes trust the live CA');
+    // In-pod pulls trust it too: image.config cluster names a ConfigMap keyed host..port.
+    const trusted = parseYaml11(
+      fileOf(live.config, `${EXTRA}/99-hostmirror-configmap-hostmirror-registry-ca.yaml`).toString(
+        'utf8',
+      ),
+      'ca configmap',
+    ) as { metadata: { namespace: string }; data: Record<string, string> };
+    assert.equal(trusted.metadata.namespace, 'openshift-config');
+    assert.deepEqual(trusted.data, { [HOST.replace(':', '..')]: liveCa.toString('utf8') });
+    const image = parseYaml11(
+      fileOf(live.config, `${EXTRA}/99-hostmirror-image-cluster.yaml`).toString('utf8'),
+      'image config',
+    ) as { kind: string; metadata: { name: string }; spec: unknown };
+    assert.equal(image.kind, 'Image');
+    assert.deepEqual(image.spec, { additionalTrustedCA: { name: 'hostmirror-registry-ca' } });
   });
 
   test('the main registries.conf and the CA bundle point at the mirror; the user’s entries survive', () => {

@@ -64,6 +64,8 @@ export {
   type ClusterManifest,
   type ClusterManifestReport,
   renderClusterManifests,
+  renderTrustedCaManifests,
+  TRUSTED_CA_CONFIGMAP,
 } from './manifests.ts';
 export { type BootOverlayOptions, renderInitrdOverlay } from './overlay.ts';
 export {

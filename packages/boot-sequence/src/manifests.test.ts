@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { collectClusterResources, parseClusterResourceFile } from '@hostmirror/oc-mirror-archive';
 import { parse } from 'yaml';
-import { renderClusterManifests } from './manifests.ts';
+import {
+  renderClusterManifests,
+  renderTrustedCaManifests,
+  TRUSTED_CA_CONFIGMAP,
+} from './manifests.ts';
 import { planBootSequence } from './plan.ts';
 
 const resources = collectClusterResources([
@@ -102,4 +106,24 @@ test('skippedAreReported: kinds outside the mirror configuration', () => {
     report.skipped.map((s) => `${s.kind}/${s.name}`),
     ['ClusterCatalog/cc-redhat-operator-index'],
   );
+});
+
+test('trustedCa: a ConfigMap in openshift-config keyed registry-host..port holds the CA, and image.config cluster names it', () => {
+  const settings = planBootSequence({
+    mode: 'node0',
+    topology: 'compact',
+    rendezvousIP: '192.0.2.10',
+    registryPort: 5443,
+  }).settings;
+  const pem = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+  const [configMap, image] = renderTrustedCaManifests(settings, pem);
+  const cm = parse(configMap?.yaml ?? '');
+  assert.deepEqual(cm.metadata, { name: TRUSTED_CA_CONFIGMAP, namespace: 'openshift-config' });
+  assert.deepEqual(cm.data, { 'registry.hostmirror.internal..5443': pem });
+  assert.equal(configMap?.fileName, '99-hostmirror-configmap-hostmirror-registry-ca.yaml');
+  const img = parse(image?.yaml ?? '');
+  assert.equal(img.apiVersion, 'config.openshift.io/v1');
+  assert.equal(img.kind, 'Image');
+  assert.equal(img.metadata.name, 'cluster');
+  assert.deepEqual(img.spec, { additionalTrustedCA: { name: TRUSTED_CA_CONFIGMAP } });
 });

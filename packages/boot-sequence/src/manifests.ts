@@ -128,3 +128,49 @@ export function renderClusterManifests(
   report.manifests.sort((a, b) => (a.fileName < b.fileName ? -1 : 1));
   return report;
 }
+
+/** The ConfigMap the cluster's image config names for our CA (namespace fixed by OpenShift). */
+export const TRUSTED_CA_CONFIGMAP = 'hostmirror-registry-ca';
+
+/**
+ * The cluster trusts our CA for in-pod image work (imports by openshift-apiserver, builds,
+ * the image registry operator), which reads neither the nodes' certs.d nor /etc/hosts:
+ * `image.config.openshift.io/cluster` `spec.additionalTrustedCA` names a ConfigMap in
+ * `openshift-config` whose keys are registry hosts in the `hostname[..port]` form, `..` standing
+ * for `:` (a ConfigMap key cannot hold a colon) — openshift/openshift-docs
+ * modules/configmap-adding-ca.adoc ("The domain format is hostname[..port]"), openshift/api
+ * config/v1/types_image.go (AdditionalTrustedCA: "The namespace for this config map is
+ * openshift-config"). MCO also writes these CAs into each node's certs.d.
+ */
+export function renderTrustedCaManifests(
+  settings: Pick<BootSettings, 'registryName' | 'registryPort'>,
+  caCertificate: string,
+): ClusterManifest[] {
+  const key = `${settings.registryName}..${settings.registryPort}`;
+  const configMap = {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: TRUSTED_CA_CONFIGMAP, namespace: 'openshift-config' },
+    data: { [key]: caCertificate.endsWith('\n') ? caCertificate : `${caCertificate}\n` },
+  };
+  const image = {
+    apiVersion: 'config.openshift.io/v1',
+    kind: 'Image',
+    metadata: { name: 'cluster' },
+    spec: { additionalTrustedCA: { name: TRUSTED_CA_CONFIGMAP } },
+  };
+  return [
+    {
+      fileName: manifestFile('ConfigMap', TRUSTED_CA_CONFIGMAP),
+      kind: 'ConfigMap',
+      name: TRUSTED_CA_CONFIGMAP,
+      yaml: stringify(configMap, { version: '1.1', lineWidth: 0 }),
+    },
+    {
+      fileName: manifestFile('Image', 'cluster'),
+      kind: 'Image',
+      name: 'cluster',
+      yaml: stringify(image, { version: '1.1', lineWidth: 0 }),
+    },
+  ];
+}

@@ -9,6 +9,7 @@ import {
   type BootPlan,
   renderClusterManifests,
   renderMachineConfigs,
+  renderTrustedCaManifests,
 } from '@hostmirror/boot-sequence';
 import type { MirrorRule } from '@hostmirror/host-config';
 import {
@@ -91,7 +92,16 @@ export function clusterManifests(
     text: manifest.yaml,
   }));
   const hasMirrorSet = rendered.some((manifest) => MIRROR_SET_KINDS.has(manifest.kind));
-  return [...machineConfigs, ...(hasMirrorSet ? [] : mirrorSetManifests(rules)), ...resourcesFiles];
+  // In-pod pulls (image imports, builds) trust our CA through the cluster's image config.
+  const trustedCa = renderTrustedCaManifests(plan.settings, assets.caCertificate).map(
+    (manifest) => ({ name: manifest.fileName, text: manifest.yaml }),
+  );
+  return [
+    ...machineConfigs,
+    ...(hasMirrorSet ? [] : mirrorSetManifests(rules)),
+    ...resourcesFiles,
+    ...trustedCa,
+  ];
 }
 
 /** The ImageSetConfiguration that mirrors this release again (oc-mirror v2), for the record. */
