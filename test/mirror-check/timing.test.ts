@@ -6,7 +6,7 @@
  * would show.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -18,6 +18,20 @@ import { RegistryTree } from './registry-tree.ts';
 const COMPONENTS = 200;
 const LIMIT_MS = 10_000;
 const FILLER_BYTES = 64 * 1024 * 1024;
+
+const IDMS = `apiVersion: config.openshift.io/v1
+kind: ImageDigestMirrorSet
+metadata:
+  name: idms-release-0
+spec:
+  imageDigestMirrors:
+  - mirrors:
+    - registry.example:5000/openshift/release
+    source: quay.io/openshift-release-dev/ocp-v4.0-art-dev
+  - mirrors:
+    - registry.example:5000/openshift/release-images
+    source: quay.io/openshift-release-dev/ocp-release
+`;
 
 let work: string | undefined;
 after(async () => {
@@ -59,8 +73,15 @@ test(`a release of ${COMPONENTS} components checks in under ${LIMIT_MS / 1000} s
     },
   ]);
   await tree.blob(Buffer.alloc(FILLER_BYTES, 1));
+  // The IDMS oc-mirror's disk-to-mirror writes: it names each repository's source, without
+  // which the check cannot know where the release and its components come from.
+  const resources = join(tree.root, 'working-dir/cluster-resources');
+  await mkdir(resources, { recursive: true });
+  await writeFile(join(resources, 'idms-oc-mirror.yaml'), IDMS);
   const archivePath = join(work, 'mirror_000001.tar');
-  await runOk(tar, ['-C', tree.root, '-cf', archivePath, 'docker'], { timeoutMs: 60_000 });
+  await runOk(tar, ['-C', tree.root, '-cf', archivePath, 'docker', 'working-dir'], {
+    timeoutMs: 60_000,
+  });
 
   const started = performance.now();
   const archive = await MirrorArchive.open([archivePath]);
