@@ -181,7 +181,7 @@ export function bootFileSet(plan: BootPlan, phase: BootPhase, assets: BootAssets
       // pkg/controller/bootstrap/bootstrap.go at 02910734: containerruntimeconfig.RunImageBootstrap
       // over the manifests' ImageDigestMirrorSets). A drop-in of ours would replace MCO's entry
       // for the same prefix ("[[registry]] tables merged by overwriting existing items if the
-      // prefixes are identical", containers/image docs/containers-registries.conf.d.5.md at
+      // prefixes are identical", containers/image/docs/containers-registries.conf.d.5.md at
       // 3d43ff2d), and so hide every mirror an administrator adds later.
       { path: STAGED_REGISTRIES_CONF, mode: 0o644, contents: assets.registriesConf },
       {
