@@ -129,6 +129,41 @@ async function copyArchivesTo(folder: string): Promise<void> {
 }
 
 /** Pull the release by digest through the host's emitted configuration; check tag and push refusals. */
+/**
+ * What MCO writes as the installed node's /etc/containers/registries.conf from the extra
+ * manifests' IDMS (ours), with any day-2 IDMS mirrors for the same source merged into the same
+ * [[registry]] before ours: openshift/machine-config-operator
+ * pkg/controller/container-runtime-config/helpers.go (updateRegistriesConfig at 02910734)
+ * renders an IDMS as location = the source and one [[registry.mirror]] per mirror with
+ * pull-from-mirror = "digest-only". The installed system carries no drop-in of ours.
+ */
+async function writeMcoRegistriesConf(root: string, adminMirror?: string): Promise<void> {
+  const admin =
+    adminMirror === undefined
+      ? ''
+      : `
+  [[registry.mirror]]
+    location = "${adminMirror}"
+    pull-from-mirror = "digest-only"
+    insecure = true
+`;
+  await mkdir(join(root, 'etc/containers'), { recursive: true });
+  await writeFile(
+    join(root, 'etc/containers/registries.conf'),
+    `unqualified-search-registries = []
+short-name-mode = ""
+
+[[registry]]
+  prefix = ""
+  location = "${RELEASE_SOURCE}"
+${admin}
+  [[registry.mirror]]
+    location = "registry.hostmirror.internal:5000/openshift/release-images"
+    pull-from-mirror = "digest-only"
+`,
+  );
+}
+
 function pullChecks(host: HostRoot): string {
   return `
 hm_use_root_config ${host.root}
@@ -626,32 +661,9 @@ hm_stop_daemons
     await copyArchivesTo(join(live.root, 'srv/volume'));
     await mkdir(join(installed.root, 'srv'), { recursive: true });
     await symlink(join(live.root, 'srv/volume'), join(installed.root, 'srv/volume'));
-    // What MCO writes on the node from the extra manifests' IDMS (ours) plus a day-2 IDMS an
-    // administrator added for the same source, merged into one [[registry]] as
-    // openshift/machine-config-operator pkg/controller/container-runtime-config/helpers.go
-    // (updateRegistriesConfig at 02910734) renders IDMS: location = the source, one
-    // [[registry.mirror]] per mirror with pull-from-mirror = "digest-only". The administrator's
-    // mirror is a second real registry on another loopback address, serving nothing.
-    await mkdir(join(installed.root, 'etc/containers'), { recursive: true });
-    await writeFile(
-      join(installed.root, 'etc/containers/registries.conf'),
-      `unqualified-search-registries = []
-short-name-mode = ""
-
-[[registry]]
-  prefix = ""
-  location = "${RELEASE_SOURCE}"
-
-  [[registry.mirror]]
-    location = "admin-mirror.example.internal:5001/ocp/release"
-    pull-from-mirror = "digest-only"
-    insecure = true
-
-  [[registry.mirror]]
-    location = "registry.hostmirror.internal:5000/openshift/release-images"
-    pull-from-mirror = "digest-only"
-`,
-    );
+    // MCO's file with a day-2 IDMS an administrator added for the same source, listed first. The
+    // administrator's mirror is a second real registry on another loopback address, serving nothing.
+    await writeMcoRegistriesConf(installed.root, 'admin-mirror.example.internal:5001/ocp/release');
     const result = await inNamespace(
       `${hostEnv(live, { HOSTMIRROR_VOLUME_DIR: '/srv/volume' })}
 hm_run_steps ${live.root} ${live.steps} >/dev/null
@@ -713,6 +725,7 @@ grep -o '"GET /v2/ocp/release/manifests/sha256:[0-9a-f]*' "$admin.log" | head -1
     const settings = { mode: 'every-node', topology: 'sno', volumeAccess: 'read-only' } as const;
     const live = await makeHost('ro-reboot-live', settings);
     const installed = await makeHost('ro-reboot-installed', settings, undefined, 'installed');
+    await writeMcoRegistriesConf(installed.root);
     const source = join(work, 'ro-reboot-volume');
     await copyArchivesTo(source);
     const roBind = (root: string) => `mkdir -p ${root}/srv/volume
