@@ -134,13 +134,16 @@ console_of() { awk -v mark="=== rehearse: $1 $2 ===" 'index($0, mark) { buffer =
 # powers off, until qemu exits. Returns 1 on a timeout, a crash or an emergency shell.
 declare -A host_pid
 wait_set() {
-  local set=$1 phase=$2 poweroff=$3 deadline=$((SECONDS + timeout)) name pending failed=0 entry
+  local set=$1 phase=$2 poweroff=$3 deadline=$((SECONDS + timeout)) name pending failed=0 entry text
   while :; do
     pending=0
     for entry in "${host_lines[@]}"; do
       name=$(cut -d' ' -f2 <<<"$entry")
-      console_of "$set" "$name" | grep -qa "HMR-DONE $name $phase " && continue
-      if console_of "$set" "$name" | grep -qaE 'Kernel panic|Emergency Mode|Failed to start .*Ignition|Failed to mount .*sysroot'; then
+      # Into a variable first: `console_of | grep -q` fails under pipefail when grep exits
+      # early and console_of gets SIGPIPE (a long console then looked unfinished).
+      text=$(console_of "$set" "$name")
+      grep -qa "HMR-DONE $name $phase " <<<"$text" && continue
+      if grep -qaE 'Kernel panic|Emergency Mode|Failed to start .*Ignition|Failed to mount .*sysroot' <<<"$text"; then
         log "$name: the boot failed (see $logs/$name.log)"; failed=1; break 2
       fi
       if ! kill -0 "${host_pid[$name]}" 2>/dev/null; then

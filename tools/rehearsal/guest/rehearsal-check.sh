@@ -134,7 +134,13 @@ if [ "$phase" = installed ] && [ -e /run/hostmirror/serve ]; then
   fi
 fi
 if hmr_has scenario=registry-killed; then
-  if [ -e /run/hostmirror/serve ] && [ "$host" = node0 ]; then killer; else puller; fi
+  if [ -e /run/hostmirror/serve ] && [ "$host" = node0 ]; then
+    killer
+    # Keep serving until the other hosts' pull loops are over (this host may power off next).
+    sleep "$((${HMR_PULL_WINDOW:-60} + 15))"
+  else
+    puller
+  fi
 fi
 hmr_done "$phase"
 if hmr_has then=poweroff; then
