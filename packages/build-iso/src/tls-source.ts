@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CA_FILE } from '@hostmirror/boot-sequence';
+import { CA_FILE, TRUSTED_CA_CONFIGMAP } from '@hostmirror/boot-sequence';
 import {
   certificateFingerprint,
   createMirrorTls,
@@ -137,7 +137,8 @@ export async function writeTlsDir(choice: TlsChoice): Promise<void> {
 
 /**
  * The mirror CA a manifest carries: the `CA_FILE` of a hostmirror MachineConfig (the
- * post-reboot registry's trust), or undefined for any other manifest.
+ * post-reboot registry's trust) or the certificate in our `additionalTrustedCA` ConfigMap
+ * (in-pod pulls' trust), or undefined for any other manifest.
  */
 export function manifestCa(text: string): string | undefined {
   let document: unknown;
@@ -148,6 +149,7 @@ export function manifestCa(text: string): string | undefined {
   }
   if (typeof document !== 'object' || document === null) return undefined;
   const { kind, spec } = document as { kind?: unknown; spec?: { config?: IgnitionConfig } };
+  if (kind === 'ConfigMap') return trustedCaConfigMapCa(document);
   if (kind !== 'MachineConfig') return undefined;
   const file = [...(spec?.config?.storage?.files ?? [])]
     .reverse()
@@ -158,6 +160,18 @@ export function manifestCa(text: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The one certificate of our trusted-CA ConfigMap (`openshift-config/hostmirror-registry-ca`). */
+function trustedCaConfigMapCa(document: object): string | undefined {
+  const { metadata, data } = document as {
+    metadata?: { name?: unknown; namespace?: unknown };
+    data?: Record<string, unknown>;
+  };
+  if (metadata?.name !== TRUSTED_CA_CONFIGMAP || metadata.namespace !== 'openshift-config')
+    return undefined;
+  const [certificate] = Object.values(data ?? {});
+  return typeof certificate === 'string' ? certificate : undefined;
 }
 
 /**
