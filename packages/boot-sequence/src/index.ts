@@ -66,6 +66,7 @@ export {
   renderClusterManifests,
   renderTrustedCaManifests,
   TRUSTED_CA_CONFIGMAP,
+  TRUSTED_CA_NAMESPACE,
 } from './manifests.ts';
 export { type BootOverlayOptions, renderInitrdOverlay } from './overlay.ts';
 export {

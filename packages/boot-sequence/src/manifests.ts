@@ -131,6 +131,8 @@ export function renderClusterManifests(
 
 /** The ConfigMap the cluster's image config names for our CA (namespace fixed by OpenShift). */
 export const TRUSTED_CA_CONFIGMAP = 'hostmirror-registry-ca';
+/** Where image.config's additionalTrustedCA looks for its ConfigMap. */
+export const TRUSTED_CA_NAMESPACE = 'openshift-config';
 
 /**
  * The cluster trusts our CA for in-pod image work (imports by openshift-apiserver, builds,
@@ -150,7 +152,7 @@ export function renderTrustedCaManifests(
   const configMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: { name: TRUSTED_CA_CONFIGMAP, namespace: 'openshift-config' },
+    metadata: { name: TRUSTED_CA_CONFIGMAP, namespace: TRUSTED_CA_NAMESPACE },
     data: { [key]: caCertificate.endsWith('\n') ? caCertificate : `${caCertificate}\n` },
   };
   const image = {

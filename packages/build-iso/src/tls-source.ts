@@ -1,6 +1,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CA_FILE, TRUSTED_CA_CONFIGMAP } from '@hostmirror/boot-sequence';
+import { CA_FILE, TRUSTED_CA_CONFIGMAP, TRUSTED_CA_NAMESPACE } from '@hostmirror/boot-sequence';
 import {
   certificateFingerprint,
   createMirrorTls,
@@ -168,7 +168,7 @@ function trustedCaConfigMapCa(document: object): string | undefined {
     metadata?: { name?: unknown; namespace?: unknown };
     data?: Record<string, unknown>;
   };
-  if (metadata?.name !== TRUSTED_CA_CONFIGMAP || metadata.namespace !== 'openshift-config')
+  if (metadata?.name !== TRUSTED_CA_CONFIGMAP || metadata.namespace !== TRUSTED_CA_NAMESPACE)
     return undefined;
   const [certificate] = Object.values(data ?? {});
   return typeof certificate === 'string' ? certificate : undefined;
