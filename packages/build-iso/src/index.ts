@@ -39,7 +39,6 @@ export {
   clusterManifests,
   imageSetConfigText,
   type ManifestFile,
-  mirrorSetManifests,
 } from './manifests.ts';
 export { DEFAULT_KERNEL_CODEC } from './overlay-codec.ts';
 export {

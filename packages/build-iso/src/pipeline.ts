@@ -841,7 +841,7 @@ async function composeBoot(
   });
   renderManifest(assets);
   // One list of manifests for the agent ISO's extra-manifests and for --manifests-dir.
-  const manifests = clusterManifests(plan, assets, mirror.archive, mirror.resources, mirror.rules);
+  const manifests = clusterManifests(plan, assets, mirror.archive, mirror.resources);
   let base = context.embedded;
   let agentChanges: string[] = [];
   if (base !== undefined && context.agent !== undefined) {
