@@ -110,7 +110,7 @@ function standInUnits(host: HostSpec, iface: string, waitFor: readonly string[])
       '[Service]',
       'Type=oneshot',
       'RemainAfterExit=yes',
-      `ExecStart=/bin/sh -c 'ip link set lo up; ip link set ${iface} up; ip ${family} address add ${host.address} dev ${iface}${nodad}'`,
+      `ExecStart=/bin/sh /usr/local/bin/network-stand-in ${family} ${host.address} ${iface}${nodad}`,
       '[Install]',
       'WantedBy=multi-user.target',
     ]),
@@ -162,12 +162,45 @@ function standInUnits(host: HostSpec, iface: string, waitFor: readonly string[])
       'After=agent.service node-zero.service agent-interactive-console.service hostmirror-ready.service',
       '[Service]',
       'Type=oneshot',
-      `ExecStart=/bin/sh -c 'for u in agent-interactive-console agent node-zero hostmirror-volume hostmirror-registry hostmirror-configure hostmirror-ready; do echo "STATE $u $(systemctl is-active $u)"; done > /root/end; journalctl -b --no-pager -o short-monotonic >> /root/end 2>&1; touch ${SHARED}/${host.name}.done; for other in ${waitFor.join(' ')}; do n=0; until [ -e ${SHARED}/$other.done ] || [ $n -ge 240 ]; do sleep 0.5; n=$((n+1)); done; done; systemctl --no-block poweroff'`,
+      `ExecStart=/bin/sh -c 'for u in NetworkManager agent-interactive-console agent node-zero hostmirror-volume hostmirror-registry hostmirror-configure hostmirror-ready; do echo "STATE $u $(systemctl is-active $u)"; done > /root/end; journalctl -b --no-pager -o short-monotonic >> /root/end 2>&1; touch ${SHARED}/${host.name}.done; for other in ${waitFor.join(' ')}; do n=0; until [ -e ${SHARED}/$other.done ] || [ $n -ge 240 ]; do sleep 0.5; n=$((n+1)); done; done; systemctl --no-block poweroff'`,
       '[Install]',
       'WantedBy=multi-user.target',
     ]),
   };
 }
+
+/**
+ * NetworkManager's stand-in: the address on the interface, then wait until the kernel can use
+ * it (not tentative, its prefix route in place), as NetworkManager reports a device activated
+ * only then. A host whose address never settles fails here, loudly, with the kernel's view in
+ * the journal, rather than later as an unreachable mirror. Arguments: family, address/prefix,
+ * interface, optional address flag (nodad).
+ */
+const NETWORK_STAND_IN = `#!/bin/sh
+family=$1 address=$2 iface=$3 flag=\${4:-}
+ip link set lo up
+ip link set "$iface" up
+tries=0
+until ip "$family" address add "$address" dev "$iface" $flag 2>/dev/null ||
+  ip -o "$family" address show dev "$iface" | grep -q " \${address%/*}/"; do
+  tries=$((tries + 1))
+  [ $tries -ge 100 ] && break
+  sleep 0.1
+done
+tries=0
+until ip -o "$family" address show dev "$iface" | grep " \${address%/*}/" | grep -vq tentative &&
+  [ -n "$(ip "$family" route show dev "$iface")" ]; do
+  tries=$((tries + 1))
+  if [ $tries -ge 200 ]; then
+    echo "network stand-in: $address on $iface never became usable" >&2
+    ip "$family" address show >&2; ip "$family" route show >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+ip -o "$family" address show dev "$iface"
+ip "$family" route show dev "$iface"
+`;
 
 /**
  * agent-tui's ReleaseImagePull check, `podman pull $RELEASE_IMAGE` every 5 s until it passes
@@ -231,6 +264,7 @@ async function makeHost(
     `RELEASE_IMAGE=${RELEASE_SOURCE}@${releaseDigest}\n`,
   );
   await writeFile(join(root, 'usr/local/bin/agent-tui'), STAND_IN_AGENT_TUI, { mode: 0o755 });
+  await writeFile(join(root, 'usr/local/bin/network-stand-in'), NETWORK_STAND_IN, { mode: 0o755 });
   const units = standInUnits(host, iface, waitFor);
   for (const [name, text] of Object.entries(units))
     await writeFile(join(root, 'etc/systemd/system', name), text);

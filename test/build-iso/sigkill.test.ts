@@ -1,5 +1,5 @@
 /**
- * Atomicity under SIGKILL: the build-iso CLI is killed at random points of its run (20
+ * Atomicity under SIGKILL: the build-iso CLI is killed at random points of its run (12
  * trials); every output is then either absent or whole, and the input ISO is never changed.
  * "Whole" is checked by reading each output back: the ISO opens as a CoreOS ISO of the
  * planned size whose extended initrd passes the kernel's rules and whose Ignition area holds
@@ -20,7 +20,7 @@ import { readInitrdFile, verifyInitrd } from '../../packages/initrd/src/index.ts
 import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
 import { demoInputs } from './support.ts';
 
-const TRIALS = 20;
+const TRIALS = 12;
 /** Kill points cover this multiple of the reference run's duration. */
 const SPAN = 1.15;
 let work: string;
@@ -75,8 +75,23 @@ function cliArgs(out: string): string[] {
   ];
 }
 
-/** When to kill: after a delay from the start, or a delay after the first output starts being written. */
-type KillPoint = { afterMs: number } | { afterWritingMs: number };
+/**
+ * When to kill: after a delay from the start, a delay after the first output starts being
+ * written, or a delay after the first output is in place under its final name (so that some
+ * kills land between two renames however slowly this run goes).
+ */
+type KillPoint = { afterMs: number } | { afterWritingMs: number } | { afterFirstOutputMs: number };
+
+/** The final names build-iso gives its outputs here. */
+const OUTPUT_NAMES = [
+  'out.iso',
+  'out-vmlinuz',
+  'out-initrd.img',
+  'out-rootfs.img',
+  'manifests',
+  'isc.yaml',
+  'report.json',
+];
 
 /** Run the CLI; kill it with SIGKILL at `kill` (undefined: let it finish). */
 function runBuild(
@@ -97,13 +112,18 @@ function runBuild(
     timer = setTimeout(() => child.kill('SIGKILL'), ms);
   };
   if (kill !== undefined && 'afterMs' in kill) killLater(kill.afterMs);
-  // Poll for the first temporary output (`.out.iso.hostmirror-*`): the writing phase starts.
+  // Poll for the first temporary output (`.out.iso.hostmirror-*`): the writing phase starts;
+  // then for the first output under its final name.
   const poll = async () => {
     while (!finished) {
       const names = await readdir(out).catch(() => [] as string[]);
-      if (names.some((name) => name.startsWith('.'))) {
+      if (writingAt === undefined && names.some((name) => name.startsWith('.'))) {
         writingAt = performance.now();
         if (kill !== undefined && 'afterWritingMs' in kill) killLater(kill.afterWritingMs);
+      }
+      if (names.some((name) => OUTPUT_NAMES.includes(name))) {
+        writingAt ??= performance.now();
+        if (kill !== undefined && 'afterFirstOutputMs' in kill) killLater(kill.afterFirstOutputMs);
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 5));
@@ -171,19 +191,7 @@ async function checkWhole(
   }
   // Nothing but whole outputs and dot-named temporary files.
   for (const name of await readdir(out))
-    assert.ok(
-      name.startsWith('.') ||
-        [
-          'out.iso',
-          'out-vmlinuz',
-          'out-initrd.img',
-          'out-rootfs.img',
-          'manifests',
-          'isc.yaml',
-          'report.json',
-        ].includes(name),
-      `unexpected ${name}`,
-    );
+    assert.ok(name.startsWith('.') || OUTPUT_NAMES.includes(name), `unexpected ${name}`);
   return present;
 }
 
@@ -207,15 +215,24 @@ test(`SIGKILL at ${TRIALS} random points: outputs whole or absent, the input ISO
   for (let trial = 0; trial < TRIALS; trial++) {
     const out = join(work, `trial-${trial}`);
     await mkdir(out);
-    // Even trials: stratified random points over the whole run (runs vary under load). Odd
-    // trials: random points of the writing phase, which starts at the first temporary output.
+    // Even trials: stratified random points over the whole run (runs vary under load). Trials
+    // 1, 5, 9…: random points of the writing phase, which starts at the first temporary output.
+    // Trials 3, 7, 11…: random points after the first output is in place, which on a loaded
+    // machine the other points may never reach.
     const fraction = (trial + Math.random()) / TRIALS;
     const kill: KillPoint =
       trial % 2 === 0
         ? { afterMs: Math.round(fraction * reference.ms * SPAN) }
-        : { afterWritingMs: Math.round(fraction * reference.writingMs) };
+        : trial % 4 === 1
+          ? { afterWritingMs: Math.round(fraction * reference.writingMs) }
+          : { afterFirstOutputMs: Math.round(Math.random() * reference.writingMs * 0.25) };
     const run = await runBuild(out, kill);
-    const delay = 'afterMs' in kill ? `${kill.afterMs}ms` : `writing+${kill.afterWritingMs}ms`;
+    const delay =
+      'afterMs' in kill
+        ? `${kill.afterMs}ms`
+        : 'afterWritingMs' in kill
+          ? `writing+${kill.afterWritingMs}ms`
+          : `first-output+${kill.afterFirstOutputMs}ms`;
     const present = await checkWhole(out, referenceFacts);
     outcomes.push(`${delay}:${run.signal ?? run.code}:${present.join('+') || 'none'}`);
     assert.equal(await sha256File(inputs.iso), inputDigest, `trial ${trial} changed the input ISO`);
