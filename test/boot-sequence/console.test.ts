@@ -179,6 +179,9 @@ function standInUnits(host: HostSpec, iface: string, waitFor: readonly string[])
 const NETWORK_STAND_IN = `#!/bin/sh
 family=$1 address=$2 iface=$3 flag=\${4:-}
 ip link set lo up
+# A device whose IPv6 is off (disable_ipv6=1) takes no IPv6 address: turn it on first, as
+# NetworkManager does for a device it configures with IPv6.
+[ "$family" = -6 ] && echo 0 > "/proc/sys/net/ipv6/conf/$iface/disable_ipv6"
 ip link set "$iface" up
 tries=0
 until ip "$family" address add "$address" dev "$iface" $flag 2>/dev/null ||
