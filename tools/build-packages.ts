@@ -99,8 +99,21 @@ const RELATIVE_TS_SPECIFIER = /((?:from|import)\s*\(?\s*)(['"])(\.{1,2}\/[^'"]+?
 const GENERIC_TYPED_ARRAY =
   /\b(Buffer|DataView|(?:Big)?(?:Ui|I)nt(?:8|16|32|64)(?:Clamped)?Array|Float(?:16|32|64)Array)<(?:ArrayBuffer|ArrayBufferLike|SharedArrayBuffer)>/g;
 
+/**
+ * A declaration that names Node's types (`Buffer`, `NodeJS.*`, `node:` modules) starts with
+ * `/// <reference types="node" />`, so a consumer's program loads `@types/node` (which those
+ * packages declare as a dependency) even when its tsconfig lists `types: []`; TypeScript 5.5+
+ * no longer writes the directive itself. test/packaging/pack.test.ts type-checks such a consumer.
+ */
+const NODE_TYPE_USE = /\bBuffer\b|\bNodeJS\.|(?:from|import)\s*\(?\s*['"]node:/;
+const NODE_TYPES_REFERENCE = '/// <reference types="node" />';
+
 function portableDeclaration(text: string): string {
-  return text
+  const referenced =
+    NODE_TYPE_USE.test(text) && !text.includes(NODE_TYPES_REFERENCE)
+      ? `${NODE_TYPES_REFERENCE}\n${text}`
+      : text;
+  return referenced
     .replace(
       RELATIVE_TS_SPECIFIER,
       (_all, lead, quote, path) => `${lead}${quote}${path}.js${quote}`,

@@ -3,10 +3,12 @@
  * a one-line message for a user error, 2 for bad usage; `--json` prints only the report.
  */
 import assert from 'node:assert/strict';
-import { rm, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { repoRoot, runTool } from '@hostmirror/fixtures';
+import { runCliCaptured } from '../../packages/cli/src/capture.ts';
 import { hostmirror } from '../foundation/hostmirror-cli.ts';
 import { demoInputs } from './support.ts';
 
@@ -100,6 +102,59 @@ test('exit 1 with one line for a user error, 2 for bad usage', async () => {
   const help = await hostmirror(['build-iso', '--help']);
   assert.equal(help.exitCode, 0);
   assert.match(help.stdoutText, /--demo -o OUT-DIR/);
+});
+
+test('--ignition - reads the extra config from stdin: the ISO of the file, the report names -', async () => {
+  const extra = JSON.stringify({
+    ignition: { version: '3.2.0' },
+    storage: {
+      files: [{ path: '/etc/hostmirror-extra', contents: { source: 'data:,from-stdin' } }],
+    },
+  });
+  const extraFile = join(work, 'extra.ign');
+  const seed = join(work, 'stdin-seed');
+  await writeFile(extraFile, extra);
+  await writeFile(seed, 'the same TLS keys for both builds');
+  const env = { SOURCE_DATE_EPOCH: '1700000000' };
+  const build = (ignition: string, output: string) =>
+    runCliCaptured(
+      [
+        'build-iso',
+        ...base(),
+        '--tls-seed-file',
+        seed,
+        '--ignition',
+        ignition,
+        '-o',
+        output,
+        '--json',
+        '-q',
+      ],
+      { cwd: work, env, stdin: extra },
+    );
+  const fromStdin = await build('-', join(work, 'stdin.iso'));
+  assert.equal(fromStdin.code, 0, fromStdin.stderr);
+  const fromFile = await build(extraFile, join(work, 'file.iso'));
+  assert.equal(fromFile.code, 0, fromFile.stderr);
+  const digest = async (path: string) =>
+    createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex');
+  assert.equal(await digest(join(work, 'stdin.iso')), await digest(join(work, 'file.iso')));
+  const [stdinExtra] = JSON.parse(fromStdin.stdout).inputs.extraIgnition;
+  const [fileExtra] = JSON.parse(fromFile.stdout).inputs.extraIgnition;
+  assert.deepEqual(stdinExtra, {
+    path: '-',
+    size: extra.length,
+    sha256: createHash('sha256').update(extra).digest('hex'),
+  });
+  assert.deepEqual(fileExtra, { ...stdinExtra, path: extraFile });
+  const twice = await runCliCaptured(
+    ['build-iso', ...base(), '--ignition', '-', '--ignition', '-', '-o', join(work, 'twice.iso')],
+    { cwd: work, env, stdin: extra },
+  );
+  assert.equal(twice.code, 2, twice.stderr);
+  assert.match(twice.stderr, /stdin more than once/);
 });
 
 test('install-config writes imageDigestSources and the CA into a new file; the input is never modified', async () => {

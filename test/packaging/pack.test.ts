@@ -2,7 +2,8 @@
  * The packages as npm users get them: `pnpm build`, `pnpm -r pack` (publishConfig applied,
  * `workspace:*` replaced by versions), `npm install` of the tarballs into a fresh project outside
  * the repository, then plain `node` — no tsx anywhere — imports every package and runs the
- * installed `hostmirror` bin. The consumer's TypeScript check proves the shipped `.d.ts` resolve.
+ * installed `hostmirror` bin. The consumer's TypeScript check proves the shipped `.d.ts` resolve,
+ * with no `@types/node` of the consumer's own (the packages whose types name Node's bring it).
  *
  * Third-party dependencies (yaml, smol-toml, node-forge) come from the npm cache when it has them
  * (`--prefer-offline`), else from the registry. npm runs what install scripts there are (none: no
@@ -243,6 +244,39 @@ test('everyPackageImportsWithPlainNode', async () => {
   }
 });
 
+test('declarationsThatNameNodeTypesBringThem: @types/node declared, referenced, installed', async () => {
+  const nodeTypeUse = /\bBuffer\b|\bNodeJS\.|(?:from|import)\s*\(?\s*['"]node:/;
+  const users: string[] = [];
+  for (const { name } of packages) {
+    const folder = join(consumer, 'node_modules', name);
+    const manifest = JSON.parse(await readFile(join(folder, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    const declarations = (await readdir(join(folder, 'dist'), { recursive: true })).filter((file) =>
+      file.endsWith('.d.ts'),
+    );
+    for (const file of declarations) {
+      const text = await readFile(join(folder, 'dist', file), 'utf8');
+      if (!nodeTypeUse.test(text)) continue;
+      users.push(`${name}/dist/${file}`);
+      assert.ok(
+        text.startsWith('/// <reference types="node" />\n'),
+        `${name}/dist/${file} names Node types without /// <reference types="node" />`,
+      );
+      assert.equal(
+        manifest.dependencies?.['@types/node'],
+        '>=20.19.0',
+        `${name} ships ${file}, which names Node types, so it depends on @types/node (the floor up)`,
+      );
+    }
+  }
+  assert.ok(users.length > 10, `only ${users.length} declarations name Node types: ${users}`);
+  const installed = JSON.parse(
+    await readFile(join(consumer, 'node_modules', '@types', 'node', 'package.json'), 'utf8'),
+  ) as { version: string };
+  assert.match(installed.version, /^\d+\.\d+\.\d+$/);
+});
+
 test('shippedTypesCheckInAConsumer', async () => {
   const imports = specifiers().map(
     (specifier, index) => `import * as m${index} from '${specifier}';`,
@@ -264,17 +298,46 @@ test('shippedTypesCheckInAConsumer', async () => {
         strict: true,
         noEmit: true,
         skipLibCheck: false,
-        types: ['node'],
-        typeRoots: [join(repoRoot, 'node_modules', '@types')],
+        // No types of its own: Node's come only through the packages' `@types/node` dependency
+        // and the `/// <reference types="node" />` their declarations start with.
+        types: [],
       },
       files: ['use.ts'],
     }),
   );
-  // The oldest TypeScript the declarations support (5.0: from npm, into the test's folder) and
-  // the workspace's own (the newest).
+  const npm = await requireTool('npm', 'npm (Node.js ships it; Debian: npm)');
+  const npmInstall = (args: string[]) =>
+    runOk(
+      npm,
+      ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...args],
+      {
+        cwd: consumer,
+        env: plainEnv(),
+        timeoutMs: npmInstallTimeoutMs,
+      },
+    );
+  async function typeCheck(tsc: string, with_: string): Promise<void> {
+    const check = await runTool(tsc, ['-p', 'tsconfig.json', '--pretty', 'false'], {
+      cwd: consumer,
+      timeoutMs: typeCheckTimeoutMs,
+    });
+    assert.equal(check.timedOut, false, `${tsc} took over ${typeCheckTimeoutMs} ms`);
+    const errors = check.stdout.toString('utf8').trim().split('\n');
+    assert.equal(errors.length, 1, `${tsc} (${with_}):\n${errors.join('\n')}${check.stderr}`);
+    assert.match(errors[0] ?? '', /^use\.ts\(\d+,\d+\): error TS2322:/, `${tsc}: ${check.stderr}`);
+  }
+  // The workspace's TypeScript (the newest), with the @types/node npm chose for the packages.
+  const chosen = JSON.parse(
+    await readFile(join(consumer, 'node_modules', '@types', 'node', 'package.json'), 'utf8'),
+  ) as { version: string };
+  await typeCheck(join(repoRoot, 'node_modules', '.bin', 'tsc'), `@types/node ${chosen.version}`);
+  // The oldest TypeScript the declarations support (5.0: from npm, into the test's folder). Current
+  // @types/node declares `typeScriptVersion` 5.6 (DefinitelyTyped supports two years of TypeScript),
+  // so a TS 5.0 project pins an older one of its own: the floor's, which the packages' range
+  // `>=20.19.0` accepts, so npm keeps exactly one copy (two would declare Node's globals twice).
   const oldest = join(work, 'typescript-5.0');
   await runOk(
-    await requireTool('npm', 'npm (Node.js ships it; Debian: npm)'),
+    npm,
     [
       'install',
       '--no-audit',
@@ -287,19 +350,12 @@ test('shippedTypesCheckInAConsumer', async () => {
     ],
     { env: plainEnv(), timeoutMs: npmInstallTimeoutMs },
   );
-  for (const tsc of [
-    join(oldest, 'node_modules', '.bin', 'tsc'),
-    join(repoRoot, 'node_modules', '.bin', 'tsc'),
-  ]) {
-    const check = await runTool(tsc, ['-p', 'tsconfig.json', '--pretty', 'false'], {
-      cwd: consumer,
-      timeoutMs: typeCheckTimeoutMs,
-    });
-    assert.equal(check.timedOut, false, `${tsc} took over ${typeCheckTimeoutMs} ms`);
-    const errors = check.stdout.toString('utf8').trim().split('\n');
-    assert.equal(errors.length, 1, `${tsc}:\n${errors.join('\n')}${check.stderr}`);
-    assert.match(errors[0] ?? '', /^use\.ts\(\d+,\d+\): error TS2322:/, `${tsc}: ${check.stderr}`);
-  }
+  await npmInstall(['--save-dev', '@types/node@20.19.43']);
+  const copies = (await readdir(join(consumer, 'node_modules'), { recursive: true })).filter(
+    (path) => path.endsWith(join('@types', 'node', 'package.json')),
+  );
+  assert.deepEqual(copies, [join('@types', 'node', 'package.json')], 'one @types/node');
+  await typeCheck(join(oldest, 'node_modules', '.bin', 'tsc'), '@types/node 20.19.43 of its own');
 });
 
 test('installedBinRunsHelp', async () => {

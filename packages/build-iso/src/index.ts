@@ -51,6 +51,7 @@ export {
   errorAsJson,
   type FailedBuildReport,
   type FileDigest,
+  type IgnitionBytes,
   sourceDateEpoch,
 } from './pipeline.ts';
 export {

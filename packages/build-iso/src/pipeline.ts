@@ -270,8 +270,11 @@ export interface BuildMirrorIsoOptions {
    * same disk is refused (`VOLUME_SAME_DISK`); build-iso cannot see the hosts' disks otherwise.
    */
   volumeDisk?: VolumeDiskHints;
-  /** Extra Ignition configs merged on top of the mirror's, in order. */
-  ignition?: string[];
+  /**
+   * Extra Ignition configs merged on top of the mirror's, in order: a path, or bytes already read
+   * (the CLI's `--ignition -` from stdin) with the name messages and the report give them.
+   */
+  ignition?: ReadonlyArray<string | IgnitionBytes>;
   kargsAppend?: string[];
   compress?: Codec;
   /** Release pull spec; default OPENSHIFT_INSTALL_RELEASE_IMAGE_OVERRIDE, else the archive's only release. */
@@ -442,6 +445,12 @@ async function digestOf(
   const sha256 = await sha256File(path, (bytes) => progress?.advance(bytes));
   progress?.done();
   return { path, size, sha256 };
+}
+
+/** An input the caller has read already: its bytes and the name to report (`-` for stdin). */
+export interface IgnitionBytes {
+  name: string;
+  bytes: Uint8Array;
 }
 
 async function readInput(path: string, what: string): Promise<Buffer> {
@@ -732,9 +741,13 @@ async function fingerprintInputs(context: BuildContext, mirror: MirrorStep): Pro
     );
   const extras: ExtraIgnition[] = [];
   const extraDigests: FileDigest[] = [];
-  for (const path of options.ignition ?? []) {
+  for (const given of options.ignition ?? []) {
     // Read once: the digest is of the very bytes that are merged.
-    const bytes = await readInput(path, 'Ignition config');
+    const path = typeof given === 'string' ? given : given.name;
+    const bytes =
+      typeof given === 'string'
+        ? await readInput(given, 'Ignition config')
+        : Buffer.from(given.bytes);
     extras.push({ origin: path, text: bytes.toString('utf8') });
     extraDigests.push({ path, size: bytes.length, sha256: sha256Bytes(bytes) });
   }

@@ -18,6 +18,7 @@ import {
   buildMirrorIso,
   DEFAULT_KERNEL_CODEC,
   DEFAULT_MODE,
+  type IgnitionBytes,
   parseVolumeDiskHint,
   RELEASE_OVERRIDE_VARIABLE,
   type VolumeDiskHints,
@@ -30,6 +31,7 @@ import {
   choice,
   flag,
   optionalString,
+  readInput,
   requireString,
   stringList,
   UsageError,
@@ -38,7 +40,7 @@ import {
 const usage = [
   'hostmirror build-iso --iso BASE.iso --install-config F --agent-config F --mirror PATH... -o OUT.iso',
   '                     [--registry-binary PATH] [--mode node0|every-node|preload] [--release-image SPEC]',
-  '                     [--ignition EXTRA.ign]... [--kargs-append K]... [--compress gzip|xz|zstd|none]',
+  '                     [--ignition EXTRA.ign|-]... [--kargs-append K]... [--compress gzip|xz|zstd|none]',
   '                     [--pxe-dir DIR [--pxe-base-url URL]] [--manifests-dir DIR] [--image-set-config F]',
   '                     [--report F.json] [--ram SIZE] [--skip-live-pull-reserve] [--ignore-mirror-check]',
   '                     [--volume-label data] [--volume-access read-write|read-only]',
@@ -62,6 +64,20 @@ const NOT_STDOUT: Record<string, string> = {
   'image-set-config': 'give a file (or: hostmirror mirror image-set-config -o -)',
 };
 
+/** `--ignition` paths against the working folder; `-` (once) is the config read from stdin. */
+async function extraIgnition(context: CommandContext): Promise<Array<string | IgnitionBytes>> {
+  const given = stringList(context.values, 'ignition');
+  if (given.filter((path) => path === '-').length > 1)
+    throw new UsageError('--ignition - names stdin more than once; stdin holds one config.');
+  return Promise.all(
+    given.map(async (path) =>
+      path === '-'
+        ? { name: '-', bytes: await readInput(context, '-') }
+        : resolve(context.io.cwd, path),
+    ),
+  );
+}
+
 async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOptions> {
   const { values, io } = context;
   for (const [name, why] of Object.entries(NOT_STDOUT))
@@ -84,7 +100,7 @@ async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOpti
     ...(values.compress === undefined
       ? {}
       : { compress: choice<Codec>(values, 'compress', CODECS, DEFAULT_KERNEL_CODEC) }),
-    ignition: stringList(values, 'ignition').map(at),
+    ignition: await extraIgnition(context),
     kargsAppend: [...stringList(values, 'kargs-append'), ...stringList(values, 'live-karg-append')],
     ignoreMirrorCheck: flag(values, 'ignore-mirror-check'),
     // node0's day-1 bootstrap in its live /var is counted unless left out on purpose.
@@ -234,7 +250,8 @@ export const command: Command = {
     ignition: {
       type: 'string',
       multiple: true,
-      description: 'another Ignition config to merge into the live config (after ours)',
+      description:
+        'another Ignition config to merge into the live config (after ours); - reads it from stdin',
       value: 'EXTRA.ign',
     },
     'kargs-append': {
