@@ -10,6 +10,7 @@ import {
   measureInitrdFile,
   measureInitrdSource,
   measureInputFiles,
+  measureRootfs,
   tmpfsFileBytes,
   unpackedTmpfsBytes,
 } from './index.ts';
@@ -144,4 +145,37 @@ test('wrongFiles: a missing file, a folder or a non-archive is BAD_INPUT naming 
       assert.match(error.message, says);
       return true;
     });
+});
+
+test('measureRootfs: a CoreOS rootfs costs its members in pages (as unpacked by PXE), the file as loaded; a squashfs alone is refused', async () => {
+  // rootfs.img as CoreOS ships it: an uncompressed newc cpio, root.squashfs first.
+  const squashfs = 'q'.repeat(4096 + 1);
+  const rootfs = newc([
+    { path: 'root.squashfs', mode: 0o100644, body: squashfs },
+    { path: 'etc/coreos-live-rootfs', mode: 0o100644, body: 'x\n' },
+  ]);
+  const file = join(work, 'rootfs.img');
+  await writeFile(file, rootfs);
+  const measured = await measureRootfs(file, 'rootfs.img');
+  assert.deepEqual(measured, {
+    name: 'rootfs.img',
+    fileBytes: rootfs.length,
+    unpackedBytes: 3 * 4096, // two pages of root.squashfs, one of the stamp
+  });
+  assert.notEqual(measured.unpackedBytes, tmpfsFileBytes(rootfs.length));
+  // The same rule on a stream with the size the caller knows (build-iso reads the ISO extent).
+  assert.deepEqual(
+    await measureRootfs(createReadStream(file), 'rootfs.img', rootfs.length),
+    measured,
+  );
+  // A bare squashfs (magic hsqs) is no initrd: PXE could not unpack it.
+  const bare = join(work, 'bare-rootfs.img');
+  await writeFile(bare, Buffer.concat([Buffer.from('hsqs'), Buffer.alloc(60)]));
+  await assert.rejects(measureRootfs(bare, bare), (error: unknown) => {
+    assert.ok(error instanceof BudgetInputError, String(error));
+    assert.equal(error.code, 'BAD_INPUT');
+    assert.match(error.message, /The rootfs .*bare-rootfs\.img is not an initrd/);
+    assert.match(error.fix ?? '', /newc cpio holding root\.squashfs/);
+    return true;
+  });
 });

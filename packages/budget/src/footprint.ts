@@ -63,6 +63,34 @@ export async function measureInitrdFile(path: string, name = path): Promise<Init
   return { name, fileBytes: listing.size, unpackedBytes: unpackedTmpfsBytes(listing) };
 }
 
+/**
+ * The one rule for the live rootfs (`images/pxeboot/rootfs.img`), used by `hostmirror budget
+ * --rootfs` and by build-iso for its PXE budget. CoreOS's rootfs.img is an uncompressed newc
+ * cpio holding `root.squashfs` (plus `etc/coreos-live-rootfs` and the `*.osmet` files;
+ * docs/coreos-iso.md#pxe). PXE passes it as a second initrd (or fetches it with
+ * `coreos.live.rootfs_url`), and the kernel unpacks its members into the initramfs tmpfs
+ * where `root.squashfs` stays mounted (docs/coreos-iso.md#live-memory): what the host keeps is
+ * the members' tmpfs pages (`unpackedBytes`, the same last-wins page rule as every initrd),
+ * and while unpacking also the file as loaded (`fileBytes`). `coreos.liveiso.fromram` copies the
+ * file whole instead; `computeBudget` counts `fileBytes` for it. A rootfs that is not a newc
+ * cpio cannot be unpacked by the kernel at all, and is refused naming it.
+ */
+export async function measureRootfs(
+  source: string | AsyncIterable<Uint8Array>,
+  name: string,
+  fileBytes?: number,
+): Promise<InitrdFootprint> {
+  const where = typeof source === 'string' ? source : name;
+  return measured('rootfs', where, async () => {
+    const listing = await readInitrd(source);
+    return {
+      name,
+      fileBytes: fileBytes ?? listing.size,
+      unpackedBytes: unpackedTmpfsBytes(listing),
+    };
+  });
+}
+
 /** The budget inputs that come from files rather than from options. */
 export type MeasuredInputs = Pick<
   BudgetInputs,
@@ -94,11 +122,15 @@ async function measured<T>(role: string, path: string, measure: () => Promise<T>
       typeof cause.syscall === 'string'
         ? `cannot be read (${cause.code ?? cause.message})`
         : `is not an initrd the kernel unpacks: ${cause.message.replace(/\.$/, '')}`;
-    throw new BudgetInputError(
-      'BAD_INPUT',
-      `The ${role} ${path} ${detail}; give the path of ${role === 'rootfs' ? 'the live rootfs image' : 'a cpio archive (plain or gzip/xz/zstd)'}.`,
-      { path, cause: error },
-    );
+    const fix =
+      role === 'rootfs'
+        ? 'give the live rootfs image of a CoreOS live ISO (images/pxeboot/rootfs.img, a newc cpio holding root.squashfs), as PXE loads it or fetches it with coreos.live.rootfs_url'
+        : 'give the path of a cpio archive (plain or gzip/xz/zstd)';
+    throw new BudgetInputError('BAD_INPUT', `The ${role} ${path} ${detail}; ${fix}.`, {
+      path,
+      cause: error,
+      fix: `${fix.charAt(0).toUpperCase()}${fix.slice(1)}.`,
+    });
   }
 }
 
@@ -108,9 +140,7 @@ export async function measureInputFiles(files: InputFiles): Promise<MeasuredInpu
     files.initrd === undefined
       ? undefined
       : measured('base initrd', files.initrd, () => measureInitrdFile(files.initrd as string)),
-    files.rootfs === undefined
-      ? undefined
-      : measured('rootfs', files.rootfs, () => measureInitrdFile(files.rootfs as string)),
+    files.rootfs === undefined ? undefined : measureRootfs(files.rootfs, files.rootfs),
     Promise.all(
       (files.archives ?? []).map((archive) =>
         measured('archive', archive, () => measureInitrdFile(archive)),

@@ -32,6 +32,7 @@ export {
   measureInitrdFile,
   measureInitrdSource,
   measureInputFiles,
+  measureRootfs,
   tmpfsFileBytes,
   unpackedTmpfsBytes,
 } from './footprint.ts';

@@ -10,6 +10,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createWorkFolder, writeFileAtomic } from '@hostmirror/atomic-file';
 import {
@@ -35,6 +36,8 @@ import {
   formatBudgetTable,
   formatBytes,
   type HostRole,
+  measureInitrdSource,
+  measureRootfs,
   minimumRamBytes,
   node0LivePullReserveBytes,
   tmpfsFileBytes,
@@ -1003,6 +1006,30 @@ async function checkBudgets(
   );
   const preload = boot.plan.settings.mode === 'preload';
   const budgets: BudgetReport[] = [];
+  const { rootfs } = iso.metadata;
+  // The rootfs measured by budget's one rule (its members unpacked; `hostmirror budget --rootfs`
+  // calls the same function), read from the ISO only when PXE files are asked for.
+  const pxe =
+    options.pxeDir === undefined || rootfs === undefined
+      ? undefined
+      : {
+          rootfs: await measureRootfs(
+            iso.image.fileChunks(rootfs),
+            'images/pxeboot/rootfs.img',
+            rootfs.size,
+          ),
+          // Empty when the config rides in the overlay instead (too large for the embed area).
+          ignition:
+            boot.embedArchive.length === 0
+              ? []
+              : [
+                  await measureInitrdSource(
+                    Readable.from([boot.embedArchive]),
+                    'Ignition archive (PXE initrd segment)',
+                    boot.embedArchive.length,
+                  ),
+                ],
+        };
   // One budget per kind of host: the ISO is the same, what each holds is not.
   for (const host of boot.plan.roles) {
     const role: HostRole =
@@ -1065,21 +1092,21 @@ async function checkBudgets(
       embedAreaBytes: iso.metadata.ignition.length,
     };
     budgets.push(assertWithinBudget(computeBudget(inputs)));
-    const { rootfs } = iso.metadata;
-    if (options.pxeDir !== undefined && rootfs !== undefined)
+    if (pxe !== undefined) {
+      // PXE: the rootfs is a second initrd, and the Ignition archive is a segment of the PXE
+      // initrd (iso's writePxeArtifacts appends it), not the ISO's embed area.
+      const { ignitionArchiveBytes: _embedded, embedAreaBytes: _area, ...pxeInputs } = inputs;
       budgets.push(
         assertWithinBudget(
           computeBudget({
-            ...inputs,
+            ...pxeInputs,
             boot: 'pxe',
-            rootfs: {
-              name: 'images/pxeboot/rootfs.img',
-              fileBytes: rootfs.size,
-              unpackedBytes: tmpfsFileBytes(rootfs.size),
-            },
+            rootfs: pxe.rootfs,
+            archives: [...(inputs.archives ?? []), ...pxe.ignition],
           }),
         ),
       );
+    }
   }
   return budgets;
 }
