@@ -44,6 +44,8 @@ const maxClusterResourceBytes = 16 * 1024 * 1024;
 const maxImageSetConfigBytes = 1024 * 1024;
 /** `link` files hold a digest: "sha256:" + 64 hex digits, 71 bytes. */
 const maxLinkBytes = 256;
+/** A Cincinnati graph of every release of a channel is a few MB; 64 MiB is far beyond any. */
+const maxReleaseGraphBytes = 64 * 1024 * 1024;
 
 export type ArchiveKind = 'oc-mirror-v2' | 'oc-mirror-v1' | 'unknown';
 
@@ -78,6 +80,29 @@ export interface ReleaseRecord {
   release: string;
   /** The release tag oc-mirror mirrored it under, for example `4.14.3-x86_64`. */
   tag: string;
+  member: string;
+  range: ByteRange;
+}
+
+/** `working-dir/hold-release/cincinnati-graph-data/<arch>-<channel>.json` (archive-layout.ts). */
+export interface ReleaseGraphRecord {
+  /** `<arch>-<channel>.json`. */
+  file: string;
+  member: string;
+  range: ByteRange;
+}
+
+/**
+ * `working-dir/operator-catalogs/<catalog>/<digest>/filtered-catalogs/<filter>/digest`: the
+ * rebuilt (filtered) catalog oc-mirror pushed to its cache as `<catalog repository>:<filter>`.
+ */
+export interface CatalogFilterRecord {
+  /** The last path component of the catalog (`redhat-operator-index`). */
+  catalog: string;
+  /** The unfiltered catalog's manifest digest (`sha256:…`). */
+  catalogDigest: string;
+  /** The cache tag of the rebuilt catalog (oc-mirror's filter digest). */
+  filterTag: string;
   member: string;
   range: ByteRange;
 }
@@ -183,6 +208,8 @@ export class MirrorArchive {
   readonly #imageSetConfigCopies: ImageSetConfigCopy[];
   readonly #signatureFiles: Map<string, ByteRange>;
   readonly #releaseRecords: ReleaseRecord[];
+  readonly #releaseGraphs: ReleaseGraphRecord[];
+  readonly #catalogFilters: CatalogFilterRecord[];
   readonly #workingDirMembers: number;
 
   private constructor(state: ReturnType<IndexBuilder['finish']>) {
@@ -193,6 +220,8 @@ export class MirrorArchive {
     this.#imageSetConfigCopies = state.imageSetConfigCopies;
     this.#signatureFiles = state.signatureFiles;
     this.#releaseRecords = state.releaseRecords;
+    this.#releaseGraphs = state.releaseGraphs;
+    this.#catalogFilters = state.catalogFilters;
     this.#workingDirMembers = state.workingDirMembers;
   }
 
@@ -381,6 +410,50 @@ export class MirrorArchive {
       );
     }
     return (await readRange(record.range)).toString('utf8');
+  }
+
+  /** The Cincinnati graphs oc-mirror queried (`working-dir/hold-release/cincinnati-graph-data/`), in chunk order. */
+  releaseGraphs(): readonly ReleaseGraphRecord[] {
+    return this.#releaseGraphs;
+  }
+
+  /** The text of one graph (JSON); refuses one larger than any Cincinnati answer. */
+  async readReleaseGraph(record: ReleaseGraphRecord): Promise<string> {
+    if (record.range.size > maxReleaseGraphBytes) {
+      throw new MirrorFormatError(
+        'BLOB_TOO_LARGE',
+        `${record.member} in ${record.range.chunk} is ${record.range.size} bytes; a Cincinnati graph over ${maxReleaseGraphBytes} bytes is not plausible.`,
+        { path: record.range.chunk, offset: record.range.offset },
+      );
+    }
+    return (await readRange(record.range)).toString('utf8');
+  }
+
+  /** oc-mirror's records of the catalogs it filtered and rebuilt, in chunk order. */
+  catalogFilters(): readonly CatalogFilterRecord[] {
+    return this.#catalogFilters;
+  }
+
+  /** The rebuilt catalog's manifest digest a filter record holds (`sha256:…`). */
+  async readCatalogFilterDigest(record: CatalogFilterRecord): Promise<string> {
+    const where = `${record.member} in ${record.range.chunk}`;
+    if (record.range.size > maxLinkBytes) {
+      throw new MirrorFormatError(
+        'BAD_DIGEST',
+        `${where} is ${record.range.size} bytes; it should hold one digest. The archive's working-dir is damaged: mirror the catalog again.`,
+        { path: record.range.chunk, offset: record.range.offset },
+      );
+    }
+    const text = (await readRange(record.range)).toString('utf8').trim();
+    const digest = text.startsWith('sha256:') ? text : `sha256:${text}`;
+    if (!isDigest(digest)) {
+      throw new MirrorFormatError(
+        'BAD_DIGEST',
+        `${where} holds ${JSON.stringify(text.slice(0, 80))}, not a digest. The archive's working-dir is damaged: mirror the catalog again.`,
+        { path: record.range.chunk, offset: record.range.offset },
+      );
+    }
+    return digest;
   }
 
   /** Parse every YAML/JSON file under `working-dir/cluster-resources/`. */
@@ -603,6 +676,8 @@ class IndexBuilder {
   readonly imageSetConfigCopies: ImageSetConfigCopy[] = [];
   readonly signatureFiles = new Map<string, ByteRange>();
   readonly releaseRecords: ReleaseRecord[] = [];
+  readonly releaseGraphs: ReleaseGraphRecord[] = [];
+  readonly catalogFilters: CatalogFilterRecord[] = [];
   workingDirMembers = 0;
 
   #repository(name: string): RepositoryState {
@@ -688,6 +763,23 @@ class IndexBuilder {
         this.workingDirMembers++;
         return;
       }
+      case 'release-graph': {
+        const known = this.releaseGraphs.findIndex((record) => record.member === entry.name);
+        const record = { file: role.file, member: entry.name, range };
+        if (known === -1) this.releaseGraphs.push(record);
+        else this.releaseGraphs[known] = record;
+        this.workingDirMembers++;
+        return;
+      }
+      case 'catalog-filter': {
+        const known = this.catalogFilters.findIndex((record) => record.member === entry.name);
+        const { catalog, catalogDigest, filterTag } = role;
+        const record = { catalog, catalogDigest, filterTag, member: entry.name, range };
+        if (known === -1) this.catalogFilters.push(record);
+        else this.catalogFilters[known] = record;
+        this.workingDirMembers++;
+        return;
+      }
       case 'working-dir':
         this.workingDirMembers++;
         return;
@@ -708,6 +800,8 @@ class IndexBuilder {
       imageSetConfigCopies: this.imageSetConfigCopies,
       signatureFiles: this.signatureFiles,
       releaseRecords: this.releaseRecords,
+      releaseGraphs: this.releaseGraphs,
+      catalogFilters: this.catalogFilters,
       workingDirMembers: this.workingDirMembers,
     };
   }

@@ -32,6 +32,29 @@ export const HOLD_RELEASE_PREFIX = 'working-dir/hold-release/';
 const holdReleaseImageReferences =
   /^working-dir\/hold-release\/([^/]+)\/([^/]+)\/release-manifests\/image-references$/;
 
+/**
+ * oc-mirror v2 keeps each Cincinnati graph it queried as
+ * `working-dir/hold-release/cincinnati-graph-data/<arch>-<channel>.json`, and disk-to-mirror reads
+ * the release payloads back from it (openshift/oc-mirror `internal/pkg/release/core-cincinnati.go`
+ * writeGraphDataToFile / loadGraphDataFromDisk, `cincinnati.go` GraphDataDir, at commit
+ * 855b64a3c9c03634bcab6210b641274772050cda): the archive's own record of the release image's
+ * source repository, for OCP and OKD alike (each node's `payload` is the pull spec by digest).
+ */
+export const RELEASE_GRAPH_PREFIX = 'working-dir/hold-release/cincinnati-graph-data/';
+const releaseGraph = /^working-dir\/hold-release\/cincinnati-graph-data\/([^/]+\.json)$/;
+/**
+ * oc-mirror v2 filters an operator catalog into
+ * `working-dir/operator-catalogs/<catalog name>/<catalog digest hex>/filtered-catalogs/<filter digest>/`,
+ * rebuilds the catalog image from it, pushes that image to the cache tagged `<filter digest>` and
+ * writes its manifest digest (hex) to the `digest` file there (`internal/pkg/operator/const.go`
+ * operatorCatalogsDir, operatorCatalogFilteredDir; `filtered_collector.go` filterOperator;
+ * `internal/pkg/imagebuilder/catalog_builder.go` RebuildCatalog, at commit 855b64a3). The
+ * catalog's own tag in the cache keeps the unfiltered catalog: this record says which image the
+ * cluster's CatalogSource must read.
+ */
+const catalogFilterRecord =
+  /^working-dir\/operator-catalogs\/([^/]+)\/([a-f0-9]{64})\/filtered-catalogs\/([^/]+)\/digest$/;
+
 /** v1 (`oc image mirror --dir` layout): `v2/<repo>/blobs/sha256:<hex>`, `v2/<repo>/manifests/<ref>`. */
 const v1BlobOrManifest = /^v2\/.+\/(blobs\/sha256:[a-f0-9]{64}|manifests\/[^/]+)$/;
 /** v1 metadata: `publish/.metadata.json` (MetadataBasePath, relative to the workspace `src/`). */
@@ -53,6 +76,8 @@ type MemberRole =
   | { role: 'cluster-resource'; file: string }
   | { role: 'signature'; file: string }
   | { role: 'release-record'; release: string; tag: string }
+  | { role: 'release-graph'; file: string }
+  | { role: 'catalog-filter'; catalog: string; catalogDigest: string; filterTag: string }
   | { role: 'working-dir' }
   | { role: 'isc-copy' }
   | { role: 'v1-content' }
@@ -68,6 +93,16 @@ export function classifyMember(name: string): MemberRole {
     return { role: 'signature', file: name.slice(SIGNATURES_PREFIX.length) };
   const held = holdReleaseImageReferences.exec(name);
   if (held) return { role: 'release-record', release: held[1] ?? '', tag: held[2] ?? '' };
+  const graph = releaseGraph.exec(name);
+  if (graph) return { role: 'release-graph', file: graph[1] ?? '' };
+  const filtered = catalogFilterRecord.exec(name);
+  if (filtered)
+    return {
+      role: 'catalog-filter',
+      catalog: filtered[1] ?? '',
+      catalogDigest: `sha256:${filtered[2] ?? ''}`,
+      filterTag: filtered[3] ?? '',
+    };
   if (name.startsWith(WORKING_DIR_PREFIX) || name === 'working-dir') return { role: 'working-dir' };
   // Only the top-level copy: oc-mirror writes it beside working-dir/, never inside a folder.
   if (name.startsWith(ISC_COPY_PREFIX) && !name.includes('/')) return { role: 'isc-copy' };

@@ -193,3 +193,71 @@ export async function readReleaseRecordComponents(
   }
   return components;
 }
+
+/** One release payload a recorded Cincinnati graph names. */
+export interface RecordedPayload {
+  /** The node's `payload`, parsed (`quay.io/openshift/okd@sha256:…`). */
+  reference: ImageReference;
+  /** The node's `version`. */
+  version: string;
+  /** `<chunk>:<member>` of the graph. */
+  record: string;
+}
+
+/** A graph with more nodes than this is not a Cincinnati channel graph (a few hundred in practice). */
+export const MAX_GRAPH_NODES = 100_000;
+
+/**
+ * Every payload pinned by digest in the Cincinnati graphs oc-mirror kept
+ * (`working-dir/hold-release/cincinnati-graph-data/<arch>-<channel>.json`; Cincinnati's graph
+ * JSON: `nodes[].version`, `nodes[].payload`, as openshift/oc-mirror `internal/pkg/cincinnati`
+ * LoadGraphData reads it at commit 855b64a3). Disk-to-mirror reads its release pull specs from
+ * these files, so they say where a release image came from, OCP or OKD alike. A graph that is not
+ * JSON, or too large, is a typed `BAD_RELEASE_INFO`; a node whose payload is not a pull spec by
+ * digest is skipped (Cincinnati always pins payloads by digest).
+ */
+export async function readReleaseGraphPayloads(
+  archive: Pick<MirrorArchive, 'releaseGraphs' | 'readReleaseGraph'>,
+): Promise<RecordedPayload[]> {
+  const payloads: RecordedPayload[] = [];
+  for (const graph of archive.releaseGraphs()) {
+    const origin = `${graph.range.chunk}:${graph.member}`;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await archive.readReleaseGraph(graph));
+    } catch (error) {
+      if (error instanceof MirrorFormatError) throw error;
+      throw new MirrorFormatError(
+        'BAD_RELEASE_INFO',
+        `${graph.member} in ${graph.range.chunk} is not JSON (${(error as Error).message}); the archive's working-dir is damaged — mirror the release again.`,
+        { path: graph.range.chunk, offset: graph.range.offset },
+      );
+    }
+    const nodes = record(parsed).nodes;
+    if (!Array.isArray(nodes))
+      throw new MirrorFormatError(
+        'BAD_RELEASE_INFO',
+        `${graph.member} in ${graph.range.chunk} has no nodes list, so it is not a Cincinnati graph; the archive's working-dir is damaged — mirror the release again.`,
+        { path: graph.range.chunk, offset: graph.range.offset },
+      );
+    if (nodes.length > MAX_GRAPH_NODES)
+      throw new MirrorFormatError(
+        'BAD_RELEASE_INFO',
+        `${graph.member} in ${graph.range.chunk} has ${nodes.length} nodes, more than the ${MAX_GRAPH_NODES} any Cincinnati channel graph has; the archive's working-dir is damaged — mirror the release again.`,
+        { path: graph.range.chunk, offset: graph.range.offset },
+      );
+    for (const node of nodes.map(record)) {
+      const payload = text(node.payload);
+      if (payload === undefined || payload.length > 4096) continue;
+      let reference: ImageReference;
+      try {
+        reference = parseImageReference(payload);
+      } catch {
+        continue;
+      }
+      if (reference.digest === undefined) continue;
+      payloads.push({ reference, version: text(node.version) ?? '', record: origin });
+    }
+  }
+  return payloads;
+}

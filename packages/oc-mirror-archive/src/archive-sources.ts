@@ -2,6 +2,7 @@ import type { MirrorArchive } from './archive-index.ts';
 import {
   type RecordedImageSetConfig,
   readRecordedImageSetConfigs,
+  readReleaseGraphPayloads,
   readReleaseRecordComponents,
 } from './archive-records.ts';
 import {
@@ -24,8 +25,15 @@ import { type ImageReference, parseImageReference } from './image-reference.ts';
  *   (`internal/pkg/additional/local_stored_collector.go` buildMirrorToDiskPaths);
  * - an operator catalog → its source path (or `targetCatalog`) with its tag (or `targetTag`)
  *   (`internal/pkg/operator/common.go` prepareM2DCopyBatch).
- * A platform release given by channel comes from `quay.io/openshift-release-dev/ocp-release`
- * (the OCP release repository, `internal/pkg/cli/list/releases.go` ocpReleaseRepo).
+ * A platform release given by channel is the `payload` of a node of the Cincinnati graph oc-mirror
+ * queried and kept in `working-dir/hold-release/cincinnati-graph-data/` (disk-to-mirror reads it
+ * back from there: `internal/pkg/release/core-cincinnati.go` loadGraphDataFromDisk): the node
+ * whose payload digest is the archive's release digest names its source repository, for OCP
+ * (`quay.io/openshift-release-dev/ocp-release`) and OKD (`quay.io/openshift/okd`,
+ * `quay.io/okd/scos-release`: whatever the OKD graph at origin-release.ci.openshift.org says)
+ * alike. Without that record, an OCP channel still says `quay.io/openshift-release-dev/ocp-release`
+ * (`internal/pkg/cli/list/releases.go` ocpReleaseRepo); an OKD channel says nothing, and the
+ * release repository is named with the fix.
  *
  * The scopes follow oc-mirror's IDMS/ITMS generator (`internal/pkg/clusterresources/
  * clusterresources.go` generateImageMirrors, attemptNamespaceScope): when the mirror path ends
@@ -111,18 +119,21 @@ function hasWrittenTag(name: string): boolean {
   return beforeDigest.lastIndexOf(':') > beforeDigest.lastIndexOf('/');
 }
 
+/** What mapping an archive's sources reads: its index, its records and (for catalogs) blobs. */
+export type SourcesArchive = Pick<
+  MirrorArchive,
+  | 'repositories'
+  | 'tags'
+  | 'imageSetConfigCopies'
+  | 'readImageSetConfigCopy'
+  | 'releaseRecords'
+  | 'readReleaseRecord'
+  | 'releaseGraphs'
+  | 'readReleaseGraph'
+>;
+
 /** Map every repository of the archive to its source, or name why it cannot be. */
-export async function mapArchiveSources(
-  archive: Pick<
-    MirrorArchive,
-    | 'repositories'
-    | 'tags'
-    | 'imageSetConfigCopies'
-    | 'readImageSetConfigCopy'
-    | 'releaseRecords'
-    | 'readReleaseRecord'
-  >,
-): Promise<ArchiveSources> {
+export async function mapArchiveSources(archive: SourcesArchive): Promise<ArchiveSources> {
   const repositories = archive.repositories();
   const held = new Set(repositories);
   const { configs, notes } = await readRecordedImageSetConfigs(archive);
@@ -149,10 +160,18 @@ export async function mapArchiveSources(
   };
 
   // The release image.
-  for (const repository of repositories.filter(isReleaseRepository)) {
-    if (archive.tags(repository).every(({ tag }) => isAttachedArtifactTag(tag))) continue;
+  const releaseRepositories = repositories.filter(
+    (repository) =>
+      isReleaseRepository(repository) &&
+      !archive.tags(repository).every(({ tag }) => isAttachedArtifactTag(tag)),
+  );
+  const payloads = releaseRepositories.length === 0 ? [] : await readReleaseGraphPayloads(archive);
+  for (const repository of releaseRepositories) {
     const explicit = configs.find((config) => config.platformRelease !== undefined);
     const byChannel = configs.find((config) => config.channelTypes.includes('ocp'));
+    const okd = configs.find((config) => config.channelTypes.includes('okd'));
+    const digests = new Set(archive.tags(repository).map(({ digest }) => digest));
+    const inGraph = payloads.find((payload) => digests.has(payload.reference.digest ?? ''));
     const given =
       explicit?.platformRelease === undefined ? undefined : parse(explicit.platformRelease);
     if (explicit !== undefined && given !== undefined) {
@@ -165,6 +184,16 @@ export async function mapArchiveSources(
         byTag: given.digest === undefined,
         category: 'release',
         record: `${explicit.origin} mirror.platform.release`,
+      });
+    } else if (inGraph !== undefined) {
+      add({
+        repository,
+        source: inGraph.reference.name,
+        mirror: repository,
+        byDigest: true,
+        byTag: false,
+        category: 'release',
+        record: `${inGraph.record} payload of ${inGraph.version || 'a node'}`,
       });
     } else if (byChannel !== undefined) {
       add({
@@ -181,7 +210,9 @@ export async function mapArchiveSources(
         repository,
         configs.length === 0
           ? 'the archive has no ImageSetConfiguration copy (isc_*) saying which release repository it was mirrored from'
-          : `no ImageSetConfiguration in the archive names an OCP platform release (channels of type ocp or platform.release): ${configs.map((config) => config.origin).join(', ')}`,
+          : okd !== undefined
+            ? `${okd.origin} mirrors OKD (channels of type okd), whose release repository only the Cincinnati graph oc-mirror kept names, and the archive has no working-dir/hold-release/cincinnati-graph-data/<arch>-<channel>.json with a payload of digest ${[...digests].join(' or ')}`
+            : `no ImageSetConfiguration in the archive names an OCP platform release (channels of type ocp or platform.release): ${configs.map((config) => config.origin).join(', ')}`,
       );
   }
 

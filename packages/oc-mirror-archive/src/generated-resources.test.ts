@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
   m2dReleaseHex as hex,
+  makeImage,
   m2dRelease as release,
   M2D_SIGNATURE_BYTES as SIGNATURE_BYTES,
   writeChunk,
@@ -201,5 +202,115 @@ mirror: {additionalImages: [{name: quay.io/other/image:1}]}
       [['mirrored-release-signatures', [`sha256-${hex}-1`]]],
     );
     assert.equal(resources.documents.filter((doc) => doc.kind === 'ConfigMap').length, 1);
+  });
+
+  it('anOkdReleaseTakesItsSourceFromTheCincinnatiGraphOcMirrorKept', async () => {
+    // oc-mirror mirrors OKD from the payloads its OKD graph names and keeps that graph in
+    // working-dir/hold-release/cincinnati-graph-data/<arch>-<channel>.json (core-cincinnati.go).
+    const tag = '4.15.0-0.okd-2024-03-10-010116';
+    const okd = makeImage({ repository: 'openshift/release-images', tag, layers: ['okd'] });
+    const okdCli = makeImage({ repository: 'openshift/release', tag: `${tag}-cli`, layers: ['c'] });
+    const other = makeImage({ repository: 'x/y', tag: '1', layers: ['other release'] });
+    const graph = JSON.stringify({
+      nodes: [
+        {
+          version: '4.14.0-0.okd-2023-12-01-225814',
+          payload: `quay.io/openshift/okd@${other.manifest.digest}`,
+        },
+        { version: tag, payload: `quay.io/openshift/okd@${okd.manifest.digest}` },
+        { version: 'broken', payload: 'not a pull spec' },
+      ],
+      edges: [[0, 1]],
+    });
+    const okdIsc = `kind: ImageSetConfiguration
+apiVersion: mirror.openshift.io/v2alpha1
+mirror:
+  platform:
+    channels:
+    - name: stable-4
+      type: okd
+      minVersion: ${tag}
+      maxVersion: ${tag}
+`;
+    const references = JSON.stringify({
+      kind: 'ImageStream',
+      apiVersion: 'image.openshift.io/v1',
+      spec: {
+        tags: [
+          {
+            name: 'cli',
+            from: {
+              kind: 'DockerImage',
+              name: `quay.io/openshift/okd-content@${okdCli.manifest.digest}`,
+            },
+          },
+        ],
+      },
+    });
+    const write = async (name: string, withGraph: boolean) => {
+      const dir = join(work, name);
+      mkdirSync(dir);
+      const path = join(dir, 'mirror_000001.tar');
+      await writeChunk(path, {
+        images: [okd, okdCli],
+        imageSetConfig: okdIsc,
+        workingDir: {
+          [`hold-release/okd/${tag}/release-manifests/image-references`]: references,
+          ...(withGraph ? { 'hold-release/cincinnati-graph-data/amd64-stable-4.json': graph } : {}),
+        },
+      });
+      return MirrorArchive.open([path]);
+    };
+    const archive = await write('okd', true);
+    const sources = await mapArchiveSources(archive);
+    assert.deepEqual(
+      sources.sources.map((entry) => [entry.repository, entry.source, entry.byDigest, entry.byTag]),
+      [
+        ['openshift/release-images', 'quay.io/openshift/okd', true, false],
+        ['openshift/release', 'quay.io/openshift/okd-content', true, false],
+      ],
+    );
+    assert.match(
+      sources.sources[0]?.record ?? '',
+      /hold-release\/cincinnati-graph-data\/amd64-stable-4\.json payload of 4\.15\.0-0\.okd/,
+    );
+    assert.deepEqual(sources.unmapped, []);
+    const made = await archiveMirrorResources(archive, 'mirror.local:5000');
+    const idms = parse(made.files.find((file) => file.name === 'idms-oc-mirror.yaml')?.text ?? '');
+    assert.deepEqual(idms.spec.imageDigestMirrors, [
+      { source: 'quay.io/openshift/okd', mirrors: ['mirror.local:5000/openshift/release-images'] },
+      { source: 'quay.io/openshift/okd-content', mirrors: ['mirror.local:5000/openshift/release'] },
+    ]);
+    assert.equal(
+      resolveArchiveRelease(archive, {
+        sourceOf: (repository) => sourceOfRepository(sources, repository),
+      }).reference,
+      `quay.io/openshift/okd@${okd.manifest.digest}`,
+    );
+
+    // Without the graph the OKD release repository cannot be known: named, with what is missing.
+    const bare = await mapArchiveSources(await write('okd-no-graph', false));
+    assert.deepEqual(
+      bare.unmapped.map((entry) => entry.repository),
+      ['openshift/release-images'],
+    );
+    assert.match(
+      bare.unmapped[0]?.reason ?? '',
+      /mirrors OKD \(channels of type okd\).*no working-dir\/hold-release\/cincinnati-graph-data\/<arch>-<channel>\.json with a payload of digest sha256:/,
+    );
+  });
+
+  it('aDamagedGraphIsATypedError', async () => {
+    const dir = join(work, 'bad-graph');
+    mkdirSync(dir);
+    const path = join(dir, 'mirror_000001.tar');
+    await writeChunk(path, {
+      images: [release],
+      workingDir: { 'hold-release/cincinnati-graph-data/amd64-stable-4.14.json': '{"nodes": [' },
+    });
+    await assert.rejects(mapArchiveSources(await MirrorArchive.open([path])), {
+      code: 'BAD_RELEASE_INFO',
+      message: /amd64-stable-4\.14\.json in .*mirror_000001\.tar is not JSON/,
+    });
   });
 });

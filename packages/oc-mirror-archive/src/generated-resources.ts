@@ -242,6 +242,8 @@ export type RecordsArchive = Pick<
   | 'readImageSetConfigCopy'
   | 'releaseRecords'
   | 'readReleaseRecord'
+  | 'releaseGraphs'
+  | 'readReleaseGraph'
   | 'signatureFiles'
   | 'readSignatureFile'
 >;

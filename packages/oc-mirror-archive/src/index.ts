@@ -8,7 +8,7 @@ export {
   type ExtractReport,
   extractMirrorArchive,
 } from './archive-extract.ts';
-export type { ReleaseRecord } from './archive-index.ts';
+export type { CatalogFilterRecord, ReleaseGraphRecord, ReleaseRecord } from './archive-index.ts';
 export {
   type ArchiveChunk,
   type ArchiveKind,
@@ -30,6 +30,7 @@ export {
   CLUSTER_RESOURCES_PREFIX,
   ISC_COPY_PREFIX,
   REGISTRY_TREE_PREFIX,
+  RELEASE_GRAPH_PREFIX,
   SIGNATURES_PREFIX,
   V1_CHUNK_NAME,
   V2_CHUNK_NAME,
@@ -41,7 +42,9 @@ export {
   type RecordedComponent,
   type RecordedImage,
   type RecordedImageSetConfig,
+  type RecordedPayload,
   readRecordedImageSetConfigs,
+  readReleaseGraphPayloads,
   readReleaseRecordComponents,
 } from './archive-records.ts';
 export {

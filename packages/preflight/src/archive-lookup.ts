@@ -26,6 +26,10 @@ export type CheckableArchive = Pick<
   | 'readSignatureFile'
   | 'releaseRecords'
   | 'readReleaseRecord'
+  | 'releaseGraphs'
+  | 'readReleaseGraph'
+  | 'catalogFilters'
+  | 'readCatalogFilterDigest'
   | 'checkCompleteness'
 >;
 

@@ -122,8 +122,8 @@ describe('locateRelease without a source', () => {
 
 describe('parseReleaseDigest', () => {
   it('is the located digest, else the reference digest, else the served one', () => {
-    const check = { reference: 'quay.io/x/y@sha256:' + 'c'.repeat(64), digest: undefined };
-    const located = { reference: '', repository: 'r', digest: 'sha256:' + 'd'.repeat(64) };
+    const check = { reference: `quay.io/x/y@sha256:${'c'.repeat(64)}`, digest: undefined };
+    const located = { reference: '', repository: 'r', digest: `sha256:${'d'.repeat(64)}` };
     const unlocated = { reference: '', repository: undefined, digest: undefined };
     const image = check as unknown as Parameters<typeof parseReleaseDigest>[0];
     assert.equal(parseReleaseDigest(image, located), located.digest);
