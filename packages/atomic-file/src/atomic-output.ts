@@ -39,7 +39,7 @@ async function exists(path: string): Promise<boolean> {
 function outputExists(path: string): AtomicFileError {
   return new AtomicFileError(
     'OUTPUT_EXISTS',
-    `${path} already exists; use -f to replace it or choose another output path.`,
+    `${path} already exists; use -f (library: overwrite: true) to replace it, or choose another output path.`,
     { path },
   );
 }

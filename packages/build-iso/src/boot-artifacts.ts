@@ -5,6 +5,7 @@
  * overlay spec (the registry program and the dracut pre-pivot hook that installs it).
  */
 
+import { resolve } from 'node:path';
 import {
   type BootAssets,
   type BootPlan,
@@ -70,8 +71,10 @@ export function overlaySpec(
   liveConfig?: string,
 ): OverlaySpec {
   // The path is only read when the file is written; without a program that file is dropped.
+  // A spec's `source:` is read against the spec's folder (build-iso's work folder), so a
+  // relative path the caller gave, meant from its working folder, is made absolute here.
   const spec = renderInitrdOverlay({
-    registryBinary: registryBinary ?? INITRD_REGISTRY_BINARY,
+    registryBinary: registryBinary === undefined ? INITRD_REGISTRY_BINARY : resolve(registryBinary),
     compress,
   });
   const files =

@@ -32,7 +32,7 @@ export async function refuseExisting(
     if (!overwrite && (await stat(path).catch(() => undefined)) !== undefined)
       throw new BuildIsoError(
         'OUTPUT_EXISTS',
-        `${path} already exists; use -f to replace it or choose another output path.`,
+        `${path} already exists; use -f (library: overwrite: true) to replace it, or choose another output path.`,
       );
   }
 }
@@ -129,7 +129,7 @@ export async function writeFolderAtomic(
       if (!overwrite)
         throw new BuildIsoError(
           'OUTPUT_EXISTS',
-          `${folder} already exists; use -f to replace it or choose another folder.`,
+          `${folder} already exists; use -f (library: overwrite: true) to replace it, or choose another folder.`,
         );
       const aside = `${staging}.old`;
       await rename(folder, aside);

@@ -404,7 +404,8 @@ export interface BuildReport {
   };
   budget: BudgetReport[];
   bootPlan: BootPlan;
-  outputs: Record<string, FileDigest>;
+  /** The ISO, and the companions asked for (`report`, `pxe/…`, `manifests/…`, `imageSetConfig`). */
+  outputs: { iso: FileDigest } & Record<string, FileDigest>;
   warnings: string[];
   timingsMs: Record<string, number>;
 }

@@ -224,7 +224,7 @@ export class CoreosIso {
     if (existing !== undefined && !existing.equals(config) && !options.force)
       throw new IsoError(
         'IGNITION_EXISTS',
-        'This ISO image already has an embedded Ignition config; use -f to force.',
+        'This ISO image already has an embedded Ignition config; use -f (library: { force: true }) to force.',
         { offset: this.metadata.ignition.offset },
       );
     members.set(IGNITION_MEMBER, Buffer.from(config));
