@@ -35,6 +35,14 @@ export {
   xzCheckSize,
   type ZstdFrameHeader,
 } from './headers.ts';
+export {
+  type DecodedStream,
+  decodeOneStream,
+  type PushbackReader,
+  type StreamCodec,
+  type XzStreamInfo,
+  type ZstdFrameInfo,
+} from './one-stream.ts';
 export { CODECS, type Codec, sniffCodec } from './sniff.ts';
 
 /**

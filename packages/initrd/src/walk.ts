@@ -8,15 +8,13 @@
  * and ends the walk.
  */
 import { createReadStream } from 'node:fs';
-import { Readable, type Transform } from 'node:stream';
-import * as zlib from 'node:zlib';
 import {
   type Codec,
-  crc32,
-  createDecompressor,
+  CodecError,
+  type DecodedStream,
+  decodeOneStream,
   GZIP_KERNEL_ALLOWED_FLAGS,
   GZIP_METHOD_DEFLATE,
-  GZIP_TRAILER_SIZE,
   parseGzipHeader,
   parseXzStreamHeader,
   parseZstdFrameHeader,
@@ -36,7 +34,6 @@ import {
 } from '@hostmirror/cpio-stream';
 import { InitrdError, type InitrdErrorCode } from './errors.ts';
 import { folderProblemMessage, KERNEL_BUILTIN_FOLDERS, KernelTree } from './namespace.ts';
-import { xzStreamBytes, zstdFrameBytes } from './stream-walkers.ts';
 
 /** One segment of an initrd: an uncompressed archive or one compressed stream of archives. */
 export interface InitrdSegment {
@@ -102,8 +99,6 @@ export interface WalkOptions {
 export type InitrdSource = string | AsyncIterable<Uint8Array>;
 
 const READ_CHUNK = 1024 * 1024;
-/** node:zlib's error code when the input ends inside a deflate stream ("unexpected end of file"). */
-const ZLIB_UNEXPECTED_END = 'Z_BUF_ERROR';
 /** Enough for a gzip header with a file name (the kernel needs no more either). */
 const GZIP_HEADER_PEEK = 64 * 1024;
 const ZSTD_HEADER_PEEK = 18;
@@ -245,17 +240,27 @@ class Walker {
       });
       return;
     }
-    const message = error instanceof Error ? error.message : String(error);
-    if ((error as { code?: unknown }).code === ZLIB_UNEXPECTED_END) {
+    if (error instanceof CodecError) {
+      // codecs' decodeOneStream: the source ends inside the stream, its structure is broken, or
+      // the decoder refused its data.
+      const code: InitrdFaultCode =
+        error.code === 'TRUNCATED'
+          ? 'TRUNCATED'
+          : error.code === 'CORRUPT' && error.codec === 'xz'
+            ? 'XZ_CORRUPT'
+            : error.code === 'CORRUPT' && error.codec === 'zstd'
+              ? 'ZSTD_CORRUPT'
+              : 'DECOMPRESS_FAILED';
       this.fault({
-        offset: this.outer.offset,
-        code: 'TRUNCATED',
-        message: `The file ends inside the ${segment.codec} stream that starts at byte ${segment.offset}.`,
+        offset: error.offset ?? segment.offset,
+        code,
+        message: error.message,
         segment: segment.index,
         fatal: true,
       });
       return;
     }
+    const message = error instanceof Error ? error.message : String(error);
     this.fault({
       offset: segment.offset,
       code: 'DECOMPRESS_FAILED',
@@ -373,85 +378,32 @@ class Walker {
     }
   }
 
-  /** Decode `feed` with `decoder` and read the result, tracking length and CRC-32. */
-  private async decode(
-    feed: AsyncIterable<Uint8Array>,
-    decoder: Transform,
-    segment: InitrdSegment,
-  ): Promise<{ crc: number; length: number }> {
-    const input = Readable.from(feed, { objectMode: false });
-    input.on('error', (error) => decoder.destroy(error));
-    input.pipe(decoder);
-    let crc = 0;
-    let length = 0;
-    const tapped = async function* (): AsyncGenerator<Uint8Array> {
-      for await (const chunk of decoder as AsyncIterable<Buffer>) {
-        crc = crc32(chunk, crc);
-        length += chunk.length;
-        yield chunk;
-      }
-    };
-    try {
-      await this.streamContent(tapped(), segment);
-    } finally {
-      input.unpipe(decoder);
-      input.destroy();
-    }
-    return { crc, length };
+  /** Decode the segment's one stream with codecs' `decodeOneStream`, reading its archives. */
+  private decode(codec: 'gzip' | 'xz' | 'zstd', segment: InitrdSegment): Promise<DecodedStream> {
+    return decodeOneStream(codec, this.outer, (content) => this.streamContent(content, segment));
   }
 
   private async gzipSegment(segment: InitrdSegment): Promise<void> {
+    // The kernel's rule on header flags; decodeOneStream refuses a cut header or another method.
     const header = parseGzipHeader(await this.outer.peek(GZIP_HEADER_PEEK));
-    if (header === undefined) {
-      throw new InitrdError(
-        'TRUNCATED',
-        `The gzip header at byte ${segment.offset} is cut short.`,
-        { offset: segment.offset },
-      );
+    if (header !== undefined && header.method === GZIP_METHOD_DEFLATE) {
+      segment.gzipFlags = header.flags;
+      if ((header.flags & ~GZIP_KERNEL_ALLOWED_FLAGS) !== 0) {
+        this.fault({
+          offset: segment.offset + 3,
+          code: 'GZIP_HEADER_FLAGS',
+          segment: segment.index,
+          message: `gzip header at byte ${segment.offset} has flags 0x${header.flags.toString(16)}; the kernel's gunzip skips only FNAME (0x08). Compress with node:zlib or gzip -n.`,
+        });
+      }
     }
-    segment.gzipFlags = header.flags;
-    if (header.method !== GZIP_METHOD_DEFLATE) {
-      throw new InitrdError(
-        'DECOMPRESS_FAILED',
-        `gzip member at byte ${segment.offset} uses method ${header.method}, not deflate (8).`,
-        {
-          offset: segment.offset,
-        },
-      );
-    }
-    if ((header.flags & ~GZIP_KERNEL_ALLOWED_FLAGS) !== 0) {
+    const { gzipTrailer } = await this.decode('gzip', segment);
+    if (gzipTrailer !== undefined && !gzipTrailer.matches) {
       this.fault({
-        offset: segment.offset + 3,
-        code: 'GZIP_HEADER_FLAGS',
-        segment: segment.index,
-        message: `gzip header at byte ${segment.offset} has flags 0x${header.flags.toString(16)}; the kernel's gunzip skips only FNAME (0x08). Compress with node:zlib or gzip -n.`,
-      });
-    }
-    await this.outer.skip(header.headerLength);
-    const feeder = new PushbackFeeder(this.outer);
-    const inflater = zlib.createInflateRaw();
-    const { crc, length } = await this.decode(
-      feeder.feed(() => inflater.bytesWritten),
-      inflater,
-      segment,
-    );
-    await feeder.stopAndPushBack(inflater.bytesWritten);
-    const trailerOffset = this.outer.offset;
-    const trailer = await this.outer.read(GZIP_TRAILER_SIZE);
-    if (trailer.length < GZIP_TRAILER_SIZE) {
-      throw new InitrdError(
-        'TRUNCATED',
-        `The file ends inside the gzip trailer at byte ${trailerOffset}.`,
-        { offset: trailerOffset },
-      );
-    }
-    const view = new DataView(trailer.buffer, trailer.byteOffset, trailer.length);
-    if (view.getUint32(0, true) !== crc || view.getUint32(4, true) !== length % 2 ** 32) {
-      this.fault({
-        offset: trailerOffset,
+        offset: gzipTrailer.offset,
         code: 'GZIP_CRC_MISMATCH',
         segment: segment.index,
-        message: `gzip trailer at byte ${trailerOffset} does not match the data (CRC-32 or size); the member is corrupt.`,
+        message: `gzip trailer at byte ${gzipTrailer.offset} does not match the data (CRC-32 or size); the member is corrupt.`,
       });
     }
   }
@@ -469,7 +421,7 @@ class Walker {
         });
       }
     }
-    await this.decode(xzStreamBytes(this.outer), await createDecompressor('xz'), segment);
+    await this.decode('xz', segment);
   }
 
   private async zstdSegment(segment: InitrdSegment): Promise<void> {
@@ -485,55 +437,7 @@ class Walker {
         });
       }
     }
-    await this.decode(zstdFrameBytes(this.outer), await createDecompressor('zstd'), segment);
-  }
-}
-
-const GZIP_FEED_CHUNK = 256 * 1024;
-
-/**
- * Feeds a gzip member's deflate data to the inflater without knowing where it ends, then puts
- * the bytes the inflater did not consume back into the reader (the gzip trailer and whatever
- * follows).
- */
-class PushbackFeeder {
-  private readonly reader: ByteReader;
-  private readonly start: number;
-  private kept: { chunk: Uint8Array; at: number }[] = [];
-  private stopped = false;
-  private idle: Promise<void> = Promise.resolve();
-
-  constructor(reader: ByteReader) {
-    this.reader = reader;
-    this.start = reader.offset;
-  }
-
-  async *feed(consumed: () => number): AsyncGenerator<Uint8Array> {
-    while (!this.stopped) {
-      let release = () => {};
-      this.idle = new Promise((resolve) => {
-        release = resolve;
-      });
-      const at = this.reader.offset;
-      const chunk = await this.reader.readChunk(GZIP_FEED_CHUNK);
-      if (chunk !== null) this.kept.push({ chunk, at });
-      release();
-      if (chunk === null || this.stopped) return;
-      const done = this.start + consumed();
-      this.kept = this.kept.filter((piece) => piece.at + piece.chunk.length > done);
-      yield chunk;
-    }
-  }
-
-  async stopAndPushBack(consumed: number): Promise<void> {
-    this.stopped = true;
-    await this.idle;
-    const from = this.start + consumed;
-    const pieces = this.kept
-      .filter((piece) => piece.at + piece.chunk.length > from)
-      .map((piece) => (piece.at < from ? piece.chunk.subarray(from - piece.at) : piece.chunk));
-    this.kept = [];
-    if (pieces.length > 0) this.reader.unshift(Buffer.concat(pieces));
+    await this.decode('zstd', segment);
   }
 }
 
