@@ -1,6 +1,7 @@
 /**
  * `pnpm build`: every package's `src` to `packages/<p>/dist` (JavaScript + `.d.ts`), for the
- * published packages and the tsx-free CLI. Development never needs this (tsx runs `src`).
+ * published packages, then the `hostmirror` command's bundle (tools/bundle-cli.ts) into
+ * `packages/cli/dist/bin/`. Development never needs this (`pnpm hostmirror` re-bundles on change).
  *
  *   node --import tsx tools/build-packages.ts           incremental build (tsc -b)
  *   node --import tsx tools/build-packages.ts --clean   remove every dist/ and build info
@@ -11,7 +12,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import {
-  chmodSync,
   copyFileSync,
   existsSync,
   mkdirSync,
@@ -22,6 +22,7 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleCli, bundleDir, bundleEntry } from './bundle-cli.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const packagesDir = join(repoRoot, 'packages');
@@ -29,9 +30,8 @@ const solutionConfig = join(repoRoot, 'tsconfig.build.json');
 const tscBin = join(repoRoot, 'node_modules/.bin/tsc');
 /** Set by `tsBuildInfoFile` in each packages/<p>/tsconfig.build.json. */
 const buildInfoName = 'dist.tsbuildinfo';
-/** The bin of @hostmirror/cli, and the shebang it needs without tsx (src/main.ts's asks for tsx). */
-const cliBin = join(packagesDir, 'cli/dist/main.js');
-const plainNodeShebang = '#!/usr/bin/env node';
+/** The CLI bundle's folder: made by tools/bundle-cli.ts, not by tsc, so never an orphan here. */
+const cliBundleDir = bundleDir;
 
 function packageDirs(): string[] {
   return readdirSync(packagesDir, { withFileTypes: true })
@@ -77,6 +77,7 @@ function pruneOrphans(srcDir: string, distDir: string, folder = ''): number {
   for (const entry of readdirSync(join(distDir, folder), { withFileTypes: true })) {
     const path = join(folder, entry.name);
     if (entry.isDirectory()) {
+      if (join(distDir, path) === cliBundleDir) continue;
       pruned += pruneOrphans(srcDir, distDir, path);
       if (readdirSync(join(distDir, path)).length === 0)
         rmSync(join(distDir, path), { recursive: true });
@@ -139,13 +140,6 @@ function fixDeclarations(folder: string): number {
   return fixed;
 }
 
-function fixCliShebang(): void {
-  const text = readFileSync(cliBin, 'utf8');
-  const body = text.startsWith('#!') ? text.slice(text.indexOf('\n') + 1) : text;
-  writeFileSync(cliBin, `${plainNodeShebang}\n${body}`);
-  chmodSync(cliBin, 0o755);
-}
-
 /**
  * tsc -b trusts a package's build info even when its dist/ is gone (then its dependents fail
  * with TS6305); so a package without dist/index.js loses its build info and is built again.
@@ -170,7 +164,7 @@ function checkSolutionListsEveryPackage(): void {
   }
 }
 
-function build(): void {
+async function build(): Promise<void> {
   checkSolutionListsEveryPackage();
   forgetBuildsWithoutOutput();
   try {
@@ -188,9 +182,9 @@ function build(): void {
     copied += copyAssets(join(dir, 'src'), join(dir, 'dist'));
     fixDeclarations(join(dir, 'dist'));
   }
-  fixCliShebang();
+  const bundled = await bundleCli();
   process.stdout.write(
-    `built ${packageDirs().length} packages; ${copied} assets copied; ${pruned} orphans removed; bin ${relative(repoRoot, cliBin)}\n`,
+    `built ${packageDirs().length} packages; ${copied} assets copied; ${pruned} orphans removed; bin ${relative(repoRoot, bundleEntry)} (${bundled.files} files)\n`,
   );
 }
 
@@ -202,4 +196,4 @@ function clean(): void {
 }
 
 if (process.argv.includes('--clean')) clean();
-else build();
+else await build();

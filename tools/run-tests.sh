@@ -15,6 +15,9 @@ bash tools/install-system-deps.sh
 PATH="$(bash tools/ensure-pnpm.sh):$PATH"
 export PATH npm_config_nodedir=${npm_config_nodedir:-/usr}
 pnpm install --frozen-lockfile --reporter=silent
+# The CLI bundle the tests about the process start (tools/hostmirror.mjs would make it on first
+# use; made here once so that parallel test files do not each make it).
+node --import tsx tools/bundle-cli.ts
 
 # Type and lint faults fail the run, but only after the tests have run, so that one
 # report shows everything that is wrong.

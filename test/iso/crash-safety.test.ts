@@ -14,7 +14,13 @@ import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { makeCoreosIso, repoRoot, requireTool, scratchDir } from '@hostmirror/fixtures';
+import {
+  hostmirrorNodeArgs,
+  makeCoreosIso,
+  repoRoot,
+  requireTool,
+  scratchDir,
+} from '@hostmirror/fixtures';
 import { runCliCaptured } from '../../packages/cli/src/capture.ts';
 import { writeNewc } from '../../packages/cpio-stream/src/index.ts';
 import { CoreosIso, lockIso } from '../../packages/iso/src/index.ts';
@@ -22,7 +28,8 @@ import { CoreosIso, lockIso } from '../../packages/iso/src/index.ts';
 let dir: { path: string; dispose: () => Promise<void> };
 let pristine: string;
 let strace: string;
-const cli = ['--import', 'tsx', join(repoRoot, 'packages/cli/src/main.ts')];
+/** The command as `pnpm hostmirror` runs it (the CLI bundle): these tests are about the process. */
+const cli = hostmirrorNodeArgs;
 const env = { ...process.env, UV_THREADPOOL_SIZE: '1' };
 
 const sha = async (path: string) =>

@@ -442,6 +442,35 @@ test('installedBinOnEverySupportedNode: --version, and the same overlay bytes th
   assert.equal(new Set(digests.values()).size, 1, JSON.stringify([...digests]));
 });
 
+test('installedBinIsTheBundle: one file per entry, no repository file read, --demo builds an ISO', async () => {
+  // The bin is the esbuild bundle (tools/bundle-cli.ts): its modules are chunks beside it, and
+  // what the sources read through import.meta.url (boot scripts, package.json) is inside.
+  const cliDist = join(consumer, 'node_modules', '@hostmirror', 'cli', 'dist', 'bin');
+  const chunks = (await readdir(cliDist)).filter((name) => name.endsWith('.js'));
+  assert.ok(chunks.includes('hostmirror.js'), `the bin's folder: ${chunks.join(', ')}`);
+  assert.ok(
+    !(await readdir(cliDist)).includes('scripts'),
+    'the boot scripts are embedded, not copied beside the bundle',
+  );
+  const version = await hostmirror(['--version', '--json']);
+  assert.equal(version.exitCode, 0, version.stderr.toString('utf8'));
+  const packagesRun = (JSON.parse(version.stdout.toString('utf8')) as { packages: object })
+    .packages;
+  assert.ok('@hostmirror/boot-sequence' in packagesRun, JSON.stringify(packagesRun));
+  // --demo: the generated inputs (a chunk of its own), the embedded boot scripts in the ISO's
+  // Ignition, node-forge (left outside the bundle) for the mirror's TLS.
+  const out = join(work, 'demo');
+  const demo = await hostmirror(['build-iso', '--demo', '-o', out, '-q', '--json']);
+  assert.equal(demo.exitCode, 0, `${demo.stderr}\n${demo.stdout.toString('utf8').slice(0, 2000)}`);
+  const shown = await hostmirror(['iso', 'ignition', 'show', join(out, 'hostmirror-demo.iso')]);
+  assert.equal(shown.exitCode, 0, shown.stderr.toString('utf8'));
+  const files = (
+    JSON.parse(shown.stdout.toString('utf8')) as { storage: { files: { path: string }[] } }
+  ).storage.files.map((file) => file.path);
+  for (const path of ['/usr/local/bin/hostmirror-serve.sh', '/etc/hostmirror/tls/tls.crt'])
+    assert.ok(files.includes(path), `${path} in the demo ISO's Ignition: ${files.join(', ')}`);
+});
+
 test('installedBootSequenceReadsItsBootScripts', async () => {
   // scriptText reads `scripts/<name>` beside the module (import.meta.url): dist must carry them.
   const script = `

@@ -20,11 +20,22 @@ export type ScriptName = (typeof STEP_SCRIPTS)[number] | typeof PRE_PIVOT_HOOK_S
 
 const cache = new Map<ScriptName, string>();
 
+/**
+ * The scripts' text as the `hostmirror` CLI bundle carries it (tools/bundle-cli.ts puts it there
+ * with esbuild's `define`): a bundle is one file per entry and has no `scripts/` beside it.
+ * Absent when running from `src/` (tsx) or a package's `dist/`, which read the files.
+ */
+interface BundledScripts {
+  HOSTMIRROR_BUNDLED_SCRIPTS?: Readonly<Partial<Record<ScriptName, string>>>;
+}
+
 /** The text of one of our scripts. */
 export function scriptText(name: ScriptName): string {
   let text = cache.get(name);
   if (text === undefined) {
-    text = readFileSync(new URL(`./scripts/${name}`, import.meta.url), 'utf8');
+    text =
+      (globalThis as BundledScripts).HOSTMIRROR_BUNDLED_SCRIPTS?.[name] ??
+      readFileSync(new URL(`./scripts/${name}`, import.meta.url), 'utf8');
     cache.set(name, text);
   }
   return text;

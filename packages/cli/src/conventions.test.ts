@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { HostmirrorError } from '@hostmirror/errors';
-import { fixtureFile, repoRoot } from '@hostmirror/fixtures';
+import { fixtureFile, hostmirrorNodeArgs, repoRoot } from '@hostmirror/fixtures';
 import { runCliCaptured } from './capture.ts';
 import { userFailure } from './failure.ts';
 
@@ -140,8 +140,7 @@ describe('output conventions', () => {
   });
 
   it('a reader that goes away (| head -c 1) ends the command quietly, with the status SIGPIPE gives', async () => {
-    const main = join(repoRoot, 'packages/cli/src/main.ts');
-    const script = `node --import tsx ${main} iso reset ${iso} -o - -q | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+    const script = `node ${hostmirrorNodeArgs.join(' ')} iso reset ${iso} -o - -q | head -c 1 >/dev/null; echo "\${PIPESTATUS[0]}"`;
     const { stdout, stderr } = await promisify(execFile)('bash', ['-c', script], { cwd: repoRoot });
     assert.equal(stderr, '');
     assert.equal(stdout.trim(), '141');

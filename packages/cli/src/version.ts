@@ -7,12 +7,23 @@ interface PackageJson {
   dependencies?: Record<string, string>;
 }
 
+/**
+ * The package.json of every `@hostmirror/*` package in the `hostmirror` CLI bundle, by name, as
+ * tools/bundle-cli.ts embeds them (esbuild `define`): the bundle runs on the copies it carries,
+ * whatever else is installed. Absent when running from `src/` (tsx) or `dist/`.
+ */
+interface BundledPackages {
+  HOSTMIRROR_BUNDLED_PACKAGES?: Readonly<Record<string, PackageJson>>;
+}
+const bundled = (globalThis as BundledPackages).HOSTMIRROR_BUNDLED_PACKAGES;
+
 function readPackageJson(url: URL | string): PackageJson {
   return JSON.parse(readFileSync(url, 'utf8')) as PackageJson;
 }
 
 /** @hostmirror/cli's package.json: one level above `src/` and `dist/` alike. */
-const cliPackage = readPackageJson(new URL('../package.json', import.meta.url));
+const cliPackage =
+  bundled?.['@hostmirror/cli'] ?? readPackageJson(new URL('../package.json', import.meta.url));
 
 /** The version of hostmirror (all packages are released together under one version). */
 export const toolVersion: string = cliPackage.version;
@@ -33,13 +44,17 @@ export function withToolFields(tool: string, value: unknown): unknown {
   return { tool, toolVersion, schemaVersion: JSON_SCHEMA_VERSION, ...value };
 }
 
-/** Every @hostmirror package the CLI runs on, with the version that is installed. */
+/**
+ * Every @hostmirror package the CLI runs on, with its version: the copy in the bundle, or (from
+ * `src/` and `dist/`) the one installed.
+ */
 export function hostmirrorPackages(): Record<string, string> {
   const require = createRequire(import.meta.url);
   const packages: Record<string, string> = { [cliPackage.name]: cliPackage.version };
   for (const name of Object.keys(cliPackage.dependencies ?? {}).sort()) {
     if (!name.startsWith('@hostmirror/')) continue;
-    packages[name] = readPackageJson(require.resolve(`${name}/package.json`)).version;
+    packages[name] =
+      bundled?.[name]?.version ?? readPackageJson(require.resolve(`${name}/package.json`)).version;
   }
   return packages;
 }

@@ -195,7 +195,7 @@ export const command: Command = {
     demo: {
       type: 'boolean',
       description:
-        'build on generated inputs (a CoreOS-layout ISO, a tiny v2 archive, SNO configs) into the folder -o; only in a clone of the repository',
+        'build on generated inputs (a CoreOS-layout ISO, a tiny v2 archive, SNO configs) into the folder -o',
     },
     iso: {
       type: 'string',
@@ -412,15 +412,17 @@ export const commands: Record<string, Command> = { '': command };
 
 /**
  * The demo's input generators are the workspace's private `@hostmirror/fixtures` (a development
- * dependency, never published): a clone of the repository has them, an installed CLI does not.
+ * dependency, never published as a package): the `hostmirror` command's bundle carries them in a
+ * chunk of their own, loaded only for `--demo` (tools/bundle-cli.ts), and a clone of the
+ * repository has them; the @hostmirror/cli library's `runCli` from an installed package does not.
  */
 async function loadDemo() {
   try {
-    return (await import('@hostmirror/fixtures')).runDemo;
+    return (await import('@hostmirror/fixtures/demo')).runDemo;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw error;
     throw new UsageError(
-      '--demo generates its inputs with @hostmirror/fixtures, which is only in a clone of the hostmirror repository; run `bash tools/demo.sh` there, or give real inputs (--iso, --install-config, --agent-config, --mirror).',
+      '--demo generates its inputs with @hostmirror/fixtures, which the `hostmirror` command carries but the @hostmirror/cli library does not; run the `hostmirror` command (or `bash tools/demo.sh` in a clone), or give real inputs (--iso, --install-config, --agent-config, --mirror).',
     );
   }
 }
