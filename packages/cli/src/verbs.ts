@@ -34,6 +34,10 @@ export const verbGroups: Record<string, VerbGroup> = {
     summary: 'inspect CoreOS live ISOs, embed Ignition and kargs, extend the initrd, PXE files',
     load: () => import('./verbs/iso.ts'),
   },
+  pxe: {
+    summary: 'customize a CoreOS live initramfs for PXE (coreos-installer pxe customize)',
+    load: () => import('./verbs/pxe.ts'),
+  },
   budget: {
     summary: 'RAM, tmpfs and embed-area budget of the live host',
     load: () => import('./verbs/budget.ts'),

@@ -12,6 +12,7 @@ import {
   requireKargs,
 } from './coreos.ts';
 import { INITRD_PATH } from './coreos-paths.ts';
+import { customizeLiveInitrd, isCustomized, type LiveCustomization } from './customize.ts';
 import { combineEdits, type IsoEdit, type WriteOptions } from './edit.ts';
 import {
   checkKernelRules,
@@ -242,6 +243,52 @@ export class CoreosIso {
     const archive = await encodeEmbedArea(members);
     await checkKernelRules(archive, 'The Ignition archive');
     return this.#placed([ignitionAreaPatch(this.metadata.ignition, archive)]);
+  }
+
+  /**
+   * coreos-installer's `iso customize` (customize.ts): the embed area becomes the
+   * customization's initrd alone (the live config and network keyfiles), and `kargs` edits are
+   * applied to the default kargs, as mod.rs `iso_customize` does. An ISO already customized (an
+   * embedded config, network keyfiles, or kargs other than the default) is refused unless
+   * `force`. `notes` are what coreos-installer says of the result (an automatic install).
+   */
+  async planCustomize(
+    customization: LiveCustomization,
+    options: { kargs?: KargsEdits; force?: boolean } = {},
+  ): Promise<{ edit: IsoEdit; notes: string[] }> {
+    const { kargs, ignition, features } = this.metadata;
+    const kargsChanged = kargs !== undefined && (await this.currentKargs()) !== kargs.default;
+    if (options.force !== true && (kargsChanged || isCustomized(await this.embeddedMembers())))
+      throw new IsoError(
+        'ALREADY_CUSTOMIZED',
+        'This ISO image is already customized; use -f (library: { force: true }) to force.',
+        {
+          path: this.path,
+          offset: ignition.offset,
+          fix: 'Replace the customization with -f, or start from the ISO as released (`hostmirror iso reset`).',
+        },
+      );
+    const { members, notes } = customizeLiveInitrd(customization, features);
+    const archive = await encodeEmbedArea(members);
+    await checkKernelRules(archive, 'The customization archive');
+    const patches = [ignitionAreaPatch(ignition, archive)];
+    const edits = options.kargs ?? {};
+    if (
+      (edits.append?.length ?? 0) + (edits.delete?.length ?? 0) + (edits.replace?.length ?? 0) >
+      0
+    ) {
+      if (kargs === undefined)
+        throw new IsoError(
+          'NO_KARGS_AREA',
+          'This OS image does not support customizing live kernel arguments.',
+          {
+            path: this.path,
+            fix: 'Leave out the --live-karg options, or use a newer CoreOS image.',
+          },
+        );
+      patches.push(...kargsPatches(kargs, editKargs(kargs.default, edits)));
+    }
+    return { edit: await this.#placed(patches), notes };
   }
 
   /** An edit that writes `edits` applied to the current kargs into every kargs area. */

@@ -35,7 +35,11 @@ export type IsoErrorCode =
   | 'ISO_TORN'
   | 'JOURNAL_MISMATCH'
   | 'WRITE_FAILED'
-  | 'UNSAFE_AREA';
+  | 'UNSAFE_AREA'
+  | 'ALREADY_CUSTOMIZED'
+  | 'UNSUPPORTED_CUSTOMIZATION'
+  | 'BAD_CUSTOMIZATION'
+  | 'NOT_LIVE_INITRD';
 
 /** `offset` is the byte offset in the image the error is about, when there is one. */
 export class IsoError extends HostmirrorError<IsoErrorCode> {

@@ -13,6 +13,21 @@ export {
 export { CoreosIso, type OpenOptions } from './coreos-iso.ts';
 export * from './coreos-paths.ts';
 export {
+  CUSTOMIZE_SPEC_VERSION,
+  type CustomizedInitrd,
+  customizeLiveInitrd,
+  customizePxeInitrd,
+  DEST_IGNITION_PATH,
+  INITRD_FEATURES,
+  INITRD_LIVE_STAMP,
+  INITRD_NETWORK_DIR,
+  INSTALLER_CONFIG_DIR,
+  isCustomized,
+  type LiveCustomization,
+  type NamedInput,
+  type PxeCustomizeResult,
+} from './customize.ts';
+export {
   combineEdits,
   editedBytes,
   type IsoAppendix,

@@ -48,7 +48,7 @@ function positional(context: CommandContext, index: number): string {
  * is verified like any output and then streamed to stdout (refused on a terminal). Returns
  * what `write` returned and whether stdout carried the bytes (then the summary is left out).
  */
-async function withOutput<T>(
+export async function withOutput<T>(
   context: CommandContext,
   write: (path: string) => Promise<T>,
 ): Promise<{ result: T; streamed: boolean }> {

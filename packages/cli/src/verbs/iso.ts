@@ -29,6 +29,7 @@ import {
   stringList,
   UsageError,
 } from '../command.ts';
+import { customizeOptions, printNotes, readCustomization } from './customize-options.ts';
 
 const outputOptions = {
   output: {
@@ -681,6 +682,72 @@ const extractPxeAlias: Command = {
   },
 };
 
+const customize: Command = {
+  name: 'customize',
+  summary:
+    'Customize the live ISO as coreos-installer iso customize does: live and dest Ignition, network keyfiles, CAs, live kargs; in place unless -o',
+  usage:
+    'hostmirror iso customize ISO [--live-ignition F]... [--dest-ignition F]... [--dest-device DEV] [--network-keyfile F]... [--ignition-ca F]... [--live-karg-append K]... [--live-karg-delete K]... [--live-karg-replace K=OLD=NEW]... [-o OUT] [-f]',
+  options: {
+    ...customizeOptions,
+    'live-karg-append': {
+      type: 'string',
+      multiple: true,
+      description: 'a kernel argument to append to boots of the live system',
+      value: 'KARG',
+    },
+    'live-karg-delete': {
+      type: 'string',
+      multiple: true,
+      description: 'a kernel argument to delete from boots of the live system',
+      value: 'KARG',
+    },
+    'live-karg-replace': {
+      type: 'string',
+      multiple: true,
+      description: 'replace a live kernel argument: KARG=OLD=NEW makes KARG=OLD into KARG=NEW',
+      value: 'KARG=OLD=NEW',
+    },
+    force: {
+      type: 'boolean',
+      short: 'f',
+      description: 'replace an earlier customization (and an existing -o)',
+    },
+    ...aliasOutput,
+  },
+  notes: [
+    'Like coreos-installer iso customize (coreos/coreos-installer docs/cmd/iso.md): the customization',
+    'replaces what the embed area held, kargs edits apply to the default kargs; not provided:',
+    '--dest-console, --dest-karg-append/-delete, --network-nmstate, --pre-install, --post-install,',
+    '--installer-config.',
+  ],
+  positionals: [1, 1],
+  run: async (context) => {
+    const edited = inPlaceUnlessOutput(context);
+    const customization = await readCustomization(context);
+    const { values } = context;
+    const kargs = {
+      append: stringList(values, 'live-karg-append'),
+      delete: stringList(values, 'live-karg-delete'),
+      replace: stringList(values, 'live-karg-replace'),
+    };
+    return withIso(
+      edited,
+      async (iso) => {
+        const { edit, notes } = await iso.planCustomize(customization, {
+          kargs,
+          force: flag(values, 'force'),
+        });
+        printNotes(context, notes);
+        const output = await writeEdit(edited, iso, edit, 'customize');
+        if (output.kind !== 'stream') context.note(`Customized ${describeOutput(output, iso)}`);
+        return 0;
+      },
+      'customize',
+    );
+  },
+};
+
 export const commands: Record<string, Command> = {
   inspect,
   embed,
@@ -697,4 +764,5 @@ export const commands: Record<string, Command> = {
   'kargs modify': kargsModifyAlias,
   'kargs reset': kargsResetAlias,
   'extract pxe': extractPxeAlias,
+  customize,
 };
