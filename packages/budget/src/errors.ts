@@ -11,6 +11,12 @@ export type BudgetErrorCode =
 
 /** A budget input is wrong: the message names it and the fix. */
 export class BudgetInputError extends HostmirrorError<'BAD_SIZE' | 'BAD_INPUT'> {
+  static override readonly fixes: Readonly<Record<'BAD_SIZE' | 'BAD_INPUT', string>> = {
+    BAD_SIZE: 'Write a size as a number with an optional unit, such as 16GiB, 512MiB or 9GB.',
+    BAD_INPUT:
+      'Give the input the message names: --ram, and for PXE or fromram the rootfs (--rootfs images/pxeboot/rootfs.img).',
+  };
+
   constructor(code: 'BAD_SIZE' | 'BAD_INPUT', message: string, details: ErrorDetails = {}) {
     super(code, message, details);
   }
@@ -31,6 +37,11 @@ export interface ExceededLimit {
  * `<what>: <need> > <limit> bytes (…); <what to change>.`
  */
 export class BudgetExceededError extends HostmirrorError<'BUDGET_EXCEEDED'> {
+  /** Used only when no exceeded limit carries a fix; each limit's own fix is joined otherwise. */
+  static override readonly fixes: Readonly<Record<'BUDGET_EXCEEDED', string>> = {
+    BUDGET_EXCEEDED: 'Give the host more RAM, or make the archives smaller.',
+  };
+
   readonly exceeded: ExceededLimit[];
 
   /** The code is fixed; `fix` joins the fix of every exceeded limit. */

@@ -44,6 +44,11 @@ export interface ElfProgram {
 
 /** The file is not an ELF program we can read; `offset` is where reading stopped making sense. */
 export class ElfError extends HostmirrorError<'NOT_ELF'> {
+  static override readonly fixes: Readonly<Record<'NOT_ELF', string>> = {
+    NOT_ELF:
+      "Give a Linux ELF program for the ISO's architecture (a static docker-registry, e.g. Debian's /usr/bin/docker-registry).",
+  };
+
   declare readonly path: string;
   declare readonly offset: number;
   constructor(message: string, details: ErrorDetails & { path: string; offset: number }) {

@@ -83,6 +83,11 @@ export interface Command {
 
 /** Bad usage: exit 2 with the usage text. */
 export class UsageError extends HostmirrorError<'USAGE'> {
+  static override readonly fixes: Readonly<Record<'USAGE', string>> = {
+    USAGE:
+      'Run hostmirror <verb> --help for its options and operands (hostmirror --help lists the verbs).',
+  };
+
   /** The code is fixed: bad usage always exits 2 with the usage text. */
   constructor(message: string, details: ErrorDetails = {}) {
     super('USAGE', message, details);

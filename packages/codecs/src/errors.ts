@@ -11,8 +11,22 @@ export type CodecErrorCode =
   /** A compressed stream's structure is broken (an xz index, a reserved zstd block type…). */
   | 'CORRUPT';
 
+/** What the user can do about each code (the `fix` of a throw that gives none). */
+const CODECERROR_FIXES: Readonly<Record<CodecErrorCode, string>> = {
+  CODEC_UNAVAILABLE:
+    'Install the command the message names (xz-utils or zstd), or use gzip, which needs nothing.',
+  CODEC_FAILED:
+    'The compressed data is damaged, or the command failed as its stderr says: make or copy the file again.',
+  BAD_OPTION: 'Use a level in the range the message gives.',
+  TRUNCATED:
+    'The file was cut short (an interrupted copy or download): copy it again from its source.',
+  CORRUPT: 'The compressed data is damaged: make the file again, or copy it again from its source.',
+};
+
 /** A typed codec error; `codec` (also `subject`) names the codec concerned. */
 export class CodecError extends HostmirrorError<CodecErrorCode> {
+  static override readonly fixes = CODECERROR_FIXES;
+
   readonly codec: string;
 
   constructor(code: CodecErrorCode, message: string, details: ErrorDetails & { codec: string }) {

@@ -30,11 +30,37 @@ export type NewcErrorCode =
   /** A header does not start on a 4-byte boundary from the archive's start (kernel: "broken padding"). */
   | 'BROKEN_PADDING';
 
+/** What the user can do about each code (the `fix` of a throw that gives none). */
+const NEWCERROR_FIXES: Readonly<Record<NewcErrorCode, string>> = {
+  BAD_MAGIC:
+    'Give a newc cpio archive (cpio -H newc), or the initrd it starts; a compressed one is read by @hostmirror/initrd.',
+  ODC_FORMAT: 'Write the archive in newc format (cpio -o -H newc); the kernel reads only newc.',
+  TRUNCATED: 'The archive was cut short: copy or make it again.',
+  BAD_HEX: 'The archive is damaged: make it again with cpio -H newc or hostmirror initrd build.',
+  NAME_NOT_TERMINATED:
+    'The archive is damaged: make it again with cpio -H newc or hostmirror initrd build.',
+  FIELD_TOO_LARGE: 'Keep each file under 4 GiB and each path under 4096 bytes.',
+  BAD_NAME_SIZE:
+    'The archive is damaged: make it again with cpio -H newc or hostmirror initrd build.',
+  PATH_TRAVERSAL:
+    'Give relative paths below the root with no .. and no symlinked folders on the way.',
+  BAD_PATH: 'Give a path below the root such as etc/file.',
+  DUPLICATE_PATH: 'Give each path once.',
+  SIZE_MISMATCH:
+    "Do not change the file while the archive is written, or declare the stream's real size.",
+  BAD_ENTRY:
+    'Give the entry what the message says it lacks (a symlink target, a stream size, a valid time).',
+  BODY_CONSUMED: "Read each entry's body before asking for the next entry, and only once.",
+  BROKEN_PADDING: 'Pad the data before the archive with zeros to a multiple of 4 bytes.',
+};
+
 /**
  * A typed error of the newc reader or writer. `offset` is the byte offset in the stream being
  * read (the header's offset for header faults) when there is one; `path` the entry concerned.
  */
 export class NewcError extends HostmirrorError<NewcErrorCode> {
+  static override readonly fixes = NEWCERROR_FIXES;
+
   constructor(code: NewcErrorCode, message: string, details: ErrorDetails = {}) {
     super(code, message, details);
   }

@@ -3,7 +3,7 @@
  * `IgnitionError`, …) extends `HostmirrorError`, so a caller reads the same fields whatever
  * threw: a stable `code` to branch on (never the wording), a sentence for a message, the value at
  * fault (`subject`), where it is (`path`, byte `offset`, `jsonPath`, `line`/`column`), what to do
- * about it (`fix`, when the message does not already end with it) and the underlying `cause`.
+ * about it (`fix`: the throw's own, else the class's fix for the code) and the underlying `cause`.
  * Constructors take `(code, message, details)` in that order (docs/design.md#code-style).
  */
 
@@ -42,6 +42,14 @@ export interface ErrorJson extends ErrorPlace {
 const brand = Symbol.for('@hostmirror/errors.HostmirrorError');
 
 export class HostmirrorError<Code extends string = string> extends Error {
+  /**
+   * What the user can do about each code of the class: the `fix` of an error whose throw gives
+   * none. Every class declares its own table over all its codes (`Record<XxxErrorCode, string>`,
+   * so a new code without a fix does not compile), and test/packaging/error-shape.test.ts checks
+   * that every code thrown in the sources has one.
+   */
+  static readonly fixes: Readonly<Record<string, string>> = {};
+
   readonly code: Code;
   readonly subject: string | undefined;
   readonly path: string | undefined;
@@ -61,7 +69,7 @@ export class HostmirrorError<Code extends string = string> extends Error {
     this.jsonPath = details.jsonPath;
     this.line = details.line;
     this.column = details.column;
-    this.fix = details.fix;
+    this.fix = details.fix ?? (new.target as typeof HostmirrorError).fixes[code];
     Object.defineProperty(this, brand, { value: true });
   }
 

@@ -50,7 +50,48 @@ export type InitrdErrorCode =
   | 'VERIFY_FAILED';
 
 /** A typed initrd error: `offset` is a byte offset in the file read, `file`/`line`/`column` a spec place. */
+/** What the user can do about each code (the `fix` of a throw that gives none). */
+const INITRDERROR_FIXES: Readonly<Record<InitrdErrorCode, string>> = {
+  UNALIGNED_SEGMENT:
+    'Pad with zeros to a multiple of 4 bytes before the uncompressed archive (hostmirror initrd append does).',
+  BROKEN_PADDING:
+    'Pad with zeros to a multiple of 4 bytes after the uncompressed archive (hostmirror initrd append does).',
+  UNKNOWN_MAGIC:
+    'Give an initrd: cpio archives, plain or gzip/xz/zstd-compressed, one after another.',
+  UNSUPPORTED_CODEC: 'Recompress that segment with gzip, zstd or xz --check=crc32.',
+  GZIP_HEADER_FLAGS: 'Compress with node:zlib or gzip -n (header flags 0).',
+  GZIP_CRC_MISMATCH: 'The gzip member is damaged: make or copy the initrd again.',
+  XZ_CHECK_UNSUPPORTED: 'Compress with xz --check=crc32 (the kernel refuses CRC64).',
+  XZ_CORRUPT: 'The xz stream is damaged: make or copy the initrd again.',
+  ZSTD_WINDOW_TOO_LARGE:
+    'Compress with a window of at most 8 MiB (zstd --zstd=wlog=23, or a level below 20).',
+  ZSTD_CORRUPT: 'The zstd frame is damaged: make or copy the initrd again.',
+  TRUNCATED: 'The initrd was cut short: copy or make it again.',
+  DECOMPRESS_FAILED: 'The compressed segment is damaged: make or copy the initrd again.',
+  JUNK_IN_COMPRESSED_ARCHIVE:
+    'End each compressed stream after its archive (TRAILER!!!), with nothing but zeros after it.',
+  MISSING_TRAILER: 'End every archive with TRAILER!!! (cpio and hostmirror initrd build do).',
+  MISSING_FOLDER:
+    "Add the entry's folder to the archive before the entry (hostmirror initrd build adds parents).",
+  FOLDER_IS_SYMLINK:
+    'Write the entry under the real folder, not through the symlink an earlier archive made.',
+  FOLDER_IS_NOT_DIRECTORY:
+    'Move the entry: an earlier archive made a file where its folder should be.',
+  REPLACES_NONEMPTY_FOLDER:
+    'Give the entry another path: an earlier archive made a folder with contents there.',
+  EMPTY: 'Give an initrd that holds at least one cpio archive.',
+  NEWC: 'The cpio archive is damaged: make it again with cpio -H newc or hostmirror initrd build.',
+  SPEC_SYNTAX: 'Correct the YAML at the line and column the message names.',
+  SPEC_INVALID:
+    'Correct the spec field the message names (examples/overlay.yaml shows every field).',
+  SOURCE_MISSING: 'Correct "source:" in the spec: a regular file, relative to the spec.',
+  VERIFY_FAILED:
+    'Report this as a hostmirror bug with the message: the archive it wrote breaks a kernel rule.',
+};
+
 export class InitrdError extends HostmirrorError<InitrdErrorCode> {
+  static override readonly fixes = INITRDERROR_FIXES;
+
   /** The `NewcError` code behind a `NEWC` error. */
   readonly newcCode: string | undefined;
 

@@ -19,7 +19,7 @@ import {
   renderLiveIgnition,
   TOPOLOGIES,
 } from '@hostmirror/boot-sequence';
-import { HostmirrorError } from '@hostmirror/errors';
+import { BuildIsoError } from '@hostmirror/build-iso';
 import { TLS_FILES } from '@hostmirror/host-config';
 import { isSpecVersion, serializeConfig, specVersions } from '@hostmirror/ignition';
 import {
@@ -73,15 +73,13 @@ const TLS_DIR_FILES = [
   TLS_FILES.serverKey,
 ] as const;
 
-/** A `--tls-dir` without one of its files: a user error (exit 1) naming the file and the fix. */
-class TlsDirError extends HostmirrorError<'TLS_DIR_INCOMPLETE'> {}
-
 async function readTlsFile(dir: string, name: string): Promise<string> {
   const path = join(dir, name);
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    throw new TlsDirError(
+    // build-iso's code for the same fault: a user error (exit 1) naming the file and the fix.
+    throw new BuildIsoError(
       'TLS_DIR_INCOMPLETE',
       `--tls-dir ${dir}: cannot read ${path} (${(error as NodeJS.ErrnoException).code}); the folder must hold ${TLS_DIR_FILES.join(', ')}, or leave out --tls-dir to make a new CA.`,
       { path, cause: error },
