@@ -80,6 +80,14 @@ const ISOERROR_FIXES: Readonly<Record<IsoErrorCode, string>> = {
     'Remove the journal the message names if the ISO was replaced since, else run hostmirror iso repair.',
   WRITE_FAILED:
     'Check free space and permissions where the ISO is written, then run the command again.',
+  ALREADY_CUSTOMIZED:
+    'Customize the ISO or initramfs as released (hostmirror iso reset gives the ISO back), or pass -f to customize again.',
+  BAD_CUSTOMIZATION:
+    'Correct the customization the message names: each path and keyfile once, valid Ignition configs (hostmirror ignition validate).',
+  NOT_LIVE_INITRD:
+    'Give the live initramfs of a CoreOS release (images/pxeboot/initrd.img of its live ISO, or hostmirror iso extract pxe).',
+  UNSUPPORTED_CUSTOMIZATION:
+    'Use a newer CoreOS image (its coreos/features.json names the feature), or leave the option out.',
   UNSAFE_AREA: 'Give an unmodified CoreOS live ISO: its embed or kargs area overlaps other data.',
 };
 
