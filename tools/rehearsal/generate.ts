@@ -8,8 +8,10 @@
  *       DIR/hosts                      "mac name address" for each of the N hosts that boot
  *       DIR/rehearsal-live.ign         merged into the live ISO's config with `build-iso --ignition`
  *   node --import tsx tools/rehearsal/generate.ts installed DIR MANIFESTS-DIR OUT.ign
- *       the installed-phase config: the build's MachineConfig for the master pool (what MCO
- *       would write at the first boot from disk) merged with the rehearsal's network and checks
+ *       the installed-phase config: the build's MachineConfig for the master pool and the
+ *       /etc/containers/registries.conf MCO renders from the build's ImageDigestMirrorSets and
+ *       ImageTagMirrorSets (what MCO would write at the first boot from disk), merged with the
+ *       rehearsal's network and checks
  *
  * The live config carries stand-ins for the agent ISO's units with upstream's names and
  * ordering (openshift/installer data/data/agent/systemd/units/ at 0002b772 for
@@ -28,12 +30,17 @@ import {
   demoInstallConfig,
   makeDemoArchive,
 } from '../../packages/fixtures/src/index.ts';
+import { type MirrorRule, renderRegistriesConf } from '../../packages/host-config/src/index.ts';
 import {
   ConfigBuilder,
   type IgnitionConfig,
   mergeConfigs,
   serializeConfig,
 } from '../../packages/ignition/src/index.ts';
+import {
+  collectClusterResources,
+  parseClusterResourceFile,
+} from '../../packages/oc-mirror-archive/src/index.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const GUEST = join(here, 'guest');
@@ -312,10 +319,76 @@ async function masterMachineConfig(manifests: string): Promise<IgnitionConfig> {
   return configs.reduce((parent, child) => mergeConfigs(parent, child));
 }
 
+/**
+ * The MCO stand-in: /etc/containers/registries.conf as the machine-config-operator renders it
+ * from the cluster's ImageDigestMirrorSets and ImageTagMirrorSets (ICSPs count as digest
+ * mirrors) into its `99-<pool>-generated-registries` MachineConfig
+ * (openshift/machine-config-operator pkg/controller/container-runtime-config/helpers.go,
+ * updateRegistriesConfig at 02910734): one `[[registry]]` per source with `location` = the
+ * source, each mirror with `pull-from-mirror = "digest-only"` (IDMS) or `"tag-only"` (ITMS),
+ * `blocked = true` only for `NeverContactSource`; sources in order of location, as MCO sorts
+ * them. Rendered by host-config's registries.conf writer, the one the product uses.
+ */
+export function mcoRegistriesConf(manifests: readonly { file: string; text: string }[]): string {
+  const resources = collectClusterResources(
+    manifests.flatMap((manifest) => parseClusterResourceFile(manifest.file, manifest.text)),
+  );
+  const bySource = new Map<string, MirrorRule>();
+  const add = (
+    entries: typeof resources.imageDigestMirrors,
+    pullFromMirror: 'digest-only' | 'tag-only',
+  ) => {
+    for (const entry of entries) {
+      const rule = bySource.get(entry.source) ?? {
+        source: entry.source,
+        mirrors: [],
+        blocked: false,
+      };
+      bySource.set(entry.source, rule);
+      rule.blocked ||= entry.mirrorSourcePolicy === 'NeverContactSource';
+      for (const location of entry.mirrors) {
+        const known = rule.mirrors.find((mirror) => mirror.location === location);
+        if (known === undefined) rule.mirrors.push({ location, pullFromMirror });
+        else if (known.pullFromMirror !== pullFromMirror) known.pullFromMirror = 'all';
+      }
+    }
+  };
+  add(resources.imageDigestMirrors, 'digest-only');
+  add(resources.imageTagMirrors, 'tag-only');
+  if (bySource.size === 0)
+    throw new Error('rehearsal: the manifests hold no ImageDigestMirrorSet or ImageTagMirrorSet');
+  const rules = [...bySource.values()].sort((a, b) => a.source.localeCompare(b.source));
+  return renderRegistriesConf({
+    rules,
+    comment:
+      "The rehearsal's MCO stand-in: what the machine-config-operator renders from the\ncluster's ImageDigestMirrorSets/ImageTagMirrorSets (99-master-generated-registries).",
+  });
+}
+
+async function readManifests(folder: string): Promise<{ file: string; text: string }[]> {
+  const names = (await readdir(folder)).filter((name) => /\.ya?ml$/.test(name)).sort();
+  return Promise.all(
+    names.map(async (name) => ({
+      file: join(folder, name),
+      text: await readFile(join(folder, name), 'utf8'),
+    })),
+  );
+}
+
 async function writeInstalled(folder: string, manifests: string, output: string): Promise<void> {
   const machineConfig = await masterMachineConfig(manifests);
+  const mco = new ConfigBuilder({ version: '3.2.0' })
+    .addFile('/etc/containers/registries.conf', mcoRegistriesConf(await readManifests(manifests)), {
+      overwrite: true,
+    })
+    .build();
   const rehearsal = await installedRehearsalConfig(rehearsalHosts(3), refsOf());
-  await writeFile(output, serializeConfig(mergeConfigs(machineConfig, rehearsal)));
+  await writeFile(
+    output,
+    serializeConfig(
+      [mco, rehearsal].reduce((parent, child) => mergeConfigs(parent, child), machineConfig),
+    ),
+  );
   await readHosts(folder);
 }
 

@@ -164,13 +164,13 @@ describe('units', () => {
     assert.match(ready, /^Wants=hostmirror-registry\.service network-online\.target$/m);
   });
 
-  test('supervised: on the live ISO and installed, the registry restarts after any exit but a refusal, 2 s later, and never gives up', () => {
+  test('supervised: on the live ISO and installed, the registry restarts after any exit but a refusal, 1 s later, and never gives up', () => {
     for (const phase of ['live', 'installed'] as const) {
       const step = plan.phases[phase].steps.find((s) => s.id === 'registry') ?? assert.fail();
       const unit = renderStepUnit(step);
       const section = (name: string) => unit.split(`[${name}]\n`)[1]?.split('\n\n')[0] ?? '';
       assert.match(section('Service'), /^Restart=always$/m, phase);
-      assert.match(section('Service'), /^RestartSec=2$/m, phase);
+      assert.match(section('Service'), /^RestartSec=1$/m, phase);
       assert.ok(REGISTRY_RESTART_SECONDS < 10);
       assert.match(section('Service'), /^RestartPreventExitStatus=78$/m, phase);
       assert.equal(REGISTRY_REFUSAL_STATUS, 78);
