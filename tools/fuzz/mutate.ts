@@ -70,6 +70,9 @@ const TEXT_TOKENS = [
   '[[registry]]\n',
 ];
 
+/** One mutated input in this many is never cut to the target's `maxInputBytes`. */
+export const WHOLE_EVERY = 64;
+
 type Mutator = (input: Buffer, random: Random, corpus: readonly Buffer[]) => Buffer;
 
 const flipBit: Mutator = (input, random) => {
@@ -176,7 +179,8 @@ const TEXT: Mutator[] = [
 
 /**
  * Input `index` for a target: a corpus entry (every entry unchanged first), then 1–6 stacked
- * mutations of a randomly chosen entry.
+ * mutations of a randomly chosen entry, cut to `maxBytes` (the target's `maxInputBytes`) except
+ * one input in `WHOLE_EVERY`, so the largest shapes (up to the 1 MiB repeats) are still tried.
  */
 export function inputFor(
   corpus: readonly Buffer[],
@@ -184,6 +188,7 @@ export function inputFor(
   seed: number,
   target: string,
   index: number,
+  maxBytes = Number.POSITIVE_INFINITY,
 ): Buffer {
   if (index < corpus.length) return corpus[index] as Buffer;
   const random = new Random(seed, target, index);
@@ -191,5 +196,6 @@ export function inputFor(
   const mutators = kind === 'binary' ? BINARY : TEXT;
   const rounds = 1 + random.below(6);
   for (let round = 0; round < rounds; round++) input = random.pick(mutators)(input, random, corpus);
-  return input;
+  const cut = index % WHOLE_EVERY === 0 ? Number.POSITIVE_INFINITY : maxBytes;
+  return input.length > cut ? input.subarray(0, cut) : input;
 }

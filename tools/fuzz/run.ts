@@ -213,7 +213,14 @@ async function saveIncidents(name: string, seed: number, incidents: Incident[], 
     for (const incident of lost)
       await writeFile(
         join(folder, `${name}-${seed}-${incident.index}.${incident.kind}`),
-        inputFor(corpusFor(corpus, name), target.kind, seed, name, incident.index),
+        inputFor(
+          corpusFor(corpus, name),
+          target.kind,
+          seed,
+          name,
+          incident.index,
+          target.maxInputBytes,
+        ),
       );
   } finally {
     await dispose();

@@ -59,7 +59,7 @@ for (const [position, name] of names.entries()) {
   const seeds = corpusFor(corpus, target.name);
   const from = Number(position === 0 ? (values.from ?? 0) : (values.start ?? 0));
   for (let index = from; index < to; index++) {
-    const input = inputFor(seeds, target.kind, seed, target.name, index);
+    const input = inputFor(seeds, target.kind, seed, target.name, index, target.maxInputBytes);
     process.send?.({ type: 'start', target: name, index }); // ordered; not awaited (a round trip per input)
     const cpuBefore = process.cpuUsage();
     try {

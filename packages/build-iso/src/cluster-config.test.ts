@@ -90,6 +90,21 @@ describe('cluster config', () => {
     }
   });
 
+  it('deepNestingIsOneLine: 20,000 nested collections are CONFIG_PARSE naming the file (issue 20, tools/fuzz)', () => {
+    try {
+      read(installConfig(1, 0, `deep: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`));
+      assert.fail('expected a parse error');
+    } catch (error) {
+      assert.ok(error instanceof BuildIsoError, String(error));
+      assert.equal(error.code, 'CONFIG_PARSE');
+      assert.match(
+        error.message,
+        /^install-config\.yaml:\d+:\d+: collections nested too deeply to read/,
+      );
+      assert.ok(!error.message.includes('\n'), error.message);
+    }
+  });
+
   it('refusesBadRendezvousIP', () => {
     const agent = agentConfig.replace('192.168.111.80', 'node0.example.com');
     assert.equal(

@@ -163,3 +163,26 @@ test('oversizedSpec: over 256 KiB is SPEC_INVALID before any YAML is parsed', ()
       /^big\.yaml: the spec is \d+ bytes, more than the 262144-byte limit/.test(error.message),
   );
 });
+
+test('hostileYaml: deep nesting, thousands of errors and a second document are one-line SPEC_SYNTAX errors (issue 20, tools/fuzz)', () => {
+  const cases: [string, RegExp][] = [
+    [
+      `files: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`,
+      /^spec\.yaml:1:\d+: collections nested too deeply to read/,
+    ],
+    [
+      `files:\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(1 + (i % 5))}- path: /etc/x${i}\n`).join('')}`,
+      /^spec\.yaml:\d+:\d+: /,
+    ],
+    ['files: []\n---\nfiles: []\n', /^spec\.yaml:2:1: the spec holds more than one YAML document/],
+  ];
+  for (const [text, message] of cases)
+    assert.throws(
+      () => parseOverlaySpec(text, { specPath: 'spec.yaml' }),
+      (error: unknown) =>
+        error instanceof InitrdError &&
+        error.code === 'SPEC_SYNTAX' &&
+        message.test(error.message) &&
+        !error.message.includes('\n'),
+    );
+});

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { LineCounter, parseAllDocuments, type YAMLParseError } from 'yaml';
 import { MirrorFormatError } from './errors.ts';
 import { readYaml, readYamlAll, YAML_MAX_ALIAS_COUNT } from './yaml-input.ts';
 
@@ -64,5 +65,48 @@ describe('readYaml', () => {
     assert.equal(error.code, 'YAML_INVALID');
     assert.equal(error.path, 'f.yaml');
     assert.match(error.message, /^f\.yaml:\d+:\d+: .*; fix the YAML syntax there\.$/);
+  });
+});
+
+describe('readYaml on hostile text (issue 20, tools/fuzz)', () => {
+  it('firstErrorOfMany: a document with thousands of problems is refused at the first, as yaml orders them', () => {
+    // A mapping whose every line starts one column further in: one error per line.
+    const text = `kind: x\n${Array.from({ length: 3000 }, (_, i) => `${' '.repeat(1 + (i % 7))}k${i}: v\n`).join('')}`;
+    const lines = new LineCounter();
+    const all = parseAllDocuments(text, {
+      version: '1.1',
+      prettyErrors: false,
+      lineCounter: lines,
+    });
+    const errors = (Array.isArray(all) ? all : [all]).flatMap((document) => document.errors);
+    assert.ok(errors.length > 100, `yaml itself reports ${errors.length} errors`);
+    const error = typed(() => readYaml(text, { path: 'cr.yaml' }));
+    assert.equal(error.code, 'YAML_INVALID');
+    const first = lines.linePos((errors[0] as YAMLParseError).pos[0]);
+    assert.deepEqual([error.line, error.column], [first.line, first.col], error.message);
+    assert.ok(error.message.startsWith(`cr.yaml:${first.line}:${first.col}: `), error.message);
+    assert.ok(!error.message.includes('\n'), 'one line');
+  });
+
+  it('deepNesting: 20,000 nested collections are one typed error, not a stack trace', () => {
+    for (const text of [
+      `kind: ${'['.repeat(20_000)}1${']'.repeat(20_000)}\n`,
+      `kind: ${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}\n`,
+    ]) {
+      const error = typed(() => readYaml(text, { path: 'deep.yaml' }));
+      assert.equal(error.code, 'YAML_INVALID');
+      assert.match(error.message, /^deep\.yaml:1:\d+: collections nested too deeply to read/);
+      assert.ok(!error.message.includes('\n'), error.message);
+    }
+    // Nesting an ordinary document uses is read.
+    assert.deepEqual(readYaml(`a: ${'['.repeat(50)}1${']'.repeat(50)}\n`, { path: 'f.yaml' }), {
+      a: JSON.parse(`${'['.repeat(50)}1${']'.repeat(50)}`),
+    });
+  });
+
+  it('errorInALaterDocument: reported with its own line', () => {
+    const error = typed(() => readYamlAll('a: 1\n---\nb: 2\n---\nc: [\n', { path: 'm.yaml' }));
+    assert.equal(error.code, 'YAML_INVALID');
+    assert.ok((error.line ?? 0) >= 5, error.message);
   });
 });

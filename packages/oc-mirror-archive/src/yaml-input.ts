@@ -1,4 +1,4 @@
-import { type Document, LineCounter, parseAllDocuments, visit } from 'yaml';
+import { Composer, type Document, type ErrorCode, LineCounter, Parser, visit } from 'yaml';
 import { MirrorFormatError } from './errors.ts';
 
 /**
@@ -49,25 +49,69 @@ function fail(
   );
 }
 
+/** Where yaml's composer reports a problem: an offset, a range, or a token (its `offset`). */
+type YamlErrorSource = number | readonly number[] | { offset: number };
+
+/** The first error the yaml library reported, carried out of its composer. */
+class FirstYamlError {
+  readonly offset: number;
+  readonly code: ErrorCode;
+  readonly message: string;
+
+  constructor(offset: number, code: ErrorCode, message: string) {
+    this.offset = offset;
+    this.code = code;
+    this.message = message;
+  }
+}
+
+/**
+ * Every `---` document of the text, stopping at the first syntax error. yaml's
+ * `parseAllDocuments` composes the whole stream and records every problem as a
+ * YAMLParseError (each capturing a stack trace): a mutated 350 KB document gave 7,807 of
+ * them, and collecting them was half the time spent refusing it (tools/fuzz/README.md). Only
+ * the first is ever reported, so the composer's error handler throws it.
+ */
+function composeUntilFirstError(text: string, options: YamlReadOptions, lineCounter: LineCounter) {
+  const composer = new Composer({ version: options.version ?? '1.1' });
+  let first: FirstYamlError | undefined;
+  // Composer.onError is how compose-doc/compose-node report problems (yaml 2.x
+  // src/compose/composer.ts); it is a private member, so it is replaced on the instance.
+  Object.defineProperty(composer, 'onError', {
+    value(source: YamlErrorSource, code: ErrorCode, message: string, warning?: boolean) {
+      if (warning === true) return;
+      const offset =
+        typeof source === 'number' ? source : 'offset' in source ? source.offset : source[0];
+      // yaml catches errors thrown while composing a collection (its stack-overflow guard) and
+      // reports them again: keep the first.
+      first ??= new FirstYamlError(offset ?? 0, code, message);
+      throw first;
+    },
+  });
+  try {
+    return [...composer.compose(new Parser(lineCounter.addNewLine).parse(text))];
+  } catch (error) {
+    if (!(error instanceof FirstYamlError) && first === undefined) throw error;
+    const found = first ?? (error as FirstYamlError);
+    const problem =
+      found.code === 'RESOURCE_EXHAUSTION'
+        ? `collections nested too deeply to read (${found.message})`
+        : `${found.message.split('\n')[0]}`;
+    fail(
+      'YAML_INVALID',
+      options,
+      place(lineCounter, found.offset),
+      problem,
+      'fix the YAML syntax there',
+    );
+  }
+}
+
 /** Parse every `---` document, refusing syntax errors and (in `refuse` mode) any alias. */
 export function parseYamlDocuments(text: string, options: YamlReadOptions): Document[] {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, {
-    version: options.version ?? '1.1',
-    lineCounter,
-    prettyErrors: false,
-  });
-  const list = Array.isArray(documents) ? documents : [documents];
+  const list: Document[] = composeUntilFirstError(text, options, lineCounter);
   for (const document of list) {
-    const [error] = document.errors;
-    if (error !== undefined)
-      fail(
-        'YAML_INVALID',
-        options,
-        place(lineCounter, error.pos[0]),
-        `${error.message.split('\n')[0]}`,
-        'fix the YAML syntax there',
-      );
     visit(document, {
       Alias(_, alias) {
         const at = place(lineCounter, alias.range?.[0] ?? 0);
