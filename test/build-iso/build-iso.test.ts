@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { buildMirrorIso, sha256File } from '@hostmirror/build-iso';
-import { runDemo, TarBuilder } from '@hostmirror/fixtures';
+import { repoRoot, runDemo, TarBuilder } from '@hostmirror/fixtures';
 import { decodeDataUrl } from '../../packages/ignition/src/index.ts';
 import { readInitrdFile, verifyInitrd } from '../../packages/initrd/src/index.ts';
 import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
@@ -354,8 +354,12 @@ test('a live config too large for the embed area rides as /config.ign in the ini
     }),
   );
   const out = join(work, 'overflow.iso');
+  const keyfile = join(
+    repoRoot,
+    'test/fixtures/coreos-installer/customize/installer-test.nmconnection',
+  );
   const { report } = await buildMirrorIso(
-    optionsFor(inputs, out, { ignition: [big], pxeDir: work }),
+    optionsFor(inputs, out, { ignition: [big], pxeDir: work, networkKeyfiles: [keyfile] }),
   );
   assert.equal(report.ignition.carrier, 'initrd');
   assert.equal(report.ignition.embedArchiveBytes, 0);
@@ -376,6 +380,12 @@ test('a live config too large for the embed area rides as /config.ign in the ini
     assert.ok(config !== undefined, 'the ISO initrd carries config.ign');
     assert.equal(sha256(config), report.ignition.sha256);
     assert.ok(Buffer.from(config).toString('utf8').includes('/etc/noise'));
+    // The keyfile rides with the config it would have been beside in the area.
+    const network = await readInitrdFile(
+      iso.image.fileChunks(initrd),
+      'etc/coreos-firstboot-network/installer-test.nmconnection',
+    );
+    assert.deepEqual(network, new Uint8Array(await readFile(keyfile)));
   } finally {
     await iso.close();
   }
@@ -383,6 +393,52 @@ test('a live config too large for the embed area rides as /config.ign in the ini
   assert.deepEqual((await verifyInitrd(pxe)).faults, []);
   const pxeConfig = await readInitrdFile(pxe, 'config.ign');
   assert.ok(pxeConfig !== undefined && sha256(pxeConfig) === report.ignition.sha256);
+});
+
+test('network keyfiles: those the input ISO embeds are kept, --network-keyfile ones added beside config.ign', async () => {
+  // The input as `coreos-installer iso customize --network-keyfile` (or `iso network embed`) leaves it.
+  const upstreamKeyfile = join(
+    repoRoot,
+    'test/fixtures/coreos-installer/customize/installer-test.nmconnection',
+  );
+  const networked = join(work, 'networked-input.iso');
+  const input = await CoreosIso.open(inputs.iso);
+  const { edit } = await input.planCustomize({
+    networkKeyfiles: [{ name: upstreamKeyfile, bytes: await readFile(upstreamKeyfile) }],
+  });
+  await input.write(edit, { kind: 'file', path: networked });
+  await input.close();
+  const added = join(work, 'static.nmconnection');
+  await writeFile(
+    added,
+    '[connection]\nid=static\ntype=ethernet\n\n[ipv4]\nmethod=manual\naddress1=192.168.111.20/24\n',
+  );
+  const out = join(work, 'networked.iso');
+  const { report } = await buildMirrorIso(
+    optionsFor({ ...inputs, iso: networked }, out, { networkKeyfiles: [added] }),
+  );
+  assert.deepEqual(report.inputs.networkKeyfiles, [
+    { path: added, size: (await stat(added)).size, sha256: await sha256File(added) },
+  ]);
+  const iso = await CoreosIso.open(out);
+  try {
+    const members = await iso.embeddedMembers();
+    assert.deepEqual([...members.keys()].sort(), [
+      IGNITION_MEMBER,
+      'etc/coreos-firstboot-network/installer-test.nmconnection',
+      'etc/coreos-firstboot-network/static.nmconnection',
+    ]);
+    assert.deepEqual(
+      members.get('etc/coreos-firstboot-network/installer-test.nmconnection'),
+      await readFile(upstreamKeyfile),
+    );
+    assert.deepEqual(
+      members.get('etc/coreos-firstboot-network/static.nmconnection'),
+      await readFile(added),
+    );
+  } finally {
+    await iso.close();
+  }
 });
 
 describe('build-iso refuses, before writing anything', () => {

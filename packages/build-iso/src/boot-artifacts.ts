@@ -68,7 +68,7 @@ export function composeLiveIgnition(
 export function overlaySpec(
   registryBinary: string | undefined,
   compress: OverlaySpec['compress'],
-  liveConfig?: string,
+  live?: { config: string; network: ReadonlyMap<string, Uint8Array> },
 ): OverlaySpec {
   // The path is only read when the file is written; without a program that file is dropped.
   // A spec's `source:` is read against the spec's folder (build-iso's work folder), so a
@@ -81,9 +81,14 @@ export function overlaySpec(
     registryBinary !== undefined
       ? spec.files
       : spec.files.filter((file) => file.path !== INITRD_REGISTRY_BINARY);
-  // A live config too large for the embed area rides as the initramfs's /config.ign.
-  if (liveConfig !== undefined)
-    files.push({ path: LIVE_CONFIG_IN_INITRD, contents: liveConfig, mode: 0o644 });
+  // A live config too large for the embed area rides as the initramfs's /config.ign, and the
+  // network keyfiles that would have been beside it in the area ride with it (0600, as
+  // coreos-installer writes every embedded member).
+  if (live !== undefined) {
+    files.push({ path: LIVE_CONFIG_IN_INITRD, contents: live.config, mode: 0o644 });
+    for (const [path, bytes] of live.network)
+      files.push({ path: `/${path}`, contents: Buffer.from(bytes).toString('utf8'), mode: 0o600 });
+  }
   return { ...spec, files };
 }
 

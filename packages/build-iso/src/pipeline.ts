@@ -59,8 +59,10 @@ import {
 } from '@hostmirror/initrd';
 import {
   CoreosIso,
+  customizeLiveInitrd,
   encodeEmbedArea,
   IGNITION_MEMBER,
+  INITRD_NETWORK_DIR,
   type IsoEdit,
   IsoImage,
   ignitionAreaPatch,
@@ -189,6 +191,9 @@ export interface InputsStep {
   /** `--ignition` configs, merged into the live config in order. */
   extras: ExtraIgnition[];
   extraDigests: FileDigest[];
+  /** `--network-keyfile` files (name and bytes), and their digests for the report. */
+  keyfiles: IgnitionBytes[];
+  keyfileDigests: FileDigest[];
 }
 
 /** Step 6: the boot plan, its assets and the live Ignition, and where that config rides. */
@@ -202,6 +207,11 @@ export interface BootStep {
   live: { config: IgnitionConfig; text: string };
   /** The xz newc archive for the Ignition embed area; empty when the config rides in the initrd. */
   embedArchive: Buffer;
+  /**
+   * NetworkManager keyfiles for the live initramfs (`etc/coreos-firstboot-network/NAME`): those
+   * the input ISO embeds, then `--network-keyfile` ones; beside config.ign wherever it rides.
+   */
+  network: Map<string, Buffer>;
   carrier: 'embed-area' | 'initrd';
   manifests: readonly ManifestFile[];
   /** What this build wrote into an agent ISO's config (for the report). */
@@ -274,6 +284,12 @@ export interface BuildMirrorIsoOptions {
    */
   volumeDisk?: VolumeDiskHints;
   /**
+   * NetworkManager keyfiles for the live system (coreos-installer's `--network-keyfile`): put
+   * beside the live config as `etc/coreos-firstboot-network/<file name>`; needs the ISO's
+   * `live-initrd-network` feature. Keyfiles the input ISO embeds already are kept.
+   */
+  networkKeyfiles?: readonly string[];
+  /**
    * Extra Ignition configs merged on top of the mirror's, in order: a path, or bytes already read
    * (the CLI's `--ignition -` from stdin) with the name messages and the report give them.
    */
@@ -340,6 +356,8 @@ export interface BuildReport {
     archives: FileDigest[];
     registryProgram: FileDigest | null;
     extraIgnition: FileDigest[];
+    /** `--network-keyfile` files (keyfiles the input ISO embedded are kept, not listed). */
+    networkKeyfiles: FileDigest[];
     embeddedIgnition: 'none' | 'merged';
   };
   /**
@@ -755,7 +773,16 @@ async function fingerprintInputs(context: BuildContext, mirror: MirrorStep): Pro
     extras.push({ origin: path, text: bytes.toString('utf8') });
     extraDigests.push({ path, size: bytes.length, sha256: sha256Bytes(bytes) });
   }
+  const keyfiles: IgnitionBytes[] = [];
+  const keyfileDigests: FileDigest[] = [];
+  for (const path of options.networkKeyfiles ?? []) {
+    const bytes = await readInput(path, 'network keyfile');
+    keyfiles.push({ name: path, bytes });
+    keyfileDigests.push({ path, size: bytes.length, sha256: sha256Bytes(bytes) });
+  }
   return {
+    keyfiles,
+    keyfileDigests,
     archives,
     registryBinary,
     registryDigest,
@@ -875,7 +902,23 @@ async function composeBoot(
     context.warnings.push(...agent.warnings);
   }
   const live = composeLiveIgnition(plan, assets, inputs.extras, base);
-  let embedArchive = await encodeEmbedArea(new Map([[IGNITION_MEMBER, Buffer.from(live.text)]]));
+  // Network keyfiles the ISO embeds already (coreos-installer `iso network embed` or `iso
+  // customize --network-keyfile` put them beside config.ign) are kept; --network-keyfile ones are
+  // laid out as coreos-installer's customize does (@hostmirror/iso customizeLiveInitrd: the
+  // live-initrd-network feature, file names), a same name replacing the embedded one.
+  const network = new Map(
+    [...(await iso.embeddedMembers())].filter(([path]) =>
+      path.startsWith(`${INITRD_NETWORK_DIR}/`),
+    ),
+  );
+  for (const [path, bytes] of customizeLiveInitrd(
+    { networkKeyfiles: inputs.keyfiles },
+    iso.metadata.features,
+  ).members)
+    network.set(path, bytes);
+  let embedArchive = await encodeEmbedArea(
+    new Map([[IGNITION_MEMBER, Buffer.from(live.text)], ...network]),
+  );
   // Too large for the embed area (agent installs with many manifests get there,
   // fedora-coreos-tracker#1595, OCPBUGS-20177): carry config.ign in the initrd overlay instead.
   // On a live boot coreos/fedora-coreos-config overlay.d/05core/usr/lib/dracut/modules.d/
@@ -891,7 +934,18 @@ async function composeBoot(
     embedArchive = Buffer.alloc(0);
     carrier = 'initrd';
   }
-  return { plan, assets, tlsChoice, base, live, embedArchive, carrier, manifests, agentChanges };
+  return {
+    plan,
+    assets,
+    tlsChoice,
+    base,
+    live,
+    embedArchive,
+    network,
+    carrier,
+    manifests,
+    agentChanges,
+  };
 }
 
 /** Step 7: the initrd overlay, written to the work folder and verified with the kernel's rules. */
@@ -899,7 +953,7 @@ async function buildVerifiedOverlay(
   context: BuildContext,
   registryBinary: string | undefined,
   compress: Codec,
-  liveConfig: string | undefined,
+  live: { config: string; network: ReadonlyMap<string, Buffer> } | undefined,
 ): Promise<OverlayStep> {
   const path = join(context.work, 'hostmirror-overlay.img');
   context.progress.start(`building the initrd overlay (${compress})`);
@@ -907,7 +961,7 @@ async function buildVerifiedOverlay(
   const hash = createHash('sha256');
   let size = 0;
   await pipeline(
-    buildOverlay(overlaySpec(registryBinary, compress, liveConfig), {
+    buildOverlay(overlaySpec(registryBinary, compress, live), {
       baseDir: context.work,
       mtime: context.epoch ?? 0,
     }),
@@ -1348,7 +1402,7 @@ async function buildChecked(
       context,
       inputs.registryBinary,
       compress,
-      boot.carrier === 'initrd' ? boot.live.text : undefined,
+      boot.carrier === 'initrd' ? { config: boot.live.text, network: boot.network } : undefined,
     );
     timer.lap('overlay');
     const budgets = await checkBudgets(
@@ -1386,6 +1440,7 @@ async function buildChecked(
         archives: inputs.archives,
         registryProgram: inputs.registryDigest,
         extraIgnition: inputs.extraDigests,
+        networkKeyfiles: inputs.keyfileDigests,
         embeddedIgnition: boot.base === undefined ? 'none' : 'merged',
       },
       agent:

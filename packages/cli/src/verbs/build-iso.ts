@@ -40,7 +40,7 @@ import {
 const usage = [
   'hostmirror build-iso --iso BASE.iso --install-config F --agent-config F --mirror PATH... -o OUT.iso',
   '                     [--registry-binary PATH] [--mode node0|every-node|preload] [--release-image SPEC]',
-  '                     [--ignition EXTRA.ign|-]... [--kargs-append K]... [--compress gzip|xz|zstd|none]',
+  '                     [--ignition EXTRA.ign|-]... [--network-keyfile F]... [--kargs-append K]... [--compress gzip|xz|zstd|none]',
   '                     [--pxe-dir DIR [--pxe-base-url URL]] [--manifests-dir DIR] [--image-set-config F]',
   '                     [--report F.json] [--ram SIZE] [--skip-live-pull-reserve] [--ignore-mirror-check]',
   '                     [--volume-label data] [--volume-access read-write|read-only]',
@@ -101,6 +101,7 @@ async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOpti
       ? {}
       : { compress: choice<Codec>(values, 'compress', CODECS, DEFAULT_KERNEL_CODEC) }),
     ignition: await extraIgnition(context),
+    networkKeyfiles: stringList(values, 'network-keyfile').map(at),
     kargsAppend: [...stringList(values, 'kargs-append'), ...stringList(values, 'live-karg-append')],
     ignoreMirrorCheck: flag(values, 'ignore-mirror-check'),
     // node0's day-1 bootstrap in its live /var is counted unless left out on purpose.
@@ -253,6 +254,13 @@ export const command: Command = {
       description:
         'another Ignition config to merge into the live config (after ours); - reads it from stdin',
       value: 'EXTRA.ign',
+    },
+    'network-keyfile': {
+      type: 'string',
+      multiple: true,
+      description:
+        'a NetworkManager keyfile for the live system, beside the live config (coreos-installer --network-keyfile); keyfiles the ISO embeds are kept',
+      value: 'FILE.nmconnection',
     },
     'kargs-append': {
       type: 'string',
