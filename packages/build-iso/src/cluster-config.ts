@@ -70,16 +70,24 @@ export function parseYaml11(text: string, file: string): YamlValue {
   try {
     return readYaml(text, { path: file, aliases: 'refuse' });
   } catch (error) {
-    if (!(error instanceof MirrorFormatError)) throw error;
-    throw new BuildIsoError('CONFIG_PARSE', error.message, {
-      path: error.path,
-      line: error.line,
-      column: error.column,
-      subject: error.subject,
-      fix: error.fix,
-      cause: error,
-    });
+    throw asConfigParseError(error);
   }
+}
+
+/**
+ * The YAML reader's refusal (oc-mirror-archive yaml-input.ts: syntax, aliases) as build-iso's
+ * CONFIG_PARSE, keeping its place and fix; any other error as it is.
+ */
+export function asConfigParseError(error: unknown): unknown {
+  if (!(error instanceof MirrorFormatError)) return error;
+  return new BuildIsoError('CONFIG_PARSE', error.message, {
+    path: error.path,
+    line: error.line,
+    column: error.column,
+    subject: error.subject,
+    fix: error.fix,
+    cause: error,
+  });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

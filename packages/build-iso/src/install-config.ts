@@ -25,13 +25,9 @@ import {
   mirrorRulesFor,
   relocateMirror,
 } from '@hostmirror/host-config';
-import {
-  MirrorArchive,
-  MirrorFormatError,
-  parseYamlDocuments,
-} from '@hostmirror/oc-mirror-archive';
+import { MirrorArchive, parseYamlDocuments } from '@hostmirror/oc-mirror-archive';
 import { type Document, isMap, isSeq, parseDocument, Scalar, type YAMLMap, YAMLSeq } from 'yaml';
-import type { DigestMirrorSource } from './cluster-config.ts';
+import { asConfigParseError, type DigestMirrorSource } from './cluster-config.ts';
 import { BuildIsoError } from './errors.ts';
 import { resolveArchives, sha256Bytes } from './inputs.ts';
 
@@ -155,15 +151,7 @@ export function installConfigWithMirror(
     const [first] = parseYamlDocuments(text, { path: file, aliases: 'refuse' });
     document = first ?? parseDocument('');
   } catch (error) {
-    if (!(error instanceof MirrorFormatError)) throw error;
-    throw new BuildIsoError('CONFIG_PARSE', error.message, {
-      path: error.path,
-      line: error.line,
-      column: error.column,
-      subject: error.subject,
-      fix: error.fix,
-      cause: error,
-    });
+    throw asConfigParseError(error);
   }
   if (!isMap(document.contents))
     throw new BuildIsoError(

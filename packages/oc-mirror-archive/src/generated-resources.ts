@@ -5,6 +5,7 @@ import {
   type ArchiveSources,
   type MirrorCategory,
   mapArchiveSources,
+  type SourcesArchive,
   UNMAPPED_FIX,
 } from './archive-sources.ts';
 import {
@@ -233,20 +234,8 @@ const MIRROR_SET_KINDS = new Set([
  * archive's records with mirrors under `destination`. Every repository ends up mapped or named
  * in `warnings`.
  */
-export type RecordsArchive = Pick<
-  MirrorArchive,
-  | 'readClusterResources'
-  | 'repositories'
-  | 'tags'
-  | 'imageSetConfigCopies'
-  | 'readImageSetConfigCopy'
-  | 'releaseRecords'
-  | 'readReleaseRecord'
-  | 'releaseGraphs'
-  | 'readReleaseGraph'
-  | 'signatureFiles'
-  | 'readSignatureFile'
->;
+export type RecordsArchive = SourcesArchive &
+  Pick<MirrorArchive, 'readClusterResources' | 'signatureFiles' | 'readSignatureFile'>;
 
 export async function archiveMirrorResources(
   archive: RecordsArchive,
