@@ -60,6 +60,26 @@ test('iso customize: real Ignition validates the live config and applies the aut
     customize.stderr,
     /Boot media will automatically install to \/dev\/vda without confirmation\./,
   );
+  const again1 = await runCliCaptured(
+    [
+      'iso',
+      'customize',
+      iso,
+      '--network-keyfile',
+      join(upstream, 'installer-test.nmconnection'),
+      '--live-karg-append',
+      'x=1',
+      '-o',
+      join(scratch.path, 'summary.iso'),
+      '--json',
+    ],
+    { cwd: scratch.path },
+  );
+  assert.equal(again1.code, 0, again1.stderr);
+  const summary = JSON.parse(again1.stdout) as { embedded: string[]; kargs: string; tool: string };
+  assert.equal(summary.tool, 'hostmirror iso customize');
+  assert.deepEqual(summary.embedded, ['etc/coreos-firstboot-network/installer-test.nmconnection']);
+  assert.match(summary.kargs, / x=1$/);
   const kargs = await runCliCaptured(['iso', 'kargs', 'show', out]);
   assert.match(kargs.stdout, / console=ttyS0,115200\n$/);
   const shown = await runCliCaptured(['iso', 'ignition', 'show', out]);

@@ -319,10 +319,11 @@ test('theShellExamplesThatCanRunHereRun', async () => {
     // A directory the README's command writes into is made as the README's `mkdir` does.
     await mkdir(join(cwd, dirname(leaves)), { recursive: true });
     // /usr/bin/docker-registry is Debian's; this machine may not have it: the static stand-in.
+    // Run as `pnpm hostmirror` runs it (the launcher of the bundled CLI), from the inputs' folder.
     const args = argv.map((word) => (word === '/usr/bin/docker-registry' ? './registry' : word));
     const result = await runTool(
       process.execPath,
-      ['--import', tsxLoader, join(repoRoot, 'packages/cli/src/main.ts'), ...args, '--quiet'],
+      [join(repoRoot, 'tools/hostmirror.mjs'), ...args, '--quiet'],
       { cwd, timeoutMs: 180_000 },
     );
     assert.equal(result.exitCode, 0, `${where}: hostmirror ${args.join(' ')}:\n${result.stderr}`);

@@ -250,12 +250,13 @@ export class CoreosIso {
    * customization's initrd alone (the live config and network keyfiles), and `kargs` edits are
    * applied to the default kargs, as mod.rs `iso_customize` does. An ISO already customized (an
    * embedded config, network keyfiles, or kargs other than the default) is refused unless
-   * `force`. `notes` are what coreos-installer says of the result (an automatic install).
+   * `force`. `notes` are what coreos-installer says of the result (an automatic install);
+   * `members` the embedded files and `kargs` the live kargs the edited ISO will have.
    */
   async planCustomize(
     customization: LiveCustomization,
     options: { kargs?: KargsEdits; force?: boolean } = {},
-  ): Promise<{ edit: IsoEdit; notes: string[] }> {
+  ): Promise<{ edit: IsoEdit; notes: string[]; members: string[]; kargs: string | undefined }> {
     const { kargs, ignition, features } = this.metadata;
     const kargsChanged = kargs !== undefined && (await this.currentKargs()) !== kargs.default;
     if (options.force !== true && (kargsChanged || isCustomized(await this.embeddedMembers())))
@@ -273,6 +274,7 @@ export class CoreosIso {
     await checkKernelRules(archive, 'The customization archive');
     const patches = [ignitionAreaPatch(ignition, archive)];
     const edits = options.kargs ?? {};
+    let newKargs = await this.currentKargs();
     if (
       (edits.append?.length ?? 0) + (edits.delete?.length ?? 0) + (edits.replace?.length ?? 0) >
       0
@@ -286,9 +288,15 @@ export class CoreosIso {
             fix: 'Leave out the --live-karg options, or use a newer CoreOS image.',
           },
         );
-      patches.push(...kargsPatches(kargs, editKargs(kargs.default, edits)));
+      newKargs = editKargs(kargs.default, edits);
+      patches.push(...kargsPatches(kargs, newKargs));
     }
-    return { edit: await this.#placed(patches), notes };
+    return {
+      edit: await this.#placed(patches),
+      notes,
+      members: [...members.keys()],
+      kargs: newKargs,
+    };
   }
 
   /** An edit that writes `edits` applied to the current kargs into every kargs area. */

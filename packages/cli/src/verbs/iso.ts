@@ -734,13 +734,29 @@ const customize: Command = {
     return withIso(
       edited,
       async (iso) => {
-        const { edit, notes } = await iso.planCustomize(customization, {
+        const {
+          edit,
+          notes,
+          members,
+          kargs: liveKargs,
+        } = await iso.planCustomize(customization, {
           kargs,
           force: flag(values, 'force'),
         });
         printNotes(context, notes);
         const output = await writeEdit(edited, iso, edit, 'customize');
-        if (output.kind !== 'stream') context.note(`Customized ${describeOutput(output, iso)}`);
+        if (output.kind === 'stream') return 0;
+        const summary = {
+          output: describeOutput(output, iso),
+          embedded: members,
+          kargs: liveKargs ?? null,
+          notes,
+        };
+        if (flag(values, 'json')) context.printJson(summary);
+        else
+          context.note(
+            `Customized ${summary.output}: ${summary.embedded.join(', ') || 'nothing embedded'}`,
+          );
         return 0;
       },
       'customize',
