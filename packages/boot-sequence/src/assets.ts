@@ -21,6 +21,7 @@ import {
   resolveArchiveRelease,
 } from '@hostmirror/oc-mirror-archive';
 import { TLS_CERTIFICATE_FILE, TLS_KEY_FILE, VOLUME_MOUNT } from './constants.ts';
+import { mirrorEndpoints, mirrorTlsHosts, registryListensOnEveryAddress } from './endpoints.ts';
 import { BootSequenceError } from './errors.ts';
 import { type ClusterManifestReport, renderClusterManifests } from './manifests.ts';
 import { planBootSequence } from './plan.ts';
@@ -81,8 +82,10 @@ export async function hashArchives(paths: readonly string[]): Promise<ArchiveDig
  * wherever the volume is mounted.
  */
 export function bootRegistryConfig(settings: BootSettings): string {
-  // node0 mode: every address, IPv4 and IPv6 (Go's wildcard is an empty host).
-  const address = settings.mode === 'node0' ? '' : '127.0.0.1';
+  // Where other hosts pull from it, every address, IPv4 and IPv6 (Go's wildcard is an empty
+  // host); the live ISO of modes every-node and preload, loopback. The serve step sets the
+  // address of each phase (HOSTMIRROR_REGISTRY_LISTEN) over this file's.
+  const address = registryListensOnEveryAddress(settings, 'live') ? '' : '127.0.0.1';
   return renderRegistryConfig({
     rootDirectory: REGISTRY_ROOT,
     listenAddress: `${address}:${settings.registryPort}`,
@@ -222,15 +225,15 @@ export async function prepareBootSequence(
   // A CA given from elsewhere must vouch for the mirror only, as the ones we make do: critical
   // name constraints permitting the name clients reach the registry by (and loopback).
   if (sources.tls !== undefined)
-    requireMirrorOnlyCa(sources.tls.caCertificate, [settings.registryName]);
+    requireMirrorOnlyCa(
+      sources.tls.caCertificate,
+      mirrorEndpoints(settings).map((endpoint) => endpoint.name),
+    );
   const tls =
     sources.tls ??
     (() => {
       const made = createMirrorTls({
-        hosts: [
-          settings.registryName,
-          ...(settings.rendezvousIP === null ? [] : [settings.rendezvousIP]),
-        ],
+        hosts: mirrorTlsHosts(settings),
       });
       return {
         caCertificate: made.caCertificatePem,

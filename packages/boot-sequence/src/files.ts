@@ -16,6 +16,7 @@ import {
   VOLUME_MOUNT,
   VOLUME_WAIT_SECONDS,
 } from './constants.ts';
+import { mirrorEndpoints, registryListensOnEveryAddress } from './endpoints.ts';
 import { BootSequenceError } from './errors.ts';
 import { SHA256_DIGEST } from './plan.ts';
 import { STEP_SCRIPTS, scriptText } from './scripts.ts';
@@ -52,6 +53,18 @@ export function renderEnvFile(settings: BootSettings, phase: BootPhase): string 
     ['HOSTMIRROR_REGISTRY_NAME', settings.registryName],
     ['HOSTMIRROR_REGISTRY_PORT', settings.registryPort],
     ['HOSTMIRROR_REGISTRY_BIN', REGISTRY_BINARY],
+    // endpoints.ts decides both: the mirrors in the order clients try them (certs.d for each,
+    // the readiness probe tries them in turn), and whether the registry listens beyond loopback.
+    [
+      'HOSTMIRROR_MIRRORS',
+      mirrorEndpoints(settings)
+        .map((endpoint) => endpoint.hostPort)
+        .join(' '),
+    ],
+    [
+      'HOSTMIRROR_REGISTRY_LISTEN',
+      registryListensOnEveryAddress(settings, phase) ? 'all' : 'loopback',
+    ],
     ['HOSTMIRROR_RENDEZVOUS_IP', settings.rendezvousIP],
     ['HOSTMIRROR_RELEASE_REPOSITORY', settings.release?.repository ?? null],
     ['HOSTMIRROR_RELEASE_DIGEST', settings.release?.digest ?? null],

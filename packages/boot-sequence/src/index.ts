@@ -47,6 +47,13 @@ export {
   VOLUME_WAIT_SECONDS,
 } from './constants.ts';
 export { renderBootMermaid, renderBootSvg, renderBootText } from './diagram.ts';
+export {
+  controlPlaneNameFor,
+  type MirrorEndpoint,
+  mirrorEndpoints,
+  mirrorTlsHosts,
+  registryListensOnEveryAddress,
+} from './endpoints.ts';
 export { BootSequenceError, type BootSequenceErrorCode } from './errors.ts';
 export {
   bootFileSet,

@@ -127,3 +127,32 @@ test('trustedCa: a ConfigMap in openshift-config keyed registry-host..port holds
   assert.equal(img.metadata.name, 'cluster');
   assert.deepEqual(img.spec, { additionalTrustedCA: { name: TRUSTED_CA_CONFIGMAP } });
 });
+
+test('controlPlaneMirror: with the cluster domain, every mirror set lists our registry name, then api-int; CatalogSources name api-int; the trusted CA is keyed for both', () => {
+  const { settings: ha } = planBootSequence({
+    mode: 'node0',
+    topology: 'ha',
+    rendezvousIP: '192.0.2.10',
+    clusterDomain: 'ocp.example.com',
+  });
+  const report = renderClusterManifests(ha, archive, resources);
+  const byKind = new Map(report.manifests.map((m) => [m.kind, parse(m.yaml, { version: '1.1' })]));
+  assert.deepEqual(byKind.get('ImageDigestMirrorSet').spec.imageDigestMirrors[0].mirrors, [
+    'registry.hostmirror.internal:5000/openshift/release',
+    'api-int.ocp.example.com:5000/openshift/release',
+  ]);
+  assert.deepEqual(byKind.get('ImageTagMirrorSet').spec.imageTagMirrors[0].mirrors, [
+    'registry.hostmirror.internal:5000/openshift/release-images',
+    'api-int.ocp.example.com:5000/openshift/release-images',
+  ]);
+  assert.equal(
+    byKind.get('CatalogSource').spec.image,
+    'api-int.ocp.example.com:5000/redhat/redhat-operator-index:v4.14',
+  );
+  const pem = '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n';
+  const [configMap] = renderTrustedCaManifests(ha, pem);
+  assert.deepEqual(parse(configMap?.yaml ?? '').data, {
+    'registry.hostmirror.internal..5000': pem,
+    'api-int.ocp.example.com..5000': pem,
+  });
+});

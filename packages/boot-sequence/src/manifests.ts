@@ -6,6 +6,7 @@ import {
   SIGNATURE_CONFIGMAP_LABEL,
 } from '@hostmirror/oc-mirror-archive';
 import { stringify } from 'yaml';
+import { mirrorEndpoints } from './endpoints.ts';
 import type { BootSettings } from './types.ts';
 
 /** A manifest for the installer's `openshift/` folder (extra manifests of the agent install). */
@@ -46,10 +47,14 @@ function relocateImage(image: string, host: string, repositories: readonly strin
   return moved === undefined ? undefined : `${moved}${image.slice(cut)}`;
 }
 
-/** A mirror set with every mirror moved to our registry; mirrors the archive lacks are dropped. */
+/**
+ * A mirror set with every mirror moved to our registry, once per endpoint in the clients' order
+ * (endpoints.ts: this host or node0 first, then any control-plane node); mirrors the archive
+ * lacks are dropped.
+ */
 function relocateMirrorSet(
   doc: ClusterResourceDocument,
-  host: string,
+  hosts: readonly string[],
   repositories: readonly string[],
 ): Json | undefined {
   const shape = MIRROR_LISTS[doc.kind];
@@ -63,7 +68,7 @@ function relocateMirrorSet(
       const mirrors = Array.isArray(copy[shape.mirrors]) ? (copy[shape.mirrors] as unknown[]) : [];
       const moved = mirrors
         .filter((mirror): mirror is string => typeof mirror === 'string')
-        .map((mirror) => relocateMirror(mirror, host, repositories))
+        .flatMap((mirror) => hosts.map((host) => relocateMirror(mirror, host, repositories)))
         .filter((mirror): mirror is string => mirror !== undefined);
       copy[shape.mirrors] = [...new Set(moved)];
       return copy;
@@ -82,7 +87,9 @@ function manifestFile(kind: string, name: string): string {
 /**
  * The cluster's mirror configuration from the archive's `working-dir/cluster-resources/`
  * (docs/design.md#mirror-mode, docs/installer.md#cluster-mirror-config): IDMS, ITMS and ICSP with every mirror
- * moved to `<registryName>:<port>`, CatalogSources whose image moves there too, and the
+ * moved to each mirror endpoint in order (`<registryName>:<port>`, then
+ * `api-int.<clusterDomain>:<port>` where known: endpoints.ts), CatalogSources whose image moves
+ * to the last of them (they name one registry, so the one any node reaches), and the
  * release signature ConfigMaps unchanged. MCO renders the mirror sets into each node's
  * registries.conf, so the installed nodes pull from the mirror as the live ISO did. Other
  * kinds (ClusterCatalog, UpdateService) are reported as skipped.
@@ -92,7 +99,10 @@ export function renderClusterManifests(
   archive: Pick<MirrorArchive, 'repositories'>,
   resources: ClusterResources,
 ): ClusterManifestReport {
-  const host = `${settings.registryName}:${settings.registryPort}`;
+  const endpoints = mirrorEndpoints(settings).map((endpoint) => endpoint.hostPort);
+  // A CatalogSource names its index image directly (no mirror list): the endpoint every node
+  // reaches whichever node is down, the control-plane name where there is one.
+  const catalogHost = endpoints[endpoints.length - 1] as string;
   const repositories = archive.repositories();
   const report: ClusterManifestReport = { manifests: [], skipped: [] };
   const skip = (doc: ClusterResourceDocument, reason: string) =>
@@ -100,13 +110,15 @@ export function renderClusterManifests(
   for (const doc of resources.documents) {
     let document: Json | undefined;
     if (doc.kind in MIRROR_LISTS) {
-      document = relocateMirrorSet(doc, host, repositories);
+      document = relocateMirrorSet(doc, endpoints, repositories);
       if (document === undefined) skip(doc, 'none of its mirrors is in the archive');
     } else if (doc.kind === 'CatalogSource') {
       document = structuredClone(doc.document);
       const spec = record(document.spec);
       const image =
-        typeof spec.image === 'string' ? relocateImage(spec.image, host, repositories) : undefined;
+        typeof spec.image === 'string'
+          ? relocateImage(spec.image, catalogHost, repositories)
+          : undefined;
       if (image === undefined) {
         skip(doc, 'its index image is not in the archive');
         document = undefined;
@@ -145,15 +157,19 @@ export const TRUSTED_CA_NAMESPACE = 'openshift-config';
  * openshift-config"). MCO also writes these CAs into each node's certs.d.
  */
 export function renderTrustedCaManifests(
-  settings: Pick<BootSettings, 'registryName' | 'registryPort'>,
+  settings: Pick<BootSettings, 'registryName' | 'registryPort' | 'controlPlaneName'>,
   caCertificate: string,
 ): ClusterManifest[] {
-  const key = `${settings.registryName}..${settings.registryPort}`;
+  const pem = caCertificate.endsWith('\n') ? caCertificate : `${caCertificate}\n`;
+  // One key per mirror endpoint (endpoints.ts), each the same CA.
+  const data = Object.fromEntries(
+    mirrorEndpoints(settings).map((endpoint) => [`${endpoint.name}..${endpoint.port}`, pem]),
+  );
   const configMap = {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: { name: TRUSTED_CA_CONFIGMAP, namespace: TRUSTED_CA_NAMESPACE },
-    data: { [key]: caCertificate.endsWith('\n') ? caCertificate : `${caCertificate}\n` },
+    data,
   };
   const image = {
     apiVersion: 'config.openshift.io/v1',

@@ -8,6 +8,7 @@ import {
   INSTALLED_GATED_UNITS,
   LIVE_GATED_UNITS,
 } from './constants.ts';
+import { controlPlaneNameFor } from './endpoints.ts';
 import { BootSequenceError } from './errors.ts';
 import {
   type BootPhase,
@@ -106,6 +107,18 @@ export function resolveBootSettings(input: BootSettingsInput): BootSettings {
       'BOOT_BAD_NAME',
       `The registry name '${registryName}' is not a lower-case DNS host name; it becomes an /etc/hosts alias and the certs.d folder name.`,
     );
+  const clusterDomain = input.clusterDomain?.toLowerCase();
+  if (clusterDomain !== undefined && (!HOST_NAME.test(clusterDomain) || isIP(clusterDomain) !== 0))
+    throw new BootSequenceError(
+      'BOOT_BAD_NAME',
+      `The cluster domain '${input.clusterDomain}' is not a DNS name; give install-config.yaml's <metadata.name>.<baseDomain>.`,
+      { fix: 'give the cluster domain as the installer makes it, like ocp.example.com' },
+    );
+  // SNO: the only control-plane node is node0, whose own name comes first already.
+  const controlPlaneName =
+    clusterDomain === undefined || input.topology === 'sno'
+      ? null
+      : controlPlaneNameFor(clusterDomain);
   const registryPort = input.registryPort ?? DEFAULT_REGISTRY_PORT;
   if (!Number.isInteger(registryPort) || registryPort < 1 || registryPort > 65535)
     throw new BootSequenceError(
@@ -151,6 +164,7 @@ export function resolveBootSettings(input: BootSettingsInput): BootSettings {
     computeReplicas,
     registryName,
     registryPort,
+    controlPlaneName,
     rendezvousIP,
     volumeLabel,
     volumeMatch,

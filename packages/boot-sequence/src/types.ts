@@ -107,6 +107,12 @@ export interface BootSettingsInput {
   registryPort?: number;
   /** The host that runs the agent's rendezvous (node0): required in mode `node0`. */
   rendezvousIP?: string;
+  /**
+   * The cluster's DNS domain, `<metadata.name>.<baseDomain>` of install-config.yaml. With it, the
+   * installed hosts' second mirror is `api-int.<clusterDomain>`, which reaches any control-plane
+   * node (endpoints.ts); without it (or in SNO) the only mirror name is `registryName`.
+   */
+  clusterDomain?: string;
   volumeLabel?: string;
   /** Which labels to look at, in order. */
   volumeMatch?: readonly ('partlabel' | 'label')[];
@@ -136,6 +142,8 @@ export interface BootSettings {
   computeReplicas: number | undefined;
   registryName: string;
   registryPort: number;
+  /** `api-int.<clusterDomain>`: the installed hosts' second mirror (endpoints.ts); null without one. */
+  controlPlaneName: string | null;
   rendezvousIP: string | null;
   volumeLabel: string;
   volumeMatch: readonly ('partlabel' | 'label')[];

@@ -21,6 +21,7 @@ import {
   bootRegistriesConf,
   DEFAULT_IGNITION_SPEC,
   type MirrorMode,
+  mirrorTlsHosts,
   planBootSequence,
   READ_ONLY_DATA_DIR,
   renderBootText,
@@ -127,6 +128,7 @@ import {
   refuseOtherCa,
   type TlsChoice,
   type TlsSource,
+  tlsDirCaRefuses,
   writeTlsDir,
 } from './tls-source.ts';
 import { buildIsoVersion, REPORT_SCHEMA_VERSION } from './version.ts';
@@ -838,18 +840,35 @@ async function composeBoot(
   inputs: InputsStep,
 ): Promise<BootStep> {
   const { options, cluster, epoch, iso } = context;
-  const plan = planBootSequence({
-    mode: options.mode ?? DEFAULT_MODE,
-    topology: cluster.topology,
-    controlPlaneReplicas: cluster.controlPlaneReplicas,
-    computeReplicas: cluster.computeReplicas,
-    rendezvousIP: cluster.rendezvousIP,
-    release: { repository: mirror.release.repository, digest: mirror.release.digest },
-    ...(options.volumeLabel === undefined ? {} : { volumeLabel: options.volumeLabel }),
-    ...(options.volumeAccess === undefined ? {} : { volumeAccess: options.volumeAccess }),
-  });
+  const planFor = (clusterDomain: string | undefined) =>
+    planBootSequence({
+      mode: options.mode ?? DEFAULT_MODE,
+      topology: cluster.topology,
+      controlPlaneReplicas: cluster.controlPlaneReplicas,
+      computeReplicas: cluster.computeReplicas,
+      rendezvousIP: cluster.rendezvousIP,
+      // The installed hosts' second mirror is api-int.<cluster domain>: any control-plane node.
+      ...(clusterDomain === undefined ? {} : { clusterDomain }),
+      release: { repository: mirror.release.repository, digest: mirror.release.digest },
+      ...(options.volumeLabel === undefined ? {} : { volumeLabel: options.volumeLabel }),
+      ...(options.volumeAccess === undefined ? {} : { volumeAccess: options.volumeAccess }),
+    });
+  let plan = planFor(`${cluster.clusterName}.${cluster.baseDomain}`);
+  const controlPlaneName = plan.settings.controlPlaneName;
+  if (
+    controlPlaneName !== null &&
+    options.tlsDir !== undefined &&
+    (await tlsDirCaRefuses(options.tlsDir, controlPlaneName))
+  ) {
+    // One cluster keeps one CA; a CA made before the control-plane mirror name cannot vouch
+    // for it, so this build keeps the single mirror name rather than change the CA.
+    context.warnings.push(
+      `The CA in --tls-dir ${options.tlsDir} does not permit ${controlPlaneName} (it was made before hostmirror served from every control-plane node), so the installed hosts get one mirror name, ${plan.settings.registryName}, and pull from node0 or their own registry only. For pulls that survive node0 being down, build with a new, empty --tls-dir (a new CA for a new cluster).`,
+    );
+    plan = planFor(undefined);
+  }
   const tlsChoice = await chooseMirrorTls({
-    hosts: [plan.settings.registryName, cluster.rendezvousIP],
+    hosts: mirrorTlsHosts(plan.settings),
     ...(options.tlsDir === undefined ? {} : { tlsDir: options.tlsDir }),
     ...(options.tlsSeed === undefined ? {} : { seed: options.tlsSeed }),
     ...(options.tlsSeedFile === undefined ? {} : { seedFile: options.tlsSeedFile }),

@@ -5,6 +5,7 @@ import {
   certificateFingerprint,
   createMirrorTls,
   type MirrorTls,
+  namesRefusedByCa,
   TLS_FILES,
   writeMirrorTls,
 } from '@hostmirror/host-config';
@@ -79,6 +80,23 @@ async function readSeed(request: TlsRequest): Promise<string | undefined> {
       `The TLS seed file ${request.seedFile} holds ${Buffer.byteLength(text)} bytes; a seed is as secret as the CA key it makes, so give at least ${minimumSeedBytes} random bytes: head -c 32 /dev/urandom | base64 > ${request.seedFile}.`,
     );
   return text;
+}
+
+/**
+ * Whether the CA already in `--tls-dir` (an earlier build's) does not permit `name`: a CA made
+ * before the control-plane mirror name existed permits the registry name and node0's address
+ * only, and its name constraints cannot change without a new CA (and so new trust on every
+ * host). False when the folder holds no CA (this build makes one with every name) or the CA
+ * cannot be read (chooseMirrorTls then says why).
+ */
+export async function tlsDirCaRefuses(tlsDir: string, name: string): Promise<boolean> {
+  const pem = await readOptional(join(tlsDir, TLS_FILES.caCertificate));
+  if (pem === undefined) return false;
+  try {
+    return namesRefusedByCa(pem, [name]).length > 0;
+  } catch {
+    return false;
+  }
 }
 
 export async function chooseMirrorTls(given: TlsRequest): Promise<TlsChoice> {

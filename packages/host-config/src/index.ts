@@ -81,6 +81,7 @@ export {
   type MirrorCa,
   type MirrorTls,
   type MirrorTlsOptions,
+  namesRefusedByCa,
   RSA_KEY_BITS,
   requireMirrorOnlyCa,
 } from './tls.ts';

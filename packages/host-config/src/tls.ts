@@ -370,6 +370,23 @@ export function requireMirrorOnlyCa(caPem: string, hosts: string[]): void {
   requireConstraints(certificate, fingerprint, dns, ips, fix);
 }
 
+/**
+ * The names and addresses among `hosts` that the CA (PEM) would not vouch for: all of them when
+ * it has no critical name constraints. For a caller that can do without some names (build-iso
+ * leaves out the control-plane mirror name an older CA does not permit) rather than refuse.
+ */
+export function namesRefusedByCa(caPem: string, hosts: string[]): string[] {
+  const certificate = loadForge().pki.certificateFromPem(caPem);
+  const { dns, ips } = altNames(hosts);
+  const constraints = certificate.getExtension('nameConstraints') as {
+    critical?: boolean;
+    permittedSubtrees?: ParsedSubtree[];
+  } | null;
+  if (!constraints?.critical || (constraints.permittedSubtrees ?? []).length === 0)
+    return [...dns, ...ips];
+  return permits(constraints.permittedSubtrees ?? [], dns, ips);
+}
+
 /** The server key's seed when an existing CA signs: a secret derived from the CA's private key. */
 function seedFromCaKey(keyPem: string): string {
   const der = createPrivateKey(keyPem).export({ type: 'pkcs8', format: 'der' });

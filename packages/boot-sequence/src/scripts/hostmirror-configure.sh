@@ -40,10 +40,9 @@ write_hosts_alias() {
 }
 
 main() {
-  local address endpoint
+  local address mirror
   [ -e "$(hm_state mirror)" ] || { hm_log "normal mode: the host configuration is left as it is"; return 0; }
   address=$(hm_registry_address)
-  endpoint=$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT
   if [ "$HOSTMIRROR_PHASE" = live ]; then
     hm_install_file "$(hm_path "$HM_STAGED_REGISTRIES_CONF")" "$(hm_path "$DROP_IN")" 0644
   else
@@ -53,7 +52,11 @@ main() {
     rm -f "$(hm_path "$DROP_IN")"
     hm_log "the mirror rules are MCO's (/etc/containers/registries.conf from the cluster's ImageDigestMirrorSets)"
   fi
-  hm_install_file "$(hm_path "$HM_CA")" "$(hm_path "$CERTS_D/$endpoint/ca.crt")" 0644
+  # Every mirror endpoint, in the order clients try them (HOSTMIRROR_MIRRORS, endpoints.ts):
+  # the same CA vouches for each.
+  for mirror in $(hm_mirrors); do
+    hm_install_file "$(hm_path "$HM_CA")" "$(hm_path "$CERTS_D/$mirror/ca.crt")" 0644
+  done
   if [ "$HOSTMIRROR_PHASE" = live ]; then
     hm_install_file "$(hm_path "$HM_CA")" "$(hm_path "$ANCHORS/hostmirror-ca.crt")" 0644
     # Word splitting is wanted: the setting is a command with its arguments.
@@ -61,7 +64,7 @@ main() {
     $HOSTMIRROR_UPDATE_CA_TRUST || hm_die "'$HOSTMIRROR_UPDATE_CA_TRUST' failed; the mirror's CA is not trusted."
   fi
   write_hosts_alias "$address"
-  hm_log "containers pull through $endpoint ($HOSTMIRROR_REGISTRY_NAME is $address)"
+  hm_log "containers pull through $(hm_mirrors | tr '\n' ' ')in that order ($HOSTMIRROR_REGISTRY_NAME is $address)"
 }
 
 main "$@"

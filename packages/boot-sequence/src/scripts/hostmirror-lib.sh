@@ -143,6 +143,15 @@ hm_holds_rendezvous_ip() {
   grep -qxF "$HOSTMIRROR_RENDEZVOUS_IP" < <(hm_host_addresses)
 }
 
+# The mirror endpoints (name:port), one a line, in the order clients try them: this host's
+# registry (or node0's) first, then any control-plane node (endpoints.ts, HOSTMIRROR_MIRRORS).
+hm_mirrors() {
+  local mirror
+  for mirror in ${HOSTMIRROR_MIRRORS:-$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT}; do
+    printf '%s\n' "$mirror"
+  done
+}
+
 # The address this host reaches the registry at: itself when it serves, else node0.
 hm_registry_address() {
   if [ -e "$(hm_state serve)" ]; then

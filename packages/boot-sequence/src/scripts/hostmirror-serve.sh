@@ -18,10 +18,16 @@ main() {
   binary=$(hm_path "$HOSTMIRROR_REGISTRY_BIN")
   [ -x "$binary" ] || hm_die "the registry program $binary is missing; it should have come from the initrd (live) or the volume (installed)."
   config=$(hm_path "$HM_REGISTRY_CONFIG")
-  # node0 mode: the other hosts reach node0, so it listens on every address, IPv4 and IPv6
-  # (an empty host is Go's wildcard for both).
-  address=127.0.0.1
-  [ "$HOSTMIRROR_MODE" != node0 ] || address=
+  # Every address, IPv4 and IPv6 (an empty host is Go's wildcard for both), where other hosts
+  # pull from this one: node0 in mode node0, every installed host that serves (endpoints.ts
+  # decides and writes HOSTMIRROR_REGISTRY_LISTEN). Loopback where only this host pulls.
+  case ${HOSTMIRROR_REGISTRY_LISTEN:-} in
+    all) address= ;;
+    loopback) address=127.0.0.1 ;;
+    # A settings file from before HOSTMIRROR_REGISTRY_LISTEN: the rule it followed.
+    '') if [ "$HOSTMIRROR_MODE" = node0 ]; then address=; else address=127.0.0.1; fi ;;
+    *) hm_die "HOSTMIRROR_REGISTRY_LISTEN is '$HOSTMIRROR_REGISTRY_LISTEN'; use all or loopback." ;;
+  esac
   export REGISTRY_HTTP_ADDR="$address:$HOSTMIRROR_REGISTRY_PORT"
   # distribution reads REGISTRY_<PATH> variables over its config file (docs/mirror.md#registry); these
   # carry the paths that depend on where the volume is mounted. (Read-only mode stays in the

@@ -14,17 +14,44 @@ hm_load_config
 # Both manifest kinds a release can be published as: a single manifest or a list.
 readonly ACCEPT='application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json'
 
+# probe MIRROR ADDRESS CURL-ARGUMENTS…: curl to https://MIRROR with our CA; with an ADDRESS the
+# mirror's name is sent there (the alias of the first endpoint), else the name is resolved as
+# containers/image resolves it (/etc/hosts, then DNS: the cluster's api-int).
 probe() {
-  local target=$address
-  # curl(1) --resolve takes an IPv6 address in brackets.
-  case $target in *:*) target="[$target]" ;; esac
+  local mirror=$1 target=$2
+  local -a resolve=()
+  shift 2
+  if [ -n "$target" ]; then
+    # curl(1) --resolve takes an IPv6 address in brackets.
+    case $target in *:*) target="[$target]" ;; esac
+    resolve=(--resolve "$mirror:$target")
+  fi
   curl --silent --show-error --fail --max-time 10 --output /dev/null \
-    --cacert "$(hm_path "$HM_CA")" \
-    --resolve "$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT:$target" "$@"
+    --cacert "$(hm_path "$HM_CA")" "${resolve[@]}" "$@"
+}
+
+# check MIRROR ADDRESS: 0 when the registry at MIRROR answers GET /v2/ and resolves the release
+# by digest; 2 when it answers GET /v2/ but has no such release (an HTTP error on the HEAD: curl
+# exit 22); 1 when it does not answer (yet). An error that is not an HTTP answer (connection
+# refused while the registry restarts, a timeout) is not a verdict: it is retried until the
+# deadline, so a registry killed and restarted by systemd between GET /v2/ and the release HEAD
+# does not fail the install (found by the rehearsal, tools/rehearse.sh --scenario
+# registry-killed). Sets `last` to curl's message.
+check() {
+  local mirror=$1 target=$2 status=0
+  last=$(probe "$mirror" "$target" --header 'Accept: application/json' "https://$mirror/v2/" 2>&1) || return 1
+  answered+=" $mirror"
+  [ -n "${HOSTMIRROR_RELEASE_REPOSITORY:-}" ] && [ -n "${HOSTMIRROR_RELEASE_DIGEST:-}" ] || return 0
+  last=$(probe "$mirror" "$target" --head --header "Accept: $ACCEPT" \
+    "https://$mirror/v2/$HOSTMIRROR_RELEASE_REPOSITORY/manifests/$HOSTMIRROR_RELEASE_DIGEST" 2>&1) || status=$?
+  [ "$status" -eq 0 ] && return 0
+  [ "$status" -eq 22 ] && return 2
+  return 1
 }
 
 main() {
-  local address base timeout deadline last='' main_pid=''
+  local address timeout deadline last='' main_pid='' answered='' index mirror status
+  local -a mirrors
   # As the registry unit's ExecStartPost, systemd passes the registry's $MAINPID: a registry that
   # dies while it is being probed ends the probe at once, so systemd restarts it now rather than
   # after the probe's timeout.
@@ -36,40 +63,40 @@ main() {
     hm_die "this host holds the rendezvous IP $HOSTMIRROR_RENDEZVOUS_IP, so it is node0, but it has no mirror volume labelled '${HOSTMIRROR_VOLUME_LABEL:-data}': no host serves the mirror. Attach the volume to this host (hostmirror volume prepare) and boot it again."
   fi
   address=$(hm_registry_address)
-  base=https://$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT
+  # The endpoints in the clients' order (endpoints.ts): the first is this host's registry (or
+  # node0's) through the alias; the rest (the installed cluster's api-int) any control-plane
+  # node. A host that serves waits for its own registry only: that is what it vouches for.
+  mapfile -t mirrors < <(hm_mirrors)
+  if [ -e "$(hm_state serve)" ]; then mirrors=("${mirrors[0]}"); fi
   timeout=$HOSTMIRROR_READY_TIMEOUT
   if [ -e "$(hm_state serve)" ] && [ "$HOSTMIRROR_LOCAL_READY_TIMEOUT" -lt "$timeout" ]; then
     timeout=$HOSTMIRROR_LOCAL_READY_TIMEOUT
   fi
   deadline=$((SECONDS + timeout))
-  until last=$(probe --header 'Accept: application/json' "$base/v2/" 2>&1); do
+  while :; do
+    for index in "${!mirrors[@]}"; do
+      mirror=${mirrors[$index]}
+      status=0
+      if [ "$index" -eq 0 ]; then check "$mirror" "$address" || status=$?; else check "$mirror" '' || status=$?; fi
+      case $status in
+        0)
+          hm_log "the registry at https://$mirror answers$([ "$index" -ne 0 ] || printf ' (%s is %s)' "${mirror%:*}" "$address")"
+          [ -z "${HOSTMIRROR_RELEASE_DIGEST:-}" ] || hm_log "the release image $HOSTMIRROR_RELEASE_REPOSITORY@$HOSTMIRROR_RELEASE_DIGEST resolves at $mirror"
+          return 0
+          ;;
+        2) hm_die "the registry at https://$mirror does not have the release image $HOSTMIRROR_RELEASE_REPOSITORY@$HOSTMIRROR_RELEASE_DIGEST (${last:-HTTP error}); the archives do not hold the release this ISO was built for." ;;
+      esac
+    done
     [ -z "$main_pid" ] || kill -0 "$main_pid" 2>/dev/null ||
-      hm_die "the registry (pid $main_pid) exited before it answered GET /v2/; systemd starts it again."
-    [ "$SECONDS" -lt "$deadline" ] ||
-      hm_die "the registry at $base ($address) did not answer GET /v2/ within ${timeout}s (last error: ${last:-none}); stopping here so that image pulls do not time out later."
+      hm_die "the registry (pid $main_pid) exited before it answered$([ -z "$answered" ] && printf ' GET /v2/' || printf ' the release HEAD'); systemd starts it again."
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      if [ -z "$answered" ]; then
+        hm_die "the registry at ${mirrors[*]} (${mirrors[0]%:*} is $address) did not answer GET /v2/ within ${timeout}s (last error: ${last:-none}); stopping here so that image pulls do not time out later."
+      fi
+      hm_die "the registry at ${mirrors[*]} (${mirrors[0]%:*} is $address) did not answer HEAD of the release image within ${timeout}s (last error: ${last:-none}); stopping here so that image pulls do not time out later."
+    fi
     sleep 1
   done
-  hm_log "the registry at $base answers"
-  if [ -n "${HOSTMIRROR_RELEASE_REPOSITORY:-}" ] && [ -n "${HOSTMIRROR_RELEASE_DIGEST:-}" ]; then
-    # An HTTP error (curl exit 22: 404 for a manifest the storage lacks) is an answer: the
-    # archives do not hold the release. Anything else (connection refused while the registry
-    # restarts, a timeout) is not, so it is retried until the deadline: a registry killed and
-    # restarted by systemd between GET /v2/ and this HEAD must not fail the install (found by
-    # the rehearsal, tools/rehearse.sh --scenario registry-killed).
-    local status
-    until status=0 last=$(probe --head --header "Accept: $ACCEPT" \
-      "$base/v2/$HOSTMIRROR_RELEASE_REPOSITORY/manifests/$HOSTMIRROR_RELEASE_DIGEST" 2>&1) || status=$?
-      [ "$status" -eq 0 ]; do
-      [ -z "$main_pid" ] || kill -0 "$main_pid" 2>/dev/null ||
-        hm_die "the registry (pid $main_pid) exited before it answered the release HEAD; systemd starts it again."
-      [ "$status" -ne 22 ] ||
-        hm_die "the registry at $base does not have the release image $HOSTMIRROR_RELEASE_REPOSITORY@$HOSTMIRROR_RELEASE_DIGEST (${last:-HTTP error}); the archives do not hold the release this ISO was built for."
-      [ "$SECONDS" -lt "$deadline" ] ||
-        hm_die "the registry at $base ($address) did not answer HEAD of the release image within ${timeout}s (last error: ${last:-none}); stopping here so that image pulls do not time out later."
-      sleep 1
-    done
-    hm_log "the release image $HOSTMIRROR_RELEASE_REPOSITORY@$HOSTMIRROR_RELEASE_DIGEST resolves"
-  fi
 }
 
 main "$@"
