@@ -24,6 +24,7 @@ import {
   parseZstdFrameHeader,
   resolveBackend,
   sniffCodec,
+  sniffOtherKernelCodec,
   ZSTD_KERNEL_MAX_WINDOW,
 } from './index.ts';
 
@@ -147,6 +148,10 @@ describe('codecs', () => {
     assert.equal(sniffCodec(Buffer.from('BZh91AY')), 'unknown');
     assert.equal(sniffCodec(Buffer.from([0x28, 0xb5, 0x2f, 0xfd, 0])), 'zstd');
     assert.equal(sniffCodec(new Uint8Array(0)), 'unknown');
+    // Kernel codecs we do not read are named, so the refusal can say which.
+    assert.equal(sniffOtherKernelCodec(Buffer.from('BZh91AY')), 'bzip2');
+    assert.equal(sniffOtherKernelCodec(Buffer.from([0x02, 0x21, 0x4c, 0x18])), 'lz4');
+    assert.equal(sniffOtherKernelCodec(Buffer.from('070701000')), undefined);
   });
 
   it('crc32MatchesKnownValue', () => {

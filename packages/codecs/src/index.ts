@@ -43,7 +43,7 @@ export {
   type XzStreamInfo,
   type ZstdFrameInfo,
 } from './one-stream.ts';
-export { CODECS, type Codec, sniffCodec } from './sniff.ts';
+export { CODECS, type Codec, sniffCodec, sniffOtherKernelCodec } from './sniff.ts';
 
 /**
  * A compressing Transform for `codec` (`none` passes bytes through). Throws CodecError

@@ -11,6 +11,22 @@ function startsWith(head: Uint8Array, magic: Uint8Array): boolean {
 }
 
 /**
+ * Magics of the other codecs a kernel can be built with (`lib/decompress.c`: bzip2, lzma, lzo,
+ * lz4 legacy frames), which hostmirror does not read.
+ */
+const OTHER_KERNEL_CODECS: readonly { name: string; magic: Uint8Array }[] = [
+  { name: 'bzip2', magic: Uint8Array.of(0x42, 0x5a) },
+  { name: 'lzma', magic: Uint8Array.of(0x5d, 0x00) },
+  { name: 'lzo', magic: Uint8Array.of(0x89, 0x4c) },
+  { name: 'lz4', magic: Uint8Array.of(0x02, 0x21) },
+];
+
+/** The name of a kernel initramfs codec hostmirror does not read (`bzip2`…), or undefined. */
+export function sniffOtherKernelCodec(head: Uint8Array): string | undefined {
+  return OTHER_KERNEL_CODECS.find(({ magic }) => startsWith(head, magic))?.name;
+}
+
+/**
  * The codec of a segment from its first bytes (give at least 6). cpio magic → `none`;
  * anything else (bzip2, lzma, lz4, lzo, which the kernel may know but we do not) → `unknown`.
  */

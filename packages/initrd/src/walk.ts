@@ -19,6 +19,7 @@ import {
   parseXzStreamHeader,
   parseZstdFrameHeader,
   sniffCodec,
+  sniffOtherKernelCodec,
   XZ_KERNEL_CHECKS,
   ZSTD_KERNEL_MAX_WINDOW,
 } from '@hostmirror/codecs';
@@ -103,14 +104,6 @@ const READ_CHUNK = 1024 * 1024;
 const GZIP_HEADER_PEEK = 64 * 1024;
 const ZSTD_HEADER_PEEK = 18;
 const XZ_HEADER_PEEK = 12;
-
-/** Magics of codecs the kernel can be built with but we do not read (`lib/decompress.c`). */
-const OTHER_KERNEL_CODECS: { name: string; magic: number[] }[] = [
-  { name: 'bzip2', magic: [0x42, 0x5a] },
-  { name: 'lzma', magic: [0x5d, 0x00] },
-  { name: 'lzo', magic: [0x89, 0x4c] },
-  { name: 'lz4', magic: [0x02, 0x21] },
-];
 
 export function openSource(source: InitrdSource): AsyncIterable<Uint8Array> {
   return typeof source === 'string'
@@ -212,13 +205,11 @@ class Walker {
 
   private unknownMagic(offset: number, head: Uint8Array): InitrdError {
     const hex = Buffer.from(head).toString('hex');
-    const other = OTHER_KERNEL_CODECS.find((codec) =>
-      codec.magic.every((byte, index) => head[index] === byte),
-    );
+    const other = sniffOtherKernelCodec(head);
     if (other !== undefined) {
       return new InitrdError(
         'UNSUPPORTED_CODEC',
-        `Segment at byte ${offset} is ${other.name}-compressed; hostmirror reads gzip, xz, zstd and uncompressed segments only: recompress that segment with one of them (xz with --check=crc32).`,
+        `Segment at byte ${offset} is ${other}-compressed; hostmirror reads gzip, xz, zstd and uncompressed segments only: recompress that segment with one of them (xz with --check=crc32).`,
         { offset },
       );
     }
