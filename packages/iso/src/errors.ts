@@ -43,7 +43,8 @@ export type IsoErrorCode =
 
 /** What the user can do about each code (the `fix` of a throw that gives none). */
 const ISOERROR_FIXES: Readonly<Record<IsoErrorCode, string>> = {
-  ISO_TRUNCATED: 'The ISO was cut short: download or copy it again and compare its sha256.',
+  ISO_TRUNCATED:
+    'Give a complete CoreOS live ISO (download or copy it again and compare its sha256 with the published one).',
   NOT_ISO9660: 'Give a CoreOS live ISO (an ISO 9660 image); download it again if it is damaged.',
   BAD_DIRECTORY_RECORD: 'The ISO is damaged: download it again, or make it again with xorriso.',
   RECORD_CROSSES_SECTOR: 'The ISO is damaged: download it again, or make it again with xorriso.',
