@@ -22,7 +22,7 @@ import type { BootPhase, BootSettings } from './types.ts';
  *    is not known.
  *
  * containers/image tries a source's mirrors in order and moves on to the next when one fails
- * (containers/image docs/containers-registries.conf.5.md: "The mirrors will be tested in order"),
+ * (containers/image/docs/containers-registries.conf.5.md: "The mirrors will be tested in order"),
  * so a pull succeeds while any control-plane node serves.
  */
 export interface MirrorEndpoint {
