@@ -18,6 +18,7 @@ export type BuildIsoErrorCode =
   | 'IGNITION_INVALID'
   | 'OVERLAY_INVALID'
   | 'INPUT_MISSING'
+  | 'INPUT_CHANGED'
   | 'OUTPUT_EXISTS'
   | 'OUTPUT_INVALID'
   | 'VOLUME_TOOL_MISSING'
@@ -66,6 +67,8 @@ const BUILDISOERROR_FIXES: Readonly<Record<BuildIsoErrorCode, string>> = {
     'Report this as a hostmirror bug with the message: the overlay it made breaks a kernel rule.',
   INPUT_MISSING:
     'Check the path the message names: it must exist, be readable and be what the message asks for.',
+  INPUT_CHANGED:
+    'Build again from an input ISO that nothing writes to while the build runs (copy it first).',
   OUTPUT_EXISTS: 'Choose another output path, or pass -f (library: overwrite: true) to replace it.',
   OUTPUT_INVALID: 'Give an output path in a folder that exists, other than any input.',
   VOLUME_TOOL_MISSING:

@@ -14,6 +14,7 @@ import {
   writePxeArtifacts as writeIsoPxeArtifacts,
 } from '@hostmirror/iso';
 import { BuildIsoError } from './errors.ts';
+import type { FileDigestResult } from './file-digest-worker.ts';
 import type { FileDigest } from './pipeline.ts';
 
 /** Refuse an existing output before anything is written (the CLI's `-f` allows it). */
@@ -157,6 +158,8 @@ export async function writeIsoHashed(
   path: string,
   overwrite: boolean,
   onProgress: (written: number) => void,
+  /** The input's digest, computed elsewhere (`digestFileOffThread`); else tapped here. */
+  inputDigest?: Promise<FileDigestResult>,
 ): Promise<{ output: { path: string; size: number; sha256: string }; inputSha256: string }> {
   const input = await realpath(iso.path);
   const existing = await realpath(path).catch(() => undefined);
@@ -165,14 +168,14 @@ export async function writeIsoHashed(
       'OUTPUT_INVALID',
       `The output ${path} is the input ISO; the input is never changed, so choose another output path.`,
     );
-  const inputHash = createHash('sha256');
+  const inputHash = inputDigest === undefined ? createHash('sha256') : undefined;
   const outputHash = createHash('sha256');
   let size = 0;
   await iso.write(
     edit,
     { kind: 'file', path, overwrite },
     {
-      onInputChunk: (chunk) => inputHash.update(chunk),
+      ...(inputHash === undefined ? {} : { onInputChunk: (chunk) => inputHash.update(chunk) }),
       onOutputChunk: (chunk) => {
         outputHash.update(chunk);
         size += chunk.length;
@@ -180,8 +183,17 @@ export async function writeIsoHashed(
       },
     },
   );
-  return {
-    output: { path, size, sha256: outputHash.digest('hex') },
-    inputSha256: inputHash.digest('hex'),
-  };
+  let inputSha256: string;
+  if (inputHash !== undefined) inputSha256 = inputHash.digest('hex');
+  else {
+    const digest = await (inputDigest as Promise<FileDigestResult>);
+    if (digest.size !== iso.size)
+      throw new BuildIsoError(
+        'INPUT_CHANGED',
+        `The input ISO ${iso.path} was ${iso.size} bytes when the build opened it and ${digest.size} when it was hashed: it changed during the build. Build again from a file nothing writes to.`,
+        { path: iso.path },
+      );
+    inputSha256 = digest.sha256;
+  }
+  return { output: { path, size, sha256: outputHash.digest('hex') }, inputSha256 };
 }

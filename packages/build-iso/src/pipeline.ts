@@ -47,7 +47,7 @@ import {
 } from '@hostmirror/budget';
 import type { Codec } from '@hostmirror/codecs';
 import { type ErrorJson, isHostmirrorError } from '@hostmirror/errors';
-import type { MirrorRule } from '@hostmirror/host-config';
+import type { MirrorKeys, MirrorRule } from '@hostmirror/host-config';
 import type { IgnitionConfig } from '@hostmirror/ignition';
 import { mergeConfigs, validateConfig } from '@hostmirror/ignition';
 import {
@@ -93,6 +93,7 @@ import {
 import { composeLiveIgnition, type ExtraIgnition, overlaySpec } from './boot-artifacts.ts';
 import { type ClusterConfig, checkClusterForRelease, readClusterConfig } from './cluster-config.ts';
 import { BuildIsoError } from './errors.ts';
+import { digestFileOffThread, type FileDigestResult } from './file-digest-worker.ts';
 import {
   findRegistryBinary,
   kernelArchitecture,
@@ -125,6 +126,7 @@ import {
 import { chooseRelease, RELEASE_OVERRIDE_VARIABLE, type ReleaseChoice } from './release.ts';
 import {
   chooseMirrorTls,
+  drawKeysAhead,
   refuseOtherCa,
   type TlsChoice,
   type TlsSource,
@@ -554,6 +556,10 @@ interface BuildContext {
   embedded: IgnitionConfig | undefined;
   /** Set when `embedded` is an agent ISO's: the release it installs (if it names one). */
   agent: { release: AgentRelease | undefined } | undefined;
+  /** The TLS keys, being drawn on the thread pool since the build started (`drawKeysAhead`). */
+  keysAhead: Promise<MirrorKeys> | undefined;
+  /** The input ISO's sha256, being computed on a worker thread since the ISO was opened. */
+  isoDigest: Promise<FileDigestResult>;
 }
 
 async function readConfigs(
@@ -875,6 +881,7 @@ async function composeBoot(
     ...(options.tlsValidityDays === undefined ? {} : { validityDays: options.tlsValidityDays }),
     // Passed explicitly: the options' env, not process.env, carries SOURCE_DATE_EPOCH.
     ...(epoch === undefined ? {} : { notBefore: new Date(epoch * 1000) }),
+    ...(context.keysAhead === undefined ? {} : { keysAhead: context.keysAhead }),
   });
   refuseOtherCa(await givenManifests(context), tlsChoice);
   const { tls } = tlsChoice;
@@ -1206,10 +1213,17 @@ async function writeTheIso(
   const edit = iso.combine(...edits);
   progress.start(`writing ${options.output}`, edit.size);
   let bytesWritten = 0;
-  const written = await writeIsoHashed(iso, edit, options.output, context.overwrite, (done) => {
-    progress.advance(done - bytesWritten);
-    bytesWritten = done;
-  });
+  const written = await writeIsoHashed(
+    iso,
+    edit,
+    options.output,
+    context.overwrite,
+    (done) => {
+      progress.advance(done - bytesWritten);
+      bytesWritten = done;
+    },
+    context.isoDigest,
+  );
   progress.done();
   const out = await CoreosIso.open(options.output);
   const resultKargs = await out.currentKargs().finally(() => out.close());
@@ -1351,11 +1365,22 @@ async function buildChecked(
   const epoch = sourceDateEpoch(env);
   const overwrite = options.overwrite ?? false;
   const { installText, agentText, cluster, configDigests } = await readConfigs(options, progress);
+  // The RSA key search (~0.3 s of CPU) runs on the thread pool while the steps below read,
+  // index and hash the inputs; composeBoot signs with the keys when it gets there.
+  const keysAhead = drawKeysAhead({
+    ...(options.tlsDir === undefined ? {} : { tlsDir: options.tlsDir }),
+    ...(options.tlsSeed === undefined ? {} : { seed: options.tlsSeed }),
+    ...(options.tlsSeedFile === undefined ? {} : { seedFile: options.tlsSeedFile }),
+  });
   timer.lap('configs');
   const iso = await CoreosIso.open(options.iso);
   // Removed in the finally below, on SIGINT/SIGTERM/SIGHUP, or by the next build if killed.
   const workFolder = await createWorkFolder(tmpdir(), 'hostmirror-build-');
   const work = workFolder.path;
+  // The input ISO's sha256 for the report, on a worker thread from now on: it overlaps the
+  // checks, the TLS and the overlay, and the write below only hashes its output. Stopped in
+  // the finally below if the build ends without it.
+  const isoDigest = digestFileOffThread(options.iso);
   try {
     const { kernelArch, kernelRelease, initrd } = await inspectIso(iso, options.iso, cluster);
     progress.start('reading the live initrd (its codecs, and its size for the budget)');
@@ -1392,6 +1417,8 @@ async function buildChecked(
       work,
       embedded,
       agent,
+      keysAhead,
+      isoDigest: isoDigest.result,
     };
     timer.lap('iso');
     // A host with the mirror volume must not be able to install CoreOS over it.
@@ -1550,6 +1577,7 @@ async function buildChecked(
       diagram: renderBootText(boot.plan),
     };
   } finally {
+    await isoDigest.stop();
     await iso.close();
     await workFolder.dispose();
   }

@@ -4,6 +4,8 @@ import { CA_FILE, TRUSTED_CA_CONFIGMAP, TRUSTED_CA_NAMESPACE } from '@hostmirror
 import {
   certificateFingerprint,
   createMirrorTls,
+  drawMirrorKeys,
+  type MirrorKeys,
   type MirrorTls,
   namesRefusedByCa,
   TLS_FILES,
@@ -46,6 +48,8 @@ export interface TlsRequest {
   seedFile?: string;
   notBefore?: Date;
   validityDays?: number;
+  /** The keys, drawn ahead by `drawKeysAhead` for the same seed (not with `tlsDir`). */
+  keysAhead?: Promise<MirrorKeys>;
 }
 
 async function readOptional(path: string): Promise<string | undefined> {
@@ -99,6 +103,22 @@ export async function tlsDirCaRefuses(tlsDir: string, name: string): Promise<boo
   }
 }
 
+/**
+ * Start drawing the RSA keys `chooseMirrorTls` will sign with, on libuv's thread pool
+ * (`drawMirrorKeys`), so that the key search runs while the build indexes and hashes its
+ * inputs instead of after. Undefined with `--tls-dir`: that folder may hold the CA to import.
+ * A failure (an unreadable or weak seed file) is raised by `chooseMirrorTls`, which reads the
+ * seed again, where it always was.
+ */
+export function drawKeysAhead(
+  request: Pick<TlsRequest, 'tlsDir' | 'seed' | 'seedFile'>,
+): Promise<MirrorKeys> | undefined {
+  if (request.tlsDir !== undefined) return undefined;
+  const drawing = readSeed({ hosts: [], ...request }).then((seed) => drawMirrorKeys(seed));
+  drawing.catch(() => {}); // awaited by chooseMirrorTls; unawaited when the build fails first
+  return drawing;
+}
+
 export async function chooseMirrorTls(given: TlsRequest): Promise<TlsChoice> {
   const seed = await readSeed(given);
   const request = { ...given, ...(seed === undefined ? {} : { seed }) };
@@ -107,10 +127,17 @@ export async function chooseMirrorTls(given: TlsRequest): Promise<TlsChoice> {
     ...(request.notBefore === undefined ? {} : { notBefore: request.notBefore }),
     ...(request.validityDays === undefined ? {} : { validityDays: request.validityDays }),
   };
-  const fromSeed = () =>
-    createMirrorTls({ ...common, ...(request.seed === undefined ? {} : { seed: request.seed }) });
+  const fromSeed = (keys?: MirrorKeys) =>
+    createMirrorTls({
+      ...common,
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
+      ...(keys === undefined ? {} : { keys }),
+    });
   const source: TlsSource = request.seed === undefined ? 'generated-random' : 'seed-file';
-  if (request.tlsDir === undefined) return { tls: fromSeed(), source, dir: null, writesDir: false };
+  if (request.tlsDir === undefined) {
+    const keys = given.keysAhead === undefined ? undefined : await given.keysAhead;
+    return { tls: fromSeed(keys), source, dir: null, writesDir: false };
+  }
   const dir = request.tlsDir;
   const certificatePath = join(dir, TLS_FILES.caCertificate);
   const keyPath = join(dir, TLS_FILES.caKey);

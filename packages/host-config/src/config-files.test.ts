@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { certsDPath, writeCertsD, writeMirrorTls } from './certs-d.ts';
 import { renderRegistryConfig } from './registry-config.ts';
 import { renderStorageConf } from './storage-conf.ts';
-import { createMirrorTls, requireMirrorOnlyCa } from './tls.ts';
+import { createMirrorTls, drawMirrorKeys, requireMirrorOnlyCa } from './tls.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const work = mkdtempSync(join(tmpdir(), 'hostmirror-config-'));
@@ -107,6 +107,28 @@ process.stdout.write(JSON.stringify(createMirrorTls({ ...options, notBefore: new
     assert.equal(other.caKeyPem, tls.caKeyPem);
     assert.equal(other.serverCertificatePem, tls.serverCertificatePem);
     assert.equal(other.serverKeyPem, tls.serverKeyPem);
+  });
+
+  it('keysDrawnAheadGiveTheSameBytes: drawMirrorKeys(seed) then createMirrorTls = createMirrorTls alone', async () => {
+    const keys = await drawMirrorKeys(options.seed);
+    assert.deepEqual(createMirrorTls({ ...options, keys }), tls);
+    const random = await drawMirrorKeys();
+    const fromRandom = createMirrorTls({ hosts: ['mirror.local'], keys: random });
+    assert.equal(
+      fromRandom.caKeyPem,
+      random.ca.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      'the CA key is the one drawn',
+    );
+    assert.equal(
+      fromRandom.serverKeyPem,
+      random.server.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      'the server key is the one drawn',
+    );
+    assert.throws(
+      () => createMirrorTls({ ...options, seed: 'unit-test-2', keys }),
+      (error: Error & { code?: string }) =>
+        error.code === 'BAD_TLS_OPTIONS' && /another seed/.test(error.message),
+    );
   });
 
   it('differentSeedDifferentKeys', () => {

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { checkPrimeSync, createPublicKey, sign, verify } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { rsaKeyFromPrimes, SeededByteStream, seededRsaKey, seededRsaPrimes } from './seeded-rsa.ts';
+import {
+  rsaKeyFromPrimes,
+  SeededByteStream,
+  seededRsaKey,
+  seededRsaPrimes,
+  seededRsaPrimesOffThread,
+} from './seeded-rsa.ts';
 
 describe('seeded RSA keys', () => {
   const primes = seededRsaPrimes('unit-test', 'ca-key');
@@ -41,6 +47,11 @@ describe('seeded RSA keys', () => {
     assert.equal(pem(seededRsaKey('unit-test', 'ca-key')), first);
     assert.notEqual(pem(seededRsaKey('unit-test-2', 'ca-key')), first);
     assert.notEqual(pem(seededRsaKey('unit-test', 'server-key')), first);
+  });
+
+  it('offThreadSamePrimes: the thread-pool search finds the same primes as the synchronous one', async () => {
+    assert.deepEqual(await seededRsaPrimesOffThread('unit-test', 'ca-key'), primes);
+    assert.notDeepEqual(await seededRsaPrimesOffThread('unit-test', 'server-key'), primes);
   });
 
   it('keyWorks', () => {

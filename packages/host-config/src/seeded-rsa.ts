@@ -1,4 +1,10 @@
-import { checkPrimeSync, createHmac, createPrivateKey, type KeyObject } from 'node:crypto';
+import {
+  checkPrime,
+  checkPrimeSync,
+  createHmac,
+  createPrivateKey,
+  type KeyObject,
+} from 'node:crypto';
 
 /**
  * Reproducible RSA keys: the same seed and purpose give the same key, byte for byte, using
@@ -102,16 +108,43 @@ function passesTrialDivision(n: bigint): boolean {
   return true;
 }
 
-/** The next prime of the stream that suits e (p − 1 not a multiple of e). */
-function nextPrime(stream: SeededByteStream, purpose: string): bigint {
+/** The stream's candidates that survive trial division and suit e (p − 1 not a multiple of e). */
+function* primeCandidates(stream: SeededByteStream): Generator<bigint> {
   for (let tries = 0; tries < MAX_CANDIDATES; tries++) {
     const n = candidate(stream);
     if (!passesTrialDivision(n)) continue;
     if ((n - 1n) % PUBLIC_EXPONENT === 0n) continue;
-    if (checkPrimeSync(n, { checks: MILLER_RABIN_ROUNDS })) return n;
+    yield n;
   }
-  // Unreachable in practice (see MAX_CANDIDATES); a loud failure beats an endless loop.
-  throw new Error(`no ${PRIME_BITS}-bit prime in ${MAX_CANDIDATES} candidates for ${purpose}`);
+}
+
+/** Unreachable in practice (see MAX_CANDIDATES); a loud failure beats an endless loop. */
+function noPrime(purpose: string): Error {
+  return new Error(`no ${PRIME_BITS}-bit prime in ${MAX_CANDIDATES} candidates for ${purpose}`);
+}
+
+/** The next prime of the stream that suits e (p − 1 not a multiple of e). */
+function nextPrime(stream: SeededByteStream, purpose: string): bigint {
+  for (const n of primeCandidates(stream))
+    if (checkPrimeSync(n, { checks: MILLER_RABIN_ROUNDS })) return n;
+  throw noPrime(purpose);
+}
+
+function isPrimeOffThread(n: bigint): Promise<boolean> {
+  return new Promise((resolve, reject) =>
+    checkPrime(n, { checks: MILLER_RABIN_ROUNDS }, (error, prime) =>
+      error ? reject(error) : resolve(prime),
+    ),
+  );
+}
+
+/**
+ * `nextPrime` with the Miller–Rabin tests on libuv's thread pool (`crypto.checkPrime`): the same
+ * candidates in the same order, so the same prime, while the main thread does other work.
+ */
+async function nextPrimeOffThread(stream: SeededByteStream, purpose: string): Promise<bigint> {
+  for (const n of primeCandidates(stream)) if (await isPrimeOffThread(n)) return n;
+  throw noPrime(purpose);
 }
 
 function gcd(a: bigint, b: bigint): bigint {
@@ -140,9 +173,16 @@ function base64Url(n: bigint): string {
 }
 
 /** The RSA private key numbers of a 2048-bit key, p > q. */
-interface RsaPrimes {
+export interface RsaPrimes {
   p: bigint;
   q: bigint;
+}
+
+/** The primes if `first` and `second` satisfy the distance rule, p > q. */
+function orderedIfFar(first: bigint, second: bigint): RsaPrimes | undefined {
+  const distance = first > second ? first - second : second - first;
+  if (distance <= MIN_PRIME_DISTANCE) return undefined;
+  return first > second ? { p: first, q: second } : { p: second, q: first };
 }
 
 /** Two primes from the stream, drawn until they satisfy the distance rule. */
@@ -150,11 +190,18 @@ export function seededRsaPrimes(seed: string, purpose: string): RsaPrimes {
   const stream = new SeededByteStream(seed, purpose);
   const first = nextPrime(stream, purpose);
   for (;;) {
-    const second = nextPrime(stream, purpose);
-    const distance = first > second ? first - second : second - first;
-    if (distance > MIN_PRIME_DISTANCE) {
-      return first > second ? { p: first, q: second } : { p: second, q: first };
-    }
+    const primes = orderedIfFar(first, nextPrime(stream, purpose));
+    if (primes !== undefined) return primes;
+  }
+}
+
+/** `seededRsaPrimes` with the primality tests off the main thread: the same primes. */
+export async function seededRsaPrimesOffThread(seed: string, purpose: string): Promise<RsaPrimes> {
+  const stream = new SeededByteStream(seed, purpose);
+  const first = await nextPrimeOffThread(stream, purpose);
+  for (;;) {
+    const primes = orderedIfFar(first, await nextPrimeOffThread(stream, purpose));
+    if (primes !== undefined) return primes;
   }
 }
 
@@ -182,4 +229,9 @@ export function rsaKeyFromPrimes({ p, q }: RsaPrimes): KeyObject {
 /** A 2048-bit RSA private key that is a function of (seed, purpose). */
 export function seededRsaKey(seed: string, purpose: string): KeyObject {
   return rsaKeyFromPrimes(seededRsaPrimes(seed, purpose));
+}
+
+/** `seededRsaKey` drawn on libuv's thread pool: the same key. */
+export async function seededRsaKeyOffThread(seed: string, purpose: string): Promise<KeyObject> {
+  return rsaKeyFromPrimes(await seededRsaPrimesOffThread(seed, purpose));
 }

@@ -3,6 +3,7 @@ import {
   createHmac,
   createPrivateKey,
   createPublicKey,
+  generateKeyPair,
   generateKeyPairSync,
   type KeyObject,
   randomBytes,
@@ -12,7 +13,7 @@ import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { MirrorFormatError } from '@hostmirror/oc-mirror-archive';
 import type Forge from 'node-forge';
-import { seededRsaKey } from './seeded-rsa.ts';
+import { seededRsaKey, seededRsaKeyOffThread } from './seeded-rsa.ts';
 
 /**
  * A CA and a server certificate for the mirror registry, made at build time (docs/design.md#mirror-mode):
@@ -76,6 +77,20 @@ export interface MirrorTlsOptions {
   validityDays?: number;
   /** Organisation name in both subjects. */
   organization?: string;
+  /**
+   * The CA and server keys, drawn ahead by `drawMirrorKeys` with the same `seed` (so that the
+   * search runs while the caller does other work); without them they are drawn here. Not with
+   * `ca`, whose key is given.
+   */
+  keys?: MirrorKeys;
+}
+
+/** The two RSA keys of a mirror's TLS, drawn ahead of `createMirrorTls` by `drawMirrorKeys`. */
+export interface MirrorKeys {
+  /** The seed they were drawn for (undefined: random keys). */
+  readonly seed: string | undefined;
+  readonly ca: KeyObject;
+  readonly server: KeyObject;
 }
 
 export interface MirrorTls {
@@ -118,15 +133,46 @@ interface KeyPair {
   forge: Forge.pki.rsa.KeyPair;
 }
 
-function keyPair(seed: string | undefined, purpose: string): KeyPair {
+function keyPair(seed: string | undefined, purpose: string, drawn?: KeyObject): KeyPair {
   return keyPairOf(
-    seed === undefined
-      ? generateKeyPairSync('rsa', {
-          modulusLength: RSA_KEY_BITS,
-          publicExponent: rsaPublicExponent,
-        }).privateKey
-      : seededRsaKey(seed, purpose),
+    drawn ??
+      (seed === undefined
+        ? generateKeyPairSync('rsa', {
+            modulusLength: RSA_KEY_BITS,
+            publicExponent: rsaPublicExponent,
+          }).privateKey
+        : seededRsaKey(seed, purpose)),
   );
+}
+
+function randomRsaKeyOffThread(): Promise<KeyObject> {
+  return new Promise((resolve, reject) =>
+    generateKeyPair(
+      'rsa',
+      { modulusLength: RSA_KEY_BITS, publicExponent: rsaPublicExponent },
+      (error, _publicKey, privateKey) => (error ? reject(error) : resolve(privateKey)),
+    ),
+  );
+}
+
+/**
+ * The keys `createMirrorTls({ seed, keys })` would draw, drawn on libuv's thread pool
+ * (`crypto.generateKeyPair`, `crypto.checkPrime`): the same keys as `createMirrorTls` draws
+ * itself for the same seed, while the main thread goes on (build-iso starts this before it
+ * indexes the archives). With a seed both keys are searched at once; without one the server
+ * key's seed comes from the CA key, as in `createMirrorTls`.
+ */
+export async function drawMirrorKeys(seed?: string): Promise<MirrorKeys> {
+  if (seed !== undefined) {
+    const [ca, server] = await Promise.all([
+      seededRsaKeyOffThread(seed, 'ca-key'),
+      seededRsaKeyOffThread(seed, 'server-key'),
+    ]);
+    return { seed, ca, server };
+  }
+  const ca = await randomRsaKeyOffThread();
+  const caPem = ca.export({ type: 'pkcs8', format: 'pem' }).toString();
+  return { seed, ca, server: await seededRsaKeyOffThread(seedFromCaKey(caPem), 'server-key') };
 }
 
 function keyPairOf(privateKey: KeyObject): KeyPair {
@@ -409,6 +455,14 @@ export function createMirrorTls(options: MirrorTlsOptions): MirrorTls {
   let caKeyPem: string;
   let caPrivateKey: Forge.pki.rsa.PrivateKey;
   let seed = options.seed;
+  const { keys } = options;
+  if (keys !== undefined && (options.ca !== undefined || keys.seed !== options.seed))
+    throw new MirrorFormatError(
+      'BAD_TLS_OPTIONS',
+      options.ca !== undefined
+        ? 'keys drawn ahead cannot be used with a given CA, whose key is given.'
+        : 'the keys drawn ahead were drawn for another seed; draw them with drawMirrorKeys(seed) for the same seed.',
+    );
   if (options.ca !== undefined) {
     ca = importCa(options.ca, dns, ips, notBefore);
     const imported = keyPairOf(createPrivateKey(options.ca.keyPem));
@@ -416,7 +470,7 @@ export function createMirrorTls(options: MirrorTlsOptions): MirrorTls {
     caPrivateKey = imported.forge.privateKey;
     seed ??= seedFromCaKey(options.ca.keyPem);
   } else {
-    const caKeys = keyPair(seed, 'ca-key');
+    const caKeys = keyPair(seed, 'ca-key', keys?.ca);
     const caSubject = [
       { name: 'organizationName', value: organization },
       { name: 'commonName', value: `${organization} mirror CA` },
@@ -437,7 +491,7 @@ export function createMirrorTls(options: MirrorTlsOptions): MirrorTls {
     seed ??= seedFromCaKey(caKeyPem);
   }
 
-  const serverKeys = keyPair(seed, 'server-key');
+  const serverKeys = keyPair(seed, 'server-key', keys?.server);
   // Never valid past the CA: clients would refuse the chain from then on anyway.
   const serverDays = Math.min(
     days,

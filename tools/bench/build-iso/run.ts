@@ -8,13 +8,15 @@
  * The ISO comes from packages/fixtures/src/coreos-iso.ts (isohybrid MBR + GPT, rootfs.img filling it up);
  * the program is Debian's docker-registry followed by skopeo, cut to size (real machine code,
  * so it compresses as a registry binary does); configs and archive are the demo's. Runs are
- * the CLI as `pnpm hostmirror` starts it (node + tsx), without SOURCE_DATE_EPOCH (random TLS
- * keys) and with it (seeded keys). Wall and CPU (user + system) time are medians, peak RSS
- * from `/usr/bin/time -f %M`.
+ * the CLI as `pnpm hostmirror` starts it (`node tools/hostmirror.mjs`: the bundle), zstd and gzip
+ * with random TLS keys, and gzip seeded (`--tls-seed-file` + SOURCE_DATE_EPOCH: reproducible).
+ * Each round runs every row once, the floor first; ratios are to that round's floor. Wall and
+ * CPU (user + system) time are medians with their range, peak RSS from `/usr/bin/time -f %M`.
+ * HOSTMIRROR_BENCH_BASELINE=DIR adds a row for another checkout's CLI (the "before" of a change).
  * Results: README.md beside this file.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeCoreosIso, repoRoot, requireTool, runOk, writeDemoInputs } from '@hostmirror/fixtures';
@@ -82,9 +84,12 @@ try {
   );
   await chmod(program, 0o755);
   const inputs = await writeDemoInputs(join(work, 'inputs'), 1_700_000_000);
+  const seedFile = join(work, 'tls-seed');
+  await writeFile(seedFile, 'bench-seed-0123456789abcdef0123456789abcdef\n');
   const { SOURCE_DATE_EPOCH: _unset, ...plainEnv } = process.env;
-  const cli = (out: string, compress: string) => [
-    ...cliNodeArgs(), // HOSTMIRROR_CLI=built: the built CLI
+  const seededEnv = { ...plainEnv, SOURCE_DATE_EPOCH: '1700000000' };
+  const cli = (launcher: string[], out: string, compress: string, seeded = false) => [
+    ...launcher,
     'build-iso',
     '--iso',
     iso.path,
@@ -98,48 +103,79 @@ try {
     program,
     '--compress',
     compress,
+    ...(seeded ? ['--tls-seed-file', seedFile] : []),
     '-o',
     out,
     '-f',
     '--json',
   ];
-  const rows: [string, Measure[]][] = [
-    ['cp ISO + sync, pigz program + sync', []],
-    ['build-iso --compress zstd', []],
-    ['build-iso --compress gzip', []],
-    ['build-iso --compress zstd, SOURCE_DATE_EPOCH (seeded TLS)', []],
+  const ours = cliNodeArgs(); // HOSTMIRROR_CLI=tsx: the sources through tsx
+  // HOSTMIRROR_BENCH_BASELINE=DIR: also time another checkout's `pnpm hostmirror` (its
+  // tools/hostmirror.mjs), in the same rounds: the "before" of a change, side by side.
+  const baselineDir = process.env.HOSTMIRROR_BENCH_BASELINE;
+  const baseline =
+    baselineDir === undefined ? undefined : [join(baselineDir, 'tools/hostmirror.mjs')];
+  const floor = () =>
+    timed('/bin/sh', [
+      '-c',
+      `cp "$1" "$2/cp.iso" && sync "$2/cp.iso" && "$3" -6 -c "$4" > "$2/p.gz" && sync "$2/p.gz"`,
+      'sh',
+      iso.path,
+      work,
+      pigz,
+      program,
+    ]);
+  const rows: [string, () => Promise<Measure>][] = [
+    ['cp ISO + sync, pigz -6 program + sync (floor)', floor],
+    [
+      'build-iso --compress zstd',
+      () => timed(process.execPath, cli(ours, join(work, 'zstd.iso'), 'zstd'), plainEnv),
+    ],
+    [
+      'build-iso --compress gzip',
+      () => timed(process.execPath, cli(ours, join(work, 'gzip.iso'), 'gzip'), plainEnv),
+    ],
+    [
+      'build-iso gzip, seeded (--tls-seed-file, SOURCE_DATE_EPOCH)',
+      () => timed(process.execPath, cli(ours, join(work, 'seeded.iso'), 'gzip', true), seededEnv),
+    ],
   ];
+  if (baseline !== undefined)
+    rows.push([
+      'baseline: build-iso gzip, seeded',
+      () => timed(process.execPath, cli(baseline, join(work, 'base.iso'), 'gzip', true), seededEnv),
+    ]);
+  // Make each CLI's bundle current first, so no timed run pays for a rebuild.
+  for (const launcher of [ours, ...(baseline === undefined ? [] : [baseline])])
+    await runOk(process.execPath, [...launcher, '--version'], {
+      timeoutMs: timeout,
+      cwd: repoRoot,
+    });
+  const measures: Measure[][] = rows.map(() => []);
   for (let run = 0; run < runs; run++) {
-    rows[0]?.[1].push(
-      await timed('/bin/sh', [
-        '-c',
-        `cp "$1" "$2/cp.iso" && sync "$2/cp.iso" && "$3" -c "$4" > "$2/p.gz" && sync "$2/p.gz"`,
-        'sh',
-        iso.path,
-        work,
-        pigz,
-        program,
-      ]),
-    );
-    rows[1]?.[1].push(await timed(process.execPath, cli(join(work, 'zstd.iso'), 'zstd'), plainEnv));
-    rows[2]?.[1].push(await timed(process.execPath, cli(join(work, 'gzip.iso'), 'gzip'), plainEnv));
-    rows[3]?.[1].push(
-      await timed(process.execPath, cli(join(work, 'seeded.iso'), 'zstd'), {
-        ...plainEnv,
-        SOURCE_DATE_EPOCH: '1700000000',
-      }),
-    );
+    for (const [index, [, measure]] of rows.entries()) {
+      await rm(join(work, 'cp.iso'), { force: true });
+      measures[index]?.push(await measure());
+    }
   }
-  const base = median(rows[0]?.[1].map((m) => m.seconds) ?? []);
+  const floorSeconds = measures[0]?.map((m) => m.seconds) ?? [];
+  const fmt = (values: number[], digits = 2) =>
+    `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
   console.log(
-    `ISO ${isoMiB} MiB, program ${programMiB} MiB, ${runs} runs (median wall, ratio, median CPU, max RSS)`,
+    `ISO ${isoMiB} MiB, program ${programMiB} MiB, ${runs} rounds (each row once per round; median (range)); load average ${loadavg()
+      .map((load) => load.toFixed(1))
+      .join(' ')}`,
   );
-  for (const [label, measures] of rows) {
-    const seconds = median(measures.map((m) => m.seconds));
-    const cpu = median(measures.map((m) => m.cpuSeconds));
-    const rss = Math.max(...measures.map((m) => m.rssMiB));
+  console.log('| run | wall s | ÷ floor of the round | CPU s | peak RSS MiB |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const [index, [label]] of rows.entries()) {
+    const list = measures[index] ?? [];
+    const ratios = list.map((m, round) => m.seconds / (floorSeconds[round] ?? Number.NaN));
     console.log(
-      `${label.padEnd(58)} ${seconds.toFixed(2).padStart(7)} s  ${(seconds / base).toFixed(2).padStart(5)}×  ${cpu.toFixed(2).padStart(6)} s CPU  ${rss.toFixed(0).padStart(5)} MiB`,
+      `| ${label} | ${fmt(list.map((m) => m.seconds))} | ${fmt(ratios)}× | ${fmt(list.map((m) => m.cpuSeconds))} | ${fmt(
+        list.map((m) => m.rssMiB),
+        0,
+      )} |`,
     );
   }
 } finally {
