@@ -105,7 +105,11 @@ class FieldReader {
   }
 
   private fail(path: string, problem: string, fix: string): never {
-    throw new BuildIsoError('CONFIG_INVALID', `${this.file}: ${path} ${problem}; ${fix}.`);
+    throw new BuildIsoError('CONFIG_INVALID', `${this.file}: ${path} ${problem}; ${fix}.`, {
+      path: this.file,
+      jsonPath: path,
+      fix: `${fix.charAt(0).toUpperCase()}${fix.slice(1)}.`,
+    });
   }
 
   get(path: string): unknown {

@@ -93,6 +93,7 @@ export function checkDigestSources(
 ): string[] {
   const { host, repositories, rules, file } = options;
   const fix = `write them with \`hostmirror install-config ${options.archive} --host ${host} -i ${file} -o ${file}.new\` (or list the mirrors of the manifests folder's IDMS)`;
+  const fixSentence = `${fix.charAt(0).toUpperCase()}${fix.slice(1)}.`;
   if (sources.length === 0)
     return [
       `${file} has no imageDigestSources: an agent ISO made from it does not send the installer to the mirror by itself; build-iso writes the mirror into the agent ISO's Ignition, and for an ISO made later ${fix}.`,
@@ -106,7 +107,12 @@ export function checkDigestSources(
         throw new BuildIsoError(
           'INSTALL_CONFIG_MIRROR_INVALID',
           `${file}: imageDigestSources[${index}].mirrors[${at}] ${mirror} (for ${entry.source}) is not a repository the archive holds (it holds ${repositories.join(', ') || 'nothing'}); ${fix}.`,
-          { path: file, jsonPath: `$.imageDigestSources.${index}.mirrors.${at}`, subject: mirror },
+          {
+            path: file,
+            jsonPath: `$.imageDigestSources.${index}.mirrors.${at}`,
+            subject: mirror,
+            fix: fixSentence,
+          },
         );
   for (const rule of rules) {
     const index = sources.findIndex((entry) => entry.source === rule.source);
@@ -116,7 +122,12 @@ export function checkDigestSources(
       throw new BuildIsoError(
         'INSTALL_CONFIG_MIRROR_INVALID',
         `${file}: imageDigestSources[${index}] sends ${entry.source} to ${entry.mirrors.join(', ') || 'no mirror'}, not to the hosts' mirror ${rule.mirrors.map((mirror) => mirror.location).join(', ')}; ${fix}.`,
-        { path: file, jsonPath: `$.imageDigestSources.${index}`, subject: entry.source },
+        {
+          path: file,
+          jsonPath: `$.imageDigestSources.${index}`,
+          subject: entry.source,
+          fix: fixSentence,
+        },
       );
   }
   return [];

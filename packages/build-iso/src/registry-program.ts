@@ -117,6 +117,7 @@ export async function vetRegistryProgram(
   } catch (error) {
     if (error instanceof ElfError)
       throw new BuildIsoError('REGISTRY_BINARY_UNFIT', `${error.message} ${FIX}`, {
+        fix: FIX,
         path: error.path,
         offset: error.offset,
         cause: error,
@@ -129,6 +130,7 @@ export async function vetRegistryProgram(
     throw new BuildIsoError(
       'REGISTRY_BINARY_UNFIT',
       `The registry program ${path} is a ${program.bits}-bit ${programArchitecture ?? `ELF machine ${program.machine}`} program, but the ISO's hosts are ${architecture}. ${FIX}`,
+      { path, fix: FIX },
     );
   const linkage =
     program.interpreter === null && program.needed.length === 0 ? 'static' : 'dynamic';
@@ -140,12 +142,14 @@ export async function vetRegistryProgram(
     throw new BuildIsoError(
       'REGISTRY_BINARY_UNFIT',
       `The registry program ${path} needs ${foreign.join(', ')}, which only the program is carried without: the live ISO has nothing but its own libraries, and glibc's are the only ones it surely has. ${FIX}`,
+      { path, fix: FIX },
     );
   if (os.glibc === null) return vetting;
   if (glibcNeeded !== null && compareVersions(glibcNeeded, os.glibc) > 0)
     throw new BuildIsoError(
       'REGISTRY_BINARY_UNFIT',
       `The registry program ${path} is dynamically linked and needs GLIBC_${glibcNeeded}, but the ISO (volume id ${os.volumeId}: ${os.name}) has glibc ${os.glibc}: it would not start on the hosts ("version \`GLIBC_${glibcNeeded}' not found"). ${FIX}`,
+      { path, fix: FIX },
     );
   return { ...vetting, glibcChecked: true };
 }
