@@ -9,7 +9,9 @@ export type CodecErrorCode =
   /** The source ends inside a compressed stream (header, data or trailer). */
   | 'TRUNCATED'
   /** A compressed stream's structure is broken (an xz index, a reserved zstd block type…). */
-  | 'CORRUPT';
+  | 'CORRUPT'
+  /** Decompressing would give more bytes than the caller allows. */
+  | 'TOO_LARGE';
 
 /** What the user can do about each code (the `fix` of a throw that gives none). */
 const CODECERROR_FIXES: Readonly<Record<CodecErrorCode, string>> = {
@@ -20,6 +22,8 @@ const CODECERROR_FIXES: Readonly<Record<CodecErrorCode, string>> = {
   BAD_OPTION: 'Use a level in the range the message gives.',
   TRUNCATED:
     'The file was cut short (an interrupted copy or download): copy it again from its source.',
+  TOO_LARGE:
+    'Give smaller contents, or contents that are not compressed beyond reason (a gzip bomb is refused).',
   CORRUPT: 'The compressed data is damaged: make the file again, or copy it again from its source.',
 };
 

@@ -19,6 +19,7 @@ export {
   type ResolvedBackend,
   resolveBackend,
 } from './backends.ts';
+export { GZIP_BEST_LEVEL, gunzipBytes, gzipBytes } from './bytes.ts';
 export { CommandTransform, commandAvailable } from './command-transform.ts';
 export * from './constants.ts';
 export { crc32, crc32Table } from './crc32.ts';

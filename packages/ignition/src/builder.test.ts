@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigBuilder } from './builder.ts';
+import { IgnitionError } from './errors.ts';
 import { readDataResource } from './resource-data.ts';
 import { validateConfig } from './validate.ts';
 
@@ -49,6 +50,24 @@ test('verifyAddsSha512OfTheUncompressedContents', () => {
   assert.throws(
     () => readDataResource({ ...contents, verification: { hash: `sha512-${'0'.repeat(128)}` } }),
     { code: 'HASH_MISMATCH' },
+  );
+});
+
+test('aGzipResourceThatDoesNotDecompressIsDataUrlInvalid', () => {
+  // compression: gzip over bytes that are no gzip: Ignition's own error, with the fix, not zlib's.
+  assert.throws(
+    () =>
+      readDataResource({
+        source: `data:;base64,${Buffer.from('not gzip').toString('base64')}`,
+        compression: 'gzip',
+      }),
+    (error: unknown) => {
+      assert.ok(error instanceof IgnitionError, String(error));
+      assert.equal(error.code, 'DATA_URL_INVALID');
+      assert.match(error.message, /compression: gzip/);
+      assert.match(error.fix ?? '', /base64/);
+      return true;
+    },
   );
 });
 

@@ -4,7 +4,7 @@
  * with RFC 2396 "unreserved" characters kept, or standard base64, whichever is shorter, and
  * gzip when that is shorter still (docs/ignition.md#resources, docs/ignition.md#data-urls).
  */
-import { gzipSync, constants as zlibConstants } from 'node:zlib';
+import { GZIP_BEST_LEVEL, gzipBytes } from '@hostmirror/codecs';
 import { IgnitionError } from './errors.ts';
 
 const dataPrefix = 'data:';
@@ -51,7 +51,7 @@ export function encodeDataUrl(
   const base64 = `${dataPrefix};base64,${Buffer.from(bytes).toString('base64')}`;
   if (base64.length < best.source.length) best = { source: base64, compression: '' };
   if ((options.compress ?? 'auto') === 'auto') {
-    const gzipped = gzipSync(bytes, { level: zlibConstants.Z_BEST_COMPRESSION });
+    const gzipped = gzipBytes(bytes, GZIP_BEST_LEVEL);
     const source = `${dataPrefix};base64,${gzipped.toString('base64')}`;
     if (source.length + gzipCompressionName.length < best.source.length)
       best = { source, compression: 'gzip' };

@@ -49,7 +49,7 @@ export {
   type Severity,
   type ValidationReport,
 } from './report.ts';
-export { readDataResource, sha512Hash } from './resource-data.ts';
+export { DATA_RESOURCE_MAX_BYTES, readDataResource, sha512Hash } from './resource-data.ts';
 export { type SerializeOptions, serializeConfig } from './serialize.ts';
 export { type SpecRules, specRules } from './spec.ts';
 export { requireSpecVersion, translateConfig } from './translate.ts';

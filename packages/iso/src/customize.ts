@@ -20,8 +20,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { gzipSync } from 'node:zlib';
 import { createWorkFolder } from '@hostmirror/atomic-file';
+import { GZIP_BEST_LEVEL, gzipBytes } from '@hostmirror/codecs';
 import type { NewcEntry } from '@hostmirror/cpio-stream';
 import { type IgnitionConfig, validateConfig } from '@hostmirror/ignition';
 import { type AppendResult, appendArchive, walkInitrd } from '@hostmirror/initrd';
@@ -76,7 +76,7 @@ function fileName(input: NamedInput): string {
 
 /** ignition.rs `make_resource`: the bytes gzip-compressed (best) in a base64 data URL. */
 function resource(bytes: Uint8Array): { compression: string; source: string } {
-  const gzipped = gzipSync(bytes, { level: 9 });
+  const gzipped = gzipBytes(bytes, GZIP_BEST_LEVEL);
   return { compression: 'gzip', source: `data:;base64,${gzipped.toString('base64')}` };
 }
 
