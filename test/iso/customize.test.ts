@@ -3,7 +3,7 @@
  * `ignition-validate`, and the binary as `ignition-apply`): the live config they embed in a
  * coreos-installer fixture ISO validates, and applied into an empty root it writes what the live
  * system needs for coreos-installer's automatic install — /etc/coreos/dest.ign (0600, the dest
- * config), /etc/coreos/installer.d/0000-customize.yaml, and the units of the merged live configs
+ * config), /etc/coreos/installer.d/ (the user's installer config, then ours), and the units of the merged live configs
  * (coreos-installer's own customize fixtures: test/fixtures/coreos-installer/customize).
  */
 import assert from 'node:assert/strict';
@@ -48,6 +48,12 @@ test('iso customize: real Ignition validates the live config and applies the aut
       '/dev/vda',
       '--network-keyfile',
       join(upstream, 'installer-test.nmconnection'),
+      '--pre-install',
+      join(upstream, 'pre-install-1'),
+      '--installer-config',
+      join(upstream, 'install-1.conf'),
+      '--dest-karg-append',
+      'dest-karg',
       '--live-karg-append',
       'console=ttyS0,115200',
       '-o',
@@ -105,8 +111,22 @@ test('iso customize: real Ignition validates the live config and applies the aut
     JSON.parse(await readFile(join(upstream, 'dest.ign'), 'utf8')),
   );
   assert.equal(
-    await readFile(join(root, 'etc/coreos/installer.d/0000-customize.yaml'), 'utf8'),
-    'ignition-file: /etc/coreos/dest.ign\ncopy-network: true\ndest-device: /dev/vda\n',
+    await readFile(join(root, 'etc/coreos/installer.d/0001-customize.yaml'), 'utf8'),
+    'ignition-file: /etc/coreos/dest.ign\nappend-karg:\n- dest-karg\ncopy-network: true\ndest-device: /dev/vda\n',
+  );
+  assert.equal(
+    await readFile(join(root, 'etc/coreos/installer.d/0000-install-1.conf'), 'utf8'),
+    await readFile(join(upstream, 'install-1.conf'), 'utf8'),
+  );
+  const hook = join(root, 'usr/local/bin/pre-install-pre-install-1');
+  assert.equal((await stat(hook)).mode & 0o777, 0o700);
+  assert.equal(
+    await readFile(hook, 'utf8'),
+    await readFile(join(upstream, 'pre-install-1'), 'utf8'),
+  );
+  assert.match(
+    await readFile(join(root, 'etc/systemd/system/pre-install-pre-install-1.service'), 'utf8'),
+    /ExecStart=\/usr\/local\/bin\/pre-install-pre-install-1\n[\s\S]*RequiredBy=coreos-installer\.service/,
   );
   for (const unit of ['live-ignition-applied.service', 'live-2-ignition-applied.service'])
     assert.match(

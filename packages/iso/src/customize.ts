@@ -8,8 +8,12 @@
  * - `--dest-ignition F`: the config of the installed system, written to `/etc/coreos/dest.ign`
  *   (0600) by the live config; exactly one config and no CA is embedded as the user wrote it
  *   (re-serialized), else a wrapper merges them. It makes the live system run coreos-installer:
- *   `/etc/coreos/installer.d/0000-customize.yaml` (0600) names `ignition-file`.
- * - `--dest-device D`: that installer config's `dest-device` ("install without confirmation").
+ *   `/etc/coreos/installer.d/NNNN-customize.yaml` (0600) names `ignition-file`.
+ * - `--dest-device D`, `--dest-karg-append K`, `--dest-karg-delete K`: that installer config's
+ *   `dest-device` ("install without confirmation"), `append-karg`, `delete-karg`.
+ * - `--installer-config F`: `/etc/coreos/installer.d/NNNN-<name>` in order, before ours.
+ * - `--pre-install S`, `--post-install S`: `/usr/local/bin/{pre,post}-install-<name>` (0700) and
+ *   a unit ordered around coreos-installer.service (`install_hook`).
  * - `--network-keyfile F`: `etc/coreos-firstboot-network/<name>` in the embedded initrd, which the
  *   live initramfs applies; with the installer running, `copy-network: true` carries it over.
  * - `--ignition-ca F`: trusted by the live config's Ignition and, with a dest config, by it too.
@@ -25,6 +29,7 @@ import { GZIP_BEST_LEVEL, gzipBytes } from '@hostmirror/codecs';
 import type { NewcEntry } from '@hostmirror/cpio-stream';
 import { type IgnitionConfig, validateConfig } from '@hostmirror/ignition';
 import { type AppendResult, appendArchive, walkInitrd } from '@hostmirror/initrd';
+import { isMap, parseDocument, stringify } from 'yaml';
 import type { CoreosFeatures } from './coreos.ts';
 import { encodeEmbedArea, IGNITION_MEMBER } from './embed-area.ts';
 import { IsoError } from './errors.ts';
@@ -52,8 +57,16 @@ export interface LiveCustomization {
   liveIgnition?: readonly NamedInput[];
   destIgnition?: readonly NamedInput[];
   destDevice?: string;
+  /** Kernel arguments the installer appends to / deletes from the installed system. */
+  destKargAppend?: readonly string[];
+  destKargDelete?: readonly string[];
   networkKeyfiles?: readonly NamedInput[];
   ignitionCa?: readonly NamedInput[];
+  /** Scripts run before / after the installer, as units of the live system. */
+  preInstall?: readonly NamedInput[];
+  postInstall?: readonly NamedInput[];
+  /** coreos-installer config files (YAML), applied in order before ours. */
+  installerConfig?: readonly NamedInput[];
 }
 
 export interface CustomizedInitrd {
@@ -85,6 +98,7 @@ class WrapperConfig {
   readonly merge: unknown[] = [];
   readonly cas: unknown[] = [];
   readonly files: Array<{ path: string; contents: unknown; mode: number }> = [];
+  readonly units: Array<{ name: string; contents: string; enabled: boolean }> = [];
 
   mergeConfig(config: IgnitionConfig): void {
     this.merge.push(resource(Buffer.from(JSON.stringify(config))));
@@ -100,6 +114,12 @@ class WrapperConfig {
     this.files.push({ path, contents: resource(bytes), mode });
   }
 
+  addUnit(name: string, contents: string): void {
+    if (this.units.some((unit) => unit.name === name))
+      throw new IsoError('BAD_CUSTOMIZATION', `config already specifies unit ${name}`);
+    this.units.push({ name, contents, enabled: true });
+  }
+
   toBytes(): Buffer {
     const ignition: Record<string, unknown> = {};
     if (this.merge.length > 0) ignition.config = { merge: this.merge };
@@ -107,6 +127,7 @@ class WrapperConfig {
     ignition.version = CUSTOMIZE_SPEC_VERSION;
     const config: Record<string, unknown> = { ignition };
     if (this.files.length > 0) config.storage = { files: this.files };
+    if (this.units.length > 0) config.systemd = { units: this.units };
     return Buffer.from(`${JSON.stringify(config)}\n`);
   }
 }
@@ -124,22 +145,70 @@ function parseUserConfig(input: NamedInput, what: string): IgnitionConfig {
   return report.config;
 }
 
-/** A YAML scalar as serde_yaml writes a plain string, quoted when it would not read back as one. */
-function yamlScalar(value: string): string {
-  return /^[A-Za-z0-9/_.:@+-]+$/.test(value) && !/^[-:]/.test(value)
-    ? value
-    : JSON.stringify(value);
-}
-
 function unsupported(what: string): IsoError {
   return new IsoError('UNSUPPORTED_CUSTOMIZATION', `This OS image does not support ${what}.`, {
     fix: 'Use a newer CoreOS image (its coreos/features.json names the feature), or leave the option out.',
   });
 }
 
+/** customize.rs `install_hook`: the unit that runs a `--pre-install`/`--post-install` script. */
+function installHookUnit(kind: 'pre' | 'post', name: string): string {
+  const [deps, target] =
+    kind === 'pre'
+      ? [
+          'After=coreos-installer-pre.target\nBefore=coreos-installer.service',
+          'coreos-installer.service',
+        ]
+      : [
+          'After=coreos-installer.service\nBefore=coreos-installer.target',
+          'coreos-installer.target',
+        ];
+  const title = `${kind[0]?.toUpperCase()}${kind.slice(1)}`;
+  return `# Generated by coreos-installer {iso|pxe} customize
+
+[Unit]
+Description=${title}-Install Script (${name})
+Documentation=https://coreos.github.io/coreos-installer/customizing-install/
+${deps}
+
+[Service]
+Type=oneshot
+ExecStart=/usr/local/bin/${kind}-install-${name}
+RemainAfterExit=true
+StandardOutput=kmsg+console
+StandardError=kmsg+console
+
+[Install]
+RequiredBy=${target}`;
+}
+
+/** coreos-installer's InstallConfig, the fields these options set (src/cmdline/install.rs). */
+interface InstallerFields {
+  ignitionFile?: string;
+  appendKarg?: string[];
+  deleteKarg?: string[];
+  copyNetwork?: boolean;
+  destDevice?: string;
+}
+
+/**
+ * serde_yaml of InstallConfig: fields in declaration order, defaults left out, sequences
+ * unindented (`- a` under its key), strings plain unless they would read as another type.
+ */
+function installerYaml(fields: InstallerFields): string {
+  const document: Record<string, unknown> = {};
+  if (fields.ignitionFile !== undefined) document['ignition-file'] = fields.ignitionFile;
+  if ((fields.appendKarg?.length ?? 0) > 0) document['append-karg'] = fields.appendKarg;
+  if ((fields.deleteKarg?.length ?? 0) > 0) document['delete-karg'] = fields.deleteKarg;
+  if (fields.copyNetwork === true) document['copy-network'] = true;
+  if (fields.destDevice !== undefined) document['dest-device'] = fields.destDevice;
+  return stringify(document, { indentSeq: false });
+}
+
 /**
  * The initrd `LiveInitrd::into_initrd` makes from `customization` for an OS with `features`:
- * `config.ign` (the live config, when there is one) and the network keyfiles.
+ * `config.ign` (the live config, when there is one) and the network keyfiles. Options are
+ * taken in `LiveInitrd::from_common`'s order.
  */
 export function customizeLiveInitrd(
   customization: LiveCustomization,
@@ -152,12 +221,30 @@ export function customizeLiveInitrd(
     live ??= new WrapperConfig();
     return live;
   };
+  let installer: InstallerFields | undefined;
+  const installerFields = () => {
+    installer ??= {};
+    return installer;
+  };
+  let serial = 0;
+  const installerConfigBytes = (name: string, bytes: Uint8Array) => {
+    if (features['installer-config'] !== true)
+      throw unsupported('customizing installer configuration');
+    liveConfig().addFile(
+      `${INSTALLER_CONFIG_DIR}/${String(serial).padStart(4, '0')}-${name}`,
+      bytes,
+      0o600,
+    );
+    serial++;
+  };
   const userDest = (customization.destIgnition ?? []).map((input) =>
     parseUserConfig(input, 'destination Ignition config'),
   );
-  // coreos-installer's InstallConfig, the fields these options set.
-  let installer: { ignitionFile?: string; copyNetwork?: boolean; destDevice?: string } | undefined =
-    customization.destDevice === undefined ? undefined : { destDevice: customization.destDevice };
+  if (customization.destDevice !== undefined)
+    installerFields().destDevice = customization.destDevice;
+  const { destKargAppend = [], destKargDelete = [] } = customization;
+  if (destKargAppend.length > 0) installerFields().appendKarg = [...destKargAppend];
+  if (destKargDelete.length > 0) installerFields().deleteKarg = [...destKargDelete];
   let copyNetwork = false;
   for (const keyfile of customization.networkKeyfiles ?? []) {
     if (features['live-initrd-network'] !== true) throw unsupported('customizing network settings');
@@ -172,6 +259,25 @@ export function customizeLiveInitrd(
   for (const ca of customization.ignitionCa ?? []) {
     liveConfig().addCa(ca.bytes);
     destCas.push(ca.bytes);
+  }
+  for (const [kind, scripts] of [
+    ['pre', customization.preInstall],
+    ['post', customization.postInstall],
+  ] as const)
+    for (const script of scripts ?? []) {
+      const name = fileName(script);
+      liveConfig().addFile(`/usr/local/bin/${kind}-install-${name}`, script.bytes, 0o700);
+      liveConfig().addUnit(`${kind}-install-${name}.service`, installHookUnit(kind, name));
+    }
+  for (const config of customization.installerConfig ?? []) {
+    // coreos-installer parses it as its InstallConfig (and does not validate further).
+    const parsed = parseDocument(Buffer.from(config.bytes).toString('utf8'));
+    if (parsed.errors.length > 0 || (parsed.contents !== null && !isMap(parsed.contents)))
+      throw new IsoError(
+        'BAD_CUSTOMIZATION',
+        `parsing installer config ${config.name}: ${parsed.errors[0]?.message ?? 'not a mapping of coreos-installer install options'}`,
+      );
+    installerConfigBytes(fileName(config), config.bytes);
   }
   for (const input of customization.liveIgnition ?? [])
     liveConfig().mergeConfig(parseUserConfig(input, 'live Ignition config'));
@@ -189,31 +295,20 @@ export function customizeLiveInitrd(
       destBytes = dest.toBytes();
     }
     liveConfig().addFile(DEST_IGNITION_PATH, destBytes, 0o600);
-    installer = { ...installer, ignitionFile: DEST_IGNITION_PATH };
+    installerFields().ignitionFile = DEST_IGNITION_PATH;
   }
-  if (installer !== undefined) {
+  if (serial > 0 || installer !== undefined) {
+    // The installer will run: say so, and have it carry the network settings over.
+    const device = installer?.destDevice;
     notes.push(
-      installer.destDevice !== undefined
-        ? `Boot media will automatically install to ${installer.destDevice} without confirmation.`
+      device !== undefined
+        ? `Boot media will automatically install to ${device} without confirmation.`
         : 'Boot media will automatically run installer.',
     );
-    if (copyNetwork) installer.copyNetwork = true;
-    if (features['installer-config'] !== true)
-      throw unsupported('customizing installer configuration');
-    // serde_yaml of InstallConfig: fields in declaration order (ignition-file, copy-network,
-    // then the positional dest-device), defaults left out (src/cmdline/install.rs).
-    const { ignitionFile, copyNetwork: copy, destDevice } = installer;
-    const lines = [
-      ...(ignitionFile === undefined ? [] : [`ignition-file: ${yamlScalar(ignitionFile)}`]),
-      ...(copy === true ? ['copy-network: true'] : []),
-      ...(destDevice === undefined ? [] : [`dest-device: ${yamlScalar(destDevice)}`]),
-    ];
-    liveConfig().addFile(
-      `${INSTALLER_CONFIG_DIR}/0000-customize.yaml`,
-      Buffer.from(`${lines.join('\n')}\n`),
-      0o600,
-    );
+    if (copyNetwork) installerFields().copyNetwork = true;
   }
+  if (installer !== undefined)
+    installerConfigBytes('customize.yaml', Buffer.from(installerYaml(installer)));
   if (live !== undefined) members.set(IGNITION_MEMBER, live.toBytes());
   return { members, notes };
 }

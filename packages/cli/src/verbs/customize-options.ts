@@ -27,6 +27,18 @@ export const customizeOptions: OptionSpec = {
       'install to this disk at boot, without confirmation (the installer config names it)',
     value: 'DEVICE',
   },
+  'dest-karg-append': {
+    type: 'string',
+    multiple: true,
+    description: 'a kernel argument the installer adds for every boot of the installed system',
+    value: 'KARG',
+  },
+  'dest-karg-delete': {
+    type: 'string',
+    multiple: true,
+    description: 'a kernel argument the installer deletes from the installed system',
+    value: 'KARG',
+  },
   'network-keyfile': {
     type: 'string',
     multiple: true,
@@ -39,6 +51,24 @@ export const customizeOptions: OptionSpec = {
     multiple: true,
     description: 'a PEM CA bundle Ignition trusts in the live system (and the installed one)',
     value: 'CA.pem',
+  },
+  'pre-install': {
+    type: 'string',
+    multiple: true,
+    description: 'a script the live system runs before the installer (a failure stops at a shell)',
+    value: 'SCRIPT',
+  },
+  'post-install': {
+    type: 'string',
+    multiple: true,
+    description: 'a script the live system runs after the installer (a failure stops at a shell)',
+    value: 'SCRIPT',
+  },
+  'installer-config': {
+    type: 'string',
+    multiple: true,
+    description: 'a coreos-installer config file (YAML) the live system installs with, in order',
+    value: 'FILE.yaml',
   },
   'live-ignition': {
     type: 'string',
@@ -68,6 +98,11 @@ export async function readCustomization(context: CommandContext): Promise<LiveCu
     destIgnition: await read('dest-ignition'),
     networkKeyfiles: await read('network-keyfile'),
     ignitionCa: await read('ignition-ca'),
+    preInstall: await read('pre-install'),
+    postInstall: await read('post-install'),
+    installerConfig: await read('installer-config'),
+    destKargAppend: stringList(values, 'dest-karg-append'),
+    destKargDelete: stringList(values, 'dest-karg-delete'),
   };
   const destDevice = optionalString(values, 'dest-device');
   if (destDevice !== undefined) customization.destDevice = destDevice;
