@@ -400,6 +400,10 @@ async function decodeInto(
   } finally {
     input.unpipe(decoder);
     input.destroy();
+    // Free the decoder's native state (inflate window, xz dictionary, zstd window) now, not
+    // when the garbage collector finalizes it: a reader that stopped early never ended it. The
+    // gzip caller still reads `bytesWritten`, which destroy leaves as it was.
+    decoder.destroy();
   }
   return { crc, length };
 }

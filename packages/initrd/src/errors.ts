@@ -41,6 +41,8 @@ export type InitrdErrorCode =
   | 'REPLACES_NONEMPTY_FOLDER'
   /** The file holds no archive at all. */
   | 'EMPTY'
+  /** More entries than `MAX_INITRD_ENTRIES`: the reader stops rather than list them all. */
+  | 'TOO_MANY_ENTRIES'
   /** readInitrd: a broken newc archive in an uncompressed segment (the NewcError code is in `newcCode`). */
   | 'NEWC'
   // Spec and build errors
@@ -80,6 +82,8 @@ const INITRDERROR_FIXES: Readonly<Record<InitrdErrorCode, string>> = {
   REPLACES_NONEMPTY_FOLDER:
     'Give the entry another path: an earlier archive made a folder with contents there.',
   EMPTY: 'Give an initrd that holds at least one cpio archive.',
+  TOO_MANY_ENTRIES:
+    'Give a real initrd: a boot initramfs holds thousands of entries, not hundreds of thousands (pack large trees into one image file, as CoreOS does with rootfs.img).',
   NEWC: 'The cpio archive is damaged: make it again with cpio -H newc or hostmirror initrd build.',
   SPEC_SYNTAX: 'Correct the YAML at the line and column the message names.',
   SPEC_INVALID:

@@ -31,6 +31,7 @@ export {
   type InitrdSegment,
   type InitrdSource,
   type InitrdWalk,
+  MAX_INITRD_ENTRIES,
   type WalkOptions,
   walkInitrd,
 } from './walk.ts';

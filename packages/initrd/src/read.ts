@@ -1,7 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { extractEntry, type NewcEntry } from '@hostmirror/cpio-stream';
 import { InitrdError, type InitrdErrorCode } from './errors.ts';
-import { type InitrdFault, type InitrdSegment, type InitrdSource, walkInitrd } from './walk.ts';
+import {
+  type InitrdFault,
+  type InitrdSegment,
+  type InitrdSource,
+  type WalkOptions,
+  walkInitrd,
+} from './walk.ts';
 
 /** What `readInitrd` found: like `lsinitrd`, every segment with its entries. */
 export interface InitrdListing {
@@ -20,6 +26,7 @@ const INITRD_FATAL_CODES: readonly string[] = [
   'ZSTD_CORRUPT',
   'DECOMPRESS_FAILED',
   'EMPTY',
+  'TOO_MANY_ENTRIES',
 ];
 
 /** Throw the fault that ended a walk, if any: an InitrdError with its code and offset. */
@@ -37,8 +44,11 @@ function throwFatal(faults: InitrdFault[]): void {
  * leniently as coreos-installer (zeros between segments, unaligned archives); throws
  * InitrdError only when a segment cannot be read at all.
  */
-export async function readInitrd(source: InitrdSource): Promise<InitrdListing> {
-  const walk = await walkInitrd(source);
+export async function readInitrd(
+  source: InitrdSource,
+  options: Pick<WalkOptions, 'maxEntries'> = {},
+): Promise<InitrdListing> {
+  const walk = await walkInitrd(source, options);
   throwFatal(walk.faults);
   return walk;
 }

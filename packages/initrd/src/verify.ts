@@ -16,6 +16,8 @@ export interface VerifyOptions {
    * the folders of the base when checking an archive alone that will be appended to it.
    */
   existingFolders?: Iterable<string>;
+  /** Past this many entries the walk stops with a fatal TOO_MANY_ENTRIES (default `MAX_INITRD_ENTRIES`). */
+  maxEntries?: number;
 }
 
 /**
@@ -30,10 +32,10 @@ export async function verifyInitrd(
   source: InitrdSource,
   options: VerifyOptions = {},
 ): Promise<VerifyReport> {
-  const walk = await walkInitrd(
-    source,
-    options.existingFolders === undefined ? {} : { existingFolders: options.existingFolders },
-  );
+  const walk = await walkInitrd(source, {
+    ...(options.existingFolders === undefined ? {} : { existingFolders: options.existingFolders }),
+    ...(options.maxEntries === undefined ? {} : { maxEntries: options.maxEntries }),
+  });
   const faults = [...walk.faults].sort((left, right) => left.offset - right.offset);
   return { ok: faults.length === 0, size: walk.size, segments: walk.segments, faults };
 }
