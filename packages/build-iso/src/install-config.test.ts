@@ -159,12 +159,14 @@ test('hostMirrorRules: the rules a mirror-to-disk archive records; a repository 
     assert.deepEqual(describe(digestOnly.rules), [
       `${RELEASE} ${HOST}/openshift/release-images digest-only true`,
       `${ART} ${HOST}/openshift/release digest-only true`,
+      // The operator bundle and its related image, from the archive's catalog.
+      `registry.example.com/foo ${HOST}/foo digest-only true`,
       `registry.redhat.io/ubi9 ${HOST}/ubi9 all true`,
     ]);
     const tagged = await hostMirrorRules(archive, HOST, { tagRepositories: [RELEASE] });
     assert.deepEqual(
       tagged.rules.map((rule) => rule.mirrors[0]?.pullFromMirror),
-      ['all', 'digest-only', 'all'],
+      ['all', 'digest-only', 'digest-only', 'all'],
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

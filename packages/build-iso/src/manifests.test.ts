@@ -36,6 +36,7 @@ test('a mirror-to-disk archive: the cluster gets the IDMS/ITMS generated from it
       documents.map(({ name }) => name),
       [
         '99-hostmirror-imagedigestmirrorset-idms-generic-0.yaml',
+        '99-hostmirror-imagedigestmirrorset-idms-operator-0.yaml',
         '99-hostmirror-imagedigestmirrorset-idms-release-0.yaml',
         '99-hostmirror-imagetagmirrorset-itms-generic-0.yaml',
       ],

@@ -36,12 +36,15 @@ describe('mirrorRulesFor', () => {
           true,
           ['mirror.local:5000/openshift/release digest-only'],
         ],
+        // The bundle and related image its catalog lists (operator category, by digest).
+        ['registry.example.com/foo', true, ['mirror.local:5000/foo digest-only']],
         // ubi (by tag: ITMS) and ubi-minimal (by digest: IDMS) share the namespace scope.
         ['registry.redhat.io/ubi9', true, ['mirror.local:5000/ubi9 all']],
       ],
     );
     assert.equal(sourceOf('openshift/release-images'), 'quay.io/openshift-release-dev/ocp-release');
     assert.equal(sourceOf('ubi9/ubi-minimal'), 'registry.redhat.io/ubi9/ubi-minimal');
+    assert.equal(sourceOf('foo/foo-rhel9'), 'registry.example.com/foo/foo-rhel9');
     assert.equal(sourceOf('old/thing'), undefined);
   });
 

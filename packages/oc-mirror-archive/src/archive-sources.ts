@@ -10,6 +10,8 @@ import {
   isReleaseComponentsRepository,
   isReleaseRepository,
 } from './archive-release.ts';
+import { readCatalogImage } from './catalog-image.ts';
+import { MirrorFormatError } from './errors.ts';
 import { type ImageReference, parseImageReference } from './image-reference.ts';
 
 /**
@@ -62,9 +64,17 @@ export interface RepositorySource {
 }
 
 export interface CatalogRecord {
-  /** The archive repository and tag of the catalog image. */
+  /** The archive repository and tag of the catalog image, as the ImageSetConfiguration names it. */
   repository: string;
   tag: string;
+  /**
+   * The tag of the image the cluster must read: oc-mirror's rebuilt (filtered) catalog when the
+   * archive records one (`working-dir/operator-catalogs/…/filtered-catalogs/<tag>/digest`), else
+   * `tag`. The catalog's own tag keeps the unfiltered catalog in oc-mirror's cache.
+   */
+  imageTag: string;
+  /** Bundles its file-based catalog lists (0 when it could not be read). */
+  bundles: number;
   /** The catalog as the ImageSetConfiguration names it. */
   catalog: string;
   record: string;
@@ -130,6 +140,11 @@ export type SourcesArchive = Pick<
   | 'readReleaseRecord'
   | 'releaseGraphs'
   | 'readReleaseGraph'
+  | 'catalogFilters'
+  | 'readCatalogFilterDigest'
+  | 'readBlob'
+  | 'openBlob'
+  | 'hasBlob'
 >;
 
 /** Map every repository of the archive to its source, or name why it cannot be. */
@@ -290,11 +305,16 @@ export async function mapArchiveSources(archive: SourcesArchive): Promise<Archiv
         catalogs.push({
           repository,
           tag,
+          imageTag: await servedCatalogTag(archive, repository, tag, reference, notes),
+          bundles: 0,
           catalog: operator.catalog,
           record: `${config.origin} mirror.operators ${operator.catalog}`,
         });
     }
   }
+
+  // Operator bundles and related images, from each catalog's file-based catalog.
+  for (const catalog of catalogs) await mapCatalogContents(archive, catalog, held, { add, notes });
 
   const explained = new Set([
     ...sources.map((entry) => entry.repository),
@@ -308,9 +328,112 @@ export async function mapArchiveSources(archive: SourcesArchive): Promise<Archiv
         reasons.get(repository) ??
         (configs.length === 0
           ? 'the archive has no ImageSetConfiguration copy (isc_*) naming it'
-          : `no ImageSetConfiguration in the archive (${configs.map((config) => config.origin).join(', ')}) names it: an operator's bundle or related image, or a repository oc-mirror's shared cache kept from another run`),
+          : `no ImageSetConfiguration in the archive (${configs.map((config) => config.origin).join(', ')}) names it and no catalog in the archive lists it: a repository oc-mirror's shared cache kept from another run`),
     }));
   return { sources, catalogs, unmapped, configs, notes };
+}
+
+/**
+ * The tag of the catalog image the cluster must read. oc-mirror copies the catalog as the
+ * ImageSetConfiguration names it into its cache (`<path>:<tag>`, unfiltered), filters it into
+ * `working-dir/operator-catalogs/<name>/<digest hex>/filtered-catalogs/<filter digest>/`, and pushes
+ * the rebuilt catalog as `<path>:<filter digest>` (openshift/oc-mirror `internal/pkg/operator/
+ * filtered_collector.go` filterOperator, `internal/pkg/imagebuilder/catalog_builder.go`
+ * RebuildCatalog, `internal/pkg/cli/executor.go` addRebuiltCatalogs, at commit 855b64a3);
+ * disk-to-mirror pushes that rebuilt image to the destination under the ISC's tag. So the
+ * record of the catalog's digest names the tag to serve; without one (a `full` catalog) the
+ * catalog's own tag is the image.
+ */
+async function servedCatalogTag(
+  archive: SourcesArchive,
+  repository: string,
+  tag: string,
+  reference: ImageReference,
+  notes: string[],
+): Promise<string> {
+  const tags = new Map(archive.tags(repository).map((entry) => [entry.tag, entry.digest]));
+  const original = tags.get(tag) ?? reference.digest;
+  const name = reference.path.split('/').at(-1) ?? reference.path;
+  for (const record of archive.catalogFilters()) {
+    if (record.catalog !== name || record.catalogDigest !== original) continue;
+    const rebuilt = tags.get(record.filterTag);
+    if (rebuilt === undefined) continue;
+    const recorded = await archive.readCatalogFilterDigest(record);
+    if (recorded !== rebuilt) {
+      notes.push(
+        `${record.member} in ${record.range.chunk} says the rebuilt catalog is ${recorded}, but ${repository}:${record.filterTag} is ${rebuilt}; the archive's tag is served.`,
+      );
+    }
+    return record.filterTag;
+  }
+  return tag;
+}
+
+/** oc-mirror's cache path of an image (`ImageSpec.PathComponent`: the name after its host). */
+function cachePath(image: string): string {
+  const name = (image.split('@')[0] ?? '').replace(/:[^/:]*$/, '');
+  const slash = name.indexOf('/');
+  return slash === -1 ? name : name.slice(slash + 1);
+}
+
+/**
+ * Map the bundles and related images the catalog's file-based catalog lists to the archive
+ * repositories oc-mirror copied them to: mirror-to-disk puts each at its path under the cache
+ * (tag `sha256-<hex>` when pulled by digest: `internal/pkg/operator/common.go`
+ * prepareM2DCopyBatch), and disk-to-mirror's IDMS/ITMS list them in the `operator` category,
+ * by digest in the IDMS, by tag in the ITMS, scoped as `attemptNamespaceScope`
+ * (`internal/pkg/clusterresources/clusterresources.go` generateImageMirrors, imageTypeToCategory).
+ * oc-mirror mirrors each bundle's `relatedImages` (opm lists the bundle image there too:
+ * `catalog_handler.go` handleRelatedImages); the bundle `image` is mapped as well. Images whose
+ * repository the archive does not hold get no rule (the mirror check reports them); a catalog
+ * that cannot be read is noted with the reason and its contents stay unmapped.
+ */
+async function mapCatalogContents(
+  archive: SourcesArchive,
+  catalog: CatalogRecord,
+  held: ReadonlySet<string>,
+  out: { add: (entry: RepositorySource) => void; notes: string[] },
+): Promise<void> {
+  const digest = archive
+    .tags(catalog.repository)
+    .find((entry) => entry.tag === catalog.imageTag)?.digest;
+  if (digest === undefined) return;
+  const where = `${catalog.repository}:${catalog.imageTag}`;
+  let bundles: Awaited<ReturnType<typeof readCatalogImage>>['bundles'];
+  try {
+    bundles = (await readCatalogImage(archive, catalog.repository, digest)).bundles;
+  } catch (error) {
+    if (!(error instanceof MirrorFormatError)) throw error;
+    out.notes.push(
+      `The catalog ${where} cannot be read (${error.code}: ${error.message}), so its operator bundles and related images get no mirror rule.`,
+    );
+    return;
+  }
+  catalog.bundles = bundles.length;
+  const absent = new Set<string>();
+  for (const bundle of bundles)
+    for (const image of new Set([bundle.image, ...bundle.relatedImages])) {
+      const reference = parse(image);
+      if (reference === undefined) continue;
+      const repository = cachePath(image);
+      if (!held.has(repository)) {
+        absent.add(image);
+        continue;
+      }
+      const digestOnly = reference.digest !== undefined && !hasWrittenTag(image);
+      out.add({
+        repository,
+        ...scopes(reference, repository),
+        byDigest: reference.digest !== undefined,
+        byTag: !digestOnly,
+        category: 'operator',
+        record: `catalog ${where} olm.bundle ${bundle.name} (${bundle.file})`,
+      });
+    }
+  if (absent.size > 0)
+    out.notes.push(
+      `The catalog ${where} lists ${absent.size} image(s) whose repository the archive does not hold (first: ${[...absent][0]}); \`hostmirror mirror check\` names each. Mirror the catalog's packages again to serve them.`,
+    );
 }
 
 /** The source scope an archive repository is mirrored from, by the records (first one). */

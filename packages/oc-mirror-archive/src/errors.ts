@@ -42,7 +42,10 @@ export type MirrorFormatErrorCode =
   | 'YAML_ALIAS_REFUSED'
   | 'TLS_CA_INVALID'
   | 'TLS_CA_MISMATCH'
-  | 'BAD_REGISTRY_OPTIONS';
+  | 'BAD_REGISTRY_OPTIONS'
+  // image layers (layer-files.ts) and operator catalogs (catalog.ts, catalog-image.ts)
+  | 'LAYER_UNREADABLE'
+  | 'CATALOG_INVALID';
 
 /** What the user can do about each code (the `fix` of a throw that gives none). */
 const MIRRORFORMATERROR_FIXES: Readonly<Record<MirrorFormatErrorCode, string>> = {

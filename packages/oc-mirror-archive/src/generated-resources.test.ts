@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import {
   m2dReleaseHex as hex,
+  M2D_CATALOG_FILTER_TAG,
   makeImage,
   m2dRelease as release,
   M2D_SIGNATURE_BYTES as SIGNATURE_BYTES,
@@ -54,12 +55,16 @@ describe('cluster resources from the archive records', () => {
         ],
         ['ubi9/ubi', 'registry.redhat.io/ubi9', 'ubi9', false, true],
         ['ubi9/ubi-minimal', 'registry.redhat.io/ubi9', 'ubi9', true, false],
+        // From the rebuilt catalog's olm.bundle: the bundle image and its related image.
+        ['foo/foo-operator-bundle', 'registry.example.com/foo', 'foo', true, false],
+        ['foo/foo-rhel9', 'registry.example.com/foo', 'foo', true, false],
       ],
     );
     assert.deepEqual(
-      sources.catalogs.map((entry) => [entry.repository, entry.tag]),
-      [['redhat/redhat-operator-index', 'v4.14']],
+      sources.catalogs.map((entry) => [entry.repository, entry.tag, entry.imageTag, entry.bundles]),
+      [['redhat/redhat-operator-index', 'v4.14', M2D_CATALOG_FILTER_TAG, 1]],
     );
+    assert.deepEqual(sources.notes, []);
     assert.deepEqual(
       sources.unmapped.map((entry) => entry.repository),
       ['old/thing'],
@@ -99,6 +104,7 @@ describe('cluster resources from the archive records', () => {
           'quay.io/openshift-release-dev/ocp-v4.0-art-dev',
           ['mirror.local:5000/openshift/release'],
         ],
+        ['IDMS/idms-operator-0', 'registry.example.com/foo', ['mirror.local:5000/foo']],
         ['IDMS/idms-generic-0', 'registry.redhat.io/ubi9', ['mirror.local:5000/ubi9']],
       ],
     );
@@ -110,7 +116,8 @@ describe('cluster resources from the archive records', () => {
       {
         name: 'cs-redhat-operator-index-v4-14',
         namespace: 'openshift-marketplace',
-        image: 'mirror.local:5000/redhat/redhat-operator-index:v4.14',
+        // The rebuilt (filtered) catalog: the ISC's tag keeps the unfiltered one in the cache.
+        image: `mirror.local:5000/redhat/redhat-operator-index:${M2D_CATALOG_FILTER_TAG}`,
       },
     ]);
     const configMap = parse(

@@ -180,7 +180,8 @@ export async function generateClusterResourceFiles(
   const itms = mirrorSets(sources, destination, 'tag');
   if (itms.length > 0) files.push({ name: ITMS_FILE, text: joined(itms) });
   for (const catalog of sources.catalogs) {
-    const image = catalogImage(destination, catalog.repository, catalog.tag);
+    // The image the cluster reads: oc-mirror's rebuilt catalog when the archive records one.
+    const image = catalogImage(destination, catalog.repository, catalog.imageTag);
     const csName = catalogResourceName('cs', catalog.repository, catalog.tag);
     files.push({
       name: `${csName}.yaml`,

@@ -68,6 +68,21 @@ export {
   type UnmappedRepository,
 } from './archive-sources.ts';
 export {
+  type CatalogBundle,
+  catalogBundles,
+  catalogConfigsDir,
+  catalogFileBundles,
+  isCatalogFile,
+} from './catalog.ts';
+export {
+  type CatalogArchive,
+  type CatalogImageContents,
+  MAX_CATALOG_BUNDLES,
+  MAX_IMAGE_NAME_LENGTH,
+  MAX_RELATED_IMAGES,
+  readCatalogImage,
+} from './catalog-image.ts';
+export {
   type ClusterResourceDocument,
   type ClusterResources,
   collectClusterResources,
@@ -124,6 +139,12 @@ export {
   type SizeEstimate,
 } from './image-set-config.ts';
 export { type ArchiveSizeEstimate, estimateSizesFromArchive } from './image-set-size.ts';
+export {
+  forEachLayerFile,
+  type LayerFileLimits,
+  readFilesFromLayer,
+  readMatchingFilesFromLayer,
+} from './layer-files.ts';
 export {
   type BlobDescriptor,
   type ChildManifest,

@@ -7,16 +7,16 @@ import {
   type ClusterResources,
   formatImageReference,
   type ImageReference,
+  MirrorFormatError,
   parseImageReference,
+  readCatalogImage,
   referenceName,
 } from '@hostmirror/oc-mirror-archive';
 import type { ArchiveLookup } from './archive-lookup.ts';
-import { type CatalogBundle, catalogBundles, catalogConfigsDir } from './catalog.ts';
-import { parseManifestForCheck, REMIRROR_FIX, readRequiredBlob } from './content.ts';
-import { MirrorCheckError } from './errors.ts';
+import type { CatalogBundle } from './catalog.ts';
+import { asCheckError, MirrorCheckError } from './errors.ts';
 import { checkImage } from './image-check.ts';
-import { selectPlatforms } from './image-manifest.ts';
-import { readMatchingFilesFromLayer } from './layer-files.ts';
+import { ociArchitecture } from './image-manifest.ts';
 import type { CheckWarning, ImageCheck } from './report.ts';
 
 /**
@@ -40,49 +40,28 @@ export function catalogPullSpec(lookup: ArchiveLookup, image: string): string {
   return formatImageReference({ ...moved, tag: parsed.tag, digest: parsed.digest });
 }
 
-/** Read the bundles of a served catalog image (its file-based catalog layer, streamed). */
+/**
+ * Read the bundles of a served catalog image: `@hostmirror/oc-mirror-archive`'s
+ * `readCatalogImage` (its file-based catalog layer, streamed, bounded), the platform the
+ * cluster runs first; failures relabelled as the check's errors.
+ */
 export async function readCatalogBundles(
   lookup: ArchiveLookup,
   repository: string,
   digest: string,
   architectures: readonly string[],
 ): Promise<CatalogBundle[]> {
-  const where = `catalog image ${repository}@${digest}`;
-  let manifest = parseManifestForCheck(await readRequiredBlob(lookup, digest, where), where);
-  if (manifest.kind === 'index') {
-    const child = selectPlatforms(manifest.children, architectures).selected[0];
-    if (child === undefined) return [];
-    manifest = parseManifestForCheck(await readRequiredBlob(lookup, child.digest, where), where);
-  }
-  if (manifest.kind !== 'image') return [];
-  const configBytes = await readRequiredBlob(lookup, manifest.config.digest, `config of ${where}`);
-  let config: unknown;
   try {
-    config = JSON.parse(configBytes.toString('utf8'));
+    return (
+      await readCatalogImage(lookup.archive, repository, digest, {
+        architectures: architectures.map(ociArchitecture),
+      })
+    ).bundles;
   } catch (error) {
-    throw new MirrorCheckError(
-      'CATALOG_INVALID',
-      `The config ${manifest.config.digest} of ${where} is not JSON (${(error as Error).message}); the archive is damaged: mirror the catalog again.`,
-      { subject: `${repository}@${digest}` },
-    );
+    if (error instanceof MirrorFormatError && error.code === 'BLOB_NOT_IN_ARCHIVE')
+      throw new MirrorCheckError('BLOB_MISSING', error.message, { subject: error.subject });
+    throw asCheckError(error) ?? error;
   }
-  const configsDir = `${catalogConfigsDir(config)}/`;
-  for (const layer of [...manifest.layers].reverse()) {
-    const label = `layer ${layer.digest} of ${where}`;
-    if (!lookup.archive.hasBlob(layer.digest))
-      throw new MirrorCheckError(
-        'BLOB_MISSING',
-        `The ${label} is in no archive chunk; ${REMIRROR_FIX}`,
-        { subject: layer.digest },
-      );
-    const files = await readMatchingFilesFromLayer(
-      lookup.archive.openBlob(layer.digest),
-      (path) => path.startsWith(configsDir),
-      label,
-    );
-    if (files.size > 0) return catalogBundles(files);
-  }
-  return [];
 }
 
 /**

@@ -63,6 +63,7 @@ describe('generatedConf', () => {
           ['mirror.local:5000/openshift/release-images'],
         ],
         ['quay.io/openshift-release-dev/ocp-v4.0-art-dev', ['mirror.local:5000/openshift/release']],
+        ['registry.example.com/foo', ['mirror.local:5000/foo']],
         ['registry.redhat.io/ubi9', ['mirror.local:5000/ubi9']],
       ],
     );

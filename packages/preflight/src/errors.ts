@@ -97,7 +97,7 @@ export function asCheckError(error: unknown): MirrorCheckError | undefined {
   const code = FORMAT_TO_CHECK_CODE[error.code];
   return code === undefined
     ? undefined
-    : new MirrorCheckError(code, error.message, { subject: error.path });
+    : new MirrorCheckError(code, error.message, { subject: error.path ?? error.subject });
 }
 
 const FORMAT_TO_CHECK_CODE: Partial<Record<MirrorFormatErrorCode, MirrorCheckErrorCode>> = {
@@ -105,4 +105,6 @@ const FORMAT_TO_CHECK_CODE: Partial<Record<MirrorFormatErrorCode, MirrorCheckErr
   REGISTRIES_CONF_INVALID: 'REGISTRIES_CONF_INVALID',
   REGISTRIES_CONF_CONFLICT: 'REGISTRIES_CONF_CONFLICT',
   MANIFEST_INVALID: 'MANIFEST_INVALID',
+  LAYER_UNREADABLE: 'LAYER_UNREADABLE',
+  CATALOG_INVALID: 'CATALOG_INVALID',
 };
