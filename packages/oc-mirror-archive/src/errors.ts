@@ -103,6 +103,10 @@ const MIRRORFORMATERROR_FIXES: Readonly<Record<MirrorFormatErrorCode, string>> =
   TLS_CA_MISMATCH: 'Give the CA certificate together with its own key.',
   BAD_REGISTRY_OPTIONS:
     'Give the registry address as host:port or :port with a port from 1 to 65535.',
+  LAYER_UNREADABLE:
+    'Mirror the image again with oc-mirror: its layer in the archive is not a readable tar (or is damaged).',
+  CATALOG_INVALID:
+    'Mirror the catalog again with oc-mirror: it rebuilds a file-based catalog of the mirrored bundles.',
 };
 
 /**
