@@ -69,7 +69,11 @@ export async function measureInitrdFile(path: string, name = path): Promise<Init
  * cpio holding `root.squashfs` (plus `etc/coreos-live-rootfs` and the `*.osmet` files;
  * docs/coreos-iso.md#pxe). PXE passes it as a second initrd (or fetches it with
  * `coreos.live.rootfs_url`), and the kernel unpacks its members into the initramfs tmpfs
- * where `root.squashfs` stays mounted (docs/coreos-iso.md#live-memory): what the host keeps is
+ * where `root.squashfs` stays mounted (docs/coreos-iso.md#live-memory; coreos/fedora-coreos-config
+ * overlay.d/05core/usr/lib/dracut/modules.d/35coreos-live/live-generator at 1f131344: PXE's
+ * sysroot.mount is `What=/root.squashfs`, "the rootfs is already unpacked into the initrd";
+ * coreos-livepxe-rootfs.sh at 14a62d1f: a fetched rootfs is the same cpio, `bsdtar -xf - -C /`
+ * into the initramfs). What the host keeps is
  * the members' tmpfs pages (`unpackedBytes`, the same last-wins page rule as every initrd),
  * and while unpacking also the file as loaded (`fileBytes`). `coreos.liveiso.fromram` copies the
  * file whole instead; `computeBudget` counts `fileBytes` for it. A rootfs that is not a newc
