@@ -21,6 +21,7 @@ import {
   INITRD_LIVE_STAMP,
   type LiveCustomization,
   type NamedInput,
+  parseConsole,
 } from './customize.ts';
 import { IsoError } from './errors.ts';
 
@@ -206,6 +207,35 @@ test('installer configs, dest kargs and install hooks: numbered installer.d file
         allFeatures,
       ),
     code('BAD_CUSTOMIZATION', /parsing installer config bad\.yaml/),
+  );
+});
+
+test("--dest-console: coreos-installer's console syntax, written in full; console= kargs get its note", async () => {
+  const { members, notes } = customizeLiveInitrd(
+    { destConsole: ['ttyS0,115200', 'tty0'], destKargAppend: ['console=ttyS1'] },
+    { 'installer-config': true, 'installer-config-directives': { console: true } },
+  );
+  const config = liveConfigOf(members);
+  assert.equal(
+    decode(fileOf(config, '/etc/coreos/installer.d/0000-customize.yaml')?.contents).toString(),
+    'console:\n- ttyS0,115200n8\n- tty0\nappend-karg:\n- console=ttyS1\n',
+  );
+  assert.deepEqual(notes, [
+    'Note: consider using "--dest-console ttyS1" instead of "--dest-karg-append console=ttyS1" to configure both kernel and bootloader consoles.',
+    'Boot media will automatically run installer.',
+  ]);
+  // console.rs's own cases: ttyS1 → ttyS1,9600n8; ttyAMA1,115200e7 kept; refusals.
+  assert.equal(parseConsole('ttyS1'), 'ttyS1,9600n8');
+  assert.equal(parseConsole('ttyAMA1,115200e7'), 'ttyAMA1,115200e7');
+  assert.equal(parseConsole('hvc0'), 'hvc0');
+  for (const bad of ['console=ttyS0', '/dev/ttyS0', 'ttyS0,115200x8', 'tty1'])
+    assert.throws(() => parseConsole(bad), code('BAD_CUSTOMIZATION'), bad);
+  assert.throws(
+    () => customizeLiveInitrd({ destConsole: ['tty0'] }, allFeatures),
+    code(
+      'UNSUPPORTED_CUSTOMIZATION',
+      /^This OS image does not support customizing the destination console\.$/,
+    ),
   );
 });
 

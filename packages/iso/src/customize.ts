@@ -9,8 +9,9 @@
  *   (0600) by the live config; exactly one config and no CA is embedded as the user wrote it
  *   (re-serialized), else a wrapper merges them. It makes the live system run coreos-installer:
  *   `/etc/coreos/installer.d/NNNN-customize.yaml` (0600) names `ignition-file`.
- * - `--dest-device D`, `--dest-karg-append K`, `--dest-karg-delete K`: that installer config's
- *   `dest-device` ("install without confirmation"), `append-karg`, `delete-karg`.
+ * - `--dest-device D`, `--dest-console C`, `--dest-karg-append K`, `--dest-karg-delete K`: that
+ *   installer config's `dest-device` ("install without confirmation"), `console` (console.rs
+ *   syntax, written in full), `append-karg`, `delete-karg`.
  * - `--installer-config F`: `/etc/coreos/installer.d/NNNN-<name>` in order, before ours.
  * - `--pre-install S`, `--post-install S`: `/usr/local/bin/{pre,post}-install-<name>` (0700) and
  *   a unit ordered around coreos-installer.service (`install_hook`).
@@ -57,6 +58,8 @@ export interface LiveCustomization {
   liveIgnition?: readonly NamedInput[];
   destIgnition?: readonly NamedInput[];
   destDevice?: string;
+  /** Kernel and bootloader consoles of the installed system (`ttyS0,115200n8`, `tty0`). */
+  destConsole?: readonly string[];
   /** Kernel arguments the installer appends to / deletes from the installed system. */
   destKargAppend?: readonly string[];
   destKargDelete?: readonly string[];
@@ -151,6 +154,50 @@ function unsupported(what: string): IsoError {
   });
 }
 
+const SERIAL_CONSOLE =
+  /^(?<prefix>ttyS|ttyAMA)(?<port>[0-9]+)(?:,(?<speed>[0-9]+)(?:(?<parity>n|o|e)(?<bits>[5-8])?)?)?$/;
+
+/**
+ * A console as coreos-installer's `Console` reads and writes it (src/cmdline/console.rs
+ * `FromStr`, `Display`): a serial port `ttyS|ttyAMA<port>[,speed[n|o|e[bits]]]`, written in
+ * full (`ttyS1` is `ttyS1,9600n8`), or one of the graphical `tty0`, `hvc0`, `ttysclp0`.
+ */
+export function parseConsole(spec: string): string {
+  for (const prefix of ['console=', '/dev/'])
+    if (spec.startsWith(prefix))
+      throw new IsoError(
+        'BAD_CUSTOMIZATION',
+        `console ${spec}: spec should not start with "${prefix}"`,
+      );
+  const serial = SERIAL_CONSOLE.exec(spec)?.groups;
+  if (serial !== undefined) {
+    const { prefix, port, speed = '9600', parity = 'n', bits = '8' } = serial;
+    if (Number(port) > 255 || Number(speed) > 0xffff_ffff)
+      throw new IsoError('BAD_CUSTOMIZATION', `console ${spec}: couldn't parse port or speed`);
+    return `${prefix}${Number(port)},${Number(speed)}${parity}${bits}`;
+  }
+  if (spec === 'tty0' || spec === 'hvc0' || spec === 'ttysclp0') return spec;
+  throw new IsoError(
+    'BAD_CUSTOMIZATION',
+    `console ${spec}: invalid or unsupported console argument`,
+  );
+}
+
+/**
+ * console.rs `maybe_warn_on_kargs`: `console=` kargs that all parse as consoles are better given
+ * as consoles (kernel and bootloader both); the note names the options (not wrapped).
+ */
+function consoleKargsNote(kargs: readonly string[]): string | undefined {
+  const specs = kargs.filter((karg) => karg.startsWith('console=')).map((karg) => karg.slice(8));
+  if (specs.length === 0) return undefined;
+  try {
+    for (const spec of specs) parseConsole(spec);
+  } catch {
+    return undefined;
+  }
+  return `Note: consider using "${specs.map((spec) => `--dest-console ${spec}`).join(' ')}" instead of "${specs.map((spec) => `--dest-karg-append console=${spec}`).join(' ')}" to configure both kernel and bootloader consoles.`;
+}
+
 /** customize.rs `install_hook`: the unit that runs a `--pre-install`/`--post-install` script. */
 function installHookUnit(kind: 'pre' | 'post', name: string): string {
   const [deps, target] =
@@ -185,6 +232,7 @@ RequiredBy=${target}`;
 /** coreos-installer's InstallConfig, the fields these options set (src/cmdline/install.rs). */
 interface InstallerFields {
   ignitionFile?: string;
+  console?: string[];
   appendKarg?: string[];
   deleteKarg?: string[];
   copyNetwork?: boolean;
@@ -198,6 +246,7 @@ interface InstallerFields {
 function installerYaml(fields: InstallerFields): string {
   const document: Record<string, unknown> = {};
   if (fields.ignitionFile !== undefined) document['ignition-file'] = fields.ignitionFile;
+  if ((fields.console?.length ?? 0) > 0) document.console = fields.console;
   if ((fields.appendKarg?.length ?? 0) > 0) document['append-karg'] = fields.appendKarg;
   if ((fields.deleteKarg?.length ?? 0) > 0) document['delete-karg'] = fields.deleteKarg;
   if (fields.copyNetwork === true) document['copy-network'] = true;
@@ -242,7 +291,15 @@ export function customizeLiveInitrd(
   );
   if (customization.destDevice !== undefined)
     installerFields().destDevice = customization.destDevice;
+  const consoles = customization.destConsole ?? [];
+  if (consoles.length > 0) {
+    if (features['installer-config-directives']?.console !== true)
+      throw unsupported('customizing the destination console');
+    installerFields().console = consoles.map(parseConsole);
+  }
   const { destKargAppend = [], destKargDelete = [] } = customization;
+  const consoleNote = consoleKargsNote(destKargAppend);
+  if (consoleNote !== undefined) notes.push(consoleNote);
   if (destKargAppend.length > 0) installerFields().appendKarg = [...destKargAppend];
   if (destKargDelete.length > 0) installerFields().deleteKarg = [...destKargDelete];
   let copyNetwork = false;

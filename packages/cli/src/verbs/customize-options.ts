@@ -27,6 +27,13 @@ export const customizeOptions: OptionSpec = {
       'install to this disk at boot, without confirmation (the installer config names it)',
     value: 'DEVICE',
   },
+  'dest-console': {
+    type: 'string',
+    multiple: true,
+    description:
+      'kernel and bootloader console of the installed system, as console= takes it (ttyS0,115200n8, tty0)',
+    value: 'SPEC',
+  },
   'dest-karg-append': {
     type: 'string',
     multiple: true,
@@ -101,6 +108,7 @@ export async function readCustomization(context: CommandContext): Promise<LiveCu
     preInstall: await read('pre-install'),
     postInstall: await read('post-install'),
     installerConfig: await read('installer-config'),
+    destConsole: stringList(values, 'dest-console'),
     destKargAppend: stringList(values, 'dest-karg-append'),
     destKargDelete: stringList(values, 'dest-karg-delete'),
   };

@@ -687,7 +687,7 @@ const customize: Command = {
   summary:
     'Customize the live ISO as coreos-installer iso customize does: live and dest Ignition, network keyfiles, CAs, live kargs; in place unless -o',
   usage:
-    'hostmirror iso customize ISO [--live-ignition F]... [--dest-ignition F]... [--dest-device DEV] [--dest-karg-append K]... [--dest-karg-delete K]... [--network-keyfile F]... [--ignition-ca F]... [--pre-install S]... [--post-install S]... [--installer-config F]... [--live-karg-append K]... [--live-karg-delete K]... [--live-karg-replace K=OLD=NEW]... [-o OUT] [-f]',
+    'hostmirror iso customize ISO [--live-ignition F]... [--dest-ignition F]... [--dest-device DEV] [--dest-console SPEC]... [--dest-karg-append K]... [--dest-karg-delete K]... [--network-keyfile F]... [--ignition-ca F]... [--pre-install S]... [--post-install S]... [--installer-config F]... [--live-karg-append K]... [--live-karg-delete K]... [--live-karg-replace K=OLD=NEW]... [-o OUT] [-f]',
   options: {
     ...customizeOptions,
     'live-karg-append': {
@@ -718,7 +718,7 @@ const customize: Command = {
   notes: [
     'Like coreos-installer iso customize (coreos/coreos-installer docs/cmd/iso.md): the customization',
     'replaces what the embed area held, kargs edits apply to the default kargs; not provided:',
-    '--dest-console, --network-nmstate.',
+    '--network-nmstate.',
   ],
   positionals: [1, 1],
   run: async (context) => {

@@ -15,7 +15,7 @@ const customize: Command = {
   summary:
     'Customize a CoreOS live initramfs for PXE as coreos-installer pxe customize does (Ignition, network keyfiles, CAs)',
   usage:
-    'hostmirror pxe customize INITRD -o OUT [--live-ignition F]... [--dest-ignition F]... [--dest-device DEV] [--dest-karg-append K]... [--dest-karg-delete K]... [--network-keyfile F]... [--ignition-ca F]... [--pre-install S]... [--post-install S]... [--installer-config F]... [-f]',
+    'hostmirror pxe customize INITRD -o OUT [--live-ignition F]... [--dest-ignition F]... [--dest-device DEV] [--dest-console SPEC]... [--dest-karg-append K]... [--dest-karg-delete K]... [--network-keyfile F]... [--ignition-ca F]... [--pre-install S]... [--post-install S]... [--installer-config F]... [-f]',
   options: {
     ...customizeOptions,
     output: {
