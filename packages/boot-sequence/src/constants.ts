@@ -127,3 +127,21 @@ export const CONSOLE_UNITS = [
   'agent-interactive-console.service',
   'agent-interactive-console-serial@.service',
 ] as const;
+
+/**
+ * Files the configure step writes on a host (hostmirror-configure.sh, the other place they are
+ * written): the live ISO's registries.conf drop-in (containers-registries.conf.d(5): read in name
+ * order, a later one wins), a CA per mirror endpoint in certs.d (containers-certs.d(5): a `*.crt`
+ * in `certs.d/<host:port>/` is a CA for that registry), and on the live ISO the system trust
+ * anchor (update-ca-trust(8) reads extra anchors from that folder).
+ */
+export const REGISTRIES_CONF_DROP_IN = '/etc/containers/registries.conf.d/99-hostmirror.conf';
+export const CERTS_D = '/etc/containers/certs.d';
+export const CA_ANCHOR_FILE = '/etc/pki/ca-trust/source/anchors/hostmirror-ca.crt';
+/** The line tag that marks our `/etc/hosts` alias (hostmirror-lib.sh HM_HOSTS_TAG). */
+export const HOSTS_TAG = '# hostmirror';
+
+/** The way out (teardown.ts): its script, unit and settings folder, never removed by itself. */
+export const TEARDOWN_SCRIPT = 'hostmirror-teardown.sh';
+export const TEARDOWN_UNIT = 'hostmirror-teardown.service';
+export const TEARDOWN_DIR = '/etc/hostmirror-teardown';

@@ -13,7 +13,8 @@ export type BootSequenceErrorCode =
   | 'BOOT_BAD_DIGEST'
   | 'BOOT_PRELOAD_LIST_REQUIRED'
   | 'BOOT_BAD_SPEC'
-  | 'BOOT_ARCHIVE_INCOMPLETE';
+  | 'BOOT_ARCHIVE_INCOMPLETE'
+  | 'BOOT_BAD_TEARDOWN_INPUT';
 
 /** What the user can do about each code (the `fix` of a throw that gives none). */
 const BOOTSEQUENCEERROR_FIXES: Readonly<Record<BootSequenceErrorCode, string>> = {
@@ -39,6 +40,8 @@ const BOOTSEQUENCEERROR_FIXES: Readonly<Record<BootSequenceErrorCode, string>> =
   BOOT_BAD_SPEC: 'Correct the boot-sequence setting the message names.',
   BOOT_ARCHIVE_INCOMPLETE:
     'Mirror again with oc-mirror so the archives hold every blob the message names, or give the earlier archives of a differential run too.',
+  BOOT_BAD_TEARDOWN_INPUT:
+    'Give the manifests folder the build that installed the cluster wrote (build-iso --manifests-dir), its 99-<pool>-hostmirror MachineConfigs unchanged.',
 };
 
 /** A setting or asset of the boot sequence is wrong; the message names it and the fix. */

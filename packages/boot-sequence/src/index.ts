@@ -16,7 +16,9 @@ export {
   volumeArchiveNames,
 } from './assets.ts';
 export {
+  CA_ANCHOR_FILE,
   CA_FILE,
+  CERTS_D,
   CONSOLE_UNITS,
   DEFAULT_IGNITION_SPEC,
   DEFAULT_READY_TIMEOUT_SECONDS,
@@ -25,6 +27,7 @@ export {
   DEFAULT_VOLUME_LABEL,
   ENV_FILE,
   GATE_DROPIN,
+  HOSTS_TAG,
   INITRD_REGISTRY_BINARY,
   INSTALLED_GATED_UNITS,
   LIVE_GATED_UNITS,
@@ -35,12 +38,16 @@ export {
   PRELOAD_LIST_FILE,
   READ_ONLY_DATA_DIR,
   READINESS_PROBE,
+  REGISTRIES_CONF_DROP_IN,
   REGISTRY_BINARY,
   REGISTRY_CONFIG_FILE,
   SCRIPT_DIR,
   SCRIPT_LIBRARY,
   STAGED_REGISTRIES_CONF,
   STATE_DIR,
+  TEARDOWN_DIR,
+  TEARDOWN_SCRIPT,
+  TEARDOWN_UNIT,
   TLS_CERTIFICATE_FILE,
   TLS_KEY_FILE,
   VOLUME_MOUNT,
@@ -84,6 +91,12 @@ export {
   unitOf,
 } from './plan.ts';
 export { PRE_PIVOT_HOOK_SCRIPT, type ScriptName, STEP_SCRIPTS, scriptText } from './scripts.ts';
+export {
+  renderTeardown,
+  type Teardown,
+  type TeardownObject,
+  type TeardownSource,
+} from './teardown.ts';
 export {
   type ArchiveDigest,
   type BootAssets,

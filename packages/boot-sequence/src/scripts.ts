@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { TEARDOWN_SCRIPT } from './constants.ts';
 
 /** The scripts of the sequence, shipped beside this file in `scripts/`. */
 export const STEP_SCRIPTS = [
@@ -16,7 +17,10 @@ export const STEP_SCRIPTS = [
 /** The dracut pre-pivot hook that rides in the initrd overlay. */
 export const PRE_PIVOT_HOOK_SCRIPT = '90-hostmirror-registry.sh';
 
-export type ScriptName = (typeof STEP_SCRIPTS)[number] | typeof PRE_PIVOT_HOOK_SCRIPT;
+export type ScriptName =
+  | (typeof STEP_SCRIPTS)[number]
+  | typeof PRE_PIVOT_HOOK_SCRIPT
+  | typeof TEARDOWN_SCRIPT;
 
 const cache = new Map<ScriptName, string>();
 

@@ -60,6 +60,12 @@ export {
   RELEASE_OVERRIDE_VARIABLE,
   type ReleaseChoice,
 } from './release.ts';
+export {
+  TEARDOWN_SCRIPT_FILE,
+  type TeardownOptions,
+  type WrittenTeardown,
+  writeTeardownManifests,
+} from './teardown.ts';
 export { buildIsoVersion, REPORT_SCHEMA_VERSION } from './version.ts';
 export { type PreparedVolume, type PrepareVolumeOptions, prepareVolumeImage } from './volume.ts';
 export {

@@ -54,6 +54,11 @@ export const verbGroups: Record<string, VerbGroup> = {
     summary: 'the version of hostmirror, its packages, Node and the codec backends (--version, -V)',
     load: () => import('./verbs/version.ts'),
   },
+  'teardown-manifests': {
+    summary:
+      'write what removes hostmirror from an installed cluster (teardown MachineConfigs, oc steps)',
+    load: () => import('./verbs/teardown-manifests.ts'),
+  },
   'boot-sequence': {
     summary:
       'the mirror-mode boot sequence per mode and topology: text, mermaid, svg, json, ignition',
