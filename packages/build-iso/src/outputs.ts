@@ -8,6 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import { createWorkFolder } from '@hostmirror/atomic-file';
 import {
   type CoreosIso,
+  type IsoCopy,
   type IsoEdit,
   pxeArtifactPaths as isoPxeArtifactPaths,
   type PxeFileKind,
@@ -146,6 +147,17 @@ export async function writeFolderAtomic(
   await stagingFolder.dispose(); // renamed into place: only forgets it
 }
 
+/** The input ISO is never the output (OUTPUT_INVALID, before anything is written). */
+export async function refuseOutputIsInput(inputPath: string, outputPath: string): Promise<void> {
+  const input = await realpath(inputPath);
+  const existing = await realpath(outputPath).catch(() => undefined);
+  if (existing === input)
+    throw new BuildIsoError(
+      'OUTPUT_INVALID',
+      `The output ${outputPath} is the input ISO; the input is never changed, so choose another output path.`,
+    );
+}
+
 /**
  * Write the edited ISO to `path` atomically (a kernel copy of the input, then the edit applied
  * to the copy), with the sha256 of the input and of the output from the writer's taps: each
@@ -160,20 +172,16 @@ export async function writeIsoHashed(
   onProgress: (written: number) => void,
   /** The input's digest, computed elsewhere (`digestFileOffThread`); else tapped here. */
   inputDigest?: Promise<FileDigestResult>,
+  /** The kernel copy of the input to the output, started early (`startIsoCopy`). */
+  copy?: IsoCopy,
 ): Promise<{ output: { path: string; size: number; sha256: string }; inputSha256: string }> {
-  const input = await realpath(iso.path);
-  const existing = await realpath(path).catch(() => undefined);
-  if (existing === input)
-    throw new BuildIsoError(
-      'OUTPUT_INVALID',
-      `The output ${path} is the input ISO; the input is never changed, so choose another output path.`,
-    );
+  await refuseOutputIsInput(iso.path, path);
   const inputHash = inputDigest === undefined ? createHash('sha256') : undefined;
   const outputHash = createHash('sha256');
   let size = 0;
   await iso.write(
     edit,
-    { kind: 'file', path, overwrite },
+    { kind: 'file', path, overwrite, ...(copy === undefined ? {} : { copy }) },
     {
       ...(inputHash === undefined ? {} : { onInputChunk: (chunk) => inputHash.update(chunk) }),
       onOutputChunk: (chunk) => {

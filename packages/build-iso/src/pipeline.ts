@@ -64,10 +64,12 @@ import {
   encodeEmbedArea,
   IGNITION_MEMBER,
   INITRD_NETWORK_DIR,
+  type IsoCopy,
   type IsoEdit,
   IsoImage,
   ignitionAreaPatch,
   isEmptyArea,
+  startIsoCopy,
 } from '@hostmirror/iso';
 import {
   type ClusterResources,
@@ -107,6 +109,7 @@ import {
   type PxeArtifacts,
   pxeArtifactPaths,
   refuseExisting,
+  refuseOutputIsInput,
   writeFolderAtomic,
   writeIsoHashed,
   writePxeArtifacts,
@@ -560,6 +563,8 @@ interface BuildContext {
   keysAhead: Promise<MirrorKeys> | undefined;
   /** The input ISO's sha256, being computed on a worker thread since the ISO was opened. */
   isoDigest: Promise<FileDigestResult>;
+  /** The kernel copy of the input ISO to the output, started when the ISO was opened. */
+  isoCopy: IsoCopy;
 }
 
 async function readConfigs(
@@ -1223,6 +1228,7 @@ async function writeTheIso(
       bytesWritten = done;
     },
     context.isoDigest,
+    context.isoCopy,
   );
   progress.done();
   const out = await CoreosIso.open(options.output);
@@ -1381,7 +1387,14 @@ async function buildChecked(
   // checks, the TLS and the overlay, and the write below only hashes its output. Stopped in
   // the finally below if the build ends without it.
   const isoDigest = digestFileOffThread(options.iso);
+  // The kernel copy of the input to the output's temporary name, from now on too: the steps
+  // below (mirror check, TLS, overlay) overlap it, and the write step applies the edit to the
+  // copy. Nothing appears at the output path before every check has passed and the write
+  // commits; a build that fails first removes the copy (finally below).
+  let isoCopy: IsoCopy | undefined;
   try {
+    await refuseOutputIsInput(options.iso, options.output);
+    isoCopy = await startIsoCopy(options.iso, options.output, { overwrite });
     const { kernelArch, kernelRelease, initrd } = await inspectIso(iso, options.iso, cluster);
     progress.start('reading the live initrd (its codecs, and its size for the budget)');
     const baseListing = await readInitrd(iso.image.fileChunks(initrd));
@@ -1419,6 +1432,7 @@ async function buildChecked(
       agent,
       keysAhead,
       isoDigest: isoDigest.result,
+      isoCopy,
     };
     timer.lap('iso');
     // A host with the mirror volume must not be able to install CoreOS over it.
@@ -1462,7 +1476,8 @@ async function buildChecked(
       registryTree,
     );
     timer.lap('budget');
-    // Nothing was written before this point.
+    // Nothing appeared at an output path before this point (the ISO's copy is at a temporary
+    // name, removed if a check above failed).
     const written = await writeTheIso(context, boot.embedArchive, overlay.path);
     timer.lap('write iso');
     const companions = await writeCompanions(context, mirror, boot, overlay, written.resultKargs);
@@ -1577,6 +1592,7 @@ async function buildChecked(
       diagram: renderBootText(boot.plan),
     };
   } finally {
+    await isoCopy?.abort();
     await isoDigest.stop();
     await iso.close();
     await workFolder.dispose();

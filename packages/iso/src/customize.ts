@@ -29,7 +29,7 @@ import { createWorkFolder } from '@hostmirror/atomic-file';
 import { GZIP_BEST_LEVEL, gzipBytes } from '@hostmirror/codecs';
 import type { NewcEntry } from '@hostmirror/cpio-stream';
 import { type IgnitionConfig, validateConfig } from '@hostmirror/ignition';
-import { type AppendResult, appendArchive, walkInitrd } from '@hostmirror/initrd';
+import { type AppendResult, appendArchive, walkInitrd } from '@hostmirror/initrd/archives';
 import { isMap, parseDocument, stringify } from 'yaml';
 import type { CoreosFeatures } from './coreos.ts';
 import { encodeEmbedArea, IGNITION_MEMBER } from './embed-area.ts';

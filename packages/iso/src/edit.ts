@@ -213,42 +213,111 @@ async function* counted(
 }
 
 /**
- * Write the edited image to a new file (temporary name, then rename; never the input). The
- * input is copied with `copyFile` (copy_file_range, or a reflink where the filesystem has
- * them), then the edit is applied to the copy: the same bytes as the stream, at `cp` speed.
+ * The kernel copy of an input image to the temporary name of a new file, started before the
+ * edit is known (`startIsoCopy`): a caller that plans its edit for a while (build-iso checks the
+ * mirror and builds the overlay) overlaps the copy with that work. `writeIso` with
+ * `{ kind: 'file', copy }` then applies the edit to the copy and renames it.
  */
-export async function writeEditedFile(
-  source: ByteSource & { path?: string },
-  edit: IsoEdit,
-  outputPath: string,
-  options: WriteOptions & { overwrite?: boolean } = {},
-): Promise<void> {
-  if (source.path === undefined) {
-    await writeStreamAtomic(
-      outputPath,
-      Readable.from(counted(editedBytes(source, edit, options), edit.size, options)),
-      { overwrite: options.overwrite ?? false },
-    );
-    return;
-  }
-  const input = await realpath(source.path);
+export interface IsoCopy {
+  /** The input's real path and the output path the copy was started for. */
+  readonly input: string;
+  readonly outputPath: string;
+  /** Settles when the copy is made and on its way to disk (copy + fdatasync). */
+  readonly done: Promise<void>;
+  /** Remove the temporary file (the caller wrote nothing after all); no-op once committed. */
+  abort(): Promise<void>;
+}
+
+interface StartedCopy extends IsoCopy {
+  readonly atomic: Awaited<ReturnType<typeof openAtomicOutput>>;
+}
+
+/** Refuse an output that is the input (use in-place mode for that). */
+async function distinctPaths(inputPath: string, outputPath: string): Promise<string> {
+  const input = await realpath(inputPath);
   const output = await realpath(outputPath).catch(() => undefined);
   if (output === input)
     throw new IsoError(
       'OUTPUT_IS_INPUT',
       `The output ${outputPath} is the input ISO; use in-place mode to modify it.`,
     );
+  return input;
+}
+
+/**
+ * Start copying the image at `inputPath` to a temporary file beside `outputPath` (kernel copy:
+ * copy_file_range, or a reflink where the filesystem has them). Nothing appears at
+ * `outputPath` until a write with this copy commits; an existing output is refused here
+ * unless `overwrite`.
+ */
+export async function startIsoCopy(
+  inputPath: string,
+  outputPath: string,
+  options: { overwrite?: boolean } = {},
+): Promise<IsoCopy> {
+  const input = await distinctPaths(inputPath, outputPath);
   const atomic = await openAtomicOutput(outputPath, { overwrite: options.overwrite ?? false });
+  const done = new Promise<void>((resolve) => atomic.stream.end(resolve)).then(() =>
+    copyFile(input, atomic.temporaryPath).then(() => flushToDisk(atomic.temporaryPath)),
+  );
+  done.catch(() => {}); // awaited by the write; the caller aborts if it never writes
+  const copy: StartedCopy = {
+    input,
+    outputPath,
+    done,
+    atomic,
+    async abort() {
+      await done.catch(() => {});
+      await atomic.abort();
+    },
+  };
+  return copy;
+}
+
+/**
+ * Write the edited image to a new file (temporary name, then rename; never the input). The
+ * input is copied with `copyFile` (copy_file_range, or a reflink where the filesystem has
+ * them) — or was, by `startIsoCopy`, given as `copy` — then the edit is applied to the copy:
+ * the same bytes as the stream, at `cp` speed.
+ */
+export async function writeEditedFile(
+  source: ByteSource & { path?: string },
+  edit: IsoEdit,
+  outputPath: string,
+  options: WriteOptions & { overwrite?: boolean; copy?: IsoCopy } = {},
+): Promise<void> {
+  const { copy, ...writeOptions } = options;
+  if (source.path === undefined) {
+    if (copy !== undefined) await copy.abort();
+    await writeStreamAtomic(
+      outputPath,
+      Readable.from(counted(editedBytes(source, edit, writeOptions), edit.size, writeOptions)),
+      { overwrite: options.overwrite ?? false },
+    );
+    return;
+  }
+  const input = await distinctPaths(source.path, outputPath);
+  if (copy !== undefined && (copy.input !== input || copy.outputPath !== outputPath))
+    throw new IsoError(
+      'OUTPUT_IS_INPUT',
+      `The copy was started from ${copy.input} to ${copy.outputPath}, not from ${input} to ${outputPath}; start it for the write that uses it.`,
+    );
+  const started =
+    copy === undefined
+      ? ((await startIsoCopy(source.path, outputPath, {
+          overwrite: options.overwrite ?? false,
+        })) as StartedCopy)
+      : (copy as StartedCopy);
+  const { atomic } = started;
   try {
-    await new Promise<void>((resolve) => atomic.stream.end(resolve));
-    // The taps see the original region from the input while the kernel copies it; the
-    // appended bytes are tapped as they are written to the copy.
+    // The taps see the original region from the input while the kernel copies it (or after:
+    // from the page cache); the appended bytes are tapped as they are written to the copy.
     await Promise.all([
-      copyFile(input, atomic.temporaryPath).then(() => flushToDisk(atomic.temporaryPath)),
+      started.done,
       runChecks(edit),
-      tapOriginalRegion(source, edit, options),
+      tapOriginalRegion(source, edit, writeOptions),
     ]);
-    const { onInputChunk: _input, ...tailOptions } = options;
+    const { onInputChunk: _input, ...tailOptions } = writeOptions;
     await applyEdit(atomic.temporaryPath, { ...edit, checks: [] }, tailOptions, 'tail');
     await atomic.commit();
   } catch (error) {

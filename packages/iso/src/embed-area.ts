@@ -6,7 +6,7 @@
  */
 import { createCompressor } from '@hostmirror/codecs';
 import { type NewcEntry, type NewcEntryInput, writeNewc } from '@hostmirror/cpio-stream';
-import { verifyInitrd, walkInitrd } from '@hostmirror/initrd';
+import { verifyInitrd, walkInitrd } from '@hostmirror/initrd/archives';
 import { IsoError } from './errors.ts';
 
 /** The member the live initramfs copies to /usr/lib/ignition/user.ign. */

@@ -1,5 +1,5 @@
 /** `iso inspect`: everything hostmirror knows about a CoreOS live ISO, as plain data. */
-import { InitrdError, readInitrd } from '@hostmirror/initrd';
+import { InitrdError, readInitrd } from '@hostmirror/initrd/archives';
 import type { CoreosFeatures } from './coreos.ts';
 import type { CoreosIso } from './coreos-iso.ts';
 import { isEmptyArea } from './embed-area.ts';

@@ -1,12 +1,18 @@
 /** Where an edited ISO goes: the input itself, a new file, or a stream (`-o -`). */
 import type { Writable } from 'node:stream';
-import { type IsoEdit, type WriteOptions, writeEditedFile, writeEditedStream } from './edit.ts';
+import {
+  type IsoCopy,
+  type IsoEdit,
+  type WriteOptions,
+  writeEditedFile,
+  writeEditedStream,
+} from './edit.ts';
 import { applyEditInPlace, type InPlaceHooks, type JournalOptions } from './in-place.ts';
 import type { FileSource } from './source.ts';
 
 export type IsoOutput =
   | { kind: 'in-place' }
-  | { kind: 'file'; path: string; overwrite?: boolean }
+  | { kind: 'file'; path: string; overwrite?: boolean; copy?: IsoCopy }
   | { kind: 'stream'; stream: Writable };
 
 /**
@@ -24,5 +30,6 @@ export async function writeIso(
   return writeEditedFile(source, edit, output.path, {
     ...options,
     overwrite: output.overwrite ?? false,
+    ...(output.copy === undefined ? {} : { copy: output.copy }),
   });
 }
