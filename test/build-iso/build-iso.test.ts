@@ -334,6 +334,30 @@ test('an HA cluster gets MachineConfigs for both pools and node0 serving its pee
       ?.terms.some((term) => term.label.startsWith('node0 day-1 bootstrap in /var'));
   assert.deepEqual([reserve(0), reserve(1), reserve(2)], [true, false, false]);
   assert.match(budgetTable, /^budget for node0 \(the rendezvous host\) \(master\)/m);
+  // Disk for the mirror after the install: node0 serves from its volume (the archives, the tree
+  // beside them, the program), the others (clients in mode node0) need none.
+  const archiveBytes = report.inputs.archives.reduce((sum, file) => sum + file.size, 0);
+  assert.deepEqual(
+    report.disk.map((need) => `${need.host}:${need.serves}`),
+    ['node0 (the rendezvous host):true', 'masters (×2):false', 'workers (×2):false'],
+  );
+  const node0Disk = report.disk[0];
+  assert.ok(
+    node0Disk !== undefined && node0Disk.volume.totalBytes > archiveBytes,
+    JSON.stringify(report.disk),
+  );
+  assert.equal(
+    node0Disk.volume.terms.find((term) => term.label === 'the archives')?.bytes,
+    archiveBytes,
+  );
+  assert.ok(node0Disk.installDisk.totalBytes >= (report.inputs.registryProgram?.size ?? 0));
+  assert.equal(report.disk[1]?.volume.totalBytes, 0);
+  assert.match(budgetTable, /^Disk for the mirror after the install \(per host\):$/m, budgetTable);
+  // The cluster domain gives the installed hosts their second mirror, any control-plane node.
+  assert.equal(
+    report.bootPlan.settings.controlPlaneName,
+    `api-int.${report.cluster.clusterName}.${report.cluster.baseDomain}`,
+  );
 });
 
 test('a live config too large for the embed area rides as /config.ign in the initrd overlay, the area left empty', async () => {

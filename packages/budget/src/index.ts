@@ -21,6 +21,16 @@ export {
   tmpfsPageBytes,
 } from './constants.ts';
 export {
+  computeDiskNeed,
+  type DiskNeed,
+  type DiskNeedInputs,
+  type DiskPlace,
+  type DiskTerm,
+  diskBlockBytes,
+  diskFileBytes,
+  formatDiskNeeds,
+} from './disk.ts';
+export {
   type BudgetErrorCode,
   BudgetExceededError,
   BudgetInputError,

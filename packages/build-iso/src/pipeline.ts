@@ -34,8 +34,11 @@ import {
   type BudgetInputs,
   type BudgetReport,
   computeBudget,
+  computeDiskNeed,
+  type DiskNeed,
   formatBudgetTable,
   formatBytes,
+  formatDiskNeeds,
   type HostRole,
   measureInitrdSource,
   measureRootfs,
@@ -428,6 +431,8 @@ export interface BuildReport {
     carrier: 'embed-area' | 'initrd';
   };
   budget: BudgetReport[];
+  /** Disk each kind of host needs for the mirror after the install (volume and install disk). */
+  disk: DiskNeed[];
   bootPlan: BootPlan;
   /** The ISO, and the companions asked for (`report`, `pxe/…`, `manifests/…`, `imageSetConfig`). */
   outputs: { iso: FileDigest } & Record<string, FileDigest>;
@@ -1059,18 +1064,55 @@ interface LiveCopy {
  * files; members outside docker/registry/v2 are not unpacked, so this is an upper bound).
  * null in read-write mode (the tree is on the volume).
  */
+/**
+ * What the unpacked registry storage tree takes (in 4 KiB pages or ext4 blocks, the same unit):
+ * every blob, and a page for each other member (links, small JSON files).
+ */
+export function registryTreeBytes(archive: {
+  blobs(): readonly { size: number }[];
+  chunks: readonly { members: number }[];
+}): number {
+  const blobs = archive.blobs();
+  const members = archive.chunks.reduce((sum, chunk) => sum + chunk.members, 0);
+  return (
+    blobs.reduce((sum, blob) => sum + tmpfsFileBytes(blob.size), 0) +
+    Math.max(0, members - blobs.length) * tmpfsPageBytes
+  );
+}
+
+/**
+ * Disk each kind of host needs for the mirror after the install (budget's computeDiskNeed): a
+ * host that carries the volume serves from it (in mode node0 that is node0; in the other modes
+ * every host), the others need nothing.
+ */
+export function diskNeeds(
+  plan: BootPlan,
+  archive: Parameters<typeof registryTreeBytes>[0],
+  archiveBytes: number,
+  registryProgramBytes: number,
+): DiskNeed[] {
+  const tree = registryTreeBytes(archive);
+  return plan.roles.map((host) =>
+    computeDiskNeed({
+      host:
+        host.role === 'node0' ? 'node0 (the rendezvous host)' : `${host.role}s (×${host.count})`,
+      serves: host.part === 'server',
+      volumeAccess: plan.settings.volumeAccess,
+      archiveBytes,
+      registryTreeBytes: tree,
+      registryProgramBytes,
+    }),
+  );
+}
+
 export function readOnlyRegistryTree(
   access: VolumeAccess,
   archive: { blobs(): readonly { size: number }[]; chunks: readonly { members: number }[] },
 ): LiveCopy | null {
   if (access !== 'read-only') return null;
-  const blobs = archive.blobs();
-  const members = archive.chunks.reduce((sum, chunk) => sum + chunk.members, 0);
   return {
     label: `read-only volume: registry tree in ${READ_ONLY_DATA_DIR}`,
-    bytes:
-      blobs.reduce((sum, blob) => sum + tmpfsFileBytes(blob.size), 0) +
-      Math.max(0, members - blobs.length) * tmpfsPageBytes,
+    bytes: registryTreeBytes(archive),
   };
 }
 
@@ -1475,6 +1517,12 @@ async function buildChecked(
       archiveBlobBytes,
       registryTree,
     );
+    const disk = diskNeeds(
+      boot.plan,
+      mirror.archive,
+      inputs.archives.reduce((sum, file) => sum + file.size, 0),
+      inputs.registryDigest?.size ?? 0,
+    );
     timer.lap('budget');
     // Nothing appeared at an output path before this point (the ISO's copy is at a temporary
     // name, removed if a check above failed).
@@ -1579,6 +1627,7 @@ async function buildChecked(
         carrier: boot.carrier,
       },
       budget: budgets,
+      disk,
       bootPlan: boot.plan,
       outputs: { iso: written.output, ...companions },
       warnings: context.warnings,
@@ -1588,7 +1637,7 @@ async function buildChecked(
       await writeFileAtomic(options.report, `${JSON.stringify(report, null, 2)}\n`, { overwrite });
     return {
       report,
-      budgetTable: budgets.map(formatBudgetTable).join('\n\n'),
+      budgetTable: [...budgets.map(formatBudgetTable), formatDiskNeeds(disk)].join('\n\n'),
       diagram: renderBootText(boot.plan),
     };
   } finally {

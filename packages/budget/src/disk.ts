@@ -1,0 +1,131 @@
+/**
+ * Disk each host needs for the mirror after the install (issue #15 item 1: every control-plane
+ * node serves from its own disk). Two places, term by term:
+ *
+ * - the mirror volume (the `data` partition coreos-installer keeps): the archives, the registry
+ *   storage tree unpacked beside them (read-write volume), and the registry program and TLS pair
+ *   the live ISO keeps there for the installed system;
+ * - the install disk: the registry program restored to `/usr/local/bin`, and, for a read-only
+ *   volume, the storage tree unpacked into `/var/lib/hostmirror` at the first boot.
+ *
+ * A host that does not serve needs neither (its configuration is a few KiB). Upstream's
+ * registry-less design budgets "at least ~60Gb per release" on each control-plane node for the
+ * same content (openshift/enhancements
+ * enhancements/agent-installer/simplified-registry-less-cluster-operations.md, "Storage
+ * requirements", at 019ed2a8); here the figure is the build's own archives.
+ */
+import { BudgetInputError } from './errors.ts';
+import { formatBytes } from './sizes.ts';
+
+/** ext4's allocation unit: each file takes whole 4 KiB blocks. */
+export const diskBlockBytes = 4096;
+/** The TLS pair and its folder on the volume and the install disk: a few blocks. */
+const tlsPairBytes = 3 * diskBlockBytes;
+
+export interface DiskNeedInputs {
+  /** Which host, for the report (`node0 (the rendezvous host)`, `masters (×2)`). */
+  host: string;
+  /** Whether this host serves the mirror after the install (it carries the volume). */
+  serves: boolean;
+  /** `read-write` (default): the tree is unpacked onto the volume; `read-only`: onto the install disk. */
+  volumeAccess?: 'read-write' | 'read-only';
+  /** The archives' total size (they sit on the volume). */
+  archiveBytes: number;
+  /** The unpacked registry storage tree (blobs and small files, in whole blocks). */
+  registryTreeBytes: number;
+  /** The registry program's size. */
+  registryProgramBytes: number;
+}
+
+export interface DiskTerm {
+  label: string;
+  bytes: number;
+}
+
+export interface DiskPlace {
+  /** `mirror volume` or `install disk`. */
+  label: string;
+  terms: DiskTerm[];
+  totalBytes: number;
+}
+
+export interface DiskNeed {
+  host: string;
+  serves: boolean;
+  volume: DiskPlace;
+  installDisk: DiskPlace;
+}
+
+function requireBytes(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new BudgetInputError(
+      'BAD_INPUT',
+      `${what}: ${value} is not a byte count; give a whole number ≥ 0.`,
+    );
+  return value;
+}
+
+function place(label: string, terms: DiskTerm[]): DiskPlace {
+  return { label, terms, totalBytes: terms.reduce((sum, term) => sum + term.bytes, 0) };
+}
+
+/** A file's size on ext4: whole blocks. */
+export function diskFileBytes(size: number): number {
+  return Math.ceil(requireBytes(size, 'file size') / diskBlockBytes) * diskBlockBytes;
+}
+
+/** What one kind of host needs on its volume and its install disk for the mirror. */
+export function computeDiskNeed(inputs: DiskNeedInputs): DiskNeed {
+  const archives = requireBytes(inputs.archiveBytes, 'archiveBytes');
+  const tree = requireBytes(inputs.registryTreeBytes, 'registryTreeBytes');
+  const program = diskFileBytes(inputs.registryProgramBytes);
+  const readOnly = inputs.volumeAccess === 'read-only';
+  if (!inputs.serves)
+    return {
+      host: inputs.host,
+      serves: false,
+      volume: place('mirror volume', []),
+      installDisk: place('install disk', []),
+    };
+  return {
+    host: inputs.host,
+    serves: true,
+    volume: place('mirror volume', [
+      { label: 'the archives', bytes: archives },
+      ...(readOnly
+        ? []
+        : [
+            { label: 'registry storage tree (hostmirror/registry)', bytes: tree },
+            {
+              label: 'registry program and TLS pair (hostmirror/bin, tls)',
+              bytes: program + tlsPairBytes,
+            },
+          ]),
+    ]),
+    installDisk: place('install disk', [
+      {
+        label: 'registry program (/usr/local/bin/hostmirror-registry) and TLS pair',
+        bytes: program + tlsPairBytes,
+      },
+      ...(readOnly ? [{ label: 'registry storage tree (/var/lib/hostmirror)', bytes: tree }] : []),
+    ]),
+  };
+}
+
+/** The disk needs as a table, one block per kind of host. */
+export function formatDiskNeeds(needs: readonly DiskNeed[]): string {
+  const lines = ['Disk for the mirror after the install (per host):'];
+  for (const need of needs) {
+    if (!need.serves) {
+      lines.push(`  ${need.host}: does not serve the mirror; no disk beyond its configuration`);
+      continue;
+    }
+    lines.push(`  ${need.host}: serves the mirror from its own disk`);
+    for (const where of [need.volume, need.installDisk]) {
+      lines.push(`    ${where.label}: ${formatBytes(where.totalBytes)}`);
+      for (const term of where.terms)
+        lines.push(`      ${formatBytes(term.bytes).padStart(12)}  ${term.label}`);
+    }
+  }
+  return lines.join('\n');
+}
