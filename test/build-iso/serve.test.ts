@@ -9,19 +9,15 @@
  * boot-sequence tests' (test/boot-sequence/support.ts, steps.sh).
  */
 import assert from 'node:assert/strict';
-import { mkdir, rm, symlink, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { INITRD_REGISTRY_BINARY, PRE_PIVOT_HOOK } from '@hostmirror/boot-sequence';
+import { PRE_PIVOT_HOOK } from '@hostmirror/boot-sequence';
 import { requireFile, requireTool, runTool } from '@hostmirror/fixtures';
 import { buildMirrorIso, prepareVolumeImage } from '../../packages/build-iso/src/index.ts';
-import { readInitrdFile } from '../../packages/initrd/src/index.ts';
-import { CoreosIso, IGNITION_MEMBER } from '../../packages/iso/src/index.ts';
 import { inNamespace, stepsTable } from '../boot-sequence/support.ts';
-import { demoInputs, optionsFor } from './support.ts';
+import { demoInputs, IGNITION_BINARY, optionsFor, readBackLiveIso } from './support.ts';
 
-/** Debian's Ignition binary is multi-call; as `ignition-apply` it writes a config into a root (docs/ignition.md#real-binaries). */
-const IGNITION_BINARY = '/usr/lib/dracut/modules.d/30ignition/ignition';
 const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
 
 let work: string;
@@ -33,34 +29,6 @@ before(async () => {
 after(async () => {
   await rm(work, { recursive: true, force: true });
 });
-
-async function readBack(iso: string, root: string, initrdRoot: string): Promise<string> {
-  const image = await CoreosIso.open(iso);
-  try {
-    const area = await image.ignitionAreaBytes();
-    const config = await readInitrdFile(
-      (async function* () {
-        yield area;
-      })(),
-      IGNITION_MEMBER,
-    );
-    assert.ok(config !== undefined, 'the ISO embeds config.ign');
-    const live = join(work, 'live.ign');
-    await writeFile(live, config);
-    const initrd = image.metadata.initrd;
-    assert.ok(initrd !== undefined);
-    for (const path of [PRE_PIVOT_HOOK, INITRD_REGISTRY_BINARY]) {
-      const bytes = await readInitrdFile(image.image.fileChunks(initrd), path.slice(1));
-      assert.ok(bytes !== undefined, `the extended initrd holds ${path}`);
-      await mkdir(dirname(join(initrdRoot, path)), { recursive: true });
-      await writeFile(join(initrdRoot, path), bytes, { mode: 0o755 });
-    }
-    await mkdir(root, { recursive: true });
-    return live;
-  } finally {
-    await image.close();
-  }
-}
 
 test('the live Ignition validates, applies into a root whose scripts serve the mirror; skopeo pulls the release by digest', async () => {
   const registry = await requireTool('docker-registry');
@@ -79,7 +47,7 @@ test('the live Ignition validates, applies into a root whose scripts serve the m
   });
   const root = join(work, 'root');
   const initrdRoot = join(work, 'initrd');
-  const live = await readBack(output, root, initrdRoot);
+  const live = await readBackLiveIso(output, work, root, initrdRoot);
 
   const validated = await runTool(validate, [live], { timeoutMs: 30_000 });
   assert.equal(validated.exitCode, 0, `${validated.stdout}${validated.stderr}`);
