@@ -215,7 +215,7 @@ ${pull('cp1')}
 ${served('cp1')}
 `;
   for (const script of scripts) await writeFile(script.path, script.text);
-  const result = await inNamespace(body, {}, 150_000);
+  const result = await inNamespace(body, {}, 240_000);
   const out = result.stdout.toString('utf8');
   if (process.env.HOSTMIRROR_TEST_DEBUG) console.log(out);
   assert.equal(result.exitCode, 0, explain(result));

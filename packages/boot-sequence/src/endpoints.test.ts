@@ -68,6 +68,11 @@ describe('mirror endpoints', () => {
       /^HOSTMIRROR_MIRRORS=registry\.hostmirror\.internal:5000 api-int\.ocp\.example\.com:5000$/m,
     );
     assert.match(env, /^HOSTMIRROR_REGISTRY_LISTEN=all$/m);
+    // The live ISO has no api-int yet: only our registry name.
+    assert.match(
+      renderEnvFile(ha, 'live'),
+      /^HOSTMIRROR_MIRRORS=registry\.hostmirror\.internal:5000$/m,
+    );
     const everyNode = planBootSequence({ mode: 'every-node', topology: 'ha' }).settings;
     assert.match(renderEnvFile(everyNode, 'live'), /^HOSTMIRROR_REGISTRY_LISTEN=loopback$/m);
   });

@@ -40,9 +40,14 @@ export function controlPlaneNameFor(clusterDomain: string): string {
   return `api-int.${clusterDomain}`;
 }
 
-/** The mirror endpoints in the order every client tries them (see above). */
+/**
+ * The mirror endpoints in the order every client tries them (see above). On the live ISO only
+ * the first: `api-int` is the installed cluster's name (its DNS answers it once the cluster
+ * runs), and a live host trying it would only wait for a resolver that has no answer.
+ */
 export function mirrorEndpoints(
   settings: Pick<BootSettings, 'registryName' | 'registryPort' | 'controlPlaneName'>,
+  phase: BootPhase = 'installed',
 ): MirrorEndpoint[] {
   const port = settings.registryPort;
   const endpoints: MirrorEndpoint[] = [
@@ -53,7 +58,7 @@ export function mirrorEndpoints(
       reaches: 'this-host-or-node0',
     },
   ];
-  if (settings.controlPlaneName !== null)
+  if (settings.controlPlaneName !== null && phase === 'installed')
     endpoints.push({
       name: settings.controlPlaneName,
       port,

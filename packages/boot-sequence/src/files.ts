@@ -57,7 +57,7 @@ export function renderEnvFile(settings: BootSettings, phase: BootPhase): string 
     // the readiness probe tries them in turn), and whether the registry listens beyond loopback.
     [
       'HOSTMIRROR_MIRRORS',
-      mirrorEndpoints(settings)
+      mirrorEndpoints(settings, phase)
         .map((endpoint) => endpoint.hostPort)
         .join(' '),
     ],

@@ -39,7 +39,7 @@ type Format = (typeof FORMATS)[number];
 
 const usage =
   'hostmirror boot-sequence --mode node0|every-node|preload --topology sno|compact|ha ' +
-  '[--format text|mermaid|svg|json|ignition] [--spec 3.2.0] [--rendezvous-ip IP] ' +
+  '[--format text|mermaid|svg|json|ignition] [--spec 3.2.0] [--rendezvous-ip IP] [--cluster-domain DOMAIN] ' +
   '[--registry-name NAME] [--port N] [--volume-label LABEL] ' +
   '[--archive mirror_00000N.tar]... [--tls-dir DIR] [--registries-conf FILE] [--json]';
 
@@ -50,6 +50,7 @@ function settingsFrom(values: CommandContext['values']): BootSettingsInput {
   const rendezvousIP = optionalString(values, 'rendezvous-ip');
   const registryName = optionalString(values, 'registry-name');
   const volumeLabel = optionalString(values, 'volume-label');
+  const clusterDomain = optionalString(values, 'cluster-domain');
   return {
     mode: choice(values, 'mode', MIRROR_MODES, requireChoice(values, 'mode')),
     topology: choice(values, 'topology', TOPOLOGIES, requireChoice(values, 'topology')),
@@ -57,6 +58,7 @@ function settingsFrom(values: CommandContext['values']): BootSettingsInput {
     ...(registryName === undefined ? {} : { registryName }),
     ...(port === undefined ? {} : { registryPort: Number(port) }),
     ...(volumeLabel === undefined ? {} : { volumeLabel }),
+    ...(clusterDomain === undefined ? {} : { clusterDomain }),
   };
 }
 
@@ -177,6 +179,12 @@ const command: Command = {
       description: 'Ignition spec version of --format ignition',
       value: 'VERSION',
       default: '3.2.0',
+    },
+    'cluster-domain': {
+      type: 'string',
+      description:
+        "install-config's <metadata.name>.<baseDomain>: the installed hosts then also pull from api-int.<domain> (any control-plane node)",
+      value: 'DOMAIN',
     },
     'rendezvous-ip': {
       type: 'string',
