@@ -175,6 +175,8 @@ test('hostileYaml: deep nesting, thousands of errors and a second document are o
       /^spec\.yaml:\d+:\d+: /,
     ],
     ['files: []\n---\nfiles: []\n', /^spec\.yaml:2:1: the spec holds more than one YAML document/],
+    ['files: []\ncompress: xz\nfiles: []\n', /^spec\.yaml:3:1: the key "files" appears twice/],
+    [`files: [${'a,'.repeat(100_000)}]\n`, /^spec\.yaml:1:1: more than 150000 YAML tokens/],
   ];
   for (const [text, message] of cases)
     assert.throws(

@@ -9,10 +9,12 @@ import {
   isMap,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   type Node,
   Parser,
   parseDocument,
+  visit,
 } from 'yaml';
 import { InitrdError } from './errors.ts';
 
@@ -53,6 +55,8 @@ export interface OverlaySpec {
 export const DEFAULT_OVERLAY_CODEC: Codec = 'zstd';
 /** The largest overlay spec read (bytes). */
 export const MAX_SPEC_BYTES = 256 * 1024;
+/** The most YAML lexemes a spec may have (the bound of oc-mirror-archive's YAML_MAX_LEXEMES). */
+const MAX_SPEC_LEXEMES = 150_000;
 const TOP_KEYS = ['compress', 'level', 'files', 'directories', 'symlinks'];
 const FILE_KEYS = ['path', 'source', 'contents', 'mode', 'uid', 'gid'];
 const DIRECTORY_KEYS = ['path', 'mode', 'uid', 'gid'];
@@ -81,11 +85,51 @@ class FirstYamlError {
  * reports a problem (yaml 2.x src/compose/composer.ts, a private member, so it is replaced on
  * the instance; the same technique as oc-mirror-archive's yaml-input.ts).
  */
+/** The first key that appears twice in one mapping (scalar keys compared by value, as yaml does). */
+function firstDuplicateKey(
+  document: Document.Parsed,
+): { offset: number; message: string } | undefined {
+  let found: { offset: number; message: string } | undefined;
+  visit(document, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        if (seen.has(pair.key.value)) {
+          found = {
+            offset: pair.key.range?.[0] ?? 0,
+            message: `the key ${JSON.stringify(String(pair.key.value)).slice(0, 80)} appears twice in one mapping; keep one`,
+          };
+          return visit.BREAK;
+        }
+        seen.add(pair.key.value);
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
 function composeFirstDocument(
   text: string,
   lines: LineCounter,
 ): { document: Document.Parsed; error?: { offset: number; message: string } } {
-  const composer = new Composer({ version: '1.1' });
+  // As oc-mirror-archive's yaml-input.ts: bound the lexemes before composing anything (yaml's
+  // document costs 250-450 bytes of heap per lexeme), and check duplicate keys in one pass
+  // below, since yaml's own check compares each key with every earlier one (25,000 keys: 9 s).
+  let lexemes = 0;
+  for (const _ of new Lexer().lex(text))
+    if (++lexemes > MAX_SPEC_LEXEMES) {
+      lines.addNewLine(0); // nothing was parsed: place the error at 1:1, as yaml's parser would
+      return {
+        document: parseDocument(''),
+        error: {
+          offset: 0,
+          message: `more than ${MAX_SPEC_LEXEMES} YAML tokens; a spec lists paths, put large contents in files named by \`source:\``,
+        },
+      };
+    }
+  const composer = new Composer({ version: '1.1', uniqueKeys: false });
   let first: FirstYamlError | undefined;
   Object.defineProperty(composer, 'onError', {
     value(
@@ -124,6 +168,8 @@ function composeFirstDocument(
         };
       document = next;
     }
+    const duplicate = document === undefined ? undefined : firstDuplicateKey(document);
+    if (document !== undefined && duplicate !== undefined) return { document, error: duplicate };
   } catch (error) {
     if (!(error instanceof FirstYamlError) && first === undefined) throw error;
     const found = first ?? (error as FirstYamlError);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LineCounter, parseAllDocuments, type YAMLParseError } from 'yaml';
 import { MirrorFormatError } from './errors.ts';
-import { readYaml, readYamlAll, YAML_MAX_ALIAS_COUNT } from './yaml-input.ts';
+import { readYaml, readYamlAll, YAML_MAX_ALIAS_COUNT, YAML_MAX_LEXEMES } from './yaml-input.ts';
 
 /** A billion-laughs document: each level doubles ten times over the one before. */
 function aliasBomb(levels: number): string {
@@ -102,6 +102,33 @@ describe('readYaml on hostile text (issue 20, tools/fuzz)', () => {
     assert.deepEqual(readYaml(`a: ${'['.repeat(50)}1${']'.repeat(50)}\n`, { path: 'f.yaml' }), {
       a: JSON.parse(`${'['.repeat(50)}1${']'.repeat(50)}`),
     });
+  });
+
+  it('tooManyLexemes: 1 MiB of a flow list is refused before it is composed (it exhausted a 192 MiB heap)', () => {
+    const text = `k: [${'a,'.repeat(512 * 1024)}]\n`;
+    const error = typed(() => readYaml(text, { path: 'install-config.yaml' }));
+    assert.equal(error.code, 'YAML_INVALID');
+    assert.match(
+      error.message,
+      new RegExp(`^install-config\\.yaml: more than ${YAML_MAX_LEXEMES} YAML tokens`),
+    );
+    // Just under the bound is read.
+    const list = readYaml(`k: [${'a,'.repeat(40_000)}]\n`, { path: 'f.yaml' }) as { k: string[] };
+    assert.equal(list.k.length, 40_000);
+  });
+
+  it('duplicateKeys: refused at the second, in one pass (yaml compares each key with every earlier one)', () => {
+    const keys = 20_000;
+    const text = `${Array.from({ length: keys }, (_, i) => `k${i}: v\n`).join('')}k7: again\n`;
+    const cpu = process.cpuUsage();
+    const error = typed(() => readYaml(text, { path: 'agent-config.yaml' }));
+    const cpuMs = (process.cpuUsage(cpu).user + process.cpuUsage(cpu).system) / 1000;
+    assert.equal(error.code, 'YAML_INVALID');
+    assert.equal(error.line, keys + 1);
+    assert.match(error.message, /the key "k7" appears twice in one mapping/);
+    // CPU time, not wall time: yaml's own check took 9 s for 25,000 keys, this pass well under 1.
+    assert.ok(cpuMs < 5_000, `${cpuMs} ms of CPU for ${keys} keys`);
+    assert.deepEqual(readYaml('{a: 1, b: {a: 2}}', { path: 'f.yaml' }), { a: 1, b: { a: 2 } });
   });
 
   it('errorInALaterDocument: reported with its own line', () => {

@@ -1,4 +1,13 @@
-import { Composer, type Document, type ErrorCode, LineCounter, Parser, visit } from 'yaml';
+import {
+  Composer,
+  type Document,
+  type ErrorCode,
+  isScalar,
+  Lexer,
+  LineCounter,
+  Parser,
+  visit,
+} from 'yaml';
 import { MirrorFormatError } from './errors.ts';
 
 /**
@@ -28,6 +37,15 @@ export interface YamlReadOptions {
 
 /** Alias expansions allowed in `bounded` mode: the yaml library's default. */
 export const YAML_MAX_ALIAS_COUNT = 100;
+
+/**
+ * The most lexemes (scalars, indicators, spaces, newlines) a YAML text may have. yaml's
+ * composed document costs 250-450 bytes of heap per lexeme (150,000 lexemes of a flow list:
+ * +67 MiB RSS), and 1 MiB of `a,` exhausted a 192 MiB heap, so the count is bounded before
+ * anything is composed; counting costs about 0.7 µs a lexeme and keeps nothing. An
+ * install-config or agent-config has a few thousand, an IDMS about ten per mirror.
+ */
+export const YAML_MAX_LEXEMES = 150_000;
 
 function place(lineCounter: LineCounter, offset: number) {
   const { line, col } = lineCounter.linePos(offset);
@@ -73,7 +91,20 @@ class FirstYamlError {
  * the first is ever reported, so the composer's error handler throws it.
  */
 function composeUntilFirstError(text: string, options: YamlReadOptions, lineCounter: LineCounter) {
-  const composer = new Composer({ version: options.version ?? '1.1' });
+  let lexemes = 0;
+  for (const _ of new Lexer().lex(text))
+    if (++lexemes > YAML_MAX_LEXEMES)
+      throw new MirrorFormatError(
+        'YAML_INVALID',
+        `${options.path}: more than ${YAML_MAX_LEXEMES} YAML tokens (the text is ${text.length} characters); hostmirror does not read a YAML file this large.`,
+        {
+          path: options.path,
+          fix: 'give the file the tool wrote, not a generated or concatenated one',
+        },
+      );
+  // Duplicate keys are checked in parseYamlDocuments: yaml's own check compares each key with
+  // every earlier one (resolve-block-map.js mapIncludes), so 25,000 keys took 9 s of CPU.
+  const composer = new Composer({ version: options.version ?? '1.1', uniqueKeys: false });
   let first: FirstYamlError | undefined;
   // Composer.onError is how compose-doc/compose-node report problems (yaml 2.x
   // src/compose/composer.ts); it is a private member, so it is replaced on the instance.
@@ -113,6 +144,25 @@ export function parseYamlDocuments(text: string, options: YamlReadOptions): Docu
   const list: Document[] = composeUntilFirstError(text, options, lineCounter);
   for (const document of list) {
     visit(document, {
+      Map(_, map) {
+        // One pass with a set: yaml's default check is quadratic (above). Scalar keys compare
+        // by value as yaml's default `uniqueKeys` does.
+        const seen = new Set<unknown>();
+        for (const pair of map.items) {
+          if (!isScalar(pair.key)) continue;
+          const key = pair.key.value;
+          if (seen.has(key))
+            fail(
+              'YAML_INVALID',
+              options,
+              place(lineCounter, pair.key.range?.[0] ?? 0),
+              `the key ${JSON.stringify(String(key)).slice(0, 80)} appears twice in one mapping`,
+              'keep one of them',
+              String(key),
+            );
+          seen.add(key);
+        }
+      },
       Alias(_, alias) {
         const at = place(lineCounter, alias.range?.[0] ?? 0);
         const name = String(alias.source);
