@@ -179,6 +179,17 @@ export interface BootSourceFiles {
   tls?: { caCertificate: string; certificate: string; key: string };
   /** A registries.conf drop-in to use instead of the one made from the archive's IDMS/ITMS. */
   registriesConf?: string;
+  /** Source repositories pulled by tag too (host-config MirrorPolicy.tagRepositories). */
+  tagRepositories?: readonly string[];
+}
+
+/** The mirror the boot assets serve, as build-iso's composition of the live config needs it. */
+export interface BootMirror {
+  archive: MirrorArchive;
+  rules: MirrorRule[];
+  resources: ClusterResources;
+  /** The release: its source pull spec by digest (when the records name the source), and digest. */
+  release: { reference: string | undefined; digest: string };
 }
 
 /**
@@ -195,17 +206,18 @@ export async function prepareBootSequence(
   plan: BootPlan;
   assets: BootAssets;
   manifests: ClusterManifestReport;
+  /** What the assets were made from: the archive, its rules and resources, the release. */
+  mirror: BootMirror;
   warnings: string[];
 }> {
   // In the order given: a base run and its differential runs unpack in that order.
   const paths = [...sources.archives];
   const archive = await MirrorArchive.open(paths);
   const { settings: named } = planBootSequence(input);
-  const mirrored = await mirrorRulesFor(
-    archive,
-    `${named.registryName}:${named.registryPort}`,
-    BOOT_MIRROR_POLICY,
-  );
+  const mirrored = await mirrorRulesFor(archive, `${named.registryName}:${named.registryPort}`, {
+    ...BOOT_MIRROR_POLICY,
+    ...(sources.tagRepositories === undefined ? {} : { tagRepositories: sources.tagRepositories }),
+  });
   const resources = mirrored.mirror.resources;
   // The completeness rule: needed repositories must be whole; stale ones are left out at boot.
   const verdict = await judgeCompleteness(archive, mirrored.needs);
@@ -254,6 +266,17 @@ export async function prepareBootSequence(
     plan,
     assets,
     manifests: renderClusterManifests(settings, archive, resources),
+    mirror: {
+      archive,
+      rules: mirrored.rules,
+      resources,
+      release: {
+        reference: ((source) => (source === undefined ? undefined : `${source}@${release.digest}`))(
+          mirrored.sourceOf(release.repository),
+        ),
+        digest: release.digest,
+      },
+    },
     warnings: [...mirrored.mirror.warnings, ...verdict.stale.map(describeStale)],
   };
 }

@@ -5,6 +5,7 @@ export {
   assembleBootAssets,
   BOOT_MIRROR_POLICY,
   type BootAssetParts,
+  type BootMirror,
   type BootSourceFiles,
   bootRegistriesConf,
   bootRegistryConfig,

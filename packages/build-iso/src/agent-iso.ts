@@ -343,6 +343,17 @@ export function withContainersMount(contents: string): string {
 }
 
 /**
+ * The source repositories an agent ISO pulls by tag: its release, when its Ignition names it by
+ * tag (release-image-download.sh pulls `$RELEASE_IMAGE` as given), so the release mirror must
+ * serve tags. The one decision for build-iso and `boot-sequence --iso`.
+ */
+export function agentTagRepositories(release: AgentRelease | undefined): string[] {
+  return release !== undefined && referenceDigest(release.reference) === undefined
+    ? [parseImageReference(release.reference).name]
+    : [];
+}
+
+/**
  * The release by digest at the first mirror of the longest source that covers it, as
  * openshift-install's `GetMirrorFromRelease` picks `mirrors[0]`; undefined when none does.
  */

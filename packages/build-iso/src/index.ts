@@ -8,6 +8,9 @@ export {
   AGENT_CLUSTER_IMAGE_SET,
   AGENT_EXTRA_MANIFESTS_DIR,
   AGENT_INSTALLER_ENV,
+  agentReleaseImage,
+  agentTagRepositories,
+  isAgentConfig,
   MAIN_REGISTRIES_CONF,
 } from './agent-iso.ts';
 export { composeLiveIgnition, type ExtraIgnition, overlaySpec } from './boot-artifacts.ts';
@@ -35,6 +38,12 @@ export {
   type WrittenInstallConfig,
   writeInstallConfig,
 } from './install-config.ts';
+export {
+  composeLiveConfig,
+  type LiveConfig,
+  type LiveConfigInput,
+  readEmbeddedConfig,
+} from './live-config.ts';
 export {
   clusterManifests,
   imageSetConfigText,

@@ -45,14 +45,11 @@ export async function hostMirrorRules(
   host: string,
   options: { tagRepositories?: readonly string[] } = {},
 ): Promise<ArchiveMirrorRules> {
-  const mirrored = await mirrorRulesFor(archive, host, BOOT_MIRROR_POLICY);
-  // A repository pulled by tag (an agent ISO naming its release by tag: release-image-download.sh
-  // runs `podman pull "$RELEASE_IMAGE"` as given) needs its mirror for tags too.
-  for (const repository of options.tagRepositories ?? [])
-    for (const rule of mirrored.rules)
-      if (repository === rule.source || repository.startsWith(`${rule.source}/`))
-        for (const mirror of rule.mirrors)
-          if (mirror.pullFromMirror === 'digest-only') mirror.pullFromMirror = 'all';
+  // A repository pulled by tag needs its mirror for tags too (host-config's mirrorRulesFor).
+  const mirrored = await mirrorRulesFor(archive, host, {
+    ...BOOT_MIRROR_POLICY,
+    ...(options.tagRepositories === undefined ? {} : { tagRepositories: options.tagRepositories }),
+  });
   return mirrored;
 }
 

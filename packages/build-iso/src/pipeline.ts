@@ -19,7 +19,6 @@ import {
   type BootPlan,
   bootFileSet,
   bootRegistriesConf,
-  DEFAULT_IGNITION_SPEC,
   type MirrorMode,
   mirrorTlsHosts,
   planBootSequence,
@@ -52,12 +51,10 @@ import type { Codec } from '@hostmirror/codecs';
 import { type ErrorJson, isHostmirrorError } from '@hostmirror/errors';
 import type { MirrorKeys, MirrorRule } from '@hostmirror/host-config';
 import type { IgnitionConfig } from '@hostmirror/ignition';
-import { mergeConfigs, validateConfig } from '@hostmirror/ignition';
 import {
   buildOverlay,
   type InitrdListing,
   readInitrd,
-  readInitrdFile,
   type VerifyReport,
   verifyInitrd,
 } from '@hostmirror/initrd';
@@ -71,7 +68,6 @@ import {
   type IsoEdit,
   IsoImage,
   ignitionAreaPatch,
-  isEmptyArea,
   startIsoCopy,
 } from '@hostmirror/iso';
 import {
@@ -81,21 +77,18 @@ import {
   judgeCompleteness,
   type MirrorArchive,
   MirrorArchive as MirrorArchiveClass,
-  parseImageReference,
 } from '@hostmirror/oc-mirror-archive';
 import { checkMirror, type MirrorCheckReport } from '@hostmirror/preflight';
 import {
   AGENT_EXTRA_MANIFESTS_DIR,
   type AgentRelease,
-  agentMirrorFragment,
   agentReleaseImage,
+  agentTagRepositories,
   chooseAgentRelease,
   ignitionFile,
   isAgentConfig,
-  referenceDigest,
-  releaseMirrorOf,
 } from './agent-iso.ts';
-import { composeLiveIgnition, type ExtraIgnition, overlaySpec } from './boot-artifacts.ts';
+import { type ExtraIgnition, overlaySpec } from './boot-artifacts.ts';
 import { type ClusterConfig, checkClusterForRelease, readClusterConfig } from './cluster-config.ts';
 import { BuildIsoError } from './errors.ts';
 import { digestFileOffThread, type FileDigestResult } from './file-digest-worker.ts';
@@ -107,7 +100,8 @@ import {
   sha256File,
 } from './inputs.ts';
 import { checkDigestSources, hostMirrorRules } from './install-config.ts';
-import { clusterManifests, imageSetConfigText, type ManifestFile } from './manifests.ts';
+import { composeLiveConfig, readEmbeddedConfig } from './live-config.ts';
+import { imageSetConfigText, type ManifestFile } from './manifests.ts';
 import {
   type PxeArtifacts,
   pxeArtifactPaths,
@@ -521,26 +515,6 @@ function checkArchitecture(
   }
 }
 
-/** An Ignition config already embedded in the ISO (an agent ISO), to keep as the parent. */
-async function embeddedConfig(iso: CoreosIso): Promise<IgnitionConfig | undefined> {
-  const area = await iso.ignitionAreaBytes();
-  if (isEmptyArea(area)) return undefined;
-  const bytes = await readInitrdFile(
-    (async function* () {
-      yield area;
-    })(),
-    IGNITION_MEMBER,
-  );
-  if (bytes === undefined) return undefined;
-  const report = validateConfig(bytes);
-  if (!report.valid || report.config === undefined)
-    throw new BuildIsoError(
-      'IGNITION_INVALID',
-      `The ISO ${iso.path} already embeds an Ignition config that is not valid; reset it first (hostmirror iso reset).`,
-    );
-  return report.config;
-}
-
 function stemOf(output: string): string {
   const name = basename(output);
   return extname(name) === '.iso' ? name.slice(0, -4) : name;
@@ -642,10 +616,7 @@ async function checkTheMirror(context: BuildContext): Promise<MirrorStep> {
   // its records; the hosts never contact the sources (they are offline). An agent ISO naming
   // its release by tag pulls it by that tag: the release mirror serves tags.
   const agentRelease = context.agent?.release;
-  const tagRepositories =
-    agentRelease !== undefined && referenceDigest(agentRelease.reference) === undefined
-      ? [parseImageReference(agentRelease.reference).name]
-      : [];
+  const tagRepositories = agentTagRepositories(agentRelease);
   const mirrored = await hostMirrorRules(archive, host, { tagRepositories });
   const { rules } = mirrored;
   const { resources } = mirrored.mirror;
@@ -920,24 +891,22 @@ async function composeBoot(
     skipRepositories: mirror.skipRepositories,
   });
   renderManifest(assets);
-  // One list of manifests for the agent ISO's extra-manifests and for --manifests-dir.
-  const manifests = clusterManifests(plan, assets, mirror.archive, mirror.resources);
-  let base = context.embedded;
-  let agentChanges: string[] = [];
-  if (base !== undefined && context.agent !== undefined) {
-    const agent = agentMirrorFragment(base, {
-      rules: mirror.rules,
-      caCertificate: assets.caCertificate,
-      manifests,
-      iso: options.iso,
-      spec: DEFAULT_IGNITION_SPEC,
-      releaseMirror: releaseMirrorOf(mirror.release.reference, mirror.release.digest, mirror.rules),
-    });
-    base = mergeConfigs(agent.base, agent.fragment);
-    agentChanges = agent.changes;
-    context.warnings.push(...agent.warnings);
-  }
-  const live = composeLiveIgnition(plan, assets, inputs.extras, base);
+  // One list of manifests for the agent ISO's extra-manifests and for --manifests-dir, and the
+  // live config, composed as `boot-sequence --format ignition` composes it (live-config.ts).
+  const composed = composeLiveConfig({
+    plan,
+    assets,
+    archive: mirror.archive,
+    resources: mirror.resources,
+    rules: mirror.rules,
+    release: mirror.release,
+    embedded: context.embedded,
+    iso: options.iso,
+    extras: inputs.extras,
+  });
+  const { manifests, base, live } = composed;
+  const agentChanges = composed.agent?.changes ?? [];
+  context.warnings.push(...composed.warnings);
   // Network keyfiles the ISO embeds already (coreos-installer `iso network embed` or `iso
   // customize --network-keyfile` put them beside config.ign) are kept; --network-keyfile ones are
   // laid out as coreos-installer's customize does (@hostmirror/iso customizeLiveInitrd: the
@@ -1452,7 +1421,7 @@ async function buildChecked(
       options.iso,
     );
     const compress = codec.codec;
-    const embedded = await embeddedConfig(iso);
+    const embedded = await readEmbeddedConfig(iso);
     const agent =
       embedded !== undefined && isAgentConfig(embedded)
         ? { release: agentReleaseImage(embedded, options.iso) }

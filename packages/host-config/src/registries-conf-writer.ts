@@ -192,6 +192,12 @@ export interface MirrorPolicy {
   /** Block every source (`blocked = true`): offline pulls fail fast and prove the mirror is used. */
   neverContactSource: boolean;
   tagPolicy?: TagPolicy;
+  /**
+   * Source repositories pulled by tag as well (an agent ISO naming its release by tag:
+   * release-image-download.sh runs `podman pull "$RELEASE_IMAGE"` as given): their digest-only
+   * mirrors serve tags too (`pull-from-mirror = "all"`).
+   */
+  tagRepositories?: readonly string[];
 }
 
 export interface ArchiveMirrorRules {
@@ -250,6 +256,11 @@ export async function mirrorRulesFor(
     neverContactSource: policy.neverContactSource,
     ...(policy.tagPolicy === undefined ? {} : { tagPolicy: policy.tagPolicy }),
   });
+  for (const repository of policy.tagRepositories ?? [])
+    for (const rule of rules)
+      if (repository === rule.source || repository.startsWith(`${rule.source}/`))
+        for (const mirror of rule.mirrors)
+          if (mirror.pullFromMirror === 'digest-only') mirror.pullFromMirror = 'all';
   const sourceOf = (repository: string) => sourceServedBy(rules, host, repository);
   const catalogs = new Set(
     mirror.resources.catalogSources

@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path';
 import {
   type BootPlan,
   type BootSettingsInput,
+  DEFAULT_IGNITION_SPEC,
   MIRROR_MODES,
   planBootSequence,
   prepareBootSequence,
@@ -19,15 +20,25 @@ import {
   renderLiveIgnition,
   TOPOLOGIES,
 } from '@hostmirror/boot-sequence';
-import { BuildIsoError } from '@hostmirror/build-iso';
+import {
+  agentReleaseImage,
+  agentTagRepositories,
+  BuildIsoError,
+  composeLiveConfig,
+  type ExtraIgnition,
+  isAgentConfig,
+  readEmbeddedConfig,
+} from '@hostmirror/build-iso';
 import { TLS_FILES } from '@hostmirror/host-config';
 import { isSpecVersion, serializeConfig, specVersions } from '@hostmirror/ignition';
+import { CoreosIso } from '@hostmirror/iso';
 import {
   type Command,
   type CommandContext,
   choice,
   flag,
   optionalString,
+  readInput,
   requireString,
   stringList,
   UsageError,
@@ -41,7 +52,8 @@ const usage =
   'hostmirror boot-sequence --mode node0|every-node|preload --topology sno|compact|ha ' +
   '[--format text|mermaid|svg|json|ignition] [--spec 3.2.0] [--rendezvous-ip IP] [--cluster-domain DOMAIN] ' +
   '[--registry-name NAME] [--port N] [--volume-label LABEL] ' +
-  '[--archive mirror_00000N.tar]... [--tls-dir DIR] [--registries-conf FILE] [--json]';
+  '[--archive mirror_00000N.tar]... [--tls-dir DIR] [--registries-conf FILE] ' +
+  '[--iso ISO] [--ignition EXTRA.ign|-]... [--json]';
 
 function settingsFrom(values: CommandContext['values']): BootSettingsInput {
   const port = optionalString(values, 'port');
@@ -98,6 +110,29 @@ async function readTlsDir(dir: string) {
   return { caCertificate, certificate, key };
 }
 
+/** `--ignition` configs, read as build-iso reads them (`-` once: stdin). */
+async function extraConfigs(context: CommandContext): Promise<ExtraIgnition[]> {
+  const given = stringList(context.values, 'ignition');
+  if (given.filter((path) => path === '-').length > 1)
+    throw new UsageError('--ignition - names stdin more than once; stdin holds one config.');
+  return Promise.all(
+    given.map(async (path) => ({
+      origin: path,
+      text: (await readInput(context, path)).toString('utf8'),
+    })),
+  );
+}
+
+/** The config the ISO embeds (an agent ISO's): the parent build-iso keeps. */
+async function embeddedOf(context: CommandContext, path: string) {
+  const iso = await CoreosIso.open(resolve(context.io.cwd, path));
+  try {
+    return await readEmbeddedConfig(iso);
+  } finally {
+    await iso.close();
+  }
+}
+
 async function liveIgnitionText(context: CommandContext, input: BootSettingsInput, spec: string) {
   const { values } = context;
   const archives = stringList(values, 'archive');
@@ -107,15 +142,40 @@ async function liveIgnitionText(context: CommandContext, input: BootSettingsInpu
     );
   const tlsDir = optionalString(values, 'tls-dir');
   const registriesConf = optionalString(values, 'registries-conf');
-  const { plan, assets } = await prepareBootSequence(input, {
+  const extras = await extraConfigs(context);
+  const isoPath = optionalString(values, 'iso');
+  if ((extras.length > 0 || isoPath !== undefined) && spec !== DEFAULT_IGNITION_SPEC)
+    throw new UsageError(
+      `--spec ${spec} with --ignition or --iso: build-iso composes those at spec ${DEFAULT_IGNITION_SPEC}; leave out --spec.`,
+    );
+  // The ISO's embedded config, read first: an agent ISO naming its release by tag makes the
+  // release mirror serve tags, as build-iso decides (agentTagRepositories).
+  const embedded = isoPath === undefined ? undefined : await embeddedOf(context, isoPath);
+  const tagRepositories =
+    embedded !== undefined && isoPath !== undefined && isAgentConfig(embedded)
+      ? agentTagRepositories(agentReleaseImage(embedded, isoPath))
+      : [];
+  const { plan, assets, mirror } = await prepareBootSequence(input, {
+    tagRepositories,
     archives: archives.map((path) => resolve(context.io.cwd, path)),
     ...(tlsDir === undefined ? {} : { tls: await readTlsDir(resolve(context.io.cwd, tlsDir)) }),
     ...(registriesConf === undefined
       ? {}
       : { registriesConf: await readFile(resolve(context.io.cwd, registriesConf), 'utf8') }),
   });
-  // The bytes build-iso embeds for the same inputs (the one boot-asset assembly, compact JSON).
-  return serializeConfig(renderLiveIgnition(plan, assets, { spec }));
+  // The bytes build-iso embeds for the same inputs: the one boot-asset assembly, composed with
+  // the ISO's embedded config (an agent ISO's, with the agent edits) and the extra configs by
+  // build-iso's own composeLiveConfig.
+  if (spec !== DEFAULT_IGNITION_SPEC)
+    return serializeConfig(renderLiveIgnition(plan, assets, { spec }));
+  return composeLiveConfig({
+    plan,
+    assets,
+    ...mirror,
+    embedded,
+    iso: isoPath ?? '',
+    extras,
+  }).live.text;
 }
 
 function planText(plan: BootPlan, format: Exclude<Format, 'ignition'>): string {
@@ -220,6 +280,19 @@ const command: Command = {
       type: 'string',
       description: 'the registries.conf to put in the config',
       value: 'FILE',
+    },
+    iso: {
+      type: 'string',
+      description:
+        "the ISO build-iso is given: the config it embeds (an agent ISO's, with build-iso's agent edits) is the parent, as build-iso keeps it",
+      value: 'ISO',
+    },
+    ignition: {
+      type: 'string',
+      multiple: true,
+      description:
+        'another Ignition config merged into the live config (after ours), as build-iso --ignition; - reads it from stdin',
+      value: 'EXTRA.ign',
     },
   },
   positionals: [0, 0],
