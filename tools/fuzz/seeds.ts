@@ -213,6 +213,27 @@ export async function findings(): Promise<Finding[]> {
       finding: "3: alias bomb in an archive's cluster-resources YAML",
     },
     {
+      name: 'flow-list-1mib.yaml',
+      target: 'cluster-config',
+      bytes: Buffer.from(`${demoInstallConfig()}x: [${'a,'.repeat(512 * 1024)}]\n`),
+      finding:
+        'fuzz: 1 MiB of a flow list exhausted a 192 MiB heap (the process died with a native stack)',
+    },
+    {
+      name: 'duplicate-keys.yaml',
+      target: 'cluster-resources',
+      bytes: Buffer.from(
+        `${IDMS}${Array.from({ length: 25_000 }, (_, i) => `k${i}: v\n`).join('')}k1: again\n`,
+      ),
+      finding: "fuzz: yaml's duplicate-key check is quadratic (25,000 keys: 9 s of CPU)",
+    },
+    {
+      name: 'deep-flow-nesting.yaml',
+      target: 'initrd-spec',
+      bytes: Buffer.from(`files: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`),
+      finding: "fuzz: 20,000 nested lists read as yaml's bare 'Maximum call stack size exceeded'",
+    },
+    {
       name: 'deep-nesting.ign',
       target: 'ignition',
       bytes: deepIgnition(5000),
