@@ -21,7 +21,12 @@ import {
   resolveArchiveRelease,
 } from '@hostmirror/oc-mirror-archive';
 import { TLS_CERTIFICATE_FILE, TLS_KEY_FILE, VOLUME_MOUNT } from './constants.ts';
-import { mirrorEndpoints, mirrorTlsHosts, registryListensOnEveryAddress } from './endpoints.ts';
+import {
+  mirrorEndpoints,
+  mirrorTlsHosts,
+  registryEndpoint,
+  registryListensOnEveryAddress,
+} from './endpoints.ts';
 import { BootSequenceError } from './errors.ts';
 import { type ClusterManifestReport, renderClusterManifests } from './manifests.ts';
 import { planBootSequence } from './plan.ts';
@@ -96,7 +101,7 @@ export function bootRegistryConfig(settings: BootSettings): string {
 
 /** The registries.conf drop-in from the archive's mirror rules (`mirrorRulesFor`), pointed at `<name>:<port>`. */
 export function bootRegistriesConf(settings: BootSettings, rules: readonly MirrorRule[]): string {
-  const host = `${settings.registryName}:${settings.registryPort}`;
+  const host = registryEndpoint(settings);
   return renderRegistriesConf({
     rules: [...rules],
     comment: `hostmirror: the sources of the archive's IDMS/ITMS, served by ${host}`,
@@ -214,7 +219,7 @@ export async function prepareBootSequence(
   const paths = [...sources.archives];
   const archive = await MirrorArchive.open(paths);
   const { settings: named } = planBootSequence(input);
-  const mirrored = await mirrorRulesFor(archive, `${named.registryName}:${named.registryPort}`, {
+  const mirrored = await mirrorRulesFor(archive, registryEndpoint(named), {
     ...BOOT_MIRROR_POLICY,
     ...(sources.tagRepositories === undefined ? {} : { tagRepositories: sources.tagRepositories }),
   });

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { mirrorEndpoints, mirrorTlsHosts, registryListensOnEveryAddress } from './endpoints.ts';
+import {
+  mirrorEndpoints,
+  mirrorTlsHosts,
+  registryEndpoint,
+  registryListensOnEveryAddress,
+} from './endpoints.ts';
 import { renderEnvFile } from './files.ts';
 import { planBootSequence } from './plan.ts';
 
@@ -36,6 +41,14 @@ describe('mirror endpoints', () => {
         ['registry.hostmirror.internal:5000'],
       );
     }
+  });
+
+  test('registryEndpoint: the first endpoint, the live ISO and bootstrap name', () => {
+    assert.equal(registryEndpoint(ha), mirrorEndpoints(ha)[0]?.hostPort);
+    assert.equal(
+      registryEndpoint({ registryName: 'mirror.example.internal', registryPort: 5443 }),
+      'mirror.example.internal:5443',
+    );
   });
 
   test('tlsHosts: every endpoint name and node0 address, for the certificate and its CA', () => {

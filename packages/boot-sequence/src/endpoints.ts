@@ -69,6 +69,17 @@ export function mirrorEndpoints(
 }
 
 /**
+ * `<registryName>:<port>`: the first endpoint, the one name of the live ISO, its registries.conf
+ * drop-in and the install-config's imageDigestSources (the bootstrap's mirror rules).
+ */
+export function registryEndpoint(
+  settings: Pick<BootSettings, 'registryName' | 'registryPort'>,
+): string {
+  return (mirrorEndpoints({ ...settings, controlPlaneName: null }, 'live')[0] as MirrorEndpoint)
+    .hostPort;
+}
+
+/**
  * The names and addresses the registry's certificate carries (and its CA's name constraints
  * permit): every endpoint's name, and node0's address, which clients in mode node0 reach.
  */

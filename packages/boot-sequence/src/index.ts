@@ -60,6 +60,7 @@ export {
   type MirrorEndpoint,
   mirrorEndpoints,
   mirrorTlsHosts,
+  registryEndpoint,
   registryListensOnEveryAddress,
 } from './endpoints.ts';
 export { BootSequenceError, type BootSequenceErrorCode } from './errors.ts';

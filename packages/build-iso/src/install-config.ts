@@ -18,6 +18,7 @@ import {
   BOOT_MIRROR_POLICY,
   DEFAULT_REGISTRY_NAME,
   DEFAULT_REGISTRY_PORT,
+  registryEndpoint,
 } from '@hostmirror/boot-sequence';
 import {
   type ArchiveMirrorRules,
@@ -32,7 +33,10 @@ import { BuildIsoError } from './errors.ts';
 import { resolveArchives, sha256Bytes } from './inputs.ts';
 
 /** The registry the hosts serve by default (build-iso's default mode and settings). */
-export const DEFAULT_MIRROR_HOST = `${DEFAULT_REGISTRY_NAME}:${DEFAULT_REGISTRY_PORT}`;
+export const DEFAULT_MIRROR_HOST = registryEndpoint({
+  registryName: DEFAULT_REGISTRY_NAME,
+  registryPort: DEFAULT_REGISTRY_PORT,
+});
 
 /**
  * The mirror rules of the hosts' registry: host-config's `mirrorRulesFor` with the boot's

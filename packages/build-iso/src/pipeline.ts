@@ -23,6 +23,7 @@ import {
   mirrorTlsHosts,
   planBootSequence,
   READ_ONLY_DATA_DIR,
+  registryEndpoint,
   renderBootText,
   renderManifest,
   type VolumeAccess,
@@ -611,7 +612,7 @@ async function checkTheMirror(context: BuildContext): Promise<MirrorStep> {
     computeReplicas: cluster.computeReplicas,
     rendezvousIP: cluster.rendezvousIP,
   });
-  const host = `${settings.registryName}:${settings.registryPort}`;
+  const host = registryEndpoint(settings);
   // The archive's own mirror sets, or those oc-mirror's disk-to-mirror would write, made from
   // its records; the hosts never contact the sources (they are offline). An agent ISO naming
   // its release by tag pulls it by that tag: the release mirror serves tags.
