@@ -9,15 +9,18 @@ HM_DIE_STATUS=78
 hm_load_config
 
 main() {
-  local id data binary config address
-  [ -e "$(hm_state serve)" ] || hm_die "this host does not serve the mirror in this boot; the registry is not started."
+  local id data binary config address complete=''
+  # systemd runs this again after every crash of the registry, so it forks little (hm_path_to,
+  # read): the time to the exec is time the mirror does not serve.
+  [ -e "$HM_ROOT$HOSTMIRROR_STATE_DIR/serve" ] || hm_die "this host does not serve the mirror in this boot; the registry is not started."
   id=$(hm_manifest_id)
   data=$(hm_data_dir)
-  [ "$(cat "$data/state/complete" 2>/dev/null)" = "$id" ] ||
+  read -r complete 2>/dev/null <"$data/state/complete" || true
+  [ "$complete" = "$id" ] ||
     hm_die "the storage tree in $data/registry is not complete for this manifest; the registry is not started."
-  binary=$(hm_path "$HOSTMIRROR_REGISTRY_BIN")
+  hm_path_to binary "$HOSTMIRROR_REGISTRY_BIN"
   [ -x "$binary" ] || hm_die "the registry program $binary is missing; it should have come from the initrd (live) or the volume (installed)."
-  config=$(hm_path "$HM_REGISTRY_CONFIG")
+  hm_path_to config "$HM_REGISTRY_CONFIG"
   # Every address, IPv4 and IPv6 (an empty host is Go's wildcard for both), where other hosts
   # pull from this one: node0 in mode node0, every installed host that serves (endpoints.ts
   # decides and writes HOSTMIRROR_REGISTRY_LISTEN). Loopback where only this host pulls.
@@ -33,10 +36,9 @@ main() {
   # carry the paths that depend on where the volume is mounted. (Read-only mode stays in the
   # config file: distribution ignores variables for the maintenance map.)
   export REGISTRY_STORAGE_FILESYSTEM_ROOTDIRECTORY="$data/registry"
-  export REGISTRY_HTTP_TLS_CERTIFICATE
-  REGISTRY_HTTP_TLS_CERTIFICATE=$(hm_path "$HM_TLS_DIR/tls.crt")
-  export REGISTRY_HTTP_TLS_KEY
-  REGISTRY_HTTP_TLS_KEY=$(hm_path "$HM_TLS_DIR/tls.key")
+  hm_path_to REGISTRY_HTTP_TLS_CERTIFICATE "$HM_TLS_DIR/tls.crt"
+  hm_path_to REGISTRY_HTTP_TLS_KEY "$HM_TLS_DIR/tls.key"
+  export REGISTRY_HTTP_TLS_CERTIFICATE REGISTRY_HTTP_TLS_KEY
   export OTEL_TRACES_EXPORTER=none
   hm_log "serving $data/registry read-only on https://$REGISTRY_HTTP_ADDR"
   exec "$binary" serve "$config"
