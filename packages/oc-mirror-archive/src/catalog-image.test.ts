@@ -2,23 +2,29 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import { createGzip, gzipSync } from 'node:zlib';
 import {
+  blobOf,
   DEFAULT_TAR_MTIME,
   type MadeImage,
   m2dCatalog,
   m2dOperand,
   m2dOperatorBundle,
+  m2dRebuiltCatalog,
   m2dRelease,
   makeImage,
   OCI_LAYER_GZIP,
   tarArchive,
+  tarHeaderBlock,
   writeChunk,
 } from '@hostmirror/fixtures';
 import { MirrorArchive } from './archive-index.ts';
 import { mapArchiveSources } from './archive-sources.ts';
+import { catalogFileBundles } from './catalog.ts';
 import { MAX_IMAGE_NAME_LENGTH, readCatalogImage } from './catalog-image.ts';
+import { forEachLayerFile } from './layer-files.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'hostmirror-catalog-image-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -81,28 +87,43 @@ describe('operator catalogs in the archive', () => {
   });
 
   it('streamsTheLayerAndKeepsOnlyTheCatalogFiles', async () => {
-    // 96 MiB of other files in the catalog layer: streamed past, never held.
-    const big = Buffer.alloc(96 * 1024 * 1024);
-    const image = catalogImage(
-      fbcLayer({
-        'bin/opm': big,
-        'configs/foo/catalog.json': JSON.stringify({
-          schema: 'olm.bundle',
-          name: 'foo.v1',
-          package: 'foo',
-          image: 'registry.example.com/foo/b@sha256:'.padEnd(98, 'a'),
-        }),
-      }),
+    // A 256 MiB catalog layer made on the fly (gzip'd tar: a 256 MiB binary, then the catalog):
+    // the reader streams past what it does not want and holds one catalog file at a time, so
+    // memory stays far below the layer's size.
+    const size = 256 * 1024 * 1024;
+    const catalog = Buffer.from(
+      JSON.stringify({ schema: 'olm.bundle', name: 'foo.v1', package: 'foo', image: 'r.io/a:1' }),
     );
-    const archive = await archiveOf('big-layer', [image]);
+    const header = (name: string, length: number) =>
+      tarHeaderBlock(name, length, 'pax', { mtime: DEFAULT_TAR_MTIME });
+    async function* tar() {
+      yield header('bin/opm', size);
+      const zeros = Buffer.alloc(1024 * 1024);
+      for (let sent = 0; sent < size; sent += zeros.length) yield zeros;
+      yield header('configs/foo/catalog.json', catalog.length);
+      yield Buffer.concat([catalog, Buffer.alloc(512 - (catalog.length % 512))]);
+      yield Buffer.alloc(1024);
+    }
+    const layer = Readable.from(tar()).pipe(createGzip({ level: 1 }));
+    let peak = 0;
     const before = process.memoryUsage().rss;
-    const read = await readCatalogImage(archive, image.repository, image.manifest.digest);
-    const grown = process.memoryUsage().rss - before;
-    assert.deepEqual(
-      read.bundles.map((bundle) => bundle.name),
-      ['foo.v1'],
-    );
-    assert.ok(grown < 64 * 1024 * 1024, `RSS grew ${grown} bytes reading a 96 MiB layer`);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss - before);
+    }, 20);
+    const bundles: string[] = [];
+    try {
+      const files = await forEachLayerFile(
+        layer,
+        (path) => path.startsWith('configs/'),
+        'layer sha256:test',
+        (file, bytes) => bundles.push(...catalogFileBundles(file, bytes).map((b) => b.name)),
+      );
+      assert.equal(files, 1);
+    } finally {
+      clearInterval(sampler);
+    }
+    assert.deepEqual(bundles, ['foo.v1']);
+    assert.ok(peak < 128 * 1024 * 1024, `RSS grew up to ${peak} bytes streaming a 256 MiB layer`);
   });
 
   it('refusesHostileCatalogsWithTypedErrors', async () => {
@@ -160,5 +181,54 @@ describe('operator catalogs in the archive', () => {
         name,
       );
     }
+  });
+
+  it('readsAMultiPlatformCatalogFromTheChildTheArchiveHolds', async () => {
+    // oc-mirror's rebuilt catalog is an image index (catalog_builder.go pushes the index); the
+    // configs are the same on every platform, so the cluster's platform is read, else any held.
+    const child = m2dRebuiltCatalog;
+    const absent = `sha256:${'e'.repeat(64)}`;
+    const index = blobOf(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: absent,
+            size: 100,
+            platform: { architecture: 'arm64', os: 'linux' },
+          },
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: child.manifest.digest,
+            size: child.manifest.bytes.length,
+            platform: { architecture: 'amd64', os: 'linux' },
+          },
+        ],
+      }),
+    );
+    // The index and, as its "config" and "layers", the child's blobs: all written as blobs.
+    const indexImage: MadeImage = {
+      repository: child.repository,
+      tag: 'v4.14',
+      manifest: index,
+      config: child.manifest,
+      layers: [child.config, ...child.layers],
+    };
+    const archive = await archiveOf('index', [indexImage]);
+    const read = await readCatalogImage(archive, child.repository, index.digest, {
+      architectures: ['arm64'],
+    });
+    assert.equal(read.manifest, child.manifest.digest);
+    assert.deepEqual(
+      read.bundles.map((bundle) => [bundle.name, bundle.relatedImages.length]),
+      [['foo.v1.0.0', 2]],
+    );
+    const none = await archiveOf('index-without-children', [indexImage], [child.manifest.digest]);
+    await assert.rejects(readCatalogImage(none, child.repository, index.digest), {
+      code: 'BLOB_NOT_IN_ARCHIVE',
+      message: /None of the 2 platform manifests of the catalog image .* is in the archive/,
+    });
   });
 });
