@@ -12,7 +12,7 @@ import {
   requireKargs,
 } from './coreos.ts';
 import { INITRD_PATH } from './coreos-paths.ts';
-import { customizeLiveInitrd, isCustomized, type LiveCustomization } from './customize.ts';
+import type { LiveCustomization } from './customize.ts';
 import { combineEdits, type IsoEdit, type WriteOptions } from './edit.ts';
 import {
   checkKernelRules,
@@ -257,6 +257,9 @@ export class CoreosIso {
     customization: LiveCustomization,
     options: { kargs?: KargsEdits; force?: boolean } = {},
   ): Promise<{ edit: IsoEdit; notes: string[]; members: string[]; kargs: string | undefined }> {
+    // Loaded here, not at the top: customize.ts brings the Ignition validators and yaml, which
+    // no other edit needs (see core.ts).
+    const { customizeLiveInitrd, isCustomized } = await import('./customize.ts');
     const { kargs, ignition, features } = this.metadata;
     const kargsChanged = kargs !== undefined && (await this.currentKargs()) !== kargs.default;
     if (options.force !== true && (kargsChanged || isCustomized(await this.embeddedMembers())))

@@ -18,7 +18,7 @@ import {
   readJournal,
   requireKargs,
   writePxeArtifacts,
-} from '@hostmirror/iso';
+} from '@hostmirror/iso/core';
 import {
   type Command,
   type CommandContext,
