@@ -147,8 +147,26 @@ export type SourcesArchive = Pick<
   | 'hasBlob'
 >;
 
+/**
+ * The mapping of each archive, made once: an index never changes once opened, and the verbs ask
+ * several times per build (the hosts' rules, the mirror check, the manifests), while mapping
+ * streams every catalog's layer. Callers read the result and never change it.
+ */
+const mapped = new WeakMap<SourcesArchive, Promise<ArchiveSources>>();
+
 /** Map every repository of the archive to its source, or name why it cannot be. */
-export async function mapArchiveSources(archive: SourcesArchive): Promise<ArchiveSources> {
+export function mapArchiveSources(archive: SourcesArchive): Promise<ArchiveSources> {
+  let result = mapped.get(archive);
+  if (result === undefined) {
+    result = mapSources(archive);
+    mapped.set(archive, result);
+    // A failure (a damaged record) is not kept: the next call reports it again.
+    result.catch(() => mapped.delete(archive));
+  }
+  return result;
+}
+
+async function mapSources(archive: SourcesArchive): Promise<ArchiveSources> {
   const repositories = archive.repositories();
   const held = new Set(repositories);
   const { configs, notes } = await readRecordedImageSetConfigs(archive);

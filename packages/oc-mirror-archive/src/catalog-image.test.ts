@@ -24,6 +24,7 @@ import { MirrorArchive } from './archive-index.ts';
 import { mapArchiveSources } from './archive-sources.ts';
 import { catalogFileBundles } from './catalog.ts';
 import { MAX_IMAGE_NAME_LENGTH, readCatalogImage } from './catalog-image.ts';
+import { archiveMirrorResources } from './generated-resources.ts';
 import { forEachLayerFile } from './layer-files.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'hostmirror-catalog-image-'));
@@ -230,5 +231,43 @@ describe('operator catalogs in the archive', () => {
       code: 'BLOB_NOT_IN_ARCHIVE',
       message: /None of the 2 platform manifests of the catalog image .* is in the archive/,
     });
+  });
+
+  it('aRelatedImageByTagGetsAnOperatorItmsRule', async () => {
+    // oc-mirror copies a related image named by tag to its path under that tag, and its
+    // disk-to-mirror lists it in the ITMS (generateImageMirrors TagsOnlyMode, operator category).
+    const operand = makeImage({ repository: 'foo/foo-rhel9', tag: '1.0', layers: ['by tag'] });
+    const image = catalogImage(
+      fbcLayer({
+        'configs/foo/catalog.json': JSON.stringify({
+          schema: 'olm.bundle',
+          name: 'foo.v1',
+          package: 'foo',
+          image: 'registry.example.com/foo/foo-operator-bundle:v1',
+          relatedImages: [{ name: 'operand', image: 'registry.example.com/foo/foo-rhel9:1.0' }],
+        }),
+      }),
+    );
+    const archive = await archiveOf('by-tag', [image, operand]);
+    const made = await archiveMirrorResources(archive, 'mirror.local:5000');
+    assert.deepEqual(
+      made.sources.sources
+        .filter((entry) => entry.category === 'operator')
+        .map((entry) => [entry.repository, entry.byDigest, entry.byTag]),
+      [['foo/foo-rhel9', false, true]],
+    );
+    assert.deepEqual(
+      made.resources.imageTagMirrors.map((entry) => [entry.origin, entry.source, entry.mirrors]),
+      [['ITMS/itms-operator-0', 'registry.example.com/foo', ['mirror.local:5000/foo']]],
+    );
+    assert.deepEqual(
+      made.resources.imageDigestMirrors.filter((e) => e.origin.includes('operator')),
+      [],
+    );
+    // The bundle image's repository is not in the archive: counted in a note.
+    assert.match(
+      made.warnings.join('\n'),
+      /lists 1 image\(s\) whose repository the archive does not hold \(first: registry\.example\.com\/foo\/foo-operator-bundle:v1\)/,
+    );
   });
 });
