@@ -39,7 +39,12 @@ const ITEM_3 = new Set([
   'deep-nesting.ign',
 ]);
 /** Found by the fuzz harness itself (tools/fuzz/README.md): YAML size, duplicate keys, nesting. */
-const FUZZ_FOUND = ['flow-list-1mib.yaml', 'duplicate-keys.yaml', 'deep-flow-nesting.yaml'];
+const FUZZ_FOUND = [
+  'flow-list-1mib.yaml',
+  'duplicate-keys.yaml',
+  'deep-flow-nesting.yaml',
+  'unclosed-flow-list.yaml',
+];
 
 let scratch: string;
 let found: Finding[];

@@ -234,6 +234,13 @@ export async function findings(): Promise<Finding[]> {
       finding: "fuzz: 20,000 nested lists read as yaml's bare 'Maximum call stack size exceeded'",
     },
     {
+      name: 'unclosed-flow-list.yaml',
+      target: 'initrd-spec',
+      bytes: Buffer.from(`files: [x\n${'  - path: /e\n'.repeat(5_000)}`),
+      finding:
+        "fuzz: block lines inside an unclosed '[' overflowed yaml's CST parser (a bare RangeError; seed 20 input 57984)",
+    },
+    {
       name: 'deep-nesting.ign',
       target: 'ignition',
       bytes: deepIgnition(5000),

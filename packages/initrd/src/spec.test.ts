@@ -176,6 +176,11 @@ test('hostileYaml: deep nesting, thousands of errors and a second document are o
     ],
     ['files: []\n---\nfiles: []\n', /^spec\.yaml:2:1: the spec holds more than one YAML document/],
     ['files: []\ncompress: xz\nfiles: []\n', /^spec\.yaml:3:1: the key "files" appears twice/],
+    // tools/fuzz seed 20 input 57984, reduced: yaml's CST parser overflowed its stack.
+    [
+      `files: [x\n${'  - path: /e\n'.repeat(5_000)}`,
+      /^spec\.yaml:\d+:1: collections nested too deeply/,
+    ],
     [`files: [${'a,'.repeat(100_000)}]\n`, /^spec\.yaml:1:1: more than 150000 YAML tokens/],
   ];
   for (const [text, message] of cases)

@@ -171,6 +171,17 @@ function composeFirstDocument(
     const duplicate = document === undefined ? undefined : firstDuplicateKey(document);
     if (document !== undefined && duplicate !== undefined) return { document, error: duplicate };
   } catch (error) {
+    if (
+      first === undefined &&
+      error instanceof RangeError &&
+      /call stack size/i.test(error.message)
+    )
+      // yaml's CST parser recurses without a guard (Parser.pop through nested block maps:
+      // tools/fuzz initrd-spec seed 20 input 57984): give the line where the lexer stopped.
+      first = new FirstYamlError(
+        lines.lineStarts.at(-1) ?? 0,
+        `collections nested too deeply to read (${error.message})`,
+      );
     if (!(error instanceof FirstYamlError) && first === undefined) throw error;
     const found = first ?? (error as FirstYamlError);
     return { document: parseDocument(''), error: { offset: found.offset, message: found.message } };

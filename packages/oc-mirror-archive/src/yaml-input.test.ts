@@ -131,6 +131,16 @@ describe('readYaml on hostile text (issue 20, tools/fuzz)', () => {
     assert.deepEqual(readYaml('{a: 1, b: {a: 2}}', { path: 'f.yaml' }), { a: 1, b: { a: 2 } });
   });
 
+  it('unclosedFlowList: block lines inside an unclosed `[` overflow the CST parser of yaml; one typed error at the line it stopped', () => {
+    // tools/fuzz initrd-spec, seed 20, input 57984 (a mutated overlay spec) reduced: yaml's
+    // Parser recurses once per line here and threw a bare RangeError.
+    const text = `k: [x\n${'  - p: 1\n'.repeat(5_000)}`;
+    const error = typed(() => readYaml(text, { path: 'idms.yaml' }));
+    assert.equal(error.code, 'YAML_INVALID');
+    assert.match(error.message, /^idms\.yaml:\d+:1: collections nested too deeply to read/);
+    assert.ok(!error.message.includes('\n'), error.message);
+  });
+
   it('errorInALaterDocument: reported with its own line', () => {
     const error = typed(() => readYamlAll('a: 1\n---\nb: 2\n---\nc: [\n', { path: 'm.yaml' }));
     assert.equal(error.code, 'YAML_INVALID');
