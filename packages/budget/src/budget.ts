@@ -23,7 +23,7 @@ import {
   ramSuggestionStepBytes,
 } from './constants.ts';
 import { BudgetInputError } from './errors.ts';
-import { formatBytes } from './sizes.ts';
+import { formatBytes, requireBytes } from './sizes.ts';
 
 /** One initrd file (segment chain) as the budget sees it. */
 export interface InitrdFootprint {
@@ -119,15 +119,6 @@ export interface BudgetReport {
   /** Inputs that were not given and counted as 0. */
   notCounted: string[];
   ok: boolean;
-}
-
-function requireBytes(value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new BudgetInputError(
-      'BAD_INPUT',
-      `${what}: ${value} is not a byte count; give a whole number ≥ 0.`,
-    );
-  return value;
 }
 
 function validate(inputs: BudgetInputs): void {

@@ -14,8 +14,7 @@
  * enhancements/agent-installer/simplified-registry-less-cluster-operations.md, "Storage
  * requirements", at 019ed2a8); here the figure is the build's own archives.
  */
-import { BudgetInputError } from './errors.ts';
-import { formatBytes } from './sizes.ts';
+import { formatBytes, requireBytes } from './sizes.ts';
 
 /** ext4's allocation unit: each file takes whole 4 KiB blocks. */
 export const diskBlockBytes = 4096;
@@ -54,15 +53,6 @@ export interface DiskNeed {
   serves: boolean;
   volume: DiskPlace;
   installDisk: DiskPlace;
-}
-
-function requireBytes(value: number, what: string): number {
-  if (!Number.isSafeInteger(value) || value < 0)
-    throw new BudgetInputError(
-      'BAD_INPUT',
-      `${what}: ${value} is not a byte count; give a whole number ≥ 0.`,
-    );
-  return value;
 }
 
 function place(label: string, terms: DiskTerm[]): DiskPlace {

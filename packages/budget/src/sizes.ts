@@ -44,6 +44,16 @@ export function parseSize(text: string, what: string): number {
   return Math.floor(Number(match[1]) * multiplier);
 }
 
+/** `value` as a byte count (a safe whole number ≥ 0), else BAD_INPUT naming `what` and the value. */
+export function requireBytes(value: number, what: string): number {
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new BudgetInputError(
+      'BAD_INPUT',
+      `${what}: ${value} is not a byte count; give a whole number ≥ 0.`,
+    );
+  return value;
+}
+
 /** Bytes as a short binary-unit figure: `8.00 GiB`, `262144 B` below 1 KiB… */
 export function formatBytes(bytes: number): string {
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
