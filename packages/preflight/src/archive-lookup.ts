@@ -3,35 +3,20 @@
  * which repositories hold each manifest (for "the archive has it in …" fixes); built once per
  * check from the archive index, then looked up for every pull source.
  */
-import type { ImageReference, MirrorArchive } from '@hostmirror/oc-mirror-archive';
+import type { ImageReference, MirrorArchive, RecordsArchive } from '@hostmirror/oc-mirror-archive';
 import { referenceName } from '@hostmirror/oc-mirror-archive';
 import type { ContentProblem } from './content.ts';
 
-/** What the checker reads from the archive index (formats' MirrorArchive has all of it). */
-export type CheckableArchive = Pick<
-  MirrorArchive,
-  | 'chunks'
-  | 'repositories'
-  | 'hasRepository'
-  | 'tags'
-  | 'manifests'
-  | 'linkedBlobs'
-  | 'hasBlob'
-  | 'readBlob'
-  | 'openBlob'
-  | 'readClusterResources'
-  | 'imageSetConfigCopies'
-  | 'readImageSetConfigCopy'
-  | 'signatureFiles'
-  | 'readSignatureFile'
-  | 'releaseRecords'
-  | 'readReleaseRecord'
-  | 'releaseGraphs'
-  | 'readReleaseGraph'
-  | 'catalogFilters'
-  | 'readCatalogFilterDigest'
-  | 'checkCompleteness'
->;
+/**
+ * What the checker reads from the archive index (formats' MirrorArchive has all of it): what
+ * oc-mirror-archive's archiveMirrorResources reads (its RecordsArchive, so a record it comes to
+ * read is not listed here again) and the checker's own look-ups.
+ */
+export type CheckableArchive = RecordsArchive &
+  Pick<
+    MirrorArchive,
+    'chunks' | 'hasRepository' | 'manifests' | 'linkedBlobs' | 'checkCompleteness'
+  >;
 
 export interface ArchiveLookup {
   archive: CheckableArchive;
