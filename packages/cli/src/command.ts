@@ -149,6 +149,18 @@ export function stringList(values: ParsedValues, name: string): string[] {
   return list.filter((item): item is string => typeof item === 'string');
 }
 
+/**
+ * `-` (stdin) at most once across the options `names`: stdin holds one input. The one rule for
+ * every verb that reads configs from files or stdin.
+ */
+export function stdinAtMostOnce(values: ParsedValues, names: readonly string[]): void {
+  const uses = names.flatMap((name) => stringList(values, name).filter((path) => path === '-'));
+  if (uses.length > 1)
+    throw new UsageError(
+      `${names.map((name) => `--${name}`).join(' and ')}: - reads stdin more than once; stdin holds one config: give the others as files.`,
+    );
+}
+
 export function flag(values: ParsedValues, name: string): boolean {
   return values[name] === true;
 }

@@ -78,6 +78,37 @@ test('usageErrorsExit2', async () => {
   assert.match(noArchive.stderr, /--archive/);
 });
 
+test('stdinAtMostOnce: - twice is a usage error naming the options, here and in iso/pxe customize', async () => {
+  const twice = await bootSequence([
+    ...node0,
+    '--format',
+    'ignition',
+    '--archive',
+    'mirror_000001.tar',
+    '--ignition',
+    '-',
+    '--ignition',
+    '-',
+  ]);
+  assert.equal(twice.code, 2, twice.stderr);
+  assert.match(twice.stderr, /--ignition: - reads stdin more than once/);
+  for (const verb of [
+    ['iso', 'customize'],
+    ['pxe', 'customize', '-o', 'out.img'],
+  ]) {
+    const run = await runCliCaptured([
+      ...verb,
+      'input',
+      '--live-ignition',
+      '-',
+      '--dest-ignition',
+      '-',
+    ]);
+    assert.equal(run.code, 2, `${verb.join(' ')}: ${run.stderr}`);
+    assert.match(run.stderr, /--dest-ignition and --live-ignition: - reads stdin more than once/);
+  }
+});
+
 test('help', async () => {
   const run = await bootSequence(['--help']);
   assert.equal(run.code, 0);

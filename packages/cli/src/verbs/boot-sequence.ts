@@ -11,6 +11,9 @@ import {
   type BootPlan,
   type BootSettingsInput,
   DEFAULT_IGNITION_SPEC,
+  DEFAULT_REGISTRY_NAME,
+  DEFAULT_REGISTRY_PORT,
+  DEFAULT_VOLUME_LABEL,
   MIRROR_MODES,
   planBootSequence,
   prepareBootSequence,
@@ -40,6 +43,7 @@ import {
   optionalString,
   readInput,
   requireString,
+  stdinAtMostOnce,
   stringList,
   UsageError,
 } from '../command.ts';
@@ -112,9 +116,8 @@ async function readTlsDir(dir: string) {
 
 /** `--ignition` configs, read as build-iso reads them (`-` once: stdin). */
 async function extraConfigs(context: CommandContext): Promise<ExtraIgnition[]> {
+  stdinAtMostOnce(context.values, ['ignition']);
   const given = stringList(context.values, 'ignition');
-  if (given.filter((path) => path === '-').length > 1)
-    throw new UsageError('--ignition - names stdin more than once; stdin holds one config.');
   return Promise.all(
     given.map(async (path) => ({
       origin: path,
@@ -238,7 +241,7 @@ const command: Command = {
       type: 'string',
       description: 'Ignition spec version of --format ignition',
       value: 'VERSION',
-      default: '3.2.0',
+      default: DEFAULT_IGNITION_SPEC,
     },
     'cluster-domain': {
       type: 'string',
@@ -255,14 +258,19 @@ const command: Command = {
       type: 'string',
       description: "the registry's host name in registries.conf and its certificate",
       value: 'NAME',
-      default: 'registry.hostmirror.internal',
+      default: DEFAULT_REGISTRY_NAME,
     },
-    port: { type: 'string', description: "the registry's port", value: 'N', default: '5000' },
+    port: {
+      type: 'string',
+      description: "the registry's port",
+      value: 'N',
+      default: String(DEFAULT_REGISTRY_PORT),
+    },
     'volume-label': {
       type: 'string',
       description: 'label of the mirror volume',
       value: 'LABEL',
-      default: 'data',
+      default: DEFAULT_VOLUME_LABEL,
     },
     archive: {
       type: 'string',

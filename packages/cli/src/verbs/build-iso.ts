@@ -33,6 +33,7 @@ import {
   optionalString,
   readInput,
   requireString,
+  stdinAtMostOnce,
   stringList,
   UsageError,
 } from '../command.ts';
@@ -66,9 +67,8 @@ const NOT_STDOUT: Record<string, string> = {
 
 /** `--ignition` paths against the working folder; `-` (once) is the config read from stdin. */
 async function extraIgnition(context: CommandContext): Promise<Array<string | IgnitionBytes>> {
+  stdinAtMostOnce(context.values, ['ignition']);
   const given = stringList(context.values, 'ignition');
-  if (given.filter((path) => path === '-').length > 1)
-    throw new UsageError('--ignition - names stdin more than once; stdin holds one config.');
   return Promise.all(
     given.map(async (path) =>
       path === '-'

@@ -9,8 +9,8 @@ import {
   type OptionSpec,
   optionalString,
   readInput,
+  stdinAtMostOnce,
   stringList,
-  UsageError,
 } from '../command.ts';
 
 export const customizeOptions: OptionSpec = {
@@ -88,11 +88,7 @@ export const customizeOptions: OptionSpec = {
 /** The customization the options ask for; `-` (stdin) may be given once. */
 export async function readCustomization(context: CommandContext): Promise<LiveCustomization> {
   const { values } = context;
-  const stdinUsers = ['dest-ignition', 'live-ignition'].flatMap((name) =>
-    stringList(values, name).filter((path) => path === '-'),
-  );
-  if (stdinUsers.length > 1)
-    throw new UsageError('- (stdin) is given more than once; stdin holds one config.');
+  stdinAtMostOnce(values, ['dest-ignition', 'live-ignition']);
   const read = (name: string): Promise<NamedInput[]> =>
     Promise.all(
       stringList(values, name).map(async (path) => ({
