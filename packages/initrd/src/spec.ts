@@ -56,7 +56,7 @@ export const DEFAULT_OVERLAY_CODEC: Codec = 'zstd';
 /** The largest overlay spec read (bytes). */
 export const MAX_SPEC_BYTES = 256 * 1024;
 /** The most YAML lexemes a spec may have (the bound of oc-mirror-archive's YAML_MAX_LEXEMES). */
-const MAX_SPEC_LEXEMES = 150_000;
+const MAX_SPEC_LEXEMES = 50_000;
 const TOP_KEYS = ['compress', 'level', 'files', 'directories', 'symlinks'];
 const FILE_KEYS = ['path', 'source', 'contents', 'mode', 'uid', 'gid'];
 const DIRECTORY_KEYS = ['path', 'mode', 'uid', 'gid'];

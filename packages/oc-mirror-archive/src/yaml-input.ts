@@ -39,13 +39,15 @@ export interface YamlReadOptions {
 export const YAML_MAX_ALIAS_COUNT = 100;
 
 /**
- * The most lexemes (scalars, indicators, spaces, newlines) a YAML text may have. yaml's
- * composed document costs 250-450 bytes of heap per lexeme (150,000 lexemes of a flow list:
- * +67 MiB RSS), and 1 MiB of `a,` exhausted a 192 MiB heap, so the count is bounded before
- * anything is composed; counting costs about 0.7 µs a lexeme and keeps nothing. An
- * install-config or agent-config has a few thousand, an IDMS about ten per mirror.
+ * The most lexemes (scalars, indicators, spaces, newlines) a YAML text may have. yaml builds
+ * the whole CST and document of a text before anything can be checked, at 250 bytes (a block
+ * list) to 1.1 KiB (aliases in flow lists: 132,649 lexemes took 153 MiB of heap in the fuzz
+ * run) per lexeme, and 1 MiB of `a,` exhausted a 192 MiB heap; so the count is bounded before
+ * anything is composed (counting costs about 0.7 µs a lexeme and keeps nothing). An
+ * install-config has a few thousand lexemes, an agent-config about 100–300 per host, an IDMS
+ * about 15 per mirrored repository (3,000 repositories: 45,000).
  */
-export const YAML_MAX_LEXEMES = 150_000;
+export const YAML_MAX_LEXEMES = 50_000;
 
 function place(lineCounter: LineCounter, offset: number) {
   const { line, col } = lineCounter.linePos(offset);
