@@ -134,6 +134,22 @@ describe('teardown', () => {
       code: 'BOOT_BAD_TEARDOWN_INPUT',
     });
   });
+
+  test('editedConfig: a MachineConfig whose Ignition lists are not lists is refused at that place, not a TypeError', () => {
+    const ours = sources[0] as { fileName: string; text: string };
+    const document = parse(ours.text) as { spec: { config: { storage: { files: unknown } } } };
+    document.spec.config.storage.files = 'oops';
+    assert.throws(
+      () => renderTeardown([{ fileName: ours.fileName, text: JSON.stringify(document) }]),
+      (error: { code?: string; path?: string; jsonPath?: string; message?: string }) => {
+        assert.equal(error.code, 'BOOT_BAD_TEARDOWN_INPUT', String(error.message));
+        assert.equal(error.path, ours.fileName);
+        assert.equal(error.jsonPath, '$.spec.config.storage.files');
+        assert.match(String(error.message), /cannot unmarshal a string into a value of type array/);
+        return true;
+      },
+    );
+  });
 });
 
 test('oneSetOfPaths: the scripts write and the teardown removes the paths constants.ts names', () => {

@@ -21,8 +21,7 @@
  * the user's own registry (openshift/enhancements
  * enhancements/agent-installer/simplified-registry-less-cluster-operations.md at 019ed2a8).
  */
-import type { IgnitionConfig } from '@hostmirror/ignition';
-import { readDataResource } from '@hostmirror/ignition';
+import { readDataResource, validateConfig } from '@hostmirror/ignition';
 import { parse, stringify } from 'yaml';
 import {
   CA_ANCHOR_FILE,
@@ -136,7 +135,23 @@ function readPoolInstall(source: TeardownSource, document: Json): PoolInstall {
         fix: 'use the files of build-iso --manifests-dir as written',
       },
     );
-  const config = record(record(document.spec).config) as unknown as Partial<IgnitionConfig>;
+  // The file and unit lists are read from Ignition's own shape check (validateConfig), so an
+  // edited MachineConfig is refused with the place, not a TypeError.
+  const report = validateConfig(record(record(document.spec).config));
+  const config = report.config;
+  if (config === undefined) {
+    const why = report.parseFailure ?? report.errors[0];
+    const at = report.parseFailure === undefined ? (report.errors[0]?.path ?? '$') : '$';
+    throw new BootSequenceError(
+      'BOOT_BAD_TEARDOWN_INPUT',
+      `${source.fileName}: MachineConfig ${name}: spec.config is not an Ignition config (${at}: ${why?.message ?? 'unreadable'}); give the MachineConfigs build-iso wrote, unchanged.`,
+      {
+        path: source.fileName,
+        jsonPath: `$.spec.config${at.slice(1)}`,
+        fix: 'use the files of build-iso --manifests-dir as written',
+      },
+    );
+  }
   const files = (config.storage?.files ?? []).map((file) => file.path);
   const units: string[] = [];
   const dropins: string[] = [];
