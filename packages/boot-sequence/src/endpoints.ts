@@ -22,8 +22,9 @@ import type { BootPhase, BootSettings } from './types.ts';
  *    is not known.
  *
  * containers/image tries a source's mirrors in order and moves on to the next when one fails
- * (containers/image/docs/containers-registries.conf.5.md: "The mirrors will be tested in order"),
- * so a pull succeeds while any control-plane node serves.
+ * (containers/image/docs/containers-registries.conf.5.md at 05d705ce, `mirror`: "The mirrors
+ * are attempted in the specified order; the first one that can be contacted and contains the
+ * image will be used"), so a pull succeeds while any control-plane node serves.
  */
 export interface MirrorEndpoint {
   /** The DNS name in the mirror locations and the certificate. */
