@@ -15,8 +15,9 @@
 # 4. Boots the hosts under qemu (TCG) inside a private network namespace (unshare -n, only
 #    loopback up), connected only to each other by a qemu socket network over 127.0.0.1
 #    (multicast). node0 gets the volume as its second disk (vdb; vda is the install disk).
-#    Each host's serial console is appended to DIR/<host>.log; the hosts report every check
-#    there as "HMR-CHECK <host> <phase> <check> PASS|FAIL <detail>".
+#    Each host's serial console is appended to DIR/<host>.log (the every-node cluster's to
+#    DIR/every-node/<host>.log); the hosts report every check there as
+#    "HMR-CHECK <host> <phase> <check> PASS|FAIL <detail>".
 #
 # Scenarios (all by default, in this order):
 #   live             every host pulls the release and a component image by digest through
@@ -27,8 +28,10 @@
 #   installed        the hosts power off, get an install disk (the live root plus the build's
 #                    master MachineConfig applied by the real Ignition at its first boot from
 #                    disk), boot from it and pull again, node0 serving from its volume
-#   every-node       an every-node build: each host has its own volume and pulls locally
-# Exit 0 only when every scenario's checks pass; one summary line per scenario.
+#   every-node       an every-node build: each host has its own volume and pulls locally; its
+#                    hosts boot on a network of their own while the installed hosts boot
+# Exit 0 only when every scenario's checks pass; one summary line per scenario. On a failure
+# it prints the failing checks and the tail of each failing host's console.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 all_scenarios=(live registry-killed installed every-node)
@@ -37,7 +40,7 @@ usage() {
   sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
-ignitions=() scenarios=() logs='' hosts=2 timeout=${HOSTMIRROR_REHEARSAL_TIMEOUT:-1200} keep=0 in_netns=0
+ignitions=() scenarios=() logs='' hosts=2 timeout=${HOSTMIRROR_REHEARSAL_TIMEOUT:-2400} keep=0 in_netns=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --ignition) ignitions+=("$(realpath "${2:?}")"); shift 2 ;;
@@ -112,87 +115,110 @@ volume_image() {
   pnpm run --silent hostmirror volume prepare --mirror "$work/inputs/mirror" --image "$work/volume.img" >/dev/null
 }
 
-# One host's qemu in the background. boot_host SET HOST MAC BOOT-ARGS... (qemu options)
+# The serial console file of HOST in boot set SET: the every-node cluster is another cluster
+# (its own build, its own network), booted while the node0 cluster's hosts run, so its hosts
+# write to a folder of their own.
+log_of() { if [ "$1" = every-node ]; then printf '%s/every-node/%s.log' "$logs" "$2"; else printf '%s/%s.log' "$logs" "$2"; fi; }
+
+# One host's qemu in the background. boot_host SET HOST MAC INSTRUCTIONS QEMU-OPTIONS...
+# Each set has its own socket network (the every-node cluster's hosts have the same MACs and
+# addresses as the node0 cluster's).
+declare -A host_pid
 boot_host() {
-  local set=$1 host=$2 mac=$3 instructions=$4
+  local set=$1 host=$2 mac=$3 instructions=$4 log port=$mcast_port
   shift 4
-  printf '\n=== rehearse: %s %s ===\n' "$set" "$host" >>"$logs/$host.log"
-  qemu-system-x86_64 -accel tcg -m 1280 -smp 1 -nodefaults -display none -monitor none -no-reboot \
-    -chardev "file,id=serial0,path=$logs/$host.log,append=on" -serial chardev:serial0 \
-    -netdev "socket,id=net0,mcast=230.0.0.1:$mcast_port,localaddr=127.0.0.1" \
+  log=$(log_of "$set" "$host")
+  mkdir -p "$(dirname "$log")"
+  [ "$set" != every-node ] || port=$((mcast_port + 1))
+  printf '\n=== rehearse: %s %s ===\n' "$set" "$host" >>"$log"
+  qemu-system-x86_64 -accel tcg,thread=multi -m 1280 -smp 1 -nodefaults -display none -monitor none -no-reboot \
+    -chardev "file,id=serial0,path=$log,append=on" -serial chardev:serial0 \
+    -netdev "socket,id=net0,mcast=230.0.0.1:$port,localaddr=127.0.0.1" \
     -device "virtio-net-pci,netdev=net0,mac=$mac" \
     -fw_cfg "name=opt/org.hostmirror.rehearsal,string=$instructions" \
-    "$@" >>"$work/qemu-$host.err" 2>&1 &
+    "$@" >>"$work/qemu-$set-$host.err" 2>&1 &
   qemu_pids+=($!)
-  host_pid[$host]=$!
+  host_pid[$set/$host]=$!
 }
 
 # The console of HOST since the start of boot set SET.
-console_of() { awk -v mark="=== rehearse: $1 $2 ===" 'index($0, mark) { buffer = ""; next } { buffer = buffer $0 "\n" } END { printf "%s", buffer }' "$logs/$2.log" | tr -d '\r'; }
+console_of() { awk -v mark="=== rehearse: $1 $2 ===" 'index($0, mark) { buffer = ""; next } { buffer = buffer $0 "\n" } END { printf "%s", buffer }' "$(log_of "$1" "$2")" | tr -d '\r'; }
 
-# Wait until every host of the set reports HMR-DONE for PHASE (or fails); then, when the set
-# powers off, until qemu exits. Returns 1 on a timeout, a crash or an emergency shell.
-declare -A host_pid
-wait_set() {
-  local set=$1 phase=$2 poweroff=$3 deadline=$((SECONDS + timeout)) name pending failed=0 entry text
-  while :; do
-    pending=0
-    for entry in "${host_lines[@]}"; do
-      name=$(cut -d' ' -f2 <<<"$entry")
-      # Into a variable first: `console_of | grep -q` fails under pipefail when grep exits
-      # early and console_of gets SIGPIPE (a long console then looked unfinished).
-      text=$(console_of "$set" "$name")
-      grep -qa "HMR-DONE $name $phase " <<<"$text" && continue
-      if grep -qaE 'Kernel panic|Emergency Mode|Failed to start .*Ignition|Failed to mount .*sysroot' <<<"$text"; then
-        log "$name: the boot failed (see $logs/$name.log)"; failed=1; break 2
+# Wait until every host of each boot set reports HMR-DONE for the set's phase, or fails (no
+# HMR-DONE within --timeout of the set's start, a crash, an emergency shell: that set fails,
+# the others go on); then, for a set
+# that powers off, until qemu exits. wait_sets SET:PHASE:POWEROFF... Sets set_seconds[SET] to the
+# seconds it took from set_started[SET] and set_ok[SET] to 1 or 0.
+declare -A set_started set_seconds set_ok
+wait_sets() {
+  local spec set phase poweroff entry name pending text
+  local -A waiting=()
+  for spec in "$@"; do waiting[$spec]=1; done
+  while [ ${#waiting[@]} -gt 0 ]; do
+    for spec in "${!waiting[@]}"; do
+      IFS=: read -r set phase poweroff <<<"$spec"
+      pending=0 set_ok[$set]=1
+      for entry in "${host_lines[@]}"; do
+        name=$(cut -d' ' -f2 <<<"$entry")
+        # Into a variable first: `console_of | grep -q` fails under pipefail when grep exits
+        # early and console_of gets SIGPIPE (a long console then looked unfinished).
+        text=$(console_of "$set" "$name")
+        grep -qa "HMR-DONE $name $phase " <<<"$text" && continue
+        if grep -qaE 'Kernel panic|Emergency Mode|Failed to start .*Ignition|Failed to mount .*sysroot' <<<"$text"; then
+          log "$set $name: the boot failed (see $(log_of "$set" "$name"))"; set_ok[$set]=0; break
+        fi
+        if ! kill -0 "${host_pid[$set/$name]}" 2>/dev/null; then
+          log "$set $name: qemu exited before its checks finished"; set_ok[$set]=0; break
+        fi
+        if [ "$SECONDS" -ge $((set_started[$set] + timeout)) ]; then
+          log "$set $name: timeout after ${timeout} s"; set_ok[$set]=0; break
+        fi
+        pending=$((pending + 1))
+      done
+      [ "${set_ok[$set]}" = 0 ] || [ "$pending" = 0 ] || continue
+      unset "waiting[$spec]"
+      if [ "${set_ok[$set]}" = 1 ] && [ "$poweroff" = 1 ]; then
+        local until=$((SECONDS + 120))
+        for entry in "${host_lines[@]}"; do
+          name=$(cut -d' ' -f2 <<<"$entry")
+          while kill -0 "${host_pid[$set/$name]}" 2>/dev/null && [ "$SECONDS" -lt "$until" ]; do sleep 1; done
+        done
       fi
-      if ! kill -0 "${host_pid[$name]}" 2>/dev/null; then
-        log "$name: qemu exited before its checks finished"; failed=1; break 2
-      fi
-      pending=$((pending + 1))
+      set_seconds[$set]=$((SECONDS - set_started[$set]))
+      for entry in "${host_lines[@]}"; do
+        name=$(cut -d' ' -f2 <<<"$entry")
+        kill "${host_pid[$set/$name]}" 2>/dev/null || true
+        wait "${host_pid[$set/$name]}" 2>/dev/null || true
+      done
+      log "$set: done in ${set_seconds[$set]} s ($([ "${set_ok[$set]}" = 1 ] && echo 'every host finished its checks' || echo 'FAILED'))"
     done
-    [ "$pending" -gt 0 ] || break
-    if [ "$SECONDS" -ge "$deadline" ]; then log "timeout after ${timeout} s waiting for $set"; failed=1; break; fi
-    sleep 2
+    [ ${#waiting[@]} -eq 0 ] || sleep 2
   done
-  if [ "$failed" = 0 ] && [ "$poweroff" = 1 ]; then
-    deadline=$((SECONDS + 120))
-    for entry in "${host_lines[@]}"; do
-      name=$(cut -d' ' -f2 <<<"$entry")
-      while kill -0 "${host_pid[$name]}" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 1; done
-    done
-  fi
-  for entry in "${host_lines[@]}"; do
-    name=$(cut -d' ' -f2 <<<"$entry")
-    kill "${host_pid[$name]}" 2>/dev/null || true
-    wait "${host_pid[$name]}" 2>/dev/null || true
-  done
-  return "$failed"
 }
 
 # Print the result of SCENARIO from the checks of boot set SET (checks matching PATTERN).
 declare -A results
 scenario_result() {
-  local scenario=$1 set=$2 pattern=$3 seconds=$4 boot_ok=$5 entry name passed failed all=PASS detail=''
+  local scenario=$1 set=$2 pattern=$3 seconds=$4 boot_ok=$5 entry name passed failed all=PASS detail='' text
+  local failing=()
   for entry in "${host_lines[@]}"; do
     name=$(cut -d' ' -f2 <<<"$entry")
-    passed=$(console_of "$set" "$name" | grep -acE "HMR-CHECK $name [a-z]+ ($pattern) PASS" || true)
-    failed=$(console_of "$set" "$name" | grep -acE "HMR-CHECK $name [a-z]+ ($pattern) FAIL" || true)
+    text=$(console_of "$set" "$name")
+    passed=$(grep -acE "HMR-CHECK $name [a-z]+ ($pattern) PASS" <<<"$text" || true)
+    failed=$(grep -acE "HMR-CHECK $name [a-z]+ ($pattern) FAIL" <<<"$text" || true)
     detail+=" $name $passed/$((passed + failed))"
     if [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ] || [ "$boot_ok" != 1 ]; then
-      all=FAIL
-      console_of "$set" "$name" | grep -aE "HMR-CHECK $name [a-z]+ ($pattern) FAIL" | sed 's/^/  /' >&2 || true
+      all=FAIL failing+=("$name")
+      grep -aE "HMR-CHECK $name [a-z]+ ($pattern) FAIL" <<<"$text" | sed 's/^/  /' >&2 || true
     fi
   done
   results[$scenario]=$all
   printf 'scenario %-16s %s in %4d s (checks passed:%s)\n' "$scenario" "$all" "$seconds" "$detail"
-  if [ "$all" = FAIL ]; then
-    for entry in "${host_lines[@]}"; do
-      name=$(cut -d' ' -f2 <<<"$entry")
-      echo "--- last 40 console lines of $name ($logs/$name.log) ---" >&2
-      console_of "$set" "$name" | tail -n 40 >&2
-    done
-  fi
+  for name in "${failing[@]}"; do
+    echo "--- $scenario: last 40 console lines of $name ($(log_of "$set" "$name")) ---" >&2
+    # Up to its HMR-DONE line when there is one (after it comes only a power-off).
+    console_of "$set" "$name" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' | awk 'done { next } { print } /HMR-DONE / { done = 1 }' | tail -n 40 >&2
+  done
 }
 
 mcast_port=$((20000 + $$ % 20000))
@@ -200,16 +226,37 @@ live_checks='gate-[a-z.-]+|console-pull|registry-address|release|component'
 kill_checks='registry-killed|pulls-while-killed'
 installed_checks='registry-address|release|component|serves-from-volume'
 
+# Both builds first (seconds each), so that the every-node cluster can boot while the node0
+# cluster's hosts boot installed.
+set_a=0
+if selected live || selected registry-killed || selected installed; then set_a=1; build node0; fi
+selected every-node && build every-node
+volume_image
+
+# Boot set B: every-node mode, each host with its own volume, on a network of its own.
+boot_every_node() {
+  local entry mac name
+  set_started[every-node]=$SECONDS
+  for entry in "${host_lines[@]}"; do
+    read -r mac name _ <<<"$entry"
+    mkdir -p "$work/hosts/$name"
+    qemu-img create -q -f qcow2 "$work/hosts/$name/every-disk.qcow2" 4G
+    qemu-img create -q -f qcow2 -F raw -b "$work/volume.img" "$work/hosts/$name/every-volume.qcow2"
+    boot_host every-node "$name" "$mac" "scenario=every-node" -cdrom "$work/every-node/hostmirror.iso" -boot d \
+      -drive "file=$work/hosts/$name/every-disk.qcow2,if=virtio,format=qcow2" \
+      -drive "file=$work/hosts/$name/every-volume.qcow2,if=virtio,format=qcow2"
+  done
+}
+every_node_running=0
+
 # Boot set A: node0 mode, live (and registry-killed), then installed.
-if selected live || selected registry-killed || selected installed; then
-  build node0
-  volume_image
+if [ "$set_a" = 1 ]; then
   xorriso -osirrox on -indev "$HMR_LIVE_ISO" -extract /images/pxeboot "$work/pxe" >/dev/null 2>&1
   instructions='boot=live '
   selected registry-killed && instructions+='scenario=registry-killed '
   poweroff=0
   if selected installed; then instructions+='then=poweroff '; poweroff=1; fi
-  t0=$SECONDS
+  set_started[live]=$SECONDS
   for entry in "${host_lines[@]}"; do
     read -r mac name _ <<<"$entry"
     mkdir -p "$work/hosts/$name"
@@ -221,20 +268,14 @@ if selected live || selected registry-killed || selected installed; then
     fi
     boot_host live "$name" "$mac" "${instructions% }" -cdrom "$work/node0/hostmirror.iso" -boot d "${disks[@]}"
   done
-  boot_ok=1
-  wait_set live live "$poweroff" || boot_ok=0
-  seconds=$((SECONDS - t0))
-  selected live && scenario_result live live "$live_checks" "$seconds" "$boot_ok"
-  selected registry-killed && scenario_result registry-killed live "$kill_checks" "$seconds" "$boot_ok"
-
+  # The install disk is made while the live hosts boot.
   if selected installed; then
-    t0=$SECONDS
     # The install: the live root on an ext4 disk labelled root, and the installed-phase config
-    # (the build's master MachineConfig + the rehearsal's checks) for its first boot, which the
-    # real Ignition in the initrd applies (the kernel and initrd of the live ISO, booted
-    # directly; RHCOS boots its own from /boot).
+    # (the build's master MachineConfig, MCO's registries.conf from the build's IDMS/ITMS and
+    # the rehearsal's checks) for its first boot, which the real Ignition in the initrd applies
+    # (the kernel and initrd of the live ISO, booted directly; RHCOS boots its own from /boot).
     unsquashfs -q -no-progress -d "$work/installed-root" "$work/pxe/rootfs.img" >/dev/null
-    mkfs.ext4 -q -L root -d "$work/installed-root" "$work/installed-root.img" 3G
+    mkfs.ext4 -q -L root -d "$work/installed-root" "$work/installed-root.img" 3G >/dev/null
     rm -rf "$work/installed-root"
     node --import tsx tools/rehearsal/generate.ts installed "$work/inputs" "$work/node0/manifests" "$work/installed.ign"
     mkdir -p "$work/installed-cpio"
@@ -242,6 +283,15 @@ if selected live || selected registry-killed || selected installed; then
     cp "$work/pxe/initrd.img" "$work/installed-initrd.img"
     truncate -s %4 "$work/installed-initrd.img"
     (cd "$work/installed-cpio" && printf 'config.ign\n' | cpio -o -H newc -R 0:0 --quiet | gzip -n) >>"$work/installed-initrd.img"
+  fi
+  wait_sets "live:live:$poweroff"
+  selected live && scenario_result live live "$live_checks" "${set_seconds[live]}" "${set_ok[live]}"
+  selected registry-killed && scenario_result registry-killed live "$kill_checks" "${set_seconds[live]}" "${set_ok[live]}"
+
+  if selected installed; then
+    # The every-node cluster boots now, beside the installed hosts (neither has a timed check).
+    if selected every-node; then boot_every_node; every_node_running=1; fi
+    set_started[installed]=$SECONDS
     for entry in "${host_lines[@]}"; do
       read -r mac name _ <<<"$entry"
       qemu-img create -q -f qcow2 -F raw -b "$work/installed-root.img" "$work/hosts/$name/disk.qcow2"
@@ -251,29 +301,14 @@ if selected live || selected registry-killed || selected installed; then
         -append "root=LABEL=root rw console=ttyS0,115200n8 ignition.firstboot ignition.platform.id=metal rd.emergency=poweroff systemd.show_status=1" \
         "${disks[@]}"
     done
-    boot_ok=1
-    wait_set installed installed 0 || boot_ok=0
-    scenario_result installed installed "$installed_checks" "$((SECONDS - t0))" "$boot_ok"
+    if [ "$every_node_running" = 1 ]; then wait_sets installed:installed:0 every-node:live:0; else wait_sets installed:installed:0; fi
+    scenario_result installed installed "$installed_checks" "${set_seconds[installed]}" "${set_ok[installed]}"
   fi
 fi
 
-# Boot set B: every-node mode, each host with its own volume.
 if selected every-node; then
-  build every-node
-  volume_image
-  t0=$SECONDS
-  for entry in "${host_lines[@]}"; do
-    read -r mac name _ <<<"$entry"
-    mkdir -p "$work/hosts/$name"
-    qemu-img create -q -f qcow2 "$work/hosts/$name/every-disk.qcow2" 4G
-    qemu-img create -q -f qcow2 -F raw -b "$work/volume.img" "$work/hosts/$name/every-volume.qcow2"
-    boot_host every-node "$name" "$mac" "scenario=every-node" -cdrom "$work/every-node/hostmirror.iso" -boot d \
-      -drive "file=$work/hosts/$name/every-disk.qcow2,if=virtio,format=qcow2" \
-      -drive "file=$work/hosts/$name/every-volume.qcow2,if=virtio,format=qcow2"
-  done
-  boot_ok=1
-  wait_set every-node live 0 || boot_ok=0
-  scenario_result every-node every-node "$live_checks" "$((SECONDS - t0))" "$boot_ok"
+  if [ "$every_node_running" = 0 ]; then boot_every_node; wait_sets every-node:live:0; fi
+  scenario_result every-node every-node "$live_checks" "${set_seconds[every-node]}" "${set_ok[every-node]}"
 fi
 
 status=0

@@ -6,7 +6,8 @@
 #   system    cross-package and real-system tests (test/**/*.test.ts), on the machine's Node
 #   all       unit + system (the default)
 #   rehearsal only the rehearsal on booted qemu hosts (test/rehearsal/, tools/rehearsal/README.md),
-#             which the other modes skip unless HOSTMIRROR_REHEARSAL=1 (it takes 10+ minutes)
+#             which the other modes skip unless HOSTMIRROR_REHEARSAL=1 (25-45 minutes on a loaded
+#             2-core machine, over the CI budget: tools/rehearsal/README.md has the measurements)
 set -euo pipefail
 shopt -s globstar nullglob
 root=$(cd "$(dirname "$0")/.." && pwd)

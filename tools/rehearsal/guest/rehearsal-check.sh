@@ -75,36 +75,60 @@ console() {
 # never kills its registry under another host's own readiness probe.
 readonly LOOP_REPOSITORY=hostmirror-rehearsal/pull-loop
 killer() {
-  local deadline=$((SECONDS + 300)) start waited
+  local deadline=$((SECONDS + 300)) start waited t0 pause
   until journalctl --no-pager -q -u hostmirror-registry.service | grep -q "$LOOP_REPOSITORY"; do
     [ "$SECONDS" -lt "$deadline" ] || { hmr_report "$phase" registry-killed FAIL "no other host started its pull loop within 300 s"; return; }
     sleep 0.5
   done
   sleep 2
-  start=$(date +%s.%N)
+  exec {pause}<> <(:) # a pipe this shell also holds open for writing: read -t on it pauses
+  t0=$SECONDS start=$(date +%s.%N)
   systemctl kill --signal=SIGKILL hostmirror-registry.service
   hmr_console "HMR-INFO $host killed the registry (SIGKILL)"
-  sleep 0.5
-  until curl --silent --fail --max-time 2 --output /dev/null \
+  # Wait for the port with bash's own /dev/tcp (no process: on this one emulated CPU every
+  # curl started while the registry starts would slow the start it measures), then ask GET /v2/
+  # over TLS and wait for the answer (curl's start and the handshake take seconds on a loaded
+  # TCG host; a 2 s limit once cut answers that came).
+  until curl --silent --fail --connect-timeout 5 --max-time 20 --output /dev/null \
     --cacert /etc/hostmirror/ca.crt --resolve "$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT:127.0.0.1" \
     "https://$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT/v2/"; do
-    waited=$(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%d", n - s }')
-    [ "$waited" -lt 60 ] || { hmr_report "$phase" registry-killed FAIL "the registry did not serve again within 60 s"; return; }
-    sleep 0.2
+    until { : <>"/dev/tcp/127.0.0.1/$HOSTMIRROR_REGISTRY_PORT"; } 2>/dev/null; do
+      [ $((SECONDS - t0)) -lt 60 ] || { hmr_report "$phase" registry-killed FAIL "the registry did not listen again within 60 s"; return; }
+      read -r -t 0.2 -u "$pause" _ || true # a pause without a sleep process
+    done
   done
+  exec {pause}<&-
   waited=$(awk -v s="$start" -v n="$(date +%s.%N)" 'BEGIN { printf "%.1f", n - s }')
+  # Where the time went: systemd's and the registry's own lines since the kill.
+  journalctl --no-pager -q -o short-precise --since "@${start%.*}" -u hostmirror-registry.service |
+    grep -E 'Main process exited|Scheduled restart|Started|Starting|serving|listening' | head -n 8 |
+    while IFS= read -r line; do hmr_console "HMR-INFO $host registry restart: $line"; done
   if awk -v w="$waited" 'BEGIN { exit !(w <= 10) }'; then
     hmr_report "$phase" registry-killed PASS "serving again ${waited} s after SIGKILL"
   else
     hmr_report "$phase" registry-killed FAIL "serving again only ${waited} s after SIGKILL (limit 10 s)"
   fi
 }
+# One pull as a client that retries makes it: on a failure, up to 3 retries 1, 2 and 4 s apart,
+# the delays of containers/common pkg/retry RetryIfNecessary (podman and skopeo --retry-times).
+# skopeo's own --retry-times does not apply here: with the source blocked (the live drop-in),
+# containers/image reports the blocked source's error last ("registry ... is blocked in ...",
+# a plain error) and RetryIfNecessary retries only network errors, so a pull during the
+# restart would fail at once however short the restart (found by this rehearsal).
+pull_with_retries() {
+  local attempt delay
+  for attempt in 0 1 2 3; do
+    [ "$attempt" -eq 0 ] || { delay=$((1 << (attempt - 1))); sleep "$delay"; retried=$((retried + 1)); }
+    skopeo inspect --raw "docker://$HMR_RELEASE_REF" >/dev/null 2>"$work/loop.err" && return 0
+  done
+  return 1
+}
 puller() {
-  local until=$((SECONDS + ${HMR_PULL_WINDOW:-60})) pulls=0 failures=0 last=''
+  local until=$((SECONDS + ${HMR_PULL_WINDOW:-40})) pulls=0 failures=0 retried=0 last=''
   curl --silent --output /dev/null --max-time 10 --cacert /etc/hostmirror/ca.crt \
     "https://$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT/v2/$LOOP_REPOSITORY-$host/tags/list" || true
   while [ "$SECONDS" -lt "$until" ]; do
-    if skopeo inspect --retry-times 3 --raw "docker://$HMR_RELEASE_REF" >/dev/null 2>"$work/loop.err"; then
+    if pull_with_retries; then
       pulls=$((pulls + 1))
     else
       failures=$((failures + 1)); last=$(tail -n1 "$work/loop.err")
@@ -112,9 +136,9 @@ puller() {
     sleep 0.3
   done
   if [ "$failures" -eq 0 ] && [ "$pulls" -gt 0 ]; then
-    hmr_report "$phase" pulls-while-killed PASS "$pulls pulls, none failed"
+    hmr_report "$phase" pulls-while-killed PASS "$pulls pulls, none failed ($retried retries)"
   else
-    hmr_report "$phase" pulls-while-killed FAIL "$failures of $((pulls + failures)) pulls failed: $last"
+    hmr_report "$phase" pulls-while-killed FAIL "$failures of $((pulls + failures)) pulls failed after 3 retries each: $last"
   fi
 }
 
@@ -137,11 +161,23 @@ if hmr_has scenario=registry-killed; then
   if [ -e /run/hostmirror/serve ] && [ "$host" = node0 ]; then
     killer
     # Keep serving until the other hosts' pull loops are over (this host may power off next).
-    sleep "$((${HMR_PULL_WINDOW:-60} + 15))"
+    sleep "$((${HMR_PULL_WINDOW:-40} + 15))"
   else
     puller
   fi
 fi
+# Where this boot's time went, for reading a slow rehearsal: each step's start and run time
+# in seconds since the kernel started (systemd-analyze blame waits for the boot to finish,
+# and this unit is part of it).
+timings=''
+for unit in initrd-switch-root.service systemd-networkd-wait-online.service hostmirror-volume.service \
+  hostmirror-verify.service hostmirror-unpack.service hostmirror-registry.service hostmirror-configure.service \
+  hostmirror-ready.service agent-interactive-console.service rehearsal-check.service; do
+  read -r started active < <(systemctl show -P InactiveExitTimestampMonotonic "$unit" | tr '\n' ' '; systemctl show -P ActiveEnterTimestampMonotonic "$unit")
+  [ "${started:-0}" -gt 0 ] || continue
+  timings+=" ${unit%.service}@$(awk -v s="$started" -v a="${active:-0}" 'BEGIN { printf "%.0f+%.0fs", s / 1e6, (a > s ? a - s : 0) / 1e6 }')"
+done
+hmr_console "HMR-INFO $host timings (start+run):$timings"
 hmr_done "$phase"
 if hmr_has then=poweroff; then
   sync
