@@ -298,7 +298,7 @@ if [ "$set_a" = 1 ]; then
       disks=(-drive "file=$work/hosts/$name/disk.qcow2,if=virtio,format=qcow2")
       [ "$name" != node0 ] || disks+=(-drive "file=$work/hosts/$name/volume.qcow2,if=virtio,format=qcow2")
       boot_host installed "$name" "$mac" "phase=installed" -kernel "$work/pxe/vmlinuz" -initrd "$work/installed-initrd.img" \
-        -append "root=LABEL=root rw console=ttyS0,115200n8 ignition.firstboot ignition.platform.id=metal rd.emergency=poweroff systemd.show_status=1" \
+        -append "root=LABEL=root rw console=ttyS0,115200n8 no_timer_check ignition.firstboot ignition.platform.id=metal rd.emergency=poweroff systemd.show_status=1" \
         "${disks[@]}"
     done
     if [ "$every_node_running" = 1 ]; then wait_sets installed:installed:0 every-node:live:0; else wait_sets installed:installed:0; fi
