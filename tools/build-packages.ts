@@ -182,7 +182,8 @@ async function build(): Promise<void> {
     copied += copyAssets(join(dir, 'src'), join(dir, 'dist'));
     fixDeclarations(join(dir, 'dist'));
   }
-  const bundled = await bundleCli();
+  // What is published: this bundle only, no chunk of an earlier one (`files: ["dist"]`).
+  const bundled = await bundleCli({ pruneAll: true });
   process.stdout.write(
     `built ${packageDirs().length} packages; ${copied} assets copied; ${pruned} orphans removed; bin ${relative(repoRoot, bundleEntry)} (${bundled.files} files)\n`,
   );

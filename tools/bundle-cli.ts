@@ -136,7 +136,16 @@ export interface BundleResult {
   ms: number;
 }
 
-export async function bundleCli(): Promise<BundleResult> {
+export interface BundleOptions {
+  /**
+   * Remove every file of dist/bin this run did not write, however recent (the publish build:
+   * `files: ["dist"]` would ship them). By default an older bundle's chunks and temporary files
+   * stay for `staleChunkMs`, since a `hostmirror` started before this rebuild may still load them.
+   */
+  pruneAll?: boolean;
+}
+
+export async function bundleCli(options: BundleOptions = {}): Promise<BundleResult> {
   const started = performance.now();
   const [{ packages, files: packageFiles }, { scripts, files: scriptFiles }] = await Promise.all([
     bundledPackages(),
@@ -202,11 +211,15 @@ export async function bundleCli(): Promise<BundleResult> {
   await writeAtomic(bundleInputsFile, `${JSON.stringify({ files: manifest })}\n`);
   written.add(bundleInputsFile);
   await writeAtomic(entry.path, `#!/usr/bin/env node\n${entry.text}`, 0o755);
+  // Older bundles' chunks and temporary files left by a killed rebuild (`.<pid>.tmp`) go once
+  // no run can still be loading or writing them.
   const now = Date.now();
+  const keepMs = options.pruneAll === true ? -1 : staleChunkMs;
   for (const name of await readdir(bundleDir)) {
     const path = join(bundleDir, name);
-    if (written.has(path) || name.endsWith('.tmp')) continue;
-    if (now - (await stat(path)).mtimeMs > staleChunkMs) await unlink(path).catch(() => {});
+    if (written.has(path)) continue;
+    const info = await stat(path).catch(() => undefined);
+    if (info !== undefined && now - info.mtimeMs > keepMs) await unlink(path).catch(() => {});
   }
   return {
     files: result.outputFiles.length,
