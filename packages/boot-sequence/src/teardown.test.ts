@@ -135,6 +135,26 @@ describe('teardown', () => {
     });
   });
 
+  test('manyDocuments: a manifest file of several YAML documents is read whole; hostile YAML is refused typed', () => {
+    const ours = sources[0] as { fileName: string; text: string };
+    const joined = renderTeardown([
+      // A mirror set of ours (idms-hostmirror) in the MachineConfig's own file, after `---`.
+      {
+        fileName: ours.fileName,
+        text: `${ours.text}---\n${idms.replace('idms-release-0', 'idms-hostmirror')}`,
+      },
+      ...sources.slice(1),
+    ]);
+    assert.ok(
+      joined.deleteObjects.some((object) => object.name === 'idms-hostmirror'),
+      JSON.stringify(joined.deleteObjects),
+    );
+    assert.throws(
+      () => renderTeardown([{ fileName: 'deep.yaml', text: `${'['.repeat(20_000)}` }]),
+      { code: 'BOOT_BAD_TEARDOWN_INPUT', path: 'deep.yaml' },
+    );
+  });
+
   test('editedConfig: a MachineConfig whose Ignition lists are not lists is refused at that place, not a TypeError', () => {
     const ours = sources[0] as { fileName: string; text: string };
     const document = parse(ours.text) as { spec: { config: { storage: { files: unknown } } } };

@@ -22,7 +22,8 @@
  * enhancements/agent-installer/simplified-registry-less-cluster-operations.md at 019ed2a8).
  */
 import { readDataResource, validateConfig } from '@hostmirror/ignition';
-import { parse, stringify } from 'yaml';
+import { readYamlAll } from '@hostmirror/oc-mirror-archive';
+import { stringify } from 'yaml';
 import {
   CA_ANCHOR_FILE,
   CERTS_D,
@@ -297,12 +298,17 @@ export function renderTeardown(sources: readonly TeardownSource[]): Teardown {
   for (const source of sources) {
     let documents: unknown[];
     try {
-      documents = [parse(source.text, { version: '1.1' }) as unknown];
+      // The bounded reader every user-given YAML goes through (size, nesting, first error).
+      documents = readYamlAll(source.text, { path: source.fileName, aliases: 'refuse' });
     } catch (error) {
       throw new BootSequenceError(
         'BOOT_BAD_TEARDOWN_INPUT',
         `${source.fileName} is not YAML (${(error as Error).message}); give the manifests build-iso wrote.`,
-        { path: source.fileName, fix: 'use the files of build-iso --manifests-dir as written' },
+        {
+          path: source.fileName,
+          fix: 'use the files of build-iso --manifests-dir as written',
+          cause: error,
+        },
       );
     }
     for (const value of documents) {
