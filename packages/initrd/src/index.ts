@@ -3,7 +3,8 @@
  * (like `lsinitrd`), verify them against the kernel's initramfs rules, append archives to PXE
  * initrds. Facts: docs/design.md#command, docs/design.md#byte-formats, docs/coreos-iso.md#kernel-initramfs-rules.
  */
-export { type AppendArchiveOptions, type AppendResult, appendArchive } from './append.ts';
+// Reading, walking, verifying and appending: one list, the `@hostmirror/initrd/archives` entry's.
+export * from './archives.ts';
 export {
   type BuildOverlayFileOptions,
   type BuildOverlayOptions,
@@ -12,9 +13,6 @@ export {
   buildOverlayFile,
   overlayEntries,
 } from './build.ts';
-export { InitrdError, type InitrdErrorCode } from './errors.ts';
-export { KERNEL_BUILTIN_FOLDERS } from './namespace.ts';
-export { extractInitrd, type InitrdListing, readInitrd, readInitrdFile } from './read.ts';
 export { DEFAULT_SEGMENT_BYTES } from './segments.ts';
 export {
   DEFAULT_OVERLAY_CODEC,
@@ -24,14 +22,4 @@ export {
   type OverlaySymlink,
   parseOverlaySpec,
 } from './spec.ts';
-export { type VerifyOptions, type VerifyReport, verifyInitrd } from './verify.ts';
-export {
-  type InitrdFault,
-  type InitrdFaultCode,
-  type InitrdSegment,
-  type InitrdSource,
-  type InitrdWalk,
-  MAX_INITRD_ENTRIES,
-  type WalkOptions,
-  walkInitrd,
-} from './walk.ts';
+export { MAX_INITRD_ENTRIES } from './walk.ts';
