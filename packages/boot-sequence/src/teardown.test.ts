@@ -155,6 +155,28 @@ describe('teardown', () => {
     );
   });
 
+  test('unreadableSettings: an env file whose contents are not a readable data URL is refused at its place', () => {
+    const ours = sources[0] as { fileName: string; text: string };
+    const document = parse(ours.text) as {
+      spec: { config: { storage: { files: { path: string; contents?: { source?: string } }[] } } };
+    };
+    const files = document.spec.config.storage.files;
+    const index = files.findIndex((file) => file.path === '/etc/hostmirror/hostmirror.env');
+    assert.ok(index >= 0, files.map((file) => file.path).join(', '));
+    files[index] = {
+      path: '/etc/hostmirror/hostmirror.env',
+      contents: { source: 'https://example.com/env' },
+    };
+    assert.throws(
+      () => renderTeardown([{ fileName: ours.fileName, text: JSON.stringify(document) }]),
+      {
+        code: 'BOOT_BAD_TEARDOWN_INPUT',
+        path: ours.fileName,
+        jsonPath: `$.spec.config.storage.files[${index}].contents.source`,
+      },
+    );
+  });
+
   test('editedConfig: a MachineConfig whose Ignition lists are not lists is refused at that place, not a TypeError', () => {
     const ours = sources[0] as { fileName: string; text: string };
     const document = parse(ours.text) as { spec: { config: { storage: { files: unknown } } } };

@@ -161,7 +161,8 @@ function readPoolInstall(source: TeardownSource, document: Json): PoolInstall {
     for (const dropin of unit.dropins ?? [])
       dropins.push(`/etc/systemd/system/${unit.name}.d/${dropin.name}`);
   }
-  const envFile = (config.storage?.files ?? []).find((file) => file.path === ENV_FILE);
+  const envIndex = (config.storage?.files ?? []).findIndex((file) => file.path === ENV_FILE);
+  const envFile = config.storage?.files?.[envIndex];
   if (envFile?.contents === undefined || envFile.contents === null)
     throw new BootSequenceError(
       'BOOT_BAD_TEARDOWN_INPUT',
@@ -172,7 +173,22 @@ function readPoolInstall(source: TeardownSource, document: Json): PoolInstall {
         fix: 'use the files of build-iso --manifests-dir as written',
       },
     );
-  const env = readEnv(readDataResource(envFile.contents).toString('utf8'));
+  let envText: string;
+  try {
+    envText = readDataResource(envFile.contents).toString('utf8');
+  } catch (error) {
+    throw new BootSequenceError(
+      'BOOT_BAD_TEARDOWN_INPUT',
+      `${source.fileName}: MachineConfig ${name}: the contents of ${ENV_FILE} cannot be read (${(error as Error).message}); give the MachineConfigs build-iso wrote, unchanged.`,
+      {
+        path: source.fileName,
+        jsonPath: `$.spec.config.storage.files[${envIndex}].contents.source`,
+        fix: 'use the files of build-iso --manifests-dir as written',
+        cause: error,
+      },
+    );
+  }
+  const env = readEnv(envText);
   return { pool, name, fileName: source.fileName, files, units, dropins, env };
 }
 
