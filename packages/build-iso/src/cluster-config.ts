@@ -64,7 +64,7 @@ export const DEFAULT_ARCHITECTURE = 'amd64';
 
 /**
  * Parse YAML 1.1 text as openshift-install reads install-config/agent-config; a syntax error
- * or an alias (refused: oc-mirror-archive yaml-input.ts) names the file, line and column.
+ * or an alias (refused: @hostmirror/yaml-input) names the file, line and column.
  */
 export function parseYaml11(text: string, file: string): YamlValue {
   try {
@@ -75,7 +75,7 @@ export function parseYaml11(text: string, file: string): YamlValue {
 }
 
 /**
- * The YAML reader's refusal (oc-mirror-archive yaml-input.ts: syntax, aliases) as build-iso's
+ * The YAML reader's refusal (@hostmirror/yaml-input through oc-mirror-archive: syntax, aliases) as build-iso's
  * CONFIG_PARSE, keeping its place and fix; any other error as it is.
  */
 export function asConfigParseError(error: unknown): unknown {

@@ -159,7 +159,7 @@ export function installConfigWithMirror(
 ): InstallConfigEdit {
   let document: Document;
   try {
-    // Syntax errors and aliases refused with the line (oc-mirror-archive yaml-input.ts).
+    // Syntax errors and aliases refused with the line (@hostmirror/yaml-input).
     const [first] = parseYamlDocuments(text, { path: file, aliases: 'refuse' });
     document = first ?? parseDocument('');
   } catch (error) {

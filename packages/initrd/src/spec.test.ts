@@ -182,6 +182,11 @@ test('hostileYaml: deep nesting, thousands of errors and a second document are o
       /^spec\.yaml:\d+:1: collections nested too deeply/,
     ],
     [`files: [${'a,'.repeat(100_000)}]\n`, /^spec\.yaml:1:1: more than 50000 YAML tokens/],
+    // The one YAML reader refuses aliases in a file a person writes (@hostmirror/yaml-input).
+    [
+      'directories: [{ path: &d /etc/d }]\nsymlinks: [{ path: /l, target: *d }]\n',
+      /^spec\.yaml:2:32: the alias \*d is refused/,
+    ],
   ];
   for (const [text, message] of cases)
     assert.throws(

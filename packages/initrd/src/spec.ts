@@ -3,19 +3,8 @@
  * openshift-install reads YAML, so `mode: 0755` is octal 493 (docs/deps.md#yaml).
  */
 import { CODECS, type Codec } from '@hostmirror/codecs';
-import {
-  Composer,
-  type Document,
-  isMap,
-  isScalar,
-  isSeq,
-  Lexer,
-  LineCounter,
-  type Node,
-  Parser,
-  parseDocument,
-  visit,
-} from 'yaml';
+import { type ParsedYaml, parseYaml, YamlInputError } from '@hostmirror/yaml-input';
+import { type Document, isMap, isScalar, isSeq, type Node, parseDocument } from 'yaml';
 import { InitrdError } from './errors.ts';
 
 export interface OverlayFile {
@@ -55,8 +44,6 @@ export interface OverlaySpec {
 export const DEFAULT_OVERLAY_CODEC: Codec = 'zstd';
 /** The largest overlay spec read (bytes). */
 export const MAX_SPEC_BYTES = 256 * 1024;
-/** The most YAML lexemes a spec may have (the bound of oc-mirror-archive's YAML_MAX_LEXEMES). */
-const MAX_SPEC_LEXEMES = 50_000;
 const TOP_KEYS = ['compress', 'level', 'files', 'directories', 'symlinks'];
 const FILE_KEYS = ['path', 'source', 'contents', 'mode', 'uid', 'gid'];
 const DIRECTORY_KEYS = ['path', 'mode', 'uid', 'gid'];
@@ -66,141 +53,38 @@ const MAX_ID = 0xffff_ffff;
 
 type PathPart = string | number;
 
-/** Thrown out of yaml's composer at its first error. */
-class FirstYamlError {
-  readonly offset: number;
-  readonly message: string;
-
-  constructor(offset: number, message: string) {
-    this.offset = offset;
-    this.message = message;
-  }
-}
-
 /**
- * The spec's one YAML document, stopping at the first syntax error. yaml's `parseDocument`
- * composes everything and records every problem as a YAMLParseError with a captured stack (a
- * mutated 85 KB spec gave 2,520); collecting them was about half the time spent refusing a
- * hostile spec, and only the first is reported. Composer.onError is how yaml's composer
- * reports a problem (yaml 2.x src/compose/composer.ts, a private member, so it is replaced on
- * the instance; the same technique as oc-mirror-archive's yaml-input.ts).
+ * The spec's one YAML document, read by the one bounded reader (`@hostmirror/yaml-input`: YAML
+ * 1.1, a token bound, the first syntax error, nesting, duplicate keys, aliases refused) and
+ * checked field by field; every refusal is an `InitrdError` at the spec's line and column.
  */
-/** The first key that appears twice in one mapping (scalar keys compared by value, as yaml does). */
-function firstDuplicateKey(
-  document: Document.Parsed,
-): { offset: number; message: string } | undefined {
-  let found: { offset: number; message: string } | undefined;
-  visit(document, {
-    Map(_, map) {
-      const seen = new Set<unknown>();
-      for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
-        if (seen.has(pair.key.value)) {
-          found = {
-            offset: pair.key.range?.[0] ?? 0,
-            message: `the key ${JSON.stringify(String(pair.key.value)).slice(0, 80)} appears twice in one mapping; keep one`,
-          };
-          return visit.BREAK;
-        }
-        seen.add(pair.key.value);
-      }
-      return undefined;
-    },
-  });
-  return found;
-}
-
-function composeFirstDocument(
-  text: string,
-  lines: LineCounter,
-): { document: Document.Parsed; error?: { offset: number; message: string } } {
-  // As oc-mirror-archive's yaml-input.ts: bound the lexemes before composing anything (yaml's
-  // document costs 250-450 bytes of heap per lexeme), and check duplicate keys in one pass
-  // below, since yaml's own check compares each key with every earlier one (25,000 keys: 9 s).
-  let lexemes = 0;
-  for (const _ of new Lexer().lex(text))
-    if (++lexemes > MAX_SPEC_LEXEMES) {
-      lines.addNewLine(0); // nothing was parsed: place the error at 1:1, as yaml's parser would
-      return {
-        document: parseDocument(''),
-        error: {
-          offset: 0,
-          message: `more than ${MAX_SPEC_LEXEMES} YAML tokens; a spec lists paths, put large contents in files named by \`source:\``,
-        },
-      };
-    }
-  const composer = new Composer({ version: '1.1', uniqueKeys: false });
-  let first: FirstYamlError | undefined;
-  Object.defineProperty(composer, 'onError', {
-    value(
-      source: number | readonly number[] | { offset: number },
-      code: string,
-      message: string,
-      warning?: boolean,
-    ) {
-      if (warning === true) return;
-      const offset =
-        typeof source === 'number' ? source : 'offset' in source ? source.offset : source[0];
-      // yaml re-reports an error thrown while composing a collection (its stack guard): keep the first.
-      first ??= new FirstYamlError(
-        offset ?? 0,
-        code === 'RESOURCE_EXHAUSTION'
-          ? `collections nested too deeply to read (${message})`
-          : message,
-      );
-      throw first;
-    },
-  });
-  let document: Document.Parsed | undefined;
-  try {
-    for (const next of composer.compose(
-      new Parser(lines.addNewLine).parse(text),
-      true,
-      text.length,
-    )) {
-      if (document !== undefined)
-        return {
-          document,
-          error: {
-            offset: next.range[0],
-            message: 'the spec holds more than one YAML document (a second `---`); write one',
-          },
-        };
-      document = next;
-    }
-    const duplicate = document === undefined ? undefined : firstDuplicateKey(document);
-    if (document !== undefined && duplicate !== undefined) return { document, error: duplicate };
-  } catch (error) {
-    if (
-      first === undefined &&
-      error instanceof RangeError &&
-      /call stack size/i.test(error.message)
-    )
-      // yaml's CST parser recurses without a guard (Parser.pop through nested block maps:
-      // tools/fuzz initrd-spec seed 20 input 57984): give the line where the lexer stopped.
-      first = new FirstYamlError(
-        lines.lineStarts.at(-1) ?? 0,
-        `collections nested too deeply to read (${error.message})`,
-      );
-    if (!(error instanceof FirstYamlError) && first === undefined) throw error;
-    const found = first ?? (error as FirstYamlError);
-    return { document: parseDocument(''), error: { offset: found.offset, message: found.message } };
-  }
-  return { document: document ?? parseDocument('') };
-}
-
 class SpecReader {
   private readonly specPath: string;
-  private readonly lines: LineCounter;
+  private readonly place: ParsedYaml['place'];
   private readonly document: Document.Parsed;
-  private readonly syntaxError: { offset: number; message: string } | undefined;
 
   constructor(text: string, specPath: string) {
     this.specPath = specPath;
-    this.lines = new LineCounter();
-    const composed = composeFirstDocument(text, this.lines);
-    this.document = composed.document;
-    this.syntaxError = composed.error;
+    let parsed: ParsedYaml;
+    try {
+      parsed = parseYaml(text, {
+        path: specPath,
+        tooLargeFix: 'a spec lists paths, put large contents in files named by `source:`',
+      });
+    } catch (error) {
+      if (!(error instanceof YamlInputError)) throw error;
+      throw new InitrdError('SPEC_SYNTAX', error.message, error.details);
+    }
+    this.place = parsed.place;
+    const [document, second] = parsed.documents;
+    this.document = document ?? parseDocument('');
+    if (second !== undefined)
+      this.fail(
+        [],
+        'the spec holds more than one YAML document (a second `---`); write one',
+        'SPEC_SYNTAX',
+        second.range[0],
+      );
   }
 
   fail(
@@ -213,33 +97,21 @@ class SpecReader {
       path.length === 0
         ? this.document.contents
         : (this.document.getIn(path, true) as Node | undefined);
-    const offset = at ?? node?.range?.[0] ?? 0;
-    const { line, col } = this.lines.linePos(offset);
+    const { line, column } = this.place(at ?? node?.range?.[0] ?? 0);
     const where = path
       .map((part) => (typeof part === 'number' ? `[${part}]` : `.${part}`))
       .join('');
     throw new InitrdError(
       code,
-      `${this.specPath}:${line}:${col}: ${where ? `${where.replace(/^\./, '')}: ` : ''}${message}`,
-      {
-        file: this.specPath,
-        line,
-        column: col,
-      },
+      `${this.specPath}:${line}:${column}: ${where ? `${where.replace(/^\./, '')}: ` : ''}${message}`,
+      { file: this.specPath, line, column },
     );
   }
 
   /** `file:line:column` of the node at `path`. */
-  place(path: PathPart[]): string {
-    const node = this.node(path);
-    const { line, col } = this.lines.linePos(node?.range?.[0] ?? 0);
-    return `${this.specPath}:${line}:${col}`;
-  }
-
-  syntax(): void {
-    const error = this.syntaxError;
-    if (error === undefined) return;
-    this.fail([], `${error.message.split('\n')[0]}`, 'SPEC_SYNTAX', error.offset);
+  where(path: PathPart[]): string {
+    const { line, column } = this.place(this.node(path)?.range?.[0] ?? 0);
+    return `${this.specPath}:${line}:${column}`;
   }
 
   value(path: PathPart[]): unknown {
@@ -434,7 +306,7 @@ function checkPaths(reader: SpecReader, spec: OverlaySpec): void {
       if (earlier !== undefined)
         reader.fail(
           [group, index, 'path'],
-          `path /${name} is already given at ${reader.place([earlier.group, earlier.index, 'path'])}.`,
+          `path /${name} is already given at ${reader.where([earlier.group, earlier.index, 'path'])}.`,
         );
       seen.set(name, { group, index });
     });
@@ -462,7 +334,7 @@ function failBelow(
   folder: string,
   holder: Placed,
 ): never {
-  const where = reader.place([holder.group, holder.index, 'path']);
+  const where = reader.where([holder.group, holder.index, 'path']);
   if (holder.group === 'symlinks') {
     reader.fail(
       at,
@@ -494,7 +366,6 @@ export function parseOverlaySpec(
       { file: specPath },
     );
   const reader = new SpecReader(yamlText, specPath);
-  reader.syntax();
   reader.keys([], TOP_KEYS);
   const spec: OverlaySpec = {
     compress: parseCodec(reader),

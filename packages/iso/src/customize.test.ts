@@ -208,6 +208,20 @@ test('installer configs, dest kargs and install hooks: numbered installer.d file
       ),
     code('BAD_CUSTOMIZATION', /parsing installer config bad\.yaml/),
   );
+  // Read by the one bounded YAML reader: a duplicate key or an alias to nothing at its line.
+  for (const text of ['console: [ttyS0]\nconsole: [tty0]\n', 'a: 1\nconsole: *nope\n'])
+    assert.throws(
+      () =>
+        customizeLiveInitrd(
+          { installerConfig: [{ name: 'twice.yaml', bytes: Buffer.from(text) }] },
+          allFeatures,
+        ),
+      (error: unknown) =>
+        error instanceof IsoError &&
+        error.code === 'BAD_CUSTOMIZATION' &&
+        error.line === 2 &&
+        /^parsing installer config twice\.yaml:2:\d+: /.test(error.message),
+    );
 });
 
 test("--dest-console: coreos-installer's console syntax, written in full; console= kargs get its note", async () => {

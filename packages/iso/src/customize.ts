@@ -30,7 +30,8 @@ import { GZIP_BEST_LEVEL, gzipBytes } from '@hostmirror/codecs';
 import type { NewcEntry } from '@hostmirror/cpio-stream';
 import { type IgnitionConfig, validateConfig } from '@hostmirror/ignition';
 import { type AppendResult, appendArchive, walkInitrd } from '@hostmirror/initrd/archives';
-import { isMap, parseDocument, stringify } from 'yaml';
+import { parseYamlDocuments, YamlInputError } from '@hostmirror/yaml-input';
+import { isMap, stringify } from 'yaml';
 import type { CoreosFeatures } from './coreos.ts';
 import { encodeEmbedArea, IGNITION_MEMBER } from './embed-area.ts';
 import { IsoError } from './errors.ts';
@@ -132,6 +133,25 @@ class WrapperConfig {
     if (this.files.length > 0) config.storage = { files: this.files };
     if (this.units.length > 0) config.systemd = { units: this.units };
     return Buffer.from(`${JSON.stringify(config)}\n`);
+  }
+}
+
+/**
+ * An installer config's documents, read as before (YAML 1.2, yaml's default) by the one bounded
+ * reader; a refusal (syntax, size, nesting, a duplicate key, an alias to no anchor) is
+ * BAD_CUSTOMIZATION at its line and column.
+ */
+function installerConfigDocuments(config: NamedInput) {
+  const text = Buffer.from(config.bytes).toString('utf8');
+  try {
+    return parseYamlDocuments(text, { path: config.name, version: '1.2', aliases: 'bounded' });
+  } catch (error) {
+    if (!(error instanceof YamlInputError)) throw error;
+    throw new IsoError(
+      'BAD_CUSTOMIZATION',
+      `parsing installer config ${error.message}`,
+      error.details,
+    );
   }
 }
 
@@ -327,12 +347,14 @@ export function customizeLiveInitrd(
       liveConfig().addUnit(`${kind}-install-${name}.service`, installHookUnit(kind, name));
     }
   for (const config of customization.installerConfig ?? []) {
-    // coreos-installer parses it as its InstallConfig (and does not validate further).
-    const parsed = parseDocument(Buffer.from(config.bytes).toString('utf8'));
-    if (parsed.errors.length > 0 || (parsed.contents !== null && !isMap(parsed.contents)))
+    // coreos-installer parses it as its InstallConfig (and does not validate further); read by
+    // the one bounded YAML reader, aliases left to coreos-installer (only an undefined one refused).
+    const [parsed] = installerConfigDocuments(config);
+    if (parsed !== undefined && parsed.contents !== null && !isMap(parsed.contents))
       throw new IsoError(
         'BAD_CUSTOMIZATION',
-        `parsing installer config ${config.name}: ${parsed.errors[0]?.message ?? 'not a mapping of coreos-installer install options'}`,
+        `parsing installer config ${config.name}: not a mapping of coreos-installer install options`,
+        { path: config.name },
       );
     installerConfigBytes(fileName(config), config.bytes);
   }

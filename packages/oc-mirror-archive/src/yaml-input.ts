@@ -1,232 +1,54 @@
+/**
+ * The YAML of the mirror formats (an archive's cluster resources, ImageSetConfiguration,
+ * catalogs) and of the configs read beside them, through the one bounded reader
+ * (`@hostmirror/yaml-input`: token bound, aliases refused or bounded, duplicate keys, nesting).
+ * Its refusals are restated as this package's `MirrorFormatError` with the same code
+ * (`YAML_INVALID`, `YAML_ALIAS_REFUSED`), message, place and fix, the reader's error as `cause`.
+ */
 import {
-  Composer,
-  type Document,
-  type ErrorCode,
-  isScalar,
-  Lexer,
-  LineCounter,
-  Parser,
-  visit,
-} from 'yaml';
+  parseYamlDocuments as parseBounded,
+  readYamlAll as readAllBounded,
+  readYaml as readBounded,
+  yamlDocumentToJs as toJsBounded,
+  YamlInputError,
+  type YamlReadOptions,
+} from '@hostmirror/yaml-input';
+import type { Document } from 'yaml';
 import { MirrorFormatError } from './errors.ts';
 
-/**
- * The one way hostmirror reads YAML it did not write (install-config, agent-config, an
- * archive's cluster resources, an ImageSetConfiguration, catalogs, manifests inside an ISO):
- * every failure is a `MirrorFormatError` naming the file, line and column, never a raw
- * `ReferenceError` or "Excessive alias count" with a stack (issue 20: `x: *nope` and alias
- * bombs crashed build-iso, `mirror check` and `mirror registries-conf`).
- *
- * Aliases (`*name`) are refused outright in configs a person writes or oc-mirror writes
- * (`aliases: 'refuse'`): openshift-install's own YAML reader (sigs.k8s.io/yaml over
- * go-yaml) would expand them, but none of these files needs one and each expansion can
- * multiply the document (the "billion laughs" bomb). Where aliases are plausible (catalogs,
- * `aliases: 'bounded'`), expansion is bounded by the yaml library's `maxAliasCount`, and going
- * past it is the same typed error.
- */
+export {
+  YAML_MAX_ALIAS_COUNT,
+  YAML_MAX_LEXEMES,
+  type YamlAliases,
+  type YamlReadOptions,
+} from '@hostmirror/yaml-input';
 
-export type YamlAliases = 'refuse' | 'bounded';
-
-export interface YamlReadOptions {
-  /** The file (or other named input) the text came from, for messages. */
-  path: string;
-  /** YAML 1.1 (Kubernetes-style: `yes`, `0644`) unless told. */
-  version?: '1.1' | '1.2';
-  aliases?: YamlAliases;
-}
-
-/** Alias expansions allowed in `bounded` mode: the yaml library's default. */
-export const YAML_MAX_ALIAS_COUNT = 100;
-
-/**
- * The most lexemes (scalars, indicators, spaces, newlines) a YAML text may have. yaml builds
- * the whole CST and document of a text before anything can be checked, at 250 bytes (a block
- * list) to 1.1 KiB (aliases in flow lists: 132,649 lexemes took 153 MiB of heap in the fuzz
- * run) per lexeme, and 1 MiB of `a,` exhausted a 192 MiB heap; so the count is bounded before
- * anything is composed (counting costs about 0.7 µs a lexeme and keeps nothing). An
- * install-config has a few thousand lexemes, an agent-config about 100–300 per host, an IDMS
- * about 15 per mirrored repository (3,000 repositories: 45,000).
- */
-export const YAML_MAX_LEXEMES = 50_000;
-
-function place(lineCounter: LineCounter, offset: number) {
-  const { line, col } = lineCounter.linePos(offset);
-  return { line, column: col };
-}
-
-function fail(
-  code: 'YAML_INVALID' | 'YAML_ALIAS_REFUSED',
-  options: YamlReadOptions,
-  at: { line: number; column: number },
-  problem: string,
-  fix: string,
-  subject?: string,
-): never {
-  throw new MirrorFormatError(
-    code,
-    `${options.path}:${at.line}:${at.column}: ${problem}; ${fix}.`,
-    { path: options.path, line: at.line, column: at.column, fix, subject },
-  );
-}
-
-/** V8's "Maximum call stack size exceeded". */
-export function isStackOverflow(error: unknown): boolean {
-  return error instanceof RangeError && /call stack size/i.test(error.message);
-}
-
-/** Where yaml's composer reports a problem: an offset, a range, or a token (its `offset`). */
-type YamlErrorSource = number | readonly number[] | { offset: number };
-
-/** The first error the yaml library reported, carried out of its composer. */
-class FirstYamlError {
-  readonly offset: number;
-  readonly code: ErrorCode;
-  readonly message: string;
-
-  constructor(offset: number, code: ErrorCode, message: string) {
-    this.offset = offset;
-    this.code = code;
-    this.message = message;
-  }
-}
-
-/**
- * Every `---` document of the text, stopping at the first syntax error. yaml's
- * `parseAllDocuments` composes the whole stream and records every problem as a
- * YAMLParseError (each capturing a stack trace): a mutated 350 KB document gave 7,807 of
- * them, and collecting them was half the time spent refusing it (tools/fuzz/README.md). Only
- * the first is ever reported, so the composer's error handler throws it.
- */
-function composeUntilFirstError(text: string, options: YamlReadOptions, lineCounter: LineCounter) {
-  let lexemes = 0;
-  for (const _ of new Lexer().lex(text))
-    if (++lexemes > YAML_MAX_LEXEMES)
-      throw new MirrorFormatError(
-        'YAML_INVALID',
-        `${options.path}: more than ${YAML_MAX_LEXEMES} YAML tokens (the text is ${text.length} characters); hostmirror does not read a YAML file this large.`,
-        {
-          path: options.path,
-          fix: 'give the file the tool wrote, not a generated or concatenated one',
-        },
-      );
-  // Duplicate keys are checked in parseYamlDocuments: yaml's own check compares each key with
-  // every earlier one (resolve-block-map.js mapIncludes), so 25,000 keys took 9 s of CPU.
-  const composer = new Composer({ version: options.version ?? '1.1', uniqueKeys: false });
-  let first: FirstYamlError | undefined;
-  // Composer.onError is how compose-doc/compose-node report problems (yaml 2.x
-  // src/compose/composer.ts); it is a private member, so it is replaced on the instance.
-  Object.defineProperty(composer, 'onError', {
-    value(source: YamlErrorSource, code: ErrorCode, message: string, warning?: boolean) {
-      if (warning === true) return;
-      const offset =
-        typeof source === 'number' ? source : 'offset' in source ? source.offset : source[0];
-      // yaml catches errors thrown while composing a collection (its stack-overflow guard) and
-      // reports them again: keep the first.
-      first ??= new FirstYamlError(offset ?? 0, code, message);
-      throw first;
-    },
-  });
+/** `read()`, with a refusal of the YAML reader as a `MirrorFormatError` of the same code. */
+function asMirrorFormat<T>(read: () => T): T {
   try {
-    return [...composer.compose(new Parser(lineCounter.addNewLine).parse(text))];
+    return read();
   } catch (error) {
-    if (first === undefined && isStackOverflow(error))
-      // yaml's CST parser recurses without a guard (Parser.pop through nested block maps:
-      // tools/fuzz initrd-spec seed 20 input 57984, 97 KB of mis-indented lines): the line where
-      // the lexer stopped is the best place to give.
-      first = new FirstYamlError(
-        lineCounter.lineStarts.at(-1) ?? 0,
-        'RESOURCE_EXHAUSTION',
-        (error as Error).message,
-      );
-    if (!(error instanceof FirstYamlError) && first === undefined) throw error;
-    const found = first ?? (error as FirstYamlError);
-    const problem =
-      found.code === 'RESOURCE_EXHAUSTION'
-        ? `collections nested too deeply to read (${found.message})`
-        : `${found.message.split('\n')[0]}`;
-    fail(
-      'YAML_INVALID',
-      options,
-      place(lineCounter, found.offset),
-      problem,
-      'fix the YAML syntax there',
-    );
+    if (!(error instanceof YamlInputError)) throw error;
+    throw new MirrorFormatError(error.code, error.message, error.details);
   }
 }
 
-/** Parse every `---` document, refusing syntax errors and (in `refuse` mode) any alias. */
-export function parseYamlDocuments(text: string, options: YamlReadOptions): Document[] {
-  const lineCounter = new LineCounter();
-  const list: Document[] = composeUntilFirstError(text, options, lineCounter);
-  for (const document of list) {
-    visit(document, {
-      Map(_, map) {
-        // One pass with a set: yaml's default check is quadratic (above). Scalar keys compare
-        // by value as yaml's default `uniqueKeys` does.
-        const seen = new Set<unknown>();
-        for (const pair of map.items) {
-          if (!isScalar(pair.key)) continue;
-          const key = pair.key.value;
-          if (seen.has(key))
-            fail(
-              'YAML_INVALID',
-              options,
-              place(lineCounter, pair.key.range?.[0] ?? 0),
-              `the key ${JSON.stringify(String(key)).slice(0, 80)} appears twice in one mapping`,
-              'keep one of them',
-              String(key),
-            );
-          seen.add(key);
-        }
-      },
-      Alias(_, alias) {
-        const at = place(lineCounter, alias.range?.[0] ?? 0);
-        const name = String(alias.source);
-        if ((options.aliases ?? 'refuse') === 'refuse')
-          fail(
-            'YAML_ALIAS_REFUSED',
-            options,
-            at,
-            `the alias *${name} is refused (a YAML alias can multiply the document)`,
-            'write the value out in full instead of an anchor and alias',
-            `*${name}`,
-          );
-        if (alias.resolve(document) === undefined)
-          fail(
-            'YAML_INVALID',
-            options,
-            at,
-            `the alias *${name} names no anchor before it`,
-            `define &${name} before using *${name}, or write the value out`,
-            `*${name}`,
-          );
-      },
-    });
-  }
-  return list;
+/** Every `---` document, refusing syntax errors and (in `refuse` mode) any alias. */
+export function parseYamlDocuments(text: string, options: YamlReadOptions): Document.Parsed[] {
+  return asMirrorFormat(() => parseBounded(text, options));
 }
 
-/** A parsed document as plain data, with alias expansion bounded; a typed error past the bound. */
+/** A parsed document as plain data, with alias expansion bounded. */
 export function yamlDocumentToJs(document: Document, options: YamlReadOptions): unknown {
-  try {
-    return document.toJS({ maxAliasCount: YAML_MAX_ALIAS_COUNT });
-  } catch (error) {
-    // The yaml library throws a plain ReferenceError for "Excessive alias count".
-    throw new MirrorFormatError(
-      'YAML_INVALID',
-      `${options.path}: ${(error as Error).message} (more than ${YAML_MAX_ALIAS_COUNT} alias expansions); write the values out instead of aliases.`,
-      { path: options.path, fix: 'write the values out instead of aliases' },
-    );
-  }
+  return asMirrorFormat(() => toJsBounded(document, options));
 }
 
 /** Every document of the text as plain data (empty documents included, as `null`). */
 export function readYamlAll(text: string, options: YamlReadOptions): unknown[] {
-  return parseYamlDocuments(text, options).map((document) => yamlDocumentToJs(document, options));
+  return asMirrorFormat(() => readAllBounded(text, options));
 }
 
 /** The first document of the text as plain data (`null` when empty). */
 export function readYaml(text: string, options: YamlReadOptions): unknown {
-  const [document] = parseYamlDocuments(text, options);
-  return document === undefined ? null : yamlDocumentToJs(document, options);
+  return asMirrorFormat(() => readBounded(text, options));
 }
