@@ -16,45 +16,14 @@
  * Results: README.md beside this file.
  */
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { makeCoreosIso, repoRoot, requireTool, runOk, writeDemoInputs } from '@hostmirror/fixtures';
 import { cliNodeArgs } from '../cli-command.ts';
+import { loadNow, type Measure, MiB, medianRange, timed } from '../harness.ts';
 
-const MiB = 1024 * 1024;
 const timeout = 900_000;
-
-interface Measure {
-  seconds: number;
-  /** User + system CPU seconds: steadier than wall time on a shared machine. */
-  cpuSeconds: number;
-  rssMiB: number;
-}
-
-async function timed(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<Measure> {
-  const result = await runOk('/usr/bin/time', ['-f', '%e %M %U %S', command, ...args], {
-    timeoutMs: timeout,
-    cwd: repoRoot,
-    env,
-  });
-  const last = result.stderr.toString().trim().split('\n').at(-1) ?? '';
-  const [seconds, kib, user, system] = last.split(' ').map(Number);
-  return {
-    seconds: seconds ?? Number.NaN,
-    cpuSeconds: (user ?? Number.NaN) + (system ?? Number.NaN),
-    rssMiB: (kib ?? 0) / 1024,
-  };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
-}
 
 const { values } = parseArgs({
   options: {
@@ -129,22 +98,23 @@ try {
     ['cp ISO + sync, pigz -6 program + sync (floor)', floor],
     [
       'build-iso --compress gzip',
-      () => timed(process.execPath, cli(ours, join(work, 'gzip.iso'), 'gzip'), plainEnv),
+      () => timed(process.execPath, cli(ours, join(work, 'gzip.iso'), 'gzip'), { env: plainEnv }),
     ],
     [
       'build-iso gzip, seeded (--tls-seed-file, SOURCE_DATE_EPOCH)',
-      () => timed(process.execPath, cli(ours, join(work, 'seeded.iso'), 'gzip', true), seededEnv),
+      () =>
+        timed(process.execPath, cli(ours, join(work, 'seeded.iso'), 'gzip', true), {
+          env: seededEnv,
+        }),
     ],
   ];
   if (baseline !== undefined)
     rows.push([
       'baseline: build-iso gzip, seeded',
       () =>
-        timed(
-          process.execPath,
-          cli(baseline, join(work, 'baseline-out.iso'), 'gzip', true),
-          seededEnv,
-        ),
+        timed(process.execPath, cli(baseline, join(work, 'baseline-out.iso'), 'gzip', true), {
+          env: seededEnv,
+        }),
     ]);
   // Make each CLI's bundle current first, so no timed run pays for a rebuild.
   for (const launcher of [ours, ...(baseline === undefined ? [] : [baseline])])
@@ -160,12 +130,9 @@ try {
     }
   }
   const floorSeconds = measures[0]?.map((m) => m.seconds) ?? [];
-  const fmt = (values: number[], digits = 2) =>
-    `${median(values).toFixed(digits)} (${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)})`;
+  const fmt = medianRange;
   console.log(
-    `ISO ${isoMiB} MiB, program ${programMiB} MiB, ${runs} rounds (each row once per round; median (range)); load average ${loadavg()
-      .map((load) => load.toFixed(1))
-      .join(' ')}`,
+    `ISO ${isoMiB} MiB, program ${programMiB} MiB, ${runs} rounds (each row once per round; median (range)); load average ${loadNow()}`,
   );
   console.log('| run | wall s | ÷ floor of the round | CPU s | peak RSS MiB |');
   console.log('|---|---:|---:|---:|---:|');

@@ -17,10 +17,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { hostmirrorNodeArgs, makeCoreosIso, repoRoot } from '@hostmirror/fixtures';
+import { loadNow, median } from '../harness.ts';
 
 function findPnpm(): string {
   const local = join(repoRoot, '.tools', 'node_modules', '.bin', 'pnpm');
@@ -72,14 +73,6 @@ function timed([command, args]: [string, string[]]): Timing {
   return { wallMs: wall * 1000, cpuMs: (user + system) * 1000 };
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] ?? 0)
-    : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2;
-}
-
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
   const runs = Number(values.runs);
@@ -114,9 +107,7 @@ async function main(): Promise<void> {
     }
     const header = variants.map((variant) => `${variant.label}: wall / CPU ms`).join(' | ');
     process.stdout.write(
-      `median of ${runs}, load average ${loadavg()
-        .map((load) => load.toFixed(1))
-        .join(' ')}; in brackets the ratios to node -e "" of the same rounds\n` +
+      `median of ${runs}, load average ${loadNow()}; in brackets the ratios to node -e "" of the same rounds\n` +
         `| command | ${header} |\n| --- |${' ---: |'.repeat(variants.length)}\n${rows.join('\n')}\n`,
     );
   } finally {

@@ -15,28 +15,12 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { makeCoreosIso, repoRoot, requireTool, runOk } from '@hostmirror/fixtures';
+import { makeCoreosIso, requireTool, runOk } from '@hostmirror/fixtures';
 import { CoreosIso } from '../../../packages/iso/src/index.ts';
 import { cliNodeArgs, cliStartupLabel } from '../cli-command.ts';
+import { loadNow, type Measure, MiB, median, timed } from '../harness.ts';
 
-const MiB = 1024 * 1024;
 const timeout = 600_000;
-
-interface Measure {
-  seconds: number;
-  rssMiB: number;
-}
-
-/** Run `command args` under /usr/bin/time; wall seconds and peak RSS. */
-async function timed(command: string, args: string[]): Promise<Measure> {
-  const result = await runOk('/usr/bin/time', ['-f', '%e %M', command, ...args], {
-    timeoutMs: timeout,
-    cwd: repoRoot,
-  });
-  const last = result.stderr.toString().trim().split('\n').at(-1) ?? '';
-  const [seconds, kib] = last.split(' ').map(Number);
-  return { seconds: seconds ?? Number.NaN, rssMiB: (kib ?? 0) / 1024 };
-}
 
 /** The same operations through the library in this process: no node/tsx start-up in the time. */
 async function libraryTimings(
@@ -106,8 +90,7 @@ async function libraryTimings(
       await operation(onCopy ? inPlace : iso);
       times.push(performance.now() - start);
     }
-    times.sort((a, b) => a - b);
-    rows.push([name, times[Math.floor(times.length / 2)] ?? Number.NaN]);
+    rows.push([name, median(times)]);
   }
   return rows;
 }
@@ -210,12 +193,11 @@ async function main(): Promise<void> {
     // Each run of each case is paired with a `cp` just before it, so a busy machine slows
     // both sides of a ratio alike; the table gives medians of the times and of the ratios.
     console.log(
-      `ISO ${values['iso-mib']} MiB, archive ${values['archive-mib']} MiB (zstd of random bytes), median of ${runs}`,
+      `ISO ${values['iso-mib']} MiB, archive ${values['archive-mib']} MiB (zstd of random bytes), median of ${runs}, load average ${loadNow()}`,
     );
     console.log('| run | wall s | cp s (paired) | ÷ cp | peak RSS MiB |');
     console.log('|---|---|---|---|---|');
-    const middle = (values: number[]) =>
-      [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+    const middle = median;
     for (const [name, prepare, measure] of cases) {
       const ours: Measure[] = [];
       const copies: Measure[] = [];
