@@ -4,6 +4,7 @@
  * (docs/coreos-iso.md#writing-modes): in place, to a new file (atomically), or to a stream. Memory stays
  * bounded by the chunk size whatever the image size.
  */
+import { constants } from 'node:fs';
 import { copyFile, open, realpath } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -245,8 +246,22 @@ async function distinctPaths(inputPath: string, outputPath: string): Promise<str
 }
 
 /**
+ * Copy a whole file in the kernel: Node's `copyFile` is libuv's uv_fs_copyfile, which with
+ * `COPYFILE_FICLONE` first asks for a reflink (`ioctl(dst, FICLONE, src)`: shared extents, no
+ * bytes moved, on btrfs, XFS with reflink, bcachefs…) and, where the filesystem refuses one
+ * (ext4, tmpfs, across filesystems), falls back to its sendfile loop, whose Linux path tries
+ * copy_file_range(2) first and plain sendfile(2) after — the data never enters this process
+ * (libuv src/unix/fs.c, uv__fs_copyfile and uv__fs_try_copy_file_range, v1.46 as in Node 20:
+ * https://github.com/libuv/libuv/blob/v1.46.0/src/unix/fs.c). Without the flag the reflink is
+ * never tried. Same bytes either way; a reflinked copy is fsynced like any other.
+ */
+function kernelCopy(input: string, output: string): Promise<void> {
+  return copyFile(input, output, constants.COPYFILE_FICLONE);
+}
+
+/**
  * Start copying the image at `inputPath` to a temporary file beside `outputPath` (kernel copy:
- * copy_file_range, or a reflink where the filesystem has them). Nothing appears at
+ * a reflink where the filesystem has them, else copy_file_range: `kernelCopy`). Nothing appears at
  * `outputPath` until a write with this copy commits; an existing output is refused here
  * unless `overwrite`.
  */
@@ -258,7 +273,7 @@ export async function startIsoCopy(
   const input = await distinctPaths(inputPath, outputPath);
   const atomic = await openAtomicOutput(outputPath, { overwrite: options.overwrite ?? false });
   const done = new Promise<void>((resolve) => atomic.stream.end(resolve)).then(() =>
-    copyFile(input, atomic.temporaryPath).then(() => flushToDisk(atomic.temporaryPath)),
+    kernelCopy(input, atomic.temporaryPath).then(() => flushToDisk(atomic.temporaryPath)),
   );
   done.catch(() => {}); // awaited by the write; the caller aborts if it never writes
   const copy: StartedCopy = {
@@ -276,8 +291,8 @@ export async function startIsoCopy(
 
 /**
  * Write the edited image to a new file (temporary name, then rename; never the input). The
- * input is copied with `copyFile` (copy_file_range, or a reflink where the filesystem has
- * them) — or was, by `startIsoCopy`, given as `copy` — then the edit is applied to the copy:
+ * input is copied in the kernel (`kernelCopy`: a reflink where the filesystem has them, else
+ * copy_file_range) — or was, by `startIsoCopy`, given as `copy` — then the edit is applied to the copy:
  * the same bytes as the stream, at `cp` speed.
  */
 export async function writeEditedFile(
