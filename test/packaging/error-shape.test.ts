@@ -219,3 +219,37 @@ test("aThrowWithoutAFixGetsTheClassFix: the fix a user sees, and a throw's own f
   class PartError extends HostmirrorError<'X'> {}
   assert.equal(new PartError('X', 'm').fix, undefined);
 });
+
+/**
+ * A plain `Error` (or `RangeError`, `TypeError`) a package throws reaches users as a bug with a
+ * stack and no code or fix; each one left must be an internal invariant and say why in a comment
+ * saying "Internal invariant" within the five lines above it. The private fixtures (test set-up,
+ * never published) are left out.
+ */
+test('noPackageSourceThrowsAPlainErrorUnlessAnInternalInvariant', async () => {
+  const found: string[] = [];
+  const plain = /\b(?:new|throw) (?:Error|RangeError|TypeError)\(/;
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== 'generated') await walk(path);
+      } else if (entry.name.endsWith('.ts') && !/\.test(-support)?\.ts$/.test(entry.name)) {
+        const lines = (await readFile(path, 'utf8')).split('\n');
+        lines.forEach((line, index) => {
+          if (!plain.test(line) || line.trimStart().startsWith('*')) return;
+          const above = lines.slice(Math.max(0, index - 5), index + 1).join('\n');
+          if (!/internal invariant/i.test(above))
+            found.push(`${relative(repoRoot, path)}:${index + 1}: ${line.trim()}`);
+        });
+      }
+    }
+  };
+  for (const dir of await readdir(join(repoRoot, 'packages')))
+    if (dir !== 'fixtures') await walk(join(repoRoot, 'packages', dir, 'src'));
+  assert.deepEqual(
+    found,
+    [],
+    `throw the package's typed error (code, subject, fix), or say "Internal invariant" and why above it:\n${found.join('\n')}`,
+  );
+});

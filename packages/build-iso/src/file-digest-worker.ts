@@ -64,6 +64,9 @@ export function digestFileOffThread(path: string): FileDigestJob {
       ),
     );
     worker.once('exit', (code) => {
+      // Internal invariant, so a plain Error (a bug keeps its stack): a failure inside the worker
+      // (a read error, its heap) emits 'error' first and settles the result as INPUT_MISSING,
+      // and after stop() (terminate: exit code 1) nobody awaits the result.
       if (!answered && code !== 0)
         reject(new Error(`the digest worker for ${path} exited with ${code} and no result`));
     });

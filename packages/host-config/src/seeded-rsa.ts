@@ -118,7 +118,10 @@ function* primeCandidates(stream: SeededByteStream): Generator<bigint> {
   }
 }
 
-/** Unreachable in practice (see MAX_CANDIDATES); a loud failure beats an endless loop. */
+/**
+ * Internal invariant, so a plain Error (a bug keeps its stack): unreachable in practice (see
+ * MAX_CANDIDATES: ~60σ past the expected ~355 candidates); a loud failure beats an endless loop.
+ */
 function noPrime(purpose: string): Error {
   return new Error(`no ${PRIME_BITS}-bit prime in ${MAX_CANDIDATES} candidates for ${purpose}`);
 }
@@ -162,6 +165,8 @@ function modInverse(a: bigint, m: bigint): bigint {
     [oldR, r] = [r, oldR - quotient * r];
     [oldS, s] = [s, oldS - quotient * s];
   }
+  // Internal invariant (this module is not exported): e = 65537 is prime and p − 1, q − 1 are no
+  // multiples of it (primeCandidates), and p ≠ q are primes, so every call's arguments are coprime.
   if (oldR !== 1n) throw new Error('modInverse: arguments are not coprime');
   return ((oldS % m) + m) % m;
 }

@@ -1,3 +1,4 @@
+export { IgnitionTypesError, type IgnitionTypesErrorCode } from './errors.ts';
 export {
   fieldTrees,
   shapeValidators,

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { IgnitionTypesError } from './errors.ts';
 import { specVersionsAcceptedBy, stableSpecVersions } from './spec-versions.ts';
 
 test('debianReleaseAcceptsUpTo33AndOneExperimental', () => {
@@ -22,5 +23,12 @@ test('releasesBefore2AcceptNoSpec3', () => {
 });
 
 test('badReleaseStringIsRefused', () => {
-  assert.throws(() => specVersionsAcceptedBy('v2'), RangeError);
+  assert.throws(
+    () => specVersionsAcceptedBy('v2'),
+    (error: unknown) =>
+      error instanceof IgnitionTypesError &&
+      error.code === 'BAD_IGNITION_RELEASE' &&
+      error.subject === 'v2' &&
+      /must look like 2\.14\.0; got "v2"/.test(error.message),
+  );
 });

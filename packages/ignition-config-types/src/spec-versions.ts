@@ -6,6 +6,7 @@
  * A release accepts every stable 3.x spec up to its newest one plus exactly one experimental
  * spec (the next); it refuses older experimental strings and all 1.x/2.x configs.
  */
+import { IgnitionTypesError } from './errors.ts';
 
 /**
  * Every 3.x spec with a schema here, oldest first. `3.4.0-experimental` is the experimental spec
@@ -76,7 +77,11 @@ function compareReleases(a: string, b: string): number {
  */
 export function specVersionsAcceptedBy(release: string): string[] {
   if (!/^\d+\.\d+\.\d+$/.test(release))
-    throw new RangeError(`Ignition release must look like 2.14.0; got ${JSON.stringify(release)}.`);
+    throw new IgnitionTypesError(
+      'BAD_IGNITION_RELEASE',
+      `Ignition release must look like 2.14.0; got ${JSON.stringify(release)}.`,
+      { subject: release },
+    );
   const known = specIntroductions.filter(
     (entry) => compareReleases(release, entry.firstRelease) >= 0,
   );

@@ -1,5 +1,7 @@
 export {
   currentSpecVersions,
+  IgnitionTypesError,
+  type IgnitionTypesErrorCode,
   isSpecVersion,
   openshiftSpecVersion,
   type SpecVersion,

@@ -249,6 +249,8 @@ function checkShapes(
   findings: FindingCollector,
 ): boolean {
   const validate = shapeValidators[version];
+  // Internal invariant: `version` is a SpecVersion and ignition-config-types generates a
+  // validator for each (its generated.test.ts), so this is a bug, with its stack.
   if (validate === undefined) throw new Error(`no shape validator for ${version}`);
   if (validate(json)) return true;
   let shapesOk = true;

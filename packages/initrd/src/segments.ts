@@ -175,6 +175,7 @@ class SegmentJob {
   destroy(): void {
     this.source.destroy();
     this.compressor.destroy();
+    // Internal invariant: only the consumer that gave up could read this reason, and it does not.
     this.finish(this.failure ?? new Error('segment abandoned'));
   }
 

@@ -242,3 +242,62 @@ test('isoChangedBetweenPlanAndWrite: ISO_CHANGED, and the changed file is left a
     await iso.close();
   }
 });
+
+test('badEdit: an IsoEdit from the library whose parts overlap or leave their region is BAD_EDIT, naming the part', () => {
+  const size = 64 * 1024;
+  const patch = (offset: number, length: number, what: string) => ({
+    offset,
+    bytes: Buffer.alloc(length),
+    what,
+  });
+  const edit = (parts: Partial<IsoEdit>): IsoEdit => ({
+    originalSize: size,
+    size,
+    patches: [],
+    appendices: [],
+    ...parts,
+  });
+  const cases: [IsoEdit[], string | undefined, number | undefined, RegExp][] = [
+    [
+      [edit({ patches: [patch(100, 50, 'first')] }), edit({ patches: [patch(120, 10, 'second')] })],
+      'second',
+      120,
+      /^The patch 'second' at byte 120 \(10 bytes\) overlaps another patch/,
+    ],
+    [
+      [edit({ patches: [patch(size - 4, 8, 'tail')] })],
+      'tail',
+      size - 4,
+      /leaves the 65536-byte image/,
+    ],
+    [
+      [
+        edit({
+          size: size + 100,
+          appendices: [
+            { offset: size - 1, length: 10, what: 'archive', chunks: async function* () {} },
+          ],
+        }),
+      ],
+      'archive',
+      size - 1,
+      /^The appendix 'archive' at byte 65535 \(10 bytes\) starts before byte 65536/,
+    ],
+    [
+      [edit({}), { ...edit({}), originalSize: size + 1 }],
+      String(size + 1),
+      undefined,
+      /^An edit of a 65537-byte image cannot be combined into one of 65536 bytes/,
+    ],
+  ];
+  for (const [edits, subject, offset, message] of cases)
+    assert.throws(
+      () => combineEdits(size, edits),
+      (error: unknown) =>
+        error instanceof IsoError &&
+        error.code === 'BAD_EDIT' &&
+        error.subject === subject &&
+        error.offset === offset &&
+        message.test(error.message),
+    );
+});

@@ -74,8 +74,10 @@ export function combineEdits(originalSize: number, edits: IsoEdit[]): IsoEdit {
   const combined: IsoEdit = { originalSize, size: originalSize, patches: [], appendices: [] };
   for (const edit of edits) {
     if (edit.originalSize !== originalSize)
-      throw new Error(
-        `internal: an edit of a ${edit.originalSize}-byte image combined into ${originalSize}`,
+      throw new IsoError(
+        'BAD_EDIT',
+        `An edit of a ${edit.originalSize}-byte image cannot be combined into one of ${originalSize} bytes; plan every edit on the same image.`,
+        { subject: String(edit.originalSize) },
       );
     combined.size = Math.max(combined.size, edit.size);
     combined.patches.push(...edit.patches);
@@ -92,15 +94,21 @@ export function validateEdit(edit: IsoEdit): IsoEdit {
   let end = 0;
   for (const patch of patches) {
     if (patch.offset < end || patch.offset + patch.bytes.length > edit.originalSize)
-      throw new Error(
-        `internal: patch '${patch.what}' at ${patch.offset} overlaps another or leaves the image`,
+      throw new IsoError(
+        'BAD_EDIT',
+        `The patch '${patch.what}' at byte ${patch.offset} (${patch.bytes.length} bytes) overlaps another patch or leaves the ${edit.originalSize}-byte image.`,
+        { subject: patch.what, offset: patch.offset },
       );
     end = patch.offset + patch.bytes.length;
   }
   end = edit.originalSize;
   for (const appendix of appendices) {
     if (appendix.offset < end || appendix.offset + appendix.length > edit.size)
-      throw new Error(`internal: appendix '${appendix.what}' at ${appendix.offset} is misplaced`);
+      throw new IsoError(
+        'BAD_EDIT',
+        `The appendix '${appendix.what}' at byte ${appendix.offset} (${appendix.length} bytes) starts before byte ${end} (the image's end or the previous appendix) or ends past the edited size ${edit.size}.`,
+        { subject: appendix.what, offset: appendix.offset },
+      );
     end = appendix.offset + appendix.length;
   }
   return { ...edit, patches, appendices };

@@ -39,7 +39,9 @@ export type IsoErrorCode =
   | 'ALREADY_CUSTOMIZED'
   | 'UNSUPPORTED_CUSTOMIZATION'
   | 'BAD_CUSTOMIZATION'
-  | 'NOT_LIVE_INITRD';
+  | 'NOT_LIVE_INITRD'
+  /** An `IsoEdit` given to the library whose parts overlap or leave their region. */
+  | 'BAD_EDIT';
 
 /** What the user can do about each code (the `fix` of a throw that gives none). */
 const ISOERROR_FIXES: Readonly<Record<IsoErrorCode, string>> = {
@@ -90,6 +92,8 @@ const ISOERROR_FIXES: Readonly<Record<IsoErrorCode, string>> = {
   UNSUPPORTED_CUSTOMIZATION:
     'Use a newer CoreOS image (its coreos/features.json names the feature), or leave the option out.',
   UNSAFE_AREA: 'Give an unmodified CoreOS live ISO: its embed or kargs area overlaps other data.',
+  BAD_EDIT:
+    "Make the edit with CoreosIso's plan methods, or give patches that do not overlap and lie inside the image and appendices in order after its end.",
 };
 
 /** `offset` is the byte offset in the image the error is about, when there is one. */

@@ -50,6 +50,29 @@ test('disagreements: volume sizes, Joliet vs primary extent, MBR and GPT are eac
   assert.match(problems[3] ?? '', /GPT is inconsistent: header CRC32 mismatch/);
 });
 
+test('backupGpt: a backup header without its signature, or with a bad CRC, is one problem naming its sector', async () => {
+  const bytes = Buffer.from(await fixtureBytes(fixture));
+  const backupSector = bytes.length / 512 - 1;
+  const cases: [(copy: Buffer) => void, RegExp][] = [
+    [(copy) => copy.write('NOT PART', backupSector * 512, 'latin1'), /no "EFI PART" signature/],
+    [
+      (copy) =>
+        copy.writeUInt32LE(copy.readUInt32LE(backupSector * 512 + 16) ^ 1, backupSector * 512 + 16),
+      /The ISO's GPT is inconsistent: header CRC32 mismatch/,
+    ],
+  ];
+  for (const [damage, expected] of cases) {
+    const copy = Buffer.from(bytes);
+    damage(copy);
+    const problems = await checkLayout(await open(copy));
+    assert.equal(problems.length, 1, problems.join('\n'));
+    assert.match(
+      problems[0] ?? '',
+      new RegExp(`^the backup GPT header at sector ${backupSector} disagrees: ${expected.source}`),
+    );
+  }
+});
+
 test('unsafeArea: an Ignition area over the volume descriptors is refused by reset, embed and kargs', async () => {
   const bytes = Buffer.from(await fixtureBytes(fixture));
   const image = await open(bytes);

@@ -158,6 +158,31 @@ async function treeProblems(image: IsoImage, volumeBytes: number): Promise<strin
   return problems;
 }
 
+/** How the backup GPT header disagrees with the primary one, if it does. */
+function backupGptDisagreement(
+  backup: Buffer,
+  gpt: NonNullable<Awaited<ReturnType<typeof readGpt>>>,
+): string | undefined {
+  if (!isGptHeader(backup)) return 'no "EFI PART" signature';
+  let parsed: ReturnType<typeof parseGptHeader>;
+  try {
+    parsed = parseGptHeader(backup);
+  } catch (error) {
+    if (!(error instanceof IsoError)) throw error;
+    return error.message;
+  }
+  if (
+    Number(backup.readBigUInt64LE(GPT_CURRENT_LBA)) !== gpt.alternateLba ||
+    parsed.alternateLba !== 1
+  )
+    return `it says it is at sector ${backup.readBigUInt64LE(GPT_CURRENT_LBA)} with its twin at ${parsed.alternateLba}`;
+  if (backup.readUInt32LE(GPT_ENTRIES_CRC) !== gpt.header.readUInt32LE(GPT_ENTRIES_CRC))
+    return 'its partition entries differ from the primary ones';
+  if (parsed.lastUsable !== gpt.lastUsable)
+    return `its last usable sector ${parsed.lastUsable} differs from ${gpt.lastUsable}`;
+  return undefined;
+}
+
 async function partitionProblems(image: IsoImage, volumeBytes: number): Promise<string[]> {
   const problems: string[] = [];
   const size = image.size;
@@ -191,25 +216,9 @@ async function partitionProblems(image: IsoImage, volumeBytes: number): Promise<
     return problems;
   }
   const backup = await image.source.read(gpt.alternateLba * DISK_SECTOR, DISK_SECTOR);
-  try {
-    if (!isGptHeader(backup)) throw new Error('no "EFI PART" signature');
-    const parsed = parseGptHeader(backup);
-    if (
-      Number(backup.readBigUInt64LE(GPT_CURRENT_LBA)) !== gpt.alternateLba ||
-      parsed.alternateLba !== 1
-    )
-      throw new Error(
-        `it says it is at sector ${backup.readBigUInt64LE(GPT_CURRENT_LBA)} with its twin at ${parsed.alternateLba}`,
-      );
-    if (backup.readUInt32LE(GPT_ENTRIES_CRC) !== gpt.header.readUInt32LE(GPT_ENTRIES_CRC))
-      throw new Error('its partition entries differ from the primary ones');
-    if (parsed.lastUsable !== gpt.lastUsable)
-      throw new Error(`its last usable sector ${parsed.lastUsable} differs from ${gpt.lastUsable}`);
-  } catch (error) {
-    problems.push(
-      `the backup GPT header at sector ${gpt.alternateLba} disagrees: ${(error as Error).message}`,
-    );
-  }
+  const disagreement = backupGptDisagreement(backup, gpt);
+  if (disagreement !== undefined)
+    problems.push(`the backup GPT header at sector ${gpt.alternateLba} disagrees: ${disagreement}`);
   for (let offset = 0; offset + gpt.entrySize <= entries.length; offset += gpt.entrySize) {
     const last = Number(entries.readBigUInt64LE(offset + 40));
     if (last !== 0 && last > gpt.lastUsable)

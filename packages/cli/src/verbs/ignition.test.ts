@@ -71,6 +71,10 @@ test('validateForAnOlderIgnitionRelease', async () => {
   assert.equal(experimental.code, 0, experimental.stdout);
   assert.match(experimental.stdout, /valid \(spec 3\.4\.0-experimental/);
   assert.equal((await ignition(['validate', path('v34x.ign')])).code, 1);
+  // A release not written MAJOR.MINOR.PATCH is bad usage (IgnitionTypesError restated): exit 2.
+  const badRelease = await ignition(['validate', '--ignition-release', 'v2', path('good.ign')]);
+  assert.equal(badRelease.code, 2, badRelease.stderr);
+  assert.match(badRelease.stderr, /Ignition release must look like 2\.14\.0; got "v2"/);
 });
 
 test('mergeWritesTheNewerSpecAndRefusesToOverwrite', async () => {

@@ -7,6 +7,7 @@ import {
   formatReport,
   type IgnitionConfig,
   IgnitionError,
+  IgnitionTypesError,
   loadConfigFile,
   mergeConfigs,
   requireSpecVersion,
@@ -48,7 +49,8 @@ function acceptedVersions(context: CommandContext): string[] | undefined {
   try {
     return specVersionsAcceptedBy(release);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    if (!(error instanceof IgnitionTypesError)) throw error;
+    throw new UsageError(error.message);
   }
 }
 
