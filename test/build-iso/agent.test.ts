@@ -16,6 +16,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import {
   CA_FILE,
@@ -23,9 +24,10 @@ import {
   TLS_CERTIFICATE_FILE,
   TLS_KEY_FILE,
 } from '@hostmirror/boot-sequence';
-import { requireTool, runTool } from '@hostmirror/fixtures';
+import { DEMO_RENDEZVOUS_IP, requireTool, runTool } from '@hostmirror/fixtures';
 import { createMirrorTls, loadRegistriesConf, renderRegistryConfig } from '@hostmirror/host-config';
 import { buildMirrorIso, parseYaml11 } from '../../packages/build-iso/src/index.ts';
+import { runCli } from '../../packages/cli/src/run.ts';
 import {
   ConfigBuilder,
   type IgnitionConfig,
@@ -389,6 +391,33 @@ describe('build-iso on an agent ISO refuses, before any output exists', () => {
     assert.equal(error.code, 'AGENT_RELEASE_NOT_IN_ARCHIVE');
     assert.ok(error.message.includes(other), error.message);
     assert.ok(error.message.includes(inputs.release.digest), error.message);
+    // boot-sequence --iso makes the same decision (chooseAgentRelease): the same message,
+    // before the archives are hashed; the agent ISO for the archived release prints.
+    const bootSequence = async (iso: string) => {
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      const code = await runCli(
+        [
+          'boot-sequence',
+          ...['--mode', 'node0', '--topology', 'sno', '--rendezvous-ip', DEMO_RENDEZVOUS_IP],
+          ...['--format', 'ignition', '--archive', inputs.archive, '--iso', iso],
+        ],
+        { stdout, stderr, cwd: work, env: {} },
+      );
+      return {
+        code,
+        stdout: stdout.read()?.toString() ?? '',
+        stderr: stderr.read()?.toString() ?? '',
+      };
+    };
+    const printed = await bootSequence(join(work, 'other.iso'));
+    assert.equal(printed.code, 1, `${printed.stderr}\n${printed.stdout.slice(0, 500)}`);
+    assert.ok(printed.stderr.includes(error.message), printed.stderr);
+    const same = await bootSequence(
+      await agentIso('same.iso', `${RELEASE}@${inputs.release.digest}`),
+    );
+    assert.equal(same.code, 0, same.stderr);
+    assert.match(same.stdout, /"path":"\/etc\/assisted\/agent-installer.env"/);
   });
 
   test('an install-config whose mirror for the release is not in the archive, naming the entry', async () => {

@@ -186,6 +186,12 @@ export interface BootSourceFiles {
   registriesConf?: string;
   /** Source repositories pulled by tag too (host-config MirrorPolicy.tagRepositories). */
   tagRepositories?: readonly string[];
+  /**
+   * The release the hosts install, decided from the indexed archive before anything is hashed
+   * (build-iso's `chooseAgentRelease` for an agent ISO: its release must be in the archive);
+   * without it, `input.release` or else the archive's one release.
+   */
+  chooseRelease?: (archive: MirrorArchive) => { repository: string; digest: string };
 }
 
 /** The mirror the boot assets serve, as build-iso's composition of the live config needs it. */
@@ -233,6 +239,7 @@ export async function prepareBootSequence(
     );
   const release =
     input.release ??
+    sources.chooseRelease?.(archive) ??
     (() => {
       const found = resolveArchiveRelease(archive, { sourceOf: mirrored.sourceOf });
       return { repository: found.repository, digest: found.digest };

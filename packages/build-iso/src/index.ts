@@ -8,8 +8,10 @@ export {
   AGENT_CLUSTER_IMAGE_SET,
   AGENT_EXTRA_MANIFESTS_DIR,
   AGENT_INSTALLER_ENV,
+  type AgentRelease,
   agentReleaseImage,
   agentTagRepositories,
+  chooseAgentRelease,
   isAgentConfig,
   MAIN_REGISTRIES_CONF,
 } from './agent-iso.ts';

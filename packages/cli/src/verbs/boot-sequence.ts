@@ -27,6 +27,7 @@ import {
   agentReleaseImage,
   agentTagRepositories,
   BuildIsoError,
+  chooseAgentRelease,
   composeLiveConfig,
   type ExtraIgnition,
   isAgentConfig,
@@ -35,6 +36,7 @@ import {
 import { TLS_FILES } from '@hostmirror/host-config';
 import { isSpecVersion, serializeConfig, specVersions } from '@hostmirror/ignition';
 import { CoreosIso } from '@hostmirror/iso';
+import type { MirrorArchive } from '@hostmirror/oc-mirror-archive';
 import {
   type Command,
   type CommandContext,
@@ -152,14 +154,21 @@ async function liveIgnitionText(context: CommandContext, input: BootSettingsInpu
       `--spec ${spec} with --ignition or --iso: build-iso composes those at spec ${DEFAULT_IGNITION_SPEC}; leave out --spec.`,
     );
   // The ISO's embedded config, read first: an agent ISO naming its release by tag makes the
-  // release mirror serve tags, as build-iso decides (agentTagRepositories).
+  // release mirror serve tags (agentTagRepositories), and the release it installs must be in
+  // the archive (chooseAgentRelease): both as build-iso decides them.
   const embedded = isoPath === undefined ? undefined : await embeddedOf(context, isoPath);
-  const tagRepositories =
+  const agentRelease =
     embedded !== undefined && isoPath !== undefined && isAgentConfig(embedded)
-      ? agentTagRepositories(agentReleaseImage(embedded, isoPath))
-      : [];
+      ? agentReleaseImage(embedded, isoPath)
+      : undefined;
   const { plan, assets, mirror } = await prepareBootSequence(input, {
-    tagRepositories,
+    tagRepositories: agentTagRepositories(agentRelease),
+    ...(agentRelease === undefined || isoPath === undefined
+      ? {}
+      : {
+          chooseRelease: (archive: MirrorArchive) =>
+            chooseAgentRelease(archive, agentRelease, isoPath, undefined),
+        }),
     archives: archives.map((path) => resolve(context.io.cwd, path)),
     ...(tlsDir === undefined ? {} : { tls: await readTlsDir(resolve(context.io.cwd, tlsDir)) }),
     ...(registriesConf === undefined
