@@ -56,7 +56,10 @@ const RSS_SAMPLE_MS = 10;
  */
 export function collectGarbage(): void {
   const exposed = (globalThis as { gc?: () => void }).gc;
-  if (exposed !== undefined) return exposed();
+  if (exposed !== undefined) {
+    exposed();
+    return;
+  }
   setFlagsFromString('--expose-gc');
   const gc: unknown = runInNewContext('gc');
   if (typeof gc === 'function') gc();
