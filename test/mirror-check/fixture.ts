@@ -13,7 +13,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { requireTool, runOk } from '@hostmirror/fixtures';
+import { releaseSignatureConfigMap, requireTool, runOk } from '@hostmirror/fixtures';
 import { type Descriptor, OciLayout } from './oci-layout.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -257,20 +257,6 @@ spec:
 `;
 }
 
-function signatureConfigMap(releaseDigest: string): string {
-  const hex = releaseDigest.slice('sha256:'.length);
-  return `apiVersion: v1
-kind: ConfigMap
-metadata:
-  name: mirrored-release-signatures
-  namespace: openshift-config-managed
-  labels:
-    release.openshift.io/verification-signatures: ""
-binaryData:
-  sha256-${hex}-1: ${Buffer.from('fixture signature').toString('base64')}
-`;
-}
-
 export async function buildMirrorFixture(): Promise<MirrorFixture> {
   await Promise.all([
     requireTool('skopeo'),
@@ -327,7 +313,7 @@ export async function buildMirrorFixture(): Promise<MirrorFixture> {
   await writeFile(join(resources, 'idms-oc-mirror.yaml'), idmsYaml());
   await writeFile(
     join(resources, 'signature-configmap.yaml'),
-    signatureConfigMap(images.release.digest),
+    releaseSignatureConfigMap(images.release.digest, 'fixture signature'),
   );
   await writeFile(join(resources, 'cs-redhat-operator-index-v4-14.yaml'), catalogSource());
   await writeFile(join(resources, 'itms-oc-mirror.yaml'), itmsYaml());

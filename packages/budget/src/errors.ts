@@ -1,5 +1,5 @@
 /** Stable codes of the budget's errors; callers and tests branch on these, never on wording. */
-import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
+import { HostmirrorError } from '@hostmirror/errors';
 
 export type BudgetErrorCode =
   /** A size could not be parsed. */
@@ -16,10 +16,6 @@ export class BudgetInputError extends HostmirrorError<'BAD_SIZE' | 'BAD_INPUT'> 
     BAD_INPUT:
       'Give the input the message names: --ram, and for PXE or fromram the rootfs (--rootfs images/pxeboot/rootfs.img).',
   };
-
-  constructor(code: 'BAD_SIZE' | 'BAD_INPUT', message: string, details: ErrorDetails = {}) {
-    super(code, message, details);
-  }
 }
 
 /** A check that failed, as carried by `BudgetExceededError`. */

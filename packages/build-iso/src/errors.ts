@@ -1,4 +1,4 @@
-import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
+import { HostmirrorError } from '@hostmirror/errors';
 export type BuildIsoErrorCode =
   | 'CONFIG_PARSE'
   | 'CONFIG_INVALID'
@@ -94,8 +94,4 @@ const BUILDISOERROR_FIXES: Readonly<Record<BuildIsoErrorCode, string>> = {
 /** A typed build error: callers branch on `code`; the message says what, where and the fix. */
 export class BuildIsoError extends HostmirrorError<BuildIsoErrorCode> {
   static override readonly fixes = BUILDISOERROR_FIXES;
-
-  constructor(code: BuildIsoErrorCode, message: string, details: ErrorDetails = {}) {
-    super(code, message, details);
-  }
 }

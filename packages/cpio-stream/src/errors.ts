@@ -1,4 +1,4 @@
-import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
+import { HostmirrorError } from '@hostmirror/errors';
 /** Stable codes of NewcError; callers and tests branch on these, never on the message. */
 export type NewcErrorCode =
   /** The bytes at `offset` are not `070701`/`070702`. */
@@ -60,8 +60,4 @@ const NEWCERROR_FIXES: Readonly<Record<NewcErrorCode, string>> = {
  */
 export class NewcError extends HostmirrorError<NewcErrorCode> {
   static override readonly fixes = NEWCERROR_FIXES;
-
-  constructor(code: NewcErrorCode, message: string, details: ErrorDetails = {}) {
-    super(code, message, details);
-  }
 }

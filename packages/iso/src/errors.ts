@@ -2,7 +2,7 @@
  * Every way reading or editing an ISO can fail. Callers and tests branch on `code`; the
  * message is a sentence naming the value, its place (path or byte offset) and the fix.
  */
-import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
+import { HostmirrorError } from '@hostmirror/errors';
 export type IsoErrorCode =
   | 'ISO_TRUNCATED'
   | 'NOT_ISO9660'
@@ -99,8 +99,4 @@ const ISOERROR_FIXES: Readonly<Record<IsoErrorCode, string>> = {
 /** `offset` is the byte offset in the image the error is about, when there is one. */
 export class IsoError extends HostmirrorError<IsoErrorCode> {
   static override readonly fixes = ISOERROR_FIXES;
-
-  constructor(code: IsoErrorCode, message: string, details: ErrorDetails = {}) {
-    super(code, message, details);
-  }
 }

@@ -1,4 +1,4 @@
-import { type ErrorDetails, HostmirrorError } from '@hostmirror/errors';
+import { HostmirrorError } from '@hostmirror/errors';
 import { MirrorFormatError, type MirrorFormatErrorCode } from '@hostmirror/oc-mirror-archive';
 
 /**
@@ -80,10 +80,6 @@ const MIRRORCHECKERROR_FIXES: Readonly<Record<MirrorCheckErrorCode, string>> = {
 /** `subject` is the object the error is about: an image reference, a digest, a file or a JSON path. */
 export class MirrorCheckError extends HostmirrorError<MirrorCheckErrorCode> {
   static override readonly fixes = MIRRORCHECKERROR_FIXES;
-
-  constructor(code: MirrorCheckErrorCode, message: string, details: ErrorDetails = {}) {
-    super(code, message, details);
-  }
 }
 
 /**

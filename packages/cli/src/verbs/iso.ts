@@ -23,6 +23,8 @@ import {
   type Command,
   type CommandContext,
   flag,
+  type OptionDeclaration,
+  type OptionSpec,
   optionalString,
   readInput,
   requireString,
@@ -51,6 +53,42 @@ const outputOptions = {
   force: { type: 'boolean', short: 'f', description: 'replace existing outputs' },
 } as const;
 const outputUsage = '(-o OUT | -o - | --in-place [--lock-wait SECONDS]) [-f]';
+
+/** The kernel-argument edits (`KargsEdits` of @hostmirror/iso), each a repeatable option. */
+const KARGS_EDITS = {
+  append: { short: 'a', description: 'a kernel argument to append', value: 'KARG' },
+  delete: { short: 'd', description: 'a kernel argument to delete', value: 'KARG' },
+  replace: { short: 'r', description: "replace a kernel argument's value", value: 'KARG=OLD=NEW' },
+} as const;
+type KargsEditName = keyof typeof KARGS_EDITS;
+const KARGS_EDIT_NAMES = Object.keys(KARGS_EDITS) as KargsEditName[];
+
+/**
+ * The three edits as options: `--kargs-append`… (`iso embed`), `--append`… (`iso kargs`), and
+ * with coreos-installer's `-a`/`-d`/`-r` (`iso kargs modify`).
+ */
+function kargsEditOptions(prefix: '' | 'kargs-', shorts: boolean): OptionSpec {
+  return Object.fromEntries(
+    KARGS_EDIT_NAMES.map((name) => {
+      const { short, ...declared } = KARGS_EDITS[name];
+      const option: OptionDeclaration = { type: 'string', multiple: true, ...declared };
+      return [`${prefix}${name}`, shorts ? { ...option, short } : option];
+    }),
+  );
+}
+
+/** The edits given through `kargsEditOptions(prefix, …)`, and whether there is any. */
+function kargsEditsGiven(
+  context: CommandContext,
+  prefix: '' | 'kargs-',
+): { edits: Record<KargsEditName, string[]>; any: boolean } {
+  const edits = {
+    append: stringList(context.values, `${prefix}append`),
+    delete: stringList(context.values, `${prefix}delete`),
+    replace: stringList(context.values, `${prefix}replace`),
+  };
+  return { edits, any: Object.values(edits).some((list) => list.length > 0) };
+}
 
 /** Seconds an in-place edit waits for another editor of the same ISO (`--lock-wait`). */
 function lockWait(context: CommandContext): number {
@@ -252,24 +290,7 @@ const embed: Command = {
       description: 'the Ignition config to embed; - reads it from stdin',
       value: 'CONFIG.ign',
     },
-    'kargs-append': {
-      type: 'string',
-      multiple: true,
-      description: 'a kernel argument to append',
-      value: 'KARG',
-    },
-    'kargs-delete': {
-      type: 'string',
-      multiple: true,
-      description: 'a kernel argument to delete',
-      value: 'KARG',
-    },
-    'kargs-replace': {
-      type: 'string',
-      multiple: true,
-      description: "replace a kernel argument's value",
-      value: 'KARG=OLD=NEW',
-    },
+    ...kargsEditOptions('kargs-', false),
     ...outputOptions,
   },
   positionals: [1, 1],
@@ -280,13 +301,8 @@ const embed: Command = {
         const { values } = context;
         const config = await readInput(context, requireString(values, 'ignition'));
         const edits = [await iso.planEmbedIgnition(config, { force: flag(values, 'force') })];
-        const kargsEdits = {
-          append: stringList(values, 'kargs-append'),
-          delete: stringList(values, 'kargs-delete'),
-          replace: stringList(values, 'kargs-replace'),
-        };
-        if (Object.values(kargsEdits).some((list) => list.length > 0))
-          edits.push(await iso.planKargs(kargsEdits));
+        const kargsEdits = kargsEditsGiven(context, 'kargs-');
+        if (kargsEdits.any) edits.push(await iso.planKargs(kargsEdits.edits));
         const output = await writeEdit(context, iso, iso.combine(...edits), 'embed');
         if (output.kind !== 'stream') {
           const summary = { output: describeOutput(output, iso), ignitionBytes: config.length };
@@ -453,24 +469,7 @@ const kargs: Command = {
       type: 'boolean',
       description: 'show the default kargs (as built) instead of the current ones',
     },
-    append: {
-      type: 'string',
-      multiple: true,
-      description: 'a kernel argument to append',
-      value: 'KARG',
-    },
-    delete: {
-      type: 'string',
-      multiple: true,
-      description: 'a kernel argument to delete',
-      value: 'KARG',
-    },
-    replace: {
-      type: 'string',
-      multiple: true,
-      description: "replace a kernel argument's value",
-      value: 'KARG=OLD=NEW',
-    },
+    ...kargsEditOptions('', false),
     reset: { type: 'boolean', description: 'restore the default kargs' },
     ...outputOptions,
   },
@@ -480,12 +479,7 @@ const kargs: Command = {
       context,
       async (iso) => {
         const { values } = context;
-        const edits = {
-          append: stringList(values, 'append'),
-          delete: stringList(values, 'delete'),
-          replace: stringList(values, 'replace'),
-        };
-        const editing = Object.values(edits).some((list) => list.length > 0);
+        const { edits, any: editing } = kargsEditsGiven(context, '');
         if (editing && flag(values, 'reset'))
           throw new UsageError('--reset cannot be combined with --append, --delete or --replace.');
         if (!editing && !flag(values, 'reset')) {
@@ -607,36 +601,14 @@ const kargsModifyAlias: Command = {
     'Append, delete or replace kernel arguments, in place unless -o (coreos-installer iso kargs modify)',
   usage: 'hostmirror iso kargs modify ISO [-a K]... [-d K]... [-r K=OLD=NEW]... [-o OUT] [-f]',
   options: {
-    append: {
-      type: 'string',
-      short: 'a',
-      multiple: true,
-      description: 'a kernel argument to append',
-      value: 'KARG',
-    },
-    delete: {
-      type: 'string',
-      short: 'd',
-      multiple: true,
-      description: 'a kernel argument to delete',
-      value: 'KARG',
-    },
-    replace: {
-      type: 'string',
-      short: 'r',
-      multiple: true,
-      description: "replace a kernel argument's value",
-      value: 'KARG=OLD=NEW',
-    },
+    ...kargsEditOptions('', true),
     force: { type: 'boolean', short: 'f', description: 'replace an existing -o' },
     ...aliasOutput,
   },
   positionals: [1, 1],
   run: (context) => {
-    const edits = ['append', 'delete', 'replace'].some(
-      (name) => stringList(context.values, name).length > 0,
-    );
-    if (!edits) throw new UsageError('Give at least one of -a, -d or -r.');
+    if (!kargsEditsGiven(context, '').any)
+      throw new UsageError('Give at least one of -a, -d or -r.');
     return kargs.run(inPlaceUnlessOutput(context));
   },
 };
