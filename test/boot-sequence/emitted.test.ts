@@ -70,6 +70,10 @@ const assets: BootAssets = {
       tag: '4.14.3-x86_64-etcd',
     },
   ],
+  sync: {
+    inventory: `openshift/release-images sha256:${'4'.repeat(64)} 4.14.3-x86_64\n`,
+    registryProgramSha256: '5'.repeat(64),
+  },
 };
 
 function planFor(mode: MirrorMode, topology: Topology) {
@@ -169,9 +173,19 @@ describe('scripts', () => {
   test('shellcheckAndBashN: every emitted script and the pre-pivot hook', async () => {
     const shellcheck = await requireTool('shellcheck', 'shellcheck');
     const folder = join(work, 'scripts');
-    const set = bootFileSet(planFor('preload', 'ha'), 'live', assets);
-    const scripts = set.files.filter((file) => file.path.endsWith('.sh'));
-    assert.ok(scripts.length >= 9);
+    // Every script any file set carries: the live ISO's (mode preload has them all but one)
+    // and the master pool's installed set of mode node0 (the sync step's).
+    const sets = [
+      bootFileSet(planFor('preload', 'ha'), 'live', assets),
+      bootFileSet(planFor('node0', 'ha'), 'installed', assets, { pool: 'master' }),
+    ];
+    const scripts = [
+      ...new Map(
+        sets.flatMap((set) => set.files).map((file) => [file.path, file] as const),
+      ).values(),
+    ].filter((file) => file.path.endsWith('.sh'));
+    assert.ok(scripts.some((file) => file.path.endsWith('/hostmirror-sync.sh')));
+    assert.ok(scripts.length >= 10);
     await mkdir(folder, { recursive: true });
     const names: string[] = [];
     for (const script of scripts) {
@@ -250,7 +264,19 @@ describe('MachineConfigs', () => {
         const report = validateConfig(config);
         assert.equal(report.valid, true, JSON.stringify(report.errors));
         const files = config.storage?.files ?? [];
-        assert.ok(!files.some((file) => file.path === TLS_KEY_FILE), 'the key stays on the volume');
+        // The key stays on the volume, but for the control-plane nodes that copy node0's
+        // storage (mode node0, the master pool, not SNO): they have no volume.
+        const copies = mc.pool === 'master' && topology !== 'sno';
+        assert.equal(
+          files.find((file) => file.path === TLS_KEY_FILE)?.mode,
+          copies ? 0o600 : undefined,
+          `${mc.pool} ${topology}: the TLS key`,
+        );
+        assert.equal(
+          (config.systemd?.units ?? []).some((unit) => unit.name === 'hostmirror-sync.service'),
+          copies,
+          `${mc.pool} ${topology}: the sync step`,
+        );
         for (const file of files)
           assert.equal(
             file.contents?.compression ?? '',

@@ -28,6 +28,7 @@ import {
   registryListensOnEveryAddress,
 } from './endpoints.ts';
 import { BootSequenceError } from './errors.ts';
+import { inventoryEntries, renderInventory, requireNoReservedRepository } from './inventory.ts';
 import { type ClusterManifestReport, renderClusterManifests } from './manifests.ts';
 import { planBootSequence } from './plan.ts';
 import type {
@@ -154,6 +155,12 @@ export interface BootAssetParts {
   resources: ClusterResources;
   /** Stale repositories (the completeness rule) the unpack step leaves out. */
   skipRepositories: readonly string[];
+  /**
+   * sha256 hex of the registry program the ISO carries: the control-plane copy names it
+   * (`settings.controlPlaneCopy`); without it the assets carry no copy and bootFileSet refuses
+   * a plan that asks for one.
+   */
+  registryProgramSha256?: string;
 }
 
 /**
@@ -173,6 +180,14 @@ export function assembleBootAssets(settings: BootSettings, parts: BootAssetParts
     ...(parts.skipRepositories.length === 0
       ? {}
       : { skipRepositories: [...parts.skipRepositories] }),
+    ...(settings.controlPlaneCopy && parts.registryProgramSha256 !== undefined
+      ? {
+          sync: {
+            inventory: renderInventory(inventoryEntries(parts.archive, parts.skipRepositories)),
+            registryProgramSha256: parts.registryProgramSha256,
+          },
+        }
+      : {}),
   };
 }
 
@@ -192,6 +207,11 @@ export interface BootSourceFiles {
    * without it, `input.release` or else the archive's one release.
    */
   chooseRelease?: (archive: MirrorArchive) => { repository: string; digest: string };
+  /**
+   * sha256 hex of the registry program the hosts run (build-iso's --registry-binary): needed for
+   * the control-plane copy of mode node0; without it the copy is turned off, with a warning.
+   */
+  registryProgramSha256?: string;
 }
 
 /** The mirror the boot assets serve, as build-iso's composition of the live config needs it. */
@@ -244,8 +264,15 @@ export async function prepareBootSequence(
       const found = resolveArchiveRelease(archive, { sourceOf: mirrored.sourceOf });
       return { repository: found.repository, digest: found.digest };
     })();
-  const plan = planBootSequence({ ...input, release });
+  const copyWanted = planBootSequence({ ...input, release }).settings.controlPlaneCopy;
+  const copyWithout = copyWanted && sources.registryProgramSha256 === undefined;
+  const plan = planBootSequence({
+    ...input,
+    release,
+    ...(copyWithout ? { controlPlaneCopy: false } : {}),
+  });
   const { settings } = plan;
+  if (settings.controlPlaneCopy) requireNoReservedRepository(archive);
   // A CA given from elsewhere must vouch for the mirror only, as the ones we make do: critical
   // name constraints permitting the name clients reach the registry by (and loopback).
   if (sources.tls !== undefined)
@@ -273,6 +300,9 @@ export async function prepareBootSequence(
     archive,
     resources,
     skipRepositories: verdict.stale.map((stale) => stale.repository),
+    ...(sources.registryProgramSha256 === undefined
+      ? {}
+      : { registryProgramSha256: sources.registryProgramSha256 }),
   });
   return {
     plan,
@@ -289,6 +319,14 @@ export async function prepareBootSequence(
         digest: release.digest,
       },
     },
-    warnings: [...mirrored.mirror.warnings, ...verdict.stale.map(describeStale)],
+    warnings: [
+      ...mirrored.mirror.warnings,
+      ...verdict.stale.map(describeStale),
+      ...(copyWithout
+        ? [
+            'The control-plane copy is off: no registry program digest was given (registryProgramSha256), so the other control-plane nodes keep pulling from node0 and api-int after the install.',
+          ]
+        : []),
+    ],
   };
 }

@@ -145,3 +145,23 @@ export const HOSTS_TAG = '# hostmirror';
 export const TEARDOWN_SCRIPT = 'hostmirror-teardown.sh';
 export const TEARDOWN_UNIT = 'hostmirror-teardown.service';
 export const TEARDOWN_DIR = '/etc/hostmirror-teardown';
+
+/**
+ * The control-plane copy (mode node0, the `sync` step): node0 publishes the registry program and
+ * the inventory as blobs of this repository in its own storage, and the other control-plane
+ * nodes fetch them by digest. Reserved: build-iso refuses an archive that holds a repository
+ * under `hostmirror-internal/` (inventory.ts requireNoReservedRepository).
+ */
+export const RESERVED_REPOSITORY_PREFIX = 'hostmirror-internal';
+export const SYNC_REPOSITORY = `${RESERVED_REPOSITORY_PREFIX}/sync`;
+/**
+ * What the sync step copies: every manifest the archive set holds by digest, every tag with its
+ * digest (inventory.ts). Too large for the 256 KiB Ignition area (a release with operators has
+ * thousands of lines), so it rides in the initrd overlay beside the registry program and the
+ * pre-pivot hook copies it to INVENTORY_FILE on the live system; the persist step keeps it on
+ * the volume for the installed node0 (hostmirror/inventory), restore puts it back.
+ */
+export const INITRD_INVENTORY = '/usr/lib/hostmirror/inventory';
+export const INVENTORY_FILE = '/etc/hostmirror/inventory';
+/** How long systemd waits before running the sync step again after it failed (node0 not there yet, a broken copy). */
+export const SYNC_RESTART_SECONDS = 30;

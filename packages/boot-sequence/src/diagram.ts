@@ -5,7 +5,11 @@ const PHASE_TITLES: Record<BootPhase, string> = {
   installed: 'installed system (MachineConfigs 99-<pool>-hostmirror)',
 };
 
-const CONDITION_TEXT = { serve: 'hosts that serve', mirror: 'hosts that use the mirror' } as const;
+const CONDITION_TEXT = {
+  serve: 'hosts that serve',
+  mirror: 'hosts that use the mirror',
+  sync: 'control-plane nodes copying node0',
+} as const;
 
 function conditionText(step: BootStep): string {
   return step.condition === null ? 'every host' : CONDITION_TEXT[step.condition];
@@ -177,7 +181,9 @@ export function renderBootSvg(plan: BootPlan): string {
           ? '#dbeafe'
           : step.condition === 'mirror'
             ? '#dcfce7'
-            : '#f3f4f6';
+            : step.condition === 'sync'
+              ? '#fef3c7'
+              : '#f3f4f6';
       parts.push(
         `<rect x="${at.x}" y="${at.y}" width="${BOX.width}" height="${BOX.height}" rx="6" fill="${fill}" stroke="#333"/>`,
         `<text x="${at.x + 8}" y="${at.y + 18}">${escapeXml(step.unit)}</text>`,

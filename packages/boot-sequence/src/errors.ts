@@ -14,7 +14,9 @@ export type BootSequenceErrorCode =
   | 'BOOT_PRELOAD_LIST_REQUIRED'
   | 'BOOT_BAD_SPEC'
   | 'BOOT_ARCHIVE_INCOMPLETE'
-  | 'BOOT_BAD_TEARDOWN_INPUT';
+  | 'BOOT_BAD_TEARDOWN_INPUT'
+  | 'BOOT_RESERVED_REPOSITORY'
+  | 'BOOT_SYNC_INPUTS_MISSING';
 
 /** What the user can do about each code (the `fix` of a throw that gives none). */
 const BOOTSEQUENCEERROR_FIXES: Readonly<Record<BootSequenceErrorCode, string>> = {
@@ -42,6 +44,10 @@ const BOOTSEQUENCEERROR_FIXES: Readonly<Record<BootSequenceErrorCode, string>> =
     'Mirror again with oc-mirror so the archives hold every blob the message names, or give the earlier archives of a differential run too.',
   BOOT_BAD_TEARDOWN_INPUT:
     'Give the manifests folder the build that installed the cluster wrote (build-iso --manifests-dir), its 99-<pool>-hostmirror MachineConfigs unchanged.',
+  BOOT_RESERVED_REPOSITORY:
+    'Mirror that content under another repository name (hostmirror-internal/ is reserved for the control-plane copy), or build with the control-plane copy off.',
+  BOOT_SYNC_INPUTS_MISSING:
+    'Give the registry program (build-iso --registry-binary) so the control-plane copy can name its digest, or turn the copy off (controlPlaneCopy: false).',
 };
 
 /** A setting or asset of the boot sequence is wrong; the message names it and the fix. */

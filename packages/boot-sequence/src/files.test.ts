@@ -9,6 +9,7 @@ import {
 } from './constants.ts';
 import { BootSequenceError } from './errors.ts';
 import { bootFileSet, renderEnvFile, renderManifest, renderPreloadList } from './files.ts';
+import { sha256Hex } from './inventory.ts';
 import { renderInitrdOverlay } from './overlay.ts';
 import { planBootSequence } from './plan.ts';
 import { scriptText } from './scripts.ts';
@@ -22,6 +23,10 @@ const assets: BootAssets = {
   registryConfig: 'version: 0.1\n',
   caCertificate: pem('CERTIFICATE'),
   tls: { certificate: pem('CERTIFICATE'), key: pem('RSA PRIVATE KEY') },
+  sync: {
+    inventory: `openshift/release-images sha256:${'b'.repeat(64)}\n`,
+    registryProgramSha256: 'c'.repeat(64),
+  },
 };
 const plan = planBootSequence({ mode: 'node0', topology: 'ha', rendezvousIP: '192.0.2.10' });
 
@@ -37,7 +42,7 @@ function codeOf(run: () => unknown): string {
 
 describe('settings file and manifest', () => {
   test('envFile: KEY=value lines the scripts and systemd both read', () => {
-    const text = renderEnvFile(plan.settings, 'live');
+    const text = renderEnvFile(plan.settings, 'live', { sync: assets.sync });
     const lines = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
     for (const line of lines) assert.match(line, /^HOSTMIRROR_[A-Z0-9_]+=[^\s'"]+$/);
     assert.ok(lines.includes('HOSTMIRROR_RENDEZVOUS_IP=192.0.2.10'));
@@ -133,10 +138,70 @@ describe('file sets', () => {
   });
 
   test('installed: no TLS pair (it comes from the volume), the settings say installed', () => {
-    const set = bootFileSet(plan, 'installed', assets);
-    assert.ok(!set.files.some((file) => file.path.startsWith('/etc/hostmirror/tls/')));
-    const env = set.files.find((file) => file.path === ENV_FILE);
-    assert.match(env?.contents ?? '', /^HOSTMIRROR_PHASE=installed$/m);
+    const noCopy = planBootSequence({
+      mode: 'node0',
+      topology: 'ha',
+      rendezvousIP: '192.0.2.10',
+      controlPlaneCopy: false,
+    });
+    const sets = [
+      bootFileSet(noCopy, 'installed', assets),
+      bootFileSet(plan, 'installed', assets, { pool: 'worker' }),
+    ];
+    for (const set of sets) {
+      assert.ok(!set.files.some((file) => file.path.startsWith('/etc/hostmirror/tls/')));
+      assert.ok(!set.files.some((file) => file.path.endsWith('/hostmirror-sync.sh')));
+      assert.ok(!set.units.some((unit) => unit.name === 'hostmirror-sync.service'));
+      const env = set.files.find((file) => file.path === ENV_FILE);
+      assert.match(env?.contents ?? '', /^HOSTMIRROR_PHASE=installed$/m);
+      assert.doesNotMatch(env?.contents ?? '', /^HOSTMIRROR_COPY=/m, 'never copies');
+    }
+  });
+
+  test('controlPlaneCopy: the master pool carries the sync step, its script, the TLS pair and the digests; the copy needs them', () => {
+    assert.equal(plan.settings.controlPlaneCopy, true);
+    const set = bootFileSet(plan, 'installed', assets, { pool: 'master' });
+    const byPath = new Map(set.files.map((file) => [file.path, file]));
+    assert.equal(byPath.get(TLS_KEY_FILE)?.mode, 0o600);
+    assert.equal(byPath.get('/etc/hostmirror/tls/tls.crt')?.mode, 0o644);
+    assert.equal(byPath.get('/usr/local/bin/hostmirror-sync.sh')?.mode, 0o755);
+    assert.ok(!byPath.has('/etc/hostmirror/ca.key'), 'never the CA key');
+    assert.ok(set.units.some((unit) => unit.name === 'hostmirror-sync.service'));
+    const env = byPath.get(ENV_FILE)?.contents ?? '';
+    assert.match(env, /^HOSTMIRROR_COPY=on$/m);
+    assert.match(env, /^HOSTMIRROR_SYNC_REPOSITORY=hostmirror-internal\/sync$/m);
+    assert.match(env, new RegExp(`^HOSTMIRROR_SYNC_PROGRAM_SHA256=${'c'.repeat(64)}$`, 'm'));
+    assert.match(
+      env,
+      new RegExp(
+        `^HOSTMIRROR_SYNC_INVENTORY_SHA256=${sha256Hex(assets.sync?.inventory ?? '')}$`,
+        'm',
+      ),
+    );
+    // node0 publishes on the live ISO: the repository and digests, but nothing copies there.
+    const live = bootFileSet(plan, 'live', assets).files.find((f) => f.path === ENV_FILE);
+    assert.match(live?.contents ?? '', /^HOSTMIRROR_SYNC_REPOSITORY=/m);
+    assert.doesNotMatch(live?.contents ?? '', /^HOSTMIRROR_COPY=/m);
+    const { sync: _, ...withoutSync } = assets;
+    assert.equal(
+      codeOf(() => bootFileSet(plan, 'installed', withoutSync)),
+      'BOOT_SYNC_INPUTS_MISSING',
+    );
+    assert.equal(
+      codeOf(() =>
+        bootFileSet(plan, 'installed', {
+          ...assets,
+          sync: { inventory: '', registryProgramSha256: 'nope' },
+        }),
+      ),
+      'BOOT_BAD_DIGEST',
+    );
+    // SNO and the other modes have no other control-plane node to copy to.
+    for (const input of [
+      { mode: 'node0', topology: 'sno', rendezvousIP: '192.0.2.10' },
+      { mode: 'every-node', topology: 'ha' },
+    ] as const)
+      assert.equal(planBootSequence(input).settings.controlPlaneCopy, false);
   });
 
   test('pemChecked: a key that is not PEM is refused', () => {
@@ -185,6 +250,30 @@ describe('units', () => {
     assert.match(scriptText('hostmirror-serve.sh'), /^HM_DIE_STATUS=78$/m);
   });
 
+  test('syncRetriesAndBlocksNothing: the sync step retries after a failure, after the network, before nothing', () => {
+    const step = plan.phases.installed.steps.find((s) => s.id === 'sync') ?? assert.fail();
+    const unit = renderStepUnit(step);
+    const section = (name: string) => unit.split(`[${name}]\n`)[1]?.split('\n\n')[0] ?? '';
+    assert.match(section('Unit'), /^ConditionPathExists=\/run\/hostmirror\/sync$/m);
+    assert.match(section('Unit'), /^Wants=network-online\.target$/m);
+    assert.match(
+      section('Unit'),
+      /^After=hostmirror-volume\.service hostmirror-configure\.service network-online\.target$/m,
+    );
+    assert.doesNotMatch(unit, /^Before=/m, 'crio, kubelet and the MCD never wait for the copy');
+    assert.match(section('Unit'), /^StartLimitIntervalSec=0$/m);
+    // Type=simple: systemd before 244 (RHCOS 8: 239) refuses Restart= on a oneshot unit.
+    assert.match(section('Service'), /^Type=simple$/m);
+    assert.match(section('Service'), /^Restart=on-failure$/m);
+    assert.match(section('Service'), /^RestartSec=30$/m);
+    assert.match(section('Service'), /^RemainAfterExit=yes$/m);
+    assert.ok(
+      !plan.phases.installed.gate.steps.includes('hostmirror-sync.service') &&
+        !plan.phases.live.steps.some((s) => s.id === 'sync'),
+    );
+    assert.deepEqual(step.pools, ['master']);
+  });
+
   test('onlyTheDaemonIsSupervised: one-shot steps neither restart nor carry a start limit', () => {
     const verify = plan.phases.live.steps.find((s) => s.id === 'verify') ?? assert.fail();
     const unit = renderStepUnit(verify);
@@ -202,5 +291,12 @@ describe('initrd overlay', () => {
     }
     assert.ok(spec.files.some((file) => file.path === PRE_PIVOT_HOOK && file.mode === 0o755));
     assert.equal(spec.compress, 'zstd');
+    const withInventory = renderInitrdOverlay({
+      registryBinary: '/usr/bin/docker-registry',
+      inventory: 'a b\n',
+    });
+    const inventory = withInventory.files.find((f) => f.path === '/usr/lib/hostmirror/inventory');
+    assert.equal(inventory?.contents, 'a b\n');
+    assert.equal(inventory?.mode, 0o644);
   });
 });

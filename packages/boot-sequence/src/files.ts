@@ -11,6 +11,7 @@ import {
   SKIP_REPOSITORIES_FILE,
   STAGED_REGISTRIES_CONF,
   STATE_DIR,
+  SYNC_REPOSITORY,
   TLS_CERTIFICATE_FILE,
   TLS_KEY_FILE,
   VOLUME_MOUNT,
@@ -18,8 +19,9 @@ import {
 } from './constants.ts';
 import { mirrorEndpoints, registryListensOnEveryAddress } from './endpoints.ts';
 import { BootSequenceError } from './errors.ts';
+import { sha256Hex } from './inventory.ts';
 import { SHA256_DIGEST } from './plan.ts';
-import { STEP_SCRIPTS, scriptText } from './scripts.ts';
+import { STEP_SCRIPTS, SYNC_SCRIPT, scriptText } from './scripts.ts';
 import type {
   BootAssets,
   BootFile,
@@ -27,6 +29,8 @@ import type {
   BootPhase,
   BootPlan,
   BootSettings,
+  BootStep,
+  BootSyncAssets,
 } from './types.ts';
 import { consoleDropins, gateDropins, stepUnits } from './units.ts';
 
@@ -38,7 +42,12 @@ const SOURCE_REPOSITORY = /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
 
 /** The settings file the scripts read (`hostmirror-lib.sh` hm_load_config). */
-export function renderEnvFile(settings: BootSettings, phase: BootPhase): string {
+export function renderEnvFile(
+  settings: BootSettings,
+  phase: BootPhase,
+  options: { sync?: BootSyncAssets; pool?: 'master' | 'worker' } = {},
+): string {
+  const sync = settings.controlPlaneCopy ? requireSync(options.sync) : null;
   const entries: [string, string | number | null][] = [
     ['HOSTMIRROR_MODE', settings.mode],
     ['HOSTMIRROR_TOPOLOGY', settings.topology],
@@ -69,6 +78,19 @@ export function renderEnvFile(settings: BootSettings, phase: BootPhase): string 
     ['HOSTMIRROR_RELEASE_REPOSITORY', settings.release?.repository ?? null],
     ['HOSTMIRROR_RELEASE_DIGEST', settings.release?.digest ?? null],
     ['HOSTMIRROR_READY_TIMEOUT', settings.readyTimeoutSeconds[phase]],
+    // The control-plane copy (mode node0): where node0 publishes the registry program and the
+    // inventory, and their digests (node0 checks what it publishes, the copy what it fetches).
+    ['HOSTMIRROR_SYNC_REPOSITORY', sync === null ? null : SYNC_REPOSITORY],
+    ['HOSTMIRROR_SYNC_INVENTORY_SHA256', sync === null ? null : sha256Hex(sync.inventory)],
+    ['HOSTMIRROR_SYNC_PROGRAM_SHA256', sync?.registryProgramSha256 ?? null],
+    // Installed control-plane nodes only (the master pool's MachineConfig): a host without the
+    // volume copies node0's storage (the volume step then marks it `sync`). Workers never copy.
+    [
+      'HOSTMIRROR_COPY',
+      sync !== null && phase === 'installed' && (options.pool ?? 'master') === 'master'
+        ? 'on'
+        : null,
+    ],
   ];
   const lines = entries
     .filter((entry): entry is [string, string | number] => entry[1] !== null)
@@ -159,8 +181,25 @@ function requirePem(text: string, kind: string, where: string): string {
   return text.endsWith('\n') ? text : `${text}\n`;
 }
 
-function scriptFiles(): BootFile[] {
-  return STEP_SCRIPTS.map((name) => ({
+/** The sync assets a control-plane copy needs, or the typed refusal naming what is missing. */
+function requireSync(sync: BootSyncAssets | undefined): BootSyncAssets {
+  if (sync === undefined)
+    throw new BootSequenceError(
+      'BOOT_SYNC_INPUTS_MISSING',
+      'The control-plane copy is on (mode node0 with other control-plane nodes) but the assets carry no sync inventory and registry program digest (assets.sync).',
+    );
+  if (!SHA256_HEX.test(sync.registryProgramSha256))
+    throw new BootSequenceError(
+      'BOOT_BAD_DIGEST',
+      `sync.registryProgramSha256 '${sync.registryProgramSha256}' is not 64 lower-case hex digits (sha256sum of the registry program).`,
+    );
+  return sync;
+}
+
+function scriptFiles(steps: readonly BootStep[]): BootFile[] {
+  const hasSync = steps.some((step) => step.id === 'sync');
+  // The sync script goes where its unit goes (the master pool's MachineConfig).
+  return STEP_SCRIPTS.filter((name) => hasSync || name !== SYNC_SCRIPT).map((name) => ({
     path: `${SCRIPT_DIR}/${name}`,
     // The library is sourced, never run.
     mode: name === SCRIPT_LIBRARY ? 0o644 : 0o755,
@@ -169,16 +208,31 @@ function scriptFiles(): BootFile[] {
 }
 
 /**
- * Everything one phase puts on a host: scripts, settings, manifest, the staged host
- * configuration, units and gate drop-ins. The installed phase carries no TLS pair: the
- * installed system takes it from the volume, so the key never enters a MachineConfig.
+ * Everything one phase puts on a host of a pool (default master: the installed phase's
+ * MachineConfigs differ by pool): scripts, settings, manifest, the staged host configuration,
+ * units and gate drop-ins. The installed phase carries no TLS pair, as the installed system
+ * takes it from the volume — except the master pool's when the control-plane copy is on: a
+ * control-plane node that copies node0's storage has no volume, and must serve with the same
+ * certificate (the server key, never the CA key; MachineConfigs are readable by cluster-admins
+ * and served by the machine-config-server, as the pull secret already is).
  */
-export function bootFileSet(plan: BootPlan, phase: BootPhase, assets: BootAssets): BootFileSet {
+export function bootFileSet(
+  plan: BootPlan,
+  phase: BootPhase,
+  assets: BootAssets,
+  options: { pool?: 'master' | 'worker' } = {},
+): BootFileSet {
   const { settings } = plan;
+  const pool = options.pool ?? 'master';
   const phasePlan = plan.phases[phase];
+  const steps = phasePlan.steps.filter((step) => step.pools.includes(pool));
+  const envOptions = {
+    pool,
+    ...(assets.sync === undefined ? {} : { sync: assets.sync }),
+  };
   const files: BootFile[] = [
-    ...scriptFiles(),
-    { path: ENV_FILE, mode: 0o644, contents: renderEnvFile(settings, phase) },
+    ...scriptFiles(steps),
+    { path: ENV_FILE, mode: 0o644, contents: renderEnvFile(settings, phase, envOptions) },
     { path: MANIFEST_FILE, mode: 0o644, contents: renderManifest(assets) },
     { path: REGISTRY_CONFIG_FILE, mode: 0o644, contents: assets.registryConfig },
     {
@@ -187,7 +241,8 @@ export function bootFileSet(plan: BootPlan, phase: BootPhase, assets: BootAssets
       contents: requirePem(assets.caCertificate, 'CERTIFICATE', 'caCertificate'),
     },
   ];
-  if (phase === 'live')
+  const copies = steps.some((step) => step.id === 'sync');
+  if (phase === 'live' || copies)
     files.push(
       // Live only. Installed, the mirror rules come from MCO, which renders the IDMS/ITMS of the
       // extra manifests into /etc/containers/registries.conf (openshift/machine-config-operator
@@ -196,7 +251,6 @@ export function bootFileSet(plan: BootPlan, phase: BootPhase, assets: BootAssets
       // for the same prefix ("[[registry]] tables merged by overwriting existing items if the
       // prefixes are identical", containers/image/docs/containers-registries.conf.d.5.md at
       // 3d43ff2d), and so hide every mirror an administrator adds later.
-      { path: STAGED_REGISTRIES_CONF, mode: 0o644, contents: assets.registriesConf },
       {
         path: TLS_CERTIFICATE_FILE,
         mode: 0o644,
@@ -208,6 +262,8 @@ export function bootFileSet(plan: BootPlan, phase: BootPhase, assets: BootAssets
         contents: requirePem(assets.tls.key, 'PRIVATE KEY', 'tls.key'),
       },
     );
+  if (phase === 'live')
+    files.push({ path: STAGED_REGISTRIES_CONF, mode: 0o644, contents: assets.registriesConf });
   if (settings.mode === 'preload')
     files.push({ path: PRELOAD_LIST_FILE, mode: 0o644, contents: renderPreloadList(assets) });
   if ((assets.skipRepositories ?? []).length > 0)
@@ -220,7 +276,7 @@ export function bootFileSet(plan: BootPlan, phase: BootPhase, assets: BootAssets
   return {
     phase,
     files,
-    units: stepUnits(phasePlan.steps),
+    units: stepUnits(steps),
     dropins: [...gateDropins(phasePlan.gate), ...consoleDropins(phasePlan.console)],
   };
 }

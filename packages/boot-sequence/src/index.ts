@@ -29,8 +29,10 @@ export {
   ENV_FILE,
   GATE_DROPIN,
   HOSTS_TAG,
+  INITRD_INVENTORY,
   INITRD_REGISTRY_BINARY,
   INSTALLED_GATED_UNITS,
+  INVENTORY_FILE,
   LIVE_GATED_UNITS,
   MACHINE_CONFIG_API_VERSION,
   MACHINE_CONFIG_ROLE_LABEL,
@@ -42,10 +44,13 @@ export {
   REGISTRIES_CONF_DROP_IN,
   REGISTRY_BINARY,
   REGISTRY_CONFIG_FILE,
+  RESERVED_REPOSITORY_PREFIX,
   SCRIPT_DIR,
   SCRIPT_LIBRARY,
   STAGED_REGISTRIES_CONF,
   STATE_DIR,
+  SYNC_REPOSITORY,
+  SYNC_RESTART_SECONDS,
   TEARDOWN_DIR,
   TEARDOWN_SCRIPT,
   TEARDOWN_UNIT,
@@ -72,6 +77,15 @@ export {
 } from './files.ts';
 export { type BootIgnitionOptions, fileSetToIgnition, renderLiveIgnition } from './ignition.ts';
 export {
+  type InventoryArchive,
+  type InventoryEntry,
+  inventoryEntries,
+  isReservedRepository,
+  renderInventory,
+  requireNoReservedRepository,
+  sha256Hex,
+} from './inventory.ts';
+export {
   type MachineConfigDocument,
   type RenderedMachineConfig,
   renderMachineConfigs,
@@ -92,7 +106,13 @@ export {
   stepsRunning,
   unitOf,
 } from './plan.ts';
-export { PRE_PIVOT_HOOK_SCRIPT, type ScriptName, STEP_SCRIPTS, scriptText } from './scripts.ts';
+export {
+  PRE_PIVOT_HOOK_SCRIPT,
+  type ScriptName,
+  STEP_SCRIPTS,
+  SYNC_SCRIPT,
+  scriptText,
+} from './scripts.ts';
 export {
   renderTeardown,
   type Teardown,
@@ -112,6 +132,7 @@ export {
   type BootSettings,
   type BootSettingsInput,
   type BootStep,
+  type BootSyncAssets,
   type BootUnit,
   type HostPart,
   MIRROR_MODES,

@@ -30,20 +30,26 @@ export interface RenderedMachineConfig {
 /**
  * MachineConfigs that run the same sequence on the installed system: find the preserved
  * volume, restore the registry program and TLS pair from it, serve, point the host at the
- * mirror. One per pool the topology has (SNO and compact: master only). Contents are never
- * gzipped: a plain data URL is what every MCO version decodes.
+ * mirror; in mode node0 the master pool's also copies node0's storage to a control-plane node
+ * without the volume (the sync step). One per pool the topology has (SNO and compact: master
+ * only). Contents are never gzipped: a plain data URL is what every MCO version decodes. The
+ * machine-config-daemon writes each `storage.files` entry with its mode and each unit's
+ * contents, enabling `enabled` units (openshift/machine-config-operator pkg/daemon/update.go
+ * writeFiles, writeUnits), as Ignition does on the first boot.
  */
 export function renderMachineConfigs(
   plan: BootPlan,
   assets: BootAssets,
   options: { spec?: string } = {},
 ): RenderedMachineConfig[] {
-  const config = fileSetToIgnition(bootFileSet(plan, 'installed', assets), {
-    spec: options.spec ?? DEFAULT_IGNITION_SPEC,
-    compress: 'never',
-  });
   const pools = [...new Set(plan.roles.map((role) => role.pool))];
   return pools.map((pool) => {
+    // Per pool: the master pool's carries the control-plane copy (its sync step, script and
+    // the TLS pair) in mode node0; the worker pool's never does.
+    const config = fileSetToIgnition(bootFileSet(plan, 'installed', assets, { pool }), {
+      spec: options.spec ?? DEFAULT_IGNITION_SPEC,
+      compress: 'never',
+    });
     const name = `99-${pool}-hostmirror`;
     const document: MachineConfigDocument = {
       apiVersion: MACHINE_CONFIG_API_VERSION,

@@ -1,11 +1,16 @@
 import { DEFAULT_OVERLAY_CODEC, type OverlayDirectory, type OverlaySpec } from '@hostmirror/initrd';
-import { INITRD_REGISTRY_BINARY, PRE_PIVOT_HOOK } from './constants.ts';
+import { INITRD_INVENTORY, INITRD_REGISTRY_BINARY, PRE_PIVOT_HOOK } from './constants.ts';
 import { PRE_PIVOT_HOOK_SCRIPT, scriptText } from './scripts.ts';
 
 export interface BootOverlayOptions {
   /** The registry program to carry (a local file, streamed into the archive). */
   registryBinary: string;
   compress?: OverlaySpec['compress'];
+  /**
+   * The control-plane copy's inventory (assets.sync.inventory): node0 publishes it for the other
+   * control-plane nodes; the hook copies it to /etc/hostmirror/inventory.
+   */
+  inventory?: string;
 }
 
 /** Every folder above `path`, outermost first (`/usr`, `/usr/lib`, …). */
@@ -17,7 +22,8 @@ function ancestors(path: string): string[] {
 /**
  * What rides in the initrd: the registry program (too large for the 256 KiB Ignition area)
  * and the dracut pre-pivot hook that copies it into the real root with a program's SELinux
- * label. Parent folders are listed so the kernel never drops a file for a missing parent.
+ * label; in mode node0 with the control-plane copy, the copy's inventory too (as large as the
+ * archive set's manifests and tags), which the same hook copies. Parent folders are listed so the kernel never drops a file for a missing parent.
  */
 export function renderInitrdOverlay(options: BootOverlayOptions): OverlaySpec {
   const folders = [...new Set([...ancestors(INITRD_REGISTRY_BINARY), ...ancestors(PRE_PIVOT_HOOK)])]
@@ -29,6 +35,9 @@ export function renderInitrdOverlay(options: BootOverlayOptions): OverlaySpec {
     files: [
       { path: INITRD_REGISTRY_BINARY, source: options.registryBinary, mode: 0o755 },
       { path: PRE_PIVOT_HOOK, contents: scriptText(PRE_PIVOT_HOOK_SCRIPT), mode: 0o755 },
+      ...(options.inventory === undefined
+        ? []
+        : [{ path: INITRD_INVENTORY, contents: options.inventory, mode: 0o644 }]),
     ],
     symlinks: [],
   };

@@ -172,6 +172,27 @@ describe('roles', () => {
       'hostmirror-ready.service',
     ]);
   });
+
+  test('controlPlaneCopy: in mode node0 the other masters copy node0 installed (sync), workers and node0 never do', () => {
+    const plan = planBootSequence(base);
+    const units = (role: string) =>
+      plan.roles.find((r) => r.role === role)?.units.installed ?? assert.fail(role);
+    assert.ok(units('master').includes('hostmirror-sync.service'));
+    assert.ok(!units('worker').includes('hostmirror-sync.service'));
+    assert.ok(!units('node0').includes('hostmirror-sync.service'));
+    assert.ok(plan.roles.every((role) => !role.units.live.includes('hostmirror-sync.service')));
+    // The last step of the installed phase, after what it needs; not a step the gate waits for.
+    const steps = plan.phases.installed.steps.map((step) => step.id);
+    assert.equal(steps.at(-1), 'sync');
+    const off = planBootSequence({ ...base, controlPlaneCopy: false });
+    assert.ok(!off.phases.installed.steps.some((step) => step.id === 'sync'));
+    assert.equal(off.settings.controlPlaneCopy, false);
+    assert.equal(
+      planBootSequence({ ...base, topology: 'compact', controlPlaneReplicas: 2 }).settings
+        .controlPlaneCopy,
+      true,
+    );
+  });
 });
 
 // openshift-install's agent accepts 1–5 control planes (2 = two-node with fencing) and any

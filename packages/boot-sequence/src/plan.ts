@@ -157,6 +157,9 @@ export function resolveBootSettings(input: BootSettingsInput): BootSettings {
         `The release repository '${release.repository}' is not a repository path inside the mirror (like openshift/release-images).`,
       );
   }
+  // One decision: mode node0 with another control-plane node copies node0's storage to it.
+  const controlPlaneCopy =
+    input.mode === 'node0' && controlPlaneReplicas > 1 && input.controlPlaneCopy !== false;
   return {
     mode: input.mode,
     topology: input.topology,
@@ -171,6 +174,7 @@ export function resolveBootSettings(input: BootSettingsInput): BootSettings {
     volumeAccess,
     release,
     readyTimeoutSeconds: { ...DEFAULT_READY_TIMEOUT_SECONDS, ...input.readyTimeoutSeconds },
+    controlPlaneCopy,
   };
 }
 
@@ -183,7 +187,11 @@ interface StepShape {
   description: string;
   script: string;
   args?: string[];
-  kind?: 'oneshot' | 'daemon';
+  kind?: 'oneshot' | 'daemon' | 'retry';
+  /** Default: both pools. */
+  pools?: readonly ('master' | 'worker')[];
+  /** Default: the phase's gated units; a step nothing may wait for gives []. */
+  before?: readonly string[];
   requires?: StepId[];
   wants?: StepId[];
   network?: boolean;
@@ -199,10 +207,11 @@ function makeStep(shape: StepShape, before: readonly string[]): BootStep {
     script: shape.script,
     args: shape.args ?? [],
     kind: shape.kind ?? 'oneshot',
+    pools: shape.pools ?? ['master', 'worker'],
     requires: (shape.requires ?? []).map(unitOf),
     wants: [...(shape.wants ?? []).map(unitOf), ...network],
     after: network,
-    before,
+    before: shape.before ?? before,
     condition: shape.condition,
     timeoutSeconds: 0,
   };
@@ -280,6 +289,23 @@ function phaseSteps(settings: BootSettings, phase: BootPhase): StepShape[] {
       condition: 'mirror',
     },
   ];
+  if (!live && settings.controlPlaneCopy)
+    steps.push({
+      id: 'sync',
+      description:
+        "hostmirror: copy node0's registry storage to this control-plane node, then serve it",
+      script: 'hostmirror-sync.sh',
+      // Retried until it is done (node0 may still be the live bootstrap host, or rebooting), and
+      // never waited for: crio, kubelet and the MCD start as on any other node; until the copy is
+      // complete this node pulls from node0 (and api-int) as before. configure has written the
+      // CA for the registry name and the alias to node0 this copies from.
+      kind: 'retry',
+      pools: ['master'],
+      before: [],
+      requires: ['volume', 'configure'],
+      network: true,
+      condition: 'sync',
+    });
   if (settings.mode === 'preload')
     steps.push({
       id: 'preload',
@@ -315,12 +341,18 @@ function phasePlan(settings: BootSettings, phase: BootPhase): PhasePlan {
 }
 
 /** The steps that run on a host that took `part`: those whose condition its markers meet. */
-export function stepsRunning(phase: PhasePlan, part: HostPart): BootStep[] {
+export function stepsRunning(
+  phase: PhasePlan,
+  part: HostPart,
+  pool: 'master' | 'worker' = 'master',
+): BootStep[] {
   return phase.steps.filter(
     (step) =>
-      step.condition === null ||
-      (step.condition === 'mirror' && part !== 'normal') ||
-      (step.condition === 'serve' && part === 'server'),
+      step.pools.includes(pool) &&
+      (step.condition === null ||
+        (step.condition === 'mirror' && part !== 'normal') ||
+        (step.condition === 'serve' && part === 'server') ||
+        (step.condition === 'sync' && part === 'client')),
   );
 }
 
@@ -357,8 +389,8 @@ export function planBootSequence(input: BootSettingsInput): BootPlan {
       ...role,
       part,
       units: {
-        live: stepsRunning(phases.live, part).map((step) => step.unit),
-        installed: stepsRunning(phases.installed, part).map((step) => step.unit),
+        live: stepsRunning(phases.live, part, role.pool).map((step) => step.unit),
+        installed: stepsRunning(phases.installed, part, role.pool).map((step) => step.unit),
       },
     };
   });

@@ -12,7 +12,11 @@ export const STEP_SCRIPTS = [
   'hostmirror-configure.sh',
   'hostmirror-wait-ready.sh',
   'hostmirror-preload.sh',
+  'hostmirror-sync.sh',
 ] as const;
+
+/** The control-plane copy's script: only where its unit is (the master pool's MachineConfig). */
+export const SYNC_SCRIPT = 'hostmirror-sync.sh';
 
 /** The dracut pre-pivot hook that rides in the initrd overlay. */
 export const PRE_PIVOT_HOOK_SCRIPT = '90-hostmirror-registry.sh';

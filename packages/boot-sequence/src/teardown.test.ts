@@ -23,6 +23,10 @@ const assets: BootAssets = {
   registryConfig: 'version: 0.1\n',
   caCertificate: pem('CERTIFICATE'),
   tls: { certificate: pem('CERTIFICATE'), key: pem('PRIVATE KEY') },
+  sync: {
+    inventory: `openshift/release-images sha256:${'b'.repeat(64)}\n`,
+    registryProgramSha256: 'c'.repeat(64),
+  },
 };
 const plan = planBootSequence({
   mode: 'node0',

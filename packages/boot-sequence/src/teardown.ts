@@ -28,6 +28,7 @@ import {
   CA_ANCHOR_FILE,
   CERTS_D,
   ENV_FILE,
+  INVENTORY_FILE,
   MACHINE_CONFIG_API_VERSION,
   MACHINE_CONFIG_ROLE_LABEL,
   READ_ONLY_DATA_DIR,
@@ -210,8 +211,10 @@ function poolPaths(install: PoolInstall): string[] {
     ...install.files,
     ...units,
     ...install.dropins,
-    // Written by the scripts (hostmirror-registry-files.sh restore, hostmirror-configure.sh).
+    // Written by the scripts (hostmirror-registry-files.sh restore, hostmirror-configure.sh,
+    // hostmirror-sync.sh: the program it fetched from node0) and the live ISO's pre-pivot hook.
     REGISTRY_BINARY,
+    INVENTORY_FILE,
     TLS_CERTIFICATE_FILE,
     TLS_KEY_FILE,
     REGISTRIES_CONF_DROP_IN,

@@ -12,8 +12,13 @@ export type BootPhase = 'live' | 'installed';
 /** What a host does in a boot, decided by the first step: serve, pull from node0, or nothing. */
 export type HostPart = 'server' | 'client' | 'normal';
 
-/** The markers the first step writes in the state folder; a step runs only if its marker exists. */
-export type StepCondition = 'serve' | 'mirror';
+/**
+ * The markers the first step writes in the state folder; a step runs only if its marker exists.
+ * `sync`: a control-plane node in mode node0 without the volume, installed, whose copy of node0's
+ * storage is not complete yet (the `sync` step makes it; `copy` then marks a host that serves
+ * that copy, beside `serve`).
+ */
+export type StepCondition = 'serve' | 'mirror' | 'sync';
 
 export type StepId =
   | 'volume'
@@ -24,7 +29,8 @@ export type StepId =
   | 'registry'
   | 'configure'
   | 'ready'
-  | 'preload';
+  | 'preload'
+  | 'sync';
 
 /** One step of the sequence: a systemd unit running one script. */
 export interface BootStep {
@@ -35,8 +41,13 @@ export interface BootStep {
   /** The script's file name (installed in SCRIPT_DIR) and its arguments. */
   script: string;
   args: readonly string[];
-  /** `oneshot` steps finish (RemainAfterExit); the `daemon` keeps running. */
-  kind: 'oneshot' | 'daemon';
+  /**
+   * `oneshot` steps finish (RemainAfterExit); the `daemon` keeps running; a `retry` step runs
+   * until it succeeds (systemd starts it again after a failure) and orders nothing after it.
+   */
+  kind: 'oneshot' | 'daemon' | 'retry';
+  /** The MachineConfig pools whose hosts carry this step (the live ISO carries every step). */
+  pools: readonly ('master' | 'worker')[];
   /** Hard dependencies (`Requires=` + `After=`): their failure fails this step. */
   requires: readonly string[];
   /** Soft dependencies (`Wants=` + `After=`). */
@@ -127,6 +138,13 @@ export interface BootSettingsInput {
   /** The release image in the mirror, checked by digest before the install starts. */
   release?: { repository: string; digest: string };
   readyTimeoutSeconds?: Partial<Record<BootPhase, number>>;
+  /**
+   * Mode node0: copy node0's registry storage to every other control-plane node after the
+   * install (the `sync` step), so each serves on its own. Default: on wherever there is another
+   * control-plane node (mode node0, not SNO); `false` keeps them pulling from node0 (and
+   * `api-int`) as clients.
+   */
+  controlPlaneCopy?: boolean;
 }
 
 /** How the boot uses the mirror volume (`BootSettingsInput.volumeAccess`). */
@@ -150,6 +168,8 @@ export interface BootSettings {
   volumeAccess: VolumeAccess;
   release: { repository: string; digest: string } | null;
   readyTimeoutSeconds: Record<BootPhase, number>;
+  /** Whether the other control-plane nodes copy node0's storage after the install (mode node0). */
+  controlPlaneCopy: boolean;
 }
 
 /** The whole sequence for one mode and topology. */
@@ -193,6 +213,19 @@ export interface BootAssets {
    * leaves them out, so the registry never offers their missing blobs.
    */
   skipRepositories?: readonly string[];
+  /**
+   * The control-plane copy (`settings.controlPlaneCopy`): what the `sync` step copies (the
+   * inventory, inventory.ts) and the sha256 of the registry program node0 publishes beside it.
+   */
+  sync?: BootSyncAssets;
+}
+
+/** What the other control-plane nodes need to copy node0's storage (inventory.ts). */
+export interface BootSyncAssets {
+  /** The inventory text: `<repository> <digest> [<tag>]` lines (renderInventory). */
+  inventory: string;
+  /** sha256 hex of the registry program the ISO carries (node0 publishes it, the copy checks it). */
+  registryProgramSha256: string;
 }
 
 /** A file of the sequence, ready for Ignition, a MachineConfig or a folder. */

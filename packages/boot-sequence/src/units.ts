@@ -1,4 +1,10 @@
-import { GATE_DROPIN, READINESS_PROBE, SCRIPT_DIR, STATE_DIR } from './constants.ts';
+import {
+  GATE_DROPIN,
+  READINESS_PROBE,
+  SCRIPT_DIR,
+  STATE_DIR,
+  SYNC_RESTART_SECONDS,
+} from './constants.ts';
 import type { BootDropin, BootGate, BootOrdering, BootStep, BootUnit } from './types.ts';
 
 /** The target our units are enabled into: both the live ISO and the installed system boot to it. */
@@ -49,30 +55,42 @@ export function renderStepUnit(step: BootStep): string {
     // The daemon never gives up: without this, five restarts in 10 s (systemd's default
     // DefaultStartLimitBurst/IntervalSec) leave it failed for good. systemd >= 230 reads it in
     // [Unit] (systemd.unit(5)); RHCOS 8 has 239.
-    ...(step.kind === 'daemon' ? ['StartLimitIntervalSec=0'] : []),
+    ...(step.kind === 'oneshot' ? [] : ['StartLimitIntervalSec=0']),
   ];
   const service =
-    step.kind === 'oneshot'
+    step.kind === 'retry'
       ? [
-          '[Service]',
-          'Type=oneshot',
-          'RemainAfterExit=yes',
-          `ExecStart=${execStart(step)}`,
-          `TimeoutStartSec=${step.timeoutSeconds === 0 ? 'infinity' : step.timeoutSeconds}`,
-        ]
-      : [
+          // Type=simple, not oneshot: systemd before 244 refuses Restart= on a oneshot unit, and
+          // RHCOS 8 has 239. RemainAfterExit keeps it active (exited) once done, so
+          // `systemctl status` shows the copy finished; a failure is retried after RestartSec.
           '[Service]',
           'Type=simple',
+          'RemainAfterExit=yes',
           `ExecStart=${execStart(step)}`,
-          // The unit is active only once the registry answers GET /v2/ over TLS and resolves the
-          // release by digest: `systemctl is-active hostmirror-registry` is its health, and
-          // `systemctl status` shows the probe's last line. The probe bounds its own wait.
-          `ExecStartPost=${SCRIPT_DIR}/${READINESS_PROBE} --main-pid $MAINPID`,
-          'TimeoutStartSec=infinity',
-          'Restart=always',
-          `RestartSec=${REGISTRY_RESTART_SECONDS}`,
-          `RestartPreventExitStatus=${REGISTRY_REFUSAL_STATUS}`,
-        ];
+          'Restart=on-failure',
+          `RestartSec=${SYNC_RESTART_SECONDS}`,
+        ]
+      : step.kind === 'oneshot'
+        ? [
+            '[Service]',
+            'Type=oneshot',
+            'RemainAfterExit=yes',
+            `ExecStart=${execStart(step)}`,
+            `TimeoutStartSec=${step.timeoutSeconds === 0 ? 'infinity' : step.timeoutSeconds}`,
+          ]
+        : [
+            '[Service]',
+            'Type=simple',
+            `ExecStart=${execStart(step)}`,
+            // The unit is active only once the registry answers GET /v2/ over TLS and resolves the
+            // release by digest: `systemctl is-active hostmirror-registry` is its health, and
+            // `systemctl status` shows the probe's last line. The probe bounds its own wait.
+            `ExecStartPost=${SCRIPT_DIR}/${READINESS_PROBE} --main-pid $MAINPID`,
+            'TimeoutStartSec=infinity',
+            'Restart=always',
+            `RestartSec=${REGISTRY_RESTART_SECONDS}`,
+            `RestartPreventExitStatus=${REGISTRY_REFUSAL_STATUS}`,
+          ];
   // Refusals are printed on the console as well, where someone watching a live ISO boot sees them.
   service.push('StandardOutput=journal', 'StandardError=journal+console');
   const install = ['[Install]', `WantedBy=${INSTALL_TARGET}`];

@@ -38,6 +38,25 @@ test('client: a host that does not serve needs no disk for the mirror', () => {
   assert.match(formatDiskNeeds([need]), /workers: does not serve the mirror/);
 });
 
+test('controlPlaneCopy: a control-plane node copying node0 needs the tree and the program on its install disk, no volume', () => {
+  const need = computeDiskNeed({
+    host: 'masters (×2)',
+    serves: true,
+    copiesFromNode0: true,
+    ...common,
+  });
+  assert.equal(need.volume.totalBytes, 0);
+  assert.equal(
+    need.installDisk.totalBytes,
+    common.registryTreeBytes + diskFileBytes(30_000_001) + 3 * 4096,
+  );
+  assert.match(formatDiskNeeds([need]), /masters \(×2\): copies node0's storage after the install/);
+  assert.match(
+    formatDiskNeeds([need]),
+    /copy of node0's registry storage tree \(\/var\/lib\/hostmirror\)/,
+  );
+});
+
 test('badInput: a negative size is refused with BAD_INPUT', () => {
   assert.throws(() => computeDiskNeed({ host: 'x', serves: true, ...common, archiveBytes: -1 }), {
     code: 'BAD_INPUT',

@@ -8,7 +8,9 @@
  * - the install disk: the registry program restored to `/usr/local/bin`, and, for a read-only
  *   volume, the storage tree unpacked into `/var/lib/hostmirror` at the first boot.
  *
- * A host that does not serve needs neither (its configuration is a few KiB). Upstream's
+ * A host that does not serve needs neither (its configuration is a few KiB). In mode node0 the
+ * other control-plane nodes copy node0's storage tree onto their install disk after the install
+ * (boot-sequence's sync step), so each needs the tree's size there, and no volume. Upstream's
  * registry-less design budgets "at least ~60Gb per release" on each control-plane node for the
  * same content (openshift/enhancements
  * enhancements/agent-installer/simplified-registry-less-cluster-operations.md, "Storage
@@ -24,8 +26,13 @@ const tlsPairBytes = 3 * diskBlockBytes;
 export interface DiskNeedInputs {
   /** Which host, for the report (`node0 (the rendezvous host)`, `masters (×2)`). */
   host: string;
-  /** Whether this host serves the mirror after the install (it carries the volume). */
+  /** Whether this host serves the mirror after the install (it carries the volume, or a copy). */
   serves: boolean;
+  /**
+   * Mode node0's control-plane copy: this host has no volume and copies node0's storage tree
+   * onto its install disk (`/var/lib/hostmirror`) after the install, with the registry program.
+   */
+  copiesFromNode0?: boolean;
   /** `read-write` (default): the tree is unpacked onto the volume; `read-only`: onto the install disk. */
   volumeAccess?: 'read-write' | 'read-only';
   /** The archives' total size (they sit on the volume). */
@@ -51,6 +58,8 @@ export interface DiskPlace {
 export interface DiskNeed {
   host: string;
   serves: boolean;
+  /** Serves its copy of node0's storage, from its install disk (mode node0). */
+  copiesFromNode0: boolean;
   volume: DiskPlace;
   installDisk: DiskPlace;
 }
@@ -74,12 +83,28 @@ export function computeDiskNeed(inputs: DiskNeedInputs): DiskNeed {
     return {
       host: inputs.host,
       serves: false,
+      copiesFromNode0: false,
       volume: place('mirror volume', []),
       installDisk: place('install disk', []),
+    };
+  if (inputs.copiesFromNode0 === true)
+    return {
+      host: inputs.host,
+      serves: true,
+      copiesFromNode0: true,
+      volume: place('mirror volume', []),
+      installDisk: place('install disk', [
+        {
+          label: 'registry program (/usr/local/bin/hostmirror-registry, from node0) and TLS pair',
+          bytes: program + tlsPairBytes,
+        },
+        { label: "copy of node0's registry storage tree (/var/lib/hostmirror)", bytes: tree },
+      ]),
     };
   return {
     host: inputs.host,
     serves: true,
+    copiesFromNode0: false,
     volume: place('mirror volume', [
       { label: 'the archives', bytes: archives },
       ...(readOnly
@@ -110,7 +135,11 @@ export function formatDiskNeeds(needs: readonly DiskNeed[]): string {
       lines.push(`  ${need.host}: does not serve the mirror; no disk beyond its configuration`);
       continue;
     }
-    lines.push(`  ${need.host}: serves the mirror from its own disk`);
+    lines.push(
+      need.copiesFromNode0
+        ? `  ${need.host}: copies node0's storage after the install and serves it from its install disk`
+        : `  ${need.host}: serves the mirror from its own disk`,
+    );
     for (const where of [need.volume, need.installDisk]) {
       lines.push(`    ${where.label}: ${formatBytes(where.totalBytes)}`);
       for (const term of where.terms)

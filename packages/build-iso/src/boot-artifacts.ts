@@ -69,6 +69,7 @@ export function overlaySpec(
   registryBinary: string | undefined,
   compress: OverlaySpec['compress'],
   live?: { config: string; network: ReadonlyMap<string, Uint8Array> },
+  inventory?: string,
 ): OverlaySpec {
   // The path is only read when the file is written; without a program that file is dropped.
   // A spec's `source:` is read against the spec's folder (build-iso's work folder), so a
@@ -76,6 +77,8 @@ export function overlaySpec(
   const spec = renderInitrdOverlay({
     registryBinary: registryBinary === undefined ? INITRD_REGISTRY_BINARY : resolve(registryBinary),
     compress,
+    // Mode node0's control-plane copy: node0 publishes it (boot-sequence constants INVENTORY_FILE).
+    ...(inventory === undefined ? {} : { inventory }),
   });
   const files =
     registryBinary !== undefined

@@ -26,6 +26,7 @@ import {
   registryEndpoint,
   renderBootText,
   renderManifest,
+  unitOf,
   type VolumeAccess,
   volumeArchiveNames,
 } from '@hostmirror/boot-sequence';
@@ -282,6 +283,12 @@ export interface BuildMirrorIsoOptions {
    * into `/var/lib/hostmirror`, which on the live ISO is RAM (the budget counts it).
    */
   volumeAccess?: VolumeAccess;
+  /**
+   * Mode node0: copy node0's registry storage to the other control-plane nodes after the install
+   * (boot-sequence's sync step). Default on where there is another control-plane node; it needs
+   * the registry program (its digest goes into the master MachineConfig).
+   */
+  controlPlaneCopy?: boolean;
   /**
    * The disk that holds the volume, named by the rootDeviceHints kinds that name one disk
    * (`deviceName`, `hctl`, `serialNumber`, `wwn`): a host with the volume whose hints name the
@@ -840,6 +847,10 @@ async function composeBoot(
       release: { repository: mirror.release.repository, digest: mirror.release.digest },
       ...(options.volumeLabel === undefined ? {} : { volumeLabel: options.volumeLabel }),
       ...(options.volumeAccess === undefined ? {} : { volumeAccess: options.volumeAccess }),
+      // No registry program, nothing the other control-plane nodes could run: no copy.
+      ...(options.controlPlaneCopy === false || inputs.registryDigest === null
+        ? { controlPlaneCopy: false }
+        : {}),
     });
   let plan = planFor(`${cluster.clusterName}.${cluster.baseDomain}`);
   const controlPlaneName = plan.settings.controlPlaneName;
@@ -890,6 +901,10 @@ async function composeBoot(
     archive: mirror.archive,
     resources: mirror.resources,
     skipRepositories: mirror.skipRepositories,
+    // The control-plane copy names the program node0 publishes (the master MachineConfig).
+    ...(inputs.registryDigest === null
+      ? {}
+      : { registryProgramSha256: inputs.registryDigest.sha256 }),
   });
   renderManifest(assets);
   // One list of manifests for the agent ISO's extra-manifests and for --manifests-dir, and the
@@ -960,6 +975,7 @@ async function buildVerifiedOverlay(
   registryBinary: string | undefined,
   compress: Codec,
   live: { config: string; network: ReadonlyMap<string, Buffer> } | undefined,
+  inventory: string | undefined,
 ): Promise<OverlayStep> {
   const path = join(context.work, 'hostmirror-overlay.img');
   context.progress.start(`building the initrd overlay (${compress})`);
@@ -967,7 +983,7 @@ async function buildVerifiedOverlay(
   const hash = createHash('sha256');
   let size = 0;
   await pipeline(
-    buildOverlay(overlaySpec(registryBinary, compress, live), {
+    buildOverlay(overlaySpec(registryBinary, compress, live, inventory), {
       baseDir: context.work,
       mtime: context.epoch ?? 0,
     }),
@@ -1053,7 +1069,8 @@ export function registryTreeBytes(archive: {
 /**
  * Disk each kind of host needs for the mirror after the install (budget's computeDiskNeed): a
  * host that carries the volume serves from it (in mode node0 that is node0; in the other modes
- * every host), the others need nothing.
+ * every host); in mode node0 the other control-plane nodes copy node0's storage onto their
+ * install disk (the plan's sync step runs on them); the others need nothing.
  */
 export function diskNeeds(
   plan: BootPlan,
@@ -1066,7 +1083,9 @@ export function diskNeeds(
     computeDiskNeed({
       host:
         host.role === 'node0' ? 'node0 (the rendezvous host)' : `${host.role}s (×${host.count})`,
-      serves: host.part === 'server',
+      // Mode node0's control-plane copy: the other masters serve node0's storage from their disk.
+      serves: host.part === 'server' || host.units.installed.includes(unitOf('sync')),
+      copiesFromNode0: host.part !== 'server' && host.units.installed.includes(unitOf('sync')),
       volumeAccess: plan.settings.volumeAccess,
       archiveBytes,
       registryTreeBytes: tree,
@@ -1475,6 +1494,7 @@ async function buildChecked(
       inputs.registryBinary,
       compress,
       boot.carrier === 'initrd' ? { config: boot.live.text, network: boot.network } : undefined,
+      boot.assets.sync?.inventory,
     );
     timer.lap('overlay');
     const budgets = await checkBudgets(

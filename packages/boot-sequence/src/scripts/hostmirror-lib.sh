@@ -17,6 +17,8 @@ HM_STAGED_REGISTRIES_CONF=/etc/hostmirror/registries.conf
 HM_CA=/etc/hostmirror/ca.crt
 HM_TLS_DIR=/etc/hostmirror/tls
 HM_PRELOAD_LIST=/etc/hostmirror/preload.list
+# The control-plane copy's inventory (mode node0; constants.ts INVENTORY_FILE): node0 publishes it.
+HM_INVENTORY=/etc/hostmirror/inventory
 # Stale archive repositories the build named (one a line): not unpacked.
 HM_SKIP_REPOSITORIES=/etc/hostmirror/skip-repositories
 # Under the volume: the registry storage root (distribution keeps its tree in
@@ -89,7 +91,13 @@ hm_volume_read_only() { [ "$HOSTMIRROR_VOLUME_ACCESS" = read-only ]; }
 hm_data_dir_for() {
   if hm_volume_read_only; then hm_path "$HOSTMIRROR_DATA_DIR"; else printf '%s/%s' "$1" "$HM_VOLUME_DATA"; fi
 }
-hm_data_dir() { hm_data_dir_for "$(hm_volume_dir)"; }
+# A control-plane node that serves its copy of node0's storage (the sync step made it; markers
+# `serve` and `copy`): no volume, the tree and its state in HOSTMIRROR_DATA_DIR on the install
+# disk, and nothing for the volume steps (verify, unpack, restore) to do.
+hm_serves_copy() { [ -e "$HM_ROOT$HOSTMIRROR_STATE_DIR/copy" ]; }
+hm_data_dir() {
+  if hm_serves_copy; then hm_path "${HOSTMIRROR_DATA_DIR:?}"; else hm_data_dir_for "$(hm_volume_dir)"; fi
+}
 # Where the volume carries the registry program and TLS pair for the installed system.
 hm_carry_dir() { printf '%s/%s' "$(hm_volume_dir)" "$HM_VOLUME_DATA"; }
 

@@ -71,9 +71,14 @@ remove_folder() {
 # Stop and disable our units while systemd still knows them (a host MCO does not manage, or one
 # where the teardown runs before the reboot).
 stop_units() {
-  local unit
+  local unit index
   [ -z "$root" ] && command -v systemctl >/dev/null 2>&1 || return 0
-  for unit in ${HOSTMIRROR_TEARDOWN_UNITS:-}; do
+  local -a units
+  read -r -a units <<<"${HOSTMIRROR_TEARDOWN_UNITS:-}"
+  # Last first: the sync step (which starts the registry when its copy is done) before the
+  # registry, the steps that use the registry before it.
+  for ((index = ${#units[@]} - 1; index >= 0; index--)); do
+    unit=${units[$index]}
     if [ "$(systemctl is-active "$unit" 2>/dev/null || true)" != inactive ] ||
       [ "$(systemctl is-enabled "$unit" 2>/dev/null || true)" = enabled ]; then
       systemctl disable --now "$unit" >/dev/null 2>&1 || systemctl stop "$unit" >/dev/null 2>&1 || true

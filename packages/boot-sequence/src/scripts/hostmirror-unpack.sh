@@ -90,6 +90,7 @@ main() {
   local id volume data root state name archive unpacked
   local -a excludes=()
   [ -e "$(hm_state serve)" ] || { hm_log "this host does not serve the mirror: nothing to unpack"; return 0; }
+  ! hm_serves_copy || { hm_log "this host serves its copy of node0's storage: nothing to unpack"; return 0; }
   id=$(hm_manifest_id)
   volume=$(hm_volume_dir)
   data=$(hm_data_dir)

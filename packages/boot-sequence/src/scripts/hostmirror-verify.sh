@@ -10,6 +10,7 @@ hm_load_config
 main() {
   local id volume data manifest expected name file actual
   [ -e "$(hm_state serve)" ] || { hm_log "this host does not serve the mirror: nothing to verify"; return 0; }
+  ! hm_serves_copy || { hm_log "this host serves its copy of node0's storage (verified by digest when copied): no archives to verify"; return 0; }
   id=$(hm_manifest_id)
   volume=$(hm_volume_dir)
   data=$(hm_data_dir)

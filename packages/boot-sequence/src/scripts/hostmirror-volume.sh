@@ -100,7 +100,18 @@ main() {
     folder=
   fi
   if [ -z "$folder" ]; then
-    if [ "$HOSTMIRROR_MODE" = node0 ]; then
+    if [ "$HOSTMIRROR_MODE" = node0 ] && [ "${HOSTMIRROR_COPY:-}" = on ] && [ "$HOSTMIRROR_PHASE" = installed ]; then
+      # A control-plane node of mode node0 (the master pool's settings): it serves its copy of
+      # node0's storage once the sync step has made it, and until then pulls from node0.
+      touch "$state/mirror"
+      if [ "$(cat "$(hm_path "$HOSTMIRROR_DATA_DIR")/state/complete" 2>/dev/null)" = "$(hm_manifest_id)" ]; then
+        touch "$state/serve" "$state/copy"
+        hm_log "mode node0, no mirror volume here: this control-plane node serves its copy of node0's storage from $HOSTMIRROR_DATA_DIR"
+      else
+        touch "$state/sync"
+        hm_log "mode node0, no mirror volume here: this control-plane node pulls from node0's registry at $HOSTMIRROR_RENDEZVOUS_IP:$HOSTMIRROR_REGISTRY_PORT until hostmirror-sync has copied node0's storage to $HOSTMIRROR_DATA_DIR"
+      fi
+    elif [ "$HOSTMIRROR_MODE" = node0 ]; then
       touch "$state/mirror"
       hm_log "mode node0, no mirror volume labelled '$HOSTMIRROR_VOLUME_LABEL' here: this host pulls from node0's registry at $HOSTMIRROR_RENDEZVOUS_IP:$HOSTMIRROR_REGISTRY_PORT"
     else

@@ -44,7 +44,7 @@ const usage = [
   '                     [--ignition EXTRA.ign|-]... [--network-keyfile F]... [--kargs-append K]... [--compress gzip|xz|zstd|none]',
   '                     [--pxe-dir DIR [--pxe-base-url URL]] [--manifests-dir DIR] [--image-set-config F]',
   '                     [--report F.json] [--ram SIZE] [--skip-live-pull-reserve] [--ignore-mirror-check]',
-  '                     [--volume-label data] [--volume-access read-write|read-only]',
+  '                     [--volume-label data] [--volume-access read-write|read-only] [--control-plane-copy on|off]',
   '                     [--volume-disk-hint KEY=VALUE]... [--tls-dir DIR] [--tls-seed-file F] [--tls-validity-days N]',
   '                     [-f] [--json]',
   '       hostmirror build-iso --demo -o OUT-DIR [--registry-binary PATH] [--tls-dir DIR | --tls-seed-file F] [-f] [--json]',
@@ -96,6 +96,7 @@ async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOpti
     output: at(requireString(values, 'output')),
     mode: choice<MirrorMode>(values, 'mode', MIRROR_MODES, DEFAULT_MODE),
     volumeAccess: choice<VolumeAccess>(values, 'volume-access', VOLUME_ACCESS, 'read-write'),
+    controlPlaneCopy: choice(values, 'control-plane-copy', ['on', 'off'] as const, 'on') === 'on',
     // Left out: build-iso takes gzip, the codec every kernel unpacks (overlay-codec.ts).
     ...(values.compress === undefined
       ? {}
@@ -360,6 +361,14 @@ export const command: Command = {
       value: 'ACCESS',
       default: 'read-write',
       choices: VOLUME_ACCESS,
+    },
+    'control-plane-copy': {
+      type: 'string',
+      description:
+        "mode node0: after the install, copy node0's registry storage to the other control-plane nodes, which then serve it too (verified by digest, resumable; each needs the storage's size on its install disk); off: they pull from node0 and api-int",
+      value: 'on|off',
+      default: 'on',
+      choices: ['on', 'off'],
     },
     'volume-disk-hint': {
       type: 'string',

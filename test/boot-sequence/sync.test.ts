@@ -1,0 +1,449 @@
+/**
+ * Issue #15 item 1, mode node0: after the install the other control-plane nodes copy node0's
+ * registry storage (the `sync` step) and serve it themselves, so a pull succeeds with node0 gone.
+ * Real tools throughout: node0 runs the installed file set (the master MachineConfig's files)
+ * from its volume with the real docker-registry; a control-plane node without the volume runs the
+ * master file set's steps and then `hostmirror-sync.sh`, which fetches the registry program and
+ * the inventory node0 published, checks their sha256, copies with real skopeo into a temporary
+ * registry and then serves with TLS; real skopeo pulls by digest. Each host is its own network
+ * namespace on one bridge (cluster.sh, as failover.test.ts), inside `unshare -n`.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  type BootAssets,
+  type BootPlan,
+  bootFileSet,
+  type ClusterManifestReport,
+  MANIFEST_FILE,
+  prepareBootSequence,
+  SYNC_REPOSITORY,
+} from '@hostmirror/boot-sequence';
+import { requireTool, runTool } from '@hostmirror/fixtures';
+import { parse } from 'yaml';
+import { inNamespace, stepsTable, testDir, writeFileSet } from './support.ts';
+
+const ARCHIVES = ['mirror_000001.tar', 'mirror_000002.tar'];
+const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
+const CLUSTER_DOMAIN = 'ocp.example.internal';
+const API_INT = `api-int.${CLUSTER_DOMAIN}`;
+const NODE0 = { name: 'cp0', address: '10.78.0.1' } as const;
+const CP1 = { name: 'cp1', address: '10.78.0.2' } as const;
+const WORKER = { name: 'worker', address: '10.78.0.9' } as const;
+
+let work: string;
+let fixtures: string;
+let releaseDigest: string;
+let registryProgram: string;
+let prepared: { plan: BootPlan; assets: BootAssets; manifests: ClusterManifestReport };
+
+function explain(result: { stdout: Buffer; stderr: Buffer; exitCode: number | null }): string {
+  return `exit ${result.exitCode}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+}
+
+before(async () => {
+  work = await mkdtemp(join(tmpdir(), 'hostmirror-sync-'));
+  fixtures = join(work, 'fixtures');
+  await mkdir(fixtures);
+  const unshare = await requireTool('unshare');
+  // A 24 MiB image beside the release: the copy has something to take its time over.
+  const made = await runTool(
+    unshare,
+    [
+      '-n',
+      '-m',
+      '--propagation',
+      'private',
+      'bash',
+      join(testDir, 'make-archives.sh'),
+      fixtures,
+      '5058',
+      '24',
+    ],
+    { timeoutMs: 180_000 },
+  );
+  assert.equal(made.exitCode, 0, explain(made));
+  const match = /^RELEASE_DIGEST=(sha256:[0-9a-f]{64})$/m.exec(made.stdout.toString('utf8'));
+  assert.ok(match?.[1], explain(made));
+  releaseDigest = match[1];
+  registryProgram = await requireTool('docker-registry');
+  const program = createHash('sha256')
+    .update(await readFile(registryProgram))
+    .digest('hex');
+  prepared = await prepareBootSequence(
+    {
+      mode: 'node0',
+      topology: 'ha',
+      controlPlaneReplicas: 3,
+      computeReplicas: 1,
+      rendezvousIP: NODE0.address,
+      clusterDomain: CLUSTER_DOMAIN,
+    },
+    { archives: ARCHIVES.map((name) => join(fixtures, name)), registryProgramSha256: program },
+  );
+});
+
+after(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+/** The registries.conf MCO renders from the IDMS (failover.test.ts explains the shape). */
+function mcoRegistriesConf(manifests: ClusterManifestReport): string {
+  const tables: string[] = [];
+  for (const manifest of manifests.manifests.filter((m) => m.kind === 'ImageDigestMirrorSet')) {
+    const document = parse(manifest.yaml) as {
+      spec: { imageDigestMirrors: { source: string; mirrors: string[] }[] };
+    };
+    for (const entry of document.spec.imageDigestMirrors)
+      tables.push(
+        [
+          '[[registry]]',
+          '  prefix = ""',
+          `  location = "${entry.source}"`,
+          ...entry.mirrors.flatMap((mirror) => [
+            '',
+            '  [[registry.mirror]]',
+            `    location = "${mirror}"`,
+            '    pull-from-mirror = "digest-only"',
+          ]),
+        ].join('\n'),
+      );
+  }
+  return `unqualified-search-registries = []\nshort-name-mode = ""\n\n${tables.join('\n\n')}\n`;
+}
+
+/**
+ * A cluster in `dir`: node0 with its volume (the archives, and the program, TLS pair and
+ * inventory its live ISO's persist step keeps there), other hosts without; each host's root
+ * holds its pool's installed file set, the MCO-style registries.conf and the cluster's DNS for
+ * api-int (node0 first). Returns shell helpers for the scenario body.
+ */
+async function makeCluster(dir: string, hosts: readonly { name: string; address: string }[]) {
+  const { plan, assets, manifests } = prepared;
+  const registriesConf = mcoRegistriesConf(manifests);
+  const roots: Record<string, string> = {};
+  for (const host of hosts) {
+    const root = join(dir, host.name, 'root');
+    roots[host.name] = root;
+    const pool = host.name === WORKER.name ? 'worker' : 'master';
+    const set = bootFileSet(plan, 'installed', assets, { pool });
+    await writeFileSet(root, set);
+    const phase = { ...plan.phases.installed, steps: plan.phases.installed.steps };
+    // The sync step runs on its own below (the test controls it); the rest in plan order.
+    await writeFile(
+      join(dir, host.name, 'steps.tsv'),
+      stepsTable({
+        ...phase,
+        steps: phase.steps.filter((step) => step.id !== 'sync' && step.pools.includes(pool)),
+      }),
+    );
+    await mkdir(join(root, 'etc/containers'), { recursive: true });
+    await writeFile(join(root, 'etc/containers/registries.conf'), registriesConf);
+    await writeFile(
+      join(root, 'etc/hosts'),
+      `127.0.0.1 localhost\n${[NODE0, CP1].map((cp) => `${cp.address} ${API_INT}`).join('\n')}\n`,
+    );
+    // How the sync step starts the serving registry here (systemctl on a real host).
+    await writeFile(
+      join(dir, host.name, 'start-registry.sh'),
+      `#!/bin/bash\n"${root}/usr/local/bin/hostmirror-serve.sh" >>"${root}/hostmirror-registry.service.log" 2>&1 &\necho $! >>"${dir}/${host.name}/daemons"\n`,
+      { mode: 0o755 },
+    );
+  }
+  const volume = join(roots[NODE0.name] as string, 'srv/volume');
+  await mkdir(join(volume, 'hostmirror/bin'), { recursive: true });
+  await mkdir(join(volume, 'hostmirror/tls'), { recursive: true });
+  for (const name of ARCHIVES) await copyFile(join(fixtures, name), join(volume, name));
+  await copyFile(registryProgram, join(volume, 'hostmirror/bin/registry'));
+  await writeFile(join(volume, 'hostmirror/tls/tls.crt'), assets.tls.certificate);
+  await writeFile(join(volume, 'hostmirror/tls/tls.key'), assets.tls.key, { mode: 0o600 });
+  await writeFile(join(volume, 'hostmirror/inventory'), assets.sync?.inventory ?? '');
+
+  const scripts: { path: string; text: string }[] = [];
+  const on = (host: string, command: string) => {
+    const root = roots[host] as string;
+    const path = join(dir, host, `run-${scripts.length}.sh`);
+    const volumeDir = host === NODE0.name ? '/srv/volume' : '/srv/none';
+    scripts.push({
+      path,
+      text: `export HOSTMIRROR_ROOT='${root}' HOSTMIRROR_VOLUME_DIR=${volumeDir} HOSTMIRROR_VOLUME_WAIT=0
+export HOSTMIRROR_READY_TIMEOUT=120 HOSTMIRROR_LOCAL_READY_TIMEOUT=120 HOSTMIRROR_UPDATE_CA_TRUST=true
+export HOSTMIRROR_START_REGISTRY='${join(dir, host, 'start-registry.sh')}'
+${command}
+`,
+    });
+    return `hm_on ${host} ${root} ${path}`;
+  };
+  const runSteps = (host: string) =>
+    on(
+      host,
+      `status=0; hm_run_steps ${roots[host]} ${join(dir, host, 'steps.tsv')} > ${join(dir, host, 'steps.out')} || status=$?
+sed 's/^/${host} /' ${join(dir, host, 'steps.out')}
+[ "$status" -eq 0 ]`,
+    );
+  const pull = (host: string) =>
+    on(
+      host,
+      `pulled=$(mktemp -d)
+if skopeo --debug copy docker://${RELEASE_SOURCE}@${releaseDigest} dir:$pulled 2>$pulled.log >/dev/null; then echo PULLED; else echo "PULL FAILED: $(tail -3 $pulled.log)"; fi
+grep -o 'Trying to access [^ ]*' $pulled.log | tr -d '\\\\"' | sed 's/^Trying to access /TRIED /' || true`,
+    );
+  const served = (host: string) =>
+    `echo "SERVED ${host} $(grep -c 'GET /v2/openshift/release-images/manifests/${releaseDigest}' ${roots[host]}/hostmirror-registry.service.log 2>/dev/null || true)"`;
+  const prologue = `export HM_TEST_DIR='${testDir}' HM_WORK='${dir}'
+source ${join(testDir, 'cluster.sh')}
+trap 'hm_cluster_stop; hm_stop_daemons' EXIT
+hm_cluster_bridge
+${hosts.map((host) => `hm_host_up ${host.name} ${host.address}/24`).join('\n')}`;
+  const writeScripts = async () => {
+    for (const script of scripts) await writeFile(script.path, script.text);
+  };
+  return { roots, on, runSteps, pull, served, prologue, writeScripts };
+}
+
+const data = (root: string) => join(root, 'var/lib/hostmirror');
+
+test('copiesAndServes: a control-plane node without the volume copies node0 over TLS, verified, then serves on its own; with node0 gone it and a worker (through api-int) still pull the release by digest', async () => {
+  const dir = join(work, 'copy');
+  const cluster = await makeCluster(dir, [NODE0, CP1, WORKER]);
+  const { roots, on, runSteps, pull, served } = cluster;
+  const cp1 = roots[CP1.name] as string;
+  const body = `${cluster.prologue}
+${runSteps(NODE0.name)}
+${runSteps(CP1.name)}
+${runSteps(WORKER.name)}
+echo "CP1 markers before: $(ls ${cp1}/run/hostmirror | tr '\\n' ' ')"
+echo "== sync (at $SECONDS s)"
+started=$SECONDS
+${on(CP1.name, `"${cp1}/usr/local/bin/hostmirror-sync.sh" 2>&1 | sed 's/^/SYNC /'; [ "\${PIPESTATUS[0]}" -eq 0 ]`)}
+echo "SYNC TOOK $((SECONDS - started)) s"
+echo "CP1 markers after: $(ls ${cp1}/run/hostmirror | tr '\\n' ' ')"
+echo "CP1 alias $(grep '# hostmirror' ${cp1}/etc/hosts)"
+echo "CP1 complete $(cat ${data(cp1)}/state/complete)"
+echo "== cp1 listens on every address (at $SECONDS s)"
+${on(WORKER.name, `curl -s -o /dev/null -w 'WORKER TO CP1 %{http_code}\\n' --max-time 20 --cacert ${roots[WORKER.name]}/etc/hostmirror/ca.crt --resolve ${API_INT}:5000:${CP1.address} https://${API_INT}:5000/v2/`)}
+echo "== cp1 pulls from itself (at $SECONDS s)"
+${pull(CP1.name)}
+${served(CP1.name)}
+${served(NODE0.name)}
+echo "== node0 off the network (at $SECONDS s)"
+kill "$(grep -m1 . ${dir}/${NODE0.name}/daemons)"
+hm_host_off ${NODE0.name}
+${pull(CP1.name)}
+${served(CP1.name)}
+echo "== the worker with node0 gone (at $SECONDS s)"
+${pull(WORKER.name)}
+${served(CP1.name)}
+`;
+  await cluster.writeScripts();
+  const result = await inNamespace(body, {}, 420_000);
+  const out = result.stdout.toString('utf8');
+  if (process.env.HOSTMIRROR_TEST_DEBUG) console.log(out);
+  assert.equal(result.exitCode, 0, explain(result));
+  assert.match(out, /^cp0 STEP hostmirror-restore\.service ok$/m, explain(result));
+  assert.match(out, /^cp1 STEP hostmirror-registry\.service skipped$/m, explain(result));
+  assert.match(out, /^CP1 markers before: mirror sync $/m, explain(result));
+  // node0 published the program and the inventory; cp1 fetched and checked both.
+  for (const what of ['registry program', 'inventory'])
+    assert.match(
+      result.stderr.toString('utf8'),
+      new RegExp(`^hostmirror: published the ${what} as ${SYNC_REPOSITORY}@sha256:`, 'm'),
+      explain(result),
+    );
+  assert.match(
+    out,
+    /^SYNC hostmirror: installed the registry program from node0 /m,
+    explain(result),
+  );
+  assert.match(out, /^SYNC hostmirror: copied \d+ inventory lines from node0/m, explain(result));
+  const lines = (prepared.assets.sync?.inventory ?? '').trim().split('\n').length;
+  assert.match(
+    out,
+    new RegExp(`^SYNC hostmirror: all ${lines} inventory lines resolve by digest`, 'm'),
+    explain(result),
+  );
+  assert.match(out, /^CP1 markers after: copy mirror serve $/m, explain(result));
+  assert.match(
+    out,
+    /^CP1 alias 127\.0\.0\.1 registry\.hostmirror\.internal # hostmirror$/m,
+    explain(result),
+  );
+  // The same `complete` the unpack step writes: the sha256 of the archive manifest.
+  const manifest = bootFileSet(prepared.plan, 'installed', prepared.assets).files.find(
+    (file) => file.path === MANIFEST_FILE,
+  );
+  const id = createHash('sha256')
+    .update(manifest?.contents ?? '')
+    .digest('hex');
+  assert.match(out, new RegExp(`^CP1 complete ${id}$`, 'm'), explain(result));
+  assert.match(out, /^WORKER TO CP1 200$/m, explain(result));
+
+  const sections = out.split(/^== /m);
+  const section = (title: string) => {
+    const found = sections.find((part) => part.startsWith(title));
+    assert.ok(found !== undefined, `no "${title}" section\n${explain(result)}`);
+    return found;
+  };
+  const tried = (text: string) => [...text.matchAll(/^TRIED (\S+)$/gm)].map((m) => m[1]);
+  const release = (host: string) => `${host}:5000/openshift/release-images@${releaseDigest}`;
+  const servedBy = (text: string, host: string) =>
+    Number(new RegExp(`^SERVED ${host} (\\d+)$`, 'm').exec(text)?.[1] ?? '0');
+
+  const own = section('cp1 pulls from itself');
+  assert.match(own, /^PULLED$/m, explain(result));
+  assert.deepEqual(tried(own), [release('registry.hostmirror.internal')], explain(result));
+  assert.ok(servedBy(own, CP1.name) >= 1, `cp1's own registry served nothing\n${explain(result)}`);
+
+  const off = section('node0 off the network');
+  assert.match(off, /^PULLED$/m, explain(result));
+  assert.deepEqual(tried(off), [release('registry.hostmirror.internal')], explain(result));
+  assert.ok(servedBy(off, CP1.name) > servedBy(own, CP1.name), explain(result));
+
+  const worker = section('the worker with node0 gone');
+  assert.match(worker, /^PULLED$/m, explain(result));
+  assert.deepEqual(
+    tried(worker),
+    [release('registry.hostmirror.internal'), release(API_INT)],
+    explain(result),
+  );
+  assert.ok(servedBy(worker, CP1.name) > servedBy(off, CP1.name), explain(result));
+  const took = /^SYNC TOOK (\d+) s$/m.exec(out)?.[1];
+  console.log(`sync copy of ${lines} inventory lines took ${took} s`);
+});
+
+test('resumable: a copy killed after some lines resumes, skipping the lines done, and ends verified', async () => {
+  const dir = join(work, 'resume');
+  const cluster = await makeCluster(dir, [NODE0, CP1]);
+  const { roots, on, runSteps, pull } = cluster;
+  const cp1 = roots[CP1.name] as string;
+  const state = `${data(cp1)}/state`;
+  const body = `${cluster.prologue}
+${runSteps(NODE0.name)}
+${runSteps(CP1.name)}
+echo "== killed"
+${on(
+  CP1.name,
+  `setsid "${cp1}/usr/local/bin/hostmirror-sync.sh" >${dir}/sync-1.log 2>&1 &
+pid=$!
+killed=
+for _ in $(seq 1200); do
+  if [ "$(wc -l <${state}/copied 2>/dev/null || echo 0)" -ge 1 ]; then kill -9 -- "-$pid"; killed=yes; break; fi
+  kill -0 "$pid" 2>/dev/null || break
+  sleep 0.05
+done
+wait "$pid" 2>/dev/null || true
+echo "KILLED \${killed:-no}"
+echo "COPIED LINES $(wc -l <${state}/copied)"
+echo "COMPLETE $([ -e ${state}/complete ] && echo yes || echo no)"
+sed 's/^/FIRST /' ${dir}/sync-1.log`,
+)}
+echo "== resumed"
+${on(CP1.name, `"${cp1}/usr/local/bin/hostmirror-sync.sh" 2>&1 | sed 's/^/SYNC /'; [ "\${PIPESTATUS[0]}" -eq 0 ]`)}
+echo "COMPLETE $([ -e ${state}/complete ] && echo yes || echo no)"
+${pull(CP1.name)}
+`;
+  await cluster.writeScripts();
+  const result = await inNamespace(body, {}, 420_000);
+  const out = result.stdout.toString('utf8');
+  if (process.env.HOSTMIRROR_TEST_DEBUG) console.log(out);
+  assert.equal(result.exitCode, 0, explain(result));
+  const total = (prepared.assets.sync?.inventory ?? '').trim().split('\n').length;
+  assert.match(
+    out,
+    /^KILLED yes$/m,
+    `the copy ended before it could be killed\n${explain(result)}`,
+  );
+  const done = Number(/^COPIED LINES (\d+)$/m.exec(out)?.[1] ?? 'NaN');
+  assert.ok(
+    done >= 1 && done < total,
+    `killed after ${done} of ${total} lines\n${explain(result)}`,
+  );
+  const [killed, resumed] = out.split(/^== resumed$/m);
+  assert.match(killed ?? '', /^COMPLETE no$/m, explain(result));
+  // The rerun skipped what the state file held (at least the lines done when killed) and
+  // verified every line of the inventory.
+  const skipped = Number(
+    /^SYNC hostmirror: copied (\d+) inventory lines from node0 in \d+ s \((\d+) were done/m.exec(
+      resumed ?? '',
+    )?.[2] ?? 'NaN',
+  );
+  assert.ok(skipped >= done, `skipped ${skipped}, ${done} were done\n${explain(result)}`);
+  assert.match(
+    resumed ?? '',
+    new RegExp(`^SYNC hostmirror: all ${total} inventory lines resolve by digest`, 'm'),
+    explain(result),
+  );
+  assert.match(resumed ?? '', /^COMPLETE yes$/m, explain(result));
+  assert.match(resumed ?? '', /^PULLED$/m, explain(result));
+  console.log(`resumable: killed after ${done} of ${total} lines; the rerun skipped ${skipped}`);
+});
+
+test('verified: a tampered program or blob on node0 is refused, naming it, and nothing is marked complete', async () => {
+  const dir = join(work, 'tampered');
+  const cluster = await makeCluster(dir, [NODE0, CP1]);
+  const { roots, on, runSteps } = cluster;
+  const cp1 = roots[CP1.name] as string;
+  const node0Tree = `${roots[NODE0.name]}/srv/volume/hostmirror/registry/docker/registry/v2`;
+  const program = prepared.assets.sync?.registryProgramSha256 ?? '';
+  const body = `${cluster.prologue}
+${runSteps(NODE0.name)}
+${runSteps(CP1.name)}
+echo "== program tampered"
+blob=${node0Tree}/blobs/sha256/${program.slice(0, 2)}/${program}/data
+cp "$blob" ${dir}/program.saved
+printf 'not the registry' >"$blob"
+${on(CP1.name, `status=0; "${cp1}/usr/local/bin/hostmirror-sync.sh" >${dir}/sync-1.log 2>&1 || status=$?; echo "STATUS $status"; sed 's/^/SYNC /' ${dir}/sync-1.log`)}
+echo "COMPLETE $([ -e ${data(cp1)}/state/complete ] && echo yes || echo no)"
+echo "MARKERS $(ls ${cp1}/run/hostmirror | tr '\\n' ' ')"
+cp ${dir}/program.saved "$blob"
+echo "== blob tampered"
+# The release's layer: the first layer its manifest names.
+layer=$(sed -n 's/.*"layers":\\[{[^}]*"digest":"sha256:\\([0-9a-f]*\\)".*/\\1/p' ${node0Tree}/blobs/sha256/${releaseDigest.slice(7, 9)}/${releaseDigest.slice(7)}/data)
+echo "LAYER $layer"
+printf 'tampered' >>"${node0Tree}/blobs/sha256/\${layer:0:2}/$layer/data"
+${on(CP1.name, `status=0; "${cp1}/usr/local/bin/hostmirror-sync.sh" >${dir}/sync-2.log 2>&1 || status=$?; echo "STATUS $status"; sed 's/^/SYNC /' ${dir}/sync-2.log`)}
+echo "COMPLETE $([ -e ${data(cp1)}/state/complete ] && echo yes || echo no)"
+echo "MARKERS $(ls ${cp1}/run/hostmirror | tr '\\n' ' ')"
+echo "ALIAS $(grep '# hostmirror' ${cp1}/etc/hosts)"
+`;
+  await cluster.writeScripts();
+  const result = await inNamespace(body, {}, 420_000);
+  const out = result.stdout.toString('utf8');
+  if (process.env.HOSTMIRROR_TEST_DEBUG) console.log(out);
+  assert.equal(result.exitCode, 0, explain(result));
+  const [, programPart, blobPart] = out.split(/^== /m);
+  assert.match(programPart ?? '', /^STATUS 1$/m, explain(result));
+  assert.match(
+    programPart ?? '',
+    new RegExp(
+      `^SYNC <3>hostmirror: the registry program fetched from node0 has sha256 [0-9a-f]{64}, not sha256:${program} as this build's settings name: refusing it`,
+      'm',
+    ),
+    explain(result),
+  );
+  assert.match(programPart ?? '', /^COMPLETE no$/m, explain(result));
+  assert.match(programPart ?? '', /^MARKERS mirror sync $/m, explain(result));
+  const layer = /^LAYER ([0-9a-f]{64})$/m.exec(blobPart ?? '')?.[1];
+  assert.ok(layer, `the release's layer was not found\n${explain(result)}`);
+  assert.match(blobPart ?? '', /^STATUS 1$/m, explain(result));
+  assert.match(
+    blobPart ?? '',
+    /^SYNC <3>hostmirror: copying openshift\/release(-images)?@sha256:[0-9a-f]{64} (\(tag \S+\) )?from node0 \(registry\.hostmirror\.internal:5000\) failed: .*([Dd]igest|size)/m,
+    explain(result),
+  );
+  assert.match(blobPart ?? '', /^COMPLETE no$/m, explain(result));
+  assert.match(blobPart ?? '', /^MARKERS mirror sync $/m, explain(result));
+  // Still pulling from node0: the alias was never switched.
+  assert.match(
+    blobPart ?? '',
+    new RegExp(
+      `^ALIAS ${NODE0.address.replaceAll('.', '\\.')} registry\\.hostmirror\\.internal`,
+      'm',
+    ),
+    explain(result),
+  );
+});
