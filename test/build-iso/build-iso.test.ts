@@ -335,12 +335,32 @@ test('an HA cluster gets MachineConfigs for both pools and node0 serving its pee
   assert.deepEqual([reserve(0), reserve(1), reserve(2)], [true, false, false]);
   assert.match(budgetTable, /^budget for node0 \(the rendezvous host\) \(master\)/m);
   // Disk for the mirror after the install: node0 serves from its volume (the archives, the tree
-  // beside them, the program), the others (clients in mode node0) need none.
+  // beside them, the program); the other masters copy node0's tree onto their install disk (the
+  // control-plane copy, on by default in mode node0); the workers (clients) need none.
   const archiveBytes = report.inputs.archives.reduce((sum, file) => sum + file.size, 0);
   assert.deepEqual(
-    report.disk.map((need) => `${need.host}:${need.serves}`),
-    ['node0 (the rendezvous host):true', 'masters (×2):false', 'workers (×2):false'],
+    report.disk.map((need) => `${need.host}:${need.serves}:${need.copiesFromNode0}`),
+    [
+      'node0 (the rendezvous host):true:false',
+      'masters (×2):true:true',
+      'workers (×2):false:false',
+    ],
   );
+  const tree = report.disk[0]?.volume.terms.find((term) =>
+    term.label.startsWith('registry storage tree'),
+  )?.bytes;
+  assert.ok(tree !== undefined && tree > 0, JSON.stringify(report.disk));
+  assert.ok(
+    (report.disk[1]?.installDisk.totalBytes ?? 0) >= tree,
+    `the masters' install disk holds the copy\n${JSON.stringify(report.disk)}`,
+  );
+  assert.match(budgetTable, /^ {2}masters \(×2\): copies node0's storage after the install/m);
+  // The master pool's MachineConfig carries the copy (its step and the TLS pair); the workers' not.
+  const master = await readFile(join(manifests, '99-master-hostmirror.yaml'), 'utf8');
+  const worker = await readFile(join(manifests, '99-worker-hostmirror.yaml'), 'utf8');
+  assert.match(master, /name: hostmirror-sync\.service/);
+  assert.match(master, /path: \/etc\/hostmirror\/tls\/tls\.key/);
+  assert.doesNotMatch(worker, /hostmirror-sync|\/etc\/hostmirror\/tls\//);
   const node0Disk = report.disk[0];
   assert.ok(
     node0Disk !== undefined && node0Disk.volume.totalBytes > archiveBytes,
@@ -352,6 +372,7 @@ test('an HA cluster gets MachineConfigs for both pools and node0 serving its pee
   );
   assert.ok(node0Disk.installDisk.totalBytes >= (report.inputs.registryProgram?.size ?? 0));
   assert.equal(report.disk[1]?.volume.totalBytes, 0);
+  assert.equal(report.disk[2]?.installDisk.totalBytes, 0);
   assert.match(budgetTable, /^Disk for the mirror after the install \(per host\):$/m, budgetTable);
   // The cluster domain gives the installed hosts their second mirror, any control-plane node.
   assert.equal(

@@ -51,6 +51,7 @@ export {
   imageSetConfigText,
   type ManifestFile,
 } from './manifests.ts';
+export { type MirrorDiskOptions, mirrorDiskNeeds } from './mirror-disk.ts';
 export { DEFAULT_KERNEL_CODEC } from './overlay-codec.ts';
 export {
   type BuildMirrorIsoOptions,

@@ -52,8 +52,13 @@ stop_temporary_registry() {
 }
 trap stop_temporary_registry EXIT
 
-# node0's registry: the first mirror endpoint, reached at the rendezvous IP.
-source_registry() { hm_mirrors | head -n1; }
+# node0's registry: the first mirror endpoint, reached at the rendezvous IP. (Not `| head`: with
+# pipefail a writer cut off by head's exit would fail the caller.)
+source_registry() {
+  local -a mirrors
+  mapfile -t mirrors < <(hm_mirrors)
+  printf '%s' "${mirrors[0]}"
+}
 
 # fetch_blob HEX WHAT TARGET: GET the published blob sha256:HEX from node0 into TARGET, checking
 # its sha256 before anything uses it.

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { demoAgentConfig, demoInstallConfig, makeDemoArchive } from '@hostmirror/fixtures';
 import { runCliCaptured } from '../capture.ts';
 
 async function budget(args: string[]) {
@@ -94,4 +95,56 @@ test('usageErrorsExit2', async () => {
   assert.equal((await budget(['--ram', '16G', '--boot', 'floppy'])).code, 2);
   assert.equal((await budget(['--ram', '16G', '--node0', '--pull-reserve', '1G'])).code, 2);
   assert.equal((await budget(['--ram', 'lots'])).code, 1);
+});
+
+test('diskTable: with --mirror and the cluster configs, the disk each kind of host needs after the install; mode node0 counts the copy on the other control-plane nodes', async () => {
+  const archive = join(work, 'mirror_000001.tar');
+  await writeFile(archive, makeDemoArchive(0).bytes);
+  const installConfig = join(work, 'install-config.yaml');
+  // The demo's cluster with three control-plane hosts (compact).
+  await writeFile(installConfig, demoInstallConfig().replace('replicas: 1', 'replicas: 3'));
+  const agentConfig = join(work, 'agent-config.yaml');
+  await writeFile(agentConfig, demoAgentConfig());
+  const program = join(work, 'registry');
+  await writeFile(program, Buffer.alloc(100_000, 1), { mode: 0o755 });
+  const args = [
+    '--ram',
+    '16GiB',
+    '--mirror',
+    archive,
+    '--install-config',
+    installConfig,
+    '--agent-config',
+    agentConfig,
+    '--registry-binary',
+    program,
+  ];
+  const copied = await budget(args);
+  assert.equal(copied.code, 0, copied.stderr);
+  assert.match(copied.stdout, /^Disk for the mirror after the install \(per host\):$/m);
+  assert.match(
+    copied.stdout,
+    /^ {2}node0 \(the rendezvous host\): serves the mirror from its own disk$/m,
+  );
+  assert.match(
+    copied.stdout,
+    /^ {2}masters \(×2\): copies node0's storage after the install and serves it from its install disk$/m,
+  );
+  assert.match(copied.stdout, /copy of node0's registry storage tree \(\/var\/lib\/hostmirror\)/);
+  const json = await budget([...args, '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const disk = (JSON.parse(json.stdout) as { disk: { host: string; copiesFromNode0: boolean }[] })
+    .disk;
+  assert.deepEqual(
+    disk.map((need) => [need.host, need.copiesFromNode0]),
+    [
+      ['node0 (the rendezvous host)', false],
+      ['masters (×2)', true],
+    ],
+  );
+  const off = await budget([...args, '--control-plane-copy', 'off']);
+  assert.equal(off.code, 0, off.stderr);
+  assert.match(off.stdout, /^ {2}masters \(×2\): does not serve the mirror/m);
+  const without = await budget(['--ram', '16GiB', '--install-config', installConfig]);
+  assert.equal(without.code, 2, 'the configs without --mirror are a usage error');
 });

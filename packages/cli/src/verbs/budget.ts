@@ -4,11 +4,19 @@
  * exits 1 with `… > limit; what to change` when a limit is exceeded.
  */
 import {
+  MIRROR_MODES,
+  type MirrorMode,
+  VOLUME_ACCESS,
+  type VolumeAccess,
+} from '@hostmirror/boot-sequence';
+import {
   assertWithinBudget,
   type BudgetInputs,
   bootKinds,
   computeBudget,
+  type DiskNeed,
   formatBudgetTable,
+  formatDiskNeeds,
   hostRoles,
   type LiveCopy,
   type MeasuredInputs,
@@ -16,6 +24,7 @@ import {
   node0LivePullReserveBytes,
   parseSize,
 } from '@hostmirror/budget';
+import { DEFAULT_MODE, mirrorDiskNeeds } from '@hostmirror/build-iso';
 import {
   type Command,
   type CommandContext,
@@ -30,7 +39,9 @@ import {
 const usage =
   'hostmirror budget --ram SIZE [--role master|worker|sno] [--boot iso|pxe] [--fromram] ' +
   '[--initrd BASE] [--rootfs ROOTFS] [--archive A]... [--live-copy [LABEL=]SIZE]... ' +
-  '[--node0 | --pull-reserve SIZE] [--ignition-archive F] [--embed-area SIZE] [--json]';
+  '[--node0 | --pull-reserve SIZE] [--ignition-archive F] [--embed-area SIZE] ' +
+  '[--mirror PATH... --install-config F --agent-config F [--mode M] [--volume-access A] ' +
+  '[--control-plane-copy on|off] [--registry-binary PATH]] [--json]';
 
 /** `registry=25MiB` or `25MiB` (labelled by its position). */
 function parseLiveCopy(text: string, index: number): LiveCopy {
@@ -86,10 +97,40 @@ async function run(context: CommandContext): Promise<number> {
     ...(embedArea === undefined ? {} : { embedAreaBytes: parseSize(embedArea, '--embed-area') }),
   };
   const report = computeBudget(inputs);
-  if (flag(values, 'json')) context.printJson(report);
-  else context.print(formatBudgetTable(report));
+  const disk = await diskTable(values);
+  if (flag(values, 'json')) context.printJson(disk === undefined ? report : { ...report, disk });
+  else
+    context.print(
+      disk === undefined
+        ? formatBudgetTable(report)
+        : `${formatBudgetTable(report)}\n\n${formatDiskNeeds(disk)}`,
+    );
   assertWithinBudget(report);
   return 0;
+}
+
+/**
+ * With --mirror: the disk each kind of host needs after the install, as build-iso's report
+ * gives it (build-iso mirrorDiskNeeds, from the cluster's configs and the archives' index).
+ */
+async function diskTable(values: CommandContext['values']): Promise<DiskNeed[] | undefined> {
+  const mirror = stringList(values, 'mirror');
+  if (mirror.length === 0) {
+    for (const name of ['install-config', 'agent-config'])
+      if (optionalString(values, name) !== undefined)
+        throw new UsageError(`--${name} is only read with --mirror (the disk table).`);
+    return undefined;
+  }
+  const registryBinary = optionalString(values, 'registry-binary');
+  return mirrorDiskNeeds({
+    mirror,
+    installConfig: requireString(values, 'install-config'),
+    agentConfig: requireString(values, 'agent-config'),
+    mode: choice<MirrorMode>(values, 'mode', MIRROR_MODES, DEFAULT_MODE),
+    volumeAccess: choice<VolumeAccess>(values, 'volume-access', VOLUME_ACCESS, 'read-write'),
+    controlPlaneCopy: choice(values, 'control-plane-copy', ['on', 'off'] as const, 'on') === 'on',
+    ...(registryBinary === undefined ? {} : { registryBinary }),
+  });
 }
 
 const command: Command = {
@@ -157,6 +198,51 @@ const command: Command = {
       type: 'string',
       description: "the size of the ISO's Ignition embed area",
       value: 'SIZE',
+    },
+    mirror: {
+      type: 'string',
+      multiple: true,
+      description:
+        'the oc-mirror archive (or its folder), as build-iso takes it: also print the disk each kind of host needs for the mirror after the install',
+      value: 'PATH',
+    },
+    'install-config': {
+      type: 'string',
+      description: "with --mirror: the cluster's install-config.yaml (host counts)",
+      value: 'F',
+    },
+    'agent-config': {
+      type: 'string',
+      description: "with --mirror: the cluster's agent-config.yaml (rendezvous IP)",
+      value: 'F',
+    },
+    mode: {
+      type: 'string',
+      description: 'with --mirror: the mirror mode, as build-iso --mode',
+      value: 'MODE',
+      default: DEFAULT_MODE,
+      choices: MIRROR_MODES,
+    },
+    'volume-access': {
+      type: 'string',
+      description: 'with --mirror: as build-iso --volume-access',
+      value: 'ACCESS',
+      default: 'read-write',
+      choices: VOLUME_ACCESS,
+    },
+    'control-plane-copy': {
+      type: 'string',
+      description:
+        "with --mirror, mode node0: whether the other control-plane nodes copy node0's storage (each then needs its size on its install disk), as build-iso --control-plane-copy",
+      value: 'on|off',
+      default: 'on',
+      choices: ['on', 'off'],
+    },
+    'registry-binary': {
+      type: 'string',
+      description:
+        'with --mirror: the registry program the hosts run (default /usr/bin/docker-registry when installed)',
+      value: 'PATH',
     },
   },
   positionals: [0, 0],
