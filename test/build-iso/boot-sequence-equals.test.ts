@@ -8,7 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, before, test } from 'node:test';
@@ -35,6 +35,7 @@ async function buildAndPrint(
   name: string,
   extra: Partial<BuildMirrorIsoOptions>,
   cliArgs: string[],
+  topology: 'sno' | 'compact' = 'sno',
 ): Promise<{ printed: Buffer; embedded: { size: number; sha256: string }; stderr: string }> {
   const tlsDir = join(work, `${name}-tls`);
   const result = await buildMirrorIso(
@@ -47,7 +48,7 @@ async function buildAndPrint(
   const code = await runCli(
     [
       'boot-sequence',
-      ...['--mode', 'node0', '--topology', 'sno', '--rendezvous-ip', DEMO_RENDEZVOUS_IP],
+      ...['--mode', 'node0', '--topology', topology, '--rendezvous-ip', DEMO_RENDEZVOUS_IP],
       ...['--format', 'ignition', '--tls-dir', tlsDir, '--archive', inputs.archive],
       ...cliArgs,
     ],
@@ -69,6 +70,21 @@ function assertSameBytes(run: Awaited<ReturnType<typeof buildAndPrint>>, what: s
   assert.equal(run.printed.length, run.embedded.size, what);
   assert.equal(createHash('sha256').update(run.printed).digest('hex'), run.embedded.sha256, what);
 }
+
+test('a compact cluster in mode node0 (the control-plane copy on): boot-sequence given the same registry program prints what build-iso embeds', async () => {
+  const compact = join(work, 'install-config-compact.yaml');
+  await writeFile(
+    compact,
+    (await readFile(inputs.installConfig, 'utf8')).replace('  replicas: 1\n', '  replicas: 3\n'),
+  );
+  const run = await buildAndPrint(
+    'compact',
+    { installConfig: compact },
+    ['--cluster-domain', 'demo.example.com', '--registry-binary', '/bin/busybox'],
+    'compact',
+  );
+  assertSameBytes(run, 'compact, node0');
+});
 
 test('with an extra --ignition config, boot-sequence prints what build-iso embeds', async () => {
   const extra = join(work, 'extra.ign');

@@ -32,6 +32,7 @@ import {
   type ExtraIgnition,
   isAgentConfig,
   readEmbeddedConfig,
+  sha256File,
 } from '@hostmirror/build-iso';
 import { TLS_FILES } from '@hostmirror/host-config';
 import { isSpecVersion, serializeConfig, specVersions } from '@hostmirror/ignition';
@@ -59,7 +60,7 @@ const usage =
   '[--format text|mermaid|svg|json|ignition] [--spec 3.2.0] [--rendezvous-ip IP] [--cluster-domain DOMAIN] ' +
   '[--registry-name NAME] [--port N] [--volume-label LABEL] ' +
   '[--archive mirror_00000N.tar]... [--tls-dir DIR] [--registries-conf FILE] ' +
-  '[--iso ISO] [--ignition EXTRA.ign|-]... [--json]';
+  '[--iso ISO] [--ignition EXTRA.ign|-]... [--registry-binary PATH] [--control-plane-copy on|off] [--json]';
 
 function settingsFrom(values: CommandContext['values']): BootSettingsInput {
   const port = optionalString(values, 'port');
@@ -69,6 +70,7 @@ function settingsFrom(values: CommandContext['values']): BootSettingsInput {
   const registryName = optionalString(values, 'registry-name');
   const volumeLabel = optionalString(values, 'volume-label');
   const clusterDomain = optionalString(values, 'cluster-domain');
+  const copy = choice(values, 'control-plane-copy', ['on', 'off'] as const, 'on');
   return {
     mode: choice(values, 'mode', MIRROR_MODES, requireChoice(values, 'mode')),
     topology: choice(values, 'topology', TOPOLOGIES, requireChoice(values, 'topology')),
@@ -77,6 +79,7 @@ function settingsFrom(values: CommandContext['values']): BootSettingsInput {
     ...(port === undefined ? {} : { registryPort: Number(port) }),
     ...(volumeLabel === undefined ? {} : { volumeLabel }),
     ...(clusterDomain === undefined ? {} : { clusterDomain }),
+    ...(copy === 'off' ? { controlPlaneCopy: false } : {}),
   };
 }
 
@@ -161,7 +164,12 @@ async function liveIgnitionText(context: CommandContext, input: BootSettingsInpu
     embedded !== undefined && isoPath !== undefined && isAgentConfig(embedded)
       ? agentReleaseImage(embedded, isoPath)
       : undefined;
+  // Mode node0's control-plane copy names the registry program's digest, as build-iso does.
+  const registryBinary = optionalString(values, 'registry-binary');
   const { plan, assets, mirror } = await prepareBootSequence(input, {
+    ...(registryBinary === undefined
+      ? {}
+      : { registryProgramSha256: await sha256File(resolve(context.io.cwd, registryBinary)) }),
     tagRepositories: agentTagRepositories(agentRelease),
     ...(agentRelease === undefined || isoPath === undefined
       ? {}
@@ -251,6 +259,20 @@ const command: Command = {
       description: 'Ignition spec version of --format ignition',
       value: 'VERSION',
       default: DEFAULT_IGNITION_SPEC,
+    },
+    'registry-binary': {
+      type: 'string',
+      description:
+        "--format ignition, mode node0: the registry program build-iso's --registry-binary gives, whose sha256 the control-plane copy names (without it the copy is off, as build-iso without a program)",
+      value: 'PATH',
+    },
+    'control-plane-copy': {
+      type: 'string',
+      description:
+        "mode node0: the other control-plane nodes copy node0's storage after the install (build-iso --control-plane-copy)",
+      value: 'on|off',
+      default: 'on',
+      choices: ['on', 'off'],
     },
     'cluster-domain': {
       type: 'string',
