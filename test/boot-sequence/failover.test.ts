@@ -21,8 +21,14 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { bootFileSet, mirrorEndpoints, prepareBootSequence } from '@hostmirror/boot-sequence';
 import { requireTool, runTool } from '@hostmirror/fixtures';
-import { parse } from 'yaml';
-import { inNamespace, stepsTable, testDir, writeFileSet } from './support.ts';
+import {
+  explain,
+  inNamespace,
+  mcoRegistriesConf,
+  stepsTable,
+  testDir,
+  writeFileSet,
+} from './support.ts';
 
 const ARCHIVES = ['mirror_000001.tar', 'mirror_000002.tar'];
 const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
@@ -38,10 +44,6 @@ const WORKER = { name: 'worker', address: '10.77.0.9' } as const;
 let work: string;
 let fixtures: string;
 let releaseDigest: string;
-
-function explain(result: { stdout: Buffer; stderr: Buffer; exitCode: number | null }): string {
-  return `exit ${result.exitCode}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
-}
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hostmirror-failover-'));
@@ -72,31 +74,6 @@ before(async () => {
 after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
-
-/** The registries.conf MCO renders from ImageDigestMirrorSets (see the file comment). */
-function mcoRegistriesConf(idmsYaml: readonly string[]): string {
-  const tables: string[] = [];
-  for (const text of idmsYaml) {
-    const document = parse(text) as {
-      spec: { imageDigestMirrors: { source: string; mirrors: string[] }[] };
-    };
-    for (const entry of document.spec.imageDigestMirrors)
-      tables.push(
-        [
-          '[[registry]]',
-          '  prefix = ""',
-          `  location = "${entry.source}"`,
-          ...entry.mirrors.flatMap((mirror) => [
-            '',
-            '  [[registry.mirror]]',
-            `    location = "${mirror}"`,
-            '    pull-from-mirror = "digest-only"',
-          ]),
-        ].join('\n'),
-      );
-  }
-  return `unqualified-search-registries = []\nshort-name-mode = ""\n\n${tables.join('\n\n')}\n`;
-}
 
 test('controlPlaneFailover: node0 registry stopped, then node0 off the network: the worker still pulls the release by digest from another control-plane node through api-int; a control-plane node pulls from itself first', async () => {
   const { plan, assets, manifests } = await prepareBootSequence(

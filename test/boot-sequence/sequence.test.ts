@@ -38,7 +38,7 @@ import { requireTool, runTool } from '@hostmirror/fixtures';
 import { runCli } from '../../packages/cli/src/run.ts';
 import { decodeDataUrl, validateConfig } from '../../packages/ignition/src/index.ts';
 import { enableUnits, makeContainerRoot, nspawnBootArguments } from './container.ts';
-import { inNamespace, stepsTable, testAssets, testDir, writeFileSet } from './support.ts';
+import { explain, inNamespace, stepsTable, testAssets, testDir, writeFileSet } from './support.ts';
 
 const ARCHIVES = ['mirror_000001.tar', 'mirror_000002.tar'];
 const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
@@ -177,10 +177,6 @@ echo "PUSH $code"
 
 function stdoutOf(result: { stdout: Buffer; stderr: Buffer; exitCode: number | null }): string {
   return result.stdout.toString('utf8');
-}
-
-function explain(result: { stdout: Buffer; stderr: Buffer; exitCode: number | null }): string {
-  return `exit ${result.exitCode}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
 }
 
 before(async () => {

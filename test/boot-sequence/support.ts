@@ -15,6 +15,7 @@ import {
   renderRegistriesConf,
   renderRegistryConfig,
 } from '@hostmirror/host-config';
+import { parse } from 'yaml';
 
 export const testDir = join(repoRoot, 'test', 'boot-sequence');
 
@@ -125,4 +126,43 @@ export async function inNamespace(
     timeoutMs,
     env: { ...process.env, ...env },
   });
+}
+
+/** A tool's run, for an assertion's message: its status, stdout and stderr. */
+export function explain(result: {
+  stdout: Buffer;
+  stderr: Buffer;
+  exitCode: number | null;
+}): string {
+  return `exit ${result.exitCode}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+}
+
+/**
+ * The /etc/containers/registries.conf MCO renders from ImageDigestMirrorSets (as
+ * openshift/machine-config-operator pkg/controller/container-runtime-config/helpers.go
+ * updateRegistriesConfig renders an IDMS: location = the source, one [[registry.mirror]] per
+ * mirror, pull-from-mirror = "digest-only"), from the IDMS YAML our cluster manifests carry.
+ */
+export function mcoRegistriesConf(idmsYaml: readonly string[]): string {
+  const tables: string[] = [];
+  for (const text of idmsYaml) {
+    const document = parse(text) as {
+      spec: { imageDigestMirrors: { source: string; mirrors: string[] }[] };
+    };
+    for (const entry of document.spec.imageDigestMirrors)
+      tables.push(
+        [
+          '[[registry]]',
+          '  prefix = ""',
+          `  location = "${entry.source}"`,
+          ...entry.mirrors.flatMap((mirror) => [
+            '',
+            '  [[registry.mirror]]',
+            `    location = "${mirror}"`,
+            '    pull-from-mirror = "digest-only"',
+          ]),
+        ].join('\n'),
+      );
+  }
+  return `unqualified-search-registries = []\nshort-name-mode = ""\n\n${tables.join('\n\n')}\n`;
 }

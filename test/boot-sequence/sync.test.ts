@@ -24,8 +24,14 @@ import {
   SYNC_REPOSITORY,
 } from '@hostmirror/boot-sequence';
 import { requireTool, runTool } from '@hostmirror/fixtures';
-import { parse } from 'yaml';
-import { inNamespace, stepsTable, testDir, writeFileSet } from './support.ts';
+import {
+  explain,
+  inNamespace,
+  mcoRegistriesConf,
+  stepsTable,
+  testDir,
+  writeFileSet,
+} from './support.ts';
 
 const ARCHIVES = ['mirror_000001.tar', 'mirror_000002.tar'];
 const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
@@ -40,10 +46,6 @@ let fixtures: string;
 let releaseDigest: string;
 let registryProgram: string;
 let prepared: { plan: BootPlan; assets: BootAssets; manifests: ClusterManifestReport };
-
-function explain(result: { stdout: Buffer; stderr: Buffer; exitCode: number | null }): string {
-  return `exit ${result.exitCode}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
-}
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hostmirror-sync-'));
@@ -91,31 +93,6 @@ after(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-/** The registries.conf MCO renders from the IDMS (failover.test.ts explains the shape). */
-function mcoRegistriesConf(manifests: ClusterManifestReport): string {
-  const tables: string[] = [];
-  for (const manifest of manifests.manifests.filter((m) => m.kind === 'ImageDigestMirrorSet')) {
-    const document = parse(manifest.yaml) as {
-      spec: { imageDigestMirrors: { source: string; mirrors: string[] }[] };
-    };
-    for (const entry of document.spec.imageDigestMirrors)
-      tables.push(
-        [
-          '[[registry]]',
-          '  prefix = ""',
-          `  location = "${entry.source}"`,
-          ...entry.mirrors.flatMap((mirror) => [
-            '',
-            '  [[registry.mirror]]',
-            `    location = "${mirror}"`,
-            '    pull-from-mirror = "digest-only"',
-          ]),
-        ].join('\n'),
-      );
-  }
-  return `unqualified-search-registries = []\nshort-name-mode = ""\n\n${tables.join('\n\n')}\n`;
-}
-
 /**
  * A cluster in `dir`: node0 with its volume (the archives, and the program, TLS pair and
  * inventory its live ISO's persist step keeps there), other hosts without; each host's root
@@ -124,7 +101,9 @@ function mcoRegistriesConf(manifests: ClusterManifestReport): string {
  */
 async function makeCluster(dir: string, hosts: readonly { name: string; address: string }[]) {
   const { plan, assets, manifests } = prepared;
-  const registriesConf = mcoRegistriesConf(manifests);
+  const registriesConf = mcoRegistriesConf(
+    manifests.manifests.filter((m) => m.kind === 'ImageDigestMirrorSet').map((m) => m.yaml),
+  );
   const roots: Record<string, string> = {};
   for (const host of hosts) {
     const root = join(dir, host.name, 'root');

@@ -28,7 +28,7 @@ import { repoRoot, requireTool, runTool } from '@hostmirror/fixtures';
 import { parse } from 'yaml';
 import { runCli } from '../../packages/cli/src/run.ts';
 import { enableUnits, makeContainerRoot, nspawnBootArguments } from './container.ts';
-import { inNamespace, testDir, writeFileSet } from './support.ts';
+import { explain, inNamespace, testDir, writeFileSet } from './support.ts';
 
 const ARCHIVES = ['mirror_000001.tar', 'mirror_000002.tar'];
 const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
@@ -36,10 +36,6 @@ const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
 let work: string;
 let fixtures: string;
 let releaseDigest: string;
-
-function explain(result: { stdout: Buffer; stderr: Buffer; exitCode: number | null }): string {
-  return `exit ${result.exitCode}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
-}
 
 before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hostmirror-teardown-'));

@@ -51,6 +51,7 @@ import {
   UsageError,
 } from '../command.ts';
 import { withToolFields } from '../version.ts';
+import { controlPlaneCopyGiven, controlPlaneCopyOption } from './control-plane-copy.ts';
 
 const FORMATS = ['text', 'mermaid', 'svg', 'json', 'ignition'] as const;
 type Format = (typeof FORMATS)[number];
@@ -70,7 +71,6 @@ function settingsFrom(values: CommandContext['values']): BootSettingsInput {
   const registryName = optionalString(values, 'registry-name');
   const volumeLabel = optionalString(values, 'volume-label');
   const clusterDomain = optionalString(values, 'cluster-domain');
-  const copy = choice(values, 'control-plane-copy', ['on', 'off'] as const, 'on');
   return {
     mode: choice(values, 'mode', MIRROR_MODES, requireChoice(values, 'mode')),
     topology: choice(values, 'topology', TOPOLOGIES, requireChoice(values, 'topology')),
@@ -79,7 +79,7 @@ function settingsFrom(values: CommandContext['values']): BootSettingsInput {
     ...(port === undefined ? {} : { registryPort: Number(port) }),
     ...(volumeLabel === undefined ? {} : { volumeLabel }),
     ...(clusterDomain === undefined ? {} : { clusterDomain }),
-    ...(copy === 'off' ? { controlPlaneCopy: false } : {}),
+    ...controlPlaneCopyGiven(values),
   };
 }
 
@@ -266,14 +266,6 @@ const command: Command = {
         "--format ignition, mode node0: the registry program build-iso's --registry-binary gives, whose sha256 the control-plane copy names (without it the copy is off, as build-iso without a program)",
       value: 'PATH',
     },
-    'control-plane-copy': {
-      type: 'string',
-      description:
-        "mode node0: the other control-plane nodes copy node0's storage after the install (build-iso --control-plane-copy)",
-      value: 'on|off',
-      default: 'on',
-      choices: ['on', 'off'],
-    },
     'cluster-domain': {
       type: 'string',
       description:
@@ -333,6 +325,7 @@ const command: Command = {
         'another Ignition config merged into the live config (after ours), as build-iso --ignition; - reads it from stdin',
       value: 'EXTRA.ign',
     },
+    ...controlPlaneCopyOption,
   },
   positionals: [0, 0],
   run,

@@ -35,6 +35,7 @@ import {
   stringList,
   UsageError,
 } from '../command.ts';
+import { controlPlaneCopyGiven, controlPlaneCopyOption } from './control-plane-copy.ts';
 
 const usage =
   'hostmirror budget --ram SIZE [--role master|worker|sno] [--boot iso|pxe] [--fromram] ' +
@@ -128,7 +129,7 @@ async function diskTable(values: CommandContext['values']): Promise<DiskNeed[] |
     agentConfig: requireString(values, 'agent-config'),
     mode: choice<MirrorMode>(values, 'mode', MIRROR_MODES, DEFAULT_MODE),
     volumeAccess: choice<VolumeAccess>(values, 'volume-access', VOLUME_ACCESS, 'read-write'),
-    controlPlaneCopy: choice(values, 'control-plane-copy', ['on', 'off'] as const, 'on') === 'on',
+    ...controlPlaneCopyGiven(values),
     ...(registryBinary === undefined ? {} : { registryBinary }),
   });
 }
@@ -230,20 +231,13 @@ const command: Command = {
       default: 'read-write',
       choices: VOLUME_ACCESS,
     },
-    'control-plane-copy': {
-      type: 'string',
-      description:
-        "with --mirror, mode node0: whether the other control-plane nodes copy node0's storage (each then needs its size on its install disk), as build-iso --control-plane-copy",
-      value: 'on|off',
-      default: 'on',
-      choices: ['on', 'off'],
-    },
     'registry-binary': {
       type: 'string',
       description:
         'with --mirror: the registry program the hosts run (default /usr/bin/docker-registry when installed)',
       value: 'PATH',
     },
+    ...controlPlaneCopyOption,
   },
   positionals: [0, 0],
   run,

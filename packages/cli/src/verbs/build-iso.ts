@@ -37,6 +37,7 @@ import {
   stringList,
   UsageError,
 } from '../command.ts';
+import { controlPlaneCopyGiven, controlPlaneCopyOption } from './control-plane-copy.ts';
 
 const usage = [
   'hostmirror build-iso --iso BASE.iso --install-config F --agent-config F --mirror PATH... -o OUT.iso',
@@ -96,7 +97,7 @@ async function buildOptions(context: CommandContext): Promise<BuildMirrorIsoOpti
     output: at(requireString(values, 'output')),
     mode: choice<MirrorMode>(values, 'mode', MIRROR_MODES, DEFAULT_MODE),
     volumeAccess: choice<VolumeAccess>(values, 'volume-access', VOLUME_ACCESS, 'read-write'),
-    controlPlaneCopy: choice(values, 'control-plane-copy', ['on', 'off'] as const, 'on') === 'on',
+    ...controlPlaneCopyGiven(values),
     // Left out: build-iso takes gzip, the codec every kernel unpacks (overlay-codec.ts).
     ...(values.compress === undefined
       ? {}
@@ -362,14 +363,6 @@ export const command: Command = {
       default: 'read-write',
       choices: VOLUME_ACCESS,
     },
-    'control-plane-copy': {
-      type: 'string',
-      description:
-        "mode node0: after the install, copy node0's registry storage to the other control-plane nodes, which then serve it too (verified by digest, resumable; each needs the storage's size on its install disk); off: they pull from node0 and api-int",
-      value: 'on|off',
-      default: 'on',
-      choices: ['on', 'off'],
-    },
     'volume-disk-hint': {
       type: 'string',
       multiple: true,
@@ -378,6 +371,7 @@ export const command: Command = {
       value: 'KEY=VALUE',
     },
     force: { type: 'boolean', short: 'f', description: 'replace existing outputs' },
+    ...controlPlaneCopyOption,
   },
   environment: {
     SOURCE_DATE_EPOCH:
