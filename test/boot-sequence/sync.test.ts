@@ -21,6 +21,8 @@ import {
   type ClusterManifestReport,
   MANIFEST_FILE,
   prepareBootSequence,
+  renderMachineConfigs,
+  renderTeardown,
   SYNC_REPOSITORY,
 } from '@hostmirror/boot-sequence';
 import { requireTool, runTool } from '@hostmirror/fixtures';
@@ -217,7 +219,28 @@ ${served(CP1.name)}
 echo "== the worker with node0 gone (at $SECONDS s)"
 ${pull(WORKER.name)}
 ${served(CP1.name)}
+echo "== teardown on cp1 (at $SECONDS s)"
+# The settings as systemd's EnvironmentFile= reads them (values may hold spaces).
+(while IFS='=' read -r key value; do [[ $key =~ ^HOSTMIRROR_ ]] && export "$key=$value"; done <${cp1}/etc/hostmirror-teardown/teardown.env
+  HOSTMIRROR_ROOT=${cp1} HOSTMIRROR_VOLUME_DIR=/srv/none HOSTMIRROR_UPDATE_CA_TRUST=true \
+    bash ${cp1}/usr/local/bin/hostmirror-teardown.sh) 2>&1 | sed 's/^/TEARDOWN /'
+for path in var/lib/hostmirror usr/local/bin/hostmirror-sync.sh usr/local/bin/hostmirror-registry \
+  etc/systemd/system/hostmirror-sync.service etc/hostmirror/tls/tls.key etc/hostmirror run/hostmirror; do
+  if [ -e "${cp1}/$path" ]; then echo "LEFT $path"; fi
+done
+grep -q '# hostmirror' ${cp1}/etc/hosts && echo "LEFT the hosts alias" || true
 `;
+  // The way out on the copy host: the master pool's teardown MachineConfig files, as MCO writes
+  // them when our MachineConfig is replaced by it.
+  const teardown = renderTeardown(
+    renderMachineConfigs(prepared.plan, prepared.assets).map((config) => ({
+      fileName: config.fileName,
+      text: config.yaml,
+    })),
+  );
+  const masterTeardown = teardown.machineConfigs.find((config) => config.pool === 'master');
+  assert.ok(masterTeardown);
+  await writeFileSet(cp1, masterTeardown.files);
   await cluster.writeScripts();
   const result = await inNamespace(body, {}, 420_000);
   const out = result.stdout.toString('utf8');
@@ -290,6 +313,13 @@ ${served(CP1.name)}
     explain(result),
   );
   assert.ok(servedBy(worker, CP1.name) > servedBy(off, CP1.name), explain(result));
+  // The way out removes the sync step, the program it fetched, the copied storage and the alias.
+  const removed = section('teardown on cp1');
+  assert.doesNotMatch(removed, /^LEFT /m, explain(result));
+  assert.match(
+    removed,
+    /^TEARDOWN hostmirror-teardown: removed \/var\/lib\/hostmirror and everything in it$/m,
+  );
   const took = /^SYNC TOOK (\d+) s$/m.exec(out)?.[1];
   console.log(`sync copy of ${lines} inventory lines took ${took} s`);
 });

@@ -122,6 +122,39 @@ describe('teardown', () => {
     assert.ok(!paths.some((path) => path.includes('hostmirror-teardown')), 'never its own files');
   });
 
+  test('controlPlaneCopy: the master teardown stops the sync step first and removes its unit, script, the program it fetched, the inventory and the copied storage; the worker has none of it', () => {
+    const teardown = renderTeardown(sources);
+    const master = teardown.paths.master ?? [];
+    for (const path of [
+      '/etc/systemd/system/hostmirror-sync.service',
+      '/etc/systemd/system/multi-user.target.wants/hostmirror-sync.service',
+      '/usr/local/bin/hostmirror-sync.sh',
+      '/usr/local/bin/hostmirror-registry',
+      '/etc/hostmirror/inventory',
+      '/etc/hostmirror/tls/tls.key',
+      '/var/lib/hostmirror/',
+    ])
+      assert.ok(master.includes(path), `${path} is not removed`);
+    assert.ok(!(teardown.paths.worker ?? []).some((path) => path.includes('hostmirror-sync')));
+    const env = (pool: string) =>
+      teardown.machineConfigs
+        .find((config) => config.pool === pool)
+        ?.files.files.find((file) => file.path === '/etc/hostmirror-teardown/teardown.env')
+        ?.contents ?? '';
+    assert.match(env('master'), /^HOSTMIRROR_TEARDOWN_UNITS=.*hostmirror-sync\.service/m);
+    assert.doesNotMatch(env('worker'), /hostmirror-sync/);
+    // The script stops the listed units last first: the sync step (which starts the registry
+    // once its copy is done) before the registry.
+    const units = /^HOSTMIRROR_TEARDOWN_UNITS=(.*)$/m.exec(env('master'))?.[1]?.split(' ') ?? [];
+    assert.ok(
+      units.indexOf('hostmirror-sync.service') > units.indexOf('hostmirror-registry.service'),
+    );
+    assert.match(
+      scriptText('hostmirror-teardown.sh'),
+      /for \(\(index = \$\{#units\[@\]\} - 1; index >= 0; index--\)\)/,
+    );
+  });
+
   test('refusals: no MachineConfig of ours, or one that is not', () => {
     assert.throws(() => renderTeardown(sources.slice(2)), { code: 'BOOT_BAD_TEARDOWN_INPUT' });
     assert.throws(
