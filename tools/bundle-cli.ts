@@ -17,8 +17,9 @@
  *   project): node-forge (required on first TLS use by packages/host-config/src/tls.ts, a
  *   dependency of @hostmirror/cli) and the optional native codec bindings (zstd-napi,
  *   node-liblzma), which a user may add.
- * - `inputs.json` lists every file the bundle was made from with its size and mtime:
- *   `tools/hostmirror.mjs` (what `pnpm hostmirror` runs) rebuilds when one changed, so
+ * - `inputs.json` lists every file the bundle was made from, and the folders whose listing it
+ *   read (packages, boot scripts), with their sizes and mtimes: `tools/hostmirror.mjs` (what
+ *   `pnpm hostmirror` runs) rebuilds when one changed (`tools/bundle-freshness.mjs`), so
  *   development keeps running from source without a build step.
  * - Third-party code in the bundle keeps its licence: `THIRD-PARTY-LICENSES.txt` beside it
  *   holds each bundled npm package's name, version and licence text.
@@ -199,8 +200,17 @@ export async function bundleCli(options: BundleOptions = {}): Promise<BundleResu
   const licences = join(bundleDir, 'THIRD-PARTY-LICENSES.txt');
   await writeAtomic(licences, await thirdPartyLicences(inputs));
   written.add(licences);
+  // The folders whose listing decided what was bundled are tracked too: a boot script or a
+  // package added there changes the folder's mtime (tools/bundle-freshness.mjs).
+  const listedFolders = [packagesDir, scriptsDir];
   const tracked = [
-    ...new Set([...inputs, ...packageFiles, ...scriptFiles, fileURLToPath(import.meta.url)]),
+    ...new Set([
+      ...inputs,
+      ...packageFiles,
+      ...scriptFiles,
+      ...listedFolders,
+      fileURLToPath(import.meta.url),
+    ]),
   ].sort();
   const manifest = await Promise.all(
     tracked.map(async (path) => {

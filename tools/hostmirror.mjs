@@ -2,33 +2,17 @@
 // `pnpm hostmirror …` (the root package.json's script): runs the CLI bundle that users of the
 // published package run (packages/cli/dist/bin/hostmirror.js, made by tools/bundle-cli.ts), and
 // first makes it again when it is missing or any file it was made from changed (their sizes and
-// mtimes are in dist/bin/inputs.json), so an edit to packages/*/src is what the next run does.
+// mtimes are in dist/bin/inputs.json: tools/bundle-freshness.mjs), so an edit to packages/*/src
+// is what the next run does.
 // Plain JavaScript, so that checking costs a few stat calls and no TypeScript loader.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { bundleIsCurrent } from './bundle-freshness.mjs';
 
 const root = new URL('../', import.meta.url);
 const entry = new URL('packages/cli/dist/bin/hostmirror.js', root);
-const inputs = new URL('packages/cli/dist/bin/inputs.json', root);
 
-/** The bundle exists and each of its inputs has the size and mtime it had when it was made. */
-function bundleIsCurrent() {
-  let files;
-  try {
-    statSync(entry);
-    files = JSON.parse(readFileSync(inputs, 'utf8')).files;
-  } catch {
-    return false;
-  }
-  for (const [path, size, mtimeMs] of files) {
-    const info = statSync(new URL(path, root), { throwIfNoEntry: false });
-    if (info === undefined || info.size !== size || info.mtimeMs !== mtimeMs) return false;
-  }
-  return true;
-}
-
-if (!bundleIsCurrent()) {
+if (!bundleIsCurrent(root)) {
   const bundler = fileURLToPath(new URL('bundle-cli.ts', import.meta.url));
   const made = spawnSync(process.execPath, ['--import', 'tsx', bundler, '--quiet'], {
     cwd: fileURLToPath(root),
