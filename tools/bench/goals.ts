@@ -3,6 +3,10 @@
  * same round. Usage (from the repository root):
  *
  *   node --import tsx tools/bench/goals.ts [--rounds 3] [--rows help,embed,...] [--iso-mib 1024]
+ *                                          [--profile DIR] [--keep]
+ *
+ * --profile DIR adds one round per row, not counted, with ours run as `node --cpu-prof BUNDLE`
+ * (profiles in DIR/ROW/, one per thread), and prints each profile's top self-time frames.
  *
  * Rows (`--rows`, default all), ours as the README runs it (`pnpm --silent hostmirror …`, the
  * launcher tools/hostmirror.mjs and the esbuild bundle) unless the row says otherwise:
@@ -78,6 +82,7 @@ const { values } = parseArgs({
     rows: { type: 'string', default: rowNames.join(',') },
     'iso-mib': { type: 'string', default: '1024' },
     keep: { type: 'boolean' },
+    profile: { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
@@ -88,15 +93,18 @@ for (const name of chosen)
 const wanted = (name: RowName) => chosen.includes(name);
 
 const pnpm = join(repoRoot, '.tools', 'node_modules', '.bin', 'pnpm');
-/** `pnpm --silent hostmirror …`, the README's command (pnpm from tools/ensure-pnpm.sh). */
-const readmeCli = (args: string[]): [string, string[]] => [
-  pnpm,
-  ['--silent', 'hostmirror', ...args],
-];
-const bundleCli = (args: string[]): [string, string[]] => [
+/** Set for the profile round (`--profile`): ours runs as `node --cpu-prof … BUNDLE` instead. */
+let profileDir: string | undefined;
+const bundle = join(repoRoot, 'packages/cli/dist/bin/hostmirror.js');
+const profiled = (args: string[]): [string, string[]] => [
   process.execPath,
-  [join(repoRoot, 'packages/cli/dist/bin/hostmirror.js'), ...args],
+  ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, bundle, ...args],
 ];
+/** `pnpm --silent hostmirror …`, the README's command (pnpm from tools/ensure-pnpm.sh). */
+const readmeCli = (args: string[]): [string, string[]] =>
+  profileDir === undefined ? [pnpm, ['--silent', 'hostmirror', ...args]] : profiled(args);
+const bundleCli = (args: string[]): [string, string[]] =>
+  profileDir === undefined ? [process.execPath, [bundle, ...args]] : profiled(args);
 const median = (list: number[]) =>
   [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN;
 
@@ -174,7 +182,9 @@ try {
         await rm(join(work, 'out.iso'), { force: true });
         const reference = await floor();
         await rm(join(work, 'cp.iso'), { force: true });
-        const ours = await timed(...cli(args(join(work, 'out.iso'))), { env });
+        const ours = await timed(...cli(args(join(work, 'out.iso'))), {
+          env,
+        });
         await rm(join(work, 'out.iso'), { force: true });
         return { reference, ours, ratio: ours.seconds / reference.seconds };
       },
@@ -384,6 +394,25 @@ try {
       loads[index]?.join(', ') ?? '',
     ];
     console.log(`| ${cells.join(' | ')} |`);
+  }
+  // --profile DIR: one more round of each row, not counted above, with ours run as
+  // `node --cpu-prof --cpu-prof-dir=DIR/ROW BUNDLE …` (Node 20 refuses --cpu-prof in
+  // NODE_OPTIONS, so not through pnpm), and the top self-time frames of each profile.
+  if (values.profile !== undefined) {
+    for (const row of rows) {
+      const dir = join(values.profile, row.name);
+      await mkdir(dir, { recursive: true });
+      profileDir = dir;
+      await row.round();
+      profileDir = undefined;
+      const summary = await runOk(
+        process.execPath,
+        ['--import', 'tsx', join(repoRoot, 'tools/bench/profile-summary.ts'), dir, '--top', '12'],
+        { timeoutMs: 120_000, cwd: repoRoot },
+      );
+      console.log(`\n### profile of ${row.name} (${dir}), load average ${loadNow()}`);
+      console.log(summary.stdout.toString());
+    }
   }
 } finally {
   if (values.keep) console.log(`kept ${work}`);
