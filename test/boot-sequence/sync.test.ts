@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -26,6 +26,8 @@ import {
   SYNC_REPOSITORY,
 } from '@hostmirror/boot-sequence';
 import { requireTool, runTool } from '@hostmirror/fixtures';
+import { renderRegistryConfig } from '@hostmirror/host-config';
+import { enableUnits, makeContainerRoot, nspawnBootArguments } from './container.ts';
 import {
   explain,
   inNamespace,
@@ -455,4 +457,179 @@ echo "ALIAS $(grep '# hostmirror' ${cp1}/etc/hosts)"
     ),
     explain(result),
   );
+});
+
+/**
+ * The same under this machine's systemd as PID 1 (systemd-nspawn, container.ts): the unit's
+ * retry (node0 answers only after the first try failed), the serving registry started by
+ * `systemctl start` through its Requires= chain (verify, unpack, restore have nothing to do on a
+ * copy), and the next boot serving the copy at once, without node0 and without the sync step.
+ * node0 is a stand-in unit in the same container: the registry program over node0's storage
+ * (made and published by node0's own steps beforehand), on 127.0.0.2, the rendezvous IP here.
+ */
+test('underSystemd: the sync unit retries until node0 answers, starts the registry through systemd, and the next boot serves the copy without node0', async () => {
+  const nspawn = await requireTool('systemd-nspawn', 'systemd-container');
+  const dir = join(work, 'systemd');
+  const { plan, assets } = prepared;
+  const rendezvous = '127.0.0.2';
+  // node0's storage: its installed steps on a folder volume (verify, unpack, restore publishes).
+  const node0 = join(dir, 'node0');
+  await writeFileSet(node0, bootFileSet(plan, 'installed', assets));
+  const volume = join(node0, 'srv/volume');
+  await mkdir(join(volume, 'hostmirror/bin'), { recursive: true });
+  await mkdir(join(volume, 'hostmirror/tls'), { recursive: true });
+  for (const name of ARCHIVES) await copyFile(join(fixtures, name), join(volume, name));
+  await copyFile(registryProgram, join(volume, 'hostmirror/bin/registry'));
+  await writeFile(join(volume, 'hostmirror/tls/tls.crt'), assets.tls.certificate);
+  await writeFile(join(volume, 'hostmirror/tls/tls.key'), assets.tls.key, { mode: 0o600 });
+  await writeFile(join(volume, 'hostmirror/inventory'), assets.sync?.inventory ?? '');
+  const bin = join(node0, 'usr/local/bin');
+  const made = await runTool(
+    'bash',
+    [
+      '-c',
+      `set -e; ${bin}/hostmirror-volume.sh; ${bin}/hostmirror-verify.sh; ${bin}/hostmirror-unpack.sh; ${bin}/hostmirror-registry-files.sh restore`,
+    ],
+    {
+      timeoutMs: 120_000,
+      env: {
+        ...process.env,
+        HOSTMIRROR_ROOT: node0,
+        HOSTMIRROR_VOLUME_DIR: '/srv/volume',
+        HOSTMIRROR_VOLUME_WAIT: '0',
+      },
+    },
+  );
+  assert.equal(made.exitCode, 0, explain(made));
+  assert.match(made.stderr.toString('utf8'), /published the inventory/, explain(made));
+
+  // The control-plane node: the master MachineConfig's files, no volume.
+  const root = join(dir, 'cp1');
+  await makeContainerRoot(root);
+  await writeFileSet(root, bootFileSet(plan, 'installed', assets, { pool: 'master' }));
+  await writeFile(join(root, 'etc/hosts'), '127.0.0.1 localhost\n');
+  await appendFile(
+    join(root, 'etc/hostmirror/hostmirror.env'),
+    `HOSTMIRROR_RENDEZVOUS_IP=${rendezvous}\nHOSTMIRROR_VOLUME_DIR=/srv/none\nHOSTMIRROR_VOLUME_WAIT=0\nHOSTMIRROR_READY_TIMEOUT=120\n`,
+  );
+  await mkdir(join(root, 'srv/node0'), { recursive: true });
+  await writeFile(
+    join(root, 'etc/node0-registry.yml'),
+    renderRegistryConfig({
+      rootDirectory: '/srv/node0/hostmirror/registry',
+      listenAddress: `${rendezvous}:5000`,
+      tls: {
+        certificate: '/srv/node0/hostmirror/tls/tls.crt',
+        key: '/srv/node0/hostmirror/tls/tls.key',
+      },
+      readOnly: true,
+    }),
+  );
+  // node0 answers 20 s after the sync step first started: after its first try (curl gives up
+  // after 1+2+4 s of refused connections), before its retry 30 s later. It shares this container's
+  // network (one port 5000), so it stands aside when this node's own registry starts, which
+  // listens on every address: a real node0 is another host (the first run of this test, without
+  // Conflicts=, had this node's registry fail on "bind: address already in use").
+  await writeFile(
+    join(root, 'etc/systemd/system/node0-registry.service'),
+    `[Unit]
+Description=stand-in for node0's registry (the rendezvous IP)
+Conflicts=hostmirror-registry.service
+After=hostmirror-sync.service
+[Service]
+Type=simple
+Environment=OTEL_TRACES_EXPORTER=none
+ExecStartPre=/bin/sleep 20
+ExecStart=/usr/bin/docker-registry serve /etc/node0-registry.yml
+[Install]
+WantedBy=multi-user.target
+`,
+  );
+  const release = `registry.hostmirror.internal:5000/openshift/release-images@${releaseDigest}`;
+  // Records the outcome once the copy serves (or 240 s passed), with node0 stopped first so the
+  // pull can only come from this node, then powers off.
+  await writeFile(
+    join(root, 'usr/local/bin/end.sh'),
+    `#!/bin/bash
+# Done: the sync step exited successfully (active, exited), or was skipped (a complete copy),
+# and the registry serves.
+sync_done() {
+  [ "$(systemctl show -p SubState --value hostmirror-sync)" = exited ] ||
+    [ "$(systemctl show -p ConditionResult --value hostmirror-sync)" = no ]
+}
+for _ in $(seq 240); do
+  sync_done && [ "$(systemctl is-active hostmirror-registry)" = active ] && break
+  sleep 1
+done
+systemctl stop node0-registry.service
+{
+  for u in hostmirror-volume hostmirror-sync hostmirror-registry hostmirror-verify hostmirror-unpack hostmirror-restore node0-registry; do echo "STATE $u $(systemctl is-active $u)"; done
+  echo "RESTARTS $(systemctl show -p NRestarts --value hostmirror-sync)"
+  echo "MARKERS $(ls /run/hostmirror | tr '\\n' ' ')"
+  echo "ALIAS $(grep '# hostmirror' /etc/hosts)"
+  if skopeo inspect --raw docker://${release} >/dev/null 2>/root/pull.err; then echo PULLED; else echo "PULL FAILED $(tail -2 /root/pull.err)"; fi
+  journalctl -b --no-pager -o cat -u hostmirror-sync -u hostmirror-registry -u hostmirror-volume | sed 's/^/JOURNAL /'
+} >/root/end 2>&1
+systemctl --no-block poweroff
+`,
+    { mode: 0o755 },
+  );
+  await writeFile(
+    join(root, 'etc/systemd/system/end.service'),
+    `[Unit]
+Description=record the outcome and power off
+After=hostmirror-ready.service
+[Service]
+Type=oneshot
+ExecStart=/usr/local/bin/end.sh
+[Install]
+WantedBy=multi-user.target
+`,
+  );
+  const ours = bootFileSet(plan, 'installed', assets, { pool: 'master' }).units.map((u) => u.name);
+  await enableUnits(root, 'multi-user.target', [...ours, 'node0-registry.service', 'end.service']);
+  const boot = async () => {
+    await rm(join(root, 'root/end'), { force: true });
+    const result = await runTool(
+      nspawn,
+      nspawnBootArguments(root, ['--private-network', `--bind-ro=${volume}:/srv/node0`]),
+      { timeoutMs: 400_000 },
+    );
+    assert.equal(result.timedOut, false, `the container did not power off: ${result.stderr}`);
+    return readFile(join(root, 'root/end'), 'utf8').catch(
+      () => `no record: ${result.stdout}${result.stderr}`,
+    );
+  };
+
+  const first = await boot();
+  assert.match(first, /^STATE hostmirror-registry active$/m, first);
+  assert.match(
+    first,
+    /^STATE hostmirror-sync active$/m,
+    `done, and kept active (exited)\n${first}`,
+  );
+  assert.ok(
+    Number(/^RESTARTS (\d+)$/m.exec(first)?.[1] ?? '0') >= 1,
+    `the first try (node0 not there yet) failed and systemd ran it again\n${first}`,
+  );
+  assert.match(
+    first,
+    /^JOURNAL <3>hostmirror: cannot fetch the registry program|^JOURNAL hostmirror: cannot fetch the registry program/m,
+    first,
+  );
+  // Started through the registry's Requires= chain: each volume step had nothing to do.
+  for (const step of ['verify', 'unpack', 'restore'])
+    assert.match(first, new RegExp(`^STATE hostmirror-${step} active$`, 'm'), first);
+  assert.match(first, /^MARKERS copy mirror serve $/m, first);
+  assert.match(first, /^ALIAS 127\.0\.0\.1 registry\.hostmirror\.internal # hostmirror$/m, first);
+  assert.match(first, /^PULLED$/m, first);
+
+  // The next boot: node0 is gone for good; the copy serves at once, nothing copies.
+  await rm(join(root, 'etc/systemd/system/multi-user.target.wants/node0-registry.service'));
+  const second = await boot();
+  assert.match(second, /^STATE hostmirror-registry active$/m, second);
+  assert.match(second, /^STATE hostmirror-sync inactive$/m, second);
+  assert.match(second, /^MARKERS copy mirror serve $/m, second);
+  assert.match(second, /^PULLED$/m, second);
+  assert.match(second, /serves its copy of node0's storage from \/var\/lib\/hostmirror/, second);
 });
