@@ -33,9 +33,22 @@ export async function encodeEmbedArea(members: ReadonlyMap<string, Uint8Array>):
   return Buffer.concat(chunks);
 }
 
-/** An area of zeros holds nothing. */
+/** Compared against in blocks by `isEmptyArea`. */
+const ZEROS = Buffer.alloc(64 * 1024);
+
+/**
+ * An area of zeros holds nothing. Compared with a block of zeros in native code (memcmp): a
+ * callback per byte runs interpreted in a short-lived `hostmirror iso embed` — 256 KiB took
+ * 2.3 ms of CPU that way in a fresh process and 0.2 ms this way (2026-12-06); it was one of the
+ * few frames of the verb's own code in its `--cpu-prof` (32 ms self at load average 14).
+ */
 export function isEmptyArea(bytes: Uint8Array): boolean {
-  return bytes.every((byte) => byte === 0);
+  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let offset = 0; offset < view.length; offset += ZEROS.length) {
+    const end = Math.min(offset + ZEROS.length, view.length);
+    if (view.compare(ZEROS, 0, end - offset, offset, end) !== 0) return false;
+  }
+  return true;
 }
 
 async function* once(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
