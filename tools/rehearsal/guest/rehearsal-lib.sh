@@ -31,6 +31,13 @@ hmr_instructions() {
   cat "$file" 2>/dev/null || true
 }
 hmr_has() { case " $(hmr_instructions) " in *" $1 "*) return 0 ;; esac; return 1; }
+# The value of instruction KEY=VALUE (empty when absent).
+hmr_value() {
+  local word
+  for word in $(hmr_instructions); do
+    case $word in "$1"=*) printf '%s\n' "${word#*=}"; return 0 ;; esac
+  done
+}
 
 hmr_console() { printf '%s\n' "$*" >/dev/console; printf '%s\n' "$*"; }
 
