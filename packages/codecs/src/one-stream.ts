@@ -15,7 +15,12 @@
  */
 import { Readable, type Transform } from 'node:stream';
 import * as zlib from 'node:zlib';
-import { type CodecOptions, decompressorFor, resolveBackend } from './backends.ts';
+import {
+  type CodecOptions,
+  decompressorFor,
+  resolveBackend,
+  ZLIB_CHUNK_BYTES,
+} from './backends.ts';
 import { GZIP_METHOD_DEFLATE, GZIP_TRAILER_SIZE, XZ_STREAM_HEADER_SIZE } from './constants.ts';
 import { crc32 } from './crc32.ts';
 import { CodecError } from './errors.ts';
@@ -435,7 +440,7 @@ export async function decodeOneStream(
       );
     await reader.read(header.headerLength);
     const feeder = new PushbackFeeder(reader);
-    const inflater = zlib.createInflateRaw();
+    const inflater = zlib.createInflateRaw({ chunkSize: ZLIB_CHUNK_BYTES });
     const decoded = await decodeInto(
       codec,
       start,
