@@ -73,6 +73,7 @@ const assets: BootAssets = {
   sync: {
     inventory: `openshift/release-images sha256:${'4'.repeat(64)} 4.14.3-x86_64\n`,
     registryProgramSha256: '5'.repeat(64),
+    treeBytes: 1_073_741_824,
   },
 };
 

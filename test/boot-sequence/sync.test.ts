@@ -393,7 +393,7 @@ ${pull(CP1.name)}
   console.log(`resumable: killed after ${done} of ${total} lines; the rerun skipped ${skipped}`);
 });
 
-test('verified: a tampered program or blob on node0 is refused, naming it, and nothing is marked complete', async () => {
+test('verified: no room on the disk, a tampered program or blob on node0: each refused, naming it, and nothing is marked complete', async () => {
   const dir = join(work, 'tampered');
   const cluster = await makeCluster(dir, [NODE0, CP1]);
   const { roots, on, runSteps } = cluster;
@@ -403,6 +403,11 @@ test('verified: a tampered program or blob on node0 is refused, naming it, and n
   const body = `${cluster.prologue}
 ${runSteps(NODE0.name)}
 ${runSteps(CP1.name)}
+echo "== no room"
+# A tree larger than the disk: refused before anything is fetched.
+${on(CP1.name, `status=0; HOSTMIRROR_SYNC_TREE_BYTES=$((1 << 60)) "${cp1}/usr/local/bin/hostmirror-sync.sh" >${dir}/sync-0.log 2>&1 || status=$?; echo "STATUS $status"; sed 's/^/SYNC /' ${dir}/sync-0.log`)}
+echo "COMPLETE $([ -e ${data(cp1)}/state/complete ] && echo yes || echo no)"
+echo "PROGRAM $([ -e ${cp1}/usr/local/bin/hostmirror-registry ] && echo yes || echo no)"
 echo "== program tampered"
 blob=${node0Tree}/blobs/sha256/${program.slice(0, 2)}/${program}/data
 cp "$blob" ${dir}/program.saved
@@ -426,7 +431,15 @@ echo "ALIAS $(grep '# hostmirror' ${cp1}/etc/hosts)"
   const out = result.stdout.toString('utf8');
   if (process.env.HOSTMIRROR_TEST_DEBUG) console.log(out);
   assert.equal(result.exitCode, 0, explain(result));
-  const [, programPart, blobPart] = out.split(/^== /m);
+  const [, roomPart, programPart, blobPart] = out.split(/^== /m);
+  assert.match(roomPart ?? '', /^STATUS 1$/m, explain(result));
+  assert.match(
+    roomPart ?? '',
+    /^SYNC <3>hostmirror: not enough room for the copy of node0's storage on \S+: it needs \d{19} bytes more, \d+ are free, and \d+ \(15% of the file system/m,
+    explain(result),
+  );
+  assert.match(roomPart ?? '', /^COMPLETE no$/m, explain(result));
+  assert.match(roomPart ?? '', /^PROGRAM no$/m, explain(result));
   assert.match(programPart ?? '', /^STATUS 1$/m, explain(result));
   assert.match(
     programPart ?? '',

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { registryTreeBytes } from '@hostmirror/budget';
 import {
   createMirrorTls,
   type MirrorPolicy,
@@ -151,7 +152,7 @@ export interface BootAssetParts {
   /** A registries.conf drop-in to use instead of the one rendered from `rules`. */
   registriesConf?: string;
   tls: { caCertificate: string; certificate: string; key: string };
-  archive: Pick<MirrorArchive, 'repositories' | 'manifests' | 'tags'>;
+  archive: Pick<MirrorArchive, 'repositories' | 'manifests' | 'tags' | 'blobs' | 'chunks'>;
   resources: ClusterResources;
   /** Stale repositories (the completeness rule) the unpack step leaves out. */
   skipRepositories: readonly string[];
@@ -185,6 +186,7 @@ export function assembleBootAssets(settings: BootSettings, parts: BootAssetParts
           sync: {
             inventory: renderInventory(inventoryEntries(parts.archive, parts.skipRepositories)),
             registryProgramSha256: parts.registryProgramSha256,
+            treeBytes: registryTreeBytes(parts.archive),
           },
         }
       : {}),

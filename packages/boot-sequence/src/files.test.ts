@@ -26,6 +26,7 @@ const assets: BootAssets = {
   sync: {
     inventory: `openshift/release-images sha256:${'b'.repeat(64)}\n`,
     registryProgramSha256: 'c'.repeat(64),
+    treeBytes: 52_428_800,
   },
 };
 const plan = planBootSequence({ mode: 'node0', topology: 'ha', rendezvousIP: '192.0.2.10' });
@@ -171,6 +172,7 @@ describe('file sets', () => {
     assert.match(env, /^HOSTMIRROR_COPY=on$/m);
     assert.match(env, /^HOSTMIRROR_SYNC_REPOSITORY=hostmirror-internal\/sync$/m);
     assert.match(env, new RegExp(`^HOSTMIRROR_SYNC_PROGRAM_SHA256=${'c'.repeat(64)}$`, 'm'));
+    assert.match(env, /^HOSTMIRROR_SYNC_TREE_BYTES=52428800$/m);
     assert.match(
       env,
       new RegExp(
@@ -191,7 +193,7 @@ describe('file sets', () => {
       codeOf(() =>
         bootFileSet(plan, 'installed', {
           ...assets,
-          sync: { inventory: '', registryProgramSha256: 'nope' },
+          sync: { inventory: '', registryProgramSha256: 'nope', treeBytes: 0 },
         }),
       ),
       'BOOT_BAD_DIGEST',

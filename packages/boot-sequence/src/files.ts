@@ -83,6 +83,7 @@ export function renderEnvFile(
     ['HOSTMIRROR_SYNC_REPOSITORY', sync === null ? null : SYNC_REPOSITORY],
     ['HOSTMIRROR_SYNC_INVENTORY_SHA256', sync === null ? null : sha256Hex(sync.inventory)],
     ['HOSTMIRROR_SYNC_PROGRAM_SHA256', sync?.registryProgramSha256 ?? null],
+    ['HOSTMIRROR_SYNC_TREE_BYTES', sync?.treeBytes ?? null],
     // Installed control-plane nodes only (the master pool's MachineConfig): a host without the
     // volume copies node0's storage (the volume step then marks it `sync`). Workers never copy.
     [
@@ -192,6 +193,11 @@ function requireSync(sync: BootSyncAssets | undefined): BootSyncAssets {
     throw new BootSequenceError(
       'BOOT_BAD_DIGEST',
       `sync.registryProgramSha256 '${sync.registryProgramSha256}' is not 64 lower-case hex digits (sha256sum of the registry program).`,
+    );
+  if (!Number.isSafeInteger(sync.treeBytes) || sync.treeBytes < 0)
+    throw new BootSequenceError(
+      'BOOT_SYNC_INPUTS_MISSING',
+      `sync.treeBytes ${sync.treeBytes} is not a byte count (budget's registryTreeBytes of the archive set).`,
     );
   return sync;
 }

@@ -26,6 +26,7 @@ const assets: BootAssets = {
   sync: {
     inventory: `openshift/release-images sha256:${'b'.repeat(64)}\n`,
     registryProgramSha256: 'c'.repeat(64),
+    treeBytes: 52_428_800,
   },
 };
 const plan = planBootSequence({

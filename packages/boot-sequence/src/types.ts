@@ -226,6 +226,11 @@ export interface BootSyncAssets {
   inventory: string;
   /** sha256 hex of the registry program the ISO carries (node0 publishes it, the copy checks it). */
   registryProgramSha256: string;
+  /**
+   * What the copied storage tree takes on disk (budget's registryTreeBytes): the copy checks
+   * its install disk has room for it, and headroom beside it, before it fetches anything.
+   */
+  treeBytes: number;
 }
 
 /** A file of the sequence, ready for Ignition, a MachineConfig or a folder. */

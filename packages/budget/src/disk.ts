@@ -16,7 +16,27 @@
  * enhancements/agent-installer/simplified-registry-less-cluster-operations.md, "Storage
  * requirements", at 019ed2a8); here the figure is the build's own archives.
  */
+import { tmpfsPageBytes } from './constants.ts';
+import { tmpfsFileBytes } from './footprint.ts';
 import { formatBytes, requireBytes } from './sizes.ts';
+
+/**
+ * What the unpacked registry storage tree takes (in 4 KiB pages or ext4 blocks, the same unit):
+ * every blob, and a page for each other member (links, small JSON files). Members outside
+ * docker/registry/v2 are not unpacked, so this is an upper bound. The one figure for the live
+ * RAM of a read-only volume, the disk table, and the free space the control-plane copy checks.
+ */
+export function registryTreeBytes(archive: {
+  blobs(): readonly { size: number }[];
+  chunks: readonly { members: number }[];
+}): number {
+  const blobs = archive.blobs();
+  const members = archive.chunks.reduce((sum, chunk) => sum + chunk.members, 0);
+  return (
+    blobs.reduce((sum, blob) => sum + tmpfsFileBytes(blob.size), 0) +
+    Math.max(0, members - blobs.length) * tmpfsPageBytes
+  );
+}
 
 /** ext4's allocation unit: each file takes whole 4 KiB blocks. */
 export const diskBlockBytes = 4096;

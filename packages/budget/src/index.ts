@@ -29,6 +29,7 @@ export {
   diskBlockBytes,
   diskFileBytes,
   formatDiskNeeds,
+  registryTreeBytes,
 } from './disk.ts';
 export {
   type BudgetErrorCode,

@@ -45,8 +45,7 @@ import {
   measureRootfs,
   minimumRamBytes,
   node0LivePullReserveBytes,
-  tmpfsFileBytes,
-  tmpfsPageBytes,
+  registryTreeBytes,
   unpackedTmpfsBytes,
 } from '@hostmirror/budget';
 import type { Codec } from '@hostmirror/codecs';
@@ -1044,29 +1043,6 @@ interface LiveCopy {
 }
 
 /**
- * With `--volume-access read-only` each serving host unpacks the registry tree into
- * `/var/lib/hostmirror`, on the live ISO the RAM-backed `/var`: every blob's data file (a tmpfs
- * file takes whole pages) and, at most, a page for every other member of the archives (link
- * files; members outside docker/registry/v2 are not unpacked, so this is an upper bound).
- * null in read-write mode (the tree is on the volume).
- */
-/**
- * What the unpacked registry storage tree takes (in 4 KiB pages or ext4 blocks, the same unit):
- * every blob, and a page for each other member (links, small JSON files).
- */
-export function registryTreeBytes(archive: {
-  blobs(): readonly { size: number }[];
-  chunks: readonly { members: number }[];
-}): number {
-  const blobs = archive.blobs();
-  const members = archive.chunks.reduce((sum, chunk) => sum + chunk.members, 0);
-  return (
-    blobs.reduce((sum, blob) => sum + tmpfsFileBytes(blob.size), 0) +
-    Math.max(0, members - blobs.length) * tmpfsPageBytes
-  );
-}
-
-/**
  * Disk each kind of host needs for the mirror after the install (budget's computeDiskNeed): a
  * host that carries the volume serves from it (in mode node0 that is node0; in the other modes
  * every host); in mode node0 the other control-plane nodes copy node0's storage onto their
@@ -1094,6 +1070,13 @@ export function diskNeeds(
   );
 }
 
+/**
+ * With `--volume-access read-only` each serving host unpacks the registry tree into
+ * `/var/lib/hostmirror`, on the live ISO the RAM-backed `/var`: every blob's data file (a tmpfs
+ * file takes whole pages) and, at most, a page for every other member of the archives (link
+ * files; members outside docker/registry/v2 are not unpacked, so this is an upper bound).
+ * null in read-write mode (the tree is on the volume).
+ */
 export function readOnlyRegistryTree(
   access: VolumeAccess,
   archive: { blobs(): readonly { size: number }[]; chunks: readonly { members: number }[] },

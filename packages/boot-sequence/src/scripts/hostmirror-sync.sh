@@ -97,6 +97,26 @@ install_program() {
   hm_log "installed the registry program from node0 at $binary (sha256:$HOSTMIRROR_SYNC_PROGRAM_SHA256)"
 }
 
+# The copy must fit on this node's disk and leave what the kubelet needs: the storage tree
+# (HOSTMIRROR_SYNC_TREE_BYTES, the build's figure; less what an earlier try copied) must leave
+# 15% of the file system free (the registry program, tens of MiB, comes out of that headroom:
+# RHCOS's /usr/local is /var/usrlocal, the same file system), the kubelet's default hard eviction threshold
+# for the image file system, which on these nodes is the same /var (kubernetes
+# pkg/kubelet/apis/config/v1beta1/defaults_linux.go, DefaultEvictionHard: "imagefs.available": "15%"). A full disk on a
+# control-plane node would stop etcd; refusing leaves the node pulling from node0 as before.
+check_room() {
+  local tree=${HOSTMIRROR_SYNC_TREE_BYTES:-} done_bytes need size avail reserve
+  [[ $tree =~ ^[0-9]+$ ]] || hm_die "HOSTMIRROR_SYNC_TREE_BYTES '${tree}' is not a byte count in $(hm_path "$HM_ENV_FILE") (the master pool's MachineConfig)."
+  read -r done_bytes _ < <(du -s -B1 "$ROOT")
+  need=$((tree > done_bytes ? tree - done_bytes : 0))
+  read -r size avail < <(df -B1 --output=size,avail "$ROOT" | tail -n 1)
+  reserve=$((size * 15 / 100))
+  if ((avail - need < reserve)); then
+    hm_die "not enough room for the copy of node0's storage on $(df --output=target "$ROOT" | tail -n 1): it needs $need bytes more, $avail are free, and $reserve (15% of the file system, the kubelet's image eviction threshold) must stay free. Nothing more is fetched. Fix: give the control-plane nodes larger install disks (hostmirror budget prints the disk each needs), or build with --control-plane-copy off; until then this node pulls from node0."
+  fi
+  hm_log "room for the copy: $need bytes needed, $avail free, $reserve kept free"
+}
+
 # Start the registry program writable over ROOT on the first free port of HOSTMIRROR_SYNC_PORTS.
 start_temporary_registry() {
   local binary config port tries
@@ -208,6 +228,7 @@ main() {
     mkdir -p "$ROOT" "$STATE"
     printf '%s\n' "$id" >"$STATE/sync-in-progress"
   fi
+  check_room
   printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$STATE/policy.json"
   install_program
   inventory=$STATE/inventory
