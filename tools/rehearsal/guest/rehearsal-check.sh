@@ -163,10 +163,10 @@ killer() {
   fi
 }
 # Wait until every other host that boots (the instruction booted=node0+node1…) announced the
-# end of its pull loop (its request for pull-loop-done-<host> is in the registry's journal),
-# at most 300 s after the loop's own length.
+# end of its pull loop, or of its checks (its request for pull-loop-done-<host> is in the
+# registry's journal), at most SECONDS (default: 300 s after the loop's own length).
 others_done() {
-  local deadline=$((SECONDS + PULL_WINDOW + 300)) name missing
+  local deadline=$((SECONDS + ${1:-$((PULL_WINDOW + 300))})) name missing
   while :; do
     missing=''
     journalctl --no-pager -q -u hostmirror-registry.service >"$work/registry.journal" 2>/dev/null || true
@@ -309,6 +309,13 @@ if hmr_has scenario=node0-down && [ "$phase" = installed ] && [ "$host" != node0
     pull component "$HMR_COMPONENT_REF"
   fi
 fi
+# A live host that pulls from node0 tells node0 its checks are over (without registry-killed,
+# whose pull loop said so already), so that node0 does not power off under a slower host's
+# pulls (found with --hosts 3 --scenario node0-down: node0 went off while node2 still pulled).
+if [ "$phase" = live ] && [ "$mode" = node0 ] && [ ! -e "$HMR_STATE_DIR/serve" ] && ! hmr_has scenario=registry-killed; then
+  curl --silent --output /dev/null --max-time 30 --retry 3 --cacert /etc/hostmirror/ca.crt \
+    "https://$HOSTMIRROR_REGISTRY_NAME:$HOSTMIRROR_REGISTRY_PORT/v2/$LOOP_REPOSITORY-done-$host/tags/list" || true
+fi
 # Where this boot's time went, for reading a slow rehearsal: each step's start and run time
 # in seconds since the kernel started (systemd-analyze blame waits for the boot to finish,
 # and this unit is part of it).
@@ -336,6 +343,8 @@ hmr_console "HMR-PHASES $host $phase $(awk -v i="${initrd_us:-0}" -v u="${usersp
   'BEGIN { if (i == 0) i = u; printf "boot-epoch=%.1f kernel=%.0f initrd=%.0f ignition=%s root=%.0f checks=%.0f", e - n, i / 1e6, (u - i) / 1e6, g, c - u / 1e6, n - c }')"
 hmr_done "$phase"
 if hmr_has then=poweroff; then
+  # node0 serves the others until each has finished its checks (at most 1200 s).
+  if [ "$phase" = live ] && [ "$mode" = node0 ] && [ -e "$HMR_STATE_DIR/serve" ]; then others_done 1200; fi
   sync
   systemctl --no-block poweroff
 fi
