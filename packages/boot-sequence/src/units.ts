@@ -57,44 +57,51 @@ export function renderStepUnit(step: BootStep): string {
     // [Unit] (systemd.unit(5)); RHCOS 8 has 239.
     ...(step.kind === 'oneshot' ? [] : ['StartLimitIntervalSec=0']),
   ];
-  const service =
-    step.kind === 'retry'
-      ? [
-          // Type=simple, not oneshot: systemd before 244 refuses Restart= on a oneshot unit, and
-          // RHCOS 8 has 239. RemainAfterExit keeps it active (exited) once done, so
-          // `systemctl status` shows the copy finished; a failure is retried after RestartSec.
-          '[Service]',
-          'Type=simple',
-          'RemainAfterExit=yes',
-          `ExecStart=${execStart(step)}`,
-          'Restart=on-failure',
-          `RestartSec=${SYNC_RESTART_SECONDS}`,
-        ]
-      : step.kind === 'oneshot'
-        ? [
-            '[Service]',
-            'Type=oneshot',
-            'RemainAfterExit=yes',
-            `ExecStart=${execStart(step)}`,
-            `TimeoutStartSec=${step.timeoutSeconds === 0 ? 'infinity' : step.timeoutSeconds}`,
-          ]
-        : [
-            '[Service]',
-            'Type=simple',
-            `ExecStart=${execStart(step)}`,
-            // The unit is active only once the registry answers GET /v2/ over TLS and resolves the
-            // release by digest: `systemctl is-active hostmirror-registry` is its health, and
-            // `systemctl status` shows the probe's last line. The probe bounds its own wait.
-            `ExecStartPost=${SCRIPT_DIR}/${READINESS_PROBE} --main-pid $MAINPID`,
-            'TimeoutStartSec=infinity',
-            'Restart=always',
-            `RestartSec=${REGISTRY_RESTART_SECONDS}`,
-            `RestartPreventExitStatus=${REGISTRY_REFUSAL_STATUS}`,
-          ];
+  const service = serviceSection(step);
   // Refusals are printed on the console as well, where someone watching a live ISO boot sees them.
   service.push('StandardOutput=journal', 'StandardError=journal+console');
   const install = ['[Install]', `WantedBy=${INSTALL_TARGET}`];
   return `${[...unit, '', ...service, '', ...install].join('\n')}\n`;
+}
+
+/** The [Service] section of a step's unit, by the kind of step. */
+function serviceSection(step: BootStep): string[] {
+  switch (step.kind) {
+    case 'retry':
+      return [
+        // Type=simple, not oneshot: systemd before 244 refuses Restart= on a oneshot unit, and
+        // RHCOS 8 has 239. RemainAfterExit keeps it active (exited) once done, so
+        // `systemctl status` shows the copy finished; a failure is retried after RestartSec.
+        '[Service]',
+        'Type=simple',
+        'RemainAfterExit=yes',
+        `ExecStart=${execStart(step)}`,
+        'Restart=on-failure',
+        `RestartSec=${SYNC_RESTART_SECONDS}`,
+      ];
+    case 'oneshot':
+      return [
+        '[Service]',
+        'Type=oneshot',
+        'RemainAfterExit=yes',
+        `ExecStart=${execStart(step)}`,
+        `TimeoutStartSec=${step.timeoutSeconds === 0 ? 'infinity' : step.timeoutSeconds}`,
+      ];
+    case 'daemon':
+      return [
+        '[Service]',
+        'Type=simple',
+        `ExecStart=${execStart(step)}`,
+        // The unit is active only once the registry answers GET /v2/ over TLS and resolves the
+        // release by digest: `systemctl is-active hostmirror-registry` is its health, and
+        // `systemctl status` shows the probe's last line. The probe bounds its own wait.
+        `ExecStartPost=${SCRIPT_DIR}/${READINESS_PROBE} --main-pid $MAINPID`,
+        'TimeoutStartSec=infinity',
+        'Restart=always',
+        `RestartSec=${REGISTRY_RESTART_SECONDS}`,
+        `RestartPreventExitStatus=${REGISTRY_REFUSAL_STATUS}`,
+      ];
+  }
 }
 
 /** The drop-in that makes a unit we do not own wait for (and, live, depend on) the mirror. */
