@@ -33,7 +33,7 @@ import {
 } from '@hostmirror/boot-sequence';
 import { requireTool, runTool } from '@hostmirror/fixtures';
 import { enableUnits, makeContainerRoot, nspawnBootCommand } from './container.ts';
-import { testAssets, testDir, writeFileSet } from './support.ts';
+import { makeArchives, testAssets, writeFileSet } from './support.ts';
 
 const ARCHIVES = ['mirror_000001.tar', 'mirror_000002.tar'];
 const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
@@ -375,26 +375,7 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hostmirror-console-'));
   fixtures = join(work, 'fixtures');
   await mkdir(fixtures);
-  const unshare = await requireTool('unshare');
-  const made = await runTool(
-    unshare,
-    [
-      '-n',
-      '-m',
-      '--propagation',
-      'private',
-      'bash',
-      join(testDir, 'make-archives.sh'),
-      fixtures,
-      '5056',
-      '1',
-    ],
-    { timeoutMs: 60_000 },
-  );
-  assert.equal(made.exitCode, 0, `${made.stdout}${made.stderr}`);
-  const match = /^RELEASE_DIGEST=(sha256:[0-9a-f]{64})$/m.exec(made.stdout.toString('utf8'));
-  assert.ok(match?.[1], made.stdout.toString('utf8'));
-  releaseDigest = match[1];
+  releaseDigest = await makeArchives(fixtures, { port: 5056, bigMib: 1, timeoutMs: 60_000 });
 });
 
 after(async () => {

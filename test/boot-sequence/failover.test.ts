@@ -20,10 +20,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { bootFileSet, mirrorEndpoints, prepareBootSequence } from '@hostmirror/boot-sequence';
-import { requireTool, runTool } from '@hostmirror/fixtures';
+import { requireTool } from '@hostmirror/fixtures';
 import {
   explain,
   inNamespace,
+  makeArchives,
   mcoRegistriesConf,
   stepsTable,
   testDir,
@@ -49,26 +50,7 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hostmirror-failover-'));
   fixtures = join(work, 'fixtures');
   await mkdir(fixtures);
-  const unshare = await requireTool('unshare');
-  const made = await runTool(
-    unshare,
-    [
-      '-n',
-      '-m',
-      '--propagation',
-      'private',
-      'bash',
-      join(testDir, 'make-archives.sh'),
-      fixtures,
-      '5057',
-      '1',
-    ],
-    { timeoutMs: 120_000 },
-  );
-  assert.equal(made.exitCode, 0, explain(made));
-  const match = /^RELEASE_DIGEST=(sha256:[0-9a-f]{64})$/m.exec(made.stdout.toString('utf8'));
-  assert.ok(match?.[1], explain(made));
-  releaseDigest = match[1];
+  releaseDigest = await makeArchives(fixtures, { port: 5057, bigMib: 1, timeoutMs: 120_000 });
 });
 
 after(async () => {

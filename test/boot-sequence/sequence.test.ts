@@ -38,7 +38,14 @@ import { requireTool, runTool } from '@hostmirror/fixtures';
 import { runCli } from '../../packages/cli/src/run.ts';
 import { decodeDataUrl, validateConfig } from '../../packages/ignition/src/index.ts';
 import { enableUnits, makeContainerRoot, nspawnBootArguments } from './container.ts';
-import { explain, inNamespace, stepsTable, testAssets, testDir, writeFileSet } from './support.ts';
+import {
+  explain,
+  inNamespace,
+  makeArchives,
+  stepsTable,
+  testAssets,
+  writeFileSet,
+} from './support.ts';
 
 const ARCHIVES = ['mirror_000001.tar', 'mirror_000002.tar'];
 const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
@@ -183,26 +190,7 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hostmirror-boot-'));
   fixtures = join(work, 'fixtures');
   await mkdir(fixtures);
-  const unshare = await requireTool('unshare');
-  const made = await runTool(
-    unshare,
-    [
-      '-n',
-      '-m',
-      '--propagation',
-      'private',
-      'bash',
-      join(testDir, 'make-archives.sh'),
-      fixtures,
-      '5055',
-      String(BIG_MIB),
-    ],
-    { timeoutMs: 60_000 },
-  );
-  assert.equal(made.exitCode, 0, explain(made));
-  const match = /^RELEASE_DIGEST=(sha256:[0-9a-f]{64})$/m.exec(stdoutOf(made));
-  assert.ok(match?.[1], explain(made));
-  releaseDigest = match[1];
+  releaseDigest = await makeArchives(fixtures, { port: 5055, bigMib: BIG_MIB, timeoutMs: 60_000 });
 });
 
 after(async () => {

@@ -128,6 +128,33 @@ export async function inNamespace(
   });
 }
 
+/**
+ * The two oc-mirror-like archives of make-archives.sh (a release, then a differential archive
+ * with a BIG-MiB image) in `fixtures`, made in their own network namespace with a read-write
+ * docker-registry on `port` (each suite its own port, so suites may run side by side).
+ * Returns the release's digest.
+ */
+export async function makeArchives(
+  fixtures: string,
+  options: { port: number; bigMib: number; timeoutMs: number },
+): Promise<string> {
+  const unshare = await requireTool('unshare');
+  const made = await runTool(
+    unshare,
+    [
+      ...['-n', '-m', '--propagation', 'private', 'bash'],
+      ...[join(testDir, 'make-archives.sh'), fixtures, String(options.port)],
+      String(options.bigMib),
+    ],
+    { timeoutMs: options.timeoutMs },
+  );
+  if (made.exitCode !== 0) throw new Error(`make-archives.sh failed: ${explain(made)}`);
+  const match = /^RELEASE_DIGEST=(sha256:[0-9a-f]{64})$/m.exec(made.stdout.toString('utf8'));
+  if (match?.[1] === undefined)
+    throw new Error(`make-archives.sh printed no RELEASE_DIGEST: ${explain(made)}`);
+  return match[1];
+}
+
 /** A tool's run, for an assertion's message: its status, stdout and stderr. */
 export function explain(result: {
   stdout: Buffer;

@@ -31,6 +31,7 @@ import { enableUnits, makeContainerRoot, nspawnBootArguments } from './container
 import {
   explain,
   inNamespace,
+  makeArchives,
   mcoRegistriesConf,
   stepsTable,
   testDir,
@@ -55,27 +56,8 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hostmirror-sync-'));
   fixtures = join(work, 'fixtures');
   await mkdir(fixtures);
-  const unshare = await requireTool('unshare');
   // A 24 MiB image beside the release: the copy has something to take its time over.
-  const made = await runTool(
-    unshare,
-    [
-      '-n',
-      '-m',
-      '--propagation',
-      'private',
-      'bash',
-      join(testDir, 'make-archives.sh'),
-      fixtures,
-      '5058',
-      '24',
-    ],
-    { timeoutMs: 180_000 },
-  );
-  assert.equal(made.exitCode, 0, explain(made));
-  const match = /^RELEASE_DIGEST=(sha256:[0-9a-f]{64})$/m.exec(made.stdout.toString('utf8'));
-  assert.ok(match?.[1], explain(made));
-  releaseDigest = match[1];
+  releaseDigest = await makeArchives(fixtures, { port: 5058, bigMib: 24, timeoutMs: 180_000 });
   registryProgram = await requireTool('docker-registry');
   const program = createHash('sha256')
     .update(await readFile(registryProgram))

@@ -28,7 +28,7 @@ import { repoRoot, requireTool, runTool } from '@hostmirror/fixtures';
 import { parse } from 'yaml';
 import { runCli } from '../../packages/cli/src/run.ts';
 import { enableUnits, makeContainerRoot, nspawnBootArguments } from './container.ts';
-import { explain, inNamespace, testDir, writeFileSet } from './support.ts';
+import { explain, inNamespace, makeArchives, writeFileSet } from './support.ts';
 
 const ARCHIVES = ['mirror_000001.tar', 'mirror_000002.tar'];
 const RELEASE_SOURCE = 'quay.io/openshift-release-dev/ocp-release';
@@ -41,19 +41,7 @@ before(async () => {
   work = await mkdtemp(join(tmpdir(), 'hostmirror-teardown-'));
   fixtures = join(work, 'fixtures');
   await mkdir(fixtures);
-  const unshare = await requireTool('unshare');
-  const made = await runTool(
-    unshare,
-    [
-      ...['-n', '-m', '--propagation', 'private', 'bash'],
-      ...[join(testDir, 'make-archives.sh'), fixtures, '5058', '1'],
-    ],
-    { timeoutMs: 120_000 },
-  );
-  assert.equal(made.exitCode, 0, explain(made));
-  const match = /^RELEASE_DIGEST=(sha256:[0-9a-f]{64})$/m.exec(made.stdout.toString('utf8'));
-  assert.ok(match?.[1], explain(made));
-  releaseDigest = match[1];
+  releaseDigest = await makeArchives(fixtures, { port: 5058, bigMib: 1, timeoutMs: 120_000 });
 });
 
 after(async () => {
