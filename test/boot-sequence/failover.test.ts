@@ -22,12 +22,12 @@ import { after, before, test } from 'node:test';
 import { bootFileSet, mirrorEndpoints, prepareBootSequence } from '@hostmirror/boot-sequence';
 import { requireTool } from '@hostmirror/fixtures';
 import {
+  clusterScenario,
   explain,
   inNamespace,
   makeArchives,
   mcoRegistriesConf,
   stepsTable,
-  testDir,
   writeFileSet,
 } from './support.ts';
 
@@ -110,43 +110,16 @@ test('controlPlaneFailover: node0 registry stopped, then node0 off the network: 
     await writeFile(join(volume, 'hostmirror/tls/tls.key'), assets.tls.key, { mode: 0o600 });
   }
 
-  // Each command that runs on a host is a script file, sourced there by cluster.sh hm_on.
-  const scripts: { path: string; text: string }[] = [];
-  const on = (host: string, command: string) => {
-    const root = roots[host] as string;
-    const path = join(work, host, `run-${scripts.length}.sh`);
-    scripts.push({
-      path,
-      text: `export HOSTMIRROR_ROOT='${root}' HOSTMIRROR_VOLUME_DIR=/srv/volume HOSTMIRROR_VOLUME_WAIT=0
-export HOSTMIRROR_READY_TIMEOUT=90 HOSTMIRROR_LOCAL_READY_TIMEOUT=90 HOSTMIRROR_UPDATE_CA_TRUST=true
-${command}
-`,
-    });
-    return `hm_on ${host} ${root} ${path}`;
-  };
-  const runSteps = (host: string) =>
-    on(
-      host,
-      // Not in a pipe: hm_run_steps records the daemon's process id in this shell.
-      `status=0; hm_run_steps ${roots[host]} ${join(work, host, 'steps.tsv')} > ${join(work, host, 'steps.out')} || status=$?
-sed 's/^/${host} /' ${join(work, host, 'steps.out')}
-[ "$status" -eq 0 ]`,
-    );
-  // skopeo copy by digest (it checks every digest); --debug names each place it tries.
-  const pull = (host: string) =>
-    on(
-      host,
-      `pulled=$(mktemp -d)
-if skopeo --debug copy docker://${RELEASE_SOURCE}@${releaseDigest} dir:$pulled 2>$pulled.log >/dev/null; then echo PULLED; else echo "PULL FAILED: $(tail -3 $pulled.log)"; fi
-grep -o 'Trying to access [^ ]*' $pulled.log | tr -d '\\\\"' | sed 's/^Trying to access /TRIED /' || true`,
-    );
-  const served = (host: string) =>
-    `echo "SERVED ${host} $(grep -c 'GET /v2/openshift/release-images/manifests/${releaseDigest}' ${roots[host]}/hostmirror-registry.service.log || true)"`;
-  const body = `export HM_TEST_DIR='${testDir}' HM_WORK='${work}'
-source ${join(testDir, 'cluster.sh')}
-trap 'hm_cluster_stop; hm_stop_daemons' EXIT
-hm_cluster_bridge
-${[...CONTROL_PLANE, WORKER].map((host) => `hm_host_up ${host.name} ${host.address}/24`).join('\n')}
+  const { on, runSteps, pull, served, prologue, writeScripts } = clusterScenario({
+    dir: work,
+    roots,
+    hosts: [...CONTROL_PLANE, WORKER],
+    release: { source: RELEASE_SOURCE, digest: releaseDigest },
+    settings: (host) =>
+      `export HOSTMIRROR_ROOT='${roots[host]}' HOSTMIRROR_VOLUME_DIR=/srv/volume HOSTMIRROR_VOLUME_WAIT=0
+export HOSTMIRROR_READY_TIMEOUT=90 HOSTMIRROR_LOCAL_READY_TIMEOUT=90 HOSTMIRROR_UPDATE_CA_TRUST=true`,
+  });
+  const body = `${prologue}
 ${CONTROL_PLANE.map((cp) => runSteps(cp.name)).join('\n')}
 ${runSteps('worker')}
 echo "WORKER alias $(grep '# hostmirror' ${roots.worker}/etc/hosts)"
@@ -173,7 +146,7 @@ echo "== a control-plane node pulls from itself first (at $SECONDS s)"
 ${pull('cp1')}
 ${served('cp1')}
 `;
-  for (const script of scripts) await writeFile(script.path, script.text);
+  await writeScripts();
   const result = await inNamespace(body, {}, 240_000);
   const out = result.stdout.toString('utf8');
   if (process.env.HOSTMIRROR_TEST_DEBUG) console.log(out);

@@ -155,6 +155,64 @@ export async function makeArchives(
   return match[1];
 }
 
+/**
+ * The shell of a multi-host scenario (cluster.sh: one network namespace per host on a bridge).
+ * Each command that runs on a host is a script file with that host's settings, sourced there by
+ * cluster.sh `hm_on`; `writeScripts` writes them once the scenario body is complete.
+ */
+export function clusterScenario(options: {
+  /** The scenario's folder: `<dir>/<host>/` holds steps.tsv and the run scripts. */
+  dir: string;
+  /** Each host's root (HOSTMIRROR_ROOT). */
+  roots: Readonly<Record<string, string>>;
+  hosts: readonly { name: string; address: string }[];
+  /** The `export …` lines of a host's settings, before each command. */
+  settings: (host: string) => string;
+  /** The release every pull asks for: `<source repository>@<digest>`. */
+  release: { source: string; digest: string };
+}) {
+  const { dir, roots, release } = options;
+  const scripts: { path: string; text: string }[] = [];
+  const rootOf = (host: string): string => {
+    const root = roots[host];
+    if (root === undefined) throw new Error(`no host ${host} in this scenario`);
+    return root;
+  };
+  const on = (host: string, command: string): string => {
+    const path = join(dir, host, `run-${scripts.length}.sh`);
+    scripts.push({ path, text: `${options.settings(host)}\n${command}\n` });
+    return `hm_on ${host} ${rootOf(host)} ${path}`;
+  };
+  // Not in a pipe: hm_run_steps records the daemon's process id in this shell.
+  const runSteps = (host: string): string =>
+    on(
+      host,
+      `status=0; hm_run_steps ${rootOf(host)} ${join(dir, host, 'steps.tsv')} > ${join(dir, host, 'steps.out')} || status=$?
+sed 's/^/${host} /' ${join(dir, host, 'steps.out')}
+[ "$status" -eq 0 ]`,
+    );
+  // skopeo copy by digest (it checks every digest); --debug names each place it tries.
+  const pull = (host: string): string =>
+    on(
+      host,
+      `pulled=$(mktemp -d)
+if skopeo --debug copy docker://${release.source}@${release.digest} dir:$pulled 2>$pulled.log >/dev/null; then echo PULLED; else echo "PULL FAILED: $(tail -3 $pulled.log)"; fi
+grep -o 'Trying to access [^ ]*' $pulled.log | tr -d '\\\\"' | sed 's/^Trying to access /TRIED /' || true`,
+    );
+  // How often the host's registry served the release manifest (its log, as the serve step writes it).
+  const served = (host: string): string =>
+    `echo "SERVED ${host} $(grep -c 'GET /v2/openshift/release-images/manifests/${release.digest}' ${rootOf(host)}/hostmirror-registry.service.log 2>/dev/null || true)"`;
+  const prologue = `export HM_TEST_DIR='${testDir}' HM_WORK='${dir}'
+source ${join(testDir, 'cluster.sh')}
+trap 'hm_cluster_stop; hm_stop_daemons' EXIT
+hm_cluster_bridge
+${options.hosts.map((host) => `hm_host_up ${host.name} ${host.address}/24`).join('\n')}`;
+  const writeScripts = async (): Promise<void> => {
+    for (const script of scripts) await writeFile(script.path, script.text);
+  };
+  return { on, runSteps, pull, served, prologue, writeScripts };
+}
+
 /** A tool's run, for an assertion's message: its status, stdout and stderr. */
 export function explain(result: {
   stdout: Buffer;

@@ -29,12 +29,12 @@ import { requireTool, runTool } from '@hostmirror/fixtures';
 import { renderRegistryConfig } from '@hostmirror/host-config';
 import { enableUnits, makeContainerRoot, nspawnBootArguments } from './container.ts';
 import {
+  clusterScenario,
   explain,
   inNamespace,
   makeArchives,
   mcoRegistriesConf,
   stepsTable,
-  testDir,
   writeFileSet,
 } from './support.ts';
 
@@ -128,46 +128,19 @@ async function makeCluster(dir: string, hosts: readonly { name: string; address:
   await writeFile(join(volume, 'hostmirror/tls/tls.key'), assets.tls.key, { mode: 0o600 });
   await writeFile(join(volume, 'hostmirror/inventory'), assets.sync?.inventory ?? '');
 
-  const scripts: { path: string; text: string }[] = [];
-  const on = (host: string, command: string) => {
-    const root = roots[host] as string;
-    const path = join(dir, host, `run-${scripts.length}.sh`);
-    const volumeDir = host === NODE0.name ? '/srv/volume' : '/srv/none';
-    scripts.push({
-      path,
-      text: `export HOSTMIRROR_ROOT='${root}' HOSTMIRROR_VOLUME_DIR=${volumeDir} HOSTMIRROR_VOLUME_WAIT=0
+  const scenario = clusterScenario({
+    dir,
+    roots,
+    hosts,
+    release: { source: RELEASE_SOURCE, digest: releaseDigest },
+    settings: (host) => {
+      const volumeDir = host === NODE0.name ? '/srv/volume' : '/srv/none';
+      return `export HOSTMIRROR_ROOT='${roots[host]}' HOSTMIRROR_VOLUME_DIR=${volumeDir} HOSTMIRROR_VOLUME_WAIT=0
 export HOSTMIRROR_READY_TIMEOUT=120 HOSTMIRROR_LOCAL_READY_TIMEOUT=120 HOSTMIRROR_UPDATE_CA_TRUST=true
-export HOSTMIRROR_START_REGISTRY='${join(dir, host, 'start-registry.sh')}'
-${command}
-`,
-    });
-    return `hm_on ${host} ${root} ${path}`;
-  };
-  const runSteps = (host: string) =>
-    on(
-      host,
-      `status=0; hm_run_steps ${roots[host]} ${join(dir, host, 'steps.tsv')} > ${join(dir, host, 'steps.out')} || status=$?
-sed 's/^/${host} /' ${join(dir, host, 'steps.out')}
-[ "$status" -eq 0 ]`,
-    );
-  const pull = (host: string) =>
-    on(
-      host,
-      `pulled=$(mktemp -d)
-if skopeo --debug copy docker://${RELEASE_SOURCE}@${releaseDigest} dir:$pulled 2>$pulled.log >/dev/null; then echo PULLED; else echo "PULL FAILED: $(tail -3 $pulled.log)"; fi
-grep -o 'Trying to access [^ ]*' $pulled.log | tr -d '\\\\"' | sed 's/^Trying to access /TRIED /' || true`,
-    );
-  const served = (host: string) =>
-    `echo "SERVED ${host} $(grep -c 'GET /v2/openshift/release-images/manifests/${releaseDigest}' ${roots[host]}/hostmirror-registry.service.log 2>/dev/null || true)"`;
-  const prologue = `export HM_TEST_DIR='${testDir}' HM_WORK='${dir}'
-source ${join(testDir, 'cluster.sh')}
-trap 'hm_cluster_stop; hm_stop_daemons' EXIT
-hm_cluster_bridge
-${hosts.map((host) => `hm_host_up ${host.name} ${host.address}/24`).join('\n')}`;
-  const writeScripts = async () => {
-    for (const script of scripts) await writeFile(script.path, script.text);
-  };
-  return { roots, on, runSteps, pull, served, prologue, writeScripts };
+export HOSTMIRROR_START_REGISTRY='${join(dir, host, 'start-registry.sh')}'`;
+    },
+  });
+  return { roots, ...scenario };
 }
 
 const data = (root: string) => join(root, 'var/lib/hostmirror');
