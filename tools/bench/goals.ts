@@ -29,12 +29,13 @@
  * load average is printed before and after each row and at the end. Needs: cp sync pigz cpio
  * zstd docker-registry skopeo xorriso time. Results: README.md beside this file.
  */
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { makeCoreosIso, repoRoot, requireTool, runOk, writeDemoInputs } from '@hostmirror/fixtures';
+import { makeCoreosIso, repoRoot, requireTool, runOk } from '@hostmirror/fixtures';
 import { CoreosIso } from '../../packages/iso/src/index.ts';
+import { stageBuildIsoInputs } from './build-iso/inputs.ts';
 import {
   commitNow,
   loadNow,
@@ -124,46 +125,11 @@ try {
     runOk('/bin/sh', ['-ec', 'cp "$1" "$2" && sync "$2"', 'sh', from, to], { timeoutMs: 600_000 });
 
   if (iso !== undefined && (wanted('build-iso') || wanted('build-iso-bundle'))) {
-    const [pigz, registry, skopeo] = await Promise.all([
-      requireTool('pigz', 'pigz'),
-      requireTool('docker-registry'),
-      requireTool('skopeo'),
-    ]);
-    const program = join(work, 'registry');
-    await runOk(
-      '/bin/sh',
-      ['-c', `cat "$1" "$2" | head -c ${20 * MiB} > "$3"`, 'sh', registry, skopeo, program],
-      {
-        timeoutMs: 60_000,
-      },
-    );
-    await chmod(program, 0o755);
-    const inputs = await writeDemoInputs(join(work, 'inputs'), 1_700_000_000);
-    const seedFile = join(work, 'tls-seed');
-    await writeFile(seedFile, 'bench-seed-0123456789abcdef0123456789abcdef\n');
-    const { SOURCE_DATE_EPOCH: _unset, ...plainEnv } = process.env;
-    const env = { ...plainEnv, SOURCE_DATE_EPOCH: '1700000000' };
-    const args = (out: string) => [
-      'build-iso',
-      '--iso',
-      iso.path,
-      '--install-config',
-      inputs.installConfig,
-      '--agent-config',
-      inputs.agentConfig,
-      '--mirror',
-      inputs.archive,
-      '--registry-binary',
-      program,
-      '--compress',
-      'gzip',
-      '--tls-seed-file',
-      seedFile,
-      '-o',
-      out,
-      '-f',
-      '--json',
-    ];
+    const pigz = await requireTool('pigz', 'pigz');
+    const staged = await stageBuildIsoInputs(work, iso.path, 20);
+    const { program } = staged;
+    const env = staged.seededEnv;
+    const args = (out: string) => staged.args(out, { compress: 'gzip', seeded: true });
     const floor = () =>
       timedShell(
         'cp "$1" "$2/cp.iso" && sync "$2/cp.iso" && "$3" -6 -c "$4" > "$2/p.gz" && sync "$2/p.gz"',

@@ -15,13 +15,14 @@
  * HOSTMIRROR_BENCH_BASELINE=DIR adds a row for another checkout's CLI (the "before" of a change).
  * Results: README.md beside this file.
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { makeCoreosIso, repoRoot, requireTool, runOk, writeDemoInputs } from '@hostmirror/fixtures';
+import { makeCoreosIso, repoRoot, requireTool, runOk } from '@hostmirror/fixtures';
 import { cliNodeArgs } from '../cli-command.ts';
 import { loadNow, type Measure, MiB, medianRange, timed } from '../harness.ts';
+import { stageBuildIsoInputs } from './inputs.ts';
 
 const timeout = 900_000;
 
@@ -36,8 +37,6 @@ const isoMiB = Number(values['iso-mib']);
 const programMiB = Number(values['program-mib']);
 const runs = Number(values.runs);
 const pigz = await requireTool('pigz', 'pigz');
-const registry = await requireTool('docker-registry');
-const skopeo = await requireTool('skopeo');
 const work = await mkdtemp(join(tmpdir(), 'hm-bench-build-iso-'));
 try {
   const iso = await makeCoreosIso({
@@ -45,38 +44,11 @@ try {
     busybox: true,
     rootfsSize: isoMiB * MiB - 8 * MiB,
   });
-  const program = join(work, 'registry');
-  await runOk(
-    '/bin/sh',
-    ['-c', `cat "$1" "$2" | head -c ${programMiB * MiB} > "$3"`, 'sh', registry, skopeo, program],
-    { timeoutMs: 60_000 },
-  );
-  await chmod(program, 0o755);
-  const inputs = await writeDemoInputs(join(work, 'inputs'), 1_700_000_000);
-  const seedFile = join(work, 'tls-seed');
-  await writeFile(seedFile, 'bench-seed-0123456789abcdef0123456789abcdef\n');
+  const { program, seededEnv, args } = await stageBuildIsoInputs(work, iso.path, programMiB);
   const { SOURCE_DATE_EPOCH: _unset, ...plainEnv } = process.env;
-  const seededEnv = { ...plainEnv, SOURCE_DATE_EPOCH: '1700000000' };
   const cli = (launcher: string[], out: string, compress: string, seeded = false) => [
     ...launcher,
-    'build-iso',
-    '--iso',
-    iso.path,
-    '--install-config',
-    inputs.installConfig,
-    '--agent-config',
-    inputs.agentConfig,
-    '--mirror',
-    inputs.archive,
-    '--registry-binary',
-    program,
-    '--compress',
-    compress,
-    ...(seeded ? ['--tls-seed-file', seedFile] : []),
-    '-o',
-    out,
-    '-f',
-    '--json',
+    ...args(out, { compress, seeded }),
   ];
   const ours = cliNodeArgs(); // HOSTMIRROR_CLI=tsx: the sources through tsx
   // HOSTMIRROR_BENCH_BASELINE=DIR: also time another checkout's `pnpm hostmirror` (its
